@@ -1,0 +1,296 @@
+//! Content-addressed storage for document versions.
+//!
+//! A blob is named by the BLAKE3 hash of its bytes and written so that it is
+//! either complete or absent: bytes go to a temp file under `tmp/`, are
+//! fsynced, and only then renamed into place (and the directory fsynced).
+//! While an upload is in flight the temp file, and after the rename the blob,
+//! is held under an exclusive file lock until the caller has recorded it in
+//! the database; [`BlobStore::collect_garbage`] only removes files nobody
+//! holds, so it can run while other processes write.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
+
+use std::{
+    fs::File,
+    io,
+    path::{Path, PathBuf},
+};
+use tokio::io::AsyncWriteExt;
+
+/// What can go wrong storing or reading a blob.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The upload is larger than the configured limit; nothing was kept.
+    #[error("content exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The blob is not in the store.
+    #[error("blob {0} not found")]
+    NotFound(String),
+    /// The hash string is not a BLAKE3 hex digest.
+    #[error("malformed blob hash")]
+    MalformedHash,
+    /// File system failure.
+    #[error("blob store i/o: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A blob's BLAKE3 hash, lowercase hex.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BlobHash(String);
+
+impl BlobHash {
+    /// Parses a 64-digit lowercase hex hash.
+    pub fn parse(s: &str) -> Result<Self> {
+        if s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(Error::MalformedHash)
+        }
+    }
+
+    /// The hex digest.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for BlobHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A local directory of blobs: `<root>/<hh>/<hash>` plus `<root>/tmp/`.
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    root: PathBuf,
+}
+
+/// A blob that is complete on disk. Keep it until the database row that
+/// references it is committed: dropping it releases the lock that keeps
+/// garbage collection away.
+#[derive(Debug)]
+pub struct StoredBlob {
+    /// The content hash.
+    pub hash: BlobHash,
+    /// Size in bytes.
+    pub size: u64,
+    _lock: File,
+}
+
+/// An upload in progress. Dropping it without [`BlobWriter::finish`] deletes
+/// the temp file.
+#[derive(Debug)]
+pub struct BlobWriter {
+    store: BlobStore,
+    tmp_path: PathBuf,
+    file: Option<tokio::fs::File>,
+    lock: Option<File>,
+    hasher: blake3::Hasher,
+    size: u64,
+    limit: u64,
+}
+
+impl BlobStore {
+    /// Opens (creating if needed) a blob directory.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
+        let root = root.into();
+        std::fs::create_dir_all(root.join("tmp"))?;
+        Ok(Self { root })
+    }
+
+    /// Whether the store's directory is reachable and writable.
+    pub async fn check(&self) -> Result<()> {
+        let meta = tokio::fs::metadata(self.root.join("tmp")).await?;
+        if meta.permissions().readonly() {
+            return Err(Error::Io(io::Error::new(io::ErrorKind::PermissionDenied, "read-only")));
+        }
+        Ok(())
+    }
+
+    fn path_of(&self, hash: &BlobHash) -> PathBuf {
+        self.root.join(&hash.0[..2]).join(&hash.0)
+    }
+
+    /// Starts writing a blob of at most `limit` bytes.
+    pub async fn writer(&self, limit: u64) -> Result<BlobWriter> {
+        let name: [u8; 16] = {
+            use rand::RngCore;
+            let mut b = [0u8; 16];
+            rand::rngs::OsRng.fill_bytes(&mut b);
+            b
+        };
+        let tmp_path = self.root.join("tmp").join(hex::encode(name));
+        let path = tmp_path.clone();
+        let (file, lock) = tokio::task::spawn_blocking(move || -> io::Result<(File, File)> {
+            let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
+            file.lock()?;
+            let lock = file.try_clone()?;
+            Ok((file, lock))
+        })
+        .await
+        .map_err(io::Error::other)??;
+        Ok(BlobWriter {
+            store: self.clone(),
+            tmp_path,
+            file: Some(tokio::fs::File::from_std(file)),
+            lock: Some(lock),
+            hasher: blake3::Hasher::new(),
+            size: 0,
+            limit,
+        })
+    }
+
+    /// Stores a whole buffer (imports, demo data, tests).
+    pub async fn put(&self, bytes: &[u8], limit: u64) -> Result<StoredBlob> {
+        let mut w = self.writer(limit).await?;
+        w.write(bytes).await?;
+        w.finish().await
+    }
+
+    /// Opens a blob for reading.
+    pub async fn open_blob(&self, hash: &BlobHash) -> Result<tokio::fs::File> {
+        match tokio::fs::File::open(self.path_of(hash)).await {
+            Ok(f) => Ok(f),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::NotFound(hash.0.clone())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Removes temp files of uploads that are no longer running and blobs
+    /// that `is_referenced` does not know, skipping anything another writer
+    /// still holds. Returns how many files were removed.
+    pub fn collect_garbage(&self, is_referenced: impl Fn(&BlobHash) -> bool) -> Result<usize> {
+        let mut removed = 0;
+        for entry in std::fs::read_dir(&self.root)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if !entry.file_type()?.is_dir() {
+                continue;
+            }
+            let is_tmp = name == "tmp";
+            if !is_tmp && !(name.len() == 2 && name.bytes().all(|b| b.is_ascii_hexdigit())) {
+                continue;
+            }
+            for file in std::fs::read_dir(entry.path())? {
+                let file = file?;
+                let keep = match (is_tmp, file.file_name().to_str().map(BlobHash::parse)) {
+                    (true, _) => false,
+                    (false, Some(Ok(hash))) => is_referenced(&hash),
+                    (false, _) => true, // not ours; leave it alone
+                };
+                if !keep && (is_tmp || !is_young(&file.path())) && remove_if_unlocked(&file.path())? {
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+}
+
+/// Blobs written in the last minutes are spared: flock's exclusive-to-shared
+/// conversion is not atomic, and a writer may sit between rename and commit.
+fn is_young(path: &Path) -> bool {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_none_or(|age| age < GRACE)
+}
+
+const GRACE: std::time::Duration = std::time::Duration::from_secs(600);
+
+fn remove_if_unlocked(path: &Path) -> Result<bool> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e.into()),
+    };
+    match file.try_lock() {
+        Ok(()) => {
+            std::fs::remove_file(path)?;
+            Ok(true)
+        }
+        Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+        Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
+    }
+}
+
+impl BlobWriter {
+    /// Appends bytes, refusing to grow past the limit.
+    pub async fn write(&mut self, chunk: &[u8]) -> Result<()> {
+        let new_size = self.size + chunk.len() as u64;
+        if new_size > self.limit {
+            return Err(Error::TooLarge { limit: self.limit });
+        }
+        let file = self.file.as_mut().ok_or_else(|| io::Error::other("writer finished"))?;
+        file.write_all(chunk).await?;
+        self.hasher.update(chunk);
+        self.size = new_size;
+        Ok(())
+    }
+
+    /// Bytes written so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Makes the blob durable and moves it into place. If the same content is
+    /// already stored, the temp file is discarded and the existing blob is
+    /// locked instead.
+    pub async fn finish(mut self) -> Result<StoredBlob> {
+        let mut file = self.file.take().ok_or_else(|| io::Error::other("writer finished"))?;
+        file.flush().await?;
+        file.sync_all().await?;
+        drop(file);
+        let hash = BlobHash(self.hasher.finalize().to_hex().to_string());
+        let final_path = self.store.path_of(&hash);
+        let tmp_path = self.tmp_path.clone();
+        let size = self.size;
+        let own_lock = self.lock.take().ok_or_else(|| io::Error::other("writer finished"))?;
+        let lock = tokio::task::spawn_blocking(move || -> io::Result<File> {
+            let dir = final_path.parent().map(Path::to_path_buf).unwrap_or_default();
+            std::fs::create_dir_all(&dir)?;
+            if let Ok(existing) = File::open(&final_path) {
+                // Same content already stored: drop our copy and hold the
+                // existing blob until the caller commits. Shared, so that
+                // two uploads of the same bytes do not wait on each other.
+                std::fs::remove_file(&tmp_path)?;
+                drop(own_lock);
+                existing.lock_shared()?;
+                return Ok(existing);
+            }
+            std::fs::rename(&tmp_path, &final_path)?;
+            File::open(&dir)?.sync_all()?;
+            // The lock moves with the inode; share it from now on.
+            own_lock.lock_shared()?;
+            Ok(own_lock)
+        })
+        .await
+        .map_err(io::Error::other)??;
+        // The rename succeeded (or the temp file is gone): nothing to clean.
+        self.tmp_path = PathBuf::new();
+        Ok(StoredBlob { hash, size, _lock: lock })
+    }
+}
+
+impl Drop for BlobWriter {
+    fn drop(&mut self) {
+        if !self.tmp_path.as_os_str().is_empty() {
+            if let Err(e) = std::fs::remove_file(&self.tmp_path) {
+                if e.kind() != io::ErrorKind::NotFound {
+                    tracing::warn!(error = %e, "could not remove abandoned upload temp file");
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
