@@ -1,1 +1,148 @@
-//! placeholder
+//! Rampart's persistent state behind one [`Store`] handle.
+//!
+//! The embedded default is one SQLite file in WAL mode with
+//! `synchronous=FULL`, so that a committed row (an audit event, a download
+//! record) survives power loss before the response that depends on it is
+//! sent. Every query binds its parameters; no SQL is built from input.
+//! Authorization is not decided here: the web layer asks the policy function,
+//! but lookups that serve a principal still take the principal's scope
+//! (`…_for_member`) so a forgotten check fails closed.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
+
+mod accounts;
+mod audit;
+mod documents;
+mod downloads;
+mod portals;
+mod sessions;
+
+pub use accounts::{AccountRow, NewAccount};
+pub use audit::{AuditEvent, AuditFilter, AuditSink, Outcome};
+pub use documents::{Cursor, DocumentRow, NewDocument, NewVersion, VersionRow};
+pub use downloads::NewDownload;
+pub use portals::{CommunityRow, MemberRow, PortalRow};
+pub use sessions::{NewSession, NewToken, SessionRow, SessionStage, TokenRow};
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::{path::Path, str::FromStr, time::Duration};
+use time::OffsetDateTime;
+
+/// What can go wrong reading or writing state.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A unique value (slug, email, …) is already taken.
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    /// A referenced row does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A stored value no longer parses: the database was edited by hand or
+    /// is corrupt.
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// The database failed.
+    #[error("database: {0}")]
+    Database(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Database(e)
+    }
+}
+
+impl From<rampart_domain::Error> for Error {
+    fn from(e: rampart_domain::Error) -> Self {
+        Error::Corrupt(e.to_string())
+    }
+}
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Maps a unique-constraint violation to [`Error::Conflict`].
+fn conflict_as(what: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => Error::Conflict(what),
+        _ => Error::Database(e),
+    }
+}
+
+/// The handle to the database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: sqlx::SqlitePool,
+}
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+
+impl Store {
+    /// Opens (creating if missing) the database file and brings its schema
+    /// up to date.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        let store = Self { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens a database given as a URL-ish string (`sqlite:PATH`); the
+    /// PostgreSQL backend will plug in here.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?;
+        Self::open(options.get_filename()).await
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+            .execute(&mut *tx)
+            .await?;
+        let current: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+            .fetch_one(&mut *tx)
+            .await?;
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            sqlx::raw_sql(sql).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
+                .bind(version)
+                .bind(to_ms(OffsetDateTime::now_utc()))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether the database answers.
+    pub async fn check(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for in-flight queries.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+pub(crate) fn to_ms(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn from_ms(ms: i64) -> Result<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map_err(|e| Error::Corrupt(format!("timestamp {ms}: {e}")))
+}
+
+#[cfg(test)]
+mod tests;

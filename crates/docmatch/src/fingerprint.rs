@@ -1,0 +1,299 @@
+//! Fingerprints: everything triage needs to know about a version, computed
+//! once at upload and stored, so triage never re-reads the corpus.
+//!
+//! A [`Fingerprint`] holds the exact hashes (bytes and normalised text), the
+//! MinHash signature (for LSH candidate lookup) and a *sketch* of the shingle
+//! set for exact-ish containment and Jaccard. The sketch is content-defined
+//! sampling: a shingle is kept when its hash has at least `level` trailing
+//! zero bits, with `level` the smallest that keeps at most
+//! [`Params::sketch_max`] entries. Because the rule is a property of the
+//! shingle itself, two sketches compared at the larger of their levels are
+//! uniform samples of the *same* shingles: a fully contained excerpt still
+//! shows containment 1.0, and small documents (level 0) are compared exactly.
+
+use sha2::{Digest, Sha256};
+
+use crate::minhash::{band_keys, minhash, shingle_hashes};
+use crate::normalize::{normalize, words};
+use crate::{extract_text, Error, Format, Limits, Result};
+
+/// Matching parameters. Index and triage must use the same values; the
+/// defaults were chosen from measurements (see the crate README).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    /// Words per shingle (`k`).
+    pub shingle_words: usize,
+    /// LSH bands (`b`). The signature has `bands × rows` entries.
+    pub bands: usize,
+    /// Rows per LSH band (`r`).
+    pub rows: usize,
+    /// Largest number of shingle hashes kept in a sketch.
+    pub sketch_max: usize,
+    /// Jaccard similarity at or above which a near-duplicate is `altered`.
+    pub altered_min_jaccard: f64,
+    /// Fraction of the leaked shingles found in the candidate at or above
+    /// which the leak is (a part of) the candidate.
+    pub excerpt_min_containment: f64,
+    /// An excerpt has at most this fraction of the candidate's shingles;
+    /// longer contained texts are `altered` (a few lines cut).
+    pub excerpt_max_length_ratio: f64,
+    /// Leaks with fewer distinct shingles than this are never `excerpt`
+    /// (a sentence of boilerplate is contained in too many documents).
+    pub excerpt_min_shingles: u32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            shingle_words: 5,
+            bands: 32,
+            rows: 4,
+            sketch_max: 4096,
+            altered_min_jaccard: 0.3,
+            excerpt_min_containment: 0.9,
+            excerpt_max_length_ratio: 0.8,
+            excerpt_min_shingles: 20,
+        }
+    }
+}
+
+impl Params {
+    /// Number of MinHash functions (`bands × rows`).
+    pub fn num_hashes(&self) -> usize {
+        self.bands * self.rows
+    }
+}
+
+/// Hashes, MinHash signature and shingle sketch of one document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// SHA-256 of the file's bytes.
+    pub bytes_sha256: [u8; 32],
+    /// SHA-256 of the normalised text.
+    pub text_sha256: [u8; 32],
+    /// Words in the normalised text.
+    pub words: u32,
+    /// Shingle size this fingerprint was computed with.
+    pub shingle_words: u8,
+    /// Distinct shingles in the full text (before sampling).
+    pub shingles: u32,
+    /// MinHash signature (`Params::num_hashes` entries; empty for empty text).
+    pub signature: Vec<u32>,
+    /// Sampling level of the sketch: kept hashes have `level` trailing zeros.
+    pub sketch_level: u8,
+    /// The sampled shingle hashes (top 32 bits), sorted ascending, distinct.
+    pub sketch: Vec<u32>,
+}
+
+impl Fingerprint {
+    /// Fingerprints a document from its raw bytes and its extracted text.
+    pub fn new(bytes: &[u8], text: &str, params: &Params) -> Self {
+        let normalized = normalize(text);
+        let shingles = shingle_hashes(&normalized, params.shingle_words);
+        let signature = minhash(&shingles, params.num_hashes());
+        let (sketch_level, sketch) = sketch(&shingles, params.sketch_max);
+        Fingerprint {
+            bytes_sha256: Sha256::digest(bytes).into(),
+            text_sha256: Sha256::digest(normalized.as_bytes()).into(),
+            words: u32::try_from(words(&normalized).count()).unwrap_or(u32::MAX),
+            shingle_words: u8::try_from(params.shingle_words).unwrap_or(u8::MAX),
+            shingles: u32::try_from(shingles.len()).unwrap_or(u32::MAX),
+            signature,
+            sketch_level,
+            sketch,
+        }
+    }
+
+    /// Detects the format, extracts the text and fingerprints it.
+    pub fn from_file(
+        bytes: &[u8],
+        file_name: Option<&str>,
+        limits: &Limits,
+        params: &Params,
+    ) -> Result<(Format, Fingerprint)> {
+        let extracted = extract_text(bytes, file_name, limits)?;
+        Ok((extracted.format, Fingerprint::new(bytes, &extracted.text, params)))
+    }
+
+    /// The LSH band keys to store (index) or look up (triage).
+    pub fn band_keys(&self, params: &Params) -> Vec<(u16, u64)> {
+        band_keys(&self.signature, params.bands, params.rows)
+    }
+
+    /// Sketch entries kept at sampling `level` (≥ own level).
+    pub(crate) fn sketch_at(&self, level: u8) -> impl Iterator<Item = u32> + '_ {
+        self.sketch
+            .iter()
+            .copied()
+            .filter(move |v| v.trailing_zeros() >= u32::from(level))
+    }
+
+    /// Compact binary encoding for storage (little-endian, sketch as
+    /// delta-encoded varints). Typical size: ~200 bytes + ~3 bytes per
+    /// sketch entry.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(96 + self.signature.len() * 4 + self.sketch.len() * 3);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&self.bytes_sha256);
+        out.extend_from_slice(&self.text_sha256);
+        out.extend_from_slice(&self.words.to_le_bytes());
+        out.push(self.shingle_words);
+        out.extend_from_slice(&self.shingles.to_le_bytes());
+        out.push(self.sketch_level);
+        put_varint(&mut out, self.signature.len() as u64);
+        for v in &self.signature {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        put_varint(&mut out, self.sketch.len() as u64);
+        let mut prev = 0u32;
+        for &v in &self.sketch {
+            put_varint(&mut out, u64::from(v - prev));
+            prev = v;
+        }
+        out
+    }
+
+    /// Decodes [`Fingerprint::to_bytes`] output.
+    pub fn from_bytes(data: &[u8]) -> Result<Fingerprint> {
+        let mut r = ByteReader { data, pos: 0 };
+        if r.take(4)? != MAGIC {
+            return Err(Error::Decode("bad magic or version"));
+        }
+        let bytes_sha256 = r.array32()?;
+        let text_sha256 = r.array32()?;
+        let words = r.u32()?;
+        let shingle_words = r.u8()?;
+        let shingles = r.u32()?;
+        let sketch_level = r.u8()?;
+        let sig_len = r.len(4)?;
+        let signature = (0..sig_len).map(|_| r.u32()).collect::<Result<Vec<_>>>()?;
+        let sketch_len = r.len(1)?;
+        let mut sketch = Vec::with_capacity(sketch_len);
+        let mut prev = 0u32;
+        for i in 0..sketch_len {
+            let delta = u32::try_from(r.varint()?).map_err(|_| Error::Decode("sketch delta"))?;
+            if i > 0 && delta == 0 {
+                return Err(Error::Decode("sketch not strictly increasing"));
+            }
+            prev = prev
+                .checked_add(delta)
+                .ok_or(Error::Decode("sketch overflow"))?;
+            sketch.push(prev);
+        }
+        if r.pos != data.len() {
+            return Err(Error::Decode("trailing bytes"));
+        }
+        Ok(Fingerprint {
+            bytes_sha256,
+            text_sha256,
+            words,
+            shingle_words,
+            shingles,
+            signature,
+            sketch_level,
+            sketch,
+        })
+    }
+}
+
+const MAGIC: &[u8; 4] = b"DMF1";
+
+/// Content-defined sample of the shingle set: (level, sorted top-32-bit hashes).
+fn sketch(shingles: &[u64], max: usize) -> (u8, Vec<u32>) {
+    let mut values: Vec<u32> = shingles.iter().map(|&x| (x >> 32) as u32).collect();
+    values.sort_unstable();
+    values.dedup();
+    let mut level = 0u8;
+    while values.len() > max.max(1) && level < 31 {
+        level += 1;
+        values.retain(|v| v.trailing_zeros() >= u32::from(level));
+    }
+    (level, values)
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+struct ByteReader<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl ByteReader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8]> {
+        let end = self.pos.checked_add(n).ok_or(Error::Decode("length"))?;
+        let s = self.data.get(self.pos..end).ok_or(Error::Decode("truncated"))?;
+        self.pos = end;
+        Ok(s)
+    }
+    fn u8(&mut self) -> Result<u8> {
+        Ok(self.take(1)?[0])
+    }
+    fn u32(&mut self) -> Result<u32> {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(self.take(4)?);
+        Ok(u32::from_le_bytes(b))
+    }
+    fn array32(&mut self) -> Result<[u8; 32]> {
+        let mut b = [0u8; 32];
+        b.copy_from_slice(self.take(32)?);
+        Ok(b)
+    }
+    fn varint(&mut self) -> Result<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.u8()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Ok(v);
+            }
+        }
+        Err(Error::Decode("varint too long"))
+    }
+    /// A length prefix, checked against the bytes left (`min_each` per item).
+    fn len(&mut self, min_each: usize) -> Result<usize> {
+        let n = usize::try_from(self.varint()?).map_err(|_| Error::Decode("length"))?;
+        if n.saturating_mul(min_each) > self.data.len() - self.pos {
+            return Err(Error::Decode("length exceeds data"));
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roundtrip_and_garbage() {
+        let p = Params::default();
+        let text = (0..3000).map(|i| format!("w{i} ")).collect::<String>();
+        let fp = Fingerprint::new(text.as_bytes(), &text, &p);
+        assert_eq!(fp.sketch.len(), fp.shingles as usize);
+        let enc = fp.to_bytes();
+        assert_eq!(Fingerprint::from_bytes(&enc).ok(), Some(fp.clone()));
+        for cut in [0, 3, 10, enc.len() - 1] {
+            assert!(Fingerprint::from_bytes(&enc[..cut]).is_err());
+        }
+        let empty = Fingerprint::new(b"", "", &p);
+        assert!(empty.signature.is_empty() && empty.band_keys(&p).is_empty());
+        assert_eq!(Fingerprint::from_bytes(&empty.to_bytes()).ok(), Some(empty));
+    }
+
+    #[test]
+    fn sketch_is_capped() {
+        let p = Params {
+            sketch_max: 100,
+            ..Params::default()
+        };
+        let text = (0..5000).map(|i| format!("w{i} ")).collect::<String>();
+        let fp = Fingerprint::new(text.as_bytes(), &text, &p);
+        assert!(fp.sketch.len() <= 100 && fp.sketch_level > 0);
+        assert!(fp.sketch.iter().all(|v| v.trailing_zeros() >= u32::from(fp.sketch_level)));
+    }
+}

@@ -1,0 +1,61 @@
+//! The download registry: which principal received which copy of which
+//! version, when and from where. It is what maps a leaked copy's watermark
+//! back to its recipient, so a row is written before the first byte leaves.
+
+use crate::{to_ms, Result, Store};
+use rampart_domain::{AccountId, DocumentId, DownloadId};
+use time::OffsetDateTime;
+
+/// One download to register.
+#[derive(Debug, Clone)]
+pub struct NewDownload {
+    /// Id carried by the copy.
+    pub id: DownloadId,
+    /// Recipient.
+    pub account: AccountId,
+    /// Session or token id.
+    pub session: String,
+    /// Document.
+    pub document: DocumentId,
+    /// Version number.
+    pub version: i64,
+    /// Client address.
+    pub ip: String,
+    /// Client user agent.
+    pub user_agent: String,
+    /// Watermark scheme (`none` until watermarking lands).
+    pub scheme: String,
+    /// Scheme parameters as JSON.
+    pub params: String,
+}
+
+impl Store {
+    /// Registers a download durably.
+    pub async fn record_download(&self, d: &NewDownload, now: OffsetDateTime) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO downloads (id, account_id, session, document_id, version, time, ip, user_agent, scheme, params)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(d.id.to_string())
+        .bind(d.account.0)
+        .bind(&d.session)
+        .bind(d.document.to_string())
+        .bind(d.version)
+        .bind(to_ms(now))
+        .bind(&d.ip)
+        .bind(&d.user_agent)
+        .bind(&d.scheme)
+        .bind(&d.params)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// How many downloads an account has made (for tests and reports).
+    pub async fn count_downloads_of(&self, account: AccountId) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM downloads WHERE account_id = ?")
+            .bind(account.0)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+}

@@ -1,0 +1,161 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+use super::*;
+use rampart_domain::{AccountStatus, CommunityRole, DocumentId, Marking};
+
+async fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("rampart.db")).await.unwrap();
+    (dir, store)
+}
+
+fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap()
+}
+
+#[tokio::test]
+async fn slugs_and_emails_are_unique() {
+    let (_d, s) = store().await;
+    let slug = "lessons".parse().unwrap();
+    let p = s.create_portal(&slug, "Lessons", now()).await.unwrap();
+    assert!(matches!(s.create_portal(&slug, "Again", now()).await, Err(Error::Conflict("portal"))));
+    let c = "drones".parse().unwrap();
+    s.create_community(p, &c, "Drones", now()).await.unwrap();
+    assert!(matches!(s.create_community(p, &c, "x", now()).await, Err(Error::Conflict("community"))));
+    let acc = NewAccount {
+        email: "a@x.org".parse().unwrap(),
+        name: "A".into(),
+        nation: "NOR".parse().unwrap(),
+        password_hash: "h".into(),
+        admin: false,
+        security: false,
+    };
+    s.create_account(&acc, now()).await.unwrap();
+    assert!(matches!(s.create_account(&acc, now()).await, Err(Error::Conflict("account"))));
+}
+
+#[tokio::test]
+async fn listing_filters_by_releasability_and_paginates() {
+    let (_d, s) = store().await;
+    let p = s.create_portal(&"p1".parse().unwrap(), "P", now()).await.unwrap();
+    let c = s.create_community(p, &"c1".parse().unwrap(), "C", now()).await.unwrap();
+    let fra = s
+        .create_account(
+            &NewAccount {
+                email: "f@x.org".parse().unwrap(),
+                name: "F".into(),
+                nation: "FRA".parse().unwrap(),
+                password_hash: "h".into(),
+                admin: false,
+                security: false,
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    s.set_membership(fra, c, CommunityRole::Contributor, now()).await.unwrap();
+    for i in 0..7 {
+        let nations = if i % 2 == 0 { vec![] } else { vec!["NOR".parse().unwrap()] };
+        let doc = NewDocument {
+            id: DocumentId::random(),
+            community: c,
+            title: format!("doc {i}"),
+            marking: Marking {
+                label: "NON-PUBLIC".into(),
+                releasable_nations: nations,
+                releasable_communities: vec![],
+                public_since: None,
+                public_source: None,
+                canary: false,
+            },
+            version: NewVersion {
+                blob: "b".repeat(64),
+                size: 1,
+                media_type: "text/plain".into(),
+                filename: "a.txt".into(),
+                uploaded_by: fra,
+            },
+        };
+        s.create_document(&doc, now() + time::Duration::seconds(i)).await.unwrap();
+    }
+    let nation = "FRA".parse().unwrap();
+    let (page1, next) = s.list_documents_for_member(c, fra, &nation, None, 3).await.unwrap();
+    let titles: Vec<_> = page1.iter().map(|d| d.title.clone()).collect();
+    assert_eq!(titles, ["doc 6", "doc 4", "doc 2"]);
+    let next = Cursor::decode(&next.unwrap().encode()).unwrap();
+    let (page2, next) = s.list_documents_for_member(c, fra, &nation, Some(&next), 3).await.unwrap();
+    assert_eq!(page2.len(), 1);
+    assert_eq!(page2[0].title, "doc 0");
+    assert!(next.is_none());
+    let nor = "NOR".parse().unwrap();
+    let (all, _) = s.list_documents_for_member(c, fra, &nor, None, 50).await.unwrap();
+    assert_eq!(all.len(), 7);
+}
+
+#[tokio::test]
+async fn suspension_ends_sessions_and_revokes_tokens() {
+    let (_d, s) = store().await;
+    let a = s
+        .create_account(
+            &NewAccount {
+                email: "s@x.org".parse().unwrap(),
+                name: "S".into(),
+                nation: "NOR".parse().unwrap(),
+                password_hash: "h".into(),
+                admin: false,
+                security: false,
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    let session = NewSession {
+        token_hash: vec![1; 32],
+        public_id: "s1".into(),
+        account: a,
+        stage: SessionStage::Full,
+        csrf: "c".into(),
+        ip: "127.0.0.1".into(),
+        user_agent: "t".into(),
+    };
+    s.create_session(&session, now()).await.unwrap();
+    s.create_token(
+        &NewToken {
+            id: "t1".into(),
+            token_hash: vec![2; 32],
+            account: a,
+            name: "script".into(),
+            scope: "full".into(),
+            expires_at: None,
+        },
+        now(),
+    )
+    .await
+    .unwrap();
+    s.set_account_status(a, AccountStatus::Suspended, now()).await.unwrap();
+    assert!(s.session_by_hash(&[1; 32]).await.unwrap().is_none());
+    assert!(s.token_by_hash(&[2; 32]).await.unwrap().unwrap().revoked_at.is_some());
+}
+
+#[tokio::test]
+async fn audit_events_round_trip() {
+    let (_d, s) = store().await;
+    let event = AuditEvent {
+        seq: 0,
+        time: "2026-01-01T00:00:00Z".into(),
+        kind: "login".into(),
+        account: Some("a@x.org".into()),
+        session: None,
+        ip: Some("127.0.0.1".into()),
+        document: None,
+        version: None,
+        download: None,
+        outcome: Outcome::Failed,
+        detail: serde_json::json!({"reason": "bad password"}),
+    };
+    let seq1 = s.append(event.clone()).await.unwrap();
+    let seq2 = s.append(event.clone()).await.unwrap();
+    assert_eq!(seq2, seq1 + 1);
+    let back = s.audit_events(&AuditFilter::default()).await.unwrap();
+    assert_eq!(back.len(), 2);
+    assert_eq!(back[0], AuditEvent { seq: seq1, ..event });
+}
