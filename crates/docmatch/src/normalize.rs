@@ -9,7 +9,7 @@
 //!
 //! Steps: drop invisible format characters, Unicode NFKC, full lower-casing
 //! (plus `ß`→`ss`, final sigma), typographic variants to ASCII, NFKC again,
-//! whitespace runs to one space, trimmed. The result is idempotent (tested).
+//! whitespace runs to one space, hyphen runs (`--`) to one hyphen, trimmed. The result is idempotent (tested).
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -32,6 +32,9 @@ pub fn normalize(text: &str) -> String {
             if pending_space {
                 out.push(' ');
                 pending_space = false;
+            } else if c == '-' && out.ends_with('-') {
+                // `--`, `---` are typewriter forms of the dashes mapped to `-`.
+                continue;
             }
             out.push(c);
         }

@@ -1,1 +1,120 @@
-//! placeholder
+//! Forensic watermarks for Rampart: every served copy of a document carries
+//! an invisible, collusion-resistant fingerprint of its recipient, so that a
+//! leaked file — even an excerpt, reflowed, normalised, or mixed from the
+//! copies of several colluding accounts — names its source.
+//!
+//! # How it works
+//! * **Code** ([`code`](crate::Params)): a symmetric Tardos code with the arcsine
+//!   bias distribution cut off at `t`. Each account has one infinite secret code
+//!   word derived with keyed BLAKE3 from the server secret; each copy carries the
+//!   bits of that word at *positions* derived from the document version and the
+//!   content around each carrier. Scores of all files of a dump add up.
+//! * **Download layer**: a quarter of the positions (chosen by the position
+//!   itself) carries the bits of a per-download code word instead, derived from
+//!   the account and the download id. Once an account is accused,
+//!   [`Fingerprinter::score_downloads`] scores its candidate downloads on those
+//!   positions and names the one the copy came from. We chose this over an
+//!   error-corrected download tag because it degrades softly like the rest of
+//!   the code (a partial read only lowers the score) and survives collusion
+//!   and mixing, where a tag would decode to garbage.
+//! * **Anchors and channels**: a site (a gap between two words, an apostrophe,
+//!   ...) is named by a hash of the three words on each side; its code position
+//!   is a keyed hash of that name and the version. Channels: space variants,
+//!   punctuation variants, zero-width characters (see [`strip`]).
+//! * **Threshold**: the Chernoff bound with the exact moment generating function
+//!   of an innocent account's score over the positions actually read; it keeps
+//!   the false-accusation probability of each innocent account ≤ ε = 10⁻⁶. The
+//!   formula and its assumptions are in the `code` module's documentation,
+//!   reproduced here:
+//!
+//!   `Z* = min_{λ>0} ( ln(1/ε) + Σ_j ln(p_j e^{λ v_j a_j} + (1-p_j) e^{-λ v_j / a_j}) ) / λ`,
+//!   `a_j = sqrt((1-p_j)/p_j)`, `v_j ∈ [-1, 1]` the merged read of position `j`.
+//!   Assumptions: the PRF is indistinguishable from random (so an innocent's bits
+//!   are independent of the pirate copy and across positions); positions are
+//!   distinct (repeated reads are merged first); the innocent's own copy is not
+//!   part of the leak. With N candidate accounts the expected number of innocents
+//!   accused per decode is ≤ N·ε.
+//!
+//! # Limits
+//! A leaker who knows the scheme can remove every channel with [`strip`] (or by
+//! retyping); text watermarks resist unaware transformations and collusion by
+//! mixing, not a deliberate, informed scrub. Visible marking lines are the
+//! complementary deterrent.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod channels;
+mod code;
+mod decode;
+mod error;
+mod formats;
+mod keys;
+mod model;
+mod text;
+
+pub use channels::{strip, ChannelCounts};
+pub use code::{Layer, Params};
+pub use decode::{AccountScore, Accusation, DownloadScore, Observation, Observations};
+pub use error::{Error, Result};
+pub use formats::{Embedded, Format, Markable};
+pub use keys::{AccountId, DownloadId, Mark, ServerSecret, VersionId};
+pub use text::Channel;
+
+/// Alias of [`strip`] under the name triage uses: removes every watermark
+/// channel so leaked and stored texts can be compared.
+pub fn normalize_away(text: &str) -> String {
+    strip(text)
+}
+
+/// Marks copies and decodes leaks under one server secret and parameter set.
+#[derive(Clone)]
+pub struct Fingerprinter {
+    code: code::Code,
+}
+
+impl std::fmt::Debug for Fingerprinter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fingerprinter")
+            .field("params", &self.code.params)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Fingerprinter {
+    /// A fingerprinter for `secret` with validated `params`.
+    pub fn new(secret: &ServerSecret, params: Params) -> Result<Self> {
+        params.validate()?;
+        Ok(Self {
+            code: code::Code {
+                params,
+                keys: keys::Keys::new(secret),
+            },
+        })
+    }
+
+    /// The parameters in use.
+    pub fn params(&self) -> &Params {
+        &self.code.params
+    }
+
+    /// Marks `input` in `format` for `mark`.
+    pub fn embed(&self, format: Format, input: &[u8], mark: &Mark) -> Result<Embedded> {
+        format.embed(self, input, mark)
+    }
+
+    /// Marks a plain text; shorthand for [`Format::PlainText`].
+    pub fn embed_text(&self, text: &str, mark: &Mark) -> (String, ChannelCounts) {
+        let mut m = model::TextModel::default();
+        m.push_editable(text, 0);
+        self.embed_model(text, &m, mark)
+    }
+
+    pub(crate) fn embed_model(
+        &self,
+        src: &str,
+        model: &model::TextModel,
+        mark: &Mark,
+    ) -> (String, ChannelCounts) {
+        let (edits, counts) = channels::plan(&self.code, model, mark);
+        (model::apply(src, edits), counts)
+    }
+}

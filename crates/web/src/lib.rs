@@ -1,1 +1,42 @@
-//! placeholder
+//! Rampart's HTTP surface: the JSON API under `/api/v1`, the server-rendered
+//! web UI, `/healthz`, `/readyz` and `/metrics`.
+//!
+//! Every request passes the same layers (request id, metrics, security
+//! headers); every handler that touches a portal object authenticates with
+//! [`auth::Authenticated`], asks [`rampart_domain::authorize`], and writes an
+//! audit event before it answers.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
+
+pub mod auth;
+mod audit;
+pub mod config;
+mod error;
+mod metrics;
+mod middleware;
+mod routes;
+pub mod services;
+mod state;
+
+pub use config::Config;
+pub use error::AppError;
+pub use state::AppState;
+
+use std::{future::Future, net::SocketAddr};
+
+/// Builds the router with every route and layer.
+pub fn router(state: AppState) -> axum::Router {
+    routes::router(state)
+}
+
+/// Serves until `shutdown` resolves, then stops accepting and lets in-flight
+/// requests finish.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

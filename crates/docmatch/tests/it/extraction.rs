@@ -1,0 +1,111 @@
+//! Extraction of generated fixtures, and hostile inputs.
+
+use rampart_docmatch::{extract_as, extract_text, normalize, Error, Format, Limits};
+
+use crate::fixtures;
+
+const PARAS: [&str; 3] = [
+    "Quarterly figures for the northern region & partners",
+    "The “merger” – confidential until release…",
+    "Third paragraph with <angle> brackets",
+];
+
+fn norm_words(s: &str) -> String {
+    rampart_docmatch::words(&normalize(s)).collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn docx_body_without_header_or_deletions() {
+    let bytes = fixtures::docx(&PARAS);
+    let ex = extract_text(&bytes, Some("leak.bin"), &Limits::default()).unwrap();
+    assert_eq!(ex.format, Format::Docx);
+    assert_eq!(norm_words(&ex.text), norm_words(&PARAS.join("\n")), "{:?}", ex.text);
+    assert!(!ex.text.contains("alice") && !ex.text.contains("deleted"));
+}
+
+#[test]
+fn odt_body_without_annotations() {
+    let bytes = fixtures::odt(&PARAS);
+    let ex = extract_text(&bytes, None, &Limits::default()).unwrap();
+    assert_eq!(ex.format, Format::Odt);
+    assert_eq!(norm_words(&ex.text), norm_words(&PARAS.join("\n")), "{:?}", ex.text);
+    assert!(!ex.text.contains("reviewer"));
+}
+
+#[test]
+fn html_visible_text() {
+    let html = format!(
+        "<!doctype html><html><head><script>alert(1)</script></head><body><h1>{}</h1><p>{}</p><p>{}</p></body></html>",
+        "Quarterly figures for the northern region &amp; partners",
+        "The &ldquo;merger&rdquo; &ndash; confidential until release&hellip;",
+        "Third paragraph with &lt;angle&gt; brackets"
+    );
+    let ex = extract_text(html.as_bytes(), Some("x.txt"), &Limits::default()).unwrap();
+    assert_eq!(ex.format, Format::Html);
+    assert_eq!(norm_words(&ex.text), norm_words(&PARAS.join("\n")));
+    assert_eq!(normalize(&ex.text), normalize(&PARAS.join("\n")));
+}
+
+#[test]
+fn pdf_text() {
+    let lines = ["Quarterly figures for the northern region", "confidential (until) release"];
+    let bytes = fixtures::pdf(&lines);
+    let ex = extract_text(&bytes, None, &Limits::default()).unwrap();
+    assert_eq!(ex.format, Format::Pdf);
+    assert_eq!(norm_words(&ex.text), norm_words(&lines.join("\n")), "{:?}", ex.text);
+}
+
+#[test]
+fn markdown_and_text() {
+    let md = "# Title\n\nSee [the report](https://x.example/r.pdf).\n";
+    let ex = extract_text(md.as_bytes(), Some("notes.md"), &Limits::default()).unwrap();
+    assert_eq!(ex.format, Format::Markdown);
+    assert_eq!(norm_words(&ex.text), "title see the report");
+    let t = extract_text("plain words".as_bytes(), None, &Limits::default()).unwrap();
+    assert_eq!((t.format, t.text.as_str()), (Format::Text, "plain words"));
+}
+
+#[test]
+fn zip_bomb_in_docx_refused() {
+    let bytes = fixtures::docx_bomb(8 << 20);
+    assert!(bytes.len() < 100_000);
+    let err = extract_as(Format::Docx, &bytes, &Limits::default()).unwrap_err();
+    assert!(matches!(err, Error::ZipBomb { .. }), "{err}");
+    let small = Limits {
+        max_member_bytes: 1000,
+        max_member_ratio: 1_000_000,
+        ..Limits::default()
+    };
+    let err = extract_as(Format::Docx, &bytes, &small).unwrap_err();
+    assert!(matches!(err, Error::ZipBomb { .. }), "{err}");
+}
+
+#[test]
+fn corrupt_inputs_are_errors() {
+    let l = Limits::default();
+    let mut truncated = fixtures::pdf(&["hello world"]);
+    truncated.truncate(60);
+    assert!(extract_text(&truncated, None, &l).is_err());
+    assert!(extract_text(b"%PDF-1.7\n garbage", None, &l).is_err());
+    let mut docx = fixtures::docx(&PARAS);
+    docx.truncate(docx.len() / 2);
+    assert!(extract_as(Format::Docx, &docx, &l).is_err());
+    assert!(extract_as(Format::Odt, b"PK\x03\x04 nope", &l).is_err());
+    assert!(matches!(
+        extract_text(b"\x7fELF\x02\x01\x01\x00\x00\x00", Some("a.out"), &l),
+        Err(Error::UnsupportedFormat(_))
+    ));
+}
+
+#[test]
+fn real_pdfs_if_present() {
+    // Debian ships a few PDFs in common packages; use one when available to
+    // exercise fonts/CMaps beyond the generated fixture. Skips otherwise.
+    let candidates = ["/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf"];
+    for path in candidates {
+        if let Ok(bytes) = std::fs::read(path) {
+            let ex = extract_text(&bytes, Some(path), &Limits::default()).unwrap();
+            assert!(ex.text.split_whitespace().count() > 100);
+        }
+    }
+}

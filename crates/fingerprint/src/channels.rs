@@ -1,0 +1,224 @@
+//! The embedding channels: how a bit is written at a site and read back, and
+//! how every channel is removed again ([`strip`]).
+//!
+//! | channel | bit 0 | bit 1 | plain form (no bit) |
+//! |---|---|---|---|
+//! | space between two words | U+00A0 NO-BREAK SPACE | U+2005 FOUR-PER-EM SPACE | U+0020 |
+//! | zero-width before a word | U+200B ZERO WIDTH SPACE | U+200C ZERO WIDTH NON-JOINER | nothing |
+//! | apostrophe / single quote | `'` | `’` or `‘` | — |
+//! | double quote | `"` | `“` or `”` | — |
+//! | ellipsis | `...` | `…` | — |
+//! | spaced dash between words | ` - ` | ` – ` | — |
+//!
+//! Both space variants have the width of an ordinary space in common fonts
+//! (a quarter em) and survive NFC; NFKC and Unicode-aware whitespace
+//! collapsing turn them into U+0020, and then the channel is simply lost.
+//! Only a share of the gaps (a keyed choice) carries the space channel, so
+//! that runs of no-break spaces stay short and line breaking is unaffected.
+//! The zero-width characters survive NFC, NFKC and whitespace collapsing but
+//! are dropped by many sanitisers, which is why they are the weak extra layer.
+//!
+//! Punctuation has no "absent" form: a straight quote is both the original and
+//! bit 0. A class is therefore marked only when the original uses no
+//! typographic form of it at all, and it is read only when the text shows both
+//! forms (a *gate*): an unmarked text, uniformly straight or uniformly curly,
+//! yields no punctuation observations.
+
+use crate::code::{Code, Layer};
+use crate::keys::{self, Mark};
+use crate::model::{Edit, TextModel};
+use crate::text::{self, Carrier, Channel, Punct, Reading, ELLIPSIS, EN_DASH, NBSP, SPACE1, ZW0, ZW1};
+
+/// Removes every channel: maps our space variants to U+0020, deletes our
+/// zero-width characters, and maps typographic apostrophes, quotes, ellipses
+/// and spaced en dashes to their ASCII forms.
+///
+/// `strip(embed(x)) == strip(x)` for every text, and `strip(embed(x)) == x`
+/// whenever `x` contains none of the variant characters listed in the module
+/// docs (typical for plain text, Markdown and HTML sources, which use ASCII
+/// punctuation or entities). Triage calls it on both sides before comparing a
+/// leaked text with a stored version.
+pub fn strip(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut prev_ws = true;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            NBSP | SPACE1 => out.push(' '),
+            ZW0 | ZW1 => {}
+            '\u{2018}' | '\u{2019}' => out.push('\''),
+            '\u{201C}' | '\u{201D}' => out.push('"'),
+            ELLIPSIS => out.push_str("..."),
+            EN_DASH if prev_ws && chars.peek().is_none_or(|n| n.is_whitespace()) => out.push('-'),
+            _ => out.push(c),
+        }
+        prev_ws = c.is_whitespace();
+    }
+    out
+}
+
+/// Whether the code bit of `mark` at `pos` is 1 (account or download layer).
+pub(crate) fn code_bit(code: &Code, mark: &Mark, pos: u64) -> bool {
+    let key = match code.layer(pos) {
+        Layer::Account => code.keys.account_key(mark.account),
+        Layer::Download => code.keys.download_key(mark.account, mark.download),
+    };
+    keys::word_uniform(&key, pos) < code.bias(pos)
+}
+
+/// How many sites of each channel were marked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChannelCounts {
+    /// Space-channel sites written.
+    pub space: usize,
+    /// Punctuation-channel sites (bit 0 sites included).
+    pub punctuation: usize,
+    /// Zero-width sites written.
+    pub zero_width: usize,
+}
+
+impl ChannelCounts {
+    /// Total number of code positions carried.
+    pub fn total(&self) -> usize {
+        self.space + self.punctuation + self.zero_width
+    }
+}
+
+/// Plans the edits that write `mark` into the visible text of `model`.
+pub(crate) fn plan(code: &Code, model: &TextModel, mark: &Mark) -> (Vec<Edit>, ChannelCounts) {
+    let vis = &model.visible;
+    let vk = code.keys.version_key(&mark.version);
+    let sites = text::sites(vis);
+    // A punctuation class is usable only if the original has no typographic form.
+    let mut typographic = [false; 4];
+    for s in &sites {
+        if let (Carrier::Punct(p), Reading::Bit(_)) = (s.carrier, s.reading) {
+            typographic[p.index()] = true;
+        }
+    }
+    if vis.contains(['\u{2018}', '\u{2019}']) {
+        typographic[Punct::Single.index()] = true;
+    }
+    if vis.contains(['\u{201C}', '\u{201D}']) {
+        typographic[Punct::Double.index()] = true;
+    }
+    if vis.contains(ELLIPSIS) {
+        typographic[Punct::Ellipsis.index()] = true;
+    }
+    let mut edits = Vec::new();
+    let mut counts = ChannelCounts::default();
+    // Sites sharing a name (a repeated phrase) share the position and hence
+    // the bit, so a repeated phrase reads consistently.
+    for s in sites {
+        if s.reading != Reading::Plain {
+            continue;
+        }
+        let Some(src) = model.source_range(&s.range) else {
+            continue;
+        };
+        let pos = keys::position(&vk, &s.name);
+        let with = match s.carrier {
+            Carrier::Space => {
+                if code.keys.select_uniform(pos) >= code.params.space_share {
+                    continue;
+                }
+                counts.space += 1;
+                if code_bit(code, mark, pos) { SPACE1 } else { NBSP }.to_string()
+            }
+            Carrier::ZeroWidth => {
+                counts.zero_width += 1;
+                if code_bit(code, mark, pos) { ZW1 } else { ZW0 }.to_string()
+            }
+            Carrier::Punct(p) => {
+                if typographic[p.index()] {
+                    continue;
+                }
+                counts.punctuation += 1;
+                if !code_bit(code, mark, pos) {
+                    continue;
+                }
+                typographic_form(p, vis, &s.range)
+            }
+        };
+        edits.push(Edit { range: src, with });
+    }
+    (edits, counts)
+}
+
+/// The typographic form of the straight punctuation at `r` in `vis`.
+fn typographic_form(p: Punct, vis: &str, r: &std::ops::Range<usize>) -> String {
+    let prev = vis[..r.start].chars().next_back();
+    let next = vis[r.end..].chars().next();
+    let opening = prev.is_none_or(|c| c.is_whitespace() || "([{<\u{2014}\u{2013}-/".contains(c));
+    match p {
+        Punct::Single => {
+            if opening && next.is_some_and(char::is_alphabetic) {
+                '\u{2018}'
+            } else {
+                '\u{2019}'
+            }
+        }
+        Punct::Double => {
+            if opening && next.is_some_and(|c| !c.is_whitespace()) {
+                '\u{201C}'
+            } else {
+                '\u{201D}'
+            }
+        }
+        Punct::Ellipsis => ELLIPSIS,
+        Punct::Dash => EN_DASH,
+    }
+    .to_string()
+}
+
+/// One read of one site: the code position (under one version) and the bit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Read {
+    pub(crate) name: [u8; 32],
+    pub(crate) bit: bool,
+    pub(crate) channel: Channel,
+}
+
+/// Reads every site of `text` that carries a bit.
+pub(crate) fn read(text: &str) -> Vec<Read> {
+    let sites = text::sites(text);
+    let mut seen = [[false; 2]; 4];
+    for s in &sites {
+        if let Carrier::Punct(p) = s.carrier {
+            let form = usize::from(s.reading != Reading::Plain);
+            seen[p.index()][form] = true;
+        }
+    }
+    sites
+        .into_iter()
+        .filter_map(|s| {
+            let bit = match (s.carrier, s.reading) {
+                (_, Reading::Bit(b)) if !matches!(s.carrier, Carrier::Punct(_)) => b,
+                (Carrier::Punct(p), r) => {
+                    let gate = seen[p.index()];
+                    if !(gate[0] && gate[1]) {
+                        return None;
+                    }
+                    r != Reading::Plain
+                }
+                _ => return None,
+            };
+            Some(Read {
+                name: s.name,
+                bit,
+                channel: s.carrier.channel(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strip_maps_variants_back() {
+        let s = "a\u{00A0}b\u{2005}\u{200B}c \u{2019}d\u{201C} e \u{2013} f\u{2026} 1990\u{2013}2000";
+        assert_eq!(strip(s), "a b c 'd\" e - f... 1990\u{2013}2000");
+    }
+}

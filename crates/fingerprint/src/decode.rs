@@ -1,0 +1,247 @@
+//! Decoding for triage: reading observations out of leaked text, merging the
+//! observations of every file of a dump, scoring candidate accounts against
+//! the accusation threshold, and naming the download an accused account's
+//! copy came from.
+
+use std::collections::HashMap;
+
+use crate::channels;
+use crate::code::{chernoff_threshold, score_terms, Layer};
+use crate::keys::{self, AccountId, DownloadId, VersionId};
+use crate::text::Channel;
+use crate::Fingerprinter;
+
+/// One bit read at one code position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Observation {
+    /// The code position.
+    pub position: u64,
+    /// The bit read there.
+    pub bit: bool,
+    /// The channel it was read from.
+    pub channel: Channel,
+    /// The document version the position was derived for.
+    pub version: VersionId,
+    /// The layer of the position.
+    pub layer: Layer,
+}
+
+/// Observations of one or many files; merge the files of a dump with
+/// [`Observations::extend`] so their scores add up.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observations {
+    items: Vec<Observation>,
+}
+
+impl Observations {
+    /// No observations.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of reads (a position read twice counts twice here).
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether nothing was read.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Adds the observations of another file.
+    pub fn extend(&mut self, other: Observations) {
+        self.items.extend(other.items);
+    }
+
+    /// The individual reads.
+    pub fn iter(&self) -> impl Iterator<Item = &Observation> {
+        self.items.iter()
+    }
+
+    /// Number of reads per channel.
+    pub fn count(&self, channel: Channel) -> usize {
+        self.items.iter().filter(|o| o.channel == channel).count()
+    }
+
+    /// Merges repeated reads of a position into soft values
+    /// `v = (n1 - n0) / (n1 + n0)`, keeping only `layer` (and `version`).
+    fn soft(&self, layer: Layer, version: Option<VersionId>) -> Vec<(u64, f64)> {
+        let mut acc: HashMap<u64, (u32, u32)> = HashMap::new();
+        for o in &self.items {
+            if o.layer == layer && version.is_none_or(|v| v == o.version) {
+                let e = acc.entry(o.position).or_default();
+                if o.bit {
+                    e.0 += 1;
+                } else {
+                    e.1 += 1;
+                }
+            }
+        }
+        let mut out: Vec<(u64, f64)> = acc
+            .into_iter()
+            .map(|(p, (n1, n0))| (p, (f64::from(n1) - f64::from(n0)) / f64::from(n1 + n0)))
+            .filter(|&(_, v)| v != 0.0)
+            .collect();
+        out.sort_unstable_by_key(|&(p, _)| p);
+        out
+    }
+}
+
+/// One candidate account's result.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AccountScore {
+    /// The account.
+    pub account: AccountId,
+    /// Its accumulated symmetric Tardos score.
+    pub score: f64,
+    /// Whether the score reaches the threshold.
+    pub accused: bool,
+}
+
+/// The result of scoring candidate accounts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accusation {
+    /// Distinct account-layer positions that were read (with a non-zero
+    /// merged value).
+    pub positions: usize,
+    /// `Σ v_j²`, the variance of an innocent account's score.
+    pub variance: f64,
+    /// The accusation threshold for these positions.
+    pub threshold: f64,
+    /// Every candidate, highest score first.
+    pub scores: Vec<AccountScore>,
+}
+
+impl Accusation {
+    /// The accused accounts, highest score first.
+    pub fn accused(&self) -> impl Iterator<Item = &AccountScore> {
+        self.scores.iter().filter(|s| s.accused)
+    }
+}
+
+/// One candidate download's result.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DownloadScore {
+    /// The download.
+    pub download: DownloadId,
+    /// The version it served.
+    pub version: VersionId,
+    /// Distinct download-layer positions of that version that were read.
+    pub positions: usize,
+    /// Its score on those positions.
+    pub score: f64,
+    /// The threshold for those positions.
+    pub threshold: f64,
+    /// Whether the score reaches the threshold.
+    pub matched: bool,
+}
+
+/// Positions with their bias and the score terms for x = 1 / x = 0.
+struct Prepared {
+    pos: Vec<u64>,
+    bias: Vec<f64>,
+    terms: Vec<(f64, f64)>,
+    threshold: f64,
+    variance: f64,
+}
+
+impl Fingerprinter {
+    /// Reads every marked site of `text` (any extracted text of a leaked file,
+    /// after whatever happened to it), deriving code positions for each of
+    /// the `versions` the text was matched to.
+    pub fn extract(&self, text: &str, versions: &[VersionId]) -> Observations {
+        let reads = channels::read(text);
+        let mut items = Vec::with_capacity(reads.len() * versions.len());
+        for v in versions {
+            let vk = self.code.keys.version_key(v);
+            for r in &reads {
+                let position = keys::position(&vk, &r.name);
+                items.push(Observation {
+                    position,
+                    bit: r.bit,
+                    channel: r.channel,
+                    version: *v,
+                    layer: self.code.layer(position),
+                });
+            }
+        }
+        Observations { items }
+    }
+
+    fn prepare(&self, soft: Vec<(u64, f64)>) -> Prepared {
+        let bias: Vec<f64> = soft.iter().map(|&(p, _)| self.code.bias(p)).collect();
+        let pv: Vec<(f64, f64)> = bias.iter().zip(&soft).map(|(&b, &(_, v))| (b, v)).collect();
+        Prepared {
+            threshold: chernoff_threshold(&pv, self.code.params.false_accusation),
+            variance: soft.iter().map(|&(_, v)| v * v).sum(),
+            terms: pv.iter().map(|&(b, v)| score_terms(b, v)).collect(),
+            pos: soft.into_iter().map(|(p, _)| p).collect(),
+            bias,
+        }
+    }
+
+    fn score(prep: &Prepared, word_key: &[u8; 32]) -> f64 {
+        prep.pos
+            .iter()
+            .zip(&prep.bias)
+            .zip(&prep.terms)
+            .map(|((&j, &p), &(hi, lo))| if keys::word_uniform(word_key, j) < p { hi } else { lo })
+            .sum()
+    }
+
+    /// Scores candidate accounts on the account layer of `obs` (all files of
+    /// a dump together) and accuses those at or above the threshold.
+    pub fn accuse(&self, obs: &Observations, candidates: &[AccountId]) -> Accusation {
+        let prep = self.prepare(obs.soft(Layer::Account, None));
+        let mut scores: Vec<AccountScore> = candidates
+            .iter()
+            .map(|&account| {
+                let score = Self::score(&prep, &self.code.keys.account_key(account));
+                AccountScore {
+                    account,
+                    score,
+                    accused: score >= prep.threshold,
+                }
+            })
+            .collect();
+        scores.sort_by(|a, b| b.score.total_cmp(&a.score));
+        Accusation {
+            positions: prep.pos.len(),
+            variance: prep.variance,
+            threshold: prep.threshold,
+            scores,
+        }
+    }
+
+    /// Scores the candidate downloads of one (accused) account on the
+    /// download layer of the observations of each download's version. The
+    /// same false-accusation bound holds per candidate download.
+    pub fn score_downloads(
+        &self,
+        obs: &Observations,
+        account: AccountId,
+        candidates: &[(DownloadId, VersionId)],
+    ) -> Vec<DownloadScore> {
+        let mut cache: HashMap<VersionId, Prepared> = HashMap::new();
+        let mut out: Vec<DownloadScore> = candidates
+            .iter()
+            .map(|&(download, version)| {
+                let prep = cache
+                    .entry(version)
+                    .or_insert_with(|| self.prepare(obs.soft(Layer::Download, Some(version))));
+                let score = Self::score(prep, &self.code.keys.download_key(account, download));
+                DownloadScore {
+                    download,
+                    version,
+                    positions: prep.pos.len(),
+                    score,
+                    threshold: prep.threshold,
+                    matched: score >= prep.threshold,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| b.score.total_cmp(&a.score));
+        out
+    }
+}

@@ -1,0 +1,142 @@
+//! Collusion simulations on real English text: 1000 innocent accounts, c = 1,
+//! 2, 3 colluders mixing their copies, a single ~3000-word document and a dump
+//! of shorter files whose scores add up, and a robustness matrix over leak
+//! transformations. Run with `--nocapture` to see the figures.
+
+mod common;
+
+use common::*;
+use rampart_fingerprint::{AccountId, Fingerprinter, Format, Observations, VersionId};
+use std::time::Instant;
+
+const INNOCENTS: usize = 1000;
+
+#[derive(Default)]
+struct Cell {
+    trials: usize,
+    detected: usize,
+    innocents_accused: usize,
+    positions: usize,
+}
+
+impl Cell {
+    fn rate(&self) -> f64 {
+        self.detected as f64 / self.trials.max(1) as f64
+    }
+    fn show(&self) -> String {
+        format!(
+            "{:>5.1}% {:>2}/{:<2} m={:<5} fp={}",
+            100.0 * self.rate(),
+            self.detected,
+            self.trials,
+            self.positions / self.trials.max(1),
+            self.innocents_accused
+        )
+    }
+}
+
+fn colluders(trial: usize, c: usize) -> Vec<AccountId> {
+    (0..c).map(|k| AccountId((trial * 10 + k + 1) as i64)).collect()
+}
+
+/// Scores colluders and innocents; records the trial in `cell`.
+fn judge(fp: &Fingerprinter, obs: &Observations, guilty: &[AccountId], innocents: &[AccountId], cell: &mut Cell) {
+    let mut cands = guilty.to_vec();
+    cands.extend_from_slice(innocents);
+    let acc = fp.accuse(obs, &cands);
+    cell.trials += 1;
+    cell.positions += acc.positions;
+    if acc.accused().any(|s| guilty.contains(&s.account)) {
+        cell.detected += 1;
+    }
+    cell.innocents_accused += acc.accused().filter(|s| !guilty.contains(&s.account)).count();
+}
+
+fn copies(fp: &Fingerprinter, format: Format, text: &str, v: VersionId, who: &[AccountId]) -> Vec<String> {
+    who.iter()
+        .map(|a| {
+            let e = fp.embed(format, text.as_bytes(), &mark(a.0, v, 0)).unwrap();
+            String::from_utf8(e.bytes).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn collusion_on_one_document() {
+    let t0 = Instant::now();
+    let fp = fingerprinter();
+    let doc = document();
+    let inn = innocents(INNOCENTS);
+    let v = version(10);
+    let mut rng = Rng(0x5EED_0001);
+    let trials = 8;
+    println!("\none document ({} words), {INNOCENTS} innocents, {trials} trials per cell", doc.split_whitespace().count());
+    let mut total_fp = 0;
+    for c in 1..=3 {
+        for attack in ATTACKS {
+            if c == 1 && attack != Attack::Interleave {
+                continue;
+            }
+            let mut cell = Cell::default();
+            for trial in 0..trials {
+                let guilty = colluders(trial + 100 * c, c);
+                let pirate = collude(&copies(&fp, Format::PlainText, &doc, v, &guilty), attack, &mut rng);
+                judge(&fp, &fp.extract(&pirate, &[v]), &guilty, &inn, &mut cell);
+            }
+            println!("  c={c} {:<10} {}", format!("{attack:?}"), cell.show());
+            assert!(cell.rate() >= 0.95, "c={c} {attack:?}: {}", cell.show());
+            total_fp += cell.innocents_accused;
+        }
+    }
+    assert_eq!(total_fp, 0, "innocents accused");
+    println!("  ({:.1}s)", t0.elapsed().as_secs_f64());
+}
+
+#[test]
+fn collusion_on_a_dump_of_short_files() {
+    let t0 = Instant::now();
+    let fp = fingerprinter();
+    let files = files(8);
+    let inn = innocents(INNOCENTS);
+    let versions: Vec<VersionId> = (0..files.len()).map(|i| version(20 + i as u8)).collect();
+    let mut rng = Rng(0x5EED_0002);
+    let trials = 8;
+    println!(
+        "\ndump of {} files ({} words each on average), {INNOCENTS} innocents, {trials} trials per cell",
+        files.len(),
+        files.iter().map(|f| f.split_whitespace().count()).sum::<usize>() / files.len()
+    );
+    let mut total_fp = 0;
+    for c in 1..=3 {
+        for attack in ATTACKS {
+            if c == 1 && attack != Attack::Interleave {
+                continue;
+            }
+            let mut dump = Cell::default();
+            let mut single = Cell::default();
+            for trial in 0..trials {
+                let guilty = colluders(trial + 1000 * c, c);
+                let mut all = Observations::new();
+                for (f, v) in files.iter().zip(&versions) {
+                    let pirate = collude(&copies(&fp, Format::PlainText, f, *v, &guilty), attack, &mut rng);
+                    let obs = fp.extract(&pirate, &[*v]);
+                    // One file alone, scored against the colluders only.
+                    judge(&fp, &obs, &guilty, &[], &mut single);
+                    all.extend(obs);
+                }
+                judge(&fp, &all, &guilty, &inn, &mut dump);
+            }
+            println!(
+                "  c={c} {:<10} dump {}   single file {:>5.1}%",
+                format!("{attack:?}"),
+                dump.show(),
+                100.0 * single.rate()
+            );
+            assert!(dump.rate() >= 0.95, "c={c} {attack:?}: {}", dump.show());
+            assert!(dump.rate() >= single.rate());
+            total_fp += dump.innocents_accused;
+        }
+    }
+    assert_eq!(total_fp, 0, "innocents accused");
+    println!("  ({:.1}s)", t0.elapsed().as_secs_f64());
+}

@@ -1,0 +1,95 @@
+//! Bearer API tokens for scripts: `rmp_` + 256 random bits, stored hashed,
+//! with an optional expiry, revocable, and scoped (everything, read-only, or
+//! named communities).
+
+use super::{hash_secret, load_principal, Authenticated, Credential};
+use crate::{audit::Client, error::AppError, state::AppState};
+use rampart_domain::{AccountId, CommunityId, TokenScope};
+use rampart_store::{NewToken, Outcome};
+use time::OffsetDateTime;
+
+const PREFIX: &str = "rmp_";
+
+/// Parses a stored scope string.
+pub fn parse_scope(s: &str) -> Option<TokenScope> {
+    match s {
+        "full" => Some(TokenScope::Full),
+        "read" => Some(TokenScope::ReadOnly),
+        other => {
+            let ids = other.strip_prefix("communities:")?;
+            let ids: Option<Vec<CommunityId>> = ids.split(',').map(|i| i.parse().ok().map(CommunityId)).collect();
+            ids.filter(|v| !v.is_empty()).map(TokenScope::Communities)
+        }
+    }
+}
+
+/// The stored form of a scope.
+pub fn scope_text(scope: &TokenScope) -> String {
+    match scope {
+        TokenScope::Full => "full".into(),
+        TokenScope::ReadOnly => "read".into(),
+        TokenScope::Communities(ids) => format!(
+            "communities:{}",
+            ids.iter().map(|c| c.0.to_string()).collect::<Vec<_>>().join(",")
+        ),
+    }
+}
+
+/// Creates a token and returns its secret (shown once, never stored).
+pub async fn issue_token(
+    store: &rampart_store::Store,
+    account: AccountId,
+    name: &str,
+    scope: &TokenScope,
+    expires_at: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> Result<String, rampart_store::Error> {
+    let secret = format!("{PREFIX}{}", hex::encode(rampart_domain::random_bytes::<32>()));
+    let token = NewToken {
+        id: format!("t-{}", hex::encode(rampart_domain::random_bytes::<8>())),
+        token_hash: hash_secret(&secret),
+        account,
+        name: name.to_owned(),
+        scope: scope_text(scope),
+        expires_at,
+    };
+    store.create_token(&token, now).await?;
+    Ok(secret)
+}
+
+pub(super) async fn authenticate_token(state: &AppState, client: &Client, secret: &str) -> Result<Authenticated, AppError> {
+    if !(secret.starts_with(PREFIX) && secret.len() == PREFIX.len() + 64) {
+        return Err(AppError::Unauthenticated);
+    }
+    let Some(token) = state.store.token_by_hash(&hash_secret(secret)).await? else {
+        return Err(AppError::Unauthenticated);
+    };
+    let now = state.clock.now();
+    let refusal = if token.revoked_at.is_some() {
+        Some("revoked")
+    } else if token.expires_at.is_some_and(|e| e <= now) {
+        Some("expired")
+    } else {
+        None
+    };
+    if let Some(reason) = refusal {
+        let mut event = state.event(client, "token", Outcome::Denied);
+        event.session = Some(token.id.clone());
+        event.detail = serde_json::json!({ "reason": reason });
+        state.record(event).await?;
+        return Err(AppError::Unauthenticated);
+    }
+    let scope = parse_scope(&token.scope)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("token {} has a malformed scope", token.id)))?;
+    let (principal, account) = load_principal(state, token.account, scope).await?;
+    if token.last_used.is_none_or(|t| now - t > time::Duration::minutes(1)) {
+        state.store.touch_token(&token.id, now).await?;
+    }
+    Ok(Authenticated {
+        principal,
+        email: account.email,
+        name: account.name,
+        credential_id: token.id,
+        credential: Credential::Token,
+    })
+}

@@ -1,0 +1,127 @@
+//! Configuration: built-in defaults, overridden by `rampart.toml`, overridden
+//! by `RAMPART_SECTION__KEY` environment variables. Unknown keys are errors,
+//! so a typo never silently falls back to a default.
+
+use figment::{
+    providers::{Env, Format, Serialized, Toml},
+    Figment,
+};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// HTTP serving.
+    pub http: HttpConfig,
+    /// Sign-in sessions.
+    pub session: SessionConfig,
+    /// Uploads.
+    pub upload: UploadConfig,
+}
+
+/// `[http]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// The URL users reach Rampart at; `https://…` makes cookies `Secure`
+    /// and turns on HSTS.
+    pub public_url: String,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+impl HttpConfig {
+    /// Whether users reach us over TLS.
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+/// `[session]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    /// A session unused this long ends.
+    pub idle_minutes: u32,
+    /// A session ends this long after sign-in, used or not.
+    pub absolute_hours: u32,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            idle_minutes: 30,
+            absolute_hours: 12,
+        }
+    }
+}
+
+/// `[upload]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UploadConfig {
+    /// Largest accepted document, in bytes.
+    pub max_bytes: u64,
+}
+
+impl Default for UploadConfig {
+    fn default() -> Self {
+        Self {
+            max_bytes: 512 * 1024 * 1024,
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults < `file` (if given) < environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        Self::load_from(file, Env::prefixed("RAMPART_"))
+    }
+
+    fn load_from(file: Option<&Path>, env: Env) -> Result<Self, Box<figment::Error>> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(Box::new(figment::Error::from(format!(
+                    "config file {} does not exist",
+                    file.display()
+                ))));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        // Only SECTION__KEY variables are configuration; other RAMPART_*
+        // variables (test settings, for instance) are not ours to judge.
+        figment = figment.merge(env.filter(|k| k.as_str().contains("__")).split("__"));
+        figment.extract().map_err(Box::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file_and_unknown_keys_fail() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("rampart.toml", "[upload]\nmax_bytes = 10\n[session]\nidle_minutes = 5\n")?;
+            jail.set_env("RAMPART_UPLOAD__MAX_BYTES", "20");
+            let c = Config::load(Some(Path::new("rampart.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.upload.max_bytes, 20);
+            assert_eq!(c.session.idle_minutes, 5);
+            assert_eq!(c.session.absolute_hours, 12);
+            jail.create_file("bad.toml", "[upload]\nmax_byte = 10\n")?;
+            assert!(Config::load(Some(Path::new("bad.toml"))).is_err());
+            jail.set_env("RAMPART_HTTP__NOPE", "1");
+            assert!(Config::load(None).is_err());
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,181 @@
+//! One error type for every handler, mapped to an HTTP status in one place.
+//! API routes answer `{"error": {"code", "message"}}`; pages show an error
+//! page with only the request id. The full cause chain goes to the log with
+//! the same request id, never to the client.
+
+use axum::{
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use std::time::Duration;
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No valid credential.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Wrong email or password.
+    #[error("invalid email or password")]
+    BadCredentials,
+    /// A cookie-authenticated unsafe request without a valid CSRF token.
+    #[error("missing or invalid CSRF token")]
+    Csrf,
+    /// Visible but not allowed.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// Does not exist, or may not be known to exist.
+    #[error("not found")]
+    NotFound,
+    /// Malformed request.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Well-formed but semantically invalid input.
+    #[error("{0}")]
+    Invalid(String),
+    /// Unique value already taken.
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    /// Body over the limit.
+    #[error("content exceeds the limit of {0} bytes")]
+    TooLarge(u64),
+    /// Slow down.
+    #[error("too many requests")]
+    TooManyRequests(Duration),
+    /// Anything else; details only in the log.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Csrf | AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::BadCredentials => "bad_credentials",
+            AppError::Csrf => "csrf",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Invalid(_) => "invalid",
+            AppError::Conflict(_) => "conflict",
+            AppError::TooLarge(_) => "too_large",
+            AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    fn public_message(&self) -> String {
+        match self {
+            AppError::Internal(_) => format!(
+                "internal error; quote request id {}",
+                crate::middleware::current_request_id()
+            ),
+            other => other.to_string(),
+        }
+    }
+
+    fn log(&self) {
+        let request_id = crate::middleware::current_request_id();
+        if let AppError::Internal(e) = self {
+            tracing::error!(%request_id, error = format!("{e:#}"), "request failed");
+        } else {
+            tracing::debug!(%request_id, code = self.code(), "request refused");
+        }
+    }
+
+    fn retry_after(&self, response: &mut Response) {
+        if let AppError::TooManyRequests(after) = self {
+            let secs = after.as_secs().max(1).to_string();
+            if let Ok(v) = HeaderValue::from_str(&secs) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+    }
+}
+
+impl From<rampart_store::Error> for AppError {
+    fn from(e: rampart_store::Error) -> Self {
+        match e {
+            rampart_store::Error::Conflict(what) => AppError::Conflict(what),
+            rampart_store::Error::NotFound(_) => AppError::NotFound,
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<rampart_domain::Error> for AppError {
+    fn from(e: rampart_domain::Error) -> Self {
+        AppError::Invalid(e.to_string())
+    }
+}
+
+impl From<rampart_blobs::Error> for AppError {
+    fn from(e: rampart_blobs::Error) -> Self {
+        match e {
+            rampart_blobs::Error::TooLarge { limit } => AppError::TooLarge(limit),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+/// JSON rendering, used by API routes.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        let body = serde_json::json!({"error": {"code": self.code(), "message": self.public_message()}});
+        let mut response = (self.status(), Json(body)).into_response();
+        self.retry_after(&mut response);
+        response
+    }
+}
+
+/// The same errors rendered as an HTML page, used by web UI routes.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let error = self.0;
+        error.log();
+        if matches!(error, AppError::Unauthenticated) {
+            return axum::response::Redirect::to("/login").into_response();
+        }
+        let status = error.status();
+        let message = match &error {
+            AppError::Internal(_) => "Something went wrong on our side.".to_owned(),
+            AppError::NotFound => "There is nothing here.".to_owned(),
+            other => other.to_string(),
+        };
+        let page = crate::routes::pages::ErrorPage {
+            status: status.as_u16(),
+            message,
+            request_id: crate::middleware::current_request_id(),
+        };
+        let mut response = (status, crate::routes::pages::render(&page)).into_response();
+        error.retry_after(&mut response);
+        response
+    }
+}

@@ -1,0 +1,66 @@
+//! Portals and communities as the principal sees them: only those where it
+//! is a member (administrators see all, to manage them).
+
+use crate::{
+    audit::Client,
+    auth::Authenticated,
+    error::AppError,
+    services::documents::visible_community,
+    state::AppState,
+};
+use axum::{
+    extract::{Path, State},
+    Json,
+};
+use rampart_store::CommunityRow;
+use serde_json::{json, Value};
+
+async fn visible_communities(state: &AppState, user: &Authenticated) -> Result<Vec<CommunityRow>, AppError> {
+    Ok(state
+        .store
+        .list_communities()
+        .await?
+        .into_iter()
+        .filter(|c| visible_community(user, c.id))
+        .collect())
+}
+
+/// `GET /api/v1/portals`
+pub async fn list_portals(State(state): State<AppState>, user: Authenticated) -> Result<Json<Value>, AppError> {
+    let communities = visible_communities(&state, &user).await?;
+    let items: Vec<Value> = state
+        .store
+        .list_portals()
+        .await?
+        .into_iter()
+        .filter(|p| user.principal.admin || communities.iter().any(|c| c.portal == p.slug))
+        .map(|p| json!({"slug": p.slug, "name": p.name}))
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+/// `GET /api/v1/portals/{portal}/communities`
+pub async fn list_communities(
+    State(state): State<AppState>,
+    client: Client,
+    user: Authenticated,
+    Path(portal): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let exists = state.store.portal_by_slug(&portal).await?.is_some();
+    let items: Vec<Value> = visible_communities(&state, &user)
+        .await?
+        .into_iter()
+        .filter(|c| c.portal == portal)
+        .map(|c| {
+            let role = user.principal.role_in(c.id);
+            json!({"portal": c.portal, "slug": c.slug, "name": c.name, "role": role})
+        })
+        .collect();
+    if !exists || (items.is_empty() && !user.principal.admin) {
+        let mut event = state.event_for(&user, &client, "portal", rampart_store::Outcome::Denied);
+        event.detail = json!({"portal": portal.chars().take(64).collect::<String>()});
+        state.record(event).await?;
+        return Err(AppError::NotFound);
+    }
+    Ok(Json(json!({ "items": items })))
+}

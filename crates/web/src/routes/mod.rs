@@ -1,0 +1,49 @@
+//! The route table: one place that lists every endpoint.
+
+pub mod api;
+mod health;
+pub mod pages;
+
+use crate::{middleware, state::AppState};
+use axum::{
+    extract::DefaultBodyLimit,
+    routing::{get, post},
+    Router,
+};
+
+/// Small JSON and form bodies; uploads lift this on their own routes.
+const BODY_LIMIT: usize = 64 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let uploads = Router::new()
+        .route(
+            "/api/v1/portals/{portal}/communities/{community}/documents",
+            get(api::documents::list_documents).post(api::documents::upload_document),
+        )
+        .route("/api/v1/documents/{id}/versions", post(api::documents::upload_version))
+        .merge(pages::upload_routes())
+        .layer(DefaultBodyLimit::disable());
+    let api = Router::new()
+        .route("/api/v1/openapi.json", get(api::openapi::openapi))
+        .route("/api/v1/login", post(api::session::login))
+        .route("/api/v1/logout", post(api::session::logout))
+        .route("/api/v1/me", get(api::session::me))
+        .route("/api/v1/account/password", post(api::session::change_password))
+        .route("/api/v1/portals", get(api::portals::list_portals))
+        .route("/api/v1/portals/{portal}/communities", get(api::portals::list_communities))
+        .route("/api/v1/documents/{id}", get(api::documents::get_document))
+        .route("/api/v1/documents/{id}/content", get(api::documents::download_document))
+        .fallback(api::not_found);
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .merge(pages::routes())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .merge(api.layer(DefaultBodyLimit::max(BODY_LIMIT)))
+        .merge(uploads)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::metrics))
+        .layer(axum::middleware::from_fn(middleware::request_id))
+        .with_state(state)
+}

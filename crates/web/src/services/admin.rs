@@ -1,0 +1,257 @@
+//! Administrative changes — portals, communities, accounts, memberships,
+//! tokens — shared by the admin pages and the `rampart admin` command, so
+//! both validate the same way and both leave an audit event.
+
+use crate::{
+    audit::Client,
+    auth::{self, Authenticated},
+    error::AppError,
+    state::AppState,
+};
+use rampart_domain::{
+    authorize, AccountId, Action, CommunityPath, CommunityRole, Decision, DisplayName, Email, Nation, Slug,
+    TokenScope,
+};
+use rampart_store::{AuditEvent, NewAccount, Outcome};
+use time::OffsetDateTime;
+
+/// Who makes a change.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    /// Someone at the server's console (`rampart admin …`, first start).
+    Console,
+    /// A signed-in user through the web UI.
+    User(&'a Authenticated, &'a Client),
+}
+
+impl Actor<'_> {
+    fn event(&self, state: &AppState, kind: &str) -> AuditEvent {
+        match self {
+            Actor::Console => {
+                let mut e = state.event(
+                    &Client {
+                        ip: "console".into(),
+                        user_agent: String::new(),
+                    },
+                    kind,
+                    Outcome::Ok,
+                );
+                e.ip = None;
+                e.session = Some("console".into());
+                e
+            }
+            Actor::User(user, client) => state.event_for(user, client, kind, Outcome::Ok),
+        }
+    }
+
+    /// Console changes are always allowed; users go through the policy.
+    fn check(&self, action: Action<'_>) -> Result<(), AppError> {
+        match self {
+            Actor::Console => Ok(()),
+            Actor::User(user, _) => match authorize(&user.principal, action) {
+                Decision::Allow => Ok(()),
+                Decision::NotFound => Err(AppError::NotFound),
+                Decision::Forbidden => Err(AppError::Forbidden("your role does not allow this")),
+            },
+        }
+    }
+}
+
+async fn record(state: &AppState, actor: Actor<'_>, kind: &str, detail: serde_json::Value) -> Result<(), AppError> {
+    let mut event = actor.event(state, kind);
+    event.detail = detail;
+    state.record(event).await.map(|_| ())
+}
+
+/// Creates a portal.
+pub async fn create_portal(state: &AppState, actor: Actor<'_>, slug: &str, name: &str) -> Result<(), AppError> {
+    actor.check(Action::Administer)?;
+    let slug: Slug = slug.parse()?;
+    let name: DisplayName = name.parse()?;
+    state.store.create_portal(&slug, name.as_str(), state.clock.now()).await?;
+    record(state, actor, "admin.portal_add", serde_json::json!({"portal": slug, "name": name})).await
+}
+
+/// Creates a community in a portal.
+pub async fn create_community(
+    state: &AppState,
+    actor: Actor<'_>,
+    portal: &str,
+    slug: &str,
+    name: &str,
+) -> Result<(), AppError> {
+    actor.check(Action::Administer)?;
+    let portal_row = state
+        .store
+        .portal_by_slug(portal)
+        .await?
+        .ok_or_else(|| AppError::Invalid(format!("no portal named {:?}", portal.chars().take(40).collect::<String>())))?;
+    let slug: Slug = slug.parse()?;
+    let name: DisplayName = name.parse()?;
+    state
+        .store
+        .create_community(portal_row.id, &slug, name.as_str(), state.clock.now())
+        .await?;
+    record(
+        state,
+        actor,
+        "admin.community_add",
+        serde_json::json!({"community": format!("{}/{}", portal_row.slug, slug), "name": name}),
+    )
+    .await
+}
+
+/// A new account as typed by an administrator.
+#[derive(Debug, Clone)]
+pub struct AccountInput<'a> {
+    /// Email.
+    pub email: &'a str,
+    /// Display name.
+    pub name: &'a str,
+    /// ISO alpha-3 nation.
+    pub nation: &'a str,
+    /// Install-wide administrator.
+    pub admin: bool,
+    /// Security officer.
+    pub security: bool,
+}
+
+/// Creates an account and returns its one-time password (shown once).
+pub async fn create_account(
+    state: &AppState,
+    actor: Actor<'_>,
+    input: AccountInput<'_>,
+) -> Result<(AccountId, String), AppError> {
+    actor.check(Action::Administer)?;
+    let email: Email = input.email.parse()?;
+    let name: DisplayName = input.name.parse()?;
+    let nation: Nation = input.nation.parse()?;
+    let password = auth::generate_one_time_password();
+    let hash = auth::hash_password(&password).await?;
+    let id = state
+        .store
+        .create_account(
+            &NewAccount {
+                email: email.clone(),
+                name: name.to_string(),
+                nation: nation.clone(),
+                password_hash: hash,
+                admin: input.admin,
+                security: input.security,
+            },
+            state.clock.now(),
+        )
+        .await?;
+    record(
+        state,
+        actor,
+        "admin.account_add",
+        serde_json::json!({"email": email, "nation": nation, "admin": input.admin, "security": input.security}),
+    )
+    .await?;
+    Ok((id, password))
+}
+
+/// Adds a member to `portal/community` with a role (or changes the role).
+pub async fn set_membership(
+    state: &AppState,
+    actor: Actor<'_>,
+    community: &str,
+    email: &str,
+    role: &str,
+) -> Result<(), AppError> {
+    let path: CommunityPath = community.parse()?;
+    let role: CommunityRole = role.parse()?;
+    let row = state
+        .store
+        .community_by_path(path.portal.as_str(), path.community.as_str())
+        .await?;
+    let Some(row) = row else {
+        actor.check(Action::Administer)?;
+        return Err(AppError::Invalid(format!("no community named {path}")));
+    };
+    actor.check(Action::ManageMembers(row.id))?;
+    let email: Email = email.parse()?;
+    let account = state
+        .store
+        .account_by_email(&email)
+        .await?
+        .ok_or_else(|| AppError::Invalid(format!("no account with email {email}")))?;
+    state
+        .store
+        .set_membership(account.id, row.id, role, state.clock.now())
+        .await?;
+    record(
+        state,
+        actor,
+        "admin.member_set",
+        serde_json::json!({"community": row.path(), "email": email, "role": role}),
+    )
+    .await
+}
+
+/// Removes a member from `portal/community`.
+pub async fn remove_membership(state: &AppState, actor: Actor<'_>, community: &str, email: &str) -> Result<(), AppError> {
+    let path: CommunityPath = community.parse()?;
+    let row = state
+        .store
+        .community_by_path(path.portal.as_str(), path.community.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    actor.check(Action::ManageMembers(row.id))?;
+    let email: Email = email.parse()?;
+    let account = state.store.account_by_email(&email).await?.ok_or(AppError::NotFound)?;
+    state.store.remove_membership(account.id, row.id).await?;
+    record(state, actor, "admin.member_remove", serde_json::json!({"community": row.path(), "email": email})).await
+}
+
+/// Issues an API token for an account; returns the secret (shown once).
+/// `scope` is `full`, `read`, or a comma-separated list of
+/// `portal/community` paths.
+pub async fn issue_token(
+    state: &AppState,
+    actor: Actor<'_>,
+    email: &str,
+    name: &str,
+    scope: &str,
+    expires_at: Option<OffsetDateTime>,
+) -> Result<String, AppError> {
+    actor.check(Action::Administer)?;
+    let email: Email = email.parse()?;
+    let account = state
+        .store
+        .account_by_email(&email)
+        .await?
+        .ok_or_else(|| AppError::Invalid(format!("no account with email {email}")))?;
+    let scope = match scope.trim() {
+        "" | "full" => TokenScope::Full,
+        "read" => TokenScope::ReadOnly,
+        list => {
+            let mut ids = Vec::new();
+            for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                let path: CommunityPath = item.parse()?;
+                let row = state
+                    .store
+                    .community_by_path(path.portal.as_str(), path.community.as_str())
+                    .await?
+                    .ok_or_else(|| AppError::Invalid(format!("no community named {path}")))?;
+                ids.push(row.id);
+            }
+            TokenScope::Communities(ids)
+        }
+    };
+    let name: DisplayName = name.parse()?;
+    let now = state.clock.now();
+    if expires_at.is_some_and(|e| e <= now) {
+        return Err(AppError::Invalid("expiry must be in the future".into()));
+    }
+    let secret = auth::issue_token(&state.store, account.id, name.as_str(), &scope, expires_at, now).await?;
+    record(
+        state,
+        actor,
+        "admin.token_add",
+        serde_json::json!({"email": email, "scope": auth::scope_text(&scope), "expires_at": expires_at.map(|e| e.unix_timestamp())}),
+    )
+    .await?;
+    Ok(secret)
+}

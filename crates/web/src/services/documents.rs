@@ -1,0 +1,374 @@
+//! Document flows: find a community or document *for* a principal (policy
+//! decided, denial audited), create documents and versions from an upload,
+//! and serve a download only after its audit event and download record are
+//! durable.
+
+use super::upload::{media_type_for, Upload};
+use crate::{audit::Client, auth::Authenticated, error::AppError, state::AppState};
+use axum::{
+    body::Body,
+    http::{header, HeaderValue, StatusCode},
+    response::Response,
+};
+use rampart_domain::{
+    authorize, Action, CommunityId, Decision, DocumentId, DownloadId, Marking, NewMarking, ReleasableCommunity, Title,
+};
+use rampart_store::{CommunityRow, DocumentRow, NewDocument, NewDownload, NewVersion, Outcome};
+
+/// What a principal wants to do with a community.
+#[derive(Debug, Clone, Copy)]
+pub enum CommunityAction {
+    /// See and list.
+    Read,
+    /// Upload.
+    Contribute,
+    /// Manage members.
+    Manage,
+}
+
+/// What a principal wants to do with a document.
+#[derive(Debug, Clone, Copy)]
+pub enum DocumentAction {
+    /// Metadata or content.
+    Read,
+    /// New version.
+    Revise,
+}
+
+fn decision_to_result(decision: Decision) -> Result<(), AppError> {
+    match decision {
+        Decision::Allow => Ok(()),
+        Decision::NotFound => Err(AppError::NotFound),
+        Decision::Forbidden => Err(AppError::Forbidden("your role does not allow this here")),
+    }
+}
+
+async fn audit_denial(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    kind: &str,
+    document: Option<String>,
+    detail: serde_json::Value,
+) -> Result<(), AppError> {
+    let mut event = state.event_for(user, client, kind, Outcome::Denied);
+    event.document = document;
+    event.detail = detail;
+    state.record(event).await.map(|_| ())
+}
+
+/// Looks up `portal/community` and checks the action; unknown and invisible
+/// communities both answer 404, and the denial is audited.
+pub async fn community_for(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    portal: &str,
+    community: &str,
+    action: CommunityAction,
+) -> Result<CommunityRow, AppError> {
+    let row = state.store.community_by_path(portal, community).await?;
+    let decision = match &row {
+        None => Decision::NotFound,
+        Some(c) => authorize(
+            &user.principal,
+            match action {
+                CommunityAction::Read => Action::ReadCommunity(c.id),
+                CommunityAction::Contribute => Action::Contribute(c.id),
+                CommunityAction::Manage => Action::ManageMembers(c.id),
+            },
+        ),
+    };
+    if let (Decision::Allow, Some(row)) = (decision, row) {
+        return Ok(row);
+    }
+    let path: String = format!("{portal}/{community}").chars().take(100).collect();
+    audit_denial(
+        state,
+        user,
+        client,
+        "community",
+        None,
+        serde_json::json!({"community": path, "action": format!("{action:?}").to_lowercase()}),
+    )
+    .await?;
+    decision_to_result(decision).and(Err(AppError::NotFound))
+}
+
+/// Looks up a document by its id text and checks the action; malformed,
+/// unknown and invisible ids all answer 404, and the denial is audited.
+pub async fn document_for(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    id: &str,
+    action: DocumentAction,
+) -> Result<DocumentRow, AppError> {
+    let row = match id.parse::<DocumentId>() {
+        Ok(id) => state.store.document(id).await?,
+        Err(_) => None,
+    };
+    let decision = match &row {
+        None => Decision::NotFound,
+        Some(d) => authorize(
+            &user.principal,
+            match action {
+                DocumentAction::Read => Action::ReadDocument(d.community, &d.marking),
+                DocumentAction::Revise => Action::ReviseDocument(d.community, &d.marking),
+            },
+        ),
+    };
+    if let (Decision::Allow, Some(row)) = (decision, row) {
+        return Ok(row);
+    }
+    let shown_id: String = id.chars().filter(char::is_ascii_alphanumeric).take(32).collect();
+    audit_denial(
+        state,
+        user,
+        client,
+        "document",
+        Some(shown_id),
+        serde_json::json!({"action": format!("{action:?}").to_lowercase()}),
+    )
+    .await?;
+    decision_to_result(decision).and(Err(AppError::NotFound))
+}
+
+/// Resolves the communities named in a marking: each must exist and the
+/// uploader must be a member of it (the same answer for both, so the form
+/// is no existence oracle).
+async fn resolve_marking(state: &AppState, user: &Authenticated, new: NewMarking) -> Result<Marking, AppError> {
+    let mut communities = Vec::new();
+    for path in &new.releasable_communities {
+        let row = state
+            .store
+            .community_by_path(path.portal.as_str(), path.community.as_str())
+            .await?
+            .filter(|c| user.principal.role_in(c.id).is_some())
+            .ok_or_else(|| {
+                AppError::Invalid(format!("releasable: you are not a member of a community named {path}"))
+            })?;
+        communities.push(ReleasableCommunity { id: row.id, path: row.path() });
+    }
+    Ok(Marking {
+        label: new.label,
+        releasable_nations: new.releasable_nations,
+        releasable_communities: communities,
+        public_since: new.public_since,
+        public_source: new.public_source,
+        canary: new.canary,
+    })
+}
+
+/// Validates an upload and stores it as a new document.
+pub async fn create_document(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    community: &CommunityRow,
+    upload: Upload,
+) -> Result<(DocumentId, i64), AppError> {
+    let title: Title = upload
+        .title
+        .as_deref()
+        .ok_or_else(|| AppError::Invalid("title: missing".into()))?
+        .parse()?;
+    let marking = NewMarking::parse(
+        upload.label.as_deref(),
+        upload.releasable.as_deref(),
+        upload.public_since.as_deref(),
+        upload.public_source.as_deref(),
+        upload.canary.as_deref(),
+    )?;
+    let marking = resolve_marking(state, user, marking).await?;
+    let file = upload.file.ok_or_else(|| AppError::Invalid("file: missing".into()))?;
+    let media_type = media_type_for(&file.filename).to_owned();
+    let blob = file.writer.finish().await?;
+    let id = DocumentId::random();
+    let new = NewDocument {
+        id,
+        community: community.id,
+        title: title.to_string(),
+        marking,
+        version: NewVersion {
+            blob: blob.hash.to_string(),
+            size: i64::try_from(blob.size).unwrap_or(i64::MAX),
+            media_type,
+            filename: file.filename,
+            uploaded_by: user.principal.account,
+        },
+    };
+    state.store.create_document(&new, state.clock.now()).await?;
+    drop(blob); // referenced now: garbage collection may see it
+    let mut event = state.event_for(user, client, "upload", Outcome::Ok);
+    event.document = Some(id.to_string());
+    event.version = Some(1);
+    event.detail = serde_json::json!({"community": community.path(), "title": new.title, "size": new.version.size, "blob": new.version.blob});
+    state.record(event).await?;
+    Ok((id, 1))
+}
+
+/// Stores an upload as the next version of a document. Marking fields are
+/// not accepted here: a version changes content, not release.
+pub async fn add_version(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    document: &DocumentRow,
+    upload: Upload,
+) -> Result<i64, AppError> {
+    if upload.title.is_some() || upload.label.is_some() || upload.releasable.is_some() || upload.canary.is_some() {
+        return Err(AppError::Invalid("a new version takes only a file".into()));
+    }
+    let file = upload.file.ok_or_else(|| AppError::Invalid("file: missing".into()))?;
+    let media_type = media_type_for(&file.filename).to_owned();
+    let blob = file.writer.finish().await?;
+    let version = NewVersion {
+        blob: blob.hash.to_string(),
+        size: i64::try_from(blob.size).unwrap_or(i64::MAX),
+        media_type,
+        filename: file.filename,
+        uploaded_by: user.principal.account,
+    };
+    let number = state.store.add_version(document.id, &version, state.clock.now()).await?;
+    drop(blob);
+    let mut event = state.event_for(user, client, "upload", Outcome::Ok);
+    event.document = Some(document.id.to_string());
+    event.version = Some(number);
+    event.detail = serde_json::json!({"size": version.size, "blob": version.blob});
+    state.record(event).await?;
+    Ok(number)
+}
+
+/// Audits a view of document metadata.
+pub async fn audit_view(state: &AppState, user: &Authenticated, client: &Client, doc: &DocumentRow) -> Result<(), AppError> {
+    let mut event = state.event_for(user, client, "view", Outcome::Ok);
+    event.document = Some(doc.id.to_string());
+    event.version = Some(doc.current.number);
+    state.record(event).await.map(|_| ())
+}
+
+/// Audits a listing page.
+pub async fn audit_listing(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    what: serde_json::Value,
+) -> Result<(), AppError> {
+    let mut event = state.event_for(user, client, "list", Outcome::Ok);
+    event.detail = what;
+    state.record(event).await.map(|_| ())
+}
+
+/// Serves one version of a document. The order is the contract: blob
+/// opened, audit event durable, download registered, then bytes.
+pub async fn download(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    doc: &DocumentRow,
+    version: Option<i64>,
+) -> Result<Response, AppError> {
+    let version = match version {
+        None => doc.current.clone(),
+        Some(n) => state
+            .store
+            .versions(doc.id)
+            .await?
+            .into_iter()
+            .find(|v| v.number == n)
+            .ok_or(AppError::NotFound)?,
+    };
+    let hash = rampart_blobs::BlobHash::parse(&version.blob).map_err(|e| AppError::Internal(e.into()))?;
+    let file = state.blobs.open_blob(&hash).await?;
+    let download = DownloadId::random();
+    let mut event = state.event_for(user, client, "download", Outcome::Ok);
+    event.document = Some(doc.id.to_string());
+    event.version = Some(version.number);
+    event.download = Some(download.to_string());
+    event.detail = serde_json::json!({"size": version.size, "canary": doc.marking.canary});
+    state.record(event).await?;
+    state
+        .store
+        .record_download(
+            &NewDownload {
+                id: download,
+                account: user.principal.account,
+                session: user.credential_id.clone(),
+                document: doc.id,
+                version: version.number,
+                ip: client.ip.clone(),
+                user_agent: client.user_agent.clone(),
+                scheme: "none".into(),
+                params: "{}".into(),
+            },
+            state.clock.now(),
+        )
+        .await?;
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, version.media_type.as_str())
+        .header(header::CONTENT_LENGTH, version.size)
+        .header(header::CONTENT_DISPOSITION, content_disposition(&version.filename))
+        // Served content is never rendered in our origin's context.
+        .header(header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'")
+        .header("x-rampart-download", download.to_string())
+        .body(body)
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
+/// `attachment` with an ASCII fallback and the RFC 5987 UTF-8 name.
+fn content_disposition(filename: &str) -> HeaderValue {
+    let ascii: String = filename
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "._- ".contains(c) { c } else { '_' })
+        .collect();
+    let encoded: String = filename
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
+        .unwrap_or(HeaderValue::from_static("attachment"))
+}
+
+/// The communities a principal may read, for home pages and listings.
+pub fn readable_communities(user: &Authenticated, all: Vec<CommunityRow>) -> Vec<CommunityRow> {
+    all.into_iter()
+        .filter(|c| authorize(&user.principal, Action::ReadCommunity(c.id)) == Decision::Allow)
+        .collect()
+}
+
+/// Whether the principal may see this community in lists at all (member, or
+/// an administrator managing it).
+pub fn visible_community(user: &Authenticated, id: CommunityId) -> bool {
+    authorize(&user.principal, Action::ReadCommunity(id)) == Decision::Allow
+        || authorize(&user.principal, Action::ManageMembers(id)) == Decision::Allow
+}
+
+/// One page of a community's documents the principal may read. The SQL
+/// pre-filters by releasability; the policy function has the last word on
+/// every row.
+pub async fn list_page(
+    state: &AppState,
+    user: &Authenticated,
+    community: &CommunityRow,
+    cursor: Option<&rampart_store::Cursor>,
+    limit: u32,
+) -> Result<(Vec<DocumentRow>, Option<rampart_store::Cursor>), AppError> {
+    let (page, next) = state
+        .store
+        .list_documents_for_member(community.id, user.principal.account, &user.principal.nation, cursor, limit)
+        .await?;
+    let page = page
+        .into_iter()
+        .filter(|d| authorize(&user.principal, Action::ReadDocument(d.community, &d.marking)) == Decision::Allow)
+        .collect();
+    Ok((page, next))
+}

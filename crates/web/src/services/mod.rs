@@ -1,0 +1,8 @@
+//! Work shared by the JSON API and the web UI, so that both paths run the
+//! same checks, audit the same events and store the same way.
+
+pub mod admin;
+pub mod documents;
+mod upload;
+
+pub use upload::{read_upload, Upload};

@@ -1,0 +1,141 @@
+//! Streaming multipart uploads: the file part goes straight to a blob temp
+//! file (never into memory), text parts are capped, and anything that goes
+//! wrong drops the temp file so that nothing is left behind.
+
+use crate::error::AppError;
+use axum::extract::Multipart;
+use rampart_blobs::{BlobStore, BlobWriter};
+
+/// An upload as received, before validation.
+#[derive(Debug, Default)]
+pub struct Upload {
+    /// Text fields by name.
+    pub title: Option<String>,
+    /// `label`
+    pub label: Option<String>,
+    /// `releasable`
+    pub releasable: Option<String>,
+    /// `public_since`
+    pub public_since: Option<String>,
+    /// `public_source`
+    pub public_source: Option<String>,
+    /// `canary`
+    pub canary: Option<String>,
+    /// The file, still unfinished (dropping it deletes the temp file).
+    pub file: Option<UploadedFile>,
+}
+
+/// The file part.
+#[derive(Debug)]
+pub struct UploadedFile {
+    /// The blob being written.
+    pub writer: BlobWriter,
+    /// Sanitised file name.
+    pub filename: String,
+}
+
+const MAX_TEXT_FIELD: usize = 4096;
+const MAX_PARTS: usize = 16;
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    AppError::BadRequest(format!("malformed multipart body: {}", e.body_text()))
+}
+
+/// Reads the whole multipart body.
+pub async fn read_upload(mut multipart: Multipart, blobs: &BlobStore, limit: u64) -> Result<Upload, AppError> {
+    let mut upload = Upload::default();
+    let mut parts = 0;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Err(AppError::BadRequest("too many form fields".into()));
+        }
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "file" {
+            if upload.file.is_some() {
+                return Err(AppError::BadRequest("more than one file".into()));
+            }
+            let filename = sanitize_filename(field.file_name().unwrap_or(""));
+            let mut writer = blobs.writer(limit).await?;
+            while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                writer.write(&chunk).await?;
+            }
+            upload.file = Some(UploadedFile { writer, filename });
+            continue;
+        }
+        let slot = match name.as_str() {
+            "title" => &mut upload.title,
+            "label" => &mut upload.label,
+            "releasable" => &mut upload.releasable,
+            "public_since" => &mut upload.public_since,
+            "public_source" => &mut upload.public_source,
+            "canary" => &mut upload.canary,
+            _ => return Err(AppError::BadRequest("unknown form field".into())),
+        };
+        let mut text = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            if text.len() + chunk.len() > MAX_TEXT_FIELD {
+                return Err(AppError::BadRequest(format!("field {name} is too long")));
+            }
+            text.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8(text).map_err(|_| AppError::BadRequest(format!("field {name} is not UTF-8")))?;
+        *slot = Some(text);
+    }
+    Ok(upload)
+}
+
+/// Keeps the last path component, drops control and reserved characters,
+/// caps the length; never empty.
+pub fn sanitize_filename(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*'))
+        .take(120)
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
+    if cleaned.is_empty() {
+        "document".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+/// The media type we serve a file as, from its extension. The client's
+/// claimed type is ignored: it is not ours to trust.
+pub fn media_type_for(filename: &str) -> &'static str {
+    let ext = filename.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    match ext.as_str() {
+        "txt" | "text" => "text/plain",
+        "md" | "markdown" => "text/markdown",
+        "html" | "htm" => "text/html",
+        "pdf" => "application/pdf",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "odt" => "application/vnd.oasis.opendocument.text",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "csv" => "text/csv",
+        "json" => "application/json",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "zip" => "application/zip",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filenames_lose_paths_and_controls() {
+        assert_eq!(sanitize_filename("../../etc/passwd"), "passwd");
+        assert_eq!(sanitize_filename("C:\\x\\report.pdf"), "report.pdf");
+        assert_eq!(sanitize_filename("a\r\nb\".txt"), "ab.txt");
+        assert_eq!(sanitize_filename(".."), "document");
+        assert_eq!(sanitize_filename(""), "document");
+        assert_eq!(media_type_for("X.PDF"), "application/pdf");
+        assert_eq!(media_type_for("noext"), "application/octet-stream");
+    }
+}
