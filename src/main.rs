@@ -1,1 +1,59 @@
-fn main() {}
+//! `rampart`: the one binary. Each subcommand lives in `commands/<name>.rs`
+//! with its options and a `run()`; this file only parses and dispatches.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "rampart", version, about = "Document portal that contains bulk exfiltration and traces leaks to their source")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the portal.
+    Serve(commands::serve::Opts),
+    /// Manage accounts, portals, communities, memberships and tokens.
+    Admin(commands::admin::Opts),
+    /// Bulk-upload a directory of files into a community.
+    Import(commands::import::Opts),
+    /// Seed a demo world (six portals, ~150 members, ~500 documents).
+    Demo(commands::demo::Opts),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RAMPART_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: starting the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(opts) => commands::serve::run(opts).await,
+            Command::Admin(opts) => commands::admin::run(opts).await,
+            Command::Import(opts) => commands::import::run(opts).await,
+            Command::Demo(opts) => commands::demo::run(opts).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

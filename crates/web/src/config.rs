@@ -19,6 +19,27 @@ pub struct Config {
     pub session: SessionConfig,
     /// Uploads.
     pub upload: UploadConfig,
+    /// The first administrator.
+    pub install: InstallConfig,
+}
+
+/// `[install]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InstallConfig {
+    /// Email of the administrator created on first start.
+    pub admin_email: String,
+    /// That administrator's nation (ISO 3166-1 alpha-3).
+    pub admin_nation: String,
+}
+
+impl Default for InstallConfig {
+    fn default() -> Self {
+        Self {
+            admin_email: "admin@rampart.local".into(),
+            admin_nation: "BEL".into(),
+        }
+    }
 }
 
 /// `[http]`

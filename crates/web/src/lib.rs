@@ -9,6 +9,7 @@
 
 pub mod auth;
 mod audit;
+pub mod install;
 pub mod config;
 mod error;
 mod metrics;
@@ -17,6 +18,7 @@ mod routes;
 pub mod services;
 mod state;
 
+pub use audit::Client;
 pub use config::Config;
 pub use error::AppError;
 pub use state::AppState;

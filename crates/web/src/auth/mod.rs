@@ -155,3 +155,21 @@ pub(crate) async fn load_principal(
     };
     Ok((principal, row))
 }
+
+/// The principal for work done at the server's console on behalf of an
+/// account (imports, the demo seeder): full scope, audited as `console`.
+pub async fn console_principal(state: &AppState, email: &Email) -> Result<Authenticated, AppError> {
+    let account = state
+        .store
+        .account_by_email(email)
+        .await?
+        .ok_or_else(|| AppError::Invalid(format!("no account with email {email}")))?;
+    let (principal, row) = load_principal(state, account.id, TokenScope::Full).await?;
+    Ok(Authenticated {
+        principal,
+        email: row.email,
+        name: row.name,
+        credential_id: "console".into(),
+        credential: Credential::Token,
+    })
+}

@@ -12,7 +12,7 @@ use rampart_domain::{
     authorize, AccountId, Action, CommunityPath, CommunityRole, Decision, DisplayName, Email, Nation, Slug,
     TokenScope,
 };
-use rampart_store::{AuditEvent, NewAccount, Outcome};
+use rampart_store::{AccountRow, AuditEvent, CommunityRow, NewAccount, Outcome, PortalRow};
 use time::OffsetDateTime;
 
 /// Who makes a change.
@@ -61,6 +61,28 @@ async fn record(state: &AppState, actor: Actor<'_>, kind: &str, detail: serde_js
     let mut event = actor.event(state, kind);
     event.detail = detail;
     state.record(event).await.map(|_| ())
+}
+
+/// What an administrator manages, for the admin overview.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    /// Every portal.
+    pub portals: Vec<PortalRow>,
+    /// Every community.
+    pub communities: Vec<CommunityRow>,
+    /// Every account.
+    pub accounts: Vec<AccountRow>,
+}
+
+/// Lists portals, communities and accounts; administrators only (everyone
+/// else is told there is nothing here).
+pub async fn overview(state: &AppState, actor: Actor<'_>) -> Result<Overview, AppError> {
+    actor.check(Action::Administer)?;
+    Ok(Overview {
+        portals: state.store.list_portals().await?,
+        communities: state.store.list_communities().await?,
+        accounts: state.store.list_accounts().await?,
+    })
 }
 
 /// Creates a portal.

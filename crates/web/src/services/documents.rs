@@ -13,7 +13,7 @@ use axum::{
 use rampart_domain::{
     authorize, Action, CommunityId, Decision, DocumentId, DownloadId, Marking, NewMarking, ReleasableCommunity, Title,
 };
-use rampart_store::{CommunityRow, DocumentRow, NewDocument, NewDownload, NewVersion, Outcome};
+use rampart_store::{CommunityRow, DocumentRow, NewDocument, NewDownload, NewVersion, Outcome, PortalRow};
 
 /// What a principal wants to do with a community.
 #[derive(Debug, Clone, Copy)]
@@ -350,6 +350,39 @@ pub fn readable_communities(user: &Authenticated, all: Vec<CommunityRow>) -> Vec
 pub fn visible_community(user: &Authenticated, id: CommunityId) -> bool {
     authorize(&user.principal, Action::ReadCommunity(id)) == Decision::Allow
         || authorize(&user.principal, Action::ManageMembers(id)) == Decision::Allow
+}
+
+/// The communities the principal sees in lists ([`visible_community`]),
+/// for the portal listings of the API and the web UI's home page.
+pub async fn visible_communities(state: &AppState, user: &Authenticated) -> Result<Vec<CommunityRow>, AppError> {
+    Ok(state
+        .store
+        .list_communities()
+        .await?
+        .into_iter()
+        .filter(|c| visible_community(user, c.id))
+        .collect())
+}
+
+/// The portals the principal sees, each with its visible communities: those
+/// with at least one visible community (administrators see every portal,
+/// to manage them).
+pub async fn visible_portals(
+    state: &AppState,
+    user: &Authenticated,
+) -> Result<Vec<(PortalRow, Vec<CommunityRow>)>, AppError> {
+    let communities = visible_communities(state, user).await?;
+    Ok(state
+        .store
+        .list_portals()
+        .await?
+        .into_iter()
+        .map(|p| {
+            let mine: Vec<CommunityRow> = communities.iter().filter(|c| c.portal == p.slug).cloned().collect();
+            (p, mine)
+        })
+        .filter(|(_, mine)| user.principal.admin || !mine.is_empty())
+        .collect())
 }
 
 /// One page of a community's documents the principal may read. The SQL

@@ -5,4 +5,4 @@ pub mod admin;
 pub mod documents;
 mod upload;
 
-pub use upload::{read_upload, Upload};
+pub use upload::{read_upload, Upload, UploadedFile};

@@ -1,0 +1,103 @@
+//! Opening an install on the embedded default: one data dir holding
+//! `rampart.db` (SQLite, WAL), `blobs/` and `keys/` (mode 0600 files in a
+//! 0700 directory). The first open creates everything, including the first
+//! administrator, whose one-time password is returned to be shown once.
+
+use crate::{
+    config::Config,
+    services::admin::{self, AccountInput, Actor},
+    state::AppState,
+};
+use anyhow::Context;
+use rampart_blobs::BlobStore;
+use rampart_domain::Clock;
+use rampart_store::Store;
+use std::{
+    io::Write,
+    os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt},
+    path::Path,
+    sync::Arc,
+};
+
+/// Keys every install has. Generated once, never rewritten.
+const KEYS: &[&str] = &["audit-signing.key", "fingerprint.key", "data.key"];
+
+/// The first administrator created on a fresh install.
+#[derive(Debug)]
+pub struct FirstAdmin {
+    /// Its email.
+    pub email: String,
+    /// Its one-time password.
+    pub password: String,
+}
+
+/// Opens (creating if needed) the data dir and returns the application
+/// state, plus the first administrator if this call created the install.
+pub async fn open(data: &Path, config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<(AppState, Option<FirstAdmin>)> {
+    std::fs::create_dir_all(data).with_context(|| format!("creating data dir {}", data.display()))?;
+    let keys = data.join("keys");
+    if !keys.exists() {
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&keys)
+            .with_context(|| format!("creating {}", keys.display()))?;
+    }
+    std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(0o700))?;
+    for name in KEYS {
+        ensure_key(&keys.join(name))?;
+    }
+    let store = Store::open(&data.join("rampart.db"))
+        .await
+        .with_context(|| format!("opening database in {}", data.display()))?;
+    let blobs = BlobStore::open(data.join("blobs")).context("opening blob store")?;
+    let state = AppState::new(store, blobs, clock, config);
+    let first = if state.store.count_accounts().await? == 0 {
+        let install = state.config.install.clone();
+        let (_, password) = admin::create_account(
+            &state,
+            Actor::Console,
+            AccountInput {
+                email: &install.admin_email,
+                name: "Administrator",
+                nation: &install.admin_nation,
+                admin: true,
+                security: false,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the first administrator: {e}"))?;
+        Some(FirstAdmin {
+            email: install.admin_email,
+            password,
+        })
+    } else {
+        None
+    };
+    Ok((state, first))
+}
+
+/// Removes upload leftovers and unreferenced blobs (after a crash).
+pub async fn collect_garbage(state: &AppState) -> anyhow::Result<usize> {
+    let referenced = state.store.referenced_blobs().await?;
+    let blobs = state.blobs.clone();
+    let removed = tokio::task::spawn_blocking(move || blobs.collect_garbage(|h| referenced.contains(h.as_str())))
+        .await??;
+    Ok(removed)
+}
+
+fn ensure_key(path: &Path) -> anyhow::Result<()> {
+    if path.exists() {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        return Ok(());
+    }
+    let key = rampart_domain::random_bytes::<32>();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating key {}", path.display()))?;
+    file.write_all(hex::encode(key).as_bytes())?;
+    file.sync_all()?;
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! `rampart admin …`: account, portal, community, membership and token
+//! management from the server's console. Changes are audited like the ones
+//! made in the web UI. Commands that create a secret print only the secret
+//! on stdout, so scripts can capture it.
+
+use super::DataOpts;
+use clap::Subcommand;
+use rampart_web::services::admin::{self, AccountInput, Actor};
+
+/// Options of `rampart admin`.
+#[derive(Debug, clap::Args)]
+pub struct Opts {
+    #[command(flatten)]
+    data: DataOpts,
+    #[command(subcommand)]
+    command: AdminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Portals.
+    #[command(subcommand)]
+    Portal(PortalCommand),
+    /// Communities.
+    #[command(subcommand)]
+    Community(CommunityCommand),
+    /// Memberships.
+    #[command(subcommand)]
+    Member(MemberCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account; prints only its one-time password.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// ISO 3166-1 alpha-3 nation code.
+        #[arg(long)]
+        nation: String,
+        /// Install-wide role.
+        #[arg(long, value_parser = ["admin", "security"])]
+        role: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Issue an API token; prints only the token.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// Lifetime, e.g. 30d or 12h.
+        #[arg(long)]
+        expires: Option<humantime::Duration>,
+        /// `read`, or a comma-separated list of PORTAL/COMMUNITY (default: everything the account may do).
+        #[arg(long, default_value = "full")]
+        scope: String,
+        /// A name to recognise the token by.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PortalCommand {
+    /// Create a portal.
+    Add { slug: String, name: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum CommunityCommand {
+    /// Create a community in a portal.
+    Add { portal: String, slug: String, name: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum MemberCommand {
+    /// Add a member to PORTAL/COMMUNITY with a role (reader, contributor, manager), or change the role.
+    Add { community: String, email: String, role: String },
+    /// Remove a member from PORTAL/COMMUNITY.
+    Remove { community: String, email: String },
+}
+
+pub async fn run(opts: Opts) -> anyhow::Result<()> {
+    let (state, first) = opts.data.open().await?;
+    if let Some(first) = first {
+        // Stdout is reserved for the command's own output; the first
+        // administrator's password still has to reach a human once.
+        eprintln!("Created the first administrator {} with one-time password {}", first.email, first.password);
+    }
+    let console = Actor::Console;
+    let result = match opts.command {
+        AdminCommand::User(UserCommand::Add { email, name, nation, role }) => {
+            let role = role.as_deref();
+            admin::create_account(
+                &state,
+                console,
+                AccountInput {
+                    email: &email,
+                    name: &name,
+                    nation: &nation,
+                    admin: role == Some("admin"),
+                    security: role == Some("security"),
+                },
+            )
+            .await
+            .map(|(_, password)| println!("{password}"))
+        }
+        AdminCommand::Token(TokenCommand::Add { email, expires, scope, name }) => {
+            let expires_at = match expires {
+                None => None,
+                Some(d) => {
+                    let d = time::Duration::try_from(*d).map_err(|_| anyhow::anyhow!("--expires is too long"))?;
+                    Some(state.clock.now() + d)
+                }
+            };
+            admin::issue_token(&state, console, &email, &name, &scope, expires_at)
+                .await
+                .map(|token| println!("{token}"))
+        }
+        AdminCommand::Portal(PortalCommand::Add { slug, name }) => admin::create_portal(&state, console, &slug, &name).await,
+        AdminCommand::Community(CommunityCommand::Add { portal, slug, name }) => {
+            admin::create_community(&state, console, &portal, &slug, &name).await
+        }
+        AdminCommand::Member(MemberCommand::Add { community, email, role }) => {
+            admin::set_membership(&state, console, &community, &email, &role).await
+        }
+        AdminCommand::Member(MemberCommand::Remove { community, email }) => {
+            admin::remove_membership(&state, console, &community, &email).await
+        }
+    };
+    state.store.close().await;
+    result.map_err(|e| anyhow::anyhow!("{e}"))
+}
