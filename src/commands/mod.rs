@@ -13,10 +13,10 @@ use std::{path::PathBuf, sync::Arc};
 #[derive(Debug, clap::Args)]
 pub struct DataOpts {
     /// Data directory (created on first use).
-    #[arg(long, default_value = "./rampart-data")]
+    #[arg(long, default_value = "./rampart-data", global = true)]
     pub data: PathBuf,
     /// Configuration file (TOML); `RAMPART_SECTION__KEY` variables override it.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub config: Option<PathBuf>,
 }
 

@@ -175,7 +175,8 @@ impl BlobStore {
                 continue;
             }
             let is_tmp = name == "tmp";
-            if !is_tmp && !(name.len() == 2 && name.bytes().all(|b| b.is_ascii_hexdigit())) {
+            let is_fanout = name.len() == 2 && name.bytes().all(|b| b.is_ascii_hexdigit());
+            if !(is_tmp || is_fanout) {
                 continue;
             }
             for file in std::fs::read_dir(entry.path())? {

@@ -47,7 +47,9 @@ impl Rng {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -68,8 +70,13 @@ fn load(dir: &Path) -> HashMap<String, Doc> {
     walk(dir, &mut files);
     let mut out = HashMap::new();
     for p in files {
-        let Ok(bytes) = std::fs::read(&p) else { continue };
-        let rel = p.strip_prefix(dir).map(|r| r.to_string_lossy().into_owned()).unwrap_or_default();
+        let Ok(bytes) = std::fs::read(&p) else {
+            continue;
+        };
+        let rel = p
+            .strip_prefix(dir)
+            .map(|r| r.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let text = rampart_docmatch::decode_text(&bytes);
         out.insert(rel, Doc { bytes, text });
     }
@@ -80,7 +87,11 @@ fn exact_jaccard(a: &[u64], b: &[u64]) -> f64 {
     let sa: HashSet<_> = a.iter().collect();
     let inter = b.iter().filter(|x| sa.contains(x)).count();
     let union = a.len() + b.len() - inter;
-    if union == 0 { 1.0 } else { inter as f64 / union as f64 }
+    if union == 0 {
+        1.0
+    } else {
+        inter as f64 / union as f64
+    }
 }
 
 fn quantiles(v: &mut [f64]) -> String {
@@ -91,14 +102,20 @@ fn quantiles(v: &mut [f64]) -> String {
     let q = |f: f64| v[((v.len() - 1) as f64 * f).round() as usize];
     format!(
         "n={} min={:.3} p5={:.3} p25={:.3} median={:.3} p75={:.3} max={:.3}",
-        v.len(), q(0.0), q(0.05), q(0.25), q(0.5), q(0.75), q(1.0)
+        v.len(),
+        q(0.0),
+        q(0.05),
+        q(0.25),
+        q(0.5),
+        q(0.75),
+        q(1.0)
     )
 }
 
-/// A random contiguous quarter (by words) of a text, as a new text.
-fn excerpt(text: &str, rng: &mut Rng) -> String {
+/// A random contiguous 1/div (by words) of a text, as a new text.
+fn excerpt(text: &str, div: usize, rng: &mut Rng) -> String {
     let ws: Vec<&str> = text.split_whitespace().collect();
-    let len = ws.len() / 4;
+    let len = ws.len() / div;
     let start = rng.below(ws.len() - len + 1);
     ws[start..start + len].join(" ")
 }
@@ -110,31 +127,85 @@ fn revisions(old_dir: &Path, new_dir: &Path) {
     let old = load(old_dir);
     let new = load(new_dir);
     let wc = |d: &Doc| words(&normalize(&d.text)).count();
-    let old: HashMap<_, _> = old.into_iter().filter(|(_, d)| wc(d) >= MIN_WORDS).collect();
-    let new: HashMap<_, _> = new.into_iter().filter(|(_, d)| wc(d) >= MIN_WORDS).collect();
+    let old: HashMap<_, _> = old
+        .into_iter()
+        .filter(|(_, d)| wc(d) >= MIN_WORDS)
+        .collect();
+    let new: HashMap<_, _> = new
+        .into_iter()
+        .filter(|(_, d)| wc(d) >= MIN_WORDS)
+        .collect();
     let mut old_names: Vec<&String> = old.keys().collect();
     old_names.sort();
-    println!("loaded {} old, {} new files (>= {MIN_WORDS} words) in {:.1?}", old.len(), new.len(), t0.elapsed());
+    println!(
+        "loaded {} old, {} new files (>= {MIN_WORDS} words) in {:.1?}",
+        old.len(),
+        new.len(),
+        t0.elapsed()
+    );
 
     // Ground truth.
-    let unchanged: Vec<&String> = new.keys().filter(|k| old.get(*k).is_some_and(|o| o.bytes == new[*k].bytes)).collect();
-    let changed: Vec<&String> = new.keys().filter(|k| old.get(*k).is_some_and(|o| o.bytes != new[*k].bytes)).collect();
-    let added: Vec<&String> = new.keys().filter(|k| !old.contains_key(*k)).collect();
-    println!("ground truth: {} unchanged, {} revised, {} new paths", unchanged.len(), changed.len(), added.len());
+    let unchanged: Vec<&String> = new
+        .keys()
+        .filter(|k| old.get(*k).is_some_and(|o| o.bytes == new[*k].bytes))
+        .collect();
+    let changed: Vec<&String> = new
+        .keys()
+        .filter(|k| old.get(*k).is_some_and(|o| o.bytes != new[*k].bytes))
+        .collect();
+    let base_name = |p: &str| p.rsplit('/').next().unwrap_or(p).to_owned();
+    let old_bases: HashMap<String, usize> = old.keys().fold(HashMap::new(), |mut m, k| {
+        *m.entry(base_name(k)).or_default() += 1;
+        m
+    });
+    // Files new in NEW whose file name exists exactly once in OLD were moved
+    // (6.12 moved arch docs under arch/): expected genuine or altered.
+    let moved: Vec<(&String, &String)> = new
+        .keys()
+        .filter(|k| !old.contains_key(*k) && old_bases.get(&base_name(k)) == Some(&1))
+        .filter_map(|k| {
+            old.keys()
+                .find(|o| base_name(o) == base_name(k))
+                .map(|o| (k, o))
+        })
+        .collect();
+    let added: Vec<&String> = new
+        .keys()
+        .filter(|k| !old.contains_key(*k) && !old_bases.contains_key(&base_name(k)))
+        .collect();
+    println!(
+        "ground truth: {} unchanged, {} revised, {} moved (same file name, new dir), {} new (file name not in OLD)",
+        unchanged.len(), changed.len(), moved.len(), added.len()
+    );
     let mut rng = Rng(42);
     let excerpts: Vec<(&String, String)> = old_names
         .iter()
         .filter(|n| wc(&old[**n]) >= 400)
-        .map(|n| (*n, excerpt(&old[*n].text, &mut rng)))
+        .map(|n| (*n, excerpt(&old[*n].text, 4, &mut rng)))
         .collect();
-    println!("excerpts: {} (random 25% word ranges of old files with >= 400 words)", excerpts.len());
+    let small_excerpts: Vec<(&String, String)> = old_names
+        .iter()
+        .filter(|n| wc(&old[**n]) >= 2000)
+        .map(|n| (*n, excerpt(&old[*n].text, 20, &mut rng)))
+        .collect();
+    println!(
+        "small excerpts: {} (random 5% word ranges of old files with >= 2000 words)",
+        small_excerpts.len()
+    );
+    println!(
+        "excerpts: {} (random 25% word ranges of old files with >= 400 words)",
+        excerpts.len()
+    );
 
     // 1. Shingle size: exact Jaccard of revised pairs vs best unrelated match.
     println!("\n## shingle size k: exact Jaccard of revised pairs / of the most similar *other* old file");
     for k in [3usize, 4, 5, 7, 9] {
         let sh = |d: &Doc| shingle_hashes(&normalize(&d.text), k);
         let old_sh: HashMap<&String, Vec<u64>> = old.iter().map(|(n, d)| (n, sh(d))).collect();
-        let mut rev: Vec<f64> = changed.iter().map(|n| exact_jaccard(&sh(&new[*n]), &old_sh[n])).collect();
+        let mut rev: Vec<f64> = changed
+            .iter()
+            .map(|n| exact_jaccard(&sh(&new[*n]), &old_sh[n]))
+            .collect();
         // Best other-path old file, found through a permissive LSH (b=64, r=2).
         let mut index: HashMap<(u16, u64), Vec<&String>> = HashMap::new();
         for (n, s) in &old_sh {
@@ -161,7 +232,11 @@ fn revisions(old_dir: &Path, new_dir: &Path) {
         let sep = |t: f64| {
             let r = rev.iter().filter(|&&j| j >= t).count() as f64 / rev.len() as f64;
             let f = unrel.iter().filter(|&&j| j >= t).count() as f64 / unrel.len() as f64;
-            format!("t={t}: revised>=t {:.1}%, other>=t {:.1}%", 100.0 * r, 100.0 * f)
+            format!(
+                "t={t}: revised>=t {:.1}%, other>=t {:.1}%",
+                100.0 * r,
+                100.0 * f
+            )
         };
         let seps = format!("{} | {} | {} | {}", sep(0.2), sep(0.3), sep(0.4), sep(0.5));
         println!("k={k} revised: {}", quantiles(&mut rev));
@@ -173,25 +248,53 @@ fn revisions(old_dir: &Path, new_dir: &Path) {
     let base = Params::default();
     let k = base.shingle_words;
     println!("\n## LSH banding (k={k}): P(candidate) for revised pairs and excerpts, avg candidates per query");
-    let old_sh: HashMap<&String, Vec<u64>> = old.iter().map(|(n, d)| (n, shingle_hashes(&normalize(&d.text), k))).collect();
-    let rev_sh: Vec<(&String, Vec<u64>)> = changed.iter().map(|n| (*n, shingle_hashes(&normalize(&new[*n].text), k))).collect();
-    let exc_sh: Vec<(&String, Vec<u64>)> = excerpts.iter().map(|(n, t)| (*n, shingle_hashes(&normalize(t), k))).collect();
-    let added_sh: Vec<Vec<u64>> = added.iter().map(|n| shingle_hashes(&normalize(&new[*n].text), k)).collect();
+    let old_sh: HashMap<&String, Vec<u64>> = old
+        .iter()
+        .map(|(n, d)| (n, shingle_hashes(&normalize(&d.text), k)))
+        .collect();
+    let rev_sh: Vec<(&String, Vec<u64>)> = changed
+        .iter()
+        .map(|n| (*n, shingle_hashes(&normalize(&new[*n].text), k)))
+        .collect();
+    let exc_sh: Vec<(&String, Vec<u64>)> = excerpts
+        .iter()
+        .map(|(n, t)| (*n, shingle_hashes(&normalize(t), k)))
+        .collect();
+    let added_sh: Vec<Vec<u64>> = added
+        .iter()
+        .map(|n| shingle_hashes(&normalize(&new[*n].text), k))
+        .collect();
     for (b, r) in [(16usize, 8usize), (32, 4), (64, 2), (42, 3), (128, 1)] {
         let n = b * r;
-        let old_keys: HashMap<&String, HashSet<(u16, u64)>> =
-            old_sh.iter().map(|(name, s)| (*name, band_keys(&minhash(s, n), b, r).into_iter().collect())).collect();
+        let old_keys: HashMap<&String, HashSet<(u16, u64)>> = old_sh
+            .iter()
+            .map(|(name, s)| (*name, band_keys(&minhash(s, n), b, r).into_iter().collect()))
+            .collect();
         let mut index: HashMap<(u16, u64), usize> = HashMap::new();
         for keys in old_keys.values() {
             for key in keys {
                 *index.entry(*key).or_default() += 1;
             }
         }
-        let hit = |name: &String, s: &[u64]| band_keys(&minhash(s, n), b, r).iter().any(|k| old_keys[name].contains(k));
-        let rec_rev = rev_sh.iter().filter(|(nm, s)| hit(nm, s)).count() as f64 / rev_sh.len() as f64;
-        let rec_exc = exc_sh.iter().filter(|(nm, s)| hit(nm, s)).count() as f64 / exc_sh.len() as f64;
+        let hit = |name: &String, s: &[u64]| {
+            band_keys(&minhash(s, n), b, r)
+                .iter()
+                .any(|k| old_keys[name].contains(k))
+        };
+        let rec_rev =
+            rev_sh.iter().filter(|(nm, s)| hit(nm, s)).count() as f64 / rev_sh.len() as f64;
+        let rec_exc =
+            exc_sh.iter().filter(|(nm, s)| hit(nm, s)).count() as f64 / exc_sh.len() as f64;
         // Upper bound on candidates per query: sum of bucket sizes hit.
-        let cost: usize = added_sh.iter().map(|s| band_keys(&minhash(s, n), b, r).iter().map(|k| index.get(k).copied().unwrap_or(0)).sum::<usize>()).sum();
+        let cost: usize = added_sh
+            .iter()
+            .map(|s| {
+                band_keys(&minhash(s, n), b, r)
+                    .iter()
+                    .map(|k| index.get(k).copied().unwrap_or(0))
+                    .sum::<usize>()
+            })
+            .sum();
         println!(
             "b={b:3} r={r}: threshold~{:.2} revised recall {:.1}% excerpt recall {:.1}% bucket hits/new-file {:.1}",
             (1.0 / b as f64).powf(1.0 / r as f64),
@@ -202,25 +305,49 @@ fn revisions(old_dir: &Path, new_dir: &Path) {
     }
 
     // 3. The full pipeline with the default parameters.
-    pipeline(&old, &new, &unchanged, &changed, &added, &excerpts, &base);
+    let sets = Sets {
+        unchanged: &unchanged,
+        changed: &changed,
+        moved: &moved,
+        added: &added,
+        excerpts: &excerpts,
+        small_excerpts: &small_excerpts,
+    };
+    pipeline(&old, &new, &sets, &base, true);
+    pipeline(&old, &new, &sets, &base, false);
     for t in [0.2, 0.4] {
-        let p = Params { altered_min_jaccard: t, ..base.clone() };
-        pipeline(&old, &new, &unchanged, &changed, &added, &excerpts, &p);
+        let p = Params {
+            altered_min_jaccard: t,
+            ..base.clone()
+        };
+        pipeline(&old, &new, &sets, &p, true);
     }
     println!("\ntotal {:.1?}", t0.elapsed());
 }
 
-#[allow(clippy::too_many_arguments)]
+struct Sets<'a> {
+    unchanged: &'a [&'a String],
+    changed: &'a [&'a String],
+    moved: &'a [(&'a String, &'a String)],
+    added: &'a [&'a String],
+    excerpts: &'a [(&'a String, String)],
+    small_excerpts: &'a [(&'a String, String)],
+}
+
+/// Index OLD, then triage NEW and the excerpts. Candidates come from LSH
+/// bands and, with `use_anchors`, from shared anchors (anchors found in more
+/// than 50 OLD files are ignored as boilerplate).
 fn pipeline(
     old: &HashMap<String, Doc>,
     new: &HashMap<String, Doc>,
-    unchanged: &[&String],
-    changed: &[&String],
-    added: &[&String],
-    excerpts: &[(&String, String)],
+    sets: &Sets<'_>,
     p: &Params,
+    use_anchors: bool,
 ) {
-    println!("\n## pipeline with {p:?}");
+    println!(
+        "\n## pipeline (candidates: bands{}) with {p:?}",
+        if use_anchors { " + anchors" } else { " only" }
+    );
     let t = Instant::now();
     let mut bytes_in = 0usize;
     let fps: HashMap<&String, Fingerprint> = old
@@ -232,16 +359,31 @@ fn pipeline(
         .collect();
     let idx_time = t.elapsed();
     let mut index: HashMap<(u16, u64), Vec<&String>> = HashMap::new();
+    let mut anchor_index: HashMap<u32, Vec<&String>> = HashMap::new();
     let mut sizes: Vec<f64> = Vec::new();
+    let mut n_anchors = 0usize;
     for (n, fp) in &fps {
         sizes.push(fp.to_bytes().len() as f64);
         for k in fp.band_keys(p) {
             index.entry(k).or_default().push(n);
         }
+        for a in fp.anchors(p) {
+            n_anchors += 1;
+            anchor_index.entry(a).or_default().push(n);
+        }
     }
     println!(
+        "index rows: {} band keys, {} anchors",
+        fps.len() * p.bands,
+        n_anchors
+    );
+    println!(
         "fingerprinted {} files, {:.1} MB in {:.2?} ({:.1} MB/s); encoded size bytes: {}",
-        fps.len(), bytes_in as f64 / 1e6, idx_time, bytes_in as f64 / 1e6 / idx_time.as_secs_f64(), quantiles(&mut sizes)
+        fps.len(),
+        bytes_in as f64 / 1e6,
+        idx_time,
+        bytes_in as f64 / 1e6 / idx_time.as_secs_f64(),
+        quantiles(&mut sizes)
     );
     let mut n_cands = 0usize;
     let mut queries = 0usize;
@@ -251,6 +393,13 @@ fn pipeline(
         for k in fp.band_keys(p) {
             if let Some(v) = index.get(&k) {
                 cands.extend(v.iter().copied());
+            }
+        }
+        if use_anchors {
+            for a in fp.anchors(p) {
+                if let Some(v) = anchor_index.get(&a).filter(|v| v.len() <= 50) {
+                    cands.extend(v.iter().copied());
+                }
             }
         }
         n_cands += cands.len();
@@ -271,24 +420,99 @@ fn pipeline(
     let mut report = |label: &str, expect: Verdict, items: Vec<(Option<&String>, &[u8], &str)>| {
         let mut counts: HashMap<&'static str, usize> = HashMap::new();
         let mut right = 0;
+        let mut shown = 0;
+        println!("  {label}:");
         let total = items.len();
         for (source, bytes, text) in items {
             let (v, c) = query(bytes, text);
+            if v != expect && shown < 6 && std::env::var_os("SHOW").is_some() {
+                shown += 1;
+                println!("    e.g. {:?} got {} via {:?}", source, v.as_str(), c);
+            }
             *counts.entry(v.as_str()).or_default() += 1;
-            if v == expect && (source.is_none() || c == source) {
+            if v == expect && (expect == Verdict::NoMatch || c == source) {
                 right += 1;
             }
         }
         let mut cs: Vec<_> = counts.into_iter().collect();
         cs.sort();
-        println!("{label:>10} -> expected {:8} {right:5}/{total:5} = {:5.1}%   got {cs:?}", expect.as_str(), 100.0 * right as f64 / total.max(1) as f64);
+        println!(
+            "{label:>10} -> expected {:8} {right:5}/{total:5} = {:5.1}%   got {cs:?}",
+            expect.as_str(),
+            100.0 * right as f64 / total.max(1) as f64
+        );
     };
     let t = Instant::now();
-    report("unchanged", Verdict::Genuine, unchanged.iter().map(|n| (Some(*n), new[*n].bytes.as_slice(), new[*n].text.as_str())).collect());
-    report("revised", Verdict::Altered, changed.iter().map(|n| (Some(*n), new[*n].bytes.as_slice(), new[*n].text.as_str())).collect());
-    report("new path", Verdict::NoMatch, added.iter().map(|n| (None, new[*n].bytes.as_slice(), new[*n].text.as_str())).collect());
-    report("excerpt", Verdict::Excerpt, excerpts.iter().map(|(n, t)| (Some(*n), t.as_bytes(), t.as_str())).collect());
-    println!("queries {queries} in {:.2?}, avg candidates/query {:.1}", t.elapsed(), n_cands as f64 / queries.max(1) as f64);
+    let Sets {
+        unchanged,
+        changed,
+        moved,
+        added,
+        excerpts,
+        small_excerpts,
+    } = sets;
+    report(
+        "unchanged",
+        Verdict::Genuine,
+        unchanged
+            .iter()
+            .map(|n| (Some(*n), new[*n].bytes.as_slice(), new[*n].text.as_str()))
+            .collect(),
+    );
+    report(
+        "revised",
+        Verdict::Altered,
+        changed
+            .iter()
+            .map(|n| (Some(*n), new[*n].bytes.as_slice(), new[*n].text.as_str()))
+            .collect(),
+    );
+    report(
+        "new",
+        Verdict::NoMatch,
+        added
+            .iter()
+            .map(|n| (Some(*n), new[*n].bytes.as_slice(), new[*n].text.as_str()))
+            .collect(),
+    );
+    report(
+        "excerpt",
+        Verdict::Excerpt,
+        excerpts
+            .iter()
+            .map(|(n, t)| (Some(*n), t.as_bytes(), t.as_str()))
+            .collect(),
+    );
+    report(
+        "5% excerpt",
+        Verdict::Excerpt,
+        small_excerpts
+            .iter()
+            .map(|(n, t)| (Some(*n), t.as_bytes(), t.as_str()))
+            .collect(),
+    );
+    // Moved files: right if genuine or altered via the old file of that name.
+    let mut ok = 0;
+    let mut counts: HashMap<&'static str, usize> = HashMap::new();
+    for (n, o) in moved.iter() {
+        let (v, c) = query(&new[*n].bytes, &new[*n].text);
+        *counts.entry(v.as_str()).or_default() += 1;
+        if matches!(v, Verdict::Genuine | Verdict::Altered) && c == Some(*o) {
+            ok += 1;
+        }
+    }
+    let mut cs: Vec<_> = counts.into_iter().collect();
+    cs.sort();
+    println!(
+        "     moved -> expected genuine|altered via old name {ok:5}/{:5} = {:5.1}%   got {cs:?}",
+        moved.len(),
+        100.0 * ok as f64 / moved.len().max(1) as f64
+    );
+    println!(
+        "queries {queries} in {:.2?}, avg candidates/query {:.1}",
+        t.elapsed(),
+        n_cands as f64 / queries.max(1) as f64
+    );
 }
 
 fn pdf(args: &[String]) {
@@ -310,7 +534,9 @@ fn pdf(args: &[String]) {
     let mut cov: Vec<f64> = Vec::new();
     let mut shingle_agree: Vec<f64> = Vec::new();
     for f in &files {
-        let Ok(bytes) = std::fs::read(f) else { continue };
+        let Ok(bytes) = std::fs::read(f) else {
+            continue;
+        };
         let t = Instant::now();
         let ours = extract_as(Format::Pdf, &bytes, &limits);
         let dt_ours = t.elapsed().as_secs_f64();
@@ -343,16 +569,39 @@ fn pdf(args: &[String]) {
         let inter = wo.intersection(&wp).count() as f64;
         let union = wo.union(&wp).count() as f64;
         agree.push(if union == 0.0 { 1.0 } else { inter / union });
-        cov.push(if wp.is_empty() { 1.0 } else { inter / wp.len() as f64 });
+        cov.push(if wp.is_empty() {
+            1.0
+        } else {
+            inter / wp.len() as f64
+        });
         let k = Params::default().shingle_words;
-        shingle_agree.push(exact_jaccard(&shingle_hashes(&no, k), &shingle_hashes(&np, k)));
+        shingle_agree.push(exact_jaccard(
+            &shingle_hashes(&no, k),
+            &shingle_hashes(&np, k),
+        ));
     }
     println!("{} PDFs, {:.1} MB", files.len(), mb);
-    println!("pdf-extract: {:.2} s total, {:.3} s/MB, {} errors", ours_t, ours_t / mb, fail_ours.len());
-    println!("pdftotext:   {:.2} s total, {:.3} s/MB, {} errors", pop_t, pop_t / mb, fail_pop);
+    println!(
+        "pdf-extract: {:.2} s total, {:.3} s/MB, {} errors",
+        ours_t,
+        ours_t / mb,
+        fail_ours.len()
+    );
+    println!(
+        "pdftotext:   {:.2} s total, {:.3} s/MB, {} errors",
+        pop_t,
+        pop_t / mb,
+        fail_pop
+    );
     println!("word-set Jaccard vs pdftotext: {}", quantiles(&mut agree));
-    println!("pdftotext words found by pdf-extract: {}", quantiles(&mut cov));
-    println!("5-word-shingle Jaccard vs pdftotext: {}", quantiles(&mut shingle_agree));
+    println!(
+        "pdftotext words found by pdf-extract: {}",
+        quantiles(&mut cov)
+    );
+    println!(
+        "5-word-shingle Jaccard vs pdftotext: {}",
+        quantiles(&mut shingle_agree)
+    );
     for e in fail_ours {
         println!("  error: {e}");
     }

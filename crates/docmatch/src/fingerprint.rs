@@ -40,19 +40,23 @@ pub struct Params {
     /// Leaks with fewer distinct shingles than this are never `excerpt`
     /// (a sentence of boilerplate is contained in too many documents).
     pub excerpt_min_shingles: u32,
+    /// Sampling level of [`Fingerprint::anchors`]: about one shingle in
+    /// `2^anchor_level` becomes an anchor.
+    pub anchor_level: u8,
 }
 
 impl Default for Params {
     fn default() -> Self {
         Params {
             shingle_words: 5,
-            bands: 32,
-            rows: 4,
+            bands: 64,
+            rows: 2,
             sketch_max: 4096,
             altered_min_jaccard: 0.3,
             excerpt_min_containment: 0.9,
             excerpt_max_length_ratio: 0.8,
             excerpt_min_shingles: 20,
+            anchor_level: 5,
         }
     }
 }
@@ -112,12 +116,30 @@ impl Fingerprint {
         params: &Params,
     ) -> Result<(Format, Fingerprint)> {
         let extracted = extract_text(bytes, file_name, limits)?;
-        Ok((extracted.format, Fingerprint::new(bytes, &extracted.text, params)))
+        Ok((
+            extracted.format,
+            Fingerprint::new(bytes, &extracted.text, params),
+        ))
     }
 
     /// The LSH band keys to store (index) or look up (triage).
     pub fn band_keys(&self, params: &Params) -> Vec<(u16, u64)> {
         band_keys(&self.signature, params.bands, params.rows)
+    }
+
+    /// Anchors: the sketch entries at [`Params::anchor_level`] (or the
+    /// sketch's own level if coarser), i.e. a content-defined sample of about
+    /// one shingle in 32.
+    ///
+    /// Store them in an inverted index (anchor → version) to find the source
+    /// of *small* excerpts, whose Jaccard similarity with the whole document
+    /// is too low for LSH bands: an excerpt of `n` shingles shares no anchor
+    /// with its source with probability ≈ `(1 - 2^-level)^n` (≈ 0 for one
+    /// page of 500 words). Rank candidates by the number of shared anchors and
+    /// ignore anchors that occur in very many versions (boilerplate).
+    pub fn anchors(&self, params: &Params) -> Vec<u32> {
+        self.sketch_at(self.sketch_level.max(params.anchor_level))
+            .collect()
     }
 
     /// Sketch entries kept at sampling `level` (≥ own level).
@@ -227,7 +249,10 @@ struct ByteReader<'a> {
 impl ByteReader<'_> {
     fn take(&mut self, n: usize) -> Result<&[u8]> {
         let end = self.pos.checked_add(n).ok_or(Error::Decode("length"))?;
-        let s = self.data.get(self.pos..end).ok_or(Error::Decode("truncated"))?;
+        let s = self
+            .data
+            .get(self.pos..end)
+            .ok_or(Error::Decode("truncated"))?;
         self.pos = end;
         Ok(s)
     }
@@ -294,6 +319,9 @@ mod tests {
         let text = (0..5000).map(|i| format!("w{i} ")).collect::<String>();
         let fp = Fingerprint::new(text.as_bytes(), &text, &p);
         assert!(fp.sketch.len() <= 100 && fp.sketch_level > 0);
-        assert!(fp.sketch.iter().all(|v| v.trailing_zeros() >= u32::from(fp.sketch_level)));
+        assert!(fp
+            .sketch
+            .iter()
+            .all(|v| v.trailing_zeros() >= u32::from(fp.sketch_level)));
     }
 }

@@ -155,9 +155,15 @@ mod tests {
             detect_format(b"<!DOCTYPE html><p>x", Some("a.md")),
             Some(Format::Html)
         );
-        assert_eq!(detect_format(b"# Title\n", Some("a.md")), Some(Format::Markdown));
+        assert_eq!(
+            detect_format(b"# Title\n", Some("a.md")),
+            Some(Format::Markdown)
+        );
         assert_eq!(detect_format(b"hello", None), Some(Format::Text));
         assert_eq!(detect_format(b"\x00\x01\x02binary", Some("x.bin")), None);
-        assert_eq!(detect_format(b"hello", Some("dir.v2/readme")), Some(Format::Text));
+        assert_eq!(
+            detect_format(b"hello", Some("dir.v2/readme")),
+            Some(Format::Text)
+        );
     }
 }

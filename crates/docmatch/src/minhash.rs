@@ -21,24 +21,28 @@ use crate::normalize::words;
 pub fn shingle_hashes(normalized: &str, k: usize) -> Vec<u64> {
     let k = k.max(1);
     let word_hashes: Vec<u64> = words(normalized).map(|w| xxh3_64(w.as_bytes())).collect();
+    let mut buf = Vec::with_capacity(k * 8);
     let mut out: Vec<u64> = if word_hashes.is_empty() {
         Vec::new()
     } else if word_hashes.len() < k {
-        vec![hash_words(&word_hashes)]
+        vec![hash_words(&word_hashes, &mut buf)]
     } else {
-        word_hashes.windows(k).map(hash_words).collect()
+        word_hashes
+            .windows(k)
+            .map(|w| hash_words(w, &mut buf))
+            .collect()
     };
     out.sort_unstable();
     out.dedup();
     out
 }
 
-fn hash_words(ws: &[u64]) -> u64 {
-    let mut buf = Vec::with_capacity(ws.len() * 8);
+fn hash_words(ws: &[u64], buf: &mut Vec<u8>) -> u64 {
+    buf.clear();
     for w in ws {
         buf.extend_from_slice(&w.to_le_bytes());
     }
-    xxh3_64_with_seed(&buf, 0x5348_494e_474c_45)
+    xxh3_64_with_seed(buf, 0x0053_4849_4e47_4c45)
 }
 
 /// The splitmix64 finaliser: a fast bijective 64-bit mixer.
@@ -50,8 +54,10 @@ fn mix(mut z: u64) -> u64 {
 
 /// MinHash signature of a set of shingle hashes with `n` hash functions.
 ///
-/// Hash function `i` is `x ↦ mix(a_i·x + b_i)` (odd `a_i`, fixed seeds);
-/// each entry keeps the top 32 bits of the minimum. An empty set gives an
+/// Hash function `i` is `x ↦ a_i·x + b_i mod 2⁶⁴` (odd `a_i`, fixed seeds;
+/// a permutation of the already well-mixed 64-bit shingle hash, one
+/// multiply-add per function); each entry keeps the top 32 bits of the
+/// minimum. An empty set gives an
 /// empty signature (it has no meaningful minimum and must not collide).
 pub fn minhash(shingles: &[u64], n: usize) -> Vec<u32> {
     if shingles.is_empty() {
@@ -67,7 +73,7 @@ pub fn minhash(shingles: &[u64], n: usize) -> Vec<u32> {
     let mut mins = vec![u64::MAX; n];
     for &x in shingles {
         for (m, &(a, b)) in mins.iter_mut().zip(&coeffs) {
-            let h = mix(x.wrapping_mul(a).wrapping_add(b));
+            let h = x.wrapping_mul(a).wrapping_add(b);
             if h < *m {
                 *m = h;
             }

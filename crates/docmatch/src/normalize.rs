@@ -11,18 +11,26 @@
 //! (plus `ß`→`ss`, final sigma), typographic variants to ASCII, NFKC again,
 //! whitespace runs to one space, hyphen runs (`--`) to one hyphen, trimmed. The result is idempotent (tested).
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// Returns the normalised form of `text` (see the module docs).
 pub fn normalize(text: &str) -> String {
     let stripped: String = text.chars().filter(|&c| !is_invisible(c)).collect();
     let mut folded = String::with_capacity(stripped.len());
-    for c in stripped.nfkc() {
-        fold_char(c, &mut folded);
+    if is_nfkc_quick(stripped.chars()) == IsNormalized::Yes {
+        // Fast path (e.g. ASCII): NFKC would return the text unchanged.
+        stripped.chars().for_each(|c| fold_char(c, &mut folded));
+    } else {
+        stripped.nfkc().for_each(|c| fold_char(c, &mut folded));
     }
+    let folded: String = if is_nfkc_quick(folded.chars()) == IsNormalized::Yes {
+        folded
+    } else {
+        folded.nfkc().collect()
+    };
     let mut out = String::with_capacity(folded.len());
     let mut pending_space = false;
-    for c in folded.nfkc() {
+    for c in folded.chars() {
         if is_invisible(c) {
             continue;
         }
@@ -46,14 +54,17 @@ pub fn normalize(text: &str) -> String {
 fn fold_char(c: char, out: &mut String) {
     match c {
         // Quotes and primes.
-        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{2035}' | '\u{02BC}'
-        | '\u{FF07}' | '`' | '\u{00B4}' => out.push('\''),
-        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{2036}' | '\u{00AB}'
-        | '\u{00BB}' | '\u{2039}' | '\u{203A}' | '\u{FF02}' => out.push('"'),
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{2035}'
+        | '\u{02BC}' | '\u{FF07}' | '`' | '\u{00B4}' => out.push('\''),
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{2036}'
+        | '\u{00AB}' | '\u{00BB}' | '\u{2039}' | '\u{203A}' | '\u{FF02}' => out.push('"'),
         // Hyphens, dashes and minus signs.
-        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{2043}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => {
-            out.push('-')
-        }
+        '\u{2010}'..='\u{2015}'
+        | '\u{2212}'
+        | '\u{2043}'
+        | '\u{FE58}'
+        | '\u{FE63}'
+        | '\u{FF0D}' => out.push('-'),
         '\u{2026}' => out.push_str("..."),
         // Bullets are list decoration, not words.
         '\u{2022}' | '\u{2023}' | '\u{25E6}' => out.push(' '),
@@ -105,7 +116,10 @@ mod tests {
 
     #[test]
     fn nfkc_and_case() {
-        assert_eq!(normalize("ﬁle Ｆｕｌｌ STRASSE straße"), "file full strasse strasse");
+        assert_eq!(
+            normalize("ﬁle Ｆｕｌｌ STRASSE straße"),
+            "file full strasse strasse"
+        );
         assert_eq!(normalize("  a \n\t b  "), "a b");
         assert_eq!(normalize("ΣΟΦΟΣ"), normalize("σοφοσ"));
     }

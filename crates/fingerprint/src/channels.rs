@@ -27,7 +27,9 @@
 use crate::code::{Code, Layer};
 use crate::keys::{self, Mark};
 use crate::model::{Edit, TextModel};
-use crate::text::{self, Carrier, Channel, Punct, Reading, ELLIPSIS, EN_DASH, NBSP, SPACE1, ZW0, ZW1};
+use crate::text::{
+    self, Carrier, Channel, Punct, Reading, ELLIPSIS, EN_DASH, NBSP, SPACE1, ZW0, ZW1,
+};
 
 /// Removes every channel: maps our space variants to U+0020, deletes our
 /// zero-width characters, and maps typographic apostrophes, quotes, ellipses
@@ -123,7 +125,12 @@ pub(crate) fn plan(code: &Code, model: &TextModel, mark: &Mark) -> (Vec<Edit>, C
                     continue;
                 }
                 counts.space += 1;
-                if code_bit(code, mark, pos) { SPACE1 } else { NBSP }.to_string()
+                if code_bit(code, mark, pos) {
+                    SPACE1
+                } else {
+                    NBSP
+                }
+                .to_string()
             }
             Carrier::ZeroWidth => {
                 counts.zero_width += 1;
@@ -218,7 +225,8 @@ mod tests {
 
     #[test]
     fn strip_maps_variants_back() {
-        let s = "a\u{00A0}b\u{2005}\u{200B}c \u{2019}d\u{201C} e \u{2013} f\u{2026} 1990\u{2013}2000";
+        let s =
+            "a\u{00A0}b\u{2005}\u{200B}c \u{2019}d\u{201C} e \u{2013} f\u{2026} 1990\u{2013}2000";
         assert_eq!(strip(s), "a b c 'd\" e - f... 1990\u{2013}2000");
     }
 }

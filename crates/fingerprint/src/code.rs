@@ -219,7 +219,12 @@ mod tests {
     #[test]
     fn threshold_is_between_gaussian_and_trivial_bounds() {
         let terms: Vec<(f64, f64)> = (0..2000)
-            .map(|i| (0.02 + 0.96 * (i as f64 / 2000.0), if i % 2 == 0 { 1.0 } else { -1.0 }))
+            .map(|i| {
+                (
+                    0.02 + 0.96 * (i as f64 / 2000.0),
+                    if i % 2 == 0 { 1.0 } else { -1.0 },
+                )
+            })
             .collect();
         let z = chernoff_threshold(&terms, 1e-6);
         let sigma = (terms.len() as f64).sqrt();

@@ -186,7 +186,13 @@ impl Fingerprinter {
             .iter()
             .zip(&prep.bias)
             .zip(&prep.terms)
-            .map(|((&j, &p), &(hi, lo))| if keys::word_uniform(word_key, j) < p { hi } else { lo })
+            .map(|((&j, &p), &(hi, lo))| {
+                if keys::word_uniform(word_key, j) < p {
+                    hi
+                } else {
+                    lo
+                }
+            })
             .sum()
     }
 

@@ -53,7 +53,12 @@ impl TextModel {
     /// Appends a single space separating blocks, unless the visible text
     /// already ends in whitespace (or is empty).
     pub(crate) fn push_break(&mut self) {
-        if self.visible.chars().next_back().is_some_and(|c| !c.is_whitespace()) {
+        if self
+            .visible
+            .chars()
+            .next_back()
+            .is_some_and(|c| !c.is_whitespace())
+        {
             self.push_fixed(" ");
         }
     }
@@ -62,9 +67,7 @@ impl TextModel {
     /// segment. An empty range (an insertion point) must lie before a
     /// character of an editable segment.
     pub(crate) fn source_range(&self, r: &Range<usize>) -> Option<Range<usize>> {
-        let idx = self
-            .segments
-            .partition_point(|s| s.visible.end <= r.start);
+        let idx = self.segments.partition_point(|s| s.visible.end <= r.start);
         let seg = self.segments.get(idx)?;
         let inside = seg.visible.start <= r.start
             && r.end <= seg.visible.end

@@ -128,7 +128,10 @@ pub(crate) fn sites(text: &str) -> Vec<Site> {
     let mut tokens = Vec::new();
     let mut words: Vec<String> = Vec::new();
     let mut start = None;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
         match (c.is_whitespace(), start) {
             (true, Some(s)) => {
                 let canon = canonical_word(&text[s..i]);
@@ -138,7 +141,11 @@ pub(crate) fn sites(text: &str) -> Vec<Site> {
                     words.push(canon);
                     Some(words.len() - 1)
                 };
-                tokens.push(Token { start: s, end: i, word });
+                tokens.push(Token {
+                    start: s,
+                    end: i,
+                    word,
+                });
                 start = None;
             }
             (false, None) => start = Some(i),
@@ -278,11 +285,17 @@ mod tests {
         let a = sites("one two three four five six seven eight");
         let b = sites("One\u{00A0}two  three\nfour \u{200B}five\tsix SEVEN eight");
         let names = |s: &[Site], c: Carrier| -> Vec<[u8; 32]> {
-            s.iter().filter(|x| x.carrier == c).map(|x| x.name).collect()
+            s.iter()
+                .filter(|x| x.carrier == c)
+                .map(|x| x.name)
+                .collect()
         };
         assert_eq!(names(&a, Carrier::ZeroWidth), names(&b, Carrier::ZeroWidth));
         assert_eq!(names(&a, Carrier::ZeroWidth).len(), 3);
-        let zw: Vec<_> = b.iter().filter(|s| s.carrier == Carrier::ZeroWidth).collect();
+        let zw: Vec<_> = b
+            .iter()
+            .filter(|s| s.carrier == Carrier::ZeroWidth)
+            .collect();
         assert_eq!(zw[1].reading, Reading::Bit(false));
     }
 
@@ -298,7 +311,13 @@ mod tests {
             .collect();
         assert_eq!(
             kinds,
-            vec![Punct::Single, Punct::Double, Punct::Double, Punct::Dash, Punct::Ellipsis]
+            vec![
+                Punct::Single,
+                Punct::Double,
+                Punct::Double,
+                Punct::Dash,
+                Punct::Ellipsis
+            ]
         );
     }
 }

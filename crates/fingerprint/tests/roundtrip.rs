@@ -17,10 +17,19 @@ fn strip_restores_the_document_and_marks_are_read_back() {
     let marked = String::from_utf8(e.bytes).unwrap();
     assert_ne!(marked, doc);
     assert_eq!(strip(&marked), doc);
-    assert!(e.counts.space > 500 && e.counts.zero_width > 1000, "{:?}", e.counts);
+    assert!(
+        e.counts.space > 500 && e.counts.zero_width > 1000,
+        "{:?}",
+        e.counts
+    );
     // Every read bit is the code bit of account 7 (or its download).
     let obs = fp.extract(&marked, &[v]);
-    assert!(obs.len() >= e.counts.total() * 9 / 10, "{} of {}", obs.len(), e.counts.total());
+    assert!(
+        obs.len() >= e.counts.total() * 9 / 10,
+        "{} of {}",
+        obs.len(),
+        e.counts.total()
+    );
     let acc = fp.accuse(&obs, &[AccountId(7), AccountId(8)]);
     assert!(acc.scores[0].account == AccountId(7) && acc.scores[0].accused);
     assert!(!acc.scores[1].accused);
@@ -69,7 +78,9 @@ fn markdown_leaves_code_and_urls_alone() {
     let e = fp.embed(Format::Markdown, md.as_bytes(), &m).unwrap();
     let out = String::from_utf8(e.bytes).unwrap();
     assert_eq!(strip(&out), md);
-    assert!(out.contains("```\nlet x = \"code stays\"; don't touch this line at all please ok\n```"));
+    assert!(
+        out.contains("```\nlet x = \"code stays\"; don't touch this line at all please ok\n```")
+    );
     assert!(out.contains("`code isn't touched either`"));
     assert!(out.contains("(https://example.com/a?b=c 'the title here')"));
     assert!(out.contains("<https://auto.link/it's-a-path>"));
@@ -82,10 +93,14 @@ fn html_markup_is_untouched() {
     let doc = document();
     let html = to_html(&doc);
     let m = mark(9, version(5), 0);
-    let out = String::from_utf8(fp.embed(Format::Html, html.as_bytes(), &m).unwrap().bytes).unwrap();
+    let out =
+        String::from_utf8(fp.embed(Format::Html, html.as_bytes(), &m).unwrap().bytes).unwrap();
     assert_eq!(strip(&out), html);
     let tags = |s: &str| -> Vec<String> {
-        s.split('<').skip(1).map(|t| t.split('>').next().unwrap_or("").to_string()).collect()
+        s.split('<')
+            .skip(1)
+            .map(|t| t.split('>').next().unwrap_or("").to_string())
+            .collect()
     };
     assert_eq!(tags(&out), tags(&html));
     assert!(out.contains("<pre>fn main() { println!(\"don't touch\") }</pre>"));
@@ -99,13 +114,33 @@ fn unsupported_and_invalid_inputs_are_errors() {
     let fp = fingerprinter();
     let m = mark(1, version(1), 0);
     assert!(fp.embed(Format::Pdf, b"%PDF-1.7", &m).is_err());
-    assert!(fp.embed(Format::PlainText, &[0xff, 0xfe, 0x41], &m).is_err());
+    assert!(fp
+        .embed(Format::PlainText, &[0xff, 0xfe, 0x41], &m)
+        .is_err());
 }
 
 fn texts() -> impl Strategy<Value = String> {
     let word = prop::sample::select(vec![
-        "the", "licence", "don't", "\"free\"", "software", "...", "-", "copy", "it's", "Ünïcode", "ﬁle",
-        "a", "(see", "below)", "and", "'quoted'", "of", "œuvre", "42", "x...y",
+        "the",
+        "licence",
+        "don't",
+        "\"free\"",
+        "software",
+        "...",
+        "-",
+        "copy",
+        "it's",
+        "Ünïcode",
+        "ﬁle",
+        "a",
+        "(see",
+        "below)",
+        "and",
+        "'quoted'",
+        "of",
+        "œuvre",
+        "42",
+        "x...y",
     ]);
     let sep = prop::sample::select(vec![" ", " ", " ", "  ", "\n", "\n\n", "\t"]);
     prop::collection::vec((word, sep), 0..120)

@@ -1,1 +1,210 @@
-//! placeholder
+//! Test support: [`TestApp`] starts the real server in-process on a random
+//! loopback port, with a fresh data dir and a [`ManualClock`], and offers
+//! helpers to create portals, communities, users and signed-in clients.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use rampart_domain::ManualClock;
+use rampart_web::{
+    install,
+    services::admin::{self, AccountInput, Actor},
+    AppState, Config,
+};
+use reqwest::{multipart, StatusCode};
+use serde_json::{json, Value};
+use std::{net::SocketAddr, sync::Arc};
+
+/// The password every test user gets (long enough for the policy).
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A running server.
+pub struct TestApp {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its state (store, blobs, config).
+    pub state: AppState,
+    /// The clock it reads.
+    pub clock: Arc<ManualClock>,
+    /// The data dir.
+    pub dir: tempfile::TempDir,
+    /// The first administrator and its one-time password.
+    pub first_admin: (String, String),
+}
+
+/// A client with a session cookie (or none) and its CSRF token.
+#[derive(Clone)]
+pub struct Session {
+    /// HTTP client with a cookie jar.
+    pub client: reqwest::Client,
+    /// The session's CSRF token.
+    pub csrf: String,
+    base: String,
+}
+
+impl TestApp {
+    /// Starts a server with the default configuration.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(Config::default()).await
+    }
+
+    /// Starts a server with the given configuration.
+    pub async fn spawn_with(config: Config) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(
+            time::OffsetDateTime::from_unix_timestamp(1_780_000_000).unwrap(),
+        ));
+        let (state, first) = install::open(dir.path(), config, clock.clone()).await.unwrap();
+        let first = first.expect("a fresh data dir creates the first administrator");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let served = state.clone();
+        tokio::spawn(async move {
+            rampart_web::serve(served, listener, std::future::pending()).await.unwrap();
+        });
+        Self {
+            addr,
+            state,
+            clock,
+            dir,
+            first_admin: (first.email, first.password),
+        }
+    }
+
+    /// `http://addr` + path.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A client without any credential.
+    pub fn anonymous(&self) -> Session {
+        Session {
+            client: reqwest::Client::builder().cookie_store(true).build().unwrap(),
+            csrf: String::new(),
+            base: self.url(""),
+        }
+    }
+
+    /// Creates a portal.
+    pub async fn portal(&self, slug: &str) {
+        admin::create_portal(&self.state, Actor::Console, slug, &format!("Portal {slug}")).await.unwrap();
+    }
+
+    /// Creates `portal/community`.
+    pub async fn community(&self, portal: &str, slug: &str) {
+        admin::create_community(&self.state, Actor::Console, portal, slug, &format!("Community {slug}"))
+            .await
+            .unwrap();
+    }
+
+    /// Creates an account with [`PASSWORD`] (already changed, so sign-in is
+    /// complete) and optional install role.
+    pub async fn user(&self, email: &str, nation: &str, role: Option<&str>) {
+        let (id, _) = admin::create_account(
+            &self.state,
+            Actor::Console,
+            AccountInput {
+                email,
+                name: "Test User",
+                nation,
+                admin: role == Some("admin"),
+                security: role == Some("security"),
+            },
+        )
+        .await
+        .unwrap();
+        let hash = rampart_web::auth::hash_password(PASSWORD).await.unwrap();
+        self.state.store.set_password(id, &hash, false).await.unwrap();
+    }
+
+    /// Adds a member.
+    pub async fn member(&self, community: &str, email: &str, role: &str) {
+        admin::set_membership(&self.state, Actor::Console, community, email, role).await.unwrap();
+    }
+
+    /// Signs in through the API and returns the session.
+    pub async fn login(&self, email: &str, password: &str) -> Session {
+        let session = self.anonymous();
+        let response = session
+            .client
+            .post(self.url("/api/v1/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "login of {email}");
+        let body: Value = response.json().await.unwrap();
+        Session {
+            csrf: body["csrf"].as_str().unwrap().to_owned(),
+            ..session
+        }
+    }
+
+    /// Issues an API token.
+    pub async fn token(&self, email: &str, scope: &str, expires_in: Option<time::Duration>) -> String {
+        let expires = expires_in.map(|d| rampart_domain::Clock::now(&*self.clock) + d);
+        admin::issue_token(&self.state, Actor::Console, email, "test", scope, expires).await.unwrap()
+    }
+
+    /// Every audit event so far.
+    pub async fn audit(&self) -> Vec<rampart_store::AuditEvent> {
+        self.state.store.audit_events(&Default::default()).await.unwrap()
+    }
+}
+
+impl Session {
+    /// The same client with another CSRF token.
+    pub fn with_csrf(self, csrf: &str) -> Self {
+        Session { csrf: csrf.to_owned(), ..self }
+    }
+
+    /// GET with the session.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
+    /// POST JSON with the CSRF header.
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header("x-csrf-token", &self.csrf)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POST a multipart form with the CSRF header.
+    pub async fn post_multipart(&self, path: &str, form: multipart::Form) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header("x-csrf-token", &self.csrf)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// An upload form with a file and title, plus extra text fields.
+pub fn upload_form(title: &str, filename: &str, content: Vec<u8>, extra: &[(&str, &str)]) -> multipart::Form {
+    let mut form = multipart::Form::new()
+        .text("title", title.to_owned())
+        .part("file", multipart::Part::bytes(content).file_name(filename.to_owned()));
+    for (k, v) in extra {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    form
+}
+
+/// A client that sends a bearer token.
+pub fn bearer(app: &TestApp, token: &str) -> Session {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+    );
+    Session {
+        client: reqwest::Client::builder().default_headers(headers).build().unwrap(),
+        csrf: String::new(),
+        base: app.url(""),
+    }
+}

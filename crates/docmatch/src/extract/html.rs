@@ -57,9 +57,40 @@ struct TextSink {
 }
 
 const BLOCK: &[&str] = &[
-    "p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "table", "h1", "h2", "h3", "h4", "h5",
-    "h6", "pre", "blockquote", "section", "article", "header", "footer", "nav", "aside", "dd",
-    "dt", "dl", "hr", "title", "figcaption", "main", "form", "option", "caption",
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "td",
+    "th",
+    "table",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "pre",
+    "blockquote",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "nav",
+    "aside",
+    "dd",
+    "dt",
+    "dl",
+    "hr",
+    "title",
+    "figcaption",
+    "main",
+    "form",
+    "option",
+    "caption",
 ];
 
 impl TextSink {
@@ -142,7 +173,10 @@ mod tests {
         assert!(t.contains("T&C"), "{t:?}");
         assert!(t.contains("Hello\u{a0}world"), "{t:?}");
         assert!(t.contains("\nnext"), "{t:?}");
-        assert!(!t.contains("no") && !t.contains("x:1") && !t.contains("hidden"), "{t:?}");
+        assert!(
+            !t.contains("no") && !t.contains("x:1") && !t.contains("hidden"),
+            "{t:?}"
+        );
         assert!(t.contains("end"));
     }
 

@@ -143,7 +143,9 @@ fn docx_text(xml: &[u8], out: &mut String) -> std::result::Result<(), String> {
     let mut skip = 0u32; // inside w:delText / w:instrText
     let mut buf = Vec::new();
     loop {
-        let ev = reader.read_event_into(&mut buf).map_err(|e| e.to_string())?;
+        let ev = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| e.to_string())?;
         match &ev {
             Event::Start(e) => match local(e).as_ref() {
                 b"t" => in_t += 1,
@@ -181,7 +183,9 @@ fn odt_text(xml: &[u8], out: &mut String) -> std::result::Result<(), String> {
     let mut skip = 0u32;
     let mut buf = Vec::new();
     loop {
-        let ev = reader.read_event_into(&mut buf).map_err(|e| e.to_string())?;
+        let ev = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| e.to_string())?;
         match &ev {
             Event::Start(e) => match local(e).as_ref() {
                 b"body" => in_body += 1,

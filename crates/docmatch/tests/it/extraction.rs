@@ -11,7 +11,9 @@ const PARAS: [&str; 3] = [
 ];
 
 fn norm_words(s: &str) -> String {
-    rampart_docmatch::words(&normalize(s)).collect::<Vec<_>>().join(" ")
+    rampart_docmatch::words(&normalize(s))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[test]
@@ -19,7 +21,12 @@ fn docx_body_without_header_or_deletions() {
     let bytes = fixtures::docx(&PARAS);
     let ex = extract_text(&bytes, Some("leak.bin"), &Limits::default()).unwrap();
     assert_eq!(ex.format, Format::Docx);
-    assert_eq!(norm_words(&ex.text), norm_words(&PARAS.join("\n")), "{:?}", ex.text);
+    assert_eq!(
+        norm_words(&ex.text),
+        norm_words(&PARAS.join("\n")),
+        "{:?}",
+        ex.text
+    );
     assert!(!ex.text.contains("alice") && !ex.text.contains("deleted"));
 }
 
@@ -28,7 +35,12 @@ fn odt_body_without_annotations() {
     let bytes = fixtures::odt(&PARAS);
     let ex = extract_text(&bytes, None, &Limits::default()).unwrap();
     assert_eq!(ex.format, Format::Odt);
-    assert_eq!(norm_words(&ex.text), norm_words(&PARAS.join("\n")), "{:?}", ex.text);
+    assert_eq!(
+        norm_words(&ex.text),
+        norm_words(&PARAS.join("\n")),
+        "{:?}",
+        ex.text
+    );
     assert!(!ex.text.contains("reviewer"));
 }
 
@@ -48,11 +60,19 @@ fn html_visible_text() {
 
 #[test]
 fn pdf_text() {
-    let lines = ["Quarterly figures for the northern region", "confidential (until) release"];
+    let lines = [
+        "Quarterly figures for the northern region",
+        "confidential (until) release",
+    ];
     let bytes = fixtures::pdf(&lines);
     let ex = extract_text(&bytes, None, &Limits::default()).unwrap();
     assert_eq!(ex.format, Format::Pdf);
-    assert_eq!(norm_words(&ex.text), norm_words(&lines.join("\n")), "{:?}", ex.text);
+    assert_eq!(
+        norm_words(&ex.text),
+        norm_words(&lines.join("\n")),
+        "{:?}",
+        ex.text
+    );
 }
 
 #[test]

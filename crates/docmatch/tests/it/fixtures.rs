@@ -8,15 +8,20 @@ use zip::{CompressionMethod, ZipWriter};
 fn zip(members: &[(&str, &[u8], CompressionMethod)]) -> Vec<u8> {
     let mut w = ZipWriter::new(Cursor::new(Vec::new()));
     for (name, data, method) in members {
-        w.start_file(*name, SimpleFileOptions::default().compression_method(*method))
-            .unwrap();
+        w.start_file(
+            *name,
+            SimpleFileOptions::default().compression_method(*method),
+        )
+        .unwrap();
         w.write_all(data).unwrap();
     }
     w.finish().unwrap().into_inner()
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A DOCX whose body has one paragraph per entry of `paragraphs`, plus a
@@ -25,7 +30,10 @@ pub fn docx(paragraphs: &[&str]) -> Vec<u8> {
     let mut body = String::new();
     for p in paragraphs {
         // Split each paragraph into two runs to test run concatenation.
-        let mid = p.char_indices().nth(p.chars().count() / 2).map_or(0, |(i, _)| i);
+        let mid = p
+            .char_indices()
+            .nth(p.chars().count() / 2)
+            .map_or(0, |(i, _)| i);
         body.push_str(&format!(
             "<w:p><w:r><w:t xml:space=\"preserve\">{}</w:t></w:r><w:r><w:t>{}</w:t></w:r></w:p>",
             xml_escape(&p[..mid]),
@@ -41,9 +49,21 @@ pub fn docx(paragraphs: &[&str]) -> Vec<u8> {
 <Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/></Types>";
     let header = "<w:hdr xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:p><w:r><w:t>Issued to alice@example.org</w:t></w:r></w:p></w:hdr>";
     zip(&[
-        ("[Content_Types].xml", types.as_bytes(), CompressionMethod::Deflated),
-        ("word/document.xml", doc.as_bytes(), CompressionMethod::Deflated),
-        ("word/header1.xml", header.as_bytes(), CompressionMethod::Deflated),
+        (
+            "[Content_Types].xml",
+            types.as_bytes(),
+            CompressionMethod::Deflated,
+        ),
+        (
+            "word/document.xml",
+            doc.as_bytes(),
+            CompressionMethod::Deflated,
+        ),
+        (
+            "word/header1.xml",
+            header.as_bytes(),
+            CompressionMethod::Deflated,
+        ),
     ])
 }
 
@@ -61,8 +81,16 @@ pub fn odt(paragraphs: &[&str]) -> Vec<u8> {
 xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\"><office:body><office:text>{body}</office:text></office:body></office:document-content>"
     );
     zip(&[
-        ("mimetype", b"application/vnd.oasis.opendocument.text", CompressionMethod::Stored),
-        ("content.xml", content.as_bytes(), CompressionMethod::Deflated),
+        (
+            "mimetype",
+            b"application/vnd.oasis.opendocument.text",
+            CompressionMethod::Stored,
+        ),
+        (
+            "content.xml",
+            content.as_bytes(),
+            CompressionMethod::Deflated,
+        ),
     ])
 }
 
@@ -74,7 +102,9 @@ pub fn docx_bomb(uncompressed: usize) -> Vec<u8> {
 }
 
 fn pdf_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('(', "\\(").replace(')', "\\)")
+    s.replace('\\', "\\\\")
+        .replace('(', "\\(")
+        .replace(')', "\\)")
 }
 
 /// A minimal valid one-page PDF showing `lines` in Helvetica.
@@ -98,7 +128,9 @@ pub fn pdf(lines: &[&str]) -> Vec<u8> {
         out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for off in offsets {
         out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
     }

@@ -4,9 +4,7 @@ use std::collections::HashSet;
 
 use proptest::prelude::*;
 use rampart_docmatch::minhash::{estimate_jaccard, minhash};
-use rampart_docmatch::{
-    extract_as, extract_text, normalize, Fingerprint, Format, Limits, Params,
-};
+use rampart_docmatch::{extract_as, extract_text, normalize, Fingerprint, Format, Limits, Params};
 
 use crate::fixtures;
 
@@ -17,7 +15,11 @@ fn disguise(text: &str, choices: &[u8]) -> String {
     for (i, c) in text.chars().enumerate() {
         let k = choices.get(i % choices.len().max(1)).copied().unwrap_or(0);
         match c {
-            ' ' => out.push_str([" ", "\u{a0}", "\u{2009}", "\n", "\t ", "  ", "\u{202f}", "\u{3000}"][k as usize % 8]),
+            ' ' => out.push_str(
+                [
+                    " ", "\u{a0}", "\u{2009}", "\n", "\t ", "  ", "\u{202f}", "\u{3000}",
+                ][k as usize % 8],
+            ),
             '\'' => out.push(['\'', '\u{2019}', '\u{2018}', '\u{2032}'][k as usize % 4]),
             '"' => out.push(['"', '\u{201c}', '\u{201d}', '\u{ab}'][k as usize % 4]),
             '-' => out.push(['-', '\u{2013}', '\u{2014}', '\u{2212}', '\u{2010}'][k as usize % 5]),
@@ -30,7 +32,12 @@ fn disguise(text: &str, choices: &[u8]) -> String {
                     2 => out.push(char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap_or(c)),
                     3 => {
                         out.push(c);
-                        out.push(['\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}', '\u{ad}'][k as usize % 6]);
+                        out.push(
+                            [
+                                '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}',
+                                '\u{ad}',
+                            ][k as usize % 6],
+                        );
                     }
                     _ => out.push(c),
                 }

@@ -16,7 +16,15 @@
 use crate::model::TextModel;
 
 const RAW_TEXT: &[&str] = &[
-    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "plaintext",
+    "script",
+    "style",
+    "textarea",
+    "title",
+    "xmp",
+    "iframe",
+    "noembed",
+    "noframes",
+    "plaintext",
 ];
 const FROZEN: &[&str] = &["pre", "code", "kbd", "samp", "tt", "var", "listing"];
 const INLINE: &[&str] = &[
@@ -50,7 +58,11 @@ pub(super) fn model(src: &str) -> TextModel {
                 m.push_break();
             }
             if FROZEN.contains(&name.as_str()) {
-                frozen = if closing { frozen.saturating_sub(1) } else { frozen + 1 };
+                frozen = if closing {
+                    frozen.saturating_sub(1)
+                } else {
+                    frozen + 1
+                };
             }
             if !closing && RAW_TEXT.contains(&name.as_str()) {
                 i = raw_text_end(src, i, &name);
@@ -66,7 +78,10 @@ pub(super) fn model(src: &str) -> TextModel {
 }
 
 fn memchr_lt(b: &[u8], from: usize) -> usize {
-    b[from..].iter().position(|&c| c == b'<').map_or(b.len(), |p| from + p)
+    b[from..]
+        .iter()
+        .position(|&c| c == b'<')
+        .map_or(b.len(), |p| from + p)
 }
 
 fn find(src: &str, from: usize, pat: &str) -> Option<usize> {
@@ -189,7 +204,9 @@ mod tests {
             <body><p class=\"a>b\">Hello <b>big</b> world &amp; more</p><!-- c -->\
             <pre>code here</pre><script>if (a<b) x()</script><p>end</p></body></html>";
         let m = model(html);
-        assert_eq!(m.visible.split_whitespace().collect::<Vec<_>>().join(" "),
-            "Hello big world & more code here end");
+        assert_eq!(
+            m.visible.split_whitespace().collect::<Vec<_>>().join(" "),
+            "Hello big world & more code here end"
+        );
     }
 }

@@ -39,7 +39,11 @@ pub(super) fn model(src: &str) -> TextModel {
                     frozen += 1;
                     m.push_break();
                 }
-                Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Superscript | Tag::Subscript => {}
+                Tag::Emphasis
+                | Tag::Strong
+                | Tag::Strikethrough
+                | Tag::Superscript
+                | Tag::Subscript => {}
                 _ => m.push_break(),
             },
             Event::End(tag) => match tag {
@@ -48,7 +52,10 @@ pub(super) fn model(src: &str) -> TextModel {
                         frozen = frozen.saturating_sub(1);
                     }
                 }
-                TagEnd::Image | TagEnd::CodeBlock | TagEnd::HtmlBlock | TagEnd::MetadataBlock(_) => {
+                TagEnd::Image
+                | TagEnd::CodeBlock
+                | TagEnd::HtmlBlock
+                | TagEnd::MetadataBlock(_) => {
                     frozen = frozen.saturating_sub(1);
                     m.push_break();
                 }

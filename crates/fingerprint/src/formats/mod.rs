@@ -73,7 +73,9 @@ impl Markable for Format {
             Format::PlainText => plain_model,
             Format::Markdown => markdown::model,
             Format::Html => html::model,
-            Format::Pdf | Format::Docx | Format::Odt => return Err(Error::Unsupported(self.name())),
+            Format::Pdf | Format::Docx | Format::Odt => {
+                return Err(Error::Unsupported(self.name()))
+            }
         };
         let src = std::str::from_utf8(input).map_err(|e| Error::NotUtf8(e.valid_up_to()))?;
         let model = build(src);

@@ -2,7 +2,9 @@
 //! documents, the colluders' mixing attacks and the leak transformations.
 #![allow(dead_code)]
 
-use rampart_fingerprint::{AccountId, DownloadId, Fingerprinter, Mark, Params, ServerSecret, VersionId};
+use rampart_fingerprint::{
+    AccountId, DownloadId, Fingerprinter, Mark, Params, ServerSecret, VersionId,
+};
 use unicode_normalization::UnicodeNormalization;
 
 /// xorshift64*: deterministic, dependency-free.
@@ -25,13 +27,20 @@ pub fn fingerprinter() -> Fingerprinter {
 }
 
 pub fn version(n: u8) -> VersionId {
-    VersionId { document: [n; 16], version: 1 }
+    VersionId {
+        document: [n; 16],
+        version: 1,
+    }
 }
 
 pub fn mark(account: i64, v: VersionId, salt: u8) -> Mark {
     let mut d = [salt; 16];
     d[..8].copy_from_slice(&account.to_le_bytes());
-    Mark { account: AccountId(account), download: DownloadId(d), version: v }
+    Mark {
+        account: AccountId(account),
+        download: DownloadId(d),
+        version: v,
+    }
 }
 
 /// ~3000 words of real English: the GPL-2 as shipped by Debian (fallback:
@@ -57,10 +66,13 @@ pub fn files(n: usize) -> Vec<String> {
 pub fn to_html(text: &str) -> String {
     let mut out = String::from("<!DOCTYPE html>\n<html><head><title>Licence</title>\n<style>p { margin: 1em }</style></head>\n<body>\n");
     for p in text.split("\n\n") {
-        let esc = p.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let esc = p
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
         out.push_str("<p class=\"para\">");
         out.push_str(&esc);
-        out.push_str("</p>\n");
+        out.push_str("</p>\n\n");
     }
     out.push_str("<pre>fn main() { println!(\"don't touch\") }</pre>\n</body></html>\n");
     out
@@ -78,7 +90,9 @@ pub fn html_to_text(html: &str) -> String {
             _ => {}
         }
     }
-    out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 /// Alternating whitespace / non-whitespace runs; copies of one document
@@ -126,16 +140,21 @@ pub fn collude(copies: &[String], attack: Attack, rng: &mut Rng) -> String {
         }
         Attack::Majority | Attack::Random => {
             let u: Vec<Vec<&str>> = copies.iter().map(|c| units(c)).collect();
-            assert!(u.iter().all(|x| x.len() == u[0].len()), "copies do not align");
+            assert!(
+                u.iter().all(|x| x.len() == u[0].len()),
+                "copies do not align"
+            );
             let mut out = String::new();
             for i in 0..u[0].len() {
                 let pick = if attack == Attack::Random {
                     rng.below(copies.len())
                 } else {
-                    let counts: Vec<usize> =
-                        (0..copies.len()).map(|k| u.iter().filter(|x| x[i] == u[k][i]).count()).collect();
+                    let counts: Vec<usize> = (0..copies.len())
+                        .map(|k| u.iter().filter(|x| x[i] == u[k][i]).count())
+                        .collect();
                     let best = *counts.iter().max().unwrap();
-                    let ties: Vec<usize> = (0..copies.len()).filter(|&k| counts[k] == best).collect();
+                    let ties: Vec<usize> =
+                        (0..copies.len()).filter(|&k| counts[k] == best).collect();
                     ties[rng.below(ties.len())]
                 };
                 out.push_str(u[pick][i]);

@@ -76,7 +76,7 @@ pub(super) async fn authenticate_session(parts: &Parts, state: &AppState) -> Res
     let now = state.clock.now();
     let idle = Duration::minutes(i64::from(state.config.session.idle_minutes));
     let absolute = Duration::hours(i64::from(state.config.session.absolute_hours));
-    if now - session.last_seen > idle || now - session.created_at > absolute {
+    if now - session.last_seen >= idle || now - session.created_at >= absolute {
         state.store.delete_session(&hash).await?;
         return Err(AppError::Unauthenticated);
     }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Browser test of the web UI: installs Chromium and playwright-core if they
+# are missing, starts a real `rampart serve` on a random port with a fresh
+# data dir, and runs the Playwright script against it.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing chromium (Debian package)"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+fi
+if [ ! -d "$here/node_modules/playwright-core" ]; then
+  (cd "$here" && npm install --no-audit --no-fund --silent)
+fi
+
+cargo build --quiet --manifest-path "$root/Cargo.toml" --bin rampart
+bin="${CARGO_TARGET_DIR:-$root/target}/debug/rampart"
+data="$(mktemp -d)"
+log="$data/serve.log"
+cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$data"; }
+trap cleanup EXIT
+
+export RAMPART_LOG=warn
+"$bin" admin --data "$data" portal add alpha "Alpha portal" 2>/dev/null
+"$bin" admin --data "$data" community add alpha ops "Operations" 2>/dev/null
+otp="$("$bin" admin --data "$data" user add --email e2e@example.org --name "E2E User" --nation NOR 2>/dev/null)"
+"$bin" admin --data "$data" member add alpha/ops e2e@example.org contributor 2>/dev/null
+
+"$bin" serve --data "$data" --listen 127.0.0.1:0 >"$log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do
+  addr="$(sed -n 's/^Rampart is listening on \(http:\/\/[^ ]*\).*/\1/p' "$log")"
+  [ -n "$addr" ] && break
+  sleep 0.1
+done
+[ -n "$addr" ] || { cat "$log"; echo "server did not start"; exit 1; }
+
+BASE="$addr" EMAIL="e2e@example.org" OTP="$otp" node --test "$here/upload.test.mjs"

@@ -1,0 +1,10 @@
+//! The one integration-test binary: real servers on random loopback ports,
+//! fresh data dirs, HTTP all the way.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod auth;
+mod authz;
+mod cli;
+mod crash;
+mod documents;
+mod health;
