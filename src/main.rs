@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "rampart", version, about = "Document portal that contains bulk exfiltration and traces leaks to their source")]
+#[command(
+    name = "rampart",
+    version,
+    about = "Document portal that contains bulk exfiltration and traces leaks to their source"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -19,6 +23,8 @@ enum Command {
     Serve(commands::serve::Opts),
     /// Manage accounts, portals, communities, memberships and tokens.
     Admin(commands::admin::Opts),
+    /// Inspect and verify the tamper-evident audit log.
+    Audit(commands::audit::Opts),
     /// Bulk-upload a directory of files into a community.
     Import(commands::import::Opts),
     /// Seed a demo world (six portals, ~150 members, ~500 documents).
@@ -34,7 +40,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: starting the runtime: {e}");
@@ -45,6 +54,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(opts) => commands::serve::run(opts).await,
             Command::Admin(opts) => commands::admin::run(opts).await,
+            Command::Audit(opts) => commands::audit::run(opts).await,
             Command::Import(opts) => commands::import::run(opts).await,
             Command::Demo(opts) => commands::demo::run(opts).await,
         }

@@ -68,6 +68,18 @@ enum TokenCommand {
         #[arg(long, default_value = "cli")]
         name: String,
     },
+    /// List an account's tokens (id, name, scope, expiry, state); never the secrets.
+    List {
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        #[arg(long)]
+        email: String,
+        /// Token id as shown by `token list` (t-…).
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,13 +91,21 @@ enum PortalCommand {
 #[derive(Debug, Subcommand)]
 enum CommunityCommand {
     /// Create a community in a portal.
-    Add { portal: String, slug: String, name: String },
+    Add {
+        portal: String,
+        slug: String,
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 enum MemberCommand {
     /// Add a member to PORTAL/COMMUNITY with a role (reader, contributor, manager), or change the role.
-    Add { community: String, email: String, role: String },
+    Add {
+        community: String,
+        email: String,
+        role: String,
+    },
     /// Remove a member from PORTAL/COMMUNITY.
     Remove { community: String, email: String },
 }
@@ -95,11 +115,19 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     if let Some(first) = first {
         // Stdout is reserved for the command's own output; the first
         // administrator's password still has to reach a human once.
-        eprintln!("Created the first administrator {} with one-time password {}", first.email, first.password);
+        eprintln!(
+            "Created the first administrator {} with one-time password {}",
+            first.email, first.password
+        );
     }
     let console = Actor::Console;
     let result = match opts.command {
-        AdminCommand::User(UserCommand::Add { email, name, nation, role }) => {
+        AdminCommand::User(UserCommand::Add {
+            email,
+            name,
+            nation,
+            role,
+        }) => {
             let role = role.as_deref();
             admin::create_account(
                 &state,
@@ -115,11 +143,17 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
             .await
             .map(|(_, password)| println!("{password}"))
         }
-        AdminCommand::Token(TokenCommand::Add { email, expires, scope, name }) => {
+        AdminCommand::Token(TokenCommand::Add {
+            email,
+            expires,
+            scope,
+            name,
+        }) => {
             let expires_at = match expires {
                 None => None,
                 Some(d) => {
-                    let d = time::Duration::try_from(*d).map_err(|_| anyhow::anyhow!("--expires is too long"))?;
+                    let d = time::Duration::try_from(*d)
+                        .map_err(|_| anyhow::anyhow!("--expires is too long"))?;
                     Some(state.clock.now() + d)
                 }
             };
@@ -127,17 +161,40 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
                 .await
                 .map(|token| println!("{token}"))
         }
-        AdminCommand::Portal(PortalCommand::Add { slug, name }) => admin::create_portal(&state, console, &slug, &name).await,
+        AdminCommand::Token(TokenCommand::List { email }) => {
+            admin::list_tokens(&state, &email).await.map(|tokens| {
+                for t in tokens {
+                    let state = if t.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    };
+                    let expires = t
+                        .expires_at
+                        .map(|e| e.to_string())
+                        .unwrap_or_else(|| "never".into());
+                    println!("{}\t{}\t{}\t{expires}\t{state}", t.id, t.name, t.scope);
+                }
+            })
+        }
+        AdminCommand::Token(TokenCommand::Revoke { email, id }) => {
+            admin::revoke_token(&state, console, &email, &id).await
+        }
+        AdminCommand::Portal(PortalCommand::Add { slug, name }) => {
+            admin::create_portal(&state, console, &slug, &name).await
+        }
         AdminCommand::Community(CommunityCommand::Add { portal, slug, name }) => {
             admin::create_community(&state, console, &portal, &slug, &name).await
         }
-        AdminCommand::Member(MemberCommand::Add { community, email, role }) => {
-            admin::set_membership(&state, console, &community, &email, &role).await
-        }
+        AdminCommand::Member(MemberCommand::Add {
+            community,
+            email,
+            role,
+        }) => admin::set_membership(&state, console, &community, &email, &role).await,
         AdminCommand::Member(MemberCommand::Remove { community, email }) => {
             admin::remove_membership(&state, console, &community, &email).await
         }
     };
-    state.store.close().await;
+    rampart_web::install::close(&state).await?;
     result.map_err(|e| anyhow::anyhow!("{e}"))
 }

@@ -37,9 +37,11 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     let world = rampart_demo::generate(opts.seed);
     let accounts = seed_structure(&state, &world).await?;
     let documents = seed_documents(&state, &world).await?;
-    state.store.close().await;
+    rampart_web::install::close(&state).await?;
     println!();
-    println!("Demo accounts (email, role, one-time password — each must be changed at first sign-in):");
+    println!(
+        "Demo accounts (email, role, one-time password — each must be changed at first sign-in):"
+    );
     for (email, role, password) in &accounts {
         println!("  {email:<45} {role:<10} {password}");
     }
@@ -47,10 +49,17 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     println!(
         "Seeded {} portals, {} communities, {} accounts and {documents} documents.",
         world.portals.len(),
-        world.portals.iter().map(|p| p.communities.len()).sum::<usize>(),
+        world
+            .portals
+            .iter()
+            .map(|p| p.communities.len())
+            .sum::<usize>(),
         accounts.len()
     );
-    println!("Serve it with:  cargo run --release -- serve --data {}", opts.data.data.display());
+    println!(
+        "Serve it with:  cargo run --release -- serve --data {}",
+        opts.data.data.display()
+    );
     Ok(())
 }
 
@@ -58,7 +67,10 @@ fn fail(e: rampart_web::AppError) -> anyhow::Error {
     anyhow::anyhow!("{e}")
 }
 
-async fn seed_structure(state: &AppState, world: &World) -> anyhow::Result<Vec<(String, String, String)>> {
+async fn seed_structure(
+    state: &AppState,
+    world: &World,
+) -> anyhow::Result<Vec<(String, String, String)>> {
     let console = Actor::Console;
     let mut accounts = Vec::new();
     for account in &world.accounts {
@@ -85,9 +97,15 @@ async fn seed_structure(state: &AppState, world: &World) -> anyhow::Result<Vec<(
             .map_err(fail)
             .with_context(|| format!("portal {}", portal.slug))?;
         for community in &portal.communities {
-            admin::create_community(state, console, &portal.slug, &community.slug, &community.name)
-                .await
-                .map_err(fail)?;
+            admin::create_community(
+                state,
+                console,
+                &portal.slug,
+                &community.slug,
+                &community.name,
+            )
+            .await
+            .map_err(fail)?;
             let path = format!("{}/{}", portal.slug, community.slug);
             for member in &community.members {
                 admin::set_membership(state, console, &path, &member.email, member.role.as_str())
@@ -111,7 +129,9 @@ async fn seed_documents(state: &AppState, world: &World) -> anyhow::Result<usize
             .community_by_path(&doc.portal, &doc.community)
             .await?
             .with_context(|| format!("community {}/{}", doc.portal, doc.community))?;
-        let user = console_principal(state, &doc.uploader.parse()?).await.map_err(fail)?;
+        let user = console_principal(state, &doc.uploader.parse()?)
+            .await
+            .map_err(fail)?;
         let mut writer = state.blobs.writer(state.config.upload.max_bytes).await?;
         writer.write(&doc.content).await?;
         let mut releasable: Vec<String> = doc.releasable_nations.clone();

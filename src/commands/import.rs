@@ -42,7 +42,10 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
         .community_by_path(path.portal.as_str(), path.community.as_str())
         .await?
         .with_context(|| format!("no community named {path}"))?;
-    let uploader = opts.uploader.clone().unwrap_or_else(|| state.config.install.admin_email.clone());
+    let uploader = opts
+        .uploader
+        .clone()
+        .unwrap_or_else(|| state.config.install.admin_email.clone());
     let user = console_principal(&state, &uploader.parse().context("--as")?)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -51,7 +54,8 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
         user_agent: "rampart import".into(),
     };
     let mut files = Vec::new();
-    collect_files(&opts.dir, &mut files).with_context(|| format!("reading {}", opts.dir.display()))?;
+    collect_files(&opts.dir, &mut files)
+        .with_context(|| format!("reading {}", opts.dir.display()))?;
     files.sort();
     let (mut imported, mut failed) = (0usize, 0usize);
     for file in &files {
@@ -66,7 +70,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
             }
         }
     }
-    state.store.close().await;
+    rampart_web::install::close(&state).await?;
     eprintln!("imported {imported} of {} files into {path}", files.len());
     if failed > 0 {
         anyhow::bail!("{failed} files could not be imported");
@@ -87,7 +91,11 @@ async fn import_one(
         .and_then(|n| n.to_str())
         .context("file name is not UTF-8")?
         .to_owned();
-    let title = file.file_stem().and_then(|n| n.to_str()).unwrap_or(&filename).replace(['_'], " ");
+    let title = file
+        .file_stem()
+        .and_then(|n| n.to_str())
+        .unwrap_or(&filename)
+        .replace(['_'], " ");
     let mut writer = state.blobs.writer(state.config.upload.max_bytes).await?;
     let mut reader = tokio::fs::File::open(file).await?;
     let mut buf = vec![0u8; 256 * 1024];

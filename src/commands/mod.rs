@@ -1,6 +1,7 @@
 //! One module per subcommand, plus what they share: opening a data dir.
 
 pub mod admin;
+pub mod audit;
 pub mod demo;
 pub mod import;
 pub mod serve;
@@ -23,10 +24,30 @@ pub struct DataOpts {
 impl DataOpts {
     /// Loads the configuration and opens the data dir.
     pub async fn open(&self) -> anyhow::Result<(AppState, Option<install::FirstAdmin>)> {
-        let config = Config::load(self.config.as_deref()).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+        let config = Config::load(self.config.as_deref())
+            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         install::open(&self.data, config, Arc::new(rampart_domain::SystemClock))
             .await
             .with_context(|| format!("opening {}", self.data.display()))
+    }
+}
+
+impl DataOpts {
+    /// Opens an existing install read-mostly: the configuration, the
+    /// database and the audit signer, without starting the audit log's
+    /// tasks or creating anything.
+    pub async fn open_existing(
+        &self,
+    ) -> anyhow::Result<(Config, rampart_store::Store, rampart_tlog::Signer)> {
+        let config = Config::load(self.config.as_deref())
+            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+        let db = self.data.join("rampart.db");
+        if !db.exists() {
+            anyhow::bail!("no Rampart data in {}", self.data.display());
+        }
+        let store = rampart_store::Store::open(&db).await?;
+        let signer = install::audit_signer(&self.data, &config.audit.origin)?;
+        Ok((config, store, signer))
     }
 }
 
@@ -34,6 +55,9 @@ impl DataOpts {
 pub fn announce_first_admin(first: &Option<install::FirstAdmin>) {
     if let Some(admin) = first {
         println!("Created the first administrator: {}", admin.email);
-        println!("One-time password (shown once, change it at first sign-in): {}", admin.password);
+        println!(
+            "One-time password (shown once, change it at first sign-in): {}",
+            admin.password
+        );
     }
 }

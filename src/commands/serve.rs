@@ -26,10 +26,12 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", opts.listen))?;
     let addr = listener.local_addr()?;
-    println!("Rampart is listening on http://{addr} (data: {})", opts.data.data.display());
-    let store = state.store.clone();
-    rampart_web::serve(state, listener, shutdown_signal()).await?;
-    store.close().await;
+    println!(
+        "Rampart is listening on http://{addr} (data: {})",
+        opts.data.data.display()
+    );
+    rampart_web::serve(state.clone(), listener, shutdown_signal()).await?;
+    rampart_web::install::close(&state).await?;
     tracing::info!("stopped");
     Ok(())
 }

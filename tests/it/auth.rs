@@ -7,25 +7,48 @@ async fn one_time_password_must_be_changed_first() {
     let app = TestApp::spawn().await;
     let (email, otp) = app.first_admin.clone();
     let anon = app.anonymous();
-    let r = anon.post_json("/api/v1/login", &json!({"email": email, "password": otp})).await;
+    let r = anon
+        .post_json("/api/v1/login", &json!({"email": email, "password": otp}))
+        .await;
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["set-cookie"].to_str().unwrap().contains("HttpOnly; SameSite=Strict"));
+    assert!(r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("HttpOnly; SameSite=Strict"));
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["status"], "password_change_required");
     let session = anon.with_csrf(body["csrf"].as_str().unwrap());
     // Limited to the password change.
     assert_eq!(session.get("/api/v1/me").await.status(), 403);
-    let short = session.post_json("/api/v1/account/password", &json!({"current": otp, "new": "short"})).await;
+    let short = session
+        .post_json(
+            "/api/v1/account/password",
+            &json!({"current": otp, "new": "short"}),
+        )
+        .await;
     assert_eq!(short.status(), 422);
-    let wrong = session.post_json("/api/v1/account/password", &json!({"current": "nope", "new": PASSWORD})).await;
+    let wrong = session
+        .post_json(
+            "/api/v1/account/password",
+            &json!({"current": "nope", "new": PASSWORD}),
+        )
+        .await;
     assert_eq!(wrong.status(), 401);
-    let ok = session.post_json("/api/v1/account/password", &json!({"current": otp, "new": PASSWORD})).await;
+    let ok = session
+        .post_json(
+            "/api/v1/account/password",
+            &json!({"current": otp, "new": PASSWORD}),
+        )
+        .await;
     assert_eq!(ok.status(), 200);
     let me: Value = session.get("/api/v1/me").await.json().await.unwrap();
     assert_eq!(me["email"], email.as_str());
     assert_eq!(me["roles"], json!(["admin"]));
     // The one-time password no longer works; the new one does.
-    let r = app.anonymous().post_json("/api/v1/login", &json!({"email": email, "password": otp})).await;
+    let r = app
+        .anonymous()
+        .post_json("/api/v1/login", &json!({"email": email, "password": otp}))
+        .await;
     assert_eq!(r.status(), 401);
     let fresh = app.login(&email, PASSWORD).await;
     assert_eq!(fresh.get("/api/v1/me").await.status(), 200);
@@ -42,20 +65,41 @@ async fn failed_and_successful_sign_ins_are_audited() {
         ("' OR 1=1; --", "x"),
         ("ann@example.org\u{0}", PASSWORD),
     ] {
-        let r = anon.post_json("/api/v1/login", &json!({"email": email, "password": password})).await;
+        let r = anon
+            .post_json(
+                "/api/v1/login",
+                &json!({"email": email, "password": password}),
+            )
+            .await;
         assert_eq!(r.status(), 401, "{email}");
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["error"]["code"], "bad_credentials");
     }
     let huge = "a".repeat(100_000);
-    let r = anon.post_json("/api/v1/login", &json!({"email": huge, "password": huge})).await;
+    let r = anon
+        .post_json("/api/v1/login", &json!({"email": huge, "password": huge}))
+        .await;
     assert!(r.status() == 413 || r.status() == 401, "{}", r.status());
     app.login("ann@example.org", PASSWORD).await;
-    let logins: Vec<_> = app.audit().await.into_iter().filter(|e| e.kind == "login").collect();
-    let failed = logins.iter().filter(|e| e.outcome == rampart_store::Outcome::Failed).count();
-    let ok = logins.iter().filter(|e| e.outcome == rampart_store::Outcome::Ok).count();
+    let logins: Vec<_> = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e.kind == "login")
+        .collect();
+    let failed = logins
+        .iter()
+        .filter(|e| e.outcome == rampart_store::Outcome::Failed)
+        .count();
+    let ok = logins
+        .iter()
+        .filter(|e| e.outcome == rampart_store::Outcome::Ok)
+        .count();
     assert_eq!((failed, ok), (4, 1), "{logins:#?}");
-    assert_eq!(logins.last().unwrap().account.as_deref(), Some("ann@example.org"));
+    assert_eq!(
+        logins.last().unwrap().account.as_deref(),
+        Some("ann@example.org")
+    );
 }
 
 #[tokio::test]
@@ -64,7 +108,8 @@ async fn csrf_is_required_for_unsafe_cookie_requests() {
     app.portal("alpha").await;
     app.community("alpha", "ops").await;
     app.user("ann@example.org", "NOR", None).await;
-    app.member("alpha/ops", "ann@example.org", "contributor").await;
+    app.member("alpha/ops", "ann@example.org", "contributor")
+        .await;
     let session = app.login("ann@example.org", PASSWORD).await;
     let path = "/api/v1/portals/alpha/communities/ops/documents";
     let no_csrf = session
@@ -84,14 +129,23 @@ async fn csrf_is_required_for_unsafe_cookie_requests() {
         .await
         .unwrap();
     assert_eq!(bad_csrf.status(), 403);
-    let logout = session.client.post(app.url("/api/v1/logout")).send().await.unwrap();
+    let logout = session
+        .client
+        .post(app.url("/api/v1/logout"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(logout.status(), 403);
-    let ok = session.post_multipart(path, upload_form("t", "a.txt", b"x".to_vec(), &[])).await;
+    let ok = session
+        .post_multipart(path, upload_form("t", "a.txt", b"x".to_vec(), &[]))
+        .await;
     assert_eq!(ok.status(), 201);
     assert!(app.audit().await.iter().any(|e| e.kind == "csrf"));
     // Bearer tokens carry no ambient authority and need no CSRF token.
     let token = app.token("ann@example.org", "full", None).await;
-    let r = bearer(&app, &token).post_multipart(path, upload_form("t2", "b.txt", b"y".to_vec(), &[])).await;
+    let r = bearer(&app, &token)
+        .post_multipart(path, upload_form("t2", "b.txt", b"y".to_vec(), &[]))
+        .await;
     assert_eq!(r.status(), 201);
 }
 
@@ -119,7 +173,10 @@ async fn sign_out_ends_the_session() {
     let app = TestApp::spawn().await;
     app.user("ann@example.org", "NOR", None).await;
     let s = app.login("ann@example.org", PASSWORD).await;
-    assert_eq!(s.post_json("/api/v1/logout", &json!({})).await.status(), 200);
+    assert_eq!(
+        s.post_json("/api/v1/logout", &json!({})).await.status(),
+        200
+    );
     assert_eq!(s.get("/api/v1/me").await.status(), 401);
 }
 
@@ -130,8 +187,10 @@ async fn tokens_expire_are_revocable_and_scoped() {
     app.community("alpha", "ops").await;
     app.community("alpha", "intel").await;
     app.user("ann@example.org", "NOR", None).await;
-    app.member("alpha/ops", "ann@example.org", "contributor").await;
-    app.member("alpha/intel", "ann@example.org", "contributor").await;
+    app.member("alpha/ops", "ann@example.org", "contributor")
+        .await;
+    app.member("alpha/intel", "ann@example.org", "contributor")
+        .await;
     let upload = |s: rampart_testkit::Session, c: &'static str| async move {
         s.post_multipart(
             &format!("/api/v1/portals/alpha/communities/{c}/documents"),
@@ -141,15 +200,26 @@ async fn tokens_expire_are_revocable_and_scoped() {
         .status()
     };
 
-    let expiring = app.token("ann@example.org", "full", Some(time::Duration::days(30))).await;
+    let expiring = app
+        .token("ann@example.org", "full", Some(time::Duration::days(30)))
+        .await;
     assert!(expiring.starts_with("rmp_") && expiring.len() == 68);
-    assert_eq!(bearer(&app, &expiring).get("/api/v1/me").await.status(), 200);
+    assert_eq!(
+        bearer(&app, &expiring).get("/api/v1/me").await.status(),
+        200
+    );
     app.clock.advance(Duration::from_secs(31 * 86_400));
-    assert_eq!(bearer(&app, &expiring).get("/api/v1/me").await.status(), 401);
+    assert_eq!(
+        bearer(&app, &expiring).get("/api/v1/me").await.status(),
+        401
+    );
 
     let read_only = app.token("ann@example.org", "read", None).await;
     assert_eq!(
-        bearer(&app, &read_only).get("/api/v1/portals/alpha/communities/ops/documents").await.status(),
+        bearer(&app, &read_only)
+            .get("/api/v1/portals/alpha/communities/ops/documents")
+            .await
+            .status(),
         200
     );
     assert_eq!(upload(bearer(&app, &read_only), "ops").await, 403);
@@ -159,16 +229,52 @@ async fn tokens_expire_are_revocable_and_scoped() {
     assert_eq!(upload(bearer(&app, &ops_only), "intel").await, 404);
 
     // Revocation through the store (the account page comes with the identity work).
-    let ann = app.state.store.account_by_email(&"ann@example.org".parse().unwrap()).await.unwrap().unwrap();
+    let ann = app
+        .state
+        .store
+        .account_by_email(&"ann@example.org".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     let tokens = app.state.store.tokens_of(ann.id).await.unwrap();
     let now = rampart_domain::Clock::now(&*app.clock);
     for t in &tokens {
-        app.state.store.revoke_token(t.account, &t.id, now).await.unwrap();
+        app.state
+            .store
+            .revoke_token(t.account, &t.id, now)
+            .await
+            .unwrap();
     }
-    assert_eq!(bearer(&app, &ops_only).get("/api/v1/me").await.status(), 401);
-    assert_eq!(bearer(&app, "rmp_nonsense").get("/api/v1/me").await.status(), 401);
-    assert_eq!(bearer(&app, &format!("rmp_{}", "0".repeat(64))).get("/api/v1/me").await.status(), 401);
-    let denied: Vec<_> = app.audit().await.into_iter().filter(|e| e.kind == "token").collect();
-    assert!(denied.iter().any(|e| e.detail["reason"] == "expired"), "{denied:#?}");
-    assert!(denied.iter().any(|e| e.detail["reason"] == "revoked"), "{denied:#?}");
+    assert_eq!(
+        bearer(&app, &ops_only).get("/api/v1/me").await.status(),
+        401
+    );
+    assert_eq!(
+        bearer(&app, "rmp_nonsense")
+            .get("/api/v1/me")
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        bearer(&app, &format!("rmp_{}", "0".repeat(64)))
+            .get("/api/v1/me")
+            .await
+            .status(),
+        401
+    );
+    let denied: Vec<_> = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e.kind == "token")
+        .collect();
+    assert!(
+        denied.iter().any(|e| e.detail["reason"] == "expired"),
+        "{denied:#?}"
+    );
+    assert!(
+        denied.iter().any(|e| e.detail["reason"] == "revoked"),
+        "{denied:#?}"
+    );
 }

@@ -5,7 +5,10 @@ use std::{os::unix::fs::PermissionsExt, path::Path, process::Command};
 
 fn rampart(data: &Path, args: &[&str]) -> std::process::Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rampart"));
-    cmd.args(args).arg("--data").arg(data).env("RAMPART_LOG", "warn");
+    cmd.args(args)
+        .arg("--data")
+        .arg(data)
+        .env("RAMPART_LOG", "warn");
     cmd.output().unwrap()
 }
 
@@ -20,18 +23,98 @@ fn admin_commands_print_only_secrets_and_use_exit_codes() {
     let out = rampart(&data, &["admin", "portal", "add", "alpha", "Alpha portal"]);
     assert!(out.status.success(), "{out:?}");
     assert!(stdout(&out).is_empty());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("one-time password"), "first run announces the admin");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("one-time password"),
+        "first run announces the admin"
+    );
 
-    let out = rampart(&data, &["admin", "user", "add", "--email", "ann@example.org", "--name", "Ann", "--nation", "NOR"]);
+    let out = rampart(
+        &data,
+        &[
+            "admin",
+            "user",
+            "add",
+            "--email",
+            "ann@example.org",
+            "--name",
+            "Ann",
+            "--nation",
+            "NOR",
+        ],
+    );
     assert!(out.status.success(), "{out:?}");
     let password = stdout(&out);
-    assert_eq!(password.trim().len(), 20, "only the one-time password: {password:?}");
+    assert_eq!(
+        password.trim().len(),
+        20,
+        "only the one-time password: {password:?}"
+    );
     assert_eq!(password.lines().count(), 1);
 
-    let out = rampart(&data, &["admin", "token", "add", "--email", "ann@example.org", "--expires", "30d"]);
+    let out = rampart(
+        &data,
+        &[
+            "admin",
+            "token",
+            "add",
+            "--email",
+            "ann@example.org",
+            "--expires",
+            "30d",
+        ],
+    );
     assert!(out.status.success(), "{out:?}");
     let token = stdout(&out);
-    assert!(token.trim().starts_with("rmp_") && token.trim().len() == 68, "{token:?}");
+    assert!(
+        token.trim().starts_with("rmp_") && token.trim().len() == 68,
+        "{token:?}"
+    );
+
+    let out = rampart(
+        &data,
+        &["admin", "token", "list", "--email", "ann@example.org"],
+    );
+    let listed = stdout(&out);
+    assert!(!listed.contains(token.trim()), "secrets are never listed");
+    let id = listed.split('\t').next().unwrap().to_owned();
+    assert!(
+        id.starts_with("t-") && listed.contains("active"),
+        "{listed}"
+    );
+    assert!(rampart(
+        &data,
+        &[
+            "admin",
+            "token",
+            "revoke",
+            "--email",
+            "ann@example.org",
+            &id
+        ]
+    )
+    .status
+    .success());
+    assert!(stdout(&rampart(
+        &data,
+        &["admin", "token", "list", "--email", "ann@example.org"]
+    ))
+    .contains("revoked"));
+    assert_eq!(
+        rampart(
+            &data,
+            &[
+                "admin",
+                "token",
+                "revoke",
+                "--email",
+                "ann@example.org",
+                &id
+            ]
+        )
+        .status
+        .code(),
+        Some(1)
+    );
 
     let out = rampart(&data, &["admin", "portal", "add", "alpha", "Again"]);
     assert_eq!(out.status.code(), Some(1));
@@ -39,35 +122,89 @@ fn admin_commands_print_only_secrets_and_use_exit_codes() {
     assert!(err.contains("portal already exists"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "one-line cause: {err}");
 
-    let out = rampart(&data, &["admin", "user", "add", "--email", "x@example.org", "--name", "X", "--nation", "XXX"]);
+    let out = rampart(
+        &data,
+        &[
+            "admin",
+            "user",
+            "add",
+            "--email",
+            "x@example.org",
+            "--name",
+            "X",
+            "--nation",
+            "XXX",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
 
-    let out = Command::new(env!("CARGO_BIN_EXE_rampart")).args(["admin", "frobnicate"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["admin", "frobnicate"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
 
     for key in std::fs::read_dir(data.join("keys")).unwrap() {
         let mode = key.unwrap().metadata().unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }
-    assert_eq!(std::fs::metadata(data.join("keys")).unwrap().permissions().mode() & 0o777, 0o700);
+    assert_eq!(
+        std::fs::metadata(data.join("keys"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o700
+    );
 }
 
 #[test]
 fn import_loads_a_directory_and_reports_bad_files() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    assert!(rampart(&data, &["admin", "portal", "add", "alpha", "Alpha"]).status.success());
-    assert!(rampart(&data, &["admin", "community", "add", "alpha", "ops", "Ops"]).status.success());
+    assert!(
+        rampart(&data, &["admin", "portal", "add", "alpha", "Alpha"])
+            .status
+            .success()
+    );
+    assert!(
+        rampart(&data, &["admin", "community", "add", "alpha", "ops", "Ops"])
+            .status
+            .success()
+    );
     let src = dir.path().join("src");
     std::fs::create_dir_all(src.join("sub")).unwrap();
     std::fs::write(src.join("one.txt"), "first").unwrap();
     std::fs::write(src.join("sub/two.md"), "# second").unwrap();
     std::fs::write(src.join(".hidden"), "skip me").unwrap();
-    let out = rampart(&data, &["import", src.to_str().unwrap(), "--community", "alpha/ops", "--releasable", "NOR,FRA"]);
+    let out = rampart(
+        &data,
+        &[
+            "import",
+            src.to_str().unwrap(),
+            "--community",
+            "alpha/ops",
+            "--releasable",
+            "NOR,FRA",
+        ],
+    );
     assert!(out.status.success(), "{out:?}");
     assert_eq!(stdout(&out).lines().count(), 2);
-    let out = rampart(&data, &["import", src.to_str().unwrap(), "--community", "alpha/ops", "--releasable", "XYZ"]);
+    let out = rampart(
+        &data,
+        &[
+            "import",
+            src.to_str().unwrap(),
+            "--community",
+            "alpha/ops",
+            "--releasable",
+            "XYZ",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1), "bad marking fails every file");
-    let out = rampart(&data, &["import", src.to_str().unwrap(), "--community", "alpha/nope"]);
+    let out = rampart(
+        &data,
+        &["import", src.to_str().unwrap(), "--community", "alpha/nope"],
+    );
     assert_eq!(out.status.code(), Some(1));
 }

@@ -36,7 +36,10 @@ fn start(data: &Path) -> Server {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let addr = loop {
-        let line = lines.next().expect("server exited before listening").unwrap();
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .unwrap();
         if let Some(rest) = line.strip_prefix("Rampart is listening on http://") {
             break rest.split_whitespace().next().unwrap().to_owned();
         }
@@ -45,16 +48,45 @@ fn start(data: &Path) -> Server {
 }
 
 fn signal(server: &Server, sig: &str) {
-    let ok = Command::new("kill").args([sig, &server.child.id().to_string()]).status().unwrap();
+    let ok = Command::new("kill")
+        .args([sig, &server.child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(ok.success());
 }
 
 fn setup(data: &Path) -> String {
     cli(data, &["admin", "portal", "add", "alpha", "Alpha"]);
     cli(data, &["admin", "community", "add", "alpha", "ops", "Ops"]);
-    cli(data, &["admin", "user", "add", "--email", "ann@example.org", "--name", "Ann", "--nation", "NOR"]);
-    cli(data, &["admin", "member", "add", "alpha/ops", "ann@example.org", "contributor"]);
-    cli(data, &["admin", "token", "add", "--email", "ann@example.org"])
+    cli(
+        data,
+        &[
+            "admin",
+            "user",
+            "add",
+            "--email",
+            "ann@example.org",
+            "--name",
+            "Ann",
+            "--nation",
+            "NOR",
+        ],
+    );
+    cli(
+        data,
+        &[
+            "admin",
+            "member",
+            "add",
+            "alpha/ops",
+            "ann@example.org",
+            "contributor",
+        ],
+    );
+    cli(
+        data,
+        &["admin", "token", "add", "--email", "ann@example.org"],
+    )
 }
 
 /// A multipart upload whose file part trickles in, one chunk every `pause`.
@@ -72,7 +104,9 @@ fn slow_upload(addr: &str, token: &str, chunks: usize, pause: Duration) -> reqwe
         Ok::<_, std::io::Error>(bytes)
     });
     reqwest::Client::new()
-        .post(format!("http://{addr}/api/v1/portals/alpha/communities/ops/documents"))
+        .post(format!(
+            "http://{addr}/api/v1/portals/alpha/communities/ops/documents"
+        ))
         .bearer_auth(token)
         .header("content-type", "multipart/form-data; boundary=XYZ")
         .body(reqwest::Body::wrap_stream(stream))
@@ -107,7 +141,10 @@ async fn sigterm_lets_in_flight_uploads_finish() {
     signal(&server, "-TERM");
     let response = upload.await.unwrap().unwrap();
     assert_eq!(response.status(), 201, "the in-flight upload completes");
-    let status = tokio::task::spawn_blocking(move || server.child.wait()).await.unwrap().unwrap();
+    let status = tokio::task::spawn_blocking(move || server.child.wait())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(status.success(), "clean exit after SIGTERM: {status:?}");
 }
 
@@ -116,19 +153,26 @@ async fn sigkill_mid_upload_leaves_nothing_half_written() {
     let dir = tempfile::tempdir().unwrap();
     let token = setup(dir.path());
     let mut server = start(dir.path());
-    let upload = tokio::spawn(slow_upload(&server.addr, &token, 100, Duration::from_millis(50)).send());
+    let upload =
+        tokio::spawn(slow_upload(&server.addr, &token, 100, Duration::from_millis(50)).send());
     tokio::time::sleep(Duration::from_millis(800)).await;
     let tmp = dir.path().join("blobs/tmp");
     assert_eq!(count(&tmp), 1, "the upload is being written to a temp file");
     signal(&server, "-KILL");
     let _ = server.child.wait();
-    assert!(upload.await.unwrap().is_err(), "the client sees the connection die");
+    assert!(
+        upload.await.unwrap().is_err(),
+        "the client sees the connection die"
+    );
 
     let server = start(dir.path());
     assert_eq!(count(&tmp), 0, "restart removes the abandoned temp file");
     assert_eq!(count(&dir.path().join("blobs")), 0, "no blob without a row");
     let list: serde_json::Value = reqwest::Client::new()
-        .get(format!("http://{}/api/v1/portals/alpha/communities/ops/documents", server.addr))
+        .get(format!(
+            "http://{}/api/v1/portals/alpha/communities/ops/documents",
+            server.addr
+        ))
         .bearer_auth(&token)
         .send()
         .await
@@ -138,7 +182,10 @@ async fn sigkill_mid_upload_leaves_nothing_half_written() {
         .unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 0);
     // A complete upload after the restart works and is kept.
-    let done = slow_upload(&server.addr, &token, 2, Duration::from_millis(1)).send().await.unwrap();
+    let done = slow_upload(&server.addr, &token, 2, Duration::from_millis(1))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(done.status(), 201);
     assert_eq!(count(&dir.path().join("blobs")), 1);
     signal(&server, "-TERM");

@@ -9,11 +9,19 @@ async fn health_ready_and_metrics() {
     assert_eq!(anon.get("/api/v1/me").await.status(), 401);
     let metrics = anon.get("/metrics").await.text().await.unwrap();
     assert!(
-        metrics.contains(r#"rampart_http_requests_total{route="/api/v1/me",method="GET",status="401"} 1"#),
+        metrics.contains(
+            r#"rampart_http_requests_total{route="/api/v1/me",method="GET",status="401"} 1"#
+        ),
         "{metrics}"
     );
-    assert!(metrics.contains("rampart_http_request_duration_seconds_bucket"), "{metrics}");
-    for line in metrics.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    assert!(
+        metrics.contains("rampart_http_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
+    for line in metrics
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         assert!(line.starts_with("rampart_"), "unprefixed series: {line}");
     }
 }
@@ -25,7 +33,10 @@ async fn every_response_has_security_headers_and_a_request_id() {
         let r = app.anonymous().get(path).await;
         let h = r.headers();
         let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
-        assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
         assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
         assert_eq!(h.get("x-frame-options").unwrap(), "DENY");
         assert_eq!(h.get("x-request-id").unwrap().len(), 16);
@@ -39,8 +50,17 @@ async fn every_response_has_security_headers_and_a_request_id() {
 #[tokio::test]
 async fn openapi_describes_every_api_route() {
     let app = TestApp::spawn().await;
-    let doc: serde_json::Value = app.anonymous().get("/api/v1/openapi.json").await.json().await.unwrap();
-    assert_eq!(doc["openapi"].as_str().map(|v| v.starts_with("3.")), Some(true));
+    let doc: serde_json::Value = app
+        .anonymous()
+        .get("/api/v1/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        doc["openapi"].as_str().map(|v| v.starts_with("3.")),
+        Some(true)
+    );
     let paths = doc["paths"].as_object().unwrap();
     for (path, method) in [
         ("/api/v1/login", "post"),
@@ -49,12 +69,21 @@ async fn openapi_describes_every_api_route() {
         ("/api/v1/account/password", "post"),
         ("/api/v1/portals", "get"),
         ("/api/v1/portals/{portal}/communities", "get"),
-        ("/api/v1/portals/{portal}/communities/{community}/documents", "get"),
-        ("/api/v1/portals/{portal}/communities/{community}/documents", "post"),
+        (
+            "/api/v1/portals/{portal}/communities/{community}/documents",
+            "get",
+        ),
+        (
+            "/api/v1/portals/{portal}/communities/{community}/documents",
+            "post",
+        ),
         ("/api/v1/documents/{id}", "get"),
         ("/api/v1/documents/{id}/content", "get"),
         ("/api/v1/documents/{id}/versions", "post"),
     ] {
-        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing"
+        );
     }
 }

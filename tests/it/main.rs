@@ -8,3 +8,4 @@ mod cli;
 mod crash;
 mod documents;
 mod health;
+mod pages;

@@ -108,7 +108,10 @@ impl BlobStore {
     pub async fn check(&self) -> Result<()> {
         let meta = tokio::fs::metadata(self.root.join("tmp")).await?;
         if meta.permissions().readonly() {
-            return Err(Error::Io(io::Error::new(io::ErrorKind::PermissionDenied, "read-only")));
+            return Err(Error::Io(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "read-only",
+            )));
         }
         Ok(())
     }
@@ -128,7 +131,10 @@ impl BlobStore {
         let tmp_path = self.root.join("tmp").join(hex::encode(name));
         let path = tmp_path.clone();
         let (file, lock) = tokio::task::spawn_blocking(move || -> io::Result<(File, File)> {
-            let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)?;
             file.lock()?;
             let lock = file.try_clone()?;
             Ok((file, lock))
@@ -186,7 +192,8 @@ impl BlobStore {
                     (false, Some(Ok(hash))) => is_referenced(&hash),
                     (false, _) => true, // not ours; leave it alone
                 };
-                if !keep && (is_tmp || !is_young(&file.path())) && remove_if_unlocked(&file.path())? {
+                if !keep && (is_tmp || !is_young(&file.path())) && remove_if_unlocked(&file.path())?
+                {
                     removed += 1;
                 }
             }
@@ -230,7 +237,10 @@ impl BlobWriter {
         if new_size > self.limit {
             return Err(Error::TooLarge { limit: self.limit });
         }
-        let file = self.file.as_mut().ok_or_else(|| io::Error::other("writer finished"))?;
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| io::Error::other("writer finished"))?;
         file.write_all(chunk).await?;
         self.hasher.update(chunk);
         self.size = new_size;
@@ -246,7 +256,10 @@ impl BlobWriter {
     /// already stored, the temp file is discarded and the existing blob is
     /// locked instead.
     pub async fn finish(mut self) -> Result<StoredBlob> {
-        let mut file = self.file.take().ok_or_else(|| io::Error::other("writer finished"))?;
+        let mut file = self
+            .file
+            .take()
+            .ok_or_else(|| io::Error::other("writer finished"))?;
         file.flush().await?;
         file.sync_all().await?;
         drop(file);
@@ -254,9 +267,15 @@ impl BlobWriter {
         let final_path = self.store.path_of(&hash);
         let tmp_path = self.tmp_path.clone();
         let size = self.size;
-        let own_lock = self.lock.take().ok_or_else(|| io::Error::other("writer finished"))?;
+        let own_lock = self
+            .lock
+            .take()
+            .ok_or_else(|| io::Error::other("writer finished"))?;
         let lock = tokio::task::spawn_blocking(move || -> io::Result<File> {
-            let dir = final_path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let dir = final_path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
             std::fs::create_dir_all(&dir)?;
             if let Ok(existing) = File::open(&final_path) {
                 // Same content already stored: drop our copy and hold the
@@ -277,7 +296,11 @@ impl BlobWriter {
         .map_err(io::Error::other)??;
         // The rename succeeded (or the temp file is gone): nothing to clean.
         self.tmp_path = PathBuf::new();
-        Ok(StoredBlob { hash, size, _lock: lock })
+        Ok(StoredBlob {
+            hash,
+            size,
+            _lock: lock,
+        })
     }
 }
 

@@ -15,7 +15,9 @@ async fn put_is_content_addressed_and_dedupes() {
     assert_eq!(a.hash.as_str(), blake3::hash(b"hello").to_hex().as_str());
     let mut f = store.open_blob(&a.hash).await.unwrap();
     let mut s = String::new();
-    tokio::io::AsyncReadExt::read_to_string(&mut f, &mut s).await.unwrap();
+    tokio::io::AsyncReadExt::read_to_string(&mut f, &mut s)
+        .await
+        .unwrap();
     assert_eq!(s, "hello");
     assert_eq!(count_files(&dir.path().join("tmp")), 0);
 }
@@ -26,7 +28,10 @@ async fn too_large_leaves_nothing_behind() {
     let store = BlobStore::open(dir.path()).unwrap();
     let mut w = store.writer(4).await.unwrap();
     w.write(b"abc").await.unwrap();
-    assert!(matches!(w.write(b"de").await, Err(Error::TooLarge { limit: 4 })));
+    assert!(matches!(
+        w.write(b"de").await,
+        Err(Error::TooLarge { limit: 4 })
+    ));
     drop(w);
     assert_eq!(count_files(&dir.path().join("tmp")), 0);
     assert_eq!(count_files(dir.path()), 1, "only tmp/ remains");
@@ -50,7 +55,12 @@ async fn garbage_collection_spares_locked_and_referenced_blobs() {
     let old = std::time::SystemTime::now() - GRACE * 2;
     for h in [&kept.hash, &held.hash, &orphan_hash] {
         let path = store.path_of(h);
-        std::fs::File::options().write(true).open(path).unwrap().set_modified(old).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
     }
     let kept_hash = kept.hash.clone();
     drop(kept);
@@ -58,8 +68,15 @@ async fn garbage_collection_spares_locked_and_referenced_blobs() {
     assert_eq!(removed, 2, "the orphan and the dead temp file");
     assert!(store.open_blob(&kept_hash).await.is_ok());
     assert!(store.open_blob(&held.hash).await.is_ok());
-    assert!(matches!(store.open_blob(&orphan_hash).await, Err(Error::NotFound(_))));
-    assert_eq!(count_files(&dir.path().join("tmp")), 1, "the in-flight upload");
+    assert!(matches!(
+        store.open_blob(&orphan_hash).await,
+        Err(Error::NotFound(_))
+    ));
+    assert_eq!(
+        count_files(&dir.path().join("tmp")),
+        1,
+        "the in-flight upload"
+    );
     let done = in_flight.finish().await.unwrap();
     assert_eq!(done.size, 7);
 }

@@ -102,7 +102,13 @@ mod tests {
         let text = id.to_string();
         assert_eq!(text.len(), 32);
         assert_eq!(text.parse::<DocumentId>(), Ok(id));
-        for bad in ["", "abc", &text.to_uppercase(), &format!("{text}0"), "../../etc/passwd"] {
+        for bad in [
+            "",
+            "abc",
+            &text.to_uppercase(),
+            &format!("{text}0"),
+            "../../etc/passwd",
+        ] {
             if bad != text {
                 assert!(bad.parse::<DocumentId>().is_err(), "{bad}");
             }

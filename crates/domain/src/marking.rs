@@ -47,7 +47,11 @@ impl Marking {
     /// The banner text shown on pages and copies, e.g.
     /// `NON-PUBLIC // REL TO FRA, NOR`.
     pub fn banner(&self) -> String {
-        let mut parts: Vec<String> = self.releasable_nations.iter().map(|n| n.to_string()).collect();
+        let mut parts: Vec<String> = self
+            .releasable_nations
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
         parts.extend(self.releasable_communities.iter().map(|c| c.path.clone()));
         if parts.is_empty() {
             self.label.clone()
@@ -87,7 +91,8 @@ impl NewMarking {
             None => DEFAULT_LABEL.to_owned(),
             Some(l) => {
                 let ok = l.chars().count() <= 64
-                    && l.chars().all(|c| c.is_ascii_alphanumeric() || " /-_.()".contains(c));
+                    && l.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || " /-_.()".contains(c));
                 if !ok {
                     return Err(crate::Error::invalid(
                         "label",
@@ -100,7 +105,11 @@ impl NewMarking {
         let mut releasable_nations = Vec::new();
         let mut releasable_communities = Vec::new();
         if let Some(list) = releasable {
-            let items: Vec<&str> = list.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+            let items: Vec<&str> = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
             if items.len() > 64 {
                 return Err(crate::Error::invalid("releasable", "at most 64 entries"));
             }
@@ -119,7 +128,10 @@ impl NewMarking {
                     let nation: Nation = item.parse().map_err(|_| {
                         crate::Error::invalid(
                             "releasable",
-                            format!("unknown nation {:?} (use ISO 3166-1 alpha-3)", truncate(item, 8)),
+                            format!(
+                                "unknown nation {:?} (use ISO 3166-1 alpha-3)",
+                                truncate(item, 8)
+                            ),
                         )
                     })?;
                     if !releasable_nations.contains(&nation) {
@@ -190,8 +202,14 @@ mod tests {
 
     #[test]
     fn parses_mixed_releasable_and_rejects_unknown_nations() {
-        let m = NewMarking::parse(None, Some("nor, FRA ,lessons/drones,NOR"), Some("2024-03-01"), Some("press"), Some("on"))
-            .unwrap_or_else(|e| unreachable!("{e}"));
+        let m = NewMarking::parse(
+            None,
+            Some("nor, FRA ,lessons/drones,NOR"),
+            Some("2024-03-01"),
+            Some("press"),
+            Some("on"),
+        )
+        .unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(m.label, "NON-PUBLIC");
         assert_eq!(m.releasable_nations.len(), 2);
         assert_eq!(m.releasable_communities.len(), 1);

@@ -47,7 +47,9 @@ string_newtype!(
 impl FromStr for Slug {
     type Err = crate::Error;
     fn from_str(s: &str) -> crate::Result<Self> {
-        let ok_chars = s.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'));
+        let ok_chars = s
+            .bytes()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'));
         if !(2..=40).contains(&s.len()) || !ok_chars || s.starts_with('-') || s.ends_with('-') {
             return Err(crate::Error::invalid(
                 "slug",
@@ -160,9 +162,10 @@ pub struct CommunityPath {
 impl FromStr for CommunityPath {
     type Err = crate::Error;
     fn from_str(s: &str) -> crate::Result<Self> {
-        let (portal, community) = s.trim().split_once('/').ok_or_else(|| {
-            crate::Error::invalid("community", "expected PORTAL/COMMUNITY")
-        })?;
+        let (portal, community) = s
+            .trim()
+            .split_once('/')
+            .ok_or_else(|| crate::Error::invalid("community", "expected PORTAL/COMMUNITY"))?;
         Ok(Self {
             portal: portal.parse()?,
             community: community.parse()?,
@@ -187,14 +190,27 @@ mod tests {
     #[test]
     fn slugs() {
         assert!("lessons-learned".parse::<Slug>().is_ok());
-        for bad in ["", "a", "-x", "x-", "Upper", "a/b", "a b", "x'; DROP TABLE x;--", &"a".repeat(41)] {
+        for bad in [
+            "",
+            "a",
+            "-x",
+            "x-",
+            "Upper",
+            "a/b",
+            "a b",
+            "x'; DROP TABLE x;--",
+            &"a".repeat(41),
+        ] {
             assert!(bad.parse::<Slug>().is_err(), "{bad}");
         }
     }
 
     #[test]
     fn nations() {
-        assert_eq!("nor".parse::<Nation>().map(|n| n.to_string()), Ok("NOR".into()));
+        assert_eq!(
+            "nor".parse::<Nation>().map(|n| n.to_string()),
+            Ok("NOR".into())
+        );
         assert!("XXX".parse::<Nation>().is_err());
         assert!("NO".parse::<Nation>().is_err());
     }
@@ -202,7 +218,16 @@ mod tests {
     #[test]
     fn titles_refuse_paths_and_controls() {
         assert!("Lessons learned 2024".parse::<Title>().is_ok());
-        for bad in ["", "  ", "../etc/passwd", "a\\b", "line\nbreak", "nul\0", "\u{202e}evil", ".."] {
+        for bad in [
+            "",
+            "  ",
+            "../etc/passwd",
+            "a\\b",
+            "line\nbreak",
+            "nul\0",
+            "\u{202e}evil",
+            "..",
+        ] {
             assert!(bad.parse::<Title>().is_err(), "{bad:?}");
         }
     }
@@ -210,10 +235,20 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(
-            " Ann.Smith@Example.ORG ".parse::<Email>().map(|e| e.to_string()),
+            " Ann.Smith@Example.ORG "
+                .parse::<Email>()
+                .map(|e| e.to_string()),
             Ok("ann.smith@example.org".into())
         );
-        for bad in ["", "no-at", "a@b", "a@@b.c", "a b@c.d", "a@b\n.c", &format!("{}@x.org", "a".repeat(260))] {
+        for bad in [
+            "",
+            "no-at",
+            "a@b",
+            "a@@b.c",
+            "a b@c.d",
+            "a@b\n.c",
+            &format!("{}@x.org", "a".repeat(260)),
+        ] {
             assert!(bad.parse::<Email>().is_err(), "{bad:?}");
         }
     }

@@ -112,7 +112,10 @@ impl Action<'_> {
     fn writes(&self) -> bool {
         matches!(
             self,
-            Action::Contribute(_) | Action::ManageMembers(_) | Action::ReviseDocument(..) | Action::Administer
+            Action::Contribute(_)
+                | Action::ManageMembers(_)
+                | Action::ReviseDocument(..)
+                | Action::Administer
         )
     }
 
@@ -172,7 +175,9 @@ pub fn authorize(principal: &Principal, action: Action<'_>) -> Decision {
         Action::Contribute(c) | Action::ReviseDocument(c, _) => {
             principal.role_in(c) >= Some(CommunityRole::Contributor)
         }
-        Action::ManageMembers(c) => principal.admin || principal.role_in(c) == Some(CommunityRole::Manager),
+        Action::ManageMembers(c) => {
+            principal.admin || principal.role_in(c) == Some(CommunityRole::Manager)
+        }
         Action::Administer | Action::Investigate => true,
     };
     if role_allows && principal.scope_allows(action.community(), action.writes()) {
@@ -194,7 +199,10 @@ mod tests {
             status: AccountStatus::Active,
             admin: false,
             security: false,
-            memberships: memberships.into_iter().map(|(c, r)| (CommunityId(c), r)).collect(),
+            memberships: memberships
+                .into_iter()
+                .map(|(c, r)| (CommunityId(c), r))
+                .collect(),
             scope: TokenScope::Full,
         }
     }
@@ -205,7 +213,10 @@ mod tests {
             releasable_nations: nations.iter().filter_map(|n| n.parse().ok()).collect(),
             releasable_communities: communities
                 .iter()
-                .map(|c| ReleasableCommunity { id: CommunityId(*c), path: format!("p/c{c}") })
+                .map(|c| ReleasableCommunity {
+                    id: CommunityId(*c),
+                    path: format!("p/c{c}"),
+                })
                 .collect(),
             public_since: None,
             public_source: None,
@@ -222,19 +233,52 @@ mod tests {
         let reader = principal("FRA", vec![(7, CommunityRole::Reader)]);
         let contributor = principal("NOR", vec![(7, CommunityRole::Contributor)]);
         let outsider = principal("NOR", vec![(8, CommunityRole::Manager)]);
-        let cross = principal("FRA", vec![(7, CommunityRole::Reader), (9, CommunityRole::Reader)]);
+        let cross = principal(
+            "FRA",
+            vec![(7, CommunityRole::Reader), (9, CommunityRole::Reader)],
+        );
 
-        assert_eq!(authorize(&reader, Action::ReadDocument(c, &open)), Decision::Allow);
-        assert_eq!(authorize(&reader, Action::ReadDocument(c, &nor_only)), Decision::NotFound);
-        assert_eq!(authorize(&reader, Action::ReviseDocument(c, &open)), Decision::Forbidden);
-        assert_eq!(authorize(&reader, Action::Contribute(c)), Decision::Forbidden);
-        assert_eq!(authorize(&contributor, Action::ReviseDocument(c, &nor_only)), Decision::Allow);
-        assert_eq!(authorize(&outsider, Action::ReadDocument(c, &open)), Decision::NotFound);
-        assert_eq!(authorize(&outsider, Action::ReadCommunity(c)), Decision::NotFound);
-        assert_eq!(authorize(&cross, Action::ReadDocument(c, &via_community)), Decision::Allow);
-        assert_eq!(authorize(&reader, Action::ReadDocument(c, &via_community)), Decision::NotFound);
+        assert_eq!(
+            authorize(&reader, Action::ReadDocument(c, &open)),
+            Decision::Allow
+        );
+        assert_eq!(
+            authorize(&reader, Action::ReadDocument(c, &nor_only)),
+            Decision::NotFound
+        );
+        assert_eq!(
+            authorize(&reader, Action::ReviseDocument(c, &open)),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            authorize(&reader, Action::Contribute(c)),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            authorize(&contributor, Action::ReviseDocument(c, &nor_only)),
+            Decision::Allow
+        );
+        assert_eq!(
+            authorize(&outsider, Action::ReadDocument(c, &open)),
+            Decision::NotFound
+        );
+        assert_eq!(
+            authorize(&outsider, Action::ReadCommunity(c)),
+            Decision::NotFound
+        );
+        assert_eq!(
+            authorize(&cross, Action::ReadDocument(c, &via_community)),
+            Decision::Allow
+        );
+        assert_eq!(
+            authorize(&reader, Action::ReadDocument(c, &via_community)),
+            Decision::NotFound
+        );
         assert_eq!(authorize(&reader, Action::Administer), Decision::NotFound);
-        assert_eq!(authorize(&reader, Action::ManageMembers(c)), Decision::Forbidden);
+        assert_eq!(
+            authorize(&reader, Action::ManageMembers(c)),
+            Decision::Forbidden
+        );
     }
 
     #[test]
@@ -244,7 +288,10 @@ mod tests {
         let mut p = principal("NOR", vec![(7, CommunityRole::Manager)]);
         p.admin = true;
         p.scope = TokenScope::ReadOnly;
-        assert_eq!(authorize(&p, Action::ReadDocument(c, &open)), Decision::Allow);
+        assert_eq!(
+            authorize(&p, Action::ReadDocument(c, &open)),
+            Decision::Allow
+        );
         assert_eq!(authorize(&p, Action::Contribute(c)), Decision::Forbidden);
         assert_eq!(authorize(&p, Action::Administer), Decision::Forbidden);
         p.scope = TokenScope::Communities(vec![CommunityId(8)]);
@@ -263,7 +310,13 @@ mod tests {
         let c = CommunityId(7);
         assert_eq!(authorize(&admin, Action::Administer), Decision::Allow);
         assert_eq!(authorize(&admin, Action::ManageMembers(c)), Decision::Allow);
-        assert_eq!(authorize(&admin, Action::ReadCommunity(c)), Decision::NotFound);
-        assert_eq!(authorize(&admin, Action::ReadDocument(c, &marking(&[], &[]))), Decision::NotFound);
+        assert_eq!(
+            authorize(&admin, Action::ReadCommunity(c)),
+            Decision::NotFound
+        );
+        assert_eq!(
+            authorize(&admin, Action::ReadDocument(c, &marking(&[], &[]))),
+            Decision::NotFound
+        );
     }
 }

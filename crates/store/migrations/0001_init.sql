@@ -129,7 +129,33 @@ CREATE TABLE audit_events (
     version INTEGER,
     download TEXT,
     outcome TEXT NOT NULL,
-    detail TEXT NOT NULL
+    detail TEXT NOT NULL,
+    entry BLOB NOT NULL
 );
 CREATE INDEX audit_account ON audit_events(account, seq);
 CREATE INDEX audit_document ON audit_events(document, seq);
+
+-- The audit trail is a Merkle log (RFC 6962, C2SP tlog-tiles). Each
+-- audit_events row keeps its canonical JSON as the log entry; seq is the
+-- leaf index (0-based). tlog_hashes holds every stored hash in Go sumdb
+-- "stored hash index" order; tlog_head the right edge of the current tree;
+-- tlog_checkpoints every signed checkpoint ever published.
+
+CREATE TABLE tlog_hashes (
+    idx INTEGER PRIMARY KEY,
+    hash BLOB NOT NULL
+);
+
+CREATE TABLE tlog_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    size INTEGER NOT NULL,
+    nodes BLOB NOT NULL
+);
+INSERT INTO tlog_head (id, size, nodes) VALUES (1, 0, x'');
+
+CREATE TABLE tlog_checkpoints (
+    size INTEGER PRIMARY KEY,
+    root BLOB NOT NULL,
+    signed TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);

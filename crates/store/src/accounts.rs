@@ -134,12 +134,14 @@ impl Store {
 
     /// Replaces the password hash; `must_change` marks it one-time.
     pub async fn set_password(&self, id: AccountId, hash: &str, must_change: bool) -> Result<()> {
-        let done = sqlx::query("UPDATE accounts SET password_hash = ?, must_change_password = ? WHERE id = ?")
-            .bind(hash)
-            .bind(must_change)
-            .bind(id.0)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE accounts SET password_hash = ?, must_change_password = ? WHERE id = ?",
+        )
+        .bind(hash)
+        .bind(must_change)
+        .bind(id.0)
+        .execute(&self.pool)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(Error::NotFound("account"));
         }
@@ -148,7 +150,12 @@ impl Store {
 
     /// Suspends or reactivates an account. Suspension also ends every
     /// session and revokes every token, in the same transaction.
-    pub async fn set_account_status(&self, id: AccountId, status: AccountStatus, now: OffsetDateTime) -> Result<()> {
+    pub async fn set_account_status(
+        &self,
+        id: AccountId,
+        status: AccountStatus,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query("UPDATE accounts SET status = ? WHERE id = ?")
             .bind(status.as_str())
@@ -163,11 +170,13 @@ impl Store {
                 .bind(id.0)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL")
-                .bind(to_ms(now))
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL",
+            )
+            .bind(to_ms(now))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())

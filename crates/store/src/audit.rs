@@ -9,6 +9,22 @@ use crate::{Result, Store};
 use serde::Serialize;
 use sqlx::Row;
 
+/// The one time format of audit events: RFC 3339, UTC, always with
+/// milliseconds, so that times compare correctly as strings.
+pub fn event_time(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
 /// How an audited action ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -22,7 +38,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Outcome::Ok => "ok",
             Outcome::Denied => "denied",
@@ -76,32 +92,12 @@ pub struct AuditFilter {
     pub document: Option<String>,
     /// Only this kind.
     pub kind: Option<String>,
+    /// Only events at or after this time (an [`event_time`] string).
+    pub since: Option<String>,
+    /// Only events before this time (an [`event_time`] string).
+    pub until: Option<String>,
     /// At most this many (newest last).
     pub limit: Option<u32>,
-}
-
-#[async_trait::async_trait]
-impl AuditSink for Store {
-    async fn append(&self, event: AuditEvent) -> Result<u64> {
-        let seq = sqlx::query(
-            "INSERT INTO audit_events (time, kind, account, session, ip, document, version, download, outcome, detail)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&event.time)
-        .bind(&event.kind)
-        .bind(&event.account)
-        .bind(&event.session)
-        .bind(&event.ip)
-        .bind(&event.document)
-        .bind(event.version)
-        .bind(&event.download)
-        .bind(event.outcome.as_str())
-        .bind(event.detail.to_string())
-        .execute(&self.pool)
-        .await?
-        .last_insert_rowid();
-        Ok(u64::try_from(seq).unwrap_or_default())
-    }
 }
 
 impl Store {
@@ -110,12 +106,15 @@ impl Store {
         let rows = sqlx::query(
             "SELECT * FROM (SELECT * FROM audit_events
                WHERE (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR document = ?2) AND (?3 IS NULL OR kind = ?3)
+                 AND (?5 IS NULL OR time >= ?5) AND (?6 IS NULL OR time < ?6)
                ORDER BY seq DESC LIMIT ?4) ORDER BY seq",
         )
         .bind(&filter.account)
         .bind(&filter.document)
         .bind(&filter.kind)
         .bind(filter.limit.map(i64::from).unwrap_or(-1))
+        .bind(&filter.since)
+        .bind(&filter.until)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

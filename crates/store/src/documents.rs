@@ -140,17 +140,32 @@ fn document_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<DocumentRow> {
     releasable_nations.sort();
     let communities: Option<String> = r.try_get("rel_communities")?;
     let mut releasable_communities = Vec::new();
-    for item in communities.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()) {
+    for item in communities
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|s| !s.is_empty())
+    {
         let (id, path) = item
             .split_once(':')
             .ok_or_else(|| Error::Corrupt(format!("releasable community {item:?}")))?;
-        let id = id.parse().map_err(|_| Error::Corrupt(format!("community id {id:?}")))?;
-        releasable_communities.push(ReleasableCommunity { id: CommunityId(id), path: path.to_owned() });
+        let id = id
+            .parse()
+            .map_err(|_| Error::Corrupt(format!("community id {id:?}")))?;
+        releasable_communities.push(ReleasableCommunity {
+            id: CommunityId(id),
+            path: path.to_owned(),
+        });
     }
     releasable_communities.sort_by(|a, b| a.path.cmp(&b.path));
     let public_since = r
         .try_get::<Option<String>, _>("public_since")?
-        .map(|s| Date::parse(&s, time::macros::format_description!("[year]-[month]-[day]")))
+        .map(|s| {
+            Date::parse(
+                &s,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+        })
         .transpose()
         .map_err(|e| Error::Corrupt(format!("public_since: {e}")))?;
     Ok(DocumentRow {
@@ -238,11 +253,13 @@ impl Store {
                 .await?;
         }
         for c in &m.releasable_communities {
-            sqlx::query("INSERT INTO document_communities (document_id, community_id) VALUES (?, ?)")
-                .bind(&id)
-                .bind(c.id.0)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO document_communities (document_id, community_id) VALUES (?, ?)",
+            )
+            .bind(&id)
+            .bind(c.id.0)
+            .execute(&mut *tx)
+            .await?;
         }
         insert_version(&mut tx, &id, 1, &new.version, now).await?;
         tx.commit().await?;
@@ -250,15 +267,21 @@ impl Store {
     }
 
     /// Adds a version and makes it current; returns its number.
-    pub async fn add_version(&self, document: DocumentId, v: &NewVersion, now: OffsetDateTime) -> Result<i64> {
+    pub async fn add_version(
+        &self,
+        document: DocumentId,
+        v: &NewVersion,
+        now: OffsetDateTime,
+    ) -> Result<i64> {
         let id = document.to_string();
         let mut tx = self.pool.begin().await?;
         // BEGIN IMMEDIATE semantics: the UPDATE takes the write lock before
         // we read the number, so concurrent uploads cannot pick the same one.
-        let done = sqlx::query("UPDATE documents SET current_version = current_version + 1 WHERE id = ?")
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
+        let done =
+            sqlx::query("UPDATE documents SET current_version = current_version + 1 WHERE id = ?")
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
         if done.rows_affected() == 0 {
             return Err(Error::NotFound("document"));
         }
@@ -328,7 +351,8 @@ impl Store {
             .bind(i64::from(limit) + 1)
             .fetch_all(&self.pool)
             .await?;
-        let mut docs: Vec<DocumentRow> = rows.iter().map(document_from_row).collect::<Result<_>>()?;
+        let mut docs: Vec<DocumentRow> =
+            rows.iter().map(document_from_row).collect::<Result<_>>()?;
         let next = if docs.len() > limit as usize {
             docs.truncate(limit as usize);
             docs.last().map(|d| Cursor {

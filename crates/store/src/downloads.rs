@@ -53,9 +53,11 @@ impl Store {
 
     /// How many downloads an account has made (for tests and reports).
     pub async fn count_downloads_of(&self, account: AccountId) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM downloads WHERE account_id = ?")
-            .bind(account.0)
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM downloads WHERE account_id = ?")
+                .bind(account.0)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 }

@@ -11,13 +11,14 @@
 
 mod accounts;
 mod audit;
+pub mod auditlog;
 mod documents;
 mod downloads;
 mod portals;
 mod sessions;
 
 pub use accounts::{AccountRow, NewAccount};
-pub use audit::{AuditEvent, AuditFilter, AuditSink, Outcome};
+pub use audit::{event_time, AuditEvent, AuditFilter, AuditSink, Outcome};
 pub use documents::{Cursor, DocumentRow, NewDocument, NewVersion, VersionRow};
 pub use downloads::NewDownload;
 pub use portals::{CommunityRow, MemberRow, PortalRow};
@@ -40,6 +41,12 @@ pub enum Error {
     /// is corrupt.
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// An audit event is too large for the log.
+    #[error("audit entry of {0} bytes exceeds the 65535-byte limit")]
+    EntryTooLarge(usize),
+    /// The transparency log refused an operation.
+    #[error("audit log: {0}")]
+    Log(String),
     /// The database failed.
     #[error("database: {0}")]
     Database(#[source] sqlx::Error),
@@ -108,9 +115,10 @@ impl Store {
         sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
             .execute(&mut *tx)
             .await?;
-        let current: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-            .fetch_one(&mut *tx)
-            .await?;
+        let current: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+                .fetch_one(&mut *tx)
+                .await?;
         for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             sqlx::raw_sql(sql).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")

@@ -69,7 +69,12 @@ const COMMUNITY_SELECT: &str =
 
 impl Store {
     /// Creates a portal.
-    pub async fn create_portal(&self, slug: &Slug, name: &str, now: OffsetDateTime) -> Result<PortalId> {
+    pub async fn create_portal(
+        &self,
+        slug: &Slug,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Result<PortalId> {
         let id = sqlx::query("INSERT INTO portals (slug, name, created_at) VALUES (?, ?, ?)")
             .bind(slug.as_str())
             .bind(name)
@@ -114,21 +119,33 @@ impl Store {
     }
 
     /// Creates a community in a portal.
-    pub async fn create_community(&self, portal: PortalId, slug: &Slug, name: &str, now: OffsetDateTime) -> Result<CommunityId> {
-        let id = sqlx::query("INSERT INTO communities (portal_id, slug, name, created_at) VALUES (?, ?, ?, ?)")
-            .bind(portal.0)
-            .bind(slug.as_str())
-            .bind(name)
-            .bind(to_ms(now))
-            .execute(&self.pool)
-            .await
-            .map_err(conflict_as("community"))?
-            .last_insert_rowid();
+    pub async fn create_community(
+        &self,
+        portal: PortalId,
+        slug: &Slug,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Result<CommunityId> {
+        let id = sqlx::query(
+            "INSERT INTO communities (portal_id, slug, name, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(portal.0)
+        .bind(slug.as_str())
+        .bind(name)
+        .bind(to_ms(now))
+        .execute(&self.pool)
+        .await
+        .map_err(conflict_as("community"))?
+        .last_insert_rowid();
         Ok(CommunityId(id))
     }
 
     /// A community by `portal/community` slugs.
-    pub async fn community_by_path(&self, portal: &str, community: &str) -> Result<Option<CommunityRow>> {
+    pub async fn community_by_path(
+        &self,
+        portal: &str,
+        community: &str,
+    ) -> Result<Option<CommunityRow>> {
         let sql = format!("{COMMUNITY_SELECT} WHERE p.slug = ? AND c.slug = ?");
         sqlx::query(&sql)
             .bind(portal)
@@ -164,7 +181,13 @@ impl Store {
     }
 
     /// Adds a member or changes the member's role.
-    pub async fn set_membership(&self, account: AccountId, community: CommunityId, role: CommunityRole, now: OffsetDateTime) -> Result<()> {
+    pub async fn set_membership(
+        &self,
+        account: AccountId,
+        community: CommunityId,
+        role: CommunityRole,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO memberships (account_id, community_id, role, created_at) VALUES (?, ?, ?, ?)
              ON CONFLICT (account_id, community_id) DO UPDATE SET role = excluded.role",
@@ -179,7 +202,11 @@ impl Store {
     }
 
     /// Removes a member.
-    pub async fn remove_membership(&self, account: AccountId, community: CommunityId) -> Result<()> {
+    pub async fn remove_membership(
+        &self,
+        account: AccountId,
+        community: CommunityId,
+    ) -> Result<()> {
         let done = sqlx::query("DELETE FROM memberships WHERE account_id = ? AND community_id = ?")
             .bind(account.0)
             .bind(community.0)

@@ -194,13 +194,19 @@ impl Store {
     }
 
     /// Removes sessions idle or older than the given limits.
-    pub async fn purge_sessions(&self, idle_before: OffsetDateTime, created_before: OffsetDateTime) -> Result<u64> {
-        Ok(sqlx::query("DELETE FROM sessions WHERE last_seen < ? OR created_at < ?")
-            .bind(to_ms(idle_before))
-            .bind(to_ms(created_before))
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
+    pub async fn purge_sessions(
+        &self,
+        idle_before: OffsetDateTime,
+        created_before: OffsetDateTime,
+    ) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM sessions WHERE last_seen < ? OR created_at < ?")
+                .bind(to_ms(idle_before))
+                .bind(to_ms(created_before))
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
     }
 
     /// Stores a new API token.
@@ -256,7 +262,12 @@ impl Store {
     }
 
     /// Revokes a token of the given account.
-    pub async fn revoke_token(&self, account: AccountId, id: &str, now: OffsetDateTime) -> Result<()> {
+    pub async fn revoke_token(
+        &self,
+        account: AccountId,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let done = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL")
             .bind(to_ms(now))
             .bind(id)

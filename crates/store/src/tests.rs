@@ -17,10 +17,16 @@ async fn slugs_and_emails_are_unique() {
     let (_d, s) = store().await;
     let slug = "lessons".parse().unwrap();
     let p = s.create_portal(&slug, "Lessons", now()).await.unwrap();
-    assert!(matches!(s.create_portal(&slug, "Again", now()).await, Err(Error::Conflict("portal"))));
+    assert!(matches!(
+        s.create_portal(&slug, "Again", now()).await,
+        Err(Error::Conflict("portal"))
+    ));
     let c = "drones".parse().unwrap();
     s.create_community(p, &c, "Drones", now()).await.unwrap();
-    assert!(matches!(s.create_community(p, &c, "x", now()).await, Err(Error::Conflict("community"))));
+    assert!(matches!(
+        s.create_community(p, &c, "x", now()).await,
+        Err(Error::Conflict("community"))
+    ));
     let acc = NewAccount {
         email: "a@x.org".parse().unwrap(),
         name: "A".into(),
@@ -30,14 +36,23 @@ async fn slugs_and_emails_are_unique() {
         security: false,
     };
     s.create_account(&acc, now()).await.unwrap();
-    assert!(matches!(s.create_account(&acc, now()).await, Err(Error::Conflict("account"))));
+    assert!(matches!(
+        s.create_account(&acc, now()).await,
+        Err(Error::Conflict("account"))
+    ));
 }
 
 #[tokio::test]
 async fn listing_filters_by_releasability_and_paginates() {
     let (_d, s) = store().await;
-    let p = s.create_portal(&"p1".parse().unwrap(), "P", now()).await.unwrap();
-    let c = s.create_community(p, &"c1".parse().unwrap(), "C", now()).await.unwrap();
+    let p = s
+        .create_portal(&"p1".parse().unwrap(), "P", now())
+        .await
+        .unwrap();
+    let c = s
+        .create_community(p, &"c1".parse().unwrap(), "C", now())
+        .await
+        .unwrap();
     let fra = s
         .create_account(
             &NewAccount {
@@ -52,9 +67,15 @@ async fn listing_filters_by_releasability_and_paginates() {
         )
         .await
         .unwrap();
-    s.set_membership(fra, c, CommunityRole::Contributor, now()).await.unwrap();
+    s.set_membership(fra, c, CommunityRole::Contributor, now())
+        .await
+        .unwrap();
     for i in 0..7 {
-        let nations = if i % 2 == 0 { vec![] } else { vec!["NOR".parse().unwrap()] };
+        let nations = if i % 2 == 0 {
+            vec![]
+        } else {
+            vec!["NOR".parse().unwrap()]
+        };
         let doc = NewDocument {
             id: DocumentId::random(),
             community: c,
@@ -75,19 +96,30 @@ async fn listing_filters_by_releasability_and_paginates() {
                 uploaded_by: fra,
             },
         };
-        s.create_document(&doc, now() + time::Duration::seconds(i)).await.unwrap();
+        s.create_document(&doc, now() + time::Duration::seconds(i))
+            .await
+            .unwrap();
     }
     let nation = "FRA".parse().unwrap();
-    let (page1, next) = s.list_documents_for_member(c, fra, &nation, None, 3).await.unwrap();
+    let (page1, next) = s
+        .list_documents_for_member(c, fra, &nation, None, 3)
+        .await
+        .unwrap();
     let titles: Vec<_> = page1.iter().map(|d| d.title.clone()).collect();
     assert_eq!(titles, ["doc 6", "doc 4", "doc 2"]);
     let next = Cursor::decode(&next.unwrap().encode()).unwrap();
-    let (page2, next) = s.list_documents_for_member(c, fra, &nation, Some(&next), 3).await.unwrap();
+    let (page2, next) = s
+        .list_documents_for_member(c, fra, &nation, Some(&next), 3)
+        .await
+        .unwrap();
     assert_eq!(page2.len(), 1);
     assert_eq!(page2[0].title, "doc 0");
     assert!(next.is_none());
     let nor = "NOR".parse().unwrap();
-    let (all, _) = s.list_documents_for_member(c, fra, &nor, None, 50).await.unwrap();
+    let (all, _) = s
+        .list_documents_for_member(c, fra, &nor, None, 50)
+        .await
+        .unwrap();
     assert_eq!(all.len(), 7);
 }
 
@@ -131,14 +163,24 @@ async fn suspension_ends_sessions_and_revokes_tokens() {
     )
     .await
     .unwrap();
-    s.set_account_status(a, AccountStatus::Suspended, now()).await.unwrap();
+    s.set_account_status(a, AccountStatus::Suspended, now())
+        .await
+        .unwrap();
     assert!(s.session_by_hash(&[1; 32]).await.unwrap().is_none());
-    assert!(s.token_by_hash(&[2; 32]).await.unwrap().unwrap().revoked_at.is_some());
+    assert!(s
+        .token_by_hash(&[2; 32])
+        .await
+        .unwrap()
+        .unwrap()
+        .revoked_at
+        .is_some());
 }
 
 #[tokio::test]
-async fn audit_events_round_trip() {
+async fn audit_events_are_logged_in_order_with_checkpoints() {
     let (_d, s) = store().await;
+    let signer = rampart_tlog::Signer::from_seed("test.example/audit", &[7; 32]).unwrap();
+    let log = auditlog::AuditLog::start(s.clone(), signer);
     let event = AuditEvent {
         seq: 0,
         time: "2026-01-01T00:00:00Z".into(),
@@ -152,10 +194,50 @@ async fn audit_events_round_trip() {
         outcome: Outcome::Failed,
         detail: serde_json::json!({"reason": "bad password"}),
     };
-    let seq1 = s.append(event.clone()).await.unwrap();
-    let seq2 = s.append(event.clone()).await.unwrap();
-    assert_eq!(seq2, seq1 + 1);
+    let mut handles = Vec::new();
+    for _ in 0..300 {
+        let log = log.clone();
+        let e = event.clone();
+        handles.push(tokio::spawn(async move { log.append(e).await.unwrap() }));
+    }
+    let mut seqs: Vec<u64> = Vec::new();
+    for h in handles {
+        seqs.push(h.await.unwrap());
+    }
+    seqs.sort_unstable();
+    assert_eq!(
+        seqs,
+        (0..300).collect::<Vec<_>>(),
+        "every append gets its own index"
+    );
     let back = s.audit_events(&AuditFilter::default()).await.unwrap();
-    assert_eq!(back.len(), 2);
-    assert_eq!(back[0], AuditEvent { seq: seq1, ..event });
+    assert_eq!(back.len(), 300);
+    assert_eq!(
+        back[5],
+        AuditEvent {
+            seq: 5,
+            ..event.clone()
+        }
+    );
+    let too_big = AuditEvent {
+        detail: serde_json::json!({"x": "y".repeat(70_000)}),
+        ..event
+    };
+    assert!(matches!(
+        log.append(too_big).await,
+        Err(Error::EntryTooLarge(_))
+    ));
+    log.close().await.unwrap();
+    let cp = s.latest_checkpoint().await.unwrap().unwrap();
+    assert_eq!(cp.size, 300);
+    let verifiers = rampart_tlog::VerifierList::from(
+        rampart_tlog::Signer::from_seed("test.example/audit", &[7; 32])
+            .unwrap()
+            .verifier(),
+    );
+    let report = auditlog::verify_log(&s, &verifiers, "test.example/audit", None)
+        .await
+        .unwrap();
+    assert!(report.ok(), "{:?}", report.findings);
+    assert_eq!(report.entries, 300);
 }

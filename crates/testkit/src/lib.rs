@@ -52,13 +52,17 @@ impl TestApp {
         let clock = Arc::new(ManualClock::new(
             time::OffsetDateTime::from_unix_timestamp(1_780_000_000).unwrap(),
         ));
-        let (state, first) = install::open(dir.path(), config, clock.clone()).await.unwrap();
+        let (state, first) = install::open(dir.path(), config, clock.clone())
+            .await
+            .unwrap();
         let first = first.expect("a fresh data dir creates the first administrator");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let served = state.clone();
         tokio::spawn(async move {
-            rampart_web::serve(served, listener, std::future::pending()).await.unwrap();
+            rampart_web::serve(served, listener, std::future::pending())
+                .await
+                .unwrap();
         });
         Self {
             addr,
@@ -77,7 +81,11 @@ impl TestApp {
     /// A client without any credential.
     pub fn anonymous(&self) -> Session {
         Session {
-            client: reqwest::Client::builder().cookie_store(true).build().unwrap(),
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
             csrf: String::new(),
             base: self.url(""),
         }
@@ -85,14 +93,22 @@ impl TestApp {
 
     /// Creates a portal.
     pub async fn portal(&self, slug: &str) {
-        admin::create_portal(&self.state, Actor::Console, slug, &format!("Portal {slug}")).await.unwrap();
+        admin::create_portal(&self.state, Actor::Console, slug, &format!("Portal {slug}"))
+            .await
+            .unwrap();
     }
 
     /// Creates `portal/community`.
     pub async fn community(&self, portal: &str, slug: &str) {
-        admin::create_community(&self.state, Actor::Console, portal, slug, &format!("Community {slug}"))
-            .await
-            .unwrap();
+        admin::create_community(
+            &self.state,
+            Actor::Console,
+            portal,
+            slug,
+            &format!("Community {slug}"),
+        )
+        .await
+        .unwrap();
     }
 
     /// Creates an account with [`PASSWORD`] (already changed, so sign-in is
@@ -112,12 +128,18 @@ impl TestApp {
         .await
         .unwrap();
         let hash = rampart_web::auth::hash_password(PASSWORD).await.unwrap();
-        self.state.store.set_password(id, &hash, false).await.unwrap();
+        self.state
+            .store
+            .set_password(id, &hash, false)
+            .await
+            .unwrap();
     }
 
     /// Adds a member.
     pub async fn member(&self, community: &str, email: &str, role: &str) {
-        admin::set_membership(&self.state, Actor::Console, community, email, role).await.unwrap();
+        admin::set_membership(&self.state, Actor::Console, community, email, role)
+            .await
+            .unwrap();
     }
 
     /// Signs in through the API and returns the session.
@@ -139,26 +161,44 @@ impl TestApp {
     }
 
     /// Issues an API token.
-    pub async fn token(&self, email: &str, scope: &str, expires_in: Option<time::Duration>) -> String {
+    pub async fn token(
+        &self,
+        email: &str,
+        scope: &str,
+        expires_in: Option<time::Duration>,
+    ) -> String {
         let expires = expires_in.map(|d| rampart_domain::Clock::now(&*self.clock) + d);
-        admin::issue_token(&self.state, Actor::Console, email, "test", scope, expires).await.unwrap()
+        admin::issue_token(&self.state, Actor::Console, email, "test", scope, expires)
+            .await
+            .unwrap()
     }
 
     /// Every audit event so far.
     pub async fn audit(&self) -> Vec<rampart_store::AuditEvent> {
-        self.state.store.audit_events(&Default::default()).await.unwrap()
+        self.state
+            .store
+            .audit_events(&Default::default())
+            .await
+            .unwrap()
     }
 }
 
 impl Session {
     /// The same client with another CSRF token.
     pub fn with_csrf(self, csrf: &str) -> Self {
-        Session { csrf: csrf.to_owned(), ..self }
+        Session {
+            csrf: csrf.to_owned(),
+            ..self
+        }
     }
 
     /// GET with the session.
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{path}", self.base)).send().await.unwrap()
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
     }
 
     /// POST JSON with the CSRF header.
@@ -185,10 +225,16 @@ impl Session {
 }
 
 /// An upload form with a file and title, plus extra text fields.
-pub fn upload_form(title: &str, filename: &str, content: Vec<u8>, extra: &[(&str, &str)]) -> multipart::Form {
-    let mut form = multipart::Form::new()
-        .text("title", title.to_owned())
-        .part("file", multipart::Part::bytes(content).file_name(filename.to_owned()));
+pub fn upload_form(
+    title: &str,
+    filename: &str,
+    content: Vec<u8>,
+    extra: &[(&str, &str)],
+) -> multipart::Form {
+    let mut form = multipart::Form::new().text("title", title.to_owned()).part(
+        "file",
+        multipart::Part::bytes(content).file_name(filename.to_owned()),
+    );
     for (k, v) in extra {
         form = form.text(k.to_string(), v.to_string());
     }
@@ -203,7 +249,11 @@ pub fn bearer(app: &TestApp, token: &str) -> Session {
         reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
     );
     Session {
-        client: reqwest::Client::builder().default_headers(headers).build().unwrap(),
+        client: reqwest::Client::builder()
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
         csrf: String::new(),
         base: app.url(""),
     }

@@ -9,7 +9,6 @@ use axum::{
 };
 use rampart_store::{AuditEvent, Outcome};
 use std::{convert::Infallible, net::SocketAddr};
-use time::format_description::well_known::Rfc3339;
 
 /// Who is on the other end of the connection.
 #[derive(Debug, Clone)]
@@ -47,7 +46,7 @@ impl AppState {
     pub(crate) fn event(&self, client: &Client, kind: &str, outcome: Outcome) -> AuditEvent {
         AuditEvent {
             seq: 0,
-            time: self.clock.now().format(&Rfc3339).unwrap_or_default(),
+            time: rampart_store::event_time(self.clock.now()),
             kind: kind.to_owned(),
             account: None,
             session: None,
@@ -61,7 +60,13 @@ impl AppState {
     }
 
     /// An event for an authenticated principal.
-    pub(crate) fn event_for(&self, user: &Authenticated, client: &Client, kind: &str, outcome: Outcome) -> AuditEvent {
+    pub(crate) fn event_for(
+        &self,
+        user: &Authenticated,
+        client: &Client,
+        kind: &str,
+        outcome: Outcome,
+    ) -> AuditEvent {
         AuditEvent {
             account: Some(user.email.to_string()),
             session: Some(user.credential_id.clone()),

@@ -21,6 +21,28 @@ pub struct Config {
     pub upload: UploadConfig,
     /// The first administrator.
     pub install: InstallConfig,
+    /// The tamper-evident audit log.
+    pub audit: AuditConfig,
+}
+
+/// `[audit]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// The log's origin line and signing key name, e.g. `portal.example.org/audit`.
+    pub origin: String,
+    /// Tokens that let a witness (or any monitor) read `/audit/` without an
+    /// account. Keep them secret; compare in constant time.
+    pub witness_tokens: Vec<String>,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            origin: "rampart.local/audit".into(),
+            witness_tokens: Vec::new(),
+        }
+    }
 }
 
 /// `[install]`
@@ -130,9 +152,13 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail closure signature
     fn env_overrides_file_and_unknown_keys_fail() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("rampart.toml", "[upload]\nmax_bytes = 10\n[session]\nidle_minutes = 5\n")?;
+            jail.create_file(
+                "rampart.toml",
+                "[upload]\nmax_bytes = 10\n[session]\nidle_minutes = 5\n",
+            )?;
             jail.set_env("RAMPART_UPLOAD__MAX_BYTES", "20");
             let c = Config::load(Some(Path::new("rampart.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(c.upload.max_bytes, 20);

@@ -139,7 +139,8 @@ impl From<rampart_blobs::Error> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
-        let body = serde_json::json!({"error": {"code": self.code(), "message": self.public_message()}});
+        let body =
+            serde_json::json!({"error": {"code": self.code(), "message": self.public_message()}});
         let mut response = (self.status(), Json(body)).into_response();
         self.retry_after(&mut response);
         response

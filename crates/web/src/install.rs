@@ -11,7 +11,7 @@ use crate::{
 use anyhow::Context;
 use rampart_blobs::BlobStore;
 use rampart_domain::Clock;
-use rampart_store::Store;
+use rampart_store::{auditlog::AuditLog, Store};
 use std::{
     io::Write,
     os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt},
@@ -33,8 +33,13 @@ pub struct FirstAdmin {
 
 /// Opens (creating if needed) the data dir and returns the application
 /// state, plus the first administrator if this call created the install.
-pub async fn open(data: &Path, config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<(AppState, Option<FirstAdmin>)> {
-    std::fs::create_dir_all(data).with_context(|| format!("creating data dir {}", data.display()))?;
+pub async fn open(
+    data: &Path,
+    config: Config,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<(AppState, Option<FirstAdmin>)> {
+    std::fs::create_dir_all(data)
+        .with_context(|| format!("creating data dir {}", data.display()))?;
     let keys = data.join("keys");
     if !keys.exists() {
         std::fs::DirBuilder::new()
@@ -50,7 +55,9 @@ pub async fn open(data: &Path, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         .await
         .with_context(|| format!("opening database in {}", data.display()))?;
     let blobs = BlobStore::open(data.join("blobs")).context("opening blob store")?;
-    let state = AppState::new(store, blobs, clock, config);
+    let signer = audit_signer(data, &config.audit.origin)?;
+    let log = AuditLog::start(store.clone(), signer);
+    let state = AppState::new(store, blobs, clock, config, log);
     let first = if state.store.count_accounts().await? == 0 {
         let install = state.config.install.clone();
         let (_, password) = admin::create_account(
@@ -76,12 +83,34 @@ pub async fn open(data: &Path, config: Config, clock: Arc<dyn Clock>) -> anyhow:
     Ok((state, first))
 }
 
+/// The audit log's signing key, from `keys/audit-signing.key` (32-byte
+/// Ed25519 seed, hex), named after the log's origin.
+pub fn audit_signer(data: &Path, origin: &str) -> anyhow::Result<rampart_tlog::Signer> {
+    let path = data.join("keys").join("audit-signing.key");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let mut seed = [0u8; 32];
+    hex::decode_to_slice(text.trim(), &mut seed)
+        .with_context(|| format!("{} is not a 32-byte hex key", path.display()))?;
+    rampart_tlog::Signer::from_seed(origin, &seed)
+        .map_err(|e| anyhow::anyhow!("audit origin {origin:?}: {e}"))
+}
+
+/// Flushes the audit log (a final checkpoint) and closes the database.
+pub async fn close(state: &AppState) -> anyhow::Result<()> {
+    state.log.close().await.context("closing the audit log")?;
+    state.store.close().await;
+    Ok(())
+}
+
 /// Removes upload leftovers and unreferenced blobs (after a crash).
 pub async fn collect_garbage(state: &AppState) -> anyhow::Result<usize> {
     let referenced = state.store.referenced_blobs().await?;
     let blobs = state.blobs.clone();
-    let removed = tokio::task::spawn_blocking(move || blobs.collect_garbage(|h| referenced.contains(h.as_str())))
-        .await??;
+    let removed = tokio::task::spawn_blocking(move || {
+        blobs.collect_garbage(|h| referenced.contains(h.as_str()))
+    })
+    .await??;
     Ok(removed)
 }
 

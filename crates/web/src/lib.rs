@@ -7,11 +7,11 @@
 //! audit event before it answers.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
-pub mod auth;
 mod audit;
-pub mod install;
+pub mod auth;
 pub mod config;
 mod error;
+pub mod install;
 mod metrics;
 mod middleware;
 mod routes;
@@ -38,7 +38,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -23,7 +23,9 @@ struct RouteLabels {
 }
 
 fn latency_histogram() -> Histogram {
-    Histogram::new([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0])
+    Histogram::new([
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    ])
 }
 
 /// The registry and the families we update.
@@ -38,8 +40,14 @@ impl Default for Metrics {
     fn default() -> Self {
         let mut registry = Registry::with_prefix("rampart");
         let requests = Family::<RequestLabels, Counter>::default();
-        let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
-        registry.register("http_requests", "HTTP requests by route, method and status", requests.clone());
+        let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram,
+        );
+        registry.register(
+            "http_requests",
+            "HTTP requests by route, method and status",
+            requests.clone(),
+        );
         registry.register(
             "http_request_duration_seconds",
             "HTTP request latency by route and method",
@@ -63,7 +71,11 @@ impl Metrics {
             })
             .observe(elapsed.as_secs_f64());
         self.requests
-            .get_or_create(&RequestLabels { route, method, status })
+            .get_or_create(&RequestLabels {
+                route,
+                method,
+                status,
+            })
             .inc();
     }
 

@@ -4,7 +4,7 @@
 use crate::{config::Config, metrics::Metrics};
 use rampart_blobs::BlobStore;
 use rampart_domain::Clock;
-use rampart_store::{AuditSink, Store};
+use rampart_store::{auditlog::AuditLog, AuditSink, Store};
 use std::sync::Arc;
 
 /// Shared application state; cheap to clone.
@@ -20,14 +20,23 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Where audit events go.
     pub audit: Arc<dyn AuditSink>,
+    /// The transparency log behind `audit` (checkpoints, tiles, proofs).
+    pub log: AuditLog,
     pub(crate) metrics: Arc<Metrics>,
 }
 
 impl AppState {
-    /// Assembles the state; the audit sink defaults to the store's table.
-    pub fn new(store: Store, blobs: BlobStore, clock: Arc<dyn Clock>, config: Config) -> Self {
+    /// Assembles the state around a running audit log.
+    pub fn new(
+        store: Store,
+        blobs: BlobStore,
+        clock: Arc<dyn Clock>,
+        config: Config,
+        log: AuditLog,
+    ) -> Self {
         Self {
-            audit: Arc::new(store.clone()),
+            audit: Arc::new(log.clone()),
+            log,
             store,
             blobs,
             clock,

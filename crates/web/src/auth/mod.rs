@@ -8,7 +8,9 @@ mod password;
 mod session;
 mod token;
 
-pub use password::{check_new_password, generate_one_time_password, hash_password, verify_password};
+pub use password::{
+    check_new_password, generate_one_time_password, hash_password, verify_password,
+};
 pub use session::{clear_cookie, start_session, SESSION_COOKIE};
 pub use token::{issue_token, parse_scope, scope_text};
 
@@ -82,8 +84,14 @@ impl FromRequestParts<AppState> for Authenticated {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let user = authenticate(parts, state).await?;
         match &user.credential {
-            Credential::Session { stage: SessionStage::Full, .. } | Credential::Token => Ok(user),
-            Credential::Session { .. } => Err(AppError::Forbidden("change your one-time password first")),
+            Credential::Session {
+                stage: SessionStage::Full,
+                ..
+            }
+            | Credential::Token => Ok(user),
+            Credential::Session { .. } => {
+                Err(AppError::Forbidden("change your one-time password first"))
+            }
         }
     }
 }
@@ -97,10 +105,14 @@ impl FromRequestParts<AppState> for SigningIn {
 }
 
 async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Authenticated, AppError> {
-    let client = Client::from_request_parts(parts, state).await.unwrap_or_else(|e| match e {});
+    let client = Client::from_request_parts(parts, state)
+        .await
+        .unwrap_or_else(|e| match e {});
     if let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) {
         let value = header.to_str().map_err(|_| AppError::Unauthenticated)?;
-        let secret = value.strip_prefix("Bearer ").ok_or(AppError::Unauthenticated)?;
+        let secret = value
+            .strip_prefix("Bearer ")
+            .ok_or(AppError::Unauthenticated)?;
         return token::authenticate_token(state, &client, secret.trim()).await;
     }
     let user = session::authenticate_session(parts, state).await?;

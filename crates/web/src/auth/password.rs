@@ -9,7 +9,8 @@ use argon2::{
 };
 
 fn argon2() -> Result<Argon2<'static>, AppError> {
-    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| AppError::Internal(anyhow::anyhow!("argon2 params: {e}")))?;
+    let params = Params::new(19 * 1024, 2, 1, None)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("argon2 params: {e}")))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -42,7 +43,9 @@ pub async fn verify_password(hash: Option<String>, password: &str) -> Result<boo
         let Ok(parsed) = PasswordHash::new(&hash) else {
             return Ok(false);
         };
-        let ok = argon2()?.verify_password(password.as_bytes(), &parsed).is_ok();
+        let ok = argon2()?
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         Ok(ok && known)
     })
     .await
@@ -53,7 +56,9 @@ pub async fn verify_password(hash: Option<String>, password: &str) -> Result<boo
 pub fn check_new_password(password: &str) -> Result<(), AppError> {
     let chars = password.chars().count();
     if chars < 12 {
-        return Err(AppError::Invalid("new password must have at least 12 characters".into()));
+        return Err(AppError::Invalid(
+            "new password must have at least 12 characters".into(),
+        ));
     }
     if password.len() > 1024 || password.chars().any(char::is_control) {
         return Err(AppError::Invalid(

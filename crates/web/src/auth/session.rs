@@ -37,7 +37,11 @@ pub async fn start_session(
             state.clock.now(),
         )
         .await?;
-    let secure = if state.config.http.is_https() { "; Secure" } else { "" };
+    let secure = if state.config.http.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
     let cookie = format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict{secure}");
     let cookie = HeaderValue::from_str(&cookie).map_err(|e| AppError::Internal(e.into()))?;
     Ok((cookie, csrf, public_id))
@@ -45,11 +49,17 @@ pub async fn start_session(
 
 /// A `Set-Cookie` value that removes the session cookie.
 pub fn clear_cookie(state: &AppState) -> HeaderValue {
-    let secure = if state.config.http.is_https() { "; Secure" } else { "" };
+    let secure = if state.config.http.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"
     ))
-    .unwrap_or(HeaderValue::from_static("rampart_session=; Path=/; Max-Age=0"))
+    .unwrap_or(HeaderValue::from_static(
+        "rampart_session=; Path=/; Max-Age=0",
+    ))
 }
 
 fn cookie_value(parts: &Parts) -> Option<&str> {
@@ -62,7 +72,10 @@ fn cookie_value(parts: &Parts) -> Option<&str> {
         .find_map(|pair| pair.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))
 }
 
-pub(super) async fn authenticate_session(parts: &Parts, state: &AppState) -> Result<Authenticated, AppError> {
+pub(super) async fn authenticate_session(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<Authenticated, AppError> {
     let secret = cookie_value(parts).ok_or(AppError::Unauthenticated)?;
     if secret.len() != 64 {
         return Err(AppError::Unauthenticated);

@@ -17,7 +17,10 @@ pub fn parse_scope(s: &str) -> Option<TokenScope> {
         "read" => Some(TokenScope::ReadOnly),
         other => {
             let ids = other.strip_prefix("communities:")?;
-            let ids: Option<Vec<CommunityId>> = ids.split(',').map(|i| i.parse().ok().map(CommunityId)).collect();
+            let ids: Option<Vec<CommunityId>> = ids
+                .split(',')
+                .map(|i| i.parse().ok().map(CommunityId))
+                .collect();
             ids.filter(|v| !v.is_empty()).map(TokenScope::Communities)
         }
     }
@@ -30,7 +33,10 @@ pub fn scope_text(scope: &TokenScope) -> String {
         TokenScope::ReadOnly => "read".into(),
         TokenScope::Communities(ids) => format!(
             "communities:{}",
-            ids.iter().map(|c| c.0.to_string()).collect::<Vec<_>>().join(",")
+            ids.iter()
+                .map(|c| c.0.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
         ),
     }
 }
@@ -44,7 +50,10 @@ pub async fn issue_token(
     expires_at: Option<OffsetDateTime>,
     now: OffsetDateTime,
 ) -> Result<String, rampart_store::Error> {
-    let secret = format!("{PREFIX}{}", hex::encode(rampart_domain::random_bytes::<32>()));
+    let secret = format!(
+        "{PREFIX}{}",
+        hex::encode(rampart_domain::random_bytes::<32>())
+    );
     let token = NewToken {
         id: format!("t-{}", hex::encode(rampart_domain::random_bytes::<8>())),
         token_hash: hash_secret(&secret),
@@ -57,7 +66,11 @@ pub async fn issue_token(
     Ok(secret)
 }
 
-pub(super) async fn authenticate_token(state: &AppState, client: &Client, secret: &str) -> Result<Authenticated, AppError> {
+pub(super) async fn authenticate_token(
+    state: &AppState,
+    client: &Client,
+    secret: &str,
+) -> Result<Authenticated, AppError> {
     if !(secret.starts_with(PREFIX) && secret.len() == PREFIX.len() + 64) {
         return Err(AppError::Unauthenticated);
     }
@@ -79,10 +92,14 @@ pub(super) async fn authenticate_token(state: &AppState, client: &Client, secret
         state.record(event).await?;
         return Err(AppError::Unauthenticated);
     }
-    let scope = parse_scope(&token.scope)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("token {} has a malformed scope", token.id)))?;
+    let scope = parse_scope(&token.scope).ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!("token {} has a malformed scope", token.id))
+    })?;
     let (principal, account) = load_principal(state, token.account, scope).await?;
-    if token.last_used.is_none_or(|t| now - t > time::Duration::minutes(1)) {
+    if token
+        .last_used
+        .is_none_or(|t| now - t > time::Duration::minutes(1))
+    {
         state.store.touch_token(&token.id, now).await?;
     }
     Ok(Authenticated {

@@ -17,9 +17,15 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppEr
 
 /// Prometheus text exposition.
 pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
-    let body = state.metrics.render().map_err(|e| AppError::Internal(e.into()))?;
+    let body = state
+        .metrics
+        .render()
+        .map_err(|e| AppError::Internal(e.into()))?;
     Ok((
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         body,
     ))
 }

@@ -1,6 +1,7 @@
 //! The route table: one place that lists every endpoint.
 
 pub mod api;
+mod audit;
 mod health;
 pub mod pages;
 
@@ -14,13 +15,26 @@ use axum::{
 /// Small JSON and form bodies; uploads lift this on their own routes.
 const BODY_LIMIT: usize = 64 * 1024;
 
+/// Unknown paths: JSON under `/api/`, an error page elsewhere.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api/") {
+        crate::error::AppError::NotFound.into_response()
+    } else {
+        crate::error::PageError(crate::error::AppError::NotFound).into_response()
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     let uploads = Router::new()
         .route(
             "/api/v1/portals/{portal}/communities/{community}/documents",
             get(api::documents::list_documents).post(api::documents::upload_document),
         )
-        .route("/api/v1/documents/{id}/versions", post(api::documents::upload_version))
+        .route(
+            "/api/v1/documents/{id}/versions",
+            post(api::documents::upload_version),
+        )
         .merge(pages::upload_routes())
         .layer(DefaultBodyLimit::disable());
     let api = Router::new()
@@ -28,22 +42,39 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/login", post(api::session::login))
         .route("/api/v1/logout", post(api::session::logout))
         .route("/api/v1/me", get(api::session::me))
-        .route("/api/v1/account/password", post(api::session::change_password))
+        .route(
+            "/api/v1/account/password",
+            post(api::session::change_password),
+        )
         .route("/api/v1/portals", get(api::portals::list_portals))
-        .route("/api/v1/portals/{portal}/communities", get(api::portals::list_communities))
+        .route(
+            "/api/v1/portals/{portal}/communities",
+            get(api::portals::list_communities),
+        )
         .route("/api/v1/documents/{id}", get(api::documents::get_document))
-        .route("/api/v1/documents/{id}/content", get(api::documents::download_document))
-        .fallback(api::not_found);
+        .route(
+            "/api/v1/documents/{id}/content",
+            get(api::documents::download_document),
+        );
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .route("/audit/checkpoint", get(audit::checkpoint))
+        .route("/audit/tile/{*rest}", get(audit::tile))
         .merge(pages::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(api.layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(uploads)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::metrics))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::metrics,
+        ))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)
 }

@@ -9,8 +9,8 @@ use crate::{
     state::AppState,
 };
 use rampart_domain::{
-    authorize, AccountId, Action, CommunityPath, CommunityRole, Decision, DisplayName, Email, Nation, Slug,
-    TokenScope,
+    authorize, AccountId, Action, CommunityPath, CommunityRole, Decision, DisplayName, Email,
+    Nation, Slug, TokenScope,
 };
 use rampart_store::{AccountRow, AuditEvent, CommunityRow, NewAccount, Outcome, PortalRow};
 use time::OffsetDateTime;
@@ -57,7 +57,12 @@ impl Actor<'_> {
     }
 }
 
-async fn record(state: &AppState, actor: Actor<'_>, kind: &str, detail: serde_json::Value) -> Result<(), AppError> {
+async fn record(
+    state: &AppState,
+    actor: Actor<'_>,
+    kind: &str,
+    detail: serde_json::Value,
+) -> Result<(), AppError> {
     let mut event = actor.event(state, kind);
     event.detail = detail;
     state.record(event).await.map(|_| ())
@@ -86,12 +91,26 @@ pub async fn overview(state: &AppState, actor: Actor<'_>) -> Result<Overview, Ap
 }
 
 /// Creates a portal.
-pub async fn create_portal(state: &AppState, actor: Actor<'_>, slug: &str, name: &str) -> Result<(), AppError> {
+pub async fn create_portal(
+    state: &AppState,
+    actor: Actor<'_>,
+    slug: &str,
+    name: &str,
+) -> Result<(), AppError> {
     actor.check(Action::Administer)?;
     let slug: Slug = slug.parse()?;
     let name: DisplayName = name.parse()?;
-    state.store.create_portal(&slug, name.as_str(), state.clock.now()).await?;
-    record(state, actor, "admin.portal_add", serde_json::json!({"portal": slug, "name": name})).await
+    state
+        .store
+        .create_portal(&slug, name.as_str(), state.clock.now())
+        .await?;
+    record(
+        state,
+        actor,
+        "admin.portal_add",
+        serde_json::json!({"portal": slug, "name": name}),
+    )
+    .await
 }
 
 /// Creates a community in a portal.
@@ -103,11 +122,12 @@ pub async fn create_community(
     name: &str,
 ) -> Result<(), AppError> {
     actor.check(Action::Administer)?;
-    let portal_row = state
-        .store
-        .portal_by_slug(portal)
-        .await?
-        .ok_or_else(|| AppError::Invalid(format!("no portal named {:?}", portal.chars().take(40).collect::<String>())))?;
+    let portal_row = state.store.portal_by_slug(portal).await?.ok_or_else(|| {
+        AppError::Invalid(format!(
+            "no portal named {:?}",
+            portal.chars().take(40).collect::<String>()
+        ))
+    })?;
     let slug: Slug = slug.parse()?;
     let name: DisplayName = name.parse()?;
     state
@@ -213,7 +233,12 @@ pub async fn set_membership(
 }
 
 /// Removes a member from `portal/community`.
-pub async fn remove_membership(state: &AppState, actor: Actor<'_>, community: &str, email: &str) -> Result<(), AppError> {
+pub async fn remove_membership(
+    state: &AppState,
+    actor: Actor<'_>,
+    community: &str,
+    email: &str,
+) -> Result<(), AppError> {
     let path: CommunityPath = community.parse()?;
     let row = state
         .store
@@ -222,9 +247,19 @@ pub async fn remove_membership(state: &AppState, actor: Actor<'_>, community: &s
         .ok_or(AppError::NotFound)?;
     actor.check(Action::ManageMembers(row.id))?;
     let email: Email = email.parse()?;
-    let account = state.store.account_by_email(&email).await?.ok_or(AppError::NotFound)?;
+    let account = state
+        .store
+        .account_by_email(&email)
+        .await?
+        .ok_or(AppError::NotFound)?;
     state.store.remove_membership(account.id, row.id).await?;
-    record(state, actor, "admin.member_remove", serde_json::json!({"community": row.path(), "email": email})).await
+    record(
+        state,
+        actor,
+        "admin.member_remove",
+        serde_json::json!({"community": row.path(), "email": email}),
+    )
+    .await
 }
 
 /// Issues an API token for an account; returns the secret (shown once).
@@ -267,7 +302,15 @@ pub async fn issue_token(
     if expires_at.is_some_and(|e| e <= now) {
         return Err(AppError::Invalid("expiry must be in the future".into()));
     }
-    let secret = auth::issue_token(&state.store, account.id, name.as_str(), &scope, expires_at, now).await?;
+    let secret = auth::issue_token(
+        &state.store,
+        account.id,
+        name.as_str(),
+        &scope,
+        expires_at,
+        now,
+    )
+    .await?;
     record(
         state,
         actor,
@@ -276,4 +319,45 @@ pub async fn issue_token(
     )
     .await?;
     Ok(secret)
+}
+
+/// An account's tokens, newest first (secrets are never stored, so never shown).
+pub async fn list_tokens(
+    state: &AppState,
+    email: &str,
+) -> Result<Vec<rampart_store::TokenRow>, AppError> {
+    let email: Email = email.parse()?;
+    let account = state
+        .store
+        .account_by_email(&email)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(state.store.tokens_of(account.id).await?)
+}
+
+/// Revokes one of an account's tokens.
+pub async fn revoke_token(
+    state: &AppState,
+    actor: Actor<'_>,
+    email: &str,
+    id: &str,
+) -> Result<(), AppError> {
+    actor.check(Action::Administer)?;
+    let email: Email = email.parse()?;
+    let account = state
+        .store
+        .account_by_email(&email)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    state
+        .store
+        .revoke_token(account.id, id, state.clock.now())
+        .await?;
+    record(
+        state,
+        actor,
+        "admin.token_revoke",
+        serde_json::json!({"email": email, "token": id}),
+    )
+    .await
 }

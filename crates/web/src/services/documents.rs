@@ -11,9 +11,12 @@ use axum::{
     response::Response,
 };
 use rampart_domain::{
-    authorize, Action, CommunityId, Decision, DocumentId, DownloadId, Marking, NewMarking, ReleasableCommunity, Title,
+    authorize, Action, CommunityId, Decision, DocumentId, DownloadId, Marking, NewMarking,
+    ReleasableCommunity, Title,
 };
-use rampart_store::{CommunityRow, DocumentRow, NewDocument, NewDownload, NewVersion, Outcome, PortalRow};
+use rampart_store::{
+    CommunityRow, DocumentRow, NewDocument, NewDownload, NewVersion, Outcome, PortalRow,
+};
 
 /// What a principal wants to do with a community.
 #[derive(Debug, Clone, Copy)]
@@ -121,7 +124,11 @@ pub async fn document_for(
     if let (Decision::Allow, Some(row)) = (decision, row) {
         return Ok(row);
     }
-    let shown_id: String = id.chars().filter(char::is_ascii_alphanumeric).take(32).collect();
+    let shown_id: String = id
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(32)
+        .collect();
     audit_denial(
         state,
         user,
@@ -137,7 +144,11 @@ pub async fn document_for(
 /// Resolves the communities named in a marking: each must exist and the
 /// uploader must be a member of it (the same answer for both, so the form
 /// is no existence oracle).
-async fn resolve_marking(state: &AppState, user: &Authenticated, new: NewMarking) -> Result<Marking, AppError> {
+async fn resolve_marking(
+    state: &AppState,
+    user: &Authenticated,
+    new: NewMarking,
+) -> Result<Marking, AppError> {
     let mut communities = Vec::new();
     for path in &new.releasable_communities {
         let row = state
@@ -146,9 +157,14 @@ async fn resolve_marking(state: &AppState, user: &Authenticated, new: NewMarking
             .await?
             .filter(|c| user.principal.role_in(c.id).is_some())
             .ok_or_else(|| {
-                AppError::Invalid(format!("releasable: you are not a member of a community named {path}"))
+                AppError::Invalid(format!(
+                    "releasable: you are not a member of a community named {path}"
+                ))
             })?;
-        communities.push(ReleasableCommunity { id: row.id, path: row.path() });
+        communities.push(ReleasableCommunity {
+            id: row.id,
+            path: row.path(),
+        });
     }
     Ok(Marking {
         label: new.label,
@@ -181,7 +197,9 @@ pub async fn create_document(
         upload.canary.as_deref(),
     )?;
     let marking = resolve_marking(state, user, marking).await?;
-    let file = upload.file.ok_or_else(|| AppError::Invalid("file: missing".into()))?;
+    let file = upload
+        .file
+        .ok_or_else(|| AppError::Invalid("file: missing".into()))?;
     let media_type = media_type_for(&file.filename).to_owned();
     let blob = file.writer.finish().await?;
     let id = DocumentId::random();
@@ -217,10 +235,16 @@ pub async fn add_version(
     document: &DocumentRow,
     upload: Upload,
 ) -> Result<i64, AppError> {
-    if upload.title.is_some() || upload.label.is_some() || upload.releasable.is_some() || upload.canary.is_some() {
+    if upload.title.is_some()
+        || upload.label.is_some()
+        || upload.releasable.is_some()
+        || upload.canary.is_some()
+    {
         return Err(AppError::Invalid("a new version takes only a file".into()));
     }
-    let file = upload.file.ok_or_else(|| AppError::Invalid("file: missing".into()))?;
+    let file = upload
+        .file
+        .ok_or_else(|| AppError::Invalid("file: missing".into()))?;
     let media_type = media_type_for(&file.filename).to_owned();
     let blob = file.writer.finish().await?;
     let version = NewVersion {
@@ -230,7 +254,10 @@ pub async fn add_version(
         filename: file.filename,
         uploaded_by: user.principal.account,
     };
-    let number = state.store.add_version(document.id, &version, state.clock.now()).await?;
+    let number = state
+        .store
+        .add_version(document.id, &version, state.clock.now())
+        .await?;
     drop(blob);
     let mut event = state.event_for(user, client, "upload", Outcome::Ok);
     event.document = Some(document.id.to_string());
@@ -241,7 +268,12 @@ pub async fn add_version(
 }
 
 /// Audits a view of document metadata.
-pub async fn audit_view(state: &AppState, user: &Authenticated, client: &Client, doc: &DocumentRow) -> Result<(), AppError> {
+pub async fn audit_view(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    doc: &DocumentRow,
+) -> Result<(), AppError> {
     let mut event = state.event_for(user, client, "view", Outcome::Ok);
     event.document = Some(doc.id.to_string());
     event.version = Some(doc.current.number);
@@ -279,7 +311,8 @@ pub async fn download(
             .find(|v| v.number == n)
             .ok_or(AppError::NotFound)?,
     };
-    let hash = rampart_blobs::BlobHash::parse(&version.blob).map_err(|e| AppError::Internal(e.into()))?;
+    let hash =
+        rampart_blobs::BlobHash::parse(&version.blob).map_err(|e| AppError::Internal(e.into()))?;
     let file = state.blobs.open_blob(&hash).await?;
     let download = DownloadId::random();
     let mut event = state.event_for(user, client, "download", Outcome::Ok);
@@ -310,9 +343,15 @@ pub async fn download(
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, version.media_type.as_str())
         .header(header::CONTENT_LENGTH, version.size)
-        .header(header::CONTENT_DISPOSITION, content_disposition(&version.filename))
+        .header(
+            header::CONTENT_DISPOSITION,
+            content_disposition(&version.filename),
+        )
         // Served content is never rendered in our origin's context.
-        .header(header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'")
+        .header(
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'",
+        )
         .header("x-rampart-download", download.to_string())
         .body(body)
         .map_err(|e| AppError::Internal(e.into()))
@@ -322,7 +361,13 @@ pub async fn download(
 fn content_disposition(filename: &str) -> HeaderValue {
     let ascii: String = filename
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._- ".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._- ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let encoded: String = filename
         .bytes()
@@ -334,8 +379,10 @@ fn content_disposition(filename: &str) -> HeaderValue {
             }
         })
         .collect();
-    HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
-        .unwrap_or(HeaderValue::from_static("attachment"))
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    ))
+    .unwrap_or(HeaderValue::from_static("attachment"))
 }
 
 /// The communities a principal may read, for home pages and listings.
@@ -354,7 +401,10 @@ pub fn visible_community(user: &Authenticated, id: CommunityId) -> bool {
 
 /// The communities the principal sees in lists ([`visible_community`]),
 /// for the portal listings of the API and the web UI's home page.
-pub async fn visible_communities(state: &AppState, user: &Authenticated) -> Result<Vec<CommunityRow>, AppError> {
+pub async fn visible_communities(
+    state: &AppState,
+    user: &Authenticated,
+) -> Result<Vec<CommunityRow>, AppError> {
     Ok(state
         .store
         .list_communities()
@@ -378,7 +428,11 @@ pub async fn visible_portals(
         .await?
         .into_iter()
         .map(|p| {
-            let mine: Vec<CommunityRow> = communities.iter().filter(|c| c.portal == p.slug).cloned().collect();
+            let mine: Vec<CommunityRow> = communities
+                .iter()
+                .filter(|c| c.portal == p.slug)
+                .cloned()
+                .collect();
             (p, mine)
         })
         .filter(|(_, mine)| user.principal.admin || !mine.is_empty())
@@ -397,11 +451,22 @@ pub async fn list_page(
 ) -> Result<(Vec<DocumentRow>, Option<rampart_store::Cursor>), AppError> {
     let (page, next) = state
         .store
-        .list_documents_for_member(community.id, user.principal.account, &user.principal.nation, cursor, limit)
+        .list_documents_for_member(
+            community.id,
+            user.principal.account,
+            &user.principal.nation,
+            cursor,
+            limit,
+        )
         .await?;
     let page = page
         .into_iter()
-        .filter(|d| authorize(&user.principal, Action::ReadDocument(d.community, &d.marking)) == Decision::Allow)
+        .filter(|d| {
+            authorize(
+                &user.principal,
+                Action::ReadDocument(d.community, &d.marking),
+            ) == Decision::Allow
+        })
         .collect();
     Ok((page, next))
 }

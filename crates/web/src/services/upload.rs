@@ -42,7 +42,11 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
 }
 
 /// Reads the whole multipart body.
-pub async fn read_upload(mut multipart: Multipart, blobs: &BlobStore, limit: u64) -> Result<Upload, AppError> {
+pub async fn read_upload(
+    mut multipart: Multipart,
+    blobs: &BlobStore,
+    limit: u64,
+) -> Result<Upload, AppError> {
     let mut upload = Upload::default();
     let mut parts = 0;
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
@@ -79,7 +83,8 @@ pub async fn read_upload(mut multipart: Multipart, blobs: &BlobStore, limit: u64
             }
             text.extend_from_slice(&chunk);
         }
-        let text = String::from_utf8(text).map_err(|_| AppError::BadRequest(format!("field {name} is not UTF-8")))?;
+        let text = String::from_utf8(text)
+            .map_err(|_| AppError::BadRequest(format!("field {name} is not UTF-8")))?;
         *slot = Some(text);
     }
     Ok(upload)
@@ -105,7 +110,10 @@ pub fn sanitize_filename(raw: &str) -> String {
 /// The media type we serve a file as, from its extension. The client's
 /// claimed type is ignored: it is not ours to trust.
 pub fn media_type_for(filename: &str) -> &'static str {
-    let ext = filename.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let ext = filename
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
     match ext.as_str() {
         "txt" | "text" => "text/plain",
         "md" | "markdown" => "text/markdown",

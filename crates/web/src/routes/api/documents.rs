@@ -53,13 +53,24 @@ pub async fn list_documents(
     Path((portal, community)): Path<(String, String)>,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Value>, AppError> {
-    let community = documents::community_for(&state, &user, &client, &portal, &community, CommunityAction::Read).await?;
+    let community = documents::community_for(
+        &state,
+        &user,
+        &client,
+        &portal,
+        &community,
+        CommunityAction::Read,
+    )
+    .await?;
     let cursor = match query.cursor.as_deref() {
         None | Some("") => None,
-        Some(c) => Some(Cursor::decode(c).ok_or_else(|| AppError::BadRequest("malformed cursor".into()))?),
+        Some(c) => {
+            Some(Cursor::decode(c).ok_or_else(|| AppError::BadRequest("malformed cursor".into()))?)
+        }
     };
     let limit = query.limit.unwrap_or(50).clamp(1, 200);
-    let (page, next) = documents::list_page(&state, &user, &community, cursor.as_ref(), limit).await?;
+    let (page, next) =
+        documents::list_page(&state, &user, &community, cursor.as_ref(), limit).await?;
     documents::audit_listing(
         &state,
         &user,
@@ -74,7 +85,12 @@ pub async fn list_documents(
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {
-    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
 }
 
 /// Refuses bodies whose declared length is already over the limit, before
@@ -96,12 +112,23 @@ pub async fn upload_document(
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
-    let community =
-        documents::community_for(&state, &user, &client, &portal, &community, CommunityAction::Contribute).await?;
+    let community = documents::community_for(
+        &state,
+        &user,
+        &client,
+        &portal,
+        &community,
+        CommunityAction::Contribute,
+    )
+    .await?;
     check_declared_length(&state, &headers)?;
     let upload = read_upload(multipart, &state.blobs, state.config.upload.max_bytes).await?;
-    let (id, version) = documents::create_document(&state, &user, &client, &community, upload).await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id, "version": version}))))
+    let (id, version) =
+        documents::create_document(&state, &user, &client, &community, upload).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": id, "version": version})),
+    ))
 }
 
 /// `GET /api/v1/documents/{id}`
@@ -151,5 +178,8 @@ pub async fn upload_version(
     check_declared_length(&state, &headers)?;
     let upload = read_upload(multipart, &state.blobs, state.config.upload.max_bytes).await?;
     let version = documents::add_version(&state, &user, &client, &doc, upload).await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": doc.id, "version": version}))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": doc.id, "version": version})),
+    ))
 }

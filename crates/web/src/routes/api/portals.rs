@@ -2,10 +2,7 @@
 //! is a member (administrators see all, to manage them).
 
 use crate::{
-    audit::Client,
-    auth::Authenticated,
-    error::AppError,
-    services::documents::visible_community,
+    audit::Client, auth::Authenticated, error::AppError, services::documents::visible_community,
     state::AppState,
 };
 use axum::{
@@ -15,7 +12,10 @@ use axum::{
 use rampart_store::CommunityRow;
 use serde_json::{json, Value};
 
-async fn visible_communities(state: &AppState, user: &Authenticated) -> Result<Vec<CommunityRow>, AppError> {
+async fn visible_communities(
+    state: &AppState,
+    user: &Authenticated,
+) -> Result<Vec<CommunityRow>, AppError> {
     Ok(state
         .store
         .list_communities()
@@ -26,7 +26,10 @@ async fn visible_communities(state: &AppState, user: &Authenticated) -> Result<V
 }
 
 /// `GET /api/v1/portals`
-pub async fn list_portals(State(state): State<AppState>, user: Authenticated) -> Result<Json<Value>, AppError> {
+pub async fn list_portals(
+    State(state): State<AppState>,
+    user: Authenticated,
+) -> Result<Json<Value>, AppError> {
     let communities = visible_communities(&state, &user).await?;
     let items: Vec<Value> = state
         .store

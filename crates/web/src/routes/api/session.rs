@@ -42,14 +42,22 @@ pub(crate) struct SignedIn {
 
 /// Checks email and password, audits the attempt, and opens a session whose
 /// stage is limited to what the account may do next.
-pub(crate) async fn sign_in(state: &AppState, client: &Client, email: &str, password: &str) -> Result<SignedIn, AppError> {
+pub(crate) async fn sign_in(
+    state: &AppState,
+    client: &Client,
+    email: &str,
+    password: &str,
+) -> Result<SignedIn, AppError> {
     let parsed: Option<Email> = email.parse().ok().filter(|_| password.len() <= 1024);
     let account = match &parsed {
         Some(e) => state.store.account_by_email(e).await?,
         None => None,
     };
-    let ok = auth::verify_password(account.as_ref().map(|a| a.password_hash.clone()), password).await?;
-    let shown_email = parsed.map(|e| e.to_string()).unwrap_or_else(|| "(malformed)".into());
+    let ok =
+        auth::verify_password(account.as_ref().map(|a| a.password_hash.clone()), password).await?;
+    let shown_email = parsed
+        .map(|e| e.to_string())
+        .unwrap_or_else(|| "(malformed)".into());
     let account = match account {
         Some(a) if ok && a.status == rampart_domain::AccountStatus::Active => a,
         other => {
@@ -75,7 +83,11 @@ pub(crate) async fn sign_in(state: &AppState, client: &Client, email: &str, pass
     event.session = Some(session_id);
     event.detail = serde_json::json!({"stage": if stage == SessionStage::Full { "full" } else { "password_change" }});
     state.record(event).await?;
-    Ok(SignedIn { cookie, csrf, stage })
+    Ok(SignedIn {
+        cookie,
+        csrf,
+        stage,
+    })
 }
 
 fn status_of(stage: SessionStage) -> &'static str {
@@ -103,16 +115,26 @@ pub async fn login(
 }
 
 /// Ends the session (or does nothing for a token, which is revoked instead).
-pub(crate) async fn sign_out(state: &AppState, user: &Authenticated, client: &Client) -> Result<(), AppError> {
+pub(crate) async fn sign_out(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+) -> Result<(), AppError> {
     if let Credential::Session { hash, .. } = &user.credential {
         state.store.delete_session(hash).await?;
     }
-    state.record(state.event_for(user, client, "logout", Outcome::Ok)).await?;
+    state
+        .record(state.event_for(user, client, "logout", Outcome::Ok))
+        .await?;
     Ok(())
 }
 
 /// `POST /api/v1/logout`
-pub async fn logout(State(state): State<AppState>, client: Client, SigningIn(user): SigningIn) -> Result<Response, AppError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    client: Client,
+    SigningIn(user): SigningIn,
+) -> Result<Response, AppError> {
     sign_out(&state, &user, &client).await?;
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, auth::clear_cookie(&state));
@@ -120,11 +142,15 @@ pub async fn logout(State(state): State<AppState>, client: Client, SigningIn(use
 }
 
 /// `GET /api/v1/me`
-pub async fn me(State(state): State<AppState>, user: Authenticated) -> Result<Json<serde_json::Value>, AppError> {
+pub async fn me(
+    State(state): State<AppState>,
+    user: Authenticated,
+) -> Result<Json<serde_json::Value>, AppError> {
     let mut memberships = Vec::new();
     for (community, role) in &user.principal.memberships {
         if let Some(c) = state.store.community_by_id(*community).await? {
-            memberships.push(serde_json::json!({"community": c.path(), "name": c.name, "role": role}));
+            memberships
+                .push(serde_json::json!({"community": c.path(), "name": c.name, "role": role}));
         }
     }
     let mut roles = Vec::new();
@@ -173,13 +199,16 @@ pub(crate) async fn change_password_for(
     }
     auth::check_new_password(new)?;
     if new == current {
-        return Err(AppError::Invalid("the new password must differ from the current one".into()));
+        return Err(AppError::Invalid(
+            "the new password must differ from the current one".into(),
+        ));
     }
     let hash = auth::hash_password(new).await?;
     state.store.set_password(account.id, &hash, false).await?;
     // Every other session of the account ends with the old password.
     state.store.delete_sessions_of(account.id).await?;
-    let (cookie, csrf, _) = auth::start_session(state, account.id, SessionStage::Full, client).await?;
+    let (cookie, csrf, _) =
+        auth::start_session(state, account.id, SessionStage::Full, client).await?;
     state
         .record(state.event_for(user, client, "password_change", Outcome::Ok))
         .await?;
@@ -203,5 +232,13 @@ pub async fn change_password(
     let signed = change_password_for(&state, &user, &client, &body.current, &body.new).await?;
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, signed.cookie);
-    Ok((headers, Json(LoginResponse { status: "ok", methods: vec![], csrf: signed.csrf })).into_response())
+    Ok((
+        headers,
+        Json(LoginResponse {
+            status: "ok",
+            methods: vec![],
+            csrf: signed.csrf,
+        }),
+    )
+        .into_response())
 }

@@ -1,16 +1,34 @@
 //! The server-rendered web UI (askama templates, no JavaScript). Forms post
 //! back with the session's CSRF token in the action URL's query, which the
 //! authentication layer checks for every unsafe cookie request.
+//!
+//! This module holds what every page shares: rendering, the page
+//! principal extractor, the header navigation and small formatting helpers.
+//! The pages themselves live in one submodule per area, and every flow runs
+//! through the same services as the JSON API.
+
+mod admin;
+mod auth;
+mod community;
+mod document;
+mod home;
 
 use askama::Template;
 use axum::{
-    http::header,
-    response::{Html, IntoResponse, Response},
-    routing::get,
+    extract::FromRequestParts,
+    http::{header, request::Parts, StatusCode},
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::{get, post},
     Router,
 };
+use rampart_domain::{authorize, Action, Decision};
+use time::OffsetDateTime;
 
-use crate::state::AppState;
+use crate::{
+    auth::Authenticated,
+    error::{AppError, PageError},
+    state::AppState,
+};
 
 /// Renders a template, or a bare error if the template itself fails.
 pub fn render<T: Template>(template: &T) -> Response {
@@ -18,9 +36,18 @@ pub fn render<T: Template>(template: &T) -> Response {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!(request_id = %crate::middleware::current_request_id(), error = %e, "template failed");
-            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error",
+            )
+                .into_response()
         }
     }
+}
+
+/// Renders a template with a status other than 200.
+fn render_with<T: Template>(status: StatusCode, template: &T) -> Response {
+    (status, render(template)).into_response()
 }
 
 /// The error page: a status, a sentence, and the request id.
@@ -35,19 +62,177 @@ pub struct ErrorPage {
     pub request_id: String,
 }
 
+/// A signed-in principal for pages. Anonymous visitors are sent to
+/// `/login`, and sessions still in the one-time-password stage to
+/// `/account/password`; any other refusal is an error page.
+#[derive(Debug, Clone)]
+pub struct PageUser(pub Authenticated);
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match Authenticated::from_request_parts(parts, state).await {
+            Ok(user) => Ok(PageUser(user)),
+            // The only refusal of a valid session: its password is still a
+            // one-time password.
+            Err(AppError::Forbidden(_)) => Err(Redirect::to("/account/password").into_response()),
+            Err(e) => Err(PageError(e).into_response()),
+        }
+    }
+}
+
+/// What the header of every signed-in page shows.
+#[derive(Debug, Clone)]
+pub struct Nav {
+    /// The signed-in account.
+    pub email: String,
+    /// Whether to link the admin pages.
+    pub admin: bool,
+    /// For the sign-out form.
+    pub csrf: String,
+}
+
+impl Nav {
+    /// The navigation for a principal.
+    pub fn of(user: &Authenticated) -> Self {
+        Nav {
+            email: user.email.to_string(),
+            admin: user.principal.admin,
+            csrf: user.csrf().to_owned(),
+        }
+    }
+}
+
+/// Whether the policy allows an action, to decide which links and forms a
+/// page shows. Only a hint: the handler the form posts to enforces it.
+fn may(user: &Authenticated, action: Action<'_>) -> bool {
+    authorize(&user.principal, action) == Decision::Allow
+}
+
+/// A refused form, query or multipart body as a page error.
+fn rejected(status: StatusCode, text: String) -> PageError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        PageError(AppError::BadRequest("the form is too large".into()))
+    } else {
+        PageError(AppError::BadRequest(text))
+    }
+}
+
+/// A service message as a sentence: first letter upper case, final period.
+fn capitalised(message: &str) -> String {
+    let mut chars = message.chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
+/// `YYYY-MM-DD HH:MM UTC`.
+fn format_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+/// Bytes for people: `512 B`, `1.5 KiB`, `2.0 MiB`.
+fn format_size(bytes: i64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 async fn stylesheet() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/css"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../../../static/app.css"),
     )
 }
 
 /// Page routes with small bodies.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/static/app.css", get(stylesheet))
+    Router::new()
+        .route("/static/app.css", get(stylesheet))
+        .route("/login", get(auth::show_login).post(auth::submit_login))
+        .route(
+            "/account/password",
+            get(auth::show_password_change).post(auth::submit_password_change),
+        )
+        .route("/logout", post(auth::submit_logout))
+        .route("/", get(home::show_home))
+        .route("/p/{portal}/{community}", get(community::show_community))
+        .route(
+            "/p/{portal}/{community}/members",
+            post(community::add_member),
+        )
+        .route(
+            "/p/{portal}/{community}/members/remove",
+            post(community::remove_member),
+        )
+        .route("/d/{id}", get(document::show_document))
+        .route("/d/{id}/content", get(document::download_document))
+        .route("/admin", get(admin::show_admin))
+        .route("/admin/portals", post(admin::create_portal))
+        .route("/admin/communities", post(admin::create_community))
+        .route("/admin/accounts", post(admin::create_account))
+        .route("/admin/memberships", post(admin::set_membership))
 }
 
 /// Page routes that accept uploads.
 pub fn upload_routes() -> Router<AppState> {
     Router::new()
+        .route(
+            "/p/{portal}/{community}/documents",
+            post(community::upload_document),
+        )
+        .route("/d/{id}/versions", post(document::upload_version))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_like_people_write_them() {
+        assert_eq!(format_size(0), "0 B");
+        assert_eq!(format_size(1023), "1023 B");
+        assert_eq!(format_size(1536), "1.5 KiB");
+        assert_eq!(format_size(2 * 1024 * 1024), "2.0 MiB");
+    }
+
+    #[test]
+    fn messages_become_sentences() {
+        assert_eq!(
+            capitalised("new password must have at least 12 characters"),
+            "New password must have at least 12 characters."
+        );
+        assert_eq!(capitalised(""), ".");
+    }
+
+    #[test]
+    fn times_are_shown_in_utc() {
+        let t = time::macros::datetime!(2024-03-05 07:08:09 +02:00);
+        assert_eq!(format_time(t), "2024-03-05 05:08 UTC");
+    }
 }

@@ -1,0 +1,258 @@
+//! A community's page: its documents (cursor-paginated, audited like the
+//! API listing), the upload form for contributors, and the member list with
+//! its forms for managers and administrators.
+
+use super::{format_size, format_time, may, rejected, render, Nav, PageUser};
+use crate::{
+    audit::Client,
+    error::{AppError, PageError},
+    routes::api::documents::check_declared_length,
+    services::{
+        admin::{self, Actor},
+        documents::{self, CommunityAction},
+        read_upload,
+    },
+    state::AppState,
+};
+use askama::Template;
+use axum::{
+    extract::{
+        multipart::MultipartRejection,
+        rejection::{FormRejection, QueryRejection},
+        Multipart, Path, Query, State,
+    },
+    http::HeaderMap,
+    response::{IntoResponse, Redirect, Response},
+    Form,
+};
+use rampart_domain::Action;
+use rampart_store::{Cursor, DocumentRow, MemberRow};
+use serde::Deserialize;
+use serde_json::json;
+
+/// Documents per page.
+const PAGE_SIZE: u32 = 50;
+
+/// A document as a row of the community table.
+#[derive(Debug, Clone)]
+pub struct DocumentItem {
+    /// Link target, `/d/{id}`.
+    pub href: String,
+    /// Title.
+    pub title: String,
+    /// The marking banner text.
+    pub banner: String,
+    /// Current version number.
+    pub version: i64,
+    /// Size of the current version.
+    pub size: String,
+    /// Creation time.
+    pub created: String,
+}
+
+impl DocumentItem {
+    fn of(doc: &DocumentRow) -> Self {
+        DocumentItem {
+            href: format!("/d/{}", doc.id),
+            title: doc.title.clone(),
+            banner: doc.marking.banner(),
+            version: doc.current.number,
+            size: format_size(doc.current.size),
+            created: format_time(doc.created_at),
+        }
+    }
+}
+
+/// `GET /p/{portal}/{community}`
+#[derive(Template)]
+#[template(path = "community.html")]
+pub struct CommunityPage {
+    /// Header navigation.
+    pub nav: Nav,
+    /// Display name.
+    pub name: String,
+    /// `portal/community`.
+    pub path: String,
+    /// `/p/{portal}/{community}`, the base of every link and form.
+    pub base: String,
+    /// The principal's role, if it is a member.
+    pub role: Option<String>,
+    /// Whether documents are listed (members only).
+    pub can_read: bool,
+    /// This page of documents.
+    pub documents: Vec<DocumentItem>,
+    /// Whether this is a later page.
+    pub paged: bool,
+    /// Cursor of the next page.
+    pub next: Option<String>,
+    /// Whether to show the upload form.
+    pub can_upload: bool,
+    /// Whether to show the members and their forms.
+    pub can_manage: bool,
+    /// Members, for managers and administrators.
+    pub members: Vec<MemberRow>,
+}
+
+/// Listing query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    cursor: Option<String>,
+}
+
+/// `GET /p/{portal}/{community}`
+pub async fn show_community(
+    State(state): State<AppState>,
+    client: Client,
+    PageUser(user): PageUser,
+    Path((portal, community)): Path<(String, String)>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    let Query(query) = query.map_err(|e| rejected(e.status(), e.body_text()))?;
+    // Administrators who are not members may still manage the members; for
+    // everyone else the page is a member's view.
+    let member = state
+        .store
+        .community_by_path(&portal, &community)
+        .await?
+        .is_some_and(|c| user.principal.role_in(c.id).is_some());
+    let action = if member || !user.principal.admin {
+        CommunityAction::Read
+    } else {
+        CommunityAction::Manage
+    };
+    let row = documents::community_for(&state, &user, &client, &portal, &community, action).await?;
+    let can_read = may(&user, Action::ReadCommunity(row.id));
+    let (docs, next) = if can_read {
+        let cursor = match query.cursor.as_deref() {
+            None | Some("") => None,
+            Some(c) => Some(
+                Cursor::decode(c).ok_or_else(|| AppError::BadRequest("malformed cursor".into()))?,
+            ),
+        };
+        let (page, next) =
+            documents::list_page(&state, &user, &row, cursor.as_ref(), PAGE_SIZE).await?;
+        documents::audit_listing(
+            &state,
+            &user,
+            &client,
+            json!({"community": row.path(), "cursor": query.cursor, "count": page.len()}),
+        )
+        .await?;
+        (page, next)
+    } else {
+        (Vec::new(), None)
+    };
+    let can_manage = may(&user, Action::ManageMembers(row.id));
+    let members = if can_manage {
+        state.store.members_of(row.id).await?
+    } else {
+        Vec::new()
+    };
+    let page = CommunityPage {
+        nav: Nav::of(&user),
+        base: format!("/p/{}/{}", row.portal, row.slug),
+        path: row.path(),
+        role: user
+            .principal
+            .role_in(row.id)
+            .map(|r| r.as_str().to_owned()),
+        can_read,
+        documents: docs.iter().map(DocumentItem::of).collect(),
+        paged: query.cursor.as_deref().is_some_and(|c| !c.is_empty()),
+        next: next.map(|c| c.encode()),
+        can_upload: may(&user, Action::Contribute(row.id)),
+        can_manage,
+        members,
+        name: row.name,
+    };
+    Ok(render(&page))
+}
+
+/// `POST /p/{portal}/{community}/documents`: stores the upload as a new
+/// document and shows it.
+pub async fn upload_document(
+    State(state): State<AppState>,
+    client: Client,
+    PageUser(user): PageUser,
+    Path((portal, community)): Path<(String, String)>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, PageError> {
+    let community = documents::community_for(
+        &state,
+        &user,
+        &client,
+        &portal,
+        &community,
+        CommunityAction::Contribute,
+    )
+    .await?;
+    check_declared_length(&state, &headers)?;
+    let multipart = multipart.map_err(|e| rejected(e.status(), e.body_text()))?;
+    let upload = read_upload(multipart, &state.blobs, state.config.upload.max_bytes).await?;
+    let (id, _) = documents::create_document(&state, &user, &client, &community, upload).await?;
+    Ok(Redirect::to(&format!("/d/{id}")).into_response())
+}
+
+/// `POST /p/{portal}/{community}/members` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberForm {
+    email: String,
+    role: String,
+}
+
+/// `POST /p/{portal}/{community}/members/remove` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveMemberForm {
+    email: String,
+}
+
+/// Where to go back to after a member change. The service accepted the
+/// path, so both parts are valid slugs.
+fn back_to(portal: &str, community: &str) -> Response {
+    Redirect::to(&format!("/p/{portal}/{community}")).into_response()
+}
+
+/// `POST /p/{portal}/{community}/members`: adds a member or changes a role.
+pub async fn add_member(
+    State(state): State<AppState>,
+    client: Client,
+    PageUser(user): PageUser,
+    Path((portal, community)): Path<(String, String)>,
+    form: Result<Form<MemberForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
+    let path = format!("{portal}/{community}");
+    admin::set_membership(
+        &state,
+        Actor::User(&user, &client),
+        &path,
+        form.email.trim(),
+        &form.role,
+    )
+    .await?;
+    Ok(back_to(&portal, &community))
+}
+
+/// `POST /p/{portal}/{community}/members/remove`: removes a member.
+pub async fn remove_member(
+    State(state): State<AppState>,
+    client: Client,
+    PageUser(user): PageUser,
+    Path((portal, community)): Path<(String, String)>,
+    form: Result<Form<RemoveMemberForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
+    let path = format!("{portal}/{community}");
+    admin::remove_membership(
+        &state,
+        Actor::User(&user, &client),
+        &path,
+        form.email.trim(),
+    )
+    .await?;
+    Ok(back_to(&portal, &community))
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Request rate of document metadata and content next to nginx serving a
+# static file of the same size, on this machine, with wrk.
+#   scripts/bench-download.sh [SECONDS] [CONNECTIONS]
+# Needs wrk and nginx (Debian: apt-get install wrk nginx); installs them if
+# it can. Prints one line per target: requests/s and latency percentiles.
+set -euo pipefail
+secs="${1:-15}"
+conns="${2:-32}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+for tool in wrk nginx; do
+  command -v "$tool" >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx >/dev/null)
+done
+cargo build --quiet --release --manifest-path "$root/Cargo.toml" --bin rampart
+bin="${CARGO_TARGET_DIR:-$root/target}/release/rampart"
+work="$(mktemp -d)"
+cleanup() { kill "${rpid:-}" 2>/dev/null || true; nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+export RAMPART_LOG=warn
+data="$work/data"
+"$bin" admin --data "$data" portal add bench "Bench" 2>/dev/null
+"$bin" admin --data "$data" community add bench docs "Docs" 2>/dev/null
+"$bin" admin --data "$data" user add --email bench@example.org --name Bench --nation NOR >/dev/null 2>&1
+"$bin" admin --data "$data" member add bench/docs bench@example.org reader 2>/dev/null
+token="$("$bin" admin --data "$data" token add --email bench@example.org 2>/dev/null)"
+head -c 100000 /dev/urandom >"$work/doc.bin"
+mkdir -p "$work/in" && mv "$work/doc.bin" "$work/in/doc.bin"
+id="$("$bin" import "$work/in" --data "$data" --community bench/docs 2>/dev/null | cut -f1)"
+"$bin" serve --data "$data" --listen 127.0.0.1:18181 >/dev/null 2>&1 &
+rpid=$!
+sleep 1
+meta="$(curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:18181/api/v1/documents/$id")"
+mkdir -p "$work/www"
+printf '%s' "$meta" >"$work/www/meta.json"
+cp "$work/in/doc.bin" "$work/www/doc.bin"
+cat >"$work/nginx.conf" <<NGINX
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server { listen 127.0.0.1:18182; root $work/www; }
+}
+NGINX
+nginx -c "$work/nginx.conf"
+sleep 0.5
+run() {
+  local name="$1"; shift
+  local out
+  out="$(wrk -t2 -c"$conns" -d"${secs}s" --latency "$@")"
+  printf '%-34s %10s req/s   p50 %8s   p99 %8s\n' "$name" \
+    "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
+    "$(awk '$1=="50%" {print $2}' <<<"$out")" \
+    "$(awk '$1=="99%" {print $2}' <<<"$out")"
+}
+echo "wrk -t2 -c$conns -d${secs}s on $(nproc) cores; metadata ${#meta} bytes, content 100000 bytes"
+run "rampart GET /documents/{id}" -H "Authorization: Bearer $token" "http://127.0.0.1:18181/api/v1/documents/$id"
+run "nginx static (same size)" "http://127.0.0.1:18182/meta.json"
+run "rampart GET /documents/{id}/content" -H "Authorization: Bearer $token" "http://127.0.0.1:18181/api/v1/documents/$id/content"
+run "nginx static 100 kB" "http://127.0.0.1:18182/doc.bin"

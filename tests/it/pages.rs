@@ -1,0 +1,300 @@
+//! The web UI over HTTP: sign-in forms, redirects, CSRF on forms, the
+//! marking banner, and the same authorization answers as the API.
+
+use rampart_testkit::{upload_form, TestApp, PASSWORD};
+use reqwest::{redirect::Policy, StatusCode};
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn sign_in(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+) -> (reqwest::Client, reqwest::Response) {
+    let client = browser();
+    let r = client
+        .post(app.url("/login"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    (client, r)
+}
+
+async fn csrf_of(client: &reqwest::Client, app: &TestApp, page: &str) -> String {
+    let html = client
+        .get(app.url(page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = html.find("csrf=").expect("a form with a CSRF token") + 5;
+    html[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect()
+}
+
+#[tokio::test]
+async fn first_sign_in_goes_through_the_password_change() {
+    let app = TestApp::spawn().await;
+    let anon = browser();
+    let r = anon.get(app.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/login");
+    let login = anon.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(login.status(), 200);
+    assert!(login.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("default-src 'none'"));
+
+    let (email, otp) = app.first_admin.clone();
+    let (_, bad) = sign_in(&app, &email, "not the password").await;
+    assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        bad.text().await.unwrap().contains(&email),
+        "the typed email is kept"
+    );
+
+    let (client, r) = sign_in(&app, &email, &otp).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/account/password");
+    let home = client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(
+        home.headers()["location"],
+        "/account/password",
+        "nothing else until the password is changed"
+    );
+    let csrf = csrf_of(&client, &app, "/account/password").await;
+    let change = |csrf: String, new: &'static str, repeat: &'static str| {
+        let client = client.clone();
+        let url = app.url(&format!("/account/password?csrf={csrf}"));
+        let otp = otp.clone();
+        async move {
+            client
+                .post(url)
+                .form(&[("current", otp.as_str()), ("new", new), ("confirm", repeat)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        change(csrf.clone(), PASSWORD, "something else entirely")
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(change(csrf.clone(), "short", "short").await.status(), 422);
+    assert_eq!(
+        change(String::new(), PASSWORD, PASSWORD).await.status(),
+        403,
+        "no CSRF token"
+    );
+    let done = change(csrf, PASSWORD, PASSWORD).await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    let home = client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(home.status(), 200);
+    assert!(home.text().await.unwrap().contains("Sign out"));
+}
+
+#[tokio::test]
+async fn upload_form_and_document_page_with_banner() {
+    let app = TestApp::spawn().await;
+    app.portal("alpha").await;
+    app.community("alpha", "ops").await;
+    app.user("ann@example.org", "NOR", None).await;
+    app.member("alpha/ops", "ann@example.org", "contributor")
+        .await;
+    let (client, r) = sign_in(&app, "ann@example.org", PASSWORD).await;
+    assert_eq!(r.headers()["location"], "/");
+    let community = client
+        .get(app.url("/p/alpha/ops"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        community.contains("Upload"),
+        "contributors see the upload form"
+    );
+    let csrf = csrf_of(&client, &app, "/p/alpha/ops").await;
+    let form = upload_form(
+        "Field report",
+        "report.txt",
+        b"fictional".to_vec(),
+        &[("releasable", "NOR,alpha/ops")],
+    );
+    let no_csrf = client
+        .post(app.url("/p/alpha/ops/documents"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_csrf.status(), 403);
+    let form = upload_form(
+        "Field report",
+        "report.txt",
+        b"fictional".to_vec(),
+        &[("releasable", "NOR,alpha/ops")],
+    );
+    let r = client
+        .post(app.url(&format!("/p/alpha/ops/documents?csrf={csrf}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/d/"));
+    let page = client
+        .get(app.url(&location))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("class=\"banner\""), "marking banner");
+    assert!(
+        page.contains("NON-PUBLIC // REL TO NOR, alpha/ops"),
+        "{page}"
+    );
+    assert!(
+        !page.to_lowercase().contains("canary"),
+        "canaries are not revealed to members"
+    );
+    let content = client
+        .get(app.url(&format!("{location}/content?version=1")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(content.status(), 200);
+    assert!(content.headers().contains_key("x-rampart-download"));
+    assert_eq!(content.bytes().await.unwrap().as_ref(), b"fictional");
+    // Error pages show a request id and nothing else of the failure.
+    let missing = client
+        .get(app.url("/d/00000000000000000000000000000000"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let id = missing.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(missing.text().await.unwrap().contains(&id));
+}
+
+#[tokio::test]
+async fn admin_pages_manage_structure_and_reject_duplicates() {
+    let app = TestApp::spawn().await;
+    app.user("root@example.org", "NOR", Some("admin")).await;
+    app.user("ann@example.org", "NOR", None).await;
+    let (admin, _) = sign_in(&app, "root@example.org", PASSWORD).await;
+    let (ann, _) = sign_in(&app, "ann@example.org", PASSWORD).await;
+    assert_eq!(
+        ann.get(app.url("/admin")).send().await.unwrap().status(),
+        404,
+        "not an admin: nothing here"
+    );
+    assert_eq!(
+        admin.get(app.url("/admin")).send().await.unwrap().status(),
+        200
+    );
+    let csrf = csrf_of(&admin, &app, "/admin").await;
+    let post = |path: &'static str, form: Vec<(&'static str, &'static str)>| {
+        let admin = admin.clone();
+        let url = app.url(&format!("{path}?csrf={csrf}"));
+        async move {
+            admin
+                .post(url)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        post("/admin/portals", vec![("slug", "alpha"), ("name", "Alpha")]).await,
+        303
+    );
+    assert_eq!(
+        post("/admin/portals", vec![("slug", "alpha"), ("name", "Again")]).await,
+        409
+    );
+    assert_eq!(
+        post("/admin/portals", vec![("slug", "Bad Slug"), ("name", "x")]).await,
+        422
+    );
+    assert_eq!(
+        post(
+            "/admin/communities",
+            vec![("portal", "alpha"), ("slug", "ops"), ("name", "Ops")]
+        )
+        .await,
+        303
+    );
+    assert_eq!(
+        post(
+            "/admin/communities",
+            vec![("portal", "alpha"), ("slug", "ops"), ("name", "Ops")]
+        )
+        .await,
+        409
+    );
+    assert_eq!(
+        post(
+            "/admin/memberships",
+            vec![
+                ("community", "alpha/ops"),
+                ("email", "ann@example.org"),
+                ("role", "reader")
+            ]
+        )
+        .await,
+        303
+    );
+    let created = admin
+        .post(app.url(&format!("/admin/accounts?csrf={csrf}")))
+        .form(&[
+            ("email", "new@example.org"),
+            ("name", "New Person"),
+            ("nation", "DNK"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 200);
+    assert!(created.text().await.unwrap().contains("one-time password"));
+    assert_eq!(
+        ann.get(app.url("/p/alpha/ops"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let kinds: Vec<String> = app.audit().await.into_iter().map(|e| e.kind).collect();
+    for kind in [
+        "admin.portal_add",
+        "admin.community_add",
+        "admin.member_set",
+        "admin.account_add",
+    ] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} audited: {kinds:?}");
+    }
+}
