@@ -103,6 +103,9 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
             let verifiers = VerifierList::from(signer.verifier());
             let report =
                 auditlog::verify_log(&store, &verifiers, &origin, trusted.as_deref()).await?;
+            let now = time::OffsetDateTime::now_utc();
+            let now_ms = i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+            store.record_verification(&report.record(now_ms)).await?;
             println!(
                 "{} entries, root {}, {} checkpoints checked",
                 report.entries,

@@ -190,3 +190,74 @@ async fn sigkill_mid_upload_leaves_nothing_half_written() {
     assert_eq!(count(&dir.path().join("blobs")), 1);
     signal(&server, "-TERM");
 }
+
+#[tokio::test]
+async fn sigkill_during_audit_appends_loses_no_acknowledged_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let _ = setup(dir.path());
+    let mut server = start(dir.path());
+    let client = reqwest::Client::new();
+    let acknowledged = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut workers = Vec::new();
+    for w in 0..16 {
+        let client = client.clone();
+        let addr = server.addr.clone();
+        let acknowledged = acknowledged.clone();
+        workers.push(tokio::spawn(async move {
+            for i in 0..1000 {
+                let r = client
+                    .post(format!("http://{addr}/api/v1/login"))
+                    .json(&serde_json::json!({"email": format!("nobody{w}-{i}@example.org"), "password": "wrong"}))
+                    .send()
+                    .await;
+                match r {
+                    Ok(r) if r.status() == 401 => {
+                        acknowledged.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    _ => break,
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    signal(&server, "-KILL");
+    let _ = server.child.wait();
+    for w in workers {
+        let _ = w.await;
+    }
+    let acknowledged = acknowledged.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        acknowledged > 0,
+        "some sign-ins were answered before the kill"
+    );
+
+    // Back up: every answered attempt is in the log, and the log verifies.
+    let server = start(dir.path());
+    let failed = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["audit", "show", "--json", "--kind", "login", "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let logged = String::from_utf8_lossy(&failed.stdout).lines().count();
+    assert!(
+        logged >= acknowledged,
+        "{logged} logged < {acknowledged} acknowledged"
+    );
+    // New events continue the sequence without reusing a number.
+    let r = client
+        .post(format!("http://{}/api/v1/login", server.addr))
+        .json(&serde_json::json!({"email": "after@example.org", "password": "wrong"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    signal(&server, "-TERM");
+    let mut server = server;
+    let _ = server.child.wait();
+    let verify = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["audit", "verify", "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(verify.status.success(), "{verify:?}");
+}

@@ -2,6 +2,7 @@
 //! fresh data dirs, HTTP all the way.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod auditlog;
 mod auth;
 mod authz;
 mod cli;

@@ -159,3 +159,13 @@ CREATE TABLE tlog_checkpoints (
     signed TEXT NOT NULL,
     created_at INTEGER NOT NULL
 );
+
+-- Outcomes of `audit verify` runs (CLI or console), newest last: the
+-- security console shows whether the last one passed.
+CREATE TABLE audit_verifications (
+    id INTEGER PRIMARY KEY,
+    time INTEGER NOT NULL,
+    ok INTEGER NOT NULL,
+    entries INTEGER NOT NULL,
+    problem TEXT
+);

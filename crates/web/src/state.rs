@@ -45,3 +45,13 @@ impl AppState {
         }
     }
 }
+
+impl AppState {
+    /// The verifier of the audit log's checkpoints.
+    pub fn log_verifier(&self) -> rampart_tlog::Verifier {
+        match rampart_tlog::Verifier::from_key_string(&self.log.verifier_key()) {
+            Ok(v) => v,
+            Err(_) => unreachable!("our own key string always parses"),
+        }
+    }
+}

@@ -7,6 +7,10 @@ use crate::{AuditEvent, Error, Result, Store};
 use rampart_tlog::{leaf_hash, stored_hash_index, Hash, RightEdge, HASH_SIZE};
 use sqlx::Row;
 
+/// Rows per multi-row INSERT (12 parameters each stays far below SQLite's
+/// 32,766-parameter limit).
+const ROWS_PER_STATEMENT: usize = 256;
+
 /// The longest canonical entry the log accepts (tile entry bundles carry a
 /// uint16 length; events must stay small).
 pub const MAX_ENTRY: usize = 65_535;
@@ -48,6 +52,10 @@ impl Store {
             .await?;
         let mut edge = edge_from_row(head.try_get("size")?, &head.try_get::<Vec<u8>, _>("nodes")?)?;
         let first = edge.size();
+        // Compute everything first, then write it with a few multi-row
+        // statements: per-statement overhead, not SQLite, limits throughput.
+        let mut hash_rows: Vec<(i64, Hash)> = Vec::new();
+        let mut event_rows: Vec<(i64, AuditEvent, Vec<u8>)> = Vec::with_capacity(events.len());
         for mut event in events {
             let seq = edge.size();
             event.seq = seq;
@@ -56,31 +64,44 @@ impl Store {
                 .append(leaf_hash(&entry))
                 .map_err(|e| Error::Corrupt(format!("appending to the log: {e}")))?;
             let start = stored_hash_index(0, seq);
-            for (i, h) in hashes.iter().enumerate() {
-                sqlx::query("INSERT INTO tlog_hashes (idx, hash) VALUES (?, ?)")
-                    .bind(to_i64(start + i as u64)?)
-                    .bind(&h.0[..])
-                    .execute(&mut *tx)
-                    .await?;
+            for (i, h) in hashes.into_iter().enumerate() {
+                hash_rows.push((to_i64(start + i as u64)?, h));
             }
-            sqlx::query(
-                "INSERT INTO audit_events (seq, time, kind, account, session, ip, document, version, download, outcome, detail, entry)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(to_i64(seq)?)
-            .bind(&event.time)
-            .bind(&event.kind)
-            .bind(&event.account)
-            .bind(&event.session)
-            .bind(&event.ip)
-            .bind(&event.document)
-            .bind(event.version)
-            .bind(&event.download)
-            .bind(event.outcome.as_str())
-            .bind(event.detail.to_string())
-            .bind(&entry)
-            .execute(&mut *tx)
-            .await?;
+            event_rows.push((to_i64(seq)?, event, entry));
+        }
+        for chunk in hash_rows.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO tlog_hashes (idx, hash) VALUES {}",
+                vec!["(?, ?)"; chunk.len()].join(",")
+            );
+            let mut q = sqlx::query(&sql);
+            for (idx, h) in chunk {
+                q = q.bind(*idx).bind(h.0.to_vec());
+            }
+            q.execute(&mut *tx).await?;
+        }
+        for chunk in event_rows.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO audit_events (seq, time, kind, account, session, ip, document, version, download, outcome, detail, entry) VALUES {}",
+                vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(",")
+            );
+            let mut q = sqlx::query(&sql);
+            for (seq, event, entry) in chunk {
+                q = q
+                    .bind(*seq)
+                    .bind(event.time.clone())
+                    .bind(event.kind.clone())
+                    .bind(event.account.clone())
+                    .bind(event.session.clone())
+                    .bind(event.ip.clone())
+                    .bind(event.document.clone())
+                    .bind(event.version)
+                    .bind(event.download.clone())
+                    .bind(event.outcome.as_str())
+                    .bind(event.detail.to_string())
+                    .bind(entry.clone());
+            }
+            q.execute(&mut *tx).await?;
         }
         let nodes: Vec<u8> = edge.nodes().iter().flat_map(|h| h.0).collect();
         sqlx::query("UPDATE tlog_head SET size = ?, nodes = ? WHERE id = 1")

@@ -14,7 +14,7 @@ mod read;
 mod verify;
 
 pub use append::{canonical_entry, MAX_ENTRY};
-pub use read::StoredCheckpoint;
+pub use read::{StoredCheckpoint, VerificationRecord};
 pub use verify::{verify_log, Finding, VerifyReport};
 
 use crate::{AuditEvent, AuditSink, Error, Result, Store};

@@ -170,3 +170,50 @@ impl Store {
             .collect()
     }
 }
+
+/// The outcome of one `audit verify` run.
+#[derive(Debug, Clone)]
+pub struct VerificationRecord {
+    /// When it ran (Unix ms).
+    pub time: i64,
+    /// Whether everything held.
+    pub ok: bool,
+    /// Entries checked.
+    pub entries: u64,
+    /// The first problem, when it failed.
+    pub problem: Option<String>,
+}
+
+impl Store {
+    /// Records a verification outcome.
+    pub async fn record_verification(&self, record: &VerificationRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_verifications (time, ok, entries, problem) VALUES (?, ?, ?, ?)",
+        )
+        .bind(record.time)
+        .bind(record.ok)
+        .bind(i64::try_from(record.entries).unwrap_or(i64::MAX))
+        .bind(&record.problem)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The most recent verification, if any ran.
+    pub async fn last_verification(&self) -> Result<Option<VerificationRecord>> {
+        let row = sqlx::query(
+            "SELECT time, ok, entries, problem FROM audit_verifications ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(VerificationRecord {
+                time: r.try_get("time")?,
+                ok: r.try_get("ok")?,
+                entries: u64::try_from(r.try_get::<i64, _>("entries")?).unwrap_or_default(),
+                problem: r.try_get("problem")?,
+            })
+        })
+        .transpose()
+    }
+}

@@ -37,6 +37,24 @@ impl VerifyReport {
     pub fn ok(&self) -> bool {
         self.findings.is_empty()
     }
+
+    /// The first problem, in one line.
+    pub fn first_problem(&self) -> Option<String> {
+        self.findings.first().map(|f| match f.index {
+            Some(i) => format!("at index {i}: {}", f.problem),
+            None => f.problem.clone(),
+        })
+    }
+
+    /// What to remember of this run.
+    pub fn record(&self, time_ms: i64) -> super::VerificationRecord {
+        super::VerificationRecord {
+            time: time_ms,
+            ok: self.ok(),
+            entries: self.entries,
+            problem: self.first_problem(),
+        }
+    }
 }
 
 const CHUNK: i64 = 8192;
@@ -108,14 +126,14 @@ pub async fn verify_log(
                     .push((format!("checkpoint {}", cp.size), cp.root));
             }
             Ok(_) => findings.push(bad(
-                cp.size,
+                cp.size.saturating_sub(1),
                 format!(
                     "checkpoint {}: stored size or root differ from the signed note",
                     cp.size
                 ),
             )),
             Err(e) => findings.push(bad(
-                cp.size,
+                cp.size.saturating_sub(1),
                 format!("checkpoint {}: bad signature or format ({e})", cp.size),
             )),
         }
