@@ -10,3 +10,4 @@ mod crash;
 mod documents;
 mod health;
 mod pages;
+mod security_console;

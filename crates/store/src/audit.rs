@@ -103,10 +103,24 @@ pub struct AuditFilter {
 impl Store {
     /// Reads events back in sequence order.
     pub async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
+        self.audit_events_before(filter, None).await
+    }
+
+    /// Reads events back in sequence order, only those with a sequence
+    /// number below `before_seq` when given: with [`AuditFilter::limit`],
+    /// the page of events just older than `before_seq`, for paginating
+    /// backwards through the trail.
+    pub async fn audit_events_before(
+        &self,
+        filter: &AuditFilter,
+        before_seq: Option<u64>,
+    ) -> Result<Vec<AuditEvent>> {
+        let before = before_seq.map(|s| i64::try_from(s).unwrap_or(i64::MAX));
         let rows = sqlx::query(
             "SELECT * FROM (SELECT * FROM audit_events
                WHERE (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR document = ?2) AND (?3 IS NULL OR kind = ?3)
                  AND (?5 IS NULL OR time >= ?5) AND (?6 IS NULL OR time < ?6)
+                 AND (?7 IS NULL OR seq < ?7)
                ORDER BY seq DESC LIMIT ?4) ORDER BY seq",
         )
         .bind(&filter.account)
@@ -115,6 +129,7 @@ impl Store {
         .bind(filter.limit.map(i64::from).unwrap_or(-1))
         .bind(&filter.since)
         .bind(&filter.until)
+        .bind(before)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

@@ -320,6 +320,7 @@ mod tests {
             nav: Nav {
                 email: "admin@example.org".into(),
                 admin: true,
+                security: true,
                 csrf: "c".into(),
             },
             email: "new@example.org".into(),

@@ -12,6 +12,7 @@ mod auth;
 mod community;
 mod document;
 mod home;
+mod security;
 
 use askama::Template;
 use axum::{
@@ -89,6 +90,8 @@ pub struct Nav {
     pub email: String,
     /// Whether to link the admin pages.
     pub admin: bool,
+    /// Whether to link the security console.
+    pub security: bool,
     /// For the sign-out form.
     pub csrf: String,
 }
@@ -99,6 +102,7 @@ impl Nav {
         Nav {
             email: user.email.to_string(),
             admin: user.principal.admin,
+            security: may(user, Action::Investigate),
             csrf: user.csrf().to_owned(),
         }
     }
@@ -197,6 +201,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/communities", post(admin::create_community))
         .route("/admin/accounts", post(admin::create_account))
         .route("/admin/memberships", post(admin::set_membership))
+        .route("/security", get(security::show_console))
+        .route("/security/verify", post(security::verify_now))
 }
 
 /// Page routes that accept uploads.
