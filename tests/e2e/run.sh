@@ -14,7 +14,9 @@ if [ ! -d "$here/node_modules/playwright-core" ]; then
   (cd "$here" && npm install --no-audit --no-fund --silent)
 fi
 
-cargo build --quiet --manifest-path "$root/Cargo.toml" --bin rampart
+# The integration-test build already produces the binary (with the same
+# feature set), so this is a no-op after `cargo test`.
+cargo test --quiet --manifest-path "$root/Cargo.toml" --no-run --test it 2>/dev/null
 bin="${CARGO_TARGET_DIR:-$root/target}/debug/rampart"
 data="$(mktemp -d)"
 log="$data/serve.log"
