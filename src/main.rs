@@ -29,6 +29,12 @@ enum Command {
     Import(commands::import::Opts),
     /// Seed a demo world (six portals, ~150 members, ~500 documents).
     Demo(commands::demo::Opts),
+    /// Triage a leaked dump: genuine, altered, excerpt, public or unknown, per file.
+    Triage(commands::triage::Opts),
+    /// Register material known to be public as reference for triage.
+    Public(commands::public::Opts),
+    /// Rebuild the match index of every stored version from the blobs.
+    Reindex(commands::reindex::Opts),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +63,9 @@ fn main() -> ExitCode {
             Command::Audit(opts) => commands::audit::run(opts).await,
             Command::Import(opts) => commands::import::run(opts).await,
             Command::Demo(opts) => commands::demo::run(opts).await,
+            Command::Triage(opts) => commands::triage::run(opts).await,
+            Command::Public(opts) => commands::public::run(opts).await,
+            Command::Reindex(opts) => commands::reindex::run(opts).await,
         }
     });
     match result {

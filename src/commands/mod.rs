@@ -4,7 +4,10 @@ pub mod admin;
 pub mod audit;
 pub mod demo;
 pub mod import;
+pub mod public;
+pub mod reindex;
 pub mod serve;
+pub mod triage;
 
 use anyhow::Context;
 use rampart_web::{install, AppState, Config};

@@ -11,3 +11,4 @@ mod documents;
 mod health;
 mod pages;
 mod security_console;
+mod triage;

@@ -14,6 +14,7 @@ mod audit;
 pub mod auditlog;
 mod documents;
 mod downloads;
+mod matching;
 mod portals;
 mod sessions;
 
@@ -21,6 +22,10 @@ pub use accounts::{AccountRow, NewAccount};
 pub use audit::{event_time, AuditEvent, AuditFilter, AuditSink, Outcome};
 pub use documents::{Cursor, DocumentRow, NewDocument, NewVersion, VersionRow};
 pub use downloads::NewDownload;
+pub use matching::{
+    Candidate, DownloadRecord, IndexEntry, IndexStats, MatchSource, PublicRef, StoredFingerprint,
+    VersionToIndex, BOILERPLATE_ANCHOR_LIMIT,
+};
 pub use portals::{CommunityRow, MemberRow, PortalRow};
 pub use sessions::{NewSession, NewToken, SessionRow, SessionStage, TokenRow};
 
@@ -81,7 +86,10 @@ pub struct Store {
     pool: sqlx::SqlitePool,
 }
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_match_index.sql")),
+];
 
 impl Store {
     /// Opens (creating if missing) the database file and brings its schema

@@ -223,6 +223,8 @@ pub async fn create_document(
     event.version = Some(1);
     event.detail = serde_json::json!({"community": community.path(), "title": new.title, "size": new.version.size, "blob": new.version.blob});
     state.record(event).await?;
+    let (doc, v) = (id.to_string(), &new.version);
+    super::matching::index_upload(state, &doc, 1, &v.blob, &v.filename).await;
     Ok((id, 1))
 }
 
@@ -264,6 +266,8 @@ pub async fn add_version(
     event.version = Some(number);
     event.detail = serde_json::json!({"size": version.size, "blob": version.blob});
     state.record(event).await?;
+    let doc = document.id.to_string();
+    super::matching::index_upload(state, &doc, number, &version.blob, &version.filename).await;
     Ok(number)
 }
 

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod documents;
+pub mod matching;
 mod upload;
 
 pub use upload::{read_upload, Upload, UploadedFile};

@@ -1,0 +1,571 @@
+//! The match index for leak triage: per-version fingerprints, LSH band keys
+//! and anchors (written at upload, rebuilt by `rampart reindex`), the same
+//! for registered public reference material, and the download records
+//! triage cross-references. The store does not compute fingerprints (that is
+//! `rampart-docmatch`'s job); it keeps the bytes and answers candidate
+//! queries. Every value is bound; the only SQL text that varies is the
+//! number of `?` placeholders of a batch, never input.
+
+use crate::{from_ms, to_ms, Result, Store};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+
+/// What to store for one indexed file (a version or a public reference).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexEntry {
+    /// SHA-256 of the file's bytes.
+    pub bytes_sha256: [u8; 32],
+    /// SHA-256 of the normalised text (None when unindexable).
+    pub text_sha256: Option<[u8; 32]>,
+    /// `Fingerprint::to_bytes()` (None when unindexable).
+    pub fingerprint: Option<Vec<u8>>,
+    /// Why the file could not be fingerprinted.
+    pub problem: Option<String>,
+    /// LSH band keys `(band, key)`.
+    pub bands: Vec<(u16, u64)>,
+    /// Anchors (sketch entries at the anchor level).
+    pub anchors: Vec<u32>,
+}
+
+/// An indexed item a leaked file can match.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MatchSource {
+    /// A document version.
+    Version {
+        /// Document id (hex text).
+        document: String,
+        /// Version number.
+        version: i64,
+    },
+    /// A registered public reference (`public_refs.id`).
+    Public(i64),
+}
+
+/// A candidate and how much index evidence points to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The indexed item.
+    pub source: MatchSource,
+    /// Shared LSH band keys.
+    pub bands: u32,
+    /// Shared (non-boilerplate) anchors.
+    pub anchors: u32,
+}
+
+/// A stored fingerprint (None when the item was unindexable).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFingerprint {
+    /// The indexed item.
+    pub source: MatchSource,
+    /// `Fingerprint::to_bytes()` output, when indexable.
+    pub fingerprint: Option<Vec<u8>>,
+}
+
+/// A registered public reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicRef {
+    /// Row id.
+    pub id: i64,
+    /// The operator's description of where it was published.
+    pub source: String,
+    /// Path of the file when it was registered.
+    pub path: String,
+}
+
+/// A version the index should cover (for `reindex`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionToIndex {
+    /// Document id (hex text).
+    pub document: String,
+    /// Version number.
+    pub version: i64,
+    /// Blob hash.
+    pub blob: String,
+    /// Uploaded file name (a format hint).
+    pub filename: String,
+    /// Size in bytes.
+    pub size: i64,
+}
+
+/// One recorded download of a document, for triage's cross-reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DownloadRecord {
+    /// Download id.
+    pub id: String,
+    /// Recipient's email.
+    pub account: String,
+    /// Version downloaded.
+    pub version: i64,
+    /// When.
+    pub time: OffsetDateTime,
+}
+
+/// Index coverage, for the report's notes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexStats {
+    /// Versions stored.
+    pub versions: i64,
+    /// Versions with an index row.
+    pub indexed: i64,
+    /// Index rows without a fingerprint (match by bytes only).
+    pub unindexable: i64,
+    /// Registered public references.
+    pub public_refs: i64,
+}
+
+/// Anchors found in more indexed items than this are boilerplate and do
+/// not nominate candidates (docmatch README: "present in > 50 files").
+pub const BOILERPLATE_ANCHOR_LIMIT: i64 = 50;
+/// Largest number of placeholders bound in one statement.
+const BATCH: usize = 400;
+
+fn placeholders(n: usize) -> String {
+    let mut s = String::with_capacity(n * 2);
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push('?');
+    }
+    s
+}
+
+fn band_clause(n: usize) -> String {
+    let mut s = String::with_capacity(n * 24);
+    for i in 0..n {
+        if i > 0 {
+            s.push_str(" OR ");
+        }
+        s.push_str("(band = ? AND key = ?)");
+    }
+    s
+}
+
+/// The two corpora share the query shapes; only table names differ, and
+/// they are constants chosen here, never input.
+#[derive(Clone, Copy)]
+enum Corpus {
+    Versions,
+    Public,
+}
+
+impl Corpus {
+    fn bands_sql(self, n: usize) -> String {
+        match self {
+            Corpus::Versions => format!(
+                "SELECT document_id, version, NULL FROM match_bands WHERE {}",
+                band_clause(n)
+            ),
+            Corpus::Public => format!(
+                "SELECT NULL, NULL, ref_id FROM public_ref_bands WHERE {}",
+                band_clause(n)
+            ),
+        }
+    }
+
+    fn anchor_counts_sql(self, n: usize) -> String {
+        match self {
+            Corpus::Versions => format!(
+                "SELECT anchor, COUNT(*) FROM match_anchors WHERE anchor IN ({}) GROUP BY anchor",
+                placeholders(n)
+            ),
+            Corpus::Public => format!(
+                "SELECT anchor, COUNT(*) FROM public_ref_anchors WHERE anchor IN ({}) GROUP BY anchor",
+                placeholders(n)
+            ),
+        }
+    }
+
+    fn anchors_sql(self, n: usize) -> String {
+        match self {
+            Corpus::Versions => format!(
+                "SELECT document_id, version, NULL, COUNT(*) FROM match_anchors WHERE anchor IN ({}) GROUP BY document_id, version",
+                placeholders(n)
+            ),
+            Corpus::Public => format!(
+                "SELECT NULL, NULL, ref_id, COUNT(*) FROM public_ref_anchors WHERE anchor IN ({}) GROUP BY ref_id",
+                placeholders(n)
+            ),
+        }
+    }
+}
+
+fn source_of(
+    doc: Option<String>,
+    version: Option<i64>,
+    public: Option<i64>,
+) -> Option<MatchSource> {
+    match (doc, version, public) {
+        (Some(document), Some(version), _) => Some(MatchSource::Version { document, version }),
+        (_, _, Some(id)) => Some(MatchSource::Public(id)),
+        _ => None,
+    }
+}
+
+impl Store {
+    /// Stores (replacing) the index of one document version, atomically.
+    pub async fn index_version(
+        &self,
+        document: &str,
+        version: i64,
+        entry: &IndexEntry,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM match_versions WHERE document_id = ? AND version = ?")
+            .bind(document)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO match_versions (document_id, version, bytes_sha256, text_sha256, fingerprint, problem, indexed_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(document)
+        .bind(version)
+        .bind(&entry.bytes_sha256[..])
+        .bind(entry.text_sha256.map(|h| h.to_vec()))
+        .bind(&entry.fingerprint)
+        .bind(&entry.problem)
+        .bind(to_ms(now))
+        .execute(&mut *tx)
+        .await?;
+        for &(band, key) in &entry.bands {
+            sqlx::query(
+                "INSERT INTO match_bands (band, key, document_id, version) VALUES (?, ?, ?, ?)",
+            )
+            .bind(i64::from(band))
+            .bind(key as i64)
+            .bind(document)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for &anchor in &entry.anchors {
+            sqlx::query(
+                "INSERT INTO match_anchors (anchor, document_id, version) VALUES (?, ?, ?)",
+            )
+            .bind(i64::from(anchor))
+            .bind(document)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Registers one file of public reference material; returns its id.
+    pub async fn add_public_ref(
+        &self,
+        source: &str,
+        path: &str,
+        entry: &IndexEntry,
+        now: OffsetDateTime,
+    ) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO public_refs (source, path, bytes_sha256, text_sha256, fingerprint, problem, added_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(source)
+        .bind(path)
+        .bind(&entry.bytes_sha256[..])
+        .bind(entry.text_sha256.map(|h| h.to_vec()))
+        .bind(&entry.fingerprint)
+        .bind(&entry.problem)
+        .bind(to_ms(now))
+        .fetch_one(&mut *tx)
+        .await?;
+        for &(band, key) in &entry.bands {
+            sqlx::query("INSERT INTO public_ref_bands (band, key, ref_id) VALUES (?, ?, ?)")
+                .bind(i64::from(band))
+                .bind(key as i64)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for &anchor in &entry.anchors {
+            sqlx::query("INSERT INTO public_ref_anchors (anchor, ref_id) VALUES (?, ?)")
+                .bind(i64::from(anchor))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Removes the whole version index (public references stay).
+    pub async fn clear_match_index(&self) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for sql in [
+            "DELETE FROM match_bands",
+            "DELETE FROM match_anchors",
+            "DELETE FROM match_versions",
+        ] {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every stored version, oldest document first (for `reindex`).
+    pub async fn versions_to_index(&self) -> Result<Vec<VersionToIndex>> {
+        let rows: Vec<(String, i64, String, String, i64)> = sqlx::query_as(
+            "SELECT document_id, number, blob, filename, size FROM versions ORDER BY uploaded_at, document_id, number",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(document, version, blob, filename, size)| VersionToIndex {
+                document,
+                version,
+                blob,
+                filename,
+                size,
+            })
+            .collect())
+    }
+
+    /// Items whose bytes or normalised text hash equals the given ones.
+    pub async fn exact_matches(
+        &self,
+        bytes_sha256: &[u8; 32],
+        text_sha256: Option<&[u8; 32]>,
+    ) -> Result<Vec<MatchSource>> {
+        let text = text_sha256.map(|h| h.to_vec());
+        let rows: Vec<(Option<String>, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT document_id, version, NULL FROM match_versions WHERE bytes_sha256 = ?1 OR text_sha256 = ?2
+             UNION
+             SELECT NULL, NULL, id FROM public_refs WHERE bytes_sha256 = ?1 OR text_sha256 = ?2",
+        )
+        .bind(&bytes_sha256[..])
+        .bind(text)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<MatchSource> = rows
+            .into_iter()
+            .filter_map(|(d, v, p)| source_of(d, v, p))
+            .collect();
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Candidates sharing band keys or non-boilerplate anchors, in both
+    /// corpora, best evidence first, at most `limit`.
+    pub async fn match_candidates(
+        &self,
+        bands: &[(u16, u64)],
+        anchors: &[u32],
+        limit: usize,
+    ) -> Result<Vec<Candidate>> {
+        let mut found: HashMap<MatchSource, (u32, u32)> = HashMap::new();
+        for corpus in [Corpus::Versions, Corpus::Public] {
+            for chunk in bands.chunks(BATCH / 2) {
+                let sql = corpus.bands_sql(chunk.len());
+                let mut q = sqlx::query_as::<_, (Option<String>, Option<i64>, Option<i64>)>(&sql);
+                for &(band, key) in chunk {
+                    q = q.bind(i64::from(band)).bind(key as i64);
+                }
+                for (d, v, p) in q.fetch_all(&self.pool).await? {
+                    if let Some(s) = source_of(d, v, p) {
+                        found.entry(s).or_default().0 += 1;
+                    }
+                }
+            }
+            let mut useful = Vec::new();
+            for chunk in anchors.chunks(BATCH) {
+                let sql = corpus.anchor_counts_sql(chunk.len());
+                let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
+                for &a in chunk {
+                    q = q.bind(i64::from(a));
+                }
+                for (anchor, count) in q.fetch_all(&self.pool).await? {
+                    if count <= BOILERPLATE_ANCHOR_LIMIT {
+                        useful.push(anchor);
+                    }
+                }
+            }
+            for chunk in useful.chunks(BATCH) {
+                let sql = corpus.anchors_sql(chunk.len());
+                let mut q =
+                    sqlx::query_as::<_, (Option<String>, Option<i64>, Option<i64>, i64)>(&sql);
+                for &a in chunk {
+                    q = q.bind(a);
+                }
+                for (d, v, p, n) in q.fetch_all(&self.pool).await? {
+                    if let Some(s) = source_of(d, v, p) {
+                        found.entry(s).or_default().1 += u32::try_from(n).unwrap_or(u32::MAX);
+                    }
+                }
+            }
+        }
+        let mut out: Vec<Candidate> = found
+            .into_iter()
+            .map(|(source, (bands, anchors))| Candidate {
+                source,
+                bands,
+                anchors,
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            (b.bands + b.anchors)
+                .cmp(&(a.bands + a.anchors))
+                .then_with(|| a.source.cmp(&b.source))
+        });
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// The stored fingerprints of the given items (unknown items are absent).
+    pub async fn fingerprints_of(&self, sources: &[MatchSource]) -> Result<Vec<StoredFingerprint>> {
+        let mut out = Vec::with_capacity(sources.len());
+        let versions: Vec<(&String, i64)> = sources
+            .iter()
+            .filter_map(|s| match s {
+                MatchSource::Version { document, version } => Some((document, *version)),
+                MatchSource::Public(_) => None,
+            })
+            .collect();
+        for chunk in versions.chunks(BATCH / 2) {
+            let sql = format!(
+                "SELECT document_id, version, fingerprint FROM match_versions WHERE {}",
+                (0..chunk.len())
+                    .map(|_| "(document_id = ? AND version = ?)")
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            );
+            let mut q = sqlx::query_as::<_, (String, i64, Option<Vec<u8>>)>(&sql);
+            for (d, v) in chunk {
+                q = q.bind(*d).bind(*v);
+            }
+            for (document, version, fingerprint) in q.fetch_all(&self.pool).await? {
+                out.push(StoredFingerprint {
+                    source: MatchSource::Version { document, version },
+                    fingerprint,
+                });
+            }
+        }
+        let refs: Vec<i64> = sources
+            .iter()
+            .filter_map(|s| match s {
+                MatchSource::Public(id) => Some(*id),
+                MatchSource::Version { .. } => None,
+            })
+            .collect();
+        for chunk in refs.chunks(BATCH) {
+            let sql = format!(
+                "SELECT id, fingerprint FROM public_refs WHERE id IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut q = sqlx::query_as::<_, (i64, Option<Vec<u8>>)>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for (id, fingerprint) in q.fetch_all(&self.pool).await? {
+                out.push(StoredFingerprint {
+                    source: MatchSource::Public(id),
+                    fingerprint,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.source.cmp(&b.source));
+        Ok(out)
+    }
+
+    /// A registered public reference.
+    pub async fn public_ref(&self, id: i64) -> Result<Option<PublicRef>> {
+        let row: Option<(i64, String, String)> =
+            sqlx::query_as("SELECT id, source, path FROM public_refs WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(id, source, path)| PublicRef { id, source, path }))
+    }
+
+    /// Why a version is unindexable, if it is (None: indexed fine or absent).
+    pub async fn index_problem(&self, document: &str, version: i64) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT problem FROM match_versions WHERE document_id = ? AND version = ?",
+        )
+        .bind(document)
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await?
+        .flatten())
+    }
+
+    /// Index coverage figures.
+    pub async fn index_stats(&self) -> Result<IndexStats> {
+        let (versions, indexed, unindexable, public_refs): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM versions),
+                    (SELECT COUNT(*) FROM match_versions),
+                    (SELECT COUNT(*) FROM match_versions WHERE fingerprint IS NULL),
+                    (SELECT COUNT(*) FROM public_refs)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(IndexStats {
+            versions,
+            indexed,
+            unindexable,
+            public_refs,
+        })
+    }
+
+    /// Downloads of a document (every version), oldest first, at most
+    /// `limit`, with the total count.
+    pub async fn downloads_of_document(
+        &self,
+        document: &str,
+        limit: i64,
+    ) -> Result<(Vec<DownloadRecord>, i64)> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM downloads WHERE document_id = ?")
+            .bind(document)
+            .fetch_one(&self.pool)
+            .await?;
+        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT d.id, a.email, d.version, d.time FROM downloads d JOIN accounts a ON a.id = d.account_id
+             WHERE d.document_id = ? ORDER BY d.time, d.id LIMIT ?",
+        )
+        .bind(document)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let records = rows
+            .into_iter()
+            .map(|(id, account, version, time)| {
+                Ok(DownloadRecord {
+                    id,
+                    account,
+                    version,
+                    time: from_ms(time)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((records, total))
+    }
+
+    /// Every download of an account as (document, title, version, time),
+    /// oldest first: an accused account's "also downloaded" list is this
+    /// minus the documents found in the dump.
+    pub async fn downloads_of_account(
+        &self,
+        email: &str,
+    ) -> Result<Vec<(String, String, i64, OffsetDateTime)>> {
+        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT d.document_id, doc.title, d.version, d.time FROM downloads d
+             JOIN accounts a ON a.id = d.account_id JOIN documents doc ON doc.id = d.document_id
+             WHERE a.email = ? ORDER BY d.time, d.id",
+        )
+        .bind(email)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(d, t, v, time)| Ok((d, t, v, from_ms(time)?)))
+            .collect()
+    }
+}

@@ -1,0 +1,254 @@
+//! The triage report (DESIGN.md §9) and its terminal and JSON writers.
+//!
+//! The §9 fields are the contract; this crate adds, without changing them:
+//! `problem` on items (what was refused or could not be read),
+//! `public_source` on `public` items, `containment` on matched items, a
+//! top-level `documents` section (every recorded download of each matched
+//! document: the audit trail to examine, *not* an accusation) and `notes`.
+
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// The five verdicts of DESIGN.md §9.
+pub const VERDICTS: [&str; 5] = ["genuine", "altered", "excerpt", "public", "unknown"];
+
+/// The whole report.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Report {
+    /// The dump argument(s), comma-separated.
+    pub dump: String,
+    /// Number of items (files found, plus refusals).
+    pub files: u64,
+    /// Total bytes of the files read.
+    pub bytes: u64,
+    /// Items per verdict (all five always present).
+    pub summary: Summary,
+    /// One entry per file, sorted by path.
+    pub items: Vec<Item>,
+    /// Accused accounts (only accounts with fingerprint evidence).
+    pub accounts: Vec<Account>,
+    /// Additive: downloads of every matched document (audit trail).
+    pub documents: Vec<DocumentDownloads>,
+    /// Additive: what the reader must know to interpret the report.
+    pub notes: Vec<String>,
+}
+
+/// Counts per verdict.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    /// Same text as a version we hold.
+    pub genuine: u64,
+    /// Near-duplicate, edited.
+    pub altered: u64,
+    /// A part of a version.
+    pub excerpt: u64,
+    /// Already released.
+    pub public: u64,
+    /// Matches nothing (or was refused).
+    pub unknown: u64,
+}
+
+impl Summary {
+    /// Adds one item.
+    pub fn count(&mut self, verdict: &str) {
+        match verdict {
+            "genuine" => self.genuine += 1,
+            "altered" => self.altered += 1,
+            "excerpt" => self.excerpt += 1,
+            "public" => self.public += 1,
+            _ => self.unknown += 1,
+        }
+    }
+
+    /// The count of a verdict.
+    pub fn get(&self, verdict: &str) -> u64 {
+        match verdict {
+            "genuine" => self.genuine,
+            "altered" => self.altered,
+            "excerpt" => self.excerpt,
+            "public" => self.public,
+            _ => self.unknown,
+        }
+    }
+}
+
+/// One file of the dump.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Item {
+    /// Path in the dump (`archive!/member` inside archives).
+    pub path: String,
+    /// SHA-256 of the file's bytes (hex), when it was read.
+    pub sha256: Option<String>,
+    /// `genuine`, `altered`, `excerpt`, `public` or `unknown`.
+    pub verdict: String,
+    /// Matched document id.
+    pub document: Option<String>,
+    /// Matched version.
+    pub version: Option<i64>,
+    /// Matched document's title (or the public reference's path).
+    pub title: Option<String>,
+    /// Matched document's community (`portal/community`).
+    pub community: Option<String>,
+    /// Jaccard similarity of the shingle sets (1.0 for genuine).
+    pub similarity: Option<f64>,
+    /// Accounts the fingerprint decoder accuses for this copy.
+    pub accused: Vec<Accusation>,
+    /// Additive: what was refused or could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// Additive: where a `public` match was published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_source: Option<String>,
+    /// Additive: share of the file's text found in the matched version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub containment: Option<f64>,
+}
+
+/// A decoded fingerprint pointing at one download.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Accusation {
+    /// The account's email.
+    pub account: String,
+    /// Download id.
+    pub download: String,
+    /// When (RFC 3339).
+    pub downloaded_at: String,
+    /// Decoder score.
+    pub score: f64,
+}
+
+/// An accused account.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Account {
+    /// Email.
+    pub account: String,
+    /// Dump paths attributed to it.
+    pub files: Vec<String>,
+    /// First download (RFC 3339).
+    pub first_access: String,
+    /// Last download (RFC 3339).
+    pub last_access: String,
+    /// Documents it downloaded that are not in the dump.
+    pub also_downloaded: Vec<AlsoDownloaded>,
+}
+
+/// A download of a document not found in the dump.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AlsoDownloaded {
+    /// Document id.
+    pub document: String,
+    /// Title.
+    pub title: String,
+    /// Version.
+    pub version: i64,
+    /// When (RFC 3339).
+    pub downloaded_at: String,
+}
+
+/// Downloads of one matched document.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DocumentDownloads {
+    /// Document id.
+    pub document: String,
+    /// Title.
+    pub title: String,
+    /// `portal/community`.
+    pub community: String,
+    /// Dump paths that matched it.
+    pub files: Vec<String>,
+    /// Number of recorded downloads (the list may be capped).
+    pub downloads_total: i64,
+    /// Recorded downloads, oldest first.
+    pub downloads: Vec<DownloadEntry>,
+}
+
+/// One recorded download.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DownloadEntry {
+    /// Recipient's email.
+    pub account: String,
+    /// Download id.
+    pub download: String,
+    /// Version.
+    pub version: i64,
+    /// When (RFC 3339).
+    pub downloaded_at: String,
+}
+
+impl Report {
+    /// Pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
+    /// The terminal summary.
+    pub fn summary_text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "Triage of {}: {} files, {}",
+            self.dump,
+            self.files,
+            human_bytes(self.bytes)
+        );
+        let refused = self.items.iter().filter(|i| i.problem.is_some()).count();
+        for v in VERDICTS {
+            let n = self.summary.get(v);
+            if v == "unknown" && refused > 0 {
+                let _ = writeln!(s, "  {v:<8} {n:>7}  ({refused} with a problem)");
+            } else {
+                let _ = writeln!(s, "  {v:<8} {n:>7}");
+            }
+        }
+        let matched: Vec<&Item> = self
+            .items
+            .iter()
+            .filter(|i| i.verdict != "unknown")
+            .collect();
+        if !matched.is_empty() {
+            let _ = writeln!(s, "Matched files:");
+            for i in matched.iter().take(30) {
+                let _ = writeln!(
+                    s,
+                    "  {:<8} {}  →  {} ({}{}) {}",
+                    i.verdict,
+                    i.path,
+                    i.title.as_deref().unwrap_or("?"),
+                    i.community.as_deref().unwrap_or("public reference"),
+                    i.version.map(|v| format!(", v{v}")).unwrap_or_default(),
+                    i.similarity
+                        .map(|x| format!("similarity {x:.2}"))
+                        .unwrap_or_default()
+                );
+            }
+            if matched.len() > 30 {
+                let _ = writeln!(
+                    s,
+                    "  … and {} more (see the JSON report)",
+                    matched.len() - 30
+                );
+            }
+        }
+        let _ = writeln!(s, "Accused accounts: {}", self.accounts.len());
+        for n in &self.notes {
+            let _ = writeln!(s, "Note: {n}");
+        }
+        s
+    }
+}
+
+/// `12.3 MB` style sizes.
+pub fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
