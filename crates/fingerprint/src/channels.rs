@@ -59,6 +59,11 @@ pub fn strip(text: &str) -> String {
     out
 }
 
+/// Every character a channel may write.
+pub(crate) const VARIANTS: [char; 10] = [
+    NBSP, SPACE1, ZW0, ZW1, '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', ELLIPSIS, EN_DASH,
+];
+
 /// Whether the code bit of `mark` at `pos` is 1 (account or download layer).
 pub(crate) fn code_bit(code: &Code, mark: &Mark, pos: u64) -> bool {
     let key = match code.layer(pos) {

@@ -23,6 +23,20 @@ pub enum Error {
     /// The format is known but not (yet) markable by this crate.
     #[error("format {0} is not markable by this crate")]
     Unsupported(&'static str),
+    /// The input claims a markable container format (PDF, DOCX, ODT) but
+    /// cannot be parsed as one; the caller serves it unmarked (with a visible
+    /// marking where possible) and records it as unmarkable.
+    #[error("malformed {format} input: {reason}")]
+    Malformed {
+        /// The format the input was expected to be in.
+        format: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A [`PdfTemplate`](crate::PdfTemplate) was used with bytes other than
+    /// the original it was parsed from.
+    #[error("the PDF template was prepared from another original")]
+    TemplateMismatch,
 }
 
 /// Shorthand for results of this crate.

@@ -21,6 +21,13 @@
 //!   ...) is named by a hash of the three words on each side; its code position
 //!   is a keyed hash of that name and the version. Channels: space variants,
 //!   punctuation variants, zero-width characters (see [`strip`]).
+//! * **Formats**: plain text, Markdown and HTML are marked in place; DOCX and
+//!   ODT in the text runs of their main XML part; PDF by an incremental update
+//!   that appends a visible marking line and an invisible marked text layer
+//!   to every page (see [`PdfTemplate`]). The download id is also written to
+//!   the metadata of PDF, DOCX and ODT ([`extract_download_id`]). Other media
+//!   types ([`Format::from_media_type`] gives `None`) are served with a
+//!   visible marking where possible and recorded as unmarkable.
 //! * **Threshold**: the Chernoff bound with the exact moment generating function
 //!   of an innocent account's score over the positions actually read; it keeps
 //!   the false-accusation probability of each innocent account ≤ ε = 10⁻⁶. The
@@ -55,7 +62,10 @@ pub use channels::{strip, ChannelCounts};
 pub use code::{Layer, Params};
 pub use decode::{AccountScore, Accusation, DownloadScore, Observation, Observations};
 pub use error::{Error, Result};
-pub use formats::{Embedded, Format, Markable};
+pub use formats::{
+    default_marking_line, extract_download_id, extract_pdf_metadata, Embedded, Format, Markable,
+    PdfTemplate,
+};
 pub use keys::{AccountId, DownloadId, Mark, ServerSecret, VersionId};
 pub use text::Channel;
 
@@ -96,9 +106,22 @@ impl Fingerprinter {
         &self.code.params
     }
 
-    /// Marks `input` in `format` for `mark`.
+    /// Marks `input` in `format` for `mark` (the visible marking of PDF,
+    /// DOCX and ODT is [`default_marking_line`]).
     pub fn embed(&self, format: Format, input: &[u8], mark: &Mark) -> Result<Embedded> {
         format.embed(self, input, mark)
+    }
+
+    /// Marks `input` in `format` for `mark` with `marking_line` as the
+    /// visible marking (see [`Format::embed_with_marking`]).
+    pub fn embed_with_marking(
+        &self,
+        format: Format,
+        input: &[u8],
+        mark: &Mark,
+        marking_line: &str,
+    ) -> Result<Embedded> {
+        format.embed_with_marking(self, input, mark, marking_line)
     }
 
     /// Marks a plain text; shorthand for [`Format::PlainText`].

@@ -234,3 +234,191 @@ pub fn leak(text: &str, how: Leak, rng: &mut Rng) -> String {
 pub fn innocents(n: usize) -> Vec<AccountId> {
     (0..n as i64).map(|i| AccountId(1_000_000 + i)).collect()
 }
+
+/// Builds small but well-formed container files around a text, for tests
+/// that must not depend on external documents.
+pub mod build {
+    use std::io::Write;
+
+    fn pdf_escape(s: &str) -> String {
+        s.chars()
+            .filter(|c| c.is_ascii() && !c.is_ascii_control())
+            .flat_map(|c| match c {
+                '(' | ')' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect()
+    }
+
+    /// A PDF (classic xref table) showing `text` in Helvetica, 60 lines per
+    /// page, wrapped at 90 characters.
+    pub fn pdf(text: &str) -> Vec<u8> {
+        let mut lines = Vec::new();
+        for para in text.split('\n') {
+            let mut cur = String::new();
+            for w in para.split_whitespace() {
+                if cur.len() + w.len() > 90 {
+                    lines.push(std::mem::take(&mut cur));
+                }
+                if !cur.is_empty() {
+                    cur.push(' ');
+                }
+                cur.push_str(w);
+            }
+            lines.push(cur);
+        }
+        let pages: Vec<&[String]> = lines.chunks(60).collect();
+        let n = pages.len();
+        // 1 catalog, 2 pages, 3 font, then (page, content) pairs.
+        let mut objs: Vec<Vec<u8>> = vec![
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            format!(
+                "<< /Type /Pages /Count {n} /Kids [{}] /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> >>",
+                (0..n).map(|i| format!("{} 0 R", 4 + 2 * i)).collect::<Vec<_>>().join(" ")
+            )
+            .into_bytes(),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_vec(),
+        ];
+        for (i, page) in pages.iter().enumerate() {
+            objs.push(
+                format!(
+                    "<< /Type /Page /Parent 2 0 R /Contents {} 0 R >>",
+                    5 + 2 * i
+                )
+                .into_bytes(),
+            );
+            let mut c = String::from("BT /F1 10 Tf 12 TL 50 740 Td\n");
+            for l in page.iter() {
+                c.push_str(&format!("({}) Tj T*\n", pdf_escape(l)));
+            }
+            c.push_str("ET\n");
+            let mut s = format!("<< /Length {} >>\nstream\n", c.len()).into_bytes();
+            s.extend_from_slice(c.as_bytes());
+            s.extend_from_slice(b"\nendstream");
+            objs.push(s);
+        }
+        let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
+        let mut offs = Vec::new();
+        for (i, o) in objs.iter().enumerate() {
+            offs.push(out.len());
+            out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+            out.extend_from_slice(o);
+            out.extend_from_slice(b"\nendobj\n");
+        }
+        let x = out.len();
+        out.extend_from_slice(
+            format!("xref\n0 {}\n0000000000 65535 f\r\n", objs.len() + 1).as_bytes(),
+        );
+        for o in offs {
+            out.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
+        }
+        out.extend_from_slice(
+            format!(
+                "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{x}\n%%EOF\n",
+                objs.len() + 1
+            )
+            .as_bytes(),
+        );
+        out
+    }
+
+    fn esc(s: &str) -> String {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    }
+
+    fn zip(files: &[(&str, String)], stored_first: bool) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (i, (name, body)) in files.iter().enumerate() {
+            let method = if stored_first && i == 0 {
+                zip::CompressionMethod::Stored
+            } else {
+                zip::CompressionMethod::Deflated
+            };
+            let o = zip::write::SimpleFileOptions::default().compression_method(method);
+            w.start_file(*name, o).unwrap();
+            w.write_all(body.as_bytes()).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    /// A minimal DOCX, one paragraph per paragraph of `text`, each split in
+    /// two runs.
+    pub fn docx(text: &str) -> Vec<u8> {
+        let mut body = String::new();
+        for p in text.split("\n\n") {
+            let p = p.split_whitespace().collect::<Vec<_>>().join(" ");
+            let cut = p
+                .char_indices()
+                .nth(p.chars().count() / 2)
+                .map_or(0, |x| x.0);
+            body.push_str(&format!(
+                "<w:p><w:r><w:t xml:space=\"preserve\">{}</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t xml:space=\"preserve\">{}</w:t></w:r></w:p>",
+                esc(&p[..cut]),
+                esc(&p[cut..])
+            ));
+        }
+        let doc = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}<w:sectPr><w:pgSz w:w=\"12240\" w:h=\"15840\"/></w:sectPr></w:body></w:document>"
+        );
+        zip(
+            &[
+                ("[Content_Types].xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/></Types>".into()),
+                ("_rels/.rels", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"word/document.xml\"/></Relationships>".into()),
+                ("word/document.xml", doc),
+            ],
+            false,
+        )
+    }
+
+    /// A minimal ODT (mimetype first and stored, manifest, meta.xml).
+    pub fn odt(text: &str) -> Vec<u8> {
+        let mut body = String::new();
+        for p in text.split("\n\n") {
+            let p = p.split_whitespace().collect::<Vec<_>>().join(" ");
+            body.push_str(&format!("<text:p>{}</text:p>", esc(&p)));
+        }
+        let ns = "xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" xmlns:meta=\"urn:oasis:names:tc:opendocument:xmlns:meta:1.0\" office:version=\"1.2\"";
+        zip(
+            &[
+                ("mimetype", "application/vnd.oasis.opendocument.text".into()),
+                ("META-INF/manifest.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" manifest:version=\"1.2\"><manifest:file-entry manifest:full-path=\"/\" manifest:media-type=\"application/vnd.oasis.opendocument.text\"/><manifest:file-entry manifest:full-path=\"content.xml\" manifest:media-type=\"text/xml\"/><manifest:file-entry manifest:full-path=\"meta.xml\" manifest:media-type=\"text/xml\"/></manifest:manifest>".into()),
+                ("meta.xml", format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<office:document-meta {ns}><office:meta><meta:generator>rampart-test</meta:generator></office:meta></office:document-meta>")),
+                ("content.xml", format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<office:document-content {ns}><office:body><office:text>{body}</office:text></office:body></office:document-content>")),
+            ],
+            true,
+        )
+    }
+
+    /// The visible text of an XML part: text nodes, paragraphs on their own
+    /// lines (a naive extractor, as a leaker's script would be).
+    pub fn xml_text(xml: &str, para_end: &str) -> String {
+        let xml = xml.replace(para_end, &format!("\n\n{para_end}"));
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in xml.chars() {
+            match (in_tag, c) {
+                (false, '<') => in_tag = true,
+                (true, '>') => in_tag = false,
+                (false, c) => out.push(c),
+                _ => {}
+            }
+        }
+        out.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&amp;", "&")
+    }
+
+    /// One member of a zip archive as text.
+    pub fn member(zip: &[u8], name: &str) -> Option<String> {
+        use std::io::Read;
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(zip)).ok()?;
+        let mut f = z.by_name(name).ok()?;
+        let mut s = String::new();
+        f.read_to_string(&mut s).ok()?;
+        Some(s)
+    }
+}

@@ -1,0 +1,96 @@
+//! Marking throughput per format on ~1 MB and ~10 MB inputs (a benchmark,
+//! not a test): `cargo run --release -p rampart-fingerprint --example
+//! throughput`. The documents are the GPL-2 text repeated, rendered as each
+//! format by the test builders. For PDF it prints the one-off template parse
+//! (once per document version) apart from marking a download from the
+//! template, and a plain copy of the same bytes for comparison: marking only
+//! appends. DOCX and ODT are sized by their text (~1 MB / ~10 MB of text),
+//! as the repeated text compresses far below that in the zip.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::time::Instant;
+
+use common::*;
+use rampart_fingerprint::{Format, PdfTemplate};
+
+/// The GPL repeated until `build(text)` is about `target` bytes.
+fn sized(target: usize, build: &dyn Fn(&str) -> Vec<u8>) -> Vec<u8> {
+    let doc = document();
+    let one = build(&doc).len().max(1);
+    let mut n = target.div_ceil(one).max(1);
+    loop {
+        let text = std::iter::repeat_n(doc.as_str(), n)
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        let b = build(&text);
+        // Repeated text compresses ~100x in a zip: size DOCX/ODT by content.
+        if b.len() * 10 >= target * 9 || text.len() >= target {
+            return b;
+        }
+        n = (n * target).div_ceil(b.len().max(1)).max(n + 1);
+    }
+}
+
+fn time<T>(f: impl FnMut() -> T) -> (f64, T) {
+    let mut f = f;
+    let mut best = f64::INFINITY;
+    let mut out = None;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let r = f();
+        best = best.min(t.elapsed().as_secs_f64());
+        out = Some(r);
+    }
+    (best, out.unwrap())
+}
+
+/// Renders a text as one format.
+type Builder = Box<dyn Fn(&str) -> Vec<u8>>;
+
+fn main() {
+    let fp = fingerprinter();
+    let m = mark(7, version(1), 1);
+    let builders: Vec<(Format, Builder)> = vec![
+        (Format::PlainText, Box::new(|t: &str| t.as_bytes().to_vec())),
+        (Format::Markdown, Box::new(|t: &str| t.as_bytes().to_vec())),
+        (Format::Html, Box::new(|t: &str| to_html(t).into_bytes())),
+        (Format::Pdf, Box::new(build::pdf)),
+        (Format::Docx, Box::new(build::docx)),
+        (Format::Odt, Box::new(build::odt)),
+    ];
+    println!(
+        "{:<10} {:>10} {:>12} {:>12}  notes",
+        "format", "input", "time", "MB/s"
+    );
+    for mb in [1usize, 10] {
+        for (format, build) in &builders {
+            let input = sized(mb << 20, build.as_ref());
+            let size = input.len() as f64 / (1 << 20) as f64;
+            let (secs, out) = time(|| fp.embed(*format, &input, &m).unwrap());
+            let mut note = format!("{} positions", out.counts.total());
+            if *format == Format::Pdf {
+                let (parse, t) = time(|| PdfTemplate::parse(&input).unwrap());
+                let (mark, e) = time(|| fp.embed_pdf(&t, &input, &m, "NON-PUBLIC").unwrap());
+                let (copy, c) = time(|| input.clone());
+                note = format!(
+                    "{note}; template parse {:.1} ms (once per version), per download {:.1} ms = {:.0} MB/s, +{} KB appended; plain copy {:.2} ms",
+                    parse * 1e3,
+                    mark * 1e3,
+                    size / mark,
+                    (e.bytes.len() - input.len()) / 1024,
+                    copy * 1e3
+                );
+                std::hint::black_box(c);
+            }
+            println!(
+                "{:<10} {:>8.1}MB {:>10.1}ms {:>12.1}  {note}",
+                format.name(),
+                size,
+                secs * 1e3,
+                size / secs
+            );
+        }
+    }
+}

@@ -1,0 +1,495 @@
+//! PDF: an **incremental update** appended to the original, never a rewrite,
+//! so the original bytes are a byte-exact prefix of every marked copy (and
+//! any signature over them stays verifiable as a signature of a prior
+//! revision). The update adds, per page:
+//!
+//! * a visible marking line (Helvetica 6 pt, grey) in the bottom margin;
+//! * an invisible text layer (text rendering mode 3, 1 pt, also in the bottom
+//!   margin, away from the page's own text so that extractors do not mix the
+//!   two) carrying the page's text with the fingerprint channels embedded. It
+//!   uses a Type0 font with Identity-H encoding and a `/ToUnicode` map code ↦
+//!   code, so every character — no-break and four-per-em spaces, zero-width
+//!   characters, typographic punctuation — comes out of `pdftotext` as
+//!   written;
+//!
+//! and for the document a new Info dictionary (the original entries plus
+//! `/RampartDownload`, the download id in hex). Each modified page is written
+//! again under its own object number with `/Contents [q-stream, original
+//! streams…, our stream]` and explicit `/Resources` (the inherited ones plus
+//! our two fonts); the original content is wrapped in `q … Q` so its
+//! graphics state cannot leak into our marking.
+//!
+//! The cross-reference section matches the original's last one: a classic
+//! table after a table, a cross-reference stream after a stream, with
+//! `/Prev` pointing at the original's. Encrypted originals are refused
+//! ([`Error::Unsupported`]): unencrypted additions to an encrypted file would
+//! be read as garbage.
+//!
+//! Parsing (page tree, fonts, text) is the costly part, so it is done once
+//! per document version in a [`PdfTemplate`]; marking a download from a
+//! template only plans the marks on the text and appends a few kilobytes per
+//! page, which is close to the cost of copying the original.
+//!
+//! Known limits: page `/Rotate` is ignored (the marking line then runs along
+//! a side of the displayed page); text in form XObjects, annotations and
+//! Type3 glyph procedures is not extracted; characters outside the Basic
+//! Multilingual Plane are dropped from the invisible layer.
+
+mod extract;
+mod write;
+
+use std::io::Write;
+
+use lopdf::{Dictionary, Document, Object, ObjectId};
+
+use crate::channels::ChannelCounts;
+use crate::error::{Error, Result};
+use crate::formats::Embedded;
+use crate::keys::{DownloadId, Mark};
+use crate::model::TextModel;
+use crate::Fingerprinter;
+
+/// Separates pages in the joined text (never produced by extraction).
+const PAGE_BREAK: char = '\u{0C}';
+/// Font size and leading of the invisible layer (points).
+const INVISIBLE_SIZE: f64 = 1.0;
+const INVISIBLE_LEADING: f64 = 1.25;
+/// Average advance of the invisible font (em), for wrapping.
+const INVISIBLE_ADVANCE: f64 = 0.5;
+/// Font size of the visible marking line (points).
+const LINE_SIZE: f64 = 6.0;
+
+/// Name of the Info dictionary entry holding the download id.
+const INFO_KEY: &str = "RampartDownload";
+
+/// A PDF parsed once per document version: page objects, their effective
+/// resources, page boxes, extracted text and the trailer facts needed to
+/// append an update. Reuse it for every download of that version with
+/// [`Fingerprinter::embed_pdf`].
+#[derive(Debug, Clone)]
+pub struct PdfTemplate {
+    digest: [u8; 32],
+    len: usize,
+    pages: Vec<Page>,
+    /// Joined page texts, separated by form feeds.
+    text: String,
+    /// Characters of the text and of every channel variant.
+    chars: std::collections::BTreeSet<char>,
+    /// First free object number.
+    size: u32,
+    /// Offset of the original's last cross-reference section.
+    prev: usize,
+    xref_stream: bool,
+    root: ObjectId,
+    info: Dictionary,
+    id: Option<Object>,
+}
+
+#[derive(Debug, Clone)]
+struct Page {
+    id: ObjectId,
+    /// The page dictionary without `/Contents` and `/Resources`, serialised.
+    head: Vec<u8>,
+    /// Original content stream references.
+    contents: Vec<Object>,
+    /// Effective resources without `/Font`, serialised body entries.
+    resources: Vec<u8>,
+    /// Effective font dictionary entries, serialised.
+    fonts: Vec<u8>,
+    /// Lower-left corner and width of the crop box.
+    llx: f64,
+    lly: f64,
+    width: f64,
+}
+
+fn malformed(reason: impl std::fmt::Display) -> Error {
+    Error::Malformed {
+        format: "pdf",
+        reason: reason.to_string(),
+    }
+}
+
+impl PdfTemplate {
+    /// Parses `original`. Fails with [`Error::Malformed`] if lopdf cannot
+    /// read it and with [`Error::Unsupported`] if it is encrypted.
+    pub fn parse(original: &[u8]) -> Result<Self> {
+        let doc = Document::load_mem(original).map_err(malformed)?;
+        if doc.trailer.get(b"Encrypt").is_ok() || doc.encryption_state.is_some() {
+            return Err(Error::Unsupported("encrypted pdf"));
+        }
+        let (prev, xref_stream) = last_xref(original).ok_or_else(|| malformed("no startxref"))?;
+        let root = doc
+            .trailer
+            .get(b"Root")
+            .and_then(Object::as_reference)
+            .map_err(malformed)?;
+        let info = doc
+            .trailer
+            .get(b"Info")
+            .and_then(|o| doc.dereference(o))
+            .and_then(|(_, o)| o.as_dict())
+            .cloned()
+            .unwrap_or_default();
+        let size = doc
+            .trailer
+            .get(b"Size")
+            .and_then(Object::as_i64)
+            .ok()
+            .and_then(|s| u32::try_from(s).ok())
+            .unwrap_or(0)
+            .max(doc.max_id + 1);
+        let mut pages = Vec::new();
+        let mut texts = Vec::new();
+        for (_, id) in doc.get_pages() {
+            let (p, text) = page(&doc, id)?;
+            pages.push(p);
+            texts.push(text);
+        }
+        let text = texts.join(&PAGE_BREAK.to_string());
+        let mut chars: std::collections::BTreeSet<char> = text.chars().collect();
+        chars.extend(crate::channels::VARIANTS);
+        Ok(Self {
+            chars,
+            digest: *blake3::hash(original).as_bytes(),
+            len: original.len(),
+            pages,
+            text,
+            size,
+            prev,
+            xref_stream,
+            root,
+            info,
+            id: doc.trailer.get(b"ID").ok().cloned(),
+        })
+    }
+
+    /// Number of pages.
+    pub fn pages(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// The extracted text of every page (pages separated by form feeds), as
+    /// the invisible layer carries it before marking.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// The page's facts for the update, and its text.
+fn page(doc: &Document, id: ObjectId) -> Result<(Page, String)> {
+    let dict = doc.get_dictionary(id).map_err(malformed)?;
+    let inherited = |key: &[u8]| -> Option<&Object> {
+        let mut d = dict;
+        for _ in 0..64 {
+            if let Ok(v) = d.get(key) {
+                return doc.dereference(v).ok().map(|(_, o)| o);
+            }
+            let parent = d.get(b"Parent").and_then(Object::as_reference).ok()?;
+            d = doc.get_dictionary(parent).ok()?;
+        }
+        None
+    };
+    let rect = inherited(b"CropBox")
+        .or_else(|| inherited(b"MediaBox"))
+        .and_then(|o| o.as_array().ok())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_float().ok())
+                .collect::<Vec<_>>()
+        })
+        .filter(|v| v.len() == 4)
+        .unwrap_or_else(|| vec![0.0, 0.0, 612.0, 792.0]);
+    let (llx, lly) = (
+        f64::from(rect[0].min(rect[2])),
+        f64::from(rect[1].min(rect[3])),
+    );
+    let width = f64::from((rect[2] - rect[0]).abs());
+    let res = inherited(b"Resources")
+        .and_then(|o| o.as_dict().ok())
+        .cloned()
+        .unwrap_or_default();
+    let fonts = res
+        .get(b"Font")
+        .ok()
+        .and_then(|o| doc.dereference(o).ok())
+        .and_then(|(_, o)| o.as_dict().ok())
+        .cloned()
+        .unwrap_or_default();
+    let entries = |d: &Dictionary, skip: &[&[u8]]| {
+        let mut out = Vec::new();
+        for (k, v) in d.iter() {
+            if !skip.contains(&k.as_slice()) {
+                write::name(&mut out, k);
+                out.push(b' ');
+                write::object(&mut out, v);
+            }
+        }
+        out
+    };
+    let contents = match dict.get(b"Contents") {
+        Ok(Object::Array(a)) => a.clone(),
+        Ok(Object::Reference(r)) => match doc.get_object(*r) {
+            // An indirect array of streams.
+            Ok(Object::Array(a)) => a.clone(),
+            _ => vec![Object::Reference(*r)],
+        },
+        _ => Vec::new(),
+    };
+    let text = extract::page_text(doc, id, &fonts);
+    let page = Page {
+        id,
+        head: entries(dict, &[b"Contents", b"Resources"]),
+        contents,
+        resources: entries(&res, &[b"Font"]),
+        fonts: entries(&fonts, &[b"RampartV", b"RampartI"]),
+        llx,
+        lly,
+        width,
+    };
+    Ok((page, text))
+}
+
+/// Offset of the last cross-reference section and whether it is a stream.
+fn last_xref(pdf: &[u8]) -> Option<(usize, bool)> {
+    let tail_start = pdf.len().saturating_sub(2048);
+    let tail = &pdf[tail_start..];
+    let at = tail.windows(9).rposition(|w| w == b"startxref")?;
+    let num: String = tail[at + 9..]
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take_while(|b| b.is_ascii_digit())
+        .map(|&b| char::from(b))
+        .collect();
+    let off: usize = num.parse().ok()?;
+    let sect = pdf.get(off..)?;
+    let first = sect.iter().position(|b| !b.is_ascii_whitespace())?;
+    Some((off, !sect[first..].starts_with(b"xref")))
+}
+
+/// The marking line used when the caller gives none.
+pub fn default_marking_line(mark: &Mark) -> String {
+    let short: String = mark.download.0[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!(
+        "NON-PUBLIC \u{2014} issued to account {} \u{2014} download {short}",
+        mark.account.0
+    )
+}
+
+fn hex(id: &DownloadId) -> String {
+    id.0.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub(crate) fn parse_hex_id(s: &str) -> Option<DownloadId> {
+    let s = s.trim();
+    if s.len() != 32 || !s.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(DownloadId(out))
+}
+
+impl Fingerprinter {
+    /// Marks the PDF `original` (which `template` was parsed from) for
+    /// `mark`: returns the original bytes followed by an incremental update
+    /// with `marking_line` visible on every page, the marked text in an
+    /// invisible layer and the download id in the Info dictionary.
+    pub fn embed_pdf(
+        &self,
+        template: &PdfTemplate,
+        original: &[u8],
+        mark: &Mark,
+        marking_line: &str,
+    ) -> Result<Embedded> {
+        if original.len() != template.len || *blake3::hash(original).as_bytes() != template.digest {
+            return Err(Error::TemplateMismatch);
+        }
+        let t = template;
+        let mut model = TextModel::default();
+        model.push_editable(&t.text, 0);
+        let (marked, counts): (String, ChannelCounts) = self.embed_model(&t.text, &model, mark);
+        let texts: Vec<&str> = marked.split(PAGE_BREAK).collect();
+
+        let mut out = Vec::with_capacity(original.len() + 8192 * (t.pages.len() + 1));
+        out.extend_from_slice(original);
+        if !original.ends_with(b"\n") && !original.ends_with(b"\r") {
+            out.push(b'\n');
+        }
+        let mut entries: Vec<(u32, usize, u16)> = Vec::new();
+        let mut next = t.size;
+        let mut alloc = || {
+            next += 1;
+            next - 1
+        };
+        let (q_id, vis_id, inv_id, cid_id, desc_id, tu_id, info_id) = (
+            alloc(),
+            alloc(),
+            alloc(),
+            alloc(),
+            alloc(),
+            alloc(),
+            alloc(),
+        );
+        let begin = |out: &mut Vec<u8>, entries: &mut Vec<(u32, usize, u16)>, id: u32| {
+            entries.push((id, out.len(), 0));
+            let _ = writeln!(out, "{id} 0 obj");
+        };
+        let end = |out: &mut Vec<u8>| out.extend_from_slice(b"\nendobj\n");
+
+        begin(&mut out, &mut entries, q_id);
+        write::stream(&mut out, "", b"q\n", false);
+        end(&mut out);
+        let fonts = write::fonts(cid_id, desc_id, tu_id, &t.chars);
+        for (id, body) in [vis_id, inv_id, cid_id, desc_id, tu_id]
+            .into_iter()
+            .zip(&fonts)
+        {
+            begin(&mut out, &mut entries, id);
+            out.extend_from_slice(body);
+            end(&mut out);
+        }
+        let line = write::win_ansi(marking_line);
+        for (i, p) in t.pages.iter().enumerate() {
+            let content = page_content(p, &line, texts.get(i).copied().unwrap_or(""));
+            let c_id = alloc();
+            begin(&mut out, &mut entries, c_id);
+            write::stream(&mut out, "", &content, true);
+            end(&mut out);
+            entries.push((p.id.0, out.len(), p.id.1));
+            let _ = write!(out, "{} {} obj\n<<", p.id.0, p.id.1);
+            out.extend_from_slice(&p.head);
+            out.extend_from_slice(b"/Contents [");
+            let _ = write!(out, "{q_id} 0 R");
+            for c in &p.contents {
+                out.push(b' ');
+                write::object(&mut out, c);
+            }
+            let _ = write!(out, " {c_id} 0 R]/Resources <<");
+            out.extend_from_slice(&p.resources);
+            out.extend_from_slice(b"/Font <<");
+            out.extend_from_slice(&p.fonts);
+            let _ = write!(out, "/RampartV {vis_id} 0 R/RampartI {inv_id} 0 R>>>>>>");
+            end(&mut out);
+        }
+        begin(&mut out, &mut entries, info_id);
+        let mut info = t.info.clone();
+        info.set(INFO_KEY, Object::string_literal(hex(&mark.download)));
+        write::object(&mut out, &Object::Dictionary(info));
+        end(&mut out);
+
+        let mut trailer = Vec::new();
+        let _ = write!(
+            trailer,
+            " /Root {} {} R /Info {info_id} 0 R",
+            t.root.0, t.root.1
+        );
+        if let Some(id) = &t.id {
+            trailer.extend_from_slice(b" /ID ");
+            write::object(&mut trailer, id);
+        }
+        let trailer = String::from_utf8_lossy(&trailer).into_owned();
+        write::xref_and_trailer(&mut out, entries, &trailer, next, t.prev, t.xref_stream);
+        Ok(Embedded { bytes: out, counts })
+    }
+}
+
+/// The content stream appended to a page: restore the original's graphics
+/// state, draw the visible line, then the invisible layer.
+fn page_content(p: &Page, line: &[u8], text: &str) -> Vec<u8> {
+    let mut c = Vec::with_capacity(64 + text.len() * 5);
+    let margin = 18.0f64.min(p.width / 20.0);
+    c.extend_from_slice(b"Q\nq\nBT\n/RampartV ");
+    write::real(&mut c, LINE_SIZE);
+    c.extend_from_slice(b" Tf\n0.4 g\n1 0 0 1 ");
+    write::real(&mut c, p.llx + margin);
+    c.push(b' ');
+    write::real(&mut c, p.lly + 4.0);
+    c.extend_from_slice(b" Tm\n");
+    write::literal(&mut c, line);
+    c.extend_from_slice(b" Tj\nET\n");
+    // Invisible layer: wrap at plain spaces only, so no marked gap is lost.
+    let per_line = ((p.width - 2.0 * margin) / (INVISIBLE_SIZE * INVISIBLE_ADVANCE)).max(40.0);
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut cur_len = 0usize;
+    for chunk in text.split([' ', '\n']).filter(|s| !s.is_empty()) {
+        let n = chunk.chars().count();
+        if cur_len > 0 && (cur_len + 1 + n) as f64 > per_line {
+            lines.push(std::mem::take(&mut cur));
+            cur_len = 0;
+        }
+        if cur_len > 0 {
+            cur.push(' ');
+            cur_len += 1;
+        }
+        cur.push_str(chunk);
+        cur_len += n;
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    if !lines.is_empty() {
+        let top = p.lly + 4.0 + LINE_SIZE + 2.0 + INVISIBLE_LEADING * lines.len() as f64;
+        c.extend_from_slice(b"BT\n3 Tr\n/RampartI ");
+        write::real(&mut c, INVISIBLE_SIZE);
+        c.extend_from_slice(b" Tf\n1 0 0 1 ");
+        write::real(&mut c, p.llx + margin);
+        c.push(b' ');
+        write::real(&mut c, top);
+        c.extend_from_slice(b" Tm\n");
+        for l in &lines {
+            c.push(b'<');
+            let mut units = [0u16; 2];
+            for ch in l.chars() {
+                if ch.encode_utf16(&mut units).len() == 1 {
+                    let _ = write!(c, "{:04X}", units[0]);
+                }
+            }
+            c.extend_from_slice(b"> Tj\n0 ");
+            write::real(&mut c, -INVISIBLE_LEADING);
+            c.extend_from_slice(b" Td\n");
+        }
+        c.extend_from_slice(b"ET\n");
+    }
+    c.extend_from_slice(b"Q\n");
+    c
+}
+
+/// The download id recorded in a marked PDF's Info dictionary, if any:
+/// read through lopdf, or by a byte search when the file does not parse
+/// (a damaged or truncated leak).
+pub fn extract_pdf_metadata(bytes: &[u8]) -> Option<DownloadId> {
+    if let Ok(doc) = Document::load_mem(bytes) {
+        let found = doc
+            .trailer
+            .get(b"Info")
+            .and_then(|o| doc.dereference(o))
+            .and_then(|(_, o)| o.as_dict())
+            .and_then(|d| d.get(INFO_KEY.as_bytes()))
+            .ok()
+            .and_then(|o| lopdf::decode_text_string(o).ok())
+            .and_then(|s| parse_hex_id(&s));
+        if found.is_some() {
+            return found;
+        }
+    }
+    let key = format!("/{INFO_KEY}");
+    let key = key.as_bytes();
+    let at = bytes.windows(key.len()).rposition(|w| w == key)?;
+    let rest = &bytes[at + key.len()..];
+    let open = rest.iter().position(|&b| !b.is_ascii_whitespace())?;
+    if rest.get(open) != Some(&b'(') {
+        return None;
+    }
+    let s: String = rest[open + 1..]
+        .iter()
+        .take(32)
+        .map(|&b| char::from(b))
+        .collect();
+    parse_hex_id(&s)
+}
