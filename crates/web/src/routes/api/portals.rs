@@ -2,28 +2,14 @@
 //! is a member (administrators see all, to manage them).
 
 use crate::{
-    audit::Client, auth::Authenticated, error::AppError, services::documents::visible_community,
+    audit::Client, auth::Authenticated, error::AppError, services::documents::visible_communities,
     state::AppState,
 };
 use axum::{
     extract::{Path, State},
     Json,
 };
-use rampart_store::CommunityRow;
 use serde_json::{json, Value};
-
-async fn visible_communities(
-    state: &AppState,
-    user: &Authenticated,
-) -> Result<Vec<CommunityRow>, AppError> {
-    Ok(state
-        .store
-        .list_communities()
-        .await?
-        .into_iter()
-        .filter(|c| visible_community(user, c.id))
-        .collect())
-}
 
 /// `GET /api/v1/portals`
 pub async fn list_portals(
