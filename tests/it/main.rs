@@ -8,6 +8,7 @@ mod authz;
 mod cli;
 mod crash;
 mod documents;
+mod guard;
 mod health;
 mod pages;
 mod security_console;

@@ -14,6 +14,7 @@ mod audit;
 pub mod auditlog;
 mod documents;
 mod downloads;
+mod guard;
 mod matching;
 mod portals;
 mod sessions;
@@ -22,6 +23,7 @@ pub use accounts::{AccountRow, NewAccount};
 pub use audit::{event_time, AuditEvent, AuditFilter, AuditSink, Outcome};
 pub use documents::{Cursor, DocumentRow, NewDocument, NewVersion, VersionRow};
 pub use downloads::NewDownload;
+pub use guard::{AlertRow, GuardStates, NewAlert};
 pub use matching::{
     Candidate, DownloadRecord, IndexEntry, IndexStats, MatchSource, PublicRef, StoredFingerprint,
     VersionToIndex, BOILERPLATE_ANCHOR_LIMIT,
@@ -89,6 +91,7 @@ pub struct Store {
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_match_index.sql")),
+    (3, include_str!("../migrations/0003_guard.sql")),
 ];
 
 impl Store {

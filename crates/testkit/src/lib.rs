@@ -41,9 +41,16 @@ pub struct Session {
 }
 
 impl TestApp {
-    /// Starts a server with the default configuration.
+    /// Starts a server with the default configuration, except that the
+    /// exfiltration guard does not judge the regularity of request times:
+    /// the test clock stands still unless a test moves it, and a stream of
+    /// requests all 0 ms apart is exactly what a script looks like. Budgets
+    /// and every other rule stay on. Tests of the guard use
+    /// [`TestApp::spawn_with`] and move the clock themselves.
     pub async fn spawn() -> Self {
-        Self::spawn_with(Config::default()).await
+        let mut config = Config::default();
+        config.guard.scoring.regularity_min_gaps = u32::MAX;
+        Self::spawn_with(config).await
     }
 
     /// Starts a server with the given configuration.
@@ -70,6 +77,34 @@ impl TestApp {
             clock,
             dir,
             first_admin: (first.email, first.password),
+        }
+    }
+
+    /// Restarts the server on the same data dir, configuration and clock:
+    /// the old instance's audit log is closed, and a new one is opened from
+    /// what is on disk and served on a new port (the old listener is simply
+    /// no longer used). Everything kept in process memory only is lost.
+    pub async fn restart(self) -> Self {
+        let config = (*self.state.config).clone();
+        rampart_web::install::close(&self.state).await.unwrap();
+        let (state, first) = install::open(self.dir.path(), config, self.clock.clone())
+            .await
+            .unwrap();
+        assert!(first.is_none(), "a restart creates no administrator");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let served = state.clone();
+        tokio::spawn(async move {
+            rampart_web::serve(served, listener, std::future::pending())
+                .await
+                .unwrap();
+        });
+        Self {
+            addr,
+            state,
+            clock: self.clock,
+            dir: self.dir,
+            first_admin: self.first_admin,
         }
     }
 

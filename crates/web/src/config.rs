@@ -23,6 +23,47 @@ pub struct Config {
     pub install: InstallConfig,
     /// The tamper-evident audit log.
     pub audit: AuditConfig,
+    /// The exfiltration guard.
+    pub guard: GuardSection,
+}
+
+/// `[guard]`: budgets and scoring of the exfiltration guard, and where its
+/// alerts go.
+///
+/// ```toml
+/// [guard]
+/// webhook_url = "http://siem.example.org/hooks/rampart"
+/// [guard.budgets.reader]               # every field of a role table
+/// downloads_per_minute = 40
+/// # ...
+/// [guard.budgets.communities."nato/logistics".reader]
+/// downloads_per_day = 50               # only the fields to change
+/// [guard.budgets.accounts."ann@example.org"]
+/// distinct_documents_per_7_days = 600  # accounts are named by email
+/// [guard.scoring]
+/// throttle_secs = 600
+/// ```
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GuardSection {
+    /// Budgets per role, per community and role, and per account.
+    pub budgets: rampart_guard::Budgets,
+    /// Score thresholds and escalation.
+    pub scoring: rampart_guard::ScoringConfig,
+    /// Where to POST each alert as JSON (retried with exponential backoff).
+    /// Plain `http://` only for now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+}
+
+impl GuardSection {
+    /// The engine's configuration.
+    pub fn engine(&self) -> rampart_guard::GuardConfig {
+        rampart_guard::GuardConfig {
+            budgets: self.budgets.clone(),
+            scoring: self.scoring.clone(),
+        }
+    }
 }
 
 /// `[audit]`
@@ -143,7 +184,17 @@ impl Config {
         // Only SECTION__KEY variables are configuration; other RAMPART_*
         // variables (test settings, for instance) are not ours to judge.
         figment = figment.merge(env.filter(|k| k.as_str().contains("__")).split("__"));
-        figment.extract().map_err(Box::new)
+        let config: Config = figment.extract().map_err(Box::new)?;
+        rampart_guard::Guard::new(config.guard.engine())
+            .map_err(|e| Box::new(figment::Error::from(format!("[guard]: {e}"))))?;
+        if let Some(url) = &config.guard.webhook_url {
+            if !url.starts_with("http://") {
+                return Err(Box::new(figment::Error::from(format!(
+                    "[guard] webhook_url must be an http:// URL, not {url:?}"
+                ))));
+            }
+        }
+        Ok(config)
     }
 }
 

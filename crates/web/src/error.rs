@@ -43,6 +43,10 @@ pub enum AppError {
     /// Slow down.
     #[error("too many requests")]
     TooManyRequests(Duration),
+    /// The exfiltration guard asks the account to prove it is its owner
+    /// again (the password, until a second factor exists).
+    #[error("confirm your password to continue")]
+    StepUpRequired,
     /// Anything else; details only in the log.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -52,7 +56,9 @@ impl AppError {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Unauthenticated | AppError::BadCredentials | AppError::StepUpRequired => {
+                StatusCode::UNAUTHORIZED
+            }
             AppError::Csrf | AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -77,6 +83,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::TooLarge(_) => "too_large",
             AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::StepUpRequired => "step_up_required",
             AppError::Internal(_) => "internal",
         }
     }
@@ -163,6 +170,9 @@ impl IntoResponse for PageError {
         error.log();
         if matches!(error, AppError::Unauthenticated) {
             return axum::response::Redirect::to("/login").into_response();
+        }
+        if matches!(error, AppError::StepUpRequired) {
+            return axum::response::Redirect::to("/account/confirm").into_response();
         }
         let status = error.status();
         let message = match &error {

@@ -22,6 +22,11 @@ struct RouteLabels {
     method: String,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DecisionLabels {
+    decision: String,
+}
+
 fn latency_histogram() -> Histogram {
     Histogram::new([
         0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -34,6 +39,7 @@ pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    guard_decisions: Family<DecisionLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -53,10 +59,17 @@ impl Default for Metrics {
             "HTTP request latency by route and method",
             latency.clone(),
         );
+        let guard_decisions = Family::<DecisionLabels, Counter>::default();
+        registry.register(
+            "guard_decisions",
+            "Exfiltration guard decisions other than allow, by kind",
+            guard_decisions.clone(),
+        );
         Self {
             registry,
             requests,
             latency,
+            guard_decisions,
         }
     }
 }
@@ -75,6 +88,15 @@ impl Metrics {
                 route,
                 method,
                 status,
+            })
+            .inc();
+    }
+
+    /// Counts one guard decision (`step_up`, `throttle`, `suspend`).
+    pub fn guard_decision(&self, decision: &str) {
+        self.guard_decisions
+            .get_or_create(&DecisionLabels {
+                decision: decision.to_owned(),
             })
             .inc();
     }

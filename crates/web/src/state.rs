@@ -23,6 +23,8 @@ pub struct AppState {
     /// The transparency log behind `audit` (checkpoints, tiles, proofs).
     pub log: AuditLog,
     pub(crate) metrics: Arc<Metrics>,
+    /// The exfiltration guard's engine, built from `config.guard`.
+    pub(crate) guard: Arc<rampart_guard::Guard>,
 }
 
 impl AppState {
@@ -34,7 +36,20 @@ impl AppState {
         config: Config,
         log: AuditLog,
     ) -> Self {
+        let guard = match rampart_guard::Guard::new(config.guard.engine()) {
+            Ok(guard) => guard,
+            Err(e) => {
+                // Config::load refuses such a configuration; a hand-built
+                // one falls back to the defaults rather than to no guard.
+                tracing::error!(error = %e, "invalid [guard] configuration; using the defaults");
+                match rampart_guard::Guard::new(rampart_guard::GuardConfig::default()) {
+                    Ok(guard) => guard,
+                    Err(_) => unreachable!("the default guard configuration is valid"),
+                }
+            }
+        };
         Self {
+            guard: Arc::new(guard),
             audit: Arc::new(log.clone()),
             log,
             store,

@@ -46,6 +46,12 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/account/password",
             post(api::session::change_password),
         )
+        .route("/api/v1/account/confirm", post(api::confirm::confirm))
+        .route("/api/v1/security/alerts", get(api::security::list_alerts))
+        .route(
+            "/api/v1/security/accounts/{email}/unlock",
+            post(api::security::unlock_account),
+        )
         .route("/api/v1/portals", get(api::portals::list_portals))
         .route(
             "/api/v1/portals/{portal}/communities",

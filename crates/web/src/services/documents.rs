@@ -278,6 +278,7 @@ pub async fn audit_view(
     client: &Client,
     doc: &DocumentRow,
 ) -> Result<(), AppError> {
+    super::guard::check_document(state, user, client, doc, None).await?;
     let mut event = state.event_for(user, client, "view", Outcome::Ok);
     event.document = Some(doc.id.to_string());
     event.version = Some(doc.current.number);
@@ -291,6 +292,10 @@ pub async fn audit_listing(
     client: &Client,
     what: serde_json::Value,
 ) -> Result<(), AppError> {
+    if let Some(community) = what.get("community").and_then(|c| c.as_str()) {
+        let cursor = what["cursor"].as_str().is_some_and(|c| !c.is_empty());
+        super::guard::check_listing(state, user, client, community, cursor).await?;
+    }
     let mut event = state.event_for(user, client, "list", Outcome::Ok);
     event.detail = what;
     state.record(event).await.map(|_| ())
@@ -315,6 +320,8 @@ pub async fn download(
             .find(|v| v.number == n)
             .ok_or(AppError::NotFound)?,
     };
+    let size = u64::try_from(version.size).unwrap_or(0);
+    super::guard::check_document(state, user, client, doc, Some(size)).await?;
     let hash =
         rampart_blobs::BlobHash::parse(&version.blob).map_err(|e| AppError::Internal(e.into()))?;
     let file = state.blobs.open_blob(&hash).await?;

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod documents;
+pub mod guard;
 pub mod matching;
 mod upload;
 

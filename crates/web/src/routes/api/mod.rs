@@ -1,7 +1,9 @@
 //! The JSON API under `/api/v1` (DESIGN.md §6), described by
 //! `/api/v1/openapi.json`.
 
+pub mod confirm;
 pub mod documents;
 pub mod openapi;
 pub mod portals;
+pub mod security;
 pub mod session;

@@ -10,6 +10,7 @@
 mod admin;
 mod auth;
 mod community;
+mod confirm;
 mod document;
 mod home;
 mod security;
@@ -183,6 +184,10 @@ pub fn routes() -> Router<AppState> {
             "/account/password",
             get(auth::show_password_change).post(auth::submit_password_change),
         )
+        .route(
+            "/account/confirm",
+            get(confirm::show_confirm).post(confirm::submit_confirm),
+        )
         .route("/logout", post(auth::submit_logout))
         .route("/", get(home::show_home))
         .route("/p/{portal}/{community}", get(community::show_community))
@@ -203,6 +208,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/memberships", post(admin::set_membership))
         .route("/security", get(security::show_console))
         .route("/security/verify", post(security::verify_now))
+        .route("/security/alerts/{id}/unlock", post(security::unlock_alert))
+        .route("/security/alerts/{id}/close", post(security::keep_locked))
 }
 
 /// Page routes that accept uploads.

@@ -11,11 +11,12 @@ use crate::{
     audit::Client,
     auth::Authenticated,
     error::{AppError, PageError},
+    services::guard,
     state::AppState,
 };
 use askama::Template;
 use axum::{
-    extract::{rejection::QueryRejection, Query, State},
+    extract::{rejection::QueryRejection, Path, Query, State},
     response::{IntoResponse, Redirect, Response},
 };
 use rampart_domain::Action;
@@ -60,6 +61,11 @@ const KNOWN_KINDS: &[&str] = &[
     "admin.token_revoke",
     "audit.view",
     "audit.verify",
+    "guard",
+    "guard.step_up",
+    "guard.unlock",
+    "guard.keep_locked",
+    "guard.alerts",
 ];
 
 /// The latest signed checkpoint, for display.
@@ -180,6 +186,8 @@ pub struct FilterForm {
 pub struct SecurityConsolePage {
     /// Header navigation.
     pub nav: Nav,
+    /// Open alerts of the exfiltration guard, newest first.
+    pub alerts: Vec<AlertItem>,
     /// The latest signed checkpoint, if any.
     pub checkpoint: Option<CheckpointItem>,
     /// The last verification, if any ran.
@@ -198,6 +206,39 @@ pub struct SecurityConsolePage {
     pub newest: String,
     /// Link to the next older page, when there is one.
     pub older: Option<String>,
+}
+
+/// An open alert of the exfiltration guard, for display.
+#[derive(Debug, Clone)]
+pub struct AlertItem {
+    /// Key (for the unlock and keep-locked forms).
+    pub id: i64,
+    /// When it was raised.
+    pub time: String,
+    /// The account.
+    pub account: String,
+    /// `critical`, `high` or `warning`.
+    pub severity: String,
+    /// The guard's decision.
+    pub decision: String,
+    /// The reasons in words.
+    pub reasons: Vec<String>,
+    /// The timeline filtered to the account.
+    pub activity: String,
+}
+
+impl AlertItem {
+    fn of(a: rampart_store::AlertRow) -> Self {
+        AlertItem {
+            id: a.id,
+            time: event_time(a.time),
+            activity: format!("/security?account={}", encode(&a.account)),
+            account: a.account,
+            severity: a.severity,
+            decision: a.decision,
+            reasons: a.reasons,
+        }
+    }
 }
 
 /// `GET /security` query. Every field is optional and an empty one (as an
@@ -443,6 +484,13 @@ pub async fn show_console(
     event.detail = json!({ "filter": timeline.describe() });
     state.record(event).await?;
 
+    let alerts = state
+        .store
+        .alerts(false, 100)
+        .await?
+        .into_iter()
+        .map(AlertItem::of)
+        .collect();
     let checkpoint = state.store.latest_checkpoint().await?;
     let verification = state.store.last_verification().await?;
     // One more than shown, to know whether there is an older page.
@@ -464,6 +512,7 @@ pub async fn show_console(
     let f = &timeline.filter;
     let page = SecurityConsolePage {
         nav: Nav::of(&user),
+        alerts,
         checkpoint: checkpoint.as_ref().map(CheckpointItem::of),
         verification: verification.as_ref().map(VerificationItem::of),
         filtered: f.account.is_some()
@@ -537,6 +586,32 @@ pub async fn verify_now(
         "problem": record.problem,
     });
     state.record(event).await?;
+    Ok(Redirect::to("/security").into_response())
+}
+
+/// `POST /security/alerts/{id}/unlock`: unlocks the alert's account (and
+/// closes its open alerts), then back to the console.
+pub async fn unlock_alert(
+    State(state): State<AppState>,
+    client: Client,
+    PageUser(user): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    require_investigator(&state, &user, &client, "guard.unlock").await?;
+    let alert = state.store.alert(id).await?.ok_or(AppError::NotFound)?;
+    guard::unlock(&state, &user, &client, &alert.account).await?;
+    Ok(Redirect::to("/security").into_response())
+}
+
+/// `POST /security/alerts/{id}/close`: keeps the account locked and closes
+/// the alert, then back to the console.
+pub async fn keep_locked(
+    State(state): State<AppState>,
+    client: Client,
+    PageUser(user): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    guard::keep_locked(&state, &user, &client, id).await?;
     Ok(Redirect::to("/security").into_response())
 }
 

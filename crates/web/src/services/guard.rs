@@ -1,0 +1,578 @@
+//! The exfiltration guard in the request path (DESIGN.md §2 and §8).
+//!
+//! Every listing page, metadata view and download that the policy allowed
+//! is put to [`rampart_guard::Guard::assess`] *before* it is audited and
+//! before any content leaves. The engine's states live in the store (one
+//! immediate transaction per assessment, so concurrent requests and several
+//! nodes share them) and the decision is acted on here:
+//!
+//! - `allow`: carry on;
+//! - `throttle`: audited, answered 429 with `Retry-After`; a new throttle
+//!   raises a `high` alert;
+//! - `step_up`: audited, answered 401 `step_up_required` (the web UI sends
+//!   the user to `/account/confirm` to enter the password again);
+//! - `suspend`: audited, the account is suspended (every session and token
+//!   ends) and a `critical` alert is raised; answered 401.
+//!
+//! Alerts are stored for the security console and the API, written as one
+//! ECS JSON line on stdout, and POSTed to `[guard] webhook_url` (retried with
+//! exponential backoff) by a background task.
+
+use crate::{audit::Client, auth::Authenticated, error::AppError, state::AppState};
+use rampart_domain::{authorize, AccountStatus, Action, CommunityId, CommunityRole, Decision};
+use rampart_guard::{
+    sketch::stable_hash, Assessment, Event, EventKind, IpState, PeerBaseline, PrincipalState,
+    ReasonCode, Role, Severity, Timestamp,
+};
+use rampart_store::{AlertRow, DocumentRow, GuardStates, NewAlert, Outcome};
+use serde_json::{json, Value};
+use std::{
+    net::{IpAddr, Ipv4Addr},
+    sync::OnceLock,
+    time::Duration,
+};
+use time::OffsetDateTime;
+
+fn millis(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+fn guard_role(role: Option<CommunityRole>) -> Role {
+    match role {
+        Some(CommunityRole::Manager) => Role::Manager,
+        Some(CommunityRole::Contributor) => Role::Contributor,
+        // Administrators managing a community they are not a member of are
+        // held to the strictest budgets.
+        Some(CommunityRole::Reader) | None => Role::Reader,
+    }
+}
+
+fn parse_ip(ip: &str) -> IpAddr {
+    ip.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+fn corrupt(what: &str, e: serde_json::Error) -> rampart_store::Error {
+    rampart_store::Error::Corrupt(format!("guard {what} state: {e}"))
+}
+
+fn load<T: serde::de::DeserializeOwned + Default>(
+    what: &str,
+    json: Option<&String>,
+) -> rampart_store::Result<T> {
+    match json {
+        None => Ok(T::default()),
+        Some(text) => serde_json::from_str(text).map_err(|e| corrupt(what, e)),
+    }
+}
+
+fn save<T: serde::Serialize>(what: &str, value: &T) -> rampart_store::Result<Option<String>> {
+    serde_json::to_string(value)
+        .map(Some)
+        .map_err(|e| corrupt(what, e))
+}
+
+/// The listing page ordinal: 0 without a cursor; following a cursor in the
+/// community the account is walking, one past the last page it walked.
+fn page_ordinal(principal: Option<&String>, community: &str, cursor: bool) -> u32 {
+    if !cursor {
+        return 0;
+    }
+    let walk = principal
+        .and_then(|text| serde_json::from_str::<Value>(text).ok())
+        .map(|v| v["walk"].clone())
+        .unwrap_or(Value::Null);
+    let same = walk["community"].as_u64() == Some(stable_hash(community.as_bytes()));
+    match walk["page"].as_u64() {
+        Some(page) if same => u32::try_from(page).unwrap_or(u32::MAX - 1) + 1,
+        _ => 1,
+    }
+}
+
+/// What is about to be served.
+struct Request<'a> {
+    kind: EventKind,
+    community: CommunityId,
+    path: String,
+    document: Option<&'a DocumentRow>,
+    bytes: u64,
+    /// A listing page reached through a cursor.
+    cursor: bool,
+}
+
+fn event_for(state: &AppState, user: &Authenticated, client: &Client, r: &Request<'_>) -> Event {
+    Event {
+        at: Timestamp(millis(state.clock.now())),
+        principal: user.email.to_string(),
+        kind: r.kind,
+        document: r
+            .document
+            .and_then(|d| u128::from_str_radix(&d.id.to_string(), 16).ok())
+            .map(rampart_guard::DocumentId),
+        document_created: r.document.map(|d| Timestamp(millis(d.created_at))),
+        canary: r.document.is_some_and(|d| d.marking.canary),
+        bytes: r.bytes,
+        community: r.path.clone(),
+        role: guard_role(user.principal.role_in(r.community)),
+        ip: parse_ip(&client.ip),
+        user_agent: client.user_agent.clone(),
+    }
+}
+
+async fn check(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    request: Request<'_>,
+) -> Result<(), AppError> {
+    let mut event = event_for(state, user, client, &request);
+    let guard = state.guard.clone();
+    let role = event.role.as_str();
+    let assessment = state
+        .store
+        .guard_update(
+            user.principal.account,
+            Some((&request.path, role)),
+            Some(&client.ip),
+            state.clock.now(),
+            |s: &mut GuardStates| {
+                if let EventKind::ListPage { .. } = event.kind {
+                    let page = page_ordinal(s.principal.as_ref(), &request.path, request.cursor);
+                    event.kind = EventKind::ListPage { page };
+                }
+                let mut principal: PrincipalState = load("principal", s.principal.as_ref())?;
+                let mut peers: PeerBaseline = load("peer", s.peers.as_ref())?;
+                let mut ip: IpState = load("ip", s.ip.as_ref())?;
+                let assessment = guard.assess(&mut principal, &mut peers, &mut ip, &event);
+                s.principal = save("principal", &principal)?;
+                s.peers = save("peer", &peers)?;
+                s.ip = save("ip", &ip)?;
+                Ok(assessment)
+            },
+        )
+        .await?;
+    act(state, user, client, &event, assessment).await
+}
+
+/// Checks a listing page of `community` (`portal/community`) before it is
+/// audited and answered.
+pub async fn check_listing(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    community: &str,
+    cursor: bool,
+) -> Result<(), AppError> {
+    let Some((portal, slug)) = community.split_once('/') else {
+        return Ok(());
+    };
+    let Some(row) = state.store.community_by_path(portal, slug).await? else {
+        return Ok(());
+    };
+    check(
+        state,
+        user,
+        client,
+        Request {
+            kind: EventKind::ListPage { page: 0 },
+            community: row.id,
+            path: row.path(),
+            document: None,
+            bytes: 0,
+            cursor,
+        },
+    )
+    .await
+}
+
+/// Checks a metadata view (`bytes` = 0) or a download of `bytes` bytes.
+pub async fn check_document(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    doc: &DocumentRow,
+    download: Option<u64>,
+) -> Result<(), AppError> {
+    check(
+        state,
+        user,
+        client,
+        Request {
+            kind: if download.is_some() {
+                EventKind::Download
+            } else {
+                EventKind::MetadataView
+            },
+            community: doc.community,
+            path: format!("{}/{}", doc.portal_slug, doc.community_slug),
+            document: Some(doc),
+            bytes: download.unwrap_or(0),
+            cursor: false,
+        },
+    )
+    .await
+}
+
+fn reason_texts(assessment: &Assessment) -> Vec<String> {
+    assessment.reasons.iter().map(|r| r.text.clone()).collect()
+}
+
+fn severity_of(assessment: &Assessment) -> &'static str {
+    match assessment.reasons.iter().map(|r| r.severity).max() {
+        Some(Severity::Critical) => "critical",
+        Some(Severity::High) => "high",
+        _ if assessment.decision == rampart_guard::Decision::Suspend => "critical",
+        _ => "warning",
+    }
+}
+
+/// Acts on a decision: audit, count, contain, alert, answer.
+async fn act(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    event: &Event,
+    assessment: Assessment,
+) -> Result<(), AppError> {
+    use rampart_guard::Decision as G;
+    if assessment.decision == G::Allow {
+        return Ok(());
+    }
+    let decision = assessment.decision.as_str();
+    state.metrics.guard_decision(decision);
+    let first = assessment.reasons.first().map(|r| r.code);
+    let retry_after = match assessment.decision {
+        G::Throttle { retry_after } => Some(retry_after.as_secs()),
+        _ => None,
+    };
+    let mut audit = state.event_for(user, client, "guard", Outcome::Denied);
+    audit.document = event.document.map(|d| d.to_string());
+    audit.detail = json!({
+        "decision": decision,
+        "retry_after": retry_after,
+        "score": assessment.score,
+        "request": match event.kind {
+            EventKind::ListPage { .. } => "list",
+            EventKind::MetadataView => "view",
+            EventKind::Download => "download",
+        },
+        "community": event.community,
+        "canary": event.canary,
+        "reasons": reason_texts(&assessment),
+    });
+    state.record(audit).await?;
+    match assessment.decision {
+        G::Allow => Ok(()),
+        G::StepUp => Err(AppError::StepUpRequired),
+        G::Throttle { retry_after } => {
+            // Requests made while already throttled do not raise new alerts.
+            if first != Some(ReasonCode::IgnoredThrottle) {
+                raise_alert(state, user.email.as_str(), &client.ip, &assessment).await?;
+            }
+            Err(AppError::TooManyRequests(retry_after))
+        }
+        G::Suspend => {
+            contain(state, user.principal.account).await?;
+            if first != Some(ReasonCode::Suspended) {
+                raise_alert(state, user.email.as_str(), &client.ip, &assessment).await?;
+            }
+            Err(AppError::Unauthenticated)
+        }
+    }
+}
+
+/// Suspends the account: every session and token ends.
+async fn contain(state: &AppState, account: rampart_domain::AccountId) -> Result<(), AppError> {
+    state
+        .store
+        .set_account_status(account, AccountStatus::Suspended, state.clock.now())
+        .await?;
+    Ok(())
+}
+
+/// The public form of an alert (API, webhook).
+pub fn alert_json(alert: &AlertRow) -> Value {
+    json!({
+        "id": alert.id,
+        "time": rampart_store::event_time(alert.time),
+        "account": alert.account,
+        "severity": alert.severity,
+        "decision": alert.decision,
+        "reasons": alert.reasons,
+        "state": alert.state,
+    })
+}
+
+fn ecs_severity(severity: &str) -> u8 {
+    match severity {
+        "critical" => 99,
+        "high" => 73,
+        _ => 47,
+    }
+}
+
+/// One ECS (Elastic Common Schema) JSON line for an alert.
+pub fn ecs_line(alert: &AlertRow) -> String {
+    json!({
+        "@timestamp": rampart_store::event_time(alert.time),
+        "ecs": {"version": "8.11.0"},
+        "log": {"level": alert.severity},
+        "event": {
+            "kind": "alert",
+            "category": ["intrusion_detection"],
+            "action": alert.decision,
+            "severity": ecs_severity(&alert.severity),
+            "id": alert.id.to_string(),
+            "module": "rampart",
+            "dataset": "rampart.guard",
+        },
+        "user": {"email": alert.account},
+        "source": {"ip": alert.ip},
+        "message": format!(
+            "rampart guard {} of {}: {}",
+            alert.decision,
+            alert.account,
+            alert.reasons.join("; ")
+        ),
+        "rampart": {"reasons": alert.reasons, "severity": alert.severity},
+    })
+    .to_string()
+}
+
+/// Stores an alert, writes its ECS line and hands it to the webhook.
+async fn raise_alert(
+    state: &AppState,
+    account: &str,
+    ip: &str,
+    assessment: &Assessment,
+) -> Result<(), AppError> {
+    let new = NewAlert {
+        time: state.clock.now(),
+        account: account.to_owned(),
+        ip: Some(ip.to_owned()),
+        severity: severity_of(assessment).to_owned(),
+        decision: assessment.decision.as_str().to_owned(),
+        reasons: reason_texts(assessment),
+    };
+    let id = state.store.insert_alert(&new).await?;
+    let alert = AlertRow {
+        id,
+        time: new.time,
+        account: new.account,
+        ip: new.ip,
+        severity: new.severity,
+        decision: new.decision,
+        reasons: new.reasons,
+        state: "open".into(),
+        resolved_by: None,
+        resolved_at: None,
+    };
+    println!("{}", ecs_line(&alert));
+    tracing::warn!(alert = id, account, severity = %alert.severity, decision = %alert.decision, "guard alert");
+    if let Some(url) = state.config.guard.webhook_url.clone() {
+        let mut body = alert_json(&alert);
+        body["ip"] = json!(alert.ip);
+        tokio::spawn(deliver(url, body));
+    }
+    Ok(())
+}
+
+/// Attempts of a webhook delivery, and the first pause between them.
+const WEBHOOK_ATTEMPTS: u32 = 6;
+const WEBHOOK_FIRST_BACKOFF: Duration = Duration::from_millis(500);
+
+fn http() -> Option<&'static reqwest::Client> {
+    static CLIENT: OnceLock<Option<reqwest::Client>> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .ok()
+        })
+        .as_ref()
+}
+
+/// POSTs an alert, retrying with exponential backoff (0.5 s, 1 s, 2 s, …).
+async fn deliver(url: String, body: Value) {
+    let Some(client) = http() else {
+        tracing::error!("no HTTP client for the alert webhook");
+        return;
+    };
+    let mut pause = WEBHOOK_FIRST_BACKOFF;
+    for attempt in 1..=WEBHOOK_ATTEMPTS {
+        match client.post(&url).json(&body).send().await {
+            Ok(r) if r.status().is_success() => return,
+            Ok(r) => tracing::warn!(
+                attempt,
+                status = r.status().as_u16(),
+                "alert webhook refused"
+            ),
+            Err(e) => tracing::warn!(attempt, error = %e, "alert webhook failed"),
+        }
+        if attempt < WEBHOOK_ATTEMPTS {
+            tokio::time::sleep(pause).await;
+            pause *= 2;
+        }
+    }
+    tracing::error!(id = %body["id"], "alert webhook gave up");
+}
+
+/// A step-up event: only its time, address and user agent matter.
+fn step_up_event(state: &AppState, user: &Authenticated, client: &Client) -> Event {
+    Event {
+        at: Timestamp(millis(state.clock.now())),
+        principal: user.email.to_string(),
+        kind: EventKind::ListPage { page: 0 },
+        document: None,
+        document_created: None,
+        canary: false,
+        bytes: 0,
+        community: String::new(),
+        role: Role::Reader,
+        ip: parse_ip(&client.ip),
+        user_agent: client.user_agent.clone(),
+    }
+}
+
+/// Checks the re-entered password of a step-up and records the outcome
+/// with the guard; three failures in a row suspend the account.
+pub async fn confirm_password(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    password: &str,
+) -> Result<(), AppError> {
+    let hash = state
+        .store
+        .account_by_id(user.principal.account)
+        .await?
+        .map(|a| a.password_hash);
+    let passed = crate::auth::verify_password(hash, password).await?;
+    let event = step_up_event(state, user, client);
+    let guard = state.guard.clone();
+    let outcome = state
+        .store
+        .guard_update(
+            user.principal.account,
+            None,
+            None,
+            state.clock.now(),
+            |s: &mut GuardStates| {
+                let mut principal: PrincipalState = load("principal", s.principal.as_ref())?;
+                let outcome = guard.record_step_up(&mut principal, &event, passed);
+                s.principal = save("principal", &principal)?;
+                Ok(outcome)
+            },
+        )
+        .await?;
+    let mut audit = state.event_for(
+        user,
+        client,
+        "guard.step_up",
+        if passed { Outcome::Ok } else { Outcome::Failed },
+    );
+    audit.detail = json!({"passed": passed});
+    state.record(audit).await?;
+    if let Some(assessment) = outcome {
+        return act(state, user, client, &event, assessment).await;
+    }
+    if passed {
+        Ok(())
+    } else {
+        Err(AppError::BadCredentials)
+    }
+}
+
+/// Lets security officers through; for anyone else the endpoint does not
+/// exist (404), and the attempt is audited as a denied `kind`.
+pub async fn require_investigator(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    kind: &str,
+) -> Result<(), AppError> {
+    if authorize(&user.principal, Action::Investigate) == Decision::Allow {
+        return Ok(());
+    }
+    state
+        .record(state.event_for(user, client, kind, Outcome::Denied))
+        .await?;
+    Err(AppError::NotFound)
+}
+
+/// Alerts for the console and the API (open ones unless `all`), audited.
+pub async fn list_alerts(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    all: bool,
+) -> Result<Vec<AlertRow>, AppError> {
+    require_investigator(state, user, client, "guard.alerts").await?;
+    let alerts = state.store.alerts(all, 500).await?;
+    let mut event = state.event_for(user, client, "guard.alerts", Outcome::Ok);
+    event.detail = json!({"all": all, "count": alerts.len()});
+    state.record(event).await?;
+    Ok(alerts)
+}
+
+/// A security officer's unlock: reactivates the account, lifts the guard's
+/// suspension and throttle, closes the account's open alerts; audited.
+/// Returns how many alerts were closed.
+pub async fn unlock(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    email: &str,
+) -> Result<u64, AppError> {
+    require_investigator(state, user, client, "guard.unlock").await?;
+    let email: rampart_domain::Email = email.parse().map_err(|_| AppError::NotFound)?;
+    let account = state
+        .store
+        .account_by_email(&email)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = state.clock.now();
+    let guard = state.guard.clone();
+    state
+        .store
+        .guard_update(account.id, None, None, now, |s: &mut GuardStates| {
+            if s.principal.is_some() {
+                let mut principal: PrincipalState = load("principal", s.principal.as_ref())?;
+                guard.unlock(&mut principal);
+                s.principal = save("principal", &principal)?;
+            }
+            Ok(())
+        })
+        .await?;
+    state
+        .store
+        .set_account_status(account.id, AccountStatus::Active, now)
+        .await?;
+    let closed = state
+        .store
+        .close_alerts_of(email.as_str(), user.email.as_str(), now)
+        .await?;
+    let mut event = state.event_for(user, client, "guard.unlock", Outcome::Ok);
+    event.detail = json!({"account": email.as_str(), "closed_alerts": closed});
+    state.record(event).await?;
+    Ok(closed)
+}
+
+/// "Keep locked": closes one alert without unlocking; audited.
+pub async fn keep_locked(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    id: i64,
+) -> Result<AlertRow, AppError> {
+    require_investigator(state, user, client, "guard.keep_locked").await?;
+    let alert = state.store.alert(id).await?.ok_or(AppError::NotFound)?;
+    state
+        .store
+        .close_alert(id, user.email.as_str(), state.clock.now())
+        .await?;
+    let mut event = state.event_for(user, client, "guard.keep_locked", Outcome::Ok);
+    event.detail = json!({"alert": id, "account": alert.account});
+    state.record(event).await?;
+    Ok(alert)
+}
