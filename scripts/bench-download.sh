@@ -18,6 +18,25 @@ cleanup() { kill "${rpid:-}" 2>/dev/null || true; nginx -c "$work/nginx.conf" -s
 trap cleanup EXIT
 export RAMPART_LOG=warn
 data="$work/data"
+# This measures the serving path, not containment: the bench account's
+# budgets and score thresholds are lifted so that every request is served
+# (each one is still authenticated, authorized, assessed and audited).
+cat >"$work/rampart.toml" <<TOML
+[guard.budgets.accounts."bench@example.org"]
+downloads_per_minute = 100000000
+downloads_per_hour = 100000000
+downloads_per_day = 100000000
+bytes_per_minute = 1000000000000000
+bytes_per_hour = 1000000000000000
+bytes_per_day = 1000000000000000
+metadata_views_per_hour = 100000000
+list_pages_per_hour = 100000000
+[guard.scoring]
+step_up_at = 4000000000
+throttle_at = 4000000000
+suspend_at = 4000000000
+regularity_min_gaps = 4000000000
+TOML
 "$bin" admin --data "$data" portal add bench "Bench" 2>/dev/null
 "$bin" admin --data "$data" community add bench docs "Docs" 2>/dev/null
 "$bin" admin --data "$data" user add --email bench@example.org --name Bench --nation NOR >/dev/null 2>&1
@@ -26,13 +45,15 @@ token="$("$bin" admin --data "$data" token add --email bench@example.org 2>/dev/
 head -c 100000 /dev/urandom >"$work/doc.bin"
 mkdir -p "$work/in" && mv "$work/doc.bin" "$work/in/doc.bin"
 id="$("$bin" import "$work/in" --data "$data" --community bench/docs 2>/dev/null | cut -f1)"
-"$bin" serve --data "$data" --listen 127.0.0.1:18181 >/dev/null 2>&1 &
+"$bin" serve --data "$data" --config "$work/rampart.toml" --listen 127.0.0.1:18181 >"$work/serve.log" 2>&1 &
 rpid=$!
 sleep 1
 meta="$(curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:18181/api/v1/documents/$id")"
 mkdir -p "$work/www"
 printf '%s' "$meta" >"$work/www/meta.json"
 cp "$work/in/doc.bin" "$work/www/doc.bin"
+# nginx workers run unprivileged: let them read what they serve.
+chmod 755 "$work" && chmod -R a+rX "$work/www"
 cat >"$work/nginx.conf" <<NGINX
 worker_processes 2;
 pid $work/nginx.pid;
@@ -49,10 +70,11 @@ run() {
   local name="$1"; shift
   local out
   out="$(wrk -t2 -c"$conns" -d"${secs}s" --latency "$@")"
-  printf '%-34s %10s req/s   p50 %8s   p99 %8s\n' "$name" \
+  printf '%-34s %10s req/s   p50 %8s   p99 %8s   non-2xx %s\n' "$name" \
     "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
     "$(awk '$1=="50%" {print $2}' <<<"$out")" \
-    "$(awk '$1=="99%" {print $2}' <<<"$out")"
+    "$(awk '$1=="99%" {print $2}' <<<"$out")" \
+    "$(awk '/Non-2xx/ {print $NF}' <<<"$out" | grep . || echo 0)"
 }
 echo "wrk -t2 -c$conns -d${secs}s on $(nproc) cores; metadata ${#meta} bytes, content 100000 bytes"
 run "rampart GET /documents/{id}" -H "Authorization: Bearer $token" "http://127.0.0.1:18181/api/v1/documents/$id"
