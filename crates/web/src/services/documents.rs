@@ -396,13 +396,6 @@ fn content_disposition(filename: &str) -> HeaderValue {
     .unwrap_or(HeaderValue::from_static("attachment"))
 }
 
-/// The communities a principal may read, for home pages and listings.
-pub fn readable_communities(user: &Authenticated, all: Vec<CommunityRow>) -> Vec<CommunityRow> {
-    all.into_iter()
-        .filter(|c| authorize(&user.principal, Action::ReadCommunity(c.id)) == Decision::Allow)
-        .collect()
-}
-
 /// Whether the principal may see this community in lists at all (member, or
 /// an administrator managing it).
 pub fn visible_community(user: &Authenticated, id: CommunityId) -> bool {
