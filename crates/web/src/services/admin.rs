@@ -57,6 +57,31 @@ impl Actor<'_> {
     }
 }
 
+/// How a lookup by email answers when there is no such account: forms that
+/// name a new member get a 422 explaining it, lookups of an existing
+/// object's owner a plain 404.
+#[derive(Clone, Copy)]
+enum Missing {
+    Invalid,
+    NotFound,
+}
+
+/// Parses an email and loads its account.
+async fn account_named(
+    state: &AppState,
+    email: &str,
+    missing: Missing,
+) -> Result<(Email, rampart_store::AccountRow), AppError> {
+    let email: Email = email.parse()?;
+    match state.store.account_by_email(&email).await? {
+        Some(account) => Ok((email, account)),
+        None => Err(match missing {
+            Missing::Invalid => AppError::Invalid(format!("no account with email {email}")),
+            Missing::NotFound => AppError::NotFound,
+        }),
+    }
+}
+
 async fn record(
     state: &AppState,
     actor: Actor<'_>,
@@ -213,12 +238,7 @@ pub async fn set_membership(
         return Err(AppError::Invalid(format!("no community named {path}")));
     };
     actor.check(Action::ManageMembers(row.id))?;
-    let email: Email = email.parse()?;
-    let account = state
-        .store
-        .account_by_email(&email)
-        .await?
-        .ok_or_else(|| AppError::Invalid(format!("no account with email {email}")))?;
+    let (email, account) = account_named(state, email, Missing::Invalid).await?;
     state
         .store
         .set_membership(account.id, row.id, role, state.clock.now())
@@ -246,12 +266,7 @@ pub async fn remove_membership(
         .await?
         .ok_or(AppError::NotFound)?;
     actor.check(Action::ManageMembers(row.id))?;
-    let email: Email = email.parse()?;
-    let account = state
-        .store
-        .account_by_email(&email)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (email, account) = account_named(state, email, Missing::NotFound).await?;
     state.store.remove_membership(account.id, row.id).await?;
     record(
         state,
@@ -274,12 +289,7 @@ pub async fn issue_token(
     expires_at: Option<OffsetDateTime>,
 ) -> Result<String, AppError> {
     actor.check(Action::Administer)?;
-    let email: Email = email.parse()?;
-    let account = state
-        .store
-        .account_by_email(&email)
-        .await?
-        .ok_or_else(|| AppError::Invalid(format!("no account with email {email}")))?;
+    let (email, account) = account_named(state, email, Missing::Invalid).await?;
     let scope = match scope.trim() {
         "" | "full" => TokenScope::Full,
         "read" => TokenScope::ReadOnly,
@@ -326,12 +336,7 @@ pub async fn list_tokens(
     state: &AppState,
     email: &str,
 ) -> Result<Vec<rampart_store::TokenRow>, AppError> {
-    let email: Email = email.parse()?;
-    let account = state
-        .store
-        .account_by_email(&email)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (_, account) = account_named(state, email, Missing::NotFound).await?;
     Ok(state.store.tokens_of(account.id).await?)
 }
 
@@ -343,12 +348,7 @@ pub async fn revoke_token(
     id: &str,
 ) -> Result<(), AppError> {
     actor.check(Action::Administer)?;
-    let email: Email = email.parse()?;
-    let account = state
-        .store
-        .account_by_email(&email)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (email, account) = account_named(state, email, Missing::NotFound).await?;
     state
         .store
         .revoke_token(account.id, id, state.clock.now())
