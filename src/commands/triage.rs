@@ -36,6 +36,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     let (_, store, _) = opts.data.open_existing().await?;
     let options = rampart_triage::Options {
         progress: !opts.quiet,
+        fingerprinter: Some(rampart_web::install::fingerprinter(&opts.data.data)?),
         ..rampart_triage::Options::default()
     };
     let report = rampart_triage::triage(&store, &opts.dump, &options)

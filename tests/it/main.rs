@@ -13,3 +13,4 @@ mod health;
 mod pages;
 mod security_console;
 mod triage;
+mod watermark;

@@ -119,7 +119,7 @@ async fn triage_report_covers_every_verdict_and_refused_members() {
     let press = prose(5, 500);
     let plan_id = upload(&ann, "Operation plan", "plan.txt", &plan, &[]).await;
     upload(&ann, "Staff memo", "memo.md", &memo, &[]).await;
-    upload(&ann, "Field manual", "manual.txt", &manual, &[]).await;
+    let manual_id = upload(&ann, "Field manual", "manual.txt", &manual, &[]).await;
     upload(
         &ann,
         "Released statement",
@@ -132,12 +132,23 @@ async fn triage_report_covers_every_verdict_and_refused_members() {
     )
     .await;
     // A version that cannot be extracted still uploads (indexed by bytes).
-    upload(&ann, "Scan", "scan.pdf", "%PDF-1.4 not really a pdf", &[]).await;
+    let scan_id = upload(&ann, "Scan", "scan.pdf", "%PDF-1.4 not really a pdf", &[]).await;
     // Recorded downloads of the plan: listed as audit trail, nobody accused.
     let r = ann
         .get(&format!("/api/v1/documents/{plan_id}/content"))
         .await;
     assert_eq!(r.status(), 200);
+    // Ann's served copy of the manual leaks (its watermark accuses her);
+    // the scan she also took does not (it is "also downloaded").
+    let r = ann
+        .get(&format!("/api/v1/documents/{manual_id}/content"))
+        .await;
+    assert_eq!(r.headers()["x-rampart-watermark"], "tardos-sym-v1");
+    let manual_served = r.bytes().await.unwrap().to_vec();
+    let r = ann
+        .get(&format!("/api/v1/documents/{scan_id}/content"))
+        .await;
+    assert_eq!(r.headers()["x-rampart-watermark"], "unmarkable");
 
     let work = tempfile::tempdir().unwrap();
     let public_dir = work.path().join("press");
@@ -163,6 +174,7 @@ async fn triage_report_covers_every_verdict_and_refused_members() {
         ("leak/plan.txt", plan.as_bytes()),
         ("leak/memo-edited.md", edit(&memo, 30).as_bytes()),
         ("leak/manual-part.txt", excerpt.as_bytes()),
+        ("leak/manual-served.txt", &manual_served),
         ("leak/statement.txt", release.to_uppercase().as_bytes()),
         ("leak/press.txt", press.as_bytes()),
         ("leak/fabricated.txt", prose(99, 500).as_bytes()),
@@ -199,7 +211,7 @@ async fn triage_report_covers_every_verdict_and_refused_members() {
     );
     let summary = String::from_utf8_lossy(&out.stdout);
     assert!(summary.contains("genuine"), "{summary}");
-    let report: Value =
+    let mut report: Value =
         serde_json::from_slice(&std::fs::read(work.path().join("report.json")).unwrap()).unwrap();
     for verdict in ["genuine", "altered", "excerpt", "public", "unknown"] {
         assert!(
@@ -207,12 +219,30 @@ async fn triage_report_covers_every_verdict_and_refused_members() {
             "{verdict}: {report:#}"
         );
     }
-    assert!(report["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|i| i["accused"].as_array().unwrap().is_empty()));
-    assert_eq!(report["accounts"], serde_json::json!([]));
+    // Only the served copy carries a watermark: unmarked originals accuse
+    // nobody, not even their uploader.
+    for item in report["items"].as_array().unwrap() {
+        let accused = item["accused"].as_array().unwrap();
+        if item["path"] == "dump/part1.zip!/leak/manual-served.txt" {
+            assert_eq!(accused.len(), 1, "{item:#}");
+            assert_eq!(accused[0]["account"], "ann@example.org");
+        } else {
+            assert!(accused.is_empty(), "{item:#}");
+        }
+    }
+    let accounts = report["accounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(
+        accounts[0]["also_downloaded"][0]["document"],
+        scan_id.as_str()
+    );
+    // The served copy's bytes depend on the data dir's random key.
+    report["bytes"] = "[varies with the served copy]".into();
+    for item in report["items"].as_array_mut().unwrap() {
+        if item["path"] == "dump/part1.zip!/leak/manual-served.txt" {
+            item["sha256"] = "[served copy]".into();
+        }
+    }
     let id = insta::dynamic_redaction(|value, _| {
         if value.as_str().is_some() {
             insta::internals::Content::from("[document id]")
@@ -224,11 +254,16 @@ async fn triage_report_covers_every_verdict_and_refused_members() {
         ".items[].document" => id,
         ".documents[].document" => "[document id]",
         ".documents[].downloads[].download" => "[download id]",
+        // The fingerprint key is random per data dir: scores vary.
+        ".items[].accused[].download" => "[download id]",
+        ".items[].accused[].score" => "[score]",
+        ".items[].accused[].threshold" => "[threshold]",
+        ".accounts[].also_downloaded[].document" => "[document id]",
     });
 
     let html = std::fs::read_to_string(work.path().join("report.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
-    assert!(html.contains("No account is accused"));
+    assert!(html.contains("ann@example.org"));
     assert!(!html.contains("<script") && !html.contains("<link") && !html.contains("src="));
     assert!(html.contains("dump/part1.zip!/../escape.txt"));
 }

@@ -9,7 +9,9 @@
 //!
 //! Steps: drop invisible format characters, Unicode NFKC, full lower-casing
 //! (plus `ß`→`ss`, final sigma), typographic variants to ASCII, NFKC again,
-//! whitespace runs to one space, hyphen runs (`--`) to one hyphen, trimmed. The result is idempotent (tested).
+//! whitespace runs to one space, hyphen runs (`--`) to one hyphen, trimmed,
+//! and the visible marking lines Rampart adds to served copies removed
+//! ([`MARKING_PREFIX`]). The result is idempotent (tested).
 
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
@@ -47,7 +49,81 @@ pub fn normalize(text: &str) -> String {
             out.push(c);
         }
     }
-    out
+    strip_marking_lines(out)
+}
+
+/// How every visible marking line of a served copy begins ("Rampart copy
+/// for alice@example.org (FRA) · NON-PUBLIC · 2026-11-22 14:05 UTC ·
+/// download 1a2b3c4d"); it ends with `download` and eight hex digits.
+pub const MARKING_PREFIX: &str = "Rampart copy for ";
+
+/// Longest marking line we remove (an email is at most 254 bytes).
+const MARKING_MAX: usize = 600;
+
+/// Longest invisible text layer of one PDF page we remove with its line.
+const LAYER_MAX: usize = 256 * 1024;
+
+/// Removes marking lines from normalised (lower-cased, single-spaced) text,
+/// wherever extraction put them: PDF extractors may join them with the
+/// page's last line. A PDF page's marking line is followed by the page's
+/// invisible text layer (the page's text again, carrying the watermark),
+/// which ends with "rampart end" and the same eight hex digits: that whole
+/// span goes too, so a served PDF normalises to its original's text.
+fn strip_marking_lines(text: String) -> String {
+    const END: &str = " download ";
+    const LAYER_END: &str = "rampart end ";
+    let prefix = MARKING_PREFIX.to_lowercase();
+    if !text.contains(&prefix) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find(&prefix) {
+        let after = &rest[start..];
+        let window = &after[..floor_boundary(after, MARKING_MAX)];
+        let end = window.find(END).and_then(|i| {
+            let id = after.get(i + END.len()..i + END.len() + 8)?;
+            id.bytes()
+                .all(|b| b.is_ascii_hexdigit())
+                .then_some(i + END.len() + 8)
+        });
+        // Extend over the invisible layer when its sentinel follows.
+        let end = end.map(|line_end| {
+            let id = &after[line_end - 8..line_end];
+            let sentinel = format!("{LAYER_END}{id}");
+            let tail = &after[line_end..];
+            let window = &tail[..floor_boundary(tail, LAYER_MAX)];
+            match window.find(&sentinel) {
+                Some(j) => line_end + j + sentinel.len(),
+                None => line_end,
+            }
+        });
+        match end {
+            Some(end) => {
+                out.push_str(&rest[..start]);
+                rest = &after[end..];
+            }
+            None => {
+                out.push_str(&rest[..start + prefix.len()]);
+                rest = &after[prefix.len()..];
+            }
+        }
+    }
+    out.push_str(rest);
+    // Re-collapse the spaces the removal left behind.
+    out.split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The largest char boundary of `s` at or below `max`.
+fn floor_boundary(s: &str, max: usize) -> usize {
+    let mut i = max.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 /// Case-folds one character and maps typographic variants to ASCII.
@@ -112,6 +188,18 @@ mod tests {
         let original = "The \"quick\" brown fox - it's here... Done";
         let marked = "The\u{00A0}\u{201C}quick\u{201D} brown\u{200B} fox \u{2014} it\u{2019}s\u{2009}here\u{2026}  DONE\u{FEFF}";
         assert_eq!(normalize(original), normalize(marked));
+    }
+
+    #[test]
+    fn marking_lines_vanish() {
+        let page = "Page one text. Rampart copy for Ann@Example.org (FRA) \u{b7} NON-PUBLIC \u{b7} 2026-11-22 14:05 UTC \u{b7} download 1a2b3c4d\nPage two.";
+        assert_eq!(normalize(page), "page one text. page two.");
+        let layered = "Text. Rampart copy for a@b.c (FRA) \u{b7} X \u{b7} download 1a2b3c4d\ntext.\u{a0}again Rampart end 1a2b3c4d\nNext page.";
+        assert_eq!(normalize(layered), "text. next page.");
+        assert_eq!(normalize(&normalize(page)), normalize(page));
+        // Without the download id it is ordinary text.
+        let prose = "a Rampart copy for review download later";
+        assert_eq!(normalize(prose), "a rampart copy for review download later");
     }
 
     #[test]

@@ -23,6 +23,11 @@ macro_rules! random_id {
             pub fn random() -> Self {
                 Self(random_bytes())
             }
+
+            /// The 16 bytes of the id (what watermarks derive from).
+            pub fn bytes(&self) -> [u8; 16] {
+                self.0
+            }
         }
 
         impl fmt::Display for $name {

@@ -64,13 +64,28 @@ pub(crate) const VARIANTS: [char; 10] = [
     NBSP, SPACE1, ZW0, ZW1, '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', ELLIPSIS, EN_DASH,
 ];
 
-/// Whether the code bit of `mark` at `pos` is 1 (account or download layer).
-pub(crate) fn code_bit(code: &Code, mark: &Mark, pos: u64) -> bool {
-    let key = match code.layer(pos) {
-        Layer::Account => code.keys.account_key(mark.account),
-        Layer::Download => code.keys.download_key(mark.account, mark.download),
-    };
-    keys::word_uniform(&key, pos) < code.bias(pos)
+/// The code words of one mark: derived once per copy, not once per site.
+struct Words {
+    account: [u8; 32],
+    download: [u8; 32],
+}
+
+impl Words {
+    fn new(code: &Code, mark: &Mark) -> Self {
+        Self {
+            account: code.keys.account_key(mark.account),
+            download: code.keys.download_key(mark.account, mark.download),
+        }
+    }
+
+    /// Whether the code bit at `pos` is 1 (account or download layer).
+    fn bit(&self, code: &Code, pos: u64) -> bool {
+        let key = match code.layer(pos) {
+            Layer::Account => &self.account,
+            Layer::Download => &self.download,
+        };
+        keys::word_uniform(key, pos) < code.bias(pos)
+    }
 }
 
 /// How many sites of each channel were marked.
@@ -95,6 +110,7 @@ impl ChannelCounts {
 pub(crate) fn plan(code: &Code, model: &TextModel, mark: &Mark) -> (Vec<Edit>, ChannelCounts) {
     let vis = &model.visible;
     let vk = code.keys.version_key(&mark.version);
+    let words = Words::new(code, mark);
     let sites = text::sites(vis);
     // A punctuation class is usable only if the original has no typographic form.
     let mut typographic = [false; 4];
@@ -130,23 +146,18 @@ pub(crate) fn plan(code: &Code, model: &TextModel, mark: &Mark) -> (Vec<Edit>, C
                     continue;
                 }
                 counts.space += 1;
-                if code_bit(code, mark, pos) {
-                    SPACE1
-                } else {
-                    NBSP
-                }
-                .to_string()
+                if words.bit(code, pos) { SPACE1 } else { NBSP }.to_string()
             }
             Carrier::ZeroWidth => {
                 counts.zero_width += 1;
-                if code_bit(code, mark, pos) { ZW1 } else { ZW0 }.to_string()
+                if words.bit(code, pos) { ZW1 } else { ZW0 }.to_string()
             }
             Carrier::Punct(p) => {
                 if typographic[p.index()] {
                     continue;
                 }
                 counts.punctuation += 1;
-                if !code_bit(code, mark, pos) {
+                if !words.bit(code, pos) {
                     continue;
                 }
                 typographic_form(p, vis, &s.range)

@@ -63,8 +63,8 @@ pub use code::{Layer, Params};
 pub use decode::{AccountScore, Accusation, DownloadScore, Observation, Observations};
 pub use error::{Error, Result};
 pub use formats::{
-    default_marking_line, extract_download_id, extract_pdf_metadata, Embedded, Format, Markable,
-    PdfTemplate,
+    default_marking_line, end_sentinel, extract_download_id, extract_pdf_metadata, Embedded,
+    Format, Markable, PdfTemplate,
 };
 pub use keys::{AccountId, DownloadId, Mark, ServerSecret, VersionId};
 pub use text::Channel;
@@ -99,6 +99,16 @@ impl Fingerprinter {
                 keys: keys::Keys::new(secret),
             },
         })
+    }
+
+    /// The same fingerprinter with another false-accusation target, for a
+    /// caller that runs several tests on one account and splits its error
+    /// budget between them (a union bound).
+    pub fn with_false_accusation(&self, epsilon: f64) -> Result<Self> {
+        let mut code = self.code.clone();
+        code.params.false_accusation = epsilon;
+        code.params.validate()?;
+        Ok(Self { code })
     }
 
     /// The parameters in use.

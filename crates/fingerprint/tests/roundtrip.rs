@@ -180,3 +180,21 @@ proptest! {
         prop_assert_eq!(strip(&marked), strip(&text));
     }
 }
+
+#[test]
+fn thinned_reads_keep_both_layers_and_still_convict() {
+    let fp = fingerprinter();
+    let v = version(1);
+    let (marked, _) = fp.embed_text(&document(), &mark(7, v, 1));
+    let obs = fp.extract(&marked, &[v]);
+    assert!(obs.len() > 2000, "{}", obs.len());
+    let thin = obs.clone().thin(1000);
+    assert!(thin.len() <= 1000 && thin.len() > 250, "{}", thin.len());
+    let layers: std::collections::HashSet<Layer> = thin.iter().map(|o| o.layer).collect();
+    assert_eq!(layers.len(), 2, "both layers survive thinning");
+    let acc = fp.accuse(&thin, &[AccountId(7), AccountId(8), AccountId(9)]);
+    let accused: Vec<AccountId> = acc.accused().map(|s| s.account).collect();
+    assert_eq!(accused, vec![AccountId(7)]);
+    // Thinning is a rule on positions: two copies keep the same positions.
+    assert_eq!(thin, obs.thin(1000));
+}

@@ -2,7 +2,7 @@
 //! version, when and from where. It is what maps a leaked copy's watermark
 //! back to its recipient, so a row is written before the first byte leaves.
 
-use crate::{to_ms, Result, Store};
+use crate::{from_ms, to_ms, Result, Store};
 use rampart_domain::{AccountId, DocumentId, DownloadId};
 use time::OffsetDateTime;
 
@@ -29,7 +29,59 @@ pub struct NewDownload {
     pub params: String,
 }
 
+/// A registered download, as the watermark decoder needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisteredDownload {
+    /// Download id (hex).
+    pub id: String,
+    /// Recipient's account id.
+    pub account: AccountId,
+    /// Recipient's email.
+    pub email: String,
+    /// Version served.
+    pub version: i64,
+    /// When.
+    pub time: OffsetDateTime,
+    /// Watermark scheme (`unmarkable` when the copy carries none).
+    pub scheme: String,
+}
+
 impl Store {
+    /// Every registered download of `document`, oldest first: the
+    /// candidates when a leaked copy of it is decoded.
+    pub async fn registered_downloads(&self, document: &str) -> Result<Vec<RegisteredDownload>> {
+        let rows: Vec<(String, i64, String, i64, i64, String)> = sqlx::query_as(
+            "SELECT d.id, d.account_id, a.email, d.version, d.time, d.scheme
+             FROM downloads d JOIN accounts a ON a.id = d.account_id
+             WHERE d.document_id = ? ORDER BY d.time, d.id",
+        )
+        .bind(document)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, account, email, version, time, scheme)| {
+                Ok(RegisteredDownload {
+                    id,
+                    account: AccountId(account),
+                    email,
+                    version,
+                    time: from_ms(time)?,
+                    scheme,
+                })
+            })
+            .collect()
+    }
+
+    /// The watermark scheme and parameters (JSON) registered for a download.
+    pub async fn download_params(&self, id: &str) -> Result<Option<(String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT scheme, params FROM downloads WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     /// Registers a download durably.
     pub async fn record_download(&self, d: &NewDownload, now: OffsetDateTime) -> Result<()> {
         sqlx::query(

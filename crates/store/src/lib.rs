@@ -22,7 +22,7 @@ mod sessions;
 pub use accounts::{AccountRow, NewAccount};
 pub use audit::{event_time, AuditEvent, AuditFilter, AuditSink, Outcome};
 pub use documents::{Cursor, DocumentRow, NewDocument, NewVersion, VersionRow};
-pub use downloads::NewDownload;
+pub use downloads::{NewDownload, RegisteredDownload};
 pub use guard::{AlertRow, GuardStates, NewAlert};
 pub use matching::{
     Candidate, DownloadRecord, IndexEntry, IndexStats, MatchSource, PublicRef, StoredFingerprint,

@@ -11,11 +11,15 @@
 //! builds the [`Report`]. Memory stays bounded: one file's content at a time
 //! in the walker, fingerprints in a bounded channel.
 //!
-//! Accusations need the fingerprint decoder, which is not integrated yet:
-//! every `accused` list is empty and `accounts` is empty; the report's notes
-//! say so.
+//! Accusations come from the watermark of each file ([`decode`]): given
+//! the server's fingerprint secret ([`Options::fingerprinter`]), the files
+//! of each matched document are decoded against every account that
+//! downloaded it; accused accounts are listed with the download their copy
+//! came from, their first and last download, and everything else they
+//! downloaded that is not in the dump.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod decode;
 pub mod html;
 pub mod report;
 pub mod walk;
@@ -63,6 +67,8 @@ pub struct Options {
     pub progress: bool,
     /// Downloads listed per matched document.
     pub max_downloads_listed: i64,
+    /// The server's watermark decoder; without it nobody is accused.
+    pub fingerprinter: Option<rampart_fingerprint::Fingerprinter>,
 }
 
 impl Default for Options {
@@ -74,6 +80,7 @@ impl Default for Options {
             candidates: 64,
             progress: true,
             max_downloads_listed: 1000,
+            fingerprinter: None,
         }
     }
 }
@@ -93,6 +100,10 @@ pub struct Analyzed {
     pub problem: Option<String>,
     /// Refused outright: reported `unknown` without matching.
     pub refused: bool,
+    /// The extracted text, kept for the watermark decoder.
+    pub text: Option<String>,
+    /// The download id a PDF, DOCX or ODT names in its metadata.
+    pub metadata_download: Option<String>,
 }
 
 /// Extracts and fingerprints one leaf.
@@ -109,13 +120,21 @@ pub fn analyze(leaf: Leaf, opts: &Options) -> Analyzed {
         fingerprint: None,
         problem: leaf.problem,
         refused,
+        text: None,
+        metadata_download: None,
     };
     if refused {
         return out;
     }
     if let Some(content) = leaf.content {
-        match Fingerprint::from_file(&content, Some(&leaf.name), &opts.extract, &opts.params) {
-            Ok((_, fp)) => out.fingerprint = Some(fp),
+        match rampart_docmatch::extract_text(&content, Some(&leaf.name), &opts.extract) {
+            Ok(extracted) => {
+                out.fingerprint = Some(Fingerprint::new(&content, &extracted.text, &opts.params));
+                if opts.fingerprinter.is_some() {
+                    out.metadata_download = metadata_download(extracted.format, &content);
+                    out.text = Some(extracted.text);
+                }
+            }
             Err(e) => {
                 out.problem = Some(format!(
                     "text not extracted ({e}); only the SHA-256 was compared"
@@ -124,6 +143,22 @@ pub fn analyze(leaf: Leaf, opts: &Options) -> Analyzed {
         }
     }
     out
+}
+
+/// The download id a marked PDF, DOCX or ODT carries in its metadata
+/// (hex). Metadata is easy to edit, so it is reported as a lead, never as
+/// an accusation.
+fn metadata_download(format: rampart_docmatch::Format, bytes: &[u8]) -> Option<String> {
+    use rampart_docmatch::Format as D;
+    use rampart_fingerprint::Format as F;
+    let f = match format {
+        D::Pdf => F::Pdf,
+        D::Docx => F::Docx,
+        D::Odt => F::Odt,
+        _ => return None,
+    };
+    rampart_fingerprint::extract_download_id(f, bytes)
+        .map(|id| id.0.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// The index rows of one file: hashes, fingerprint, bands and anchors (or
@@ -173,6 +208,10 @@ struct Matcher<'a> {
     store: &'a Store,
     opts: &'a Options,
     docs: HashMap<String, Option<DocInfo>>,
+    decoder: Option<decode::DumpDecoder>,
+    /// Paths of the files whose watermark was read: only they are
+    /// attributed to the accounts their document's test accuses.
+    watermarked: std::collections::HashSet<String>,
 }
 
 impl Matcher<'_> {
@@ -204,8 +243,10 @@ impl Matcher<'_> {
             sha256: a.sha256.map(hex),
             verdict: "unknown".into(),
             problem: a.problem,
+            metadata_download: a.metadata_download,
             ..Item::default()
         };
+        let raw_text = a.text;
         let Some(sha) = a.sha256.filter(|_| !a.refused) else {
             return Ok(item);
         };
@@ -292,6 +333,19 @@ impl Matcher<'_> {
                         item.public_source = Some(public);
                     }
                 }
+                if let (Some(decoder), Some(raw_text), true) = (
+                    self.decoder.as_mut(),
+                    raw_text.as_deref(),
+                    matches!(item.verdict.as_str(), "genuine" | "altered" | "excerpt"),
+                ) {
+                    if !decoder.knows(&document) {
+                        let downloads = self.store.registered_downloads(&document).await?;
+                        decoder.set_downloads(&document, downloads);
+                    }
+                    if decoder.add(&document, raw_text) {
+                        self.watermarked.insert(item.path.clone());
+                    }
+                }
                 item.document = Some(document);
                 item.version = Some(version);
             }
@@ -373,6 +427,8 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
         store,
         opts,
         docs: HashMap::new(),
+        decoder: opts.fingerprinter.clone().map(decode::DumpDecoder::new),
+        watermarked: std::collections::HashSet::new(),
     };
     let mut items = Vec::new();
     let mut bytes = 0u64;
@@ -390,6 +446,11 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
     walker.await.map_err(|e| Error::Walker(e.to_string()))?;
     pb.finish_and_clear();
     items.sort_by(|a, b| a.path.cmp(&b.path));
+    let decoded = matcher.decoder.take().map(decode::DumpDecoder::finish);
+    let accounts = match &decoded {
+        Some(d) => accuse(store, &mut items, d, &matcher.watermarked).await?,
+        None => Vec::new(),
+    };
 
     let mut summary = Summary::default();
     for i in &items {
@@ -428,10 +489,29 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
 
     let stats = store.index_stats().await?;
     let mut notes = vec![
-        "accused is empty for every file: the fingerprint decoder (rampart-fingerprint) is not integrated into triage yet, and no account is accused without fingerprint evidence.".to_owned(),
-        "accounts lists accused accounts only, so it is empty. The documents section lists every recorded download of each matched document: the audit trail to examine, not evidence against any account.".to_owned(),
-        "Visible marking lines of served copies are not stripped before matching yet: a served copy whose marking line is in the body text may be reported altered (similarity about 0.99) rather than genuine.".to_owned(),
+        "The documents section lists every recorded download of each matched document: the audit trail to examine, not evidence against any account. Only a decoded watermark accuses.".to_owned(),
     ];
+    match &decoded {
+        None => notes.push(
+            "No fingerprint key was given, so no watermark was decoded and nobody is accused."
+                .to_owned(),
+        ),
+        Some(d) => {
+            notes.push(format!(
+                "Watermarks were read in {} files of matched documents; {} such files carried none (unmarkable formats, unmarked originals, or channels removed). {} accounts are accused, each test at a threshold that keeps the chance of accusing any given innocent account anywhere in this report at or below {:e}.",
+                d.files_read,
+                d.files_unmarked,
+                accounts.len(),
+                opts.fingerprinter.as_ref().map_or(0.0, |f| f.params().false_accusation),
+            ));
+            if !d.merged_only.is_empty() {
+                notes.push(format!(
+                    "{} accounts are accused only by the scores of the whole dump taken together (no single document convicts them alone); their files are those of documents they downloaded on which their score was positive, and they are not listed in the items' accused lists.",
+                    d.merged_only.len()
+                ));
+            }
+        }
+    }
     if stats.indexed < stats.versions {
         notes.push(format!(
             "{} of {} stored versions are not in the match index; run `rampart reindex`.",
@@ -468,10 +548,84 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
         bytes,
         summary,
         items,
-        accounts: Vec::new(),
+        accounts,
         documents,
         notes,
     })
+}
+
+/// Fills the accused list of each watermarked item from the decoder's
+/// findings for its document, and builds
+/// the accused accounts' section: their files, first and last download,
+/// and what else they downloaded that is not in the dump.
+async fn accuse(
+    store: &Store,
+    items: &mut [Item],
+    decoded: &decode::Decoded,
+    watermarked: &std::collections::HashSet<String>,
+) -> Result<Vec<Account>, Error> {
+    let mut files_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for item in items.iter_mut() {
+        let Some(doc) = item.document.clone() else {
+            continue;
+        };
+        if !watermarked.contains(&item.path) {
+            continue;
+        }
+        for a in decoded.by_document.get(&doc).into_iter().flatten() {
+            item.accused.push(Accusation {
+                account: a.email.clone(),
+                download: a
+                    .download
+                    .as_ref()
+                    .map(|(d, _)| d.id.clone())
+                    .unwrap_or_default(),
+                downloaded_at: a
+                    .download
+                    .as_ref()
+                    .map(|(d, _)| rfc3339(d.time))
+                    .unwrap_or_default(),
+                score: round4(a.score),
+                threshold: round4(a.threshold),
+                download_confirmed: a.download.as_ref().is_some_and(|(_, ok)| *ok),
+            });
+            files_of
+                .entry(a.email.clone())
+                .or_default()
+                .push(item.path.clone());
+        }
+        for (a, docs) in &decoded.merged_only {
+            if docs.contains(&doc) {
+                files_of
+                    .entry(a.email.clone())
+                    .or_default()
+                    .push(item.path.clone());
+            }
+        }
+    }
+    let in_dump: std::collections::BTreeSet<String> =
+        items.iter().filter_map(|i| i.document.clone()).collect();
+    let mut accounts = Vec::new();
+    for (email, files) in files_of {
+        let downloads = store.downloads_of_account(&email).await?;
+        accounts.push(Account {
+            first_access: downloads.first().map(|d| rfc3339(d.3)).unwrap_or_default(),
+            last_access: downloads.last().map(|d| rfc3339(d.3)).unwrap_or_default(),
+            also_downloaded: downloads
+                .into_iter()
+                .filter(|(doc, ..)| !in_dump.contains(doc))
+                .map(|(document, title, version, time)| AlsoDownloaded {
+                    document,
+                    title,
+                    version,
+                    downloaded_at: rfc3339(time),
+                })
+                .collect(),
+            account: email,
+            files,
+        });
+    }
+    Ok(accounts)
 }
 
 /// What `public add` did.

@@ -102,6 +102,10 @@ pub struct Item {
     /// Additive: share of the file's text found in the matched version.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub containment: Option<f64>,
+    /// Additive: the download id written in the file's metadata (PDF,
+    /// DOCX, ODT). Metadata is easily edited: a lead, not evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata_download: Option<String>,
 }
 
 /// A decoded fingerprint pointing at one download.
@@ -115,6 +119,11 @@ pub struct Accusation {
     pub downloaded_at: String,
     /// Decoder score.
     pub score: f64,
+    /// Additive: the accusation threshold the score was compared with.
+    pub threshold: f64,
+    /// Additive: whether the download layer names this download on its
+    /// own (else it is the best-scoring of the account's downloads).
+    pub download_confirmed: bool,
 }
 
 /// An accused account.

@@ -25,6 +25,30 @@ pub struct Config {
     pub audit: AuditConfig,
     /// The exfiltration guard.
     pub guard: GuardSection,
+    /// Forensic watermarks of served copies.
+    pub watermark: WatermarkConfig,
+}
+
+/// `[watermark]`: limits of per-download marking.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatermarkConfig {
+    /// Largest version (bytes) marked per download. Marking holds the
+    /// copy in memory; larger versions are served unmarked, with the
+    /// download id in the file name, and registered as unmarkable.
+    pub max_bytes: u64,
+    /// Downloads marked at the same time (each holds its copy in memory);
+    /// further downloads wait for a slot.
+    pub concurrency: usize,
+}
+
+impl Default for WatermarkConfig {
+    fn default() -> Self {
+        Self {
+            max_bytes: 64 * 1024 * 1024,
+            concurrency: 4,
+        }
+    }
 }
 
 /// `[guard]`: budgets and scoring of the exfiltration guard, and where its
@@ -193,6 +217,11 @@ impl Config {
                     "[guard] webhook_url must be an http:// URL, not {url:?}"
                 ))));
             }
+        }
+        if config.watermark.concurrency == 0 {
+            return Err(Box::new(figment::Error::from(
+                "[watermark] concurrency must be at least 1".to_owned(),
+            )));
         }
         Ok(config)
     }

@@ -57,7 +57,7 @@ pub async fn open(
     let blobs = BlobStore::open(data.join("blobs")).context("opening blob store")?;
     let signer = audit_signer(data, &config.audit.origin)?;
     let log = AuditLog::start(store.clone(), signer);
-    let state = AppState::new(store, blobs, clock, config, log);
+    let state = AppState::new(store, blobs, clock, config, log, fingerprinter(data)?);
     let first = if state.store.count_accounts().await? == 0 {
         let install = state.config.install.clone();
         let (_, password) = admin::create_account(
@@ -94,6 +94,23 @@ pub fn audit_signer(data: &Path, origin: &str) -> anyhow::Result<rampart_tlog::S
         .with_context(|| format!("{} is not a 32-byte hex key", path.display()))?;
     rampart_tlog::Signer::from_seed(origin, &seed)
         .map_err(|e| anyhow::anyhow!("audit origin {origin:?}: {e}"))
+}
+
+/// The watermark fingerprinter under `keys/fingerprint.key` (32 bytes,
+/// hex) with the default code parameters. Whoever holds the key can mark
+/// and therefore frame, so it never leaves the data dir.
+pub fn fingerprinter(data: &Path) -> anyhow::Result<rampart_fingerprint::Fingerprinter> {
+    let path = data.join("keys").join("fingerprint.key");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let mut secret = [0u8; 32];
+    hex::decode_to_slice(text.trim(), &mut secret)
+        .with_context(|| format!("{} is not a 32-byte hex key", path.display()))?;
+    rampart_fingerprint::Fingerprinter::new(
+        &rampart_fingerprint::ServerSecret::new(secret),
+        rampart_fingerprint::Params::default(),
+    )
+    .map_err(|e| anyhow::anyhow!("fingerprint parameters: {e}"))
 }
 
 /// Flushes the audit log (a final checkpoint) and closes the database.

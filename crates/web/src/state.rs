@@ -1,7 +1,7 @@
 //! What every handler shares: the store, the blob store, the clock, the
 //! configuration, the audit sink and the metrics registry.
 
-use crate::{config::Config, metrics::Metrics};
+use crate::{config::Config, metrics::Metrics, services::watermark::Watermarker};
 use rampart_blobs::BlobStore;
 use rampart_domain::Clock;
 use rampart_store::{auditlog::AuditLog, AuditSink, Store};
@@ -25,6 +25,8 @@ pub struct AppState {
     pub(crate) metrics: Arc<Metrics>,
     /// The exfiltration guard's engine, built from `config.guard`.
     pub(crate) guard: Arc<rampart_guard::Guard>,
+    /// Marks every served copy for its recipient.
+    pub watermark: Arc<Watermarker>,
 }
 
 impl AppState {
@@ -35,6 +37,7 @@ impl AppState {
         clock: Arc<dyn Clock>,
         config: Config,
         log: AuditLog,
+        fingerprinter: rampart_fingerprint::Fingerprinter,
     ) -> Self {
         let guard = match rampart_guard::Guard::new(config.guard.engine()) {
             Ok(guard) => guard,
@@ -49,6 +52,7 @@ impl AppState {
             }
         };
         Self {
+            watermark: Arc::new(Watermarker::new(fingerprinter, config.watermark.clone())),
             guard: Arc::new(guard),
             audit: Arc::new(log.clone()),
             log,

@@ -4,12 +4,14 @@
 //! durable.
 
 use super::upload::{media_type_for, Upload};
+use super::watermark::{Recipient, Served};
 use crate::{audit::Client, auth::Authenticated, error::AppError, state::AppState};
 use axum::{
     body::Body,
     http::{header, HeaderValue, StatusCode},
     response::Response,
 };
+use futures_util::StreamExt;
 use rampart_domain::{
     authorize, Action, CommunityId, Decision, DocumentId, DownloadId, Marking, NewMarking,
     ReleasableCommunity, Title,
@@ -320,17 +322,43 @@ pub async fn download(
             .find(|v| v.number == n)
             .ok_or(AppError::NotFound)?,
     };
-    let size = u64::try_from(version.size).unwrap_or(0);
-    super::guard::check_document(state, user, client, doc, Some(size)).await?;
+    super::guard::check_document(state, user, client, doc, u64::try_from(version.size).ok())
+        .await?;
     let hash =
         rampart_blobs::BlobHash::parse(&version.blob).map_err(|e| AppError::Internal(e.into()))?;
-    let file = state.blobs.open_blob(&hash).await?;
     let download = DownloadId::random();
+    let now = state.clock.now();
+    let size = u64::try_from(version.size).unwrap_or(0);
+    let marked = state
+        .watermark
+        .mark(
+            &state.blobs,
+            &hash,
+            size,
+            &version.media_type,
+            &Recipient {
+                account: user.principal.account.0,
+                email: user.email.as_str(),
+                nation: user.principal.nation.as_str(),
+                label: &doc.marking.label,
+                download,
+                document: doc.id,
+                version: version.number,
+                time: now,
+            },
+        )
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let registration = &marked.registration;
     let mut event = state.event_for(user, client, "download", Outcome::Ok);
     event.document = Some(doc.id.to_string());
     event.version = Some(version.number);
     event.download = Some(download.to_string());
-    event.detail = serde_json::json!({"size": version.size, "canary": doc.marking.canary});
+    event.detail = serde_json::json!({
+        "size": version.size,
+        "canary": doc.marking.canary,
+        "watermark": registration.scheme,
+    });
     state.record(event).await?;
     state
         .store
@@ -343,29 +371,67 @@ pub async fn download(
                 version: version.number,
                 ip: client.ip.clone(),
                 user_agent: client.user_agent.clone(),
-                scheme: "none".into(),
-                params: "{}".into(),
+                scheme: registration.scheme.clone(),
+                params: registration.params.to_string(),
             },
-            state.clock.now(),
+            now,
         )
         .await?;
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    // Only now, with the event durable and the download registered, is the
+    // blob read out to the client.
+    let (length, body, filename) = match marked.served {
+        Served::Bytes(bytes) => (
+            bytes.len() as u64,
+            Body::from(bytes),
+            version.filename.clone(),
+        ),
+        Served::Append(update) => {
+            let file = state.blobs.open_blob(&hash).await?;
+            let len = size + update.len() as u64;
+            let tail = futures_util::stream::once(async move {
+                Ok::<_, std::io::Error>(axum::body::Bytes::from(update))
+            });
+            (
+                len,
+                Body::from_stream(tokio_util::io::ReaderStream::new(file).chain(tail)),
+                version.filename.clone(),
+            )
+        }
+        Served::Original => {
+            let file = state.blobs.open_blob(&hash).await?;
+            (
+                size,
+                Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+                unmarked_filename(&version.filename, &download),
+            )
+        }
+    };
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, version.media_type.as_str())
-        .header(header::CONTENT_LENGTH, version.size)
-        .header(
-            header::CONTENT_DISPOSITION,
-            content_disposition(&version.filename),
-        )
+        .header(header::CONTENT_LENGTH, length)
+        .header(header::CONTENT_DISPOSITION, content_disposition(&filename))
         // Served content is never rendered in our origin's context.
         .header(
             header::CONTENT_SECURITY_POLICY,
             "sandbox; default-src 'none'",
         )
         .header("x-rampart-download", download.to_string())
+        .header("x-rampart-watermark", registration.scheme.as_str())
         .body(body)
         .map_err(|e| AppError::Internal(e.into()))
+}
+
+/// The file name of an unmarked copy: the download id before the
+/// extension, the one visible marking such a file can carry.
+fn unmarked_filename(filename: &str, download: &DownloadId) -> String {
+    let short = &download.to_string()[..8];
+    match filename.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() && !ext.is_empty() && ext.len() <= 8 => {
+            format!("{stem} (Rampart {short}).{ext}")
+        }
+        _ => format!("{filename} (Rampart {short})"),
+    }
 }
 
 /// `attachment` with an ASCII fallback and the RFC 5987 UTF-8 name.
@@ -373,7 +439,7 @@ fn content_disposition(filename: &str) -> HeaderValue {
     let ascii: String = filename
         .chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || "._- ".contains(c) {
+            if c.is_ascii_alphanumeric() || "._-() ".contains(c) {
                 c
             } else {
                 '_'

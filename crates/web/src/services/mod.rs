@@ -6,5 +6,6 @@ pub mod documents;
 pub mod guard;
 pub mod matching;
 mod upload;
+pub mod watermark;
 
 pub use upload::{read_upload, Upload, UploadedFile};

@@ -70,6 +70,9 @@ const INFO_KEY: &str = "RampartDownload";
 pub struct PdfTemplate {
     digest: [u8; 32],
     len: usize,
+    /// Whether the original ends with an end-of-line marker (else the
+    /// update starts with one).
+    ends_with_eol: bool,
     pages: Vec<Page>,
     /// Joined page texts, separated by form feeds.
     text: String,
@@ -152,6 +155,7 @@ impl PdfTemplate {
             chars,
             digest: *blake3::hash(original).as_bytes(),
             len: original.len(),
+            ends_with_eol: original.ends_with(b"\n") || original.ends_with(b"\r"),
             pages,
             text,
             size,
@@ -161,6 +165,16 @@ impl PdfTemplate {
             info,
             id: doc.trailer.get(b"ID").ok().cloned(),
         })
+    }
+
+    /// BLAKE3 digest of the original this template was parsed from.
+    pub fn digest(&self) -> [u8; 32] {
+        self.digest
+    }
+
+    /// Length in bytes of that original.
+    pub fn original_len(&self) -> usize {
+        self.len
     }
 
     /// Number of pages.
@@ -266,6 +280,16 @@ fn last_xref(pdf: &[u8]) -> Option<(usize, bool)> {
     Some((off, !sect[first..].starts_with(b"xref")))
 }
 
+/// The last line of every page's invisible layer: "Rampart end" and the
+/// first eight hex digits of the download id. Text extractors that follow
+/// the content stream put the invisible layer right after the visible
+/// marking line, so a matcher can drop everything from the marking line
+/// (which ends with "download" and the same eight digits) to this sentinel
+/// and compare the page's own text only (`rampart-docmatch` does).
+pub fn end_sentinel(download: &DownloadId) -> String {
+    format!("Rampart end {}", &hex(download)[..8])
+}
+
 /// The marking line used when the caller gives none.
 pub fn default_marking_line(mark: &Mark) -> String {
     let short: String = mark.download.0[..4]
@@ -273,7 +297,7 @@ pub fn default_marking_line(mark: &Mark) -> String {
         .map(|b| format!("{b:02x}"))
         .collect();
     format!(
-        "NON-PUBLIC \u{2014} issued to account {} \u{2014} download {short}",
+        "Rampart copy for account {} \u{b7} NON-PUBLIC \u{b7} download {short}",
         mark.account.0
     )
 }
@@ -309,15 +333,34 @@ impl Fingerprinter {
         if original.len() != template.len || *blake3::hash(original).as_bytes() != template.digest {
             return Err(Error::TemplateMismatch);
         }
+        let update = self.pdf_update(template, mark, marking_line);
+        let mut bytes = Vec::with_capacity(original.len() + update.bytes.len());
+        bytes.extend_from_slice(original);
+        bytes.extend_from_slice(&update.bytes);
+        Ok(Embedded {
+            bytes,
+            counts: update.counts,
+        })
+    }
+
+    /// The incremental update alone: the bytes to append to the original
+    /// `template` was parsed from. A server streams the original from disk
+    /// and then these, so a marked PDF costs little more than a plain copy.
+    /// The caller must serve it after exactly that original (the template
+    /// is bound to the original's BLAKE3 digest and length; see
+    /// [`PdfTemplate::digest`]).
+    pub fn pdf_update(&self, template: &PdfTemplate, mark: &Mark, marking_line: &str) -> Embedded {
         let t = template;
         let mut model = TextModel::default();
         model.push_editable(&t.text, 0);
         let (marked, counts): (String, ChannelCounts) = self.embed_model(&t.text, &model, mark);
         let texts: Vec<&str> = marked.split(PAGE_BREAK).collect();
 
-        let mut out = Vec::with_capacity(original.len() + 8192 * (t.pages.len() + 1));
-        out.extend_from_slice(original);
-        if !original.ends_with(b"\n") && !original.ends_with(b"\r") {
+        // Offsets in the cross-reference section count from the start of
+        // the whole file: the original comes first.
+        let base = t.len;
+        let mut out = Vec::with_capacity(8192 * (t.pages.len() + 1));
+        if !t.ends_with_eol {
             out.push(b'\n');
         }
         let mut entries: Vec<(u32, usize, u16)> = Vec::new();
@@ -336,7 +379,7 @@ impl Fingerprinter {
             alloc(),
         );
         let begin = |out: &mut Vec<u8>, entries: &mut Vec<(u32, usize, u16)>, id: u32| {
-            entries.push((id, out.len(), 0));
+            entries.push((id, base + out.len(), 0));
             let _ = writeln!(out, "{id} 0 obj");
         };
         let end = |out: &mut Vec<u8>| out.extend_from_slice(b"\nendobj\n");
@@ -355,12 +398,17 @@ impl Fingerprinter {
         }
         let line = write::win_ansi(marking_line);
         for (i, p) in t.pages.iter().enumerate() {
-            let content = page_content(p, &line, texts.get(i).copied().unwrap_or(""));
+            let content = page_content(
+                p,
+                &line,
+                texts.get(i).copied().unwrap_or(""),
+                &end_sentinel(&mark.download),
+            );
             let c_id = alloc();
             begin(&mut out, &mut entries, c_id);
             write::stream(&mut out, "", &content, true);
             end(&mut out);
-            entries.push((p.id.0, out.len(), p.id.1));
+            entries.push((p.id.0, base + out.len(), p.id.1));
             let _ = write!(out, "{} {} obj\n<<", p.id.0, p.id.1);
             out.extend_from_slice(&p.head);
             out.extend_from_slice(b"/Contents [");
@@ -393,14 +441,22 @@ impl Fingerprinter {
             write::object(&mut trailer, id);
         }
         let trailer = String::from_utf8_lossy(&trailer).into_owned();
-        write::xref_and_trailer(&mut out, entries, &trailer, next, t.prev, t.xref_stream);
-        Ok(Embedded { bytes: out, counts })
+        write::xref_and_trailer(
+            &mut out,
+            base,
+            entries,
+            &trailer,
+            next,
+            t.prev,
+            t.xref_stream,
+        );
+        Embedded { bytes: out, counts }
     }
 }
 
 /// The content stream appended to a page: restore the original's graphics
 /// state, draw the visible line, then the invisible layer.
-fn page_content(p: &Page, line: &[u8], text: &str) -> Vec<u8> {
+fn page_content(p: &Page, line: &[u8], text: &str, sentinel: &str) -> Vec<u8> {
     let mut c = Vec::with_capacity(64 + text.len() * 5);
     let margin = 18.0f64.min(p.width / 20.0);
     c.extend_from_slice(b"Q\nq\nBT\n/RampartV ");
@@ -434,6 +490,7 @@ fn page_content(p: &Page, line: &[u8], text: &str) -> Vec<u8> {
         lines.push(cur);
     }
     if !lines.is_empty() {
+        lines.push(sentinel.to_owned());
         let top = p.lly + 4.0 + LINE_SIZE + 2.0 + INVISIBLE_LEADING * lines.len() as f64;
         c.extend_from_slice(b"BT\n3 Tr\n/RampartI ");
         write::real(&mut c, INVISIBLE_SIZE);

@@ -204,13 +204,14 @@ pub(super) fn win_ansi(s: &str) -> Vec<u8> {
 /// cross-reference stream itself (which takes number `size` when used).
 pub(super) fn xref_and_trailer(
     out: &mut Vec<u8>,
+    base: usize,
     mut entries: Vec<(u32, usize, u16)>,
     trailer: &str,
     size: u32,
     prev: usize,
     as_stream: bool,
 ) {
-    let start = out.len();
+    let start = base + out.len();
     if as_stream {
         entries.push((size, start, 0));
         entries.sort_unstable();
