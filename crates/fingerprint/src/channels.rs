@@ -78,13 +78,14 @@ impl Words {
         }
     }
 
-    /// Whether the code bit at `pos` is 1 (account or download layer).
-    fn bit(&self, code: &Code, pos: u64) -> bool {
+    /// Whether the code bit at `pos` (of secret bias `bias`) is 1, on the
+    /// account or the download layer.
+    fn bit(&self, code: &Code, pos: u64, bias: f64) -> bool {
         let key = match code.layer(pos) {
             Layer::Account => &self.account,
             Layer::Download => &self.download,
         };
-        keys::word_uniform(key, pos) < code.bias(pos)
+        keys::word_uniform(key, pos) < bias
     }
 }
 
@@ -106,11 +107,49 @@ impl ChannelCounts {
     }
 }
 
-/// Plans the edits that write `mark` into the visible text of `model`.
-pub(crate) fn plan(code: &Code, model: &TextModel, mark: &Mark) -> (Vec<Edit>, ChannelCounts) {
+/// One site every copy of a version carries a bit at: where in the
+/// source, which code position, and what the bit-1 (and bit-0) forms are.
+#[derive(Debug, Clone)]
+pub(crate) struct PlannedSite {
+    /// Source byte range the variant replaces (empty: an insertion).
+    start: u32,
+    end: u32,
+    pos: u64,
+    /// The position's secret bias (a keyed hash and a sine: worth keeping).
+    bias: f64,
+    /// The character for bit 0 and for bit 1 (`None`: leave as is).
+    zero: Option<char>,
+    one: Option<char>,
+}
+
+/// The mark-independent part of marking one version's text: every site
+/// with its code position, computed once per version (hashing each site's
+/// context is most of the cost) and reused for every download.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub(crate) version: crate::keys::VersionId,
+    /// BLAKE3 of the text the plan was made for.
+    pub(crate) source: [u8; 32],
+    pub(crate) sites: Vec<PlannedSite>,
+    pub(crate) counts: ChannelCounts,
+}
+
+impl Plan {
+    /// How many code positions each channel carries in every copy.
+    pub fn counts(&self) -> ChannelCounts {
+        self.counts
+    }
+
+    /// Approximate heap size, for caches.
+    pub fn heap_bytes(&self) -> usize {
+        self.sites.capacity() * std::mem::size_of::<PlannedSite>()
+    }
+}
+
+/// Finds every site of `model` that carries a bit for `version`.
+pub(crate) fn prepare(code: &Code, model: &TextModel, version: crate::keys::VersionId) -> Plan {
     let vis = &model.visible;
-    let vk = code.keys.version_key(&mark.version);
-    let words = Words::new(code, mark);
+    let vk = code.keys.version_key(&version);
     let sites = text::sites(vis);
     // A punctuation class is usable only if the original has no typographic form.
     let mut typographic = [false; 4];
@@ -128,7 +167,7 @@ pub(crate) fn plan(code: &Code, model: &TextModel, mark: &Mark) -> (Vec<Edit>, C
     if vis.contains(ELLIPSIS) {
         typographic[Punct::Ellipsis.index()] = true;
     }
-    let mut edits = Vec::new();
+    let mut planned = Vec::new();
     let mut counts = ChannelCounts::default();
     // Sites sharing a name (a repeated phrase) share the position and hence
     // the bit, so a repeated phrase reads consistently.
@@ -139,37 +178,68 @@ pub(crate) fn plan(code: &Code, model: &TextModel, mark: &Mark) -> (Vec<Edit>, C
         let Some(src) = model.source_range(&s.range) else {
             continue;
         };
+        let (Ok(start), Ok(end)) = (u32::try_from(src.start), u32::try_from(src.end)) else {
+            continue;
+        };
         let pos = keys::position(&vk, &s.name);
-        let with = match s.carrier {
+        let (zero, one) = match s.carrier {
             Carrier::Space => {
                 if code.keys.select_uniform(pos) >= code.params.space_share {
                     continue;
                 }
                 counts.space += 1;
-                if words.bit(code, pos) { SPACE1 } else { NBSP }.to_string()
+                (Some(NBSP), Some(SPACE1))
             }
             Carrier::ZeroWidth => {
                 counts.zero_width += 1;
-                if words.bit(code, pos) { ZW1 } else { ZW0 }.to_string()
+                (Some(ZW0), Some(ZW1))
             }
             Carrier::Punct(p) => {
                 if typographic[p.index()] {
                     continue;
                 }
                 counts.punctuation += 1;
-                if !words.bit(code, pos) {
-                    continue;
-                }
-                typographic_form(p, vis, &s.range)
+                (None, Some(typographic_form(p, vis, &s.range)))
             }
         };
-        edits.push(Edit { range: src, with });
+        planned.push(PlannedSite {
+            start,
+            end,
+            pos,
+            bias: code.bias(pos),
+            zero,
+            one,
+        });
     }
-    (edits, counts)
+    Plan {
+        version,
+        source: [0; 32],
+        sites: planned,
+        counts,
+    }
+}
+
+/// The edits that write `mark` at the sites of `plan`.
+pub(crate) fn edits(code: &Code, plan: &Plan, mark: &Mark) -> Vec<Edit> {
+    let words = Words::new(code, mark);
+    plan.sites
+        .iter()
+        .filter_map(|s| {
+            let with = if words.bit(code, s.pos, s.bias) {
+                s.one
+            } else {
+                s.zero
+            }?;
+            Some(Edit {
+                range: s.start as usize..s.end as usize,
+                with,
+            })
+        })
+        .collect()
 }
 
 /// The typographic form of the straight punctuation at `r` in `vis`.
-fn typographic_form(p: Punct, vis: &str, r: &std::ops::Range<usize>) -> String {
+fn typographic_form(p: Punct, vis: &str, r: &std::ops::Range<usize>) -> char {
     let prev = vis[..r.start].chars().next_back();
     let next = vis[r.end..].chars().next();
     let opening = prev.is_none_or(|c| c.is_whitespace() || "([{<\u{2014}\u{2013}-/".contains(c));
@@ -191,7 +261,6 @@ fn typographic_form(p: Punct, vis: &str, r: &std::ops::Range<usize>) -> String {
         Punct::Ellipsis => ELLIPSIS,
         Punct::Dash => EN_DASH,
     }
-    .to_string()
 }
 
 /// One read of one site: the code position (under one version) and the bit.

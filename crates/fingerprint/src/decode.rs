@@ -201,7 +201,7 @@ impl Fingerprinter {
         Observations { items }
     }
 
-    fn prepare(&self, soft: Vec<(u64, f64)>) -> Prepared {
+    fn prepare_scoring(&self, soft: Vec<(u64, f64)>) -> Prepared {
         let bias: Vec<f64> = soft.iter().map(|&(p, _)| self.code.bias(p)).collect();
         let pv: Vec<(f64, f64)> = bias.iter().zip(&soft).map(|(&b, &(_, v))| (b, v)).collect();
         Prepared {
@@ -231,7 +231,7 @@ impl Fingerprinter {
     /// Scores candidate accounts on the account layer of `obs` (all files of
     /// a dump together) and accuses those at or above the threshold.
     pub fn accuse(&self, obs: &Observations, candidates: &[AccountId]) -> Accusation {
-        let prep = self.prepare(obs.soft(Layer::Account, None));
+        let prep = self.prepare_scoring(obs.soft(Layer::Account, None));
         let mut scores: Vec<AccountScore> = candidates
             .iter()
             .map(|&account| {
@@ -265,9 +265,9 @@ impl Fingerprinter {
         let mut out: Vec<DownloadScore> = candidates
             .iter()
             .map(|&(download, version)| {
-                let prep = cache
-                    .entry(version)
-                    .or_insert_with(|| self.prepare(obs.soft(Layer::Download, Some(version))));
+                let prep = cache.entry(version).or_insert_with(|| {
+                    self.prepare_scoring(obs.soft(Layer::Download, Some(version)))
+                });
                 let score = Self::score(prep, &self.code.keys.download_key(account, download));
                 DownloadScore {
                     download,

@@ -58,7 +58,7 @@ mod keys;
 mod model;
 mod text;
 
-pub use channels::{strip, ChannelCounts};
+pub use channels::{strip, ChannelCounts, Plan};
 pub use code::{Layer, Params};
 pub use decode::{AccountScore, Accusation, DownloadScore, Observation, Observations};
 pub use error::{Error, Result};
@@ -147,7 +147,45 @@ impl Fingerprinter {
         model: &model::TextModel,
         mark: &Mark,
     ) -> (String, ChannelCounts) {
-        let (edits, counts) = channels::plan(&self.code, model, mark);
-        (model::apply(src, edits), counts)
+        let plan = channels::prepare(&self.code, model, mark.version);
+        let edits = channels::edits(&self.code, &plan, mark);
+        (model::apply(src, edits), plan.counts)
+    }
+
+    /// The mark-independent work of marking a plain text, Markdown or HTML
+    /// version: do it once per version and mark each download with
+    /// [`Fingerprinter::mark_prepared`], which then costs about one keyed
+    /// hash per site. Other formats give [`Error::Unsupported`] (PDF has
+    /// [`Fingerprinter::prepare_pdf`]).
+    pub fn prepare(&self, format: Format, input: &[u8], version: VersionId) -> Result<Plan> {
+        let src = std::str::from_utf8(input).map_err(|e| Error::NotUtf8(e.valid_up_to()))?;
+        let model = formats::text_model(format, src)?;
+        Ok(self.plan_of(src, &model, version))
+    }
+
+    /// [`Fingerprinter::prepare`] for the text of a parsed PDF.
+    pub fn prepare_pdf(&self, template: &PdfTemplate, version: VersionId) -> Plan {
+        let mut model = model::TextModel::default();
+        model.push_editable(template.text(), 0);
+        self.plan_of(template.text(), &model, version)
+    }
+
+    fn plan_of(&self, src: &str, model: &model::TextModel, version: VersionId) -> Plan {
+        let mut plan = channels::prepare(&self.code, model, version);
+        plan.source = *blake3::hash(src.as_bytes()).as_bytes();
+        plan
+    }
+
+    /// Marks `input` (the exact bytes `plan` was prepared from) for `mark`.
+    pub fn mark_prepared(&self, plan: &Plan, input: &[u8], mark: &Mark) -> Result<Embedded> {
+        if mark.version != plan.version || *blake3::hash(input).as_bytes() != plan.source {
+            return Err(Error::TemplateMismatch);
+        }
+        let src = std::str::from_utf8(input).map_err(|e| Error::NotUtf8(e.valid_up_to()))?;
+        let edits = channels::edits(&self.code, plan, mark);
+        Ok(Embedded {
+            bytes: model::apply(src, edits).into_bytes(),
+            counts: plan.counts,
+        })
     }
 }

@@ -22,11 +22,12 @@ pub(crate) struct TextModel {
     segments: Vec<Segment>,
 }
 
-/// One edit of the source: replace `range` by `with`.
+/// One edit of the source: replace `range` by `with` (every channel
+/// variant is one character).
 #[derive(Debug, Clone)]
 pub(crate) struct Edit {
     pub(crate) range: Range<usize>,
-    pub(crate) with: String,
+    pub(crate) with: char,
 }
 
 impl TextModel {
@@ -86,8 +87,11 @@ pub(crate) fn apply(source: &str, mut edits: Vec<Edit>) -> String {
         if e.range.start < at {
             continue; // overlapping edit: never produced, but never corrupt
         }
-        out.push_str(&source[at..e.range.start]);
-        out.push_str(&e.with);
+        let Some(before) = source.get(at..e.range.start) else {
+            continue; // not on a char boundary: never produced
+        };
+        out.push_str(before);
+        out.push(e.with);
         at = e.range.end;
     }
     out.push_str(&source[at..]);

@@ -198,3 +198,32 @@ fn thinned_reads_keep_both_layers_and_still_convict() {
     // Thinning is a rule on positions: two copies keep the same positions.
     assert_eq!(thin, obs.thin(1000));
 }
+
+#[test]
+fn a_prepared_plan_marks_exactly_like_marking_from_scratch() {
+    let fp = fingerprinter();
+    let doc = document();
+    let v = version(3);
+    let html = format!("<p>{}</p>", doc.replace("\n\n", "</p>\n<p>"));
+    for (format, input) in [
+        (Format::PlainText, doc.clone()),
+        (Format::Markdown, doc.clone()),
+        (Format::Html, html),
+    ] {
+        let plan = fp.prepare(format, input.as_bytes(), v).unwrap();
+        for account in [1, 2] {
+            let m = mark(account, v, 9);
+            let direct = fp.embed(format, input.as_bytes(), &m).unwrap();
+            let prepared = fp.mark_prepared(&plan, input.as_bytes(), &m).unwrap();
+            assert_eq!(direct, prepared, "{format:?}");
+            assert_eq!(plan.counts(), direct.counts);
+        }
+        // A plan is bound to its text and its version.
+        let other = mark(1, version(4), 9);
+        assert!(fp.mark_prepared(&plan, input.as_bytes(), &other).is_err());
+        let edited = format!("{input} more");
+        assert!(fp
+            .mark_prepared(&plan, edited.as_bytes(), &mark(1, v, 9))
+            .is_err());
+    }
+}

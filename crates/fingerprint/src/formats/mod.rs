@@ -127,14 +127,9 @@ impl Format {
             }
             Format::Docx | Format::Odt => office::embed(self, fp, input, mark, marking_line),
             Format::PlainText | Format::Markdown | Format::Html => {
-                let build: fn(&str) -> TextModel = match self {
-                    Format::Markdown => markdown::model,
-                    Format::Html => html::model,
-                    _ => plain_model,
-                };
                 let src =
                     std::str::from_utf8(input).map_err(|e| Error::NotUtf8(e.valid_up_to()))?;
-                let model = build(src);
+                let model = text_model(self, src)?;
                 let (text, counts) = fp.embed_model(src, &model, mark);
                 Ok(Embedded {
                     bytes: text.into_bytes(),
@@ -161,6 +156,18 @@ impl Markable for Format {
     fn embed(&self, fp: &Fingerprinter, input: &[u8], mark: &Mark) -> Result<Embedded> {
         self.embed_with_marking(fp, input, mark, &default_marking_line(mark))
     }
+}
+
+/// The text model of a plain text, Markdown or HTML source.
+pub(crate) fn text_model(format: Format, src: &str) -> Result<TextModel> {
+    Ok(match format {
+        Format::PlainText => plain_model(src),
+        Format::Markdown => markdown::model(src),
+        Format::Html => html::model(src),
+        Format::Pdf | Format::Docx | Format::Odt => {
+            return Err(Error::Unsupported("not a text format"))
+        }
+    })
 }
 
 fn plain_model(src: &str) -> TextModel {

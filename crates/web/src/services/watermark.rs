@@ -16,7 +16,7 @@
 use crate::config::WatermarkConfig;
 use rampart_blobs::{BlobHash, BlobStore};
 use rampart_fingerprint::{
-    AccountId, DownloadId, Fingerprinter, Format, Mark, PdfTemplate, VersionId,
+    AccountId, DownloadId, Fingerprinter, Format, Mark, PdfTemplate, Plan, VersionId,
 };
 use std::{
     collections::{HashMap, VecDeque},
@@ -86,7 +86,12 @@ impl Marked {
 pub struct Watermarker {
     fp: Fingerprinter,
     config: WatermarkConfig,
-    templates: TemplateCache,
+    /// Parsed PDFs by blob hash.
+    templates: Cache<String, PdfTemplate>,
+    /// Marking plans (every site and its code position) by version: the
+    /// per-version half of marking, so a download costs about one keyed
+    /// hash per site.
+    plans: Cache<VersionId, Plan>,
     slots: Semaphore,
 }
 
@@ -120,7 +125,8 @@ impl Watermarker {
             fp,
             slots: Semaphore::new(config.concurrency.max(1)),
             config,
-            templates: TemplateCache::new(32, 256 * 1024 * 1024),
+            templates: Cache::new(64, 256 * 1024 * 1024, |t: &PdfTemplate| t.text().len()),
+            plans: Cache::new(256, 512 * 1024 * 1024, Plan::heap_bytes),
         }
     }
 
@@ -162,32 +168,65 @@ impl Watermarker {
         };
         let line = marking_line(to);
         if format == Format::Pdf {
-            let template = match self.templates.get(hash.as_str()) {
+            let template = match self.templates.get(&hash.as_str().to_owned()) {
                 Some(t) => t,
                 None => {
                     let bytes = read_blob(blobs, hash, size).await?;
                     let parsed =
                         tokio::task::spawn_blocking(move || PdfTemplate::parse(&bytes)).await?;
                     match parsed {
-                        Ok(t) => self.templates.insert(hash.as_str(), t),
+                        Ok(t) => self.templates.insert(hash.as_str().to_owned(), t),
                         Err(e) => return Ok(self.unmarkable(format!("pdf: {e}"))),
                     }
                 }
             };
+            let plan = match self.plans.get(&mark.version) {
+                Some(plan) => plan,
+                None => {
+                    let (fp, t) = (self.fp.clone(), template.clone());
+                    let plan =
+                        tokio::task::spawn_blocking(move || fp.prepare_pdf(&t, mark.version))
+                            .await?;
+                    self.plans.insert(mark.version, plan)
+                }
+            };
             let fp = self.fp.clone();
-            let update =
-                tokio::task::spawn_blocking(move || fp.pdf_update(&template, &mark, &line)).await?;
-            return Ok(Marked {
-                registration: self.registration(format, &update.counts),
-                served: Served::Append(update.bytes),
+            let update = tokio::task::spawn_blocking(move || {
+                fp.pdf_update_prepared(&template, &plan, &mark, &line)
+            })
+            .await?;
+            return Ok(match update {
+                Ok(update) => Marked {
+                    registration: self.registration(format, &update.counts),
+                    served: Served::Append(update.bytes),
+                },
+                Err(e) => self.unmarkable(format!("pdf: {e}")),
             });
         }
-        let bytes = read_blob(blobs, hash, size).await?;
+        let bytes = Arc::new(read_blob(blobs, hash, size).await?);
         let fp = self.fp.clone();
-        let embedded = tokio::task::spawn_blocking(move || {
-            fp.embed_with_marking(format, &bytes, &mark, &line)
-        })
-        .await?;
+        let embedded = if matches!(format, Format::Docx | Format::Odt) {
+            // Parsed and rewritten per download: no plan to reuse.
+            tokio::task::spawn_blocking(move || fp.embed_with_marking(format, &bytes, &mark, &line))
+                .await?
+        } else {
+            let plan = match self.plans.get(&mark.version) {
+                Some(plan) => Ok(plan),
+                None => {
+                    let (fp, b) = (fp.clone(), bytes.clone());
+                    tokio::task::spawn_blocking(move || fp.prepare(format, &b, mark.version))
+                        .await?
+                        .map(|plan| self.plans.insert(mark.version, plan))
+                }
+            };
+            match plan {
+                Ok(plan) => {
+                    tokio::task::spawn_blocking(move || fp.mark_prepared(&plan, &bytes, &mark))
+                        .await?
+                }
+                Err(e) => Err(e),
+            }
+        };
         Ok(match embedded {
             Ok(e) => Marked {
                 registration: self.registration(format, &e.counts),
@@ -263,53 +302,59 @@ async fn read_blob(blobs: &BlobStore, hash: &BlobHash, size: u64) -> Result<Vec<
     Ok(bytes)
 }
 
-/// Parsed PDF templates by blob hash, bounded by count and by the size of
-/// their text (the bulk of a template), oldest evicted first.
-struct TemplateCache {
+/// A cache bounded by entry count and by the weight (approximate heap
+/// bytes) of its values, oldest evicted first. Values are shared, so an
+/// entry evicted while a download uses it lives until that download ends.
+struct Cache<K, V> {
     max_entries: usize,
-    max_text_bytes: usize,
-    inner: Mutex<CacheInner>,
+    max_weight: usize,
+    weigh: fn(&V) -> usize,
+    inner: Mutex<CacheInner<K, V>>,
 }
 
-#[derive(Default)]
-struct CacheInner {
-    map: HashMap<String, Arc<PdfTemplate>>,
-    order: VecDeque<String>,
-    text_bytes: usize,
+struct CacheInner<K, V> {
+    map: HashMap<K, Arc<V>>,
+    order: VecDeque<K>,
+    weight: usize,
 }
 
-impl TemplateCache {
-    fn new(max_entries: usize, max_text_bytes: usize) -> Self {
+impl<K: std::hash::Hash + Eq + Clone, V> Cache<K, V> {
+    fn new(max_entries: usize, max_weight: usize, weigh: fn(&V) -> usize) -> Self {
         Self {
             max_entries,
-            max_text_bytes,
-            inner: Mutex::new(CacheInner::default()),
+            max_weight,
+            weigh,
+            inner: Mutex::new(CacheInner {
+                map: HashMap::new(),
+                order: VecDeque::new(),
+                weight: 0,
+            }),
         }
     }
 
-    fn get(&self, key: &str) -> Option<Arc<PdfTemplate>> {
+    fn get(&self, key: &K) -> Option<Arc<V>> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner.map.get(key).cloned()
     }
 
-    fn insert(&self, key: &str, template: PdfTemplate) -> Arc<PdfTemplate> {
-        let template = Arc::new(template);
+    fn insert(&self, key: K, value: V) -> Arc<V> {
+        let value = Arc::new(value);
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(existing) = inner.map.get(key) {
+        if let Some(existing) = inner.map.get(&key) {
             return existing.clone();
         }
-        inner.text_bytes += template.text().len();
-        inner.map.insert(key.to_owned(), template.clone());
-        inner.order.push_back(key.to_owned());
+        inner.weight += (self.weigh)(&value);
+        inner.map.insert(key.clone(), value.clone());
+        inner.order.push_back(key);
         while inner.order.len() > 1
-            && (inner.order.len() > self.max_entries || inner.text_bytes > self.max_text_bytes)
+            && (inner.order.len() > self.max_entries || inner.weight > self.max_weight)
         {
             if let Some(old) = inner.order.pop_front() {
-                if let Some(t) = inner.map.remove(&old) {
-                    inner.text_bytes -= t.text().len();
+                if let Some(v) = inner.map.remove(&old) {
+                    inner.weight -= (self.weigh)(&v);
                 }
             }
         }
-        template
+        value
     }
 }

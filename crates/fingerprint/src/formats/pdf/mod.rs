@@ -42,11 +42,9 @@ use std::io::Write;
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
-use crate::channels::ChannelCounts;
 use crate::error::{Error, Result};
 use crate::formats::Embedded;
 use crate::keys::{DownloadId, Mark};
-use crate::model::TextModel;
 use crate::Fingerprinter;
 
 /// Separates pages in the joined text (never produced by extraction).
@@ -350,10 +348,29 @@ impl Fingerprinter {
     /// is bound to the original's BLAKE3 digest and length; see
     /// [`PdfTemplate::digest`]).
     pub fn pdf_update(&self, template: &PdfTemplate, mark: &Mark, marking_line: &str) -> Embedded {
+        let plan = self.prepare_pdf(template, mark.version);
+        self.pdf_update_prepared(template, &plan, mark, marking_line)
+            .unwrap_or_else(|_| unreachable!("the plan was made for this template and version"))
+    }
+
+    /// [`Fingerprinter::pdf_update`] with the mark-independent work done
+    /// once per version ([`Fingerprinter::prepare_pdf`]).
+    pub fn pdf_update_prepared(
+        &self,
+        template: &PdfTemplate,
+        plan: &crate::Plan,
+        mark: &Mark,
+        marking_line: &str,
+    ) -> Result<Embedded> {
         let t = template;
-        let mut model = TextModel::default();
-        model.push_editable(&t.text, 0);
-        let (marked, counts): (String, ChannelCounts) = self.embed_model(&t.text, &model, mark);
+        let Ok(Embedded {
+            bytes: marked,
+            counts,
+        }) = self.mark_prepared(plan, t.text.as_bytes(), mark)
+        else {
+            return Err(Error::TemplateMismatch);
+        };
+        let marked = String::from_utf8(marked).map_err(|_| Error::TemplateMismatch)?;
         let texts: Vec<&str> = marked.split(PAGE_BREAK).collect();
 
         // Offsets in the cross-reference section count from the start of
@@ -450,7 +467,7 @@ impl Fingerprinter {
             t.prev,
             t.xref_stream,
         );
-        Embedded { bytes: out, counts }
+        Ok(Embedded { bytes: out, counts })
     }
 }
 
