@@ -147,6 +147,50 @@ impl TestApp {
         }
     }
 
+    /// A client without any credential whose requests say, through
+    /// `X-Forwarded-For`, that they come from `ip` (believed only when the
+    /// server trusts 127.0.0.1 as a proxy) with the given user agent.
+    pub fn anonymous_from(&self, ip: &str, user_agent: &str) -> Session {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            reqwest::header::HeaderValue::from_str(ip).unwrap(),
+        );
+        headers.insert(
+            reqwest::header::USER_AGENT,
+            reqwest::header::HeaderValue::from_str(user_agent).unwrap(),
+        );
+        Session {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .default_headers(headers)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            csrf: String::new(),
+            base: self.url(""),
+        }
+    }
+
+    /// Signs in like [`TestApp::login`] from a given address and agent.
+    pub async fn login_from(&self, email: &str, password: &str, ip: &str, agent: &str) -> Session {
+        let session = self.anonymous_from(ip, agent);
+        let response = session
+            .post_json(
+                "/api/v1/login",
+                &json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "login of {email} from {ip}"
+        );
+        let body: Value = response.json().await.unwrap();
+        let session = session.with_csrf(body["csrf"].as_str().unwrap());
+        self.finish_login(email, session, &body).await
+    }
+
     /// Creates a portal.
     pub async fn portal(&self, slug: &str) {
         admin::create_portal(&self.state, Actor::Console, slug, &format!("Portal {slug}"))
@@ -358,6 +402,27 @@ impl Session {
             .post(format!("{}{path}", self.base))
             .header("x-csrf-token", &self.csrf)
             .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// DELETE with the CSRF header.
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.client
+            .delete(format!("{}{path}", self.base))
+            .header("x-csrf-token", &self.csrf)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POST an HTML form with the CSRF token in the query, as pages do.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        self.client
+            .post(format!("{}{path}{sep}csrf={}", self.base, self.csrf))
+            .form(form)
             .send()
             .await
             .unwrap()
