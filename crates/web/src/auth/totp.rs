@@ -91,6 +91,16 @@ pub fn secret_base32(secret: &[u8]) -> String {
     data_encoding::BASE32_NOPAD.encode(secret)
 }
 
+/// A base32 secret as typed (spaces and case ignored, padding optional).
+pub fn secret_from_base32(text: &str) -> Option<Vec<u8>> {
+    let cleaned: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '=')
+        .flat_map(char::to_uppercase)
+        .collect();
+    data_encoding::BASE32_NOPAD.decode(cleaned.as_bytes()).ok()
+}
+
 /// The `otpauth://` URI for QR codes and authenticator apps.
 pub fn otpauth_uri(issuer: &str, account: &str, secret: &[u8]) -> String {
     let label = format!("{issuer}:{account}");
