@@ -292,6 +292,14 @@ async fn pending_sessions_reach_nothing_but_their_step() {
         assert_eq!(r.headers()["location"], "/login/second-factor");
     }
     assert_eq!(pending.get("/login/second-factor").await.status(), 200);
+    // And only for a while: a half-signed-in session lasts 15 minutes.
+    app.clock.advance(Duration::from_secs(15 * 60));
+    let late = totp(&pending, &app.next_totp_code(ANN)).await;
+    assert_eq!(late.status(), 401);
+    assert_eq!(
+        late.json::<Value>().await.unwrap()["error"]["code"],
+        "unauthenticated"
+    );
 }
 
 #[tokio::test]

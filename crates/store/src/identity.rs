@@ -441,3 +441,7 @@ impl Store {
         )
     }
 }
+
+#[cfg(test)]
+#[path = "identity_tests.rs"]
+mod tests;
