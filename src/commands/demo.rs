@@ -53,7 +53,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     rampart_web::install::close(&state).await?;
     println!();
     println!(
-        "Demo accounts (email, role, one-time password — each must be changed at first sign-in):"
+        "Demo accounts (email, role, one-time password — each must be changed at first sign-in, then a second factor is set up):"
     );
     for (email, role, password) in &accounts {
         println!("  {email:<45} {role:<10} {password}");

@@ -550,6 +550,7 @@ async fn owners_see_and_end_their_sessions_and_tokens() {
         "{page}"
     );
     assert!(page.contains("this session") && page.contains("192.0.2.10"));
+    assert!(page.contains("(TOTP) set up; 10 of 10 recovery codes left"));
     let home = laptop.get("/").await.text().await.unwrap();
     assert!(home.contains("href=\"/account\""), "linked from the header");
 

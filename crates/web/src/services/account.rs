@@ -215,3 +215,18 @@ pub async fn notices(
 ) -> Result<Vec<DeviceNotice>, AppError> {
     Ok(state.store.device_notices(user.principal.account).await?)
 }
+
+/// The caller's second factor in words, for the account page.
+pub async fn factor_summary(state: &AppState, user: &Authenticated) -> Result<String, AppError> {
+    let account = user.principal.account;
+    Ok(match state.store.totp_factor(account).await? {
+        Some(f) if f.confirmed => {
+            let left = state.store.unused_recovery_codes(account).await?.len();
+            format!(
+                "Authenticator app (TOTP) set up; {left} of {} recovery codes left.",
+                crate::auth::totp::RECOVERY_CODES
+            )
+        }
+        _ => "No second factor set up.".to_owned(),
+    })
+}

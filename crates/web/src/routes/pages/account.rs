@@ -73,6 +73,8 @@ pub struct AccountPage {
     pub tokens: Vec<TokenLine>,
     /// New-device notices.
     pub notices: Vec<NoticeLine>,
+    /// The second factor in words.
+    pub factor: String,
     /// A token just created, shown once.
     pub new_token: Option<String>,
     /// Why the last form was refused.
@@ -121,6 +123,7 @@ async fn page(
                 first_seen: format_time(n.first_seen),
             })
             .collect(),
+        factor: account::factor_summary(state, user).await?,
         new_token,
         error,
     })
