@@ -151,7 +151,9 @@ fn keys(state: &AppState) -> Result<&totp::FactorKeys, AppError> {
 fn require_stage(user: &Authenticated, wanted: SessionStage) -> Result<(), AppError> {
     match &user.credential {
         Credential::Session { stage, .. } if *stage == wanted => Ok(()),
-        Credential::Session { .. } => Err(AppError::Conflict("a sign-in in another stage")),
+        Credential::Session { .. } => Err(AppError::Forbidden(
+            "this step does not belong to the session's stage of signing in",
+        )),
         Credential::Token => Err(AppError::Forbidden("sign in with a password for this")),
     }
 }
