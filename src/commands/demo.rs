@@ -53,7 +53,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     rampart_web::install::close(&state).await?;
     println!();
     println!(
-        "Demo accounts (email, role, one-time password — each must be changed at first sign-in):"
+        "Demo accounts (email, role, one-time password — each must be changed at first sign-in, then a second factor is set up):"
     );
     for (email, role, password) in &accounts {
         println!("  {email:<45} {role:<10} {password}");
@@ -208,6 +208,11 @@ mod attack {
         /// Its password.
         #[arg(long)]
         password: String,
+        /// Its TOTP secret (base32), when the account already has a second
+        /// factor. A fresh account is enrolled by the attack itself: whoever
+        /// holds a one-time password controls the first sign-in.
+        #[arg(long)]
+        totp_secret: Option<String>,
         /// Request pacing.
         #[arg(long, value_enum, default_value = "fast")]
         pace: Pace,
@@ -364,12 +369,7 @@ mod attack {
             bail!("sign-in as {} failed: HTTP {}", opts.email, r.status());
         }
         let login: Value = r.json().await?;
-        if login["status"] == "password_change_required" {
-            bail!(
-                "{} still has its one-time password; sign in once in a browser and change it first",
-                opts.email
-            );
-        }
+        sign_in_fully(&http, &base, &opts, login).await?;
         println!("signed in as {} at {base}", opts.email);
         let mut s = Scraper {
             http,
@@ -390,6 +390,116 @@ mod attack {
             s.documents, s.bytes
         );
         Ok(())
+    }
+
+    /// The current TOTP code of a secret, by the system clock.
+    fn totp_now(secret: &[u8]) -> String {
+        let step =
+            rampart_web::auth::totp::step_at(time::OffsetDateTime::now_utc().unix_timestamp());
+        rampart_web::auth::totp::code_at(secret, step)
+    }
+
+    async fn post_json(
+        http: &reqwest::Client,
+        url: String,
+        csrf: &str,
+        body: Value,
+    ) -> anyhow::Result<Value> {
+        let r = http
+            .post(&url)
+            .header("x-csrf-token", csrf)
+            .json(&body)
+            .send()
+            .await
+            .with_context(|| format!("POST {url}"))?;
+        let status = r.status();
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            bail!("POST {url}: HTTP {status}: {}", body["error"]["message"]);
+        }
+        Ok(body)
+    }
+
+    /// Walks the sign-in stages to a complete session, as an attacker who
+    /// holds the account's password would: a one-time password is changed
+    /// (to a random one, printed), a missing second factor is enrolled (its
+    /// secret printed), an existing one is answered from `--totp-secret`.
+    async fn sign_in_fully(
+        http: &reqwest::Client,
+        base: &str,
+        opts: &Opts,
+        mut login: Value,
+    ) -> anyhow::Result<()> {
+        let mut secret = match &opts.totp_secret {
+            Some(text) => Some(
+                rampart_web::auth::totp::secret_from_base32(text)
+                    .context("--totp-secret is not base32")?,
+            ),
+            None => None,
+        };
+        for _ in 0..4 {
+            let csrf = login["csrf"].as_str().unwrap_or("").to_owned();
+            login = match login["status"].as_str().unwrap_or("") {
+                "ok" => return Ok(()),
+                "password_change_required" => {
+                    let new = format!(
+                        "taken over {}",
+                        rampart_web::auth::generate_one_time_password()
+                    );
+                    let next = post_json(
+                        http,
+                        format!("{base}/api/v1/account/password"),
+                        &csrf,
+                        json!({"current": opts.password, "new": new}),
+                    )
+                    .await?;
+                    println!("changed the one-time password of {} to: {new}", opts.email);
+                    next
+                }
+                "enroll_second_factor" => {
+                    let enrolled = post_json(
+                        http,
+                        format!("{base}/api/v1/account/totp"),
+                        &csrf,
+                        json!({}),
+                    )
+                    .await?;
+                    let text = enrolled["secret"].as_str().unwrap_or("");
+                    println!(
+                        "enrolled a second factor for {}: --totp-secret {text}",
+                        opts.email
+                    );
+                    let bytes = rampart_web::auth::totp::secret_from_base32(text)
+                        .context("the server's TOTP secret is not base32")?;
+                    let code = totp_now(&bytes);
+                    secret = Some(bytes);
+                    post_json(
+                        http,
+                        format!("{base}/api/v1/account/totp/confirm"),
+                        &csrf,
+                        json!({ "code": code }),
+                    )
+                    .await?
+                }
+                "second_factor_required" => {
+                    let Some(secret) = &secret else {
+                        bail!(
+                            "{} has a second factor; pass its secret with --totp-secret",
+                            opts.email
+                        );
+                    };
+                    post_json(
+                        http,
+                        format!("{base}/api/v1/login/totp"),
+                        &csrf,
+                        json!({ "code": totp_now(secret) }),
+                    )
+                    .await?
+                }
+                other => bail!("unexpected sign-in status {other:?}"),
+            };
+        }
+        bail!("sign-in did not complete")
     }
 
     macro_rules! step {

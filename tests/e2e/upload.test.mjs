@@ -1,5 +1,7 @@
 // A person's first session: sign in with the one-time password, change it,
-// open a community, upload a document through the form, download it.
+// enroll the second factor (reading the key off the page and computing the
+// TOTP code here), open a community, upload a document through the form,
+// download it, sign out, and sign in again with password and code.
 // Started by tests/e2e/run.sh with BASE, EMAIL and OTP set.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,10 +9,38 @@ import { chromium } from 'playwright-core';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHmac } from 'node:crypto';
 
 const { BASE, EMAIL, OTP } = process.env;
 
-test('sign in, change the one-time password, upload and download', async () => {
+// RFC 4648 base32 without padding, as the enrollment page shows the key.
+function base32(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0, value = 0;
+  const out = [];
+  for (const c of text.replace(/[\s=]/g, '').toUpperCase()) {
+    const i = alphabet.indexOf(c);
+    if (i < 0) throw new Error(`not base32: ${c}`);
+    value = (value << 5) | i;
+    bits += 5;
+    if (bits >= 8) { out.push((value >>> (bits - 8)) & 0xff); bits -= 8; }
+  }
+  return Buffer.from(out);
+}
+
+// RFC 6238: HMAC-SHA-1 over the 30-second step, dynamic truncation, 6 digits.
+function totp(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', secret).update(counter).digest();
+  const offset = mac[19] & 0x0f;
+  const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(code).padStart(6, '0');
+}
+
+const nowStep = () => Math.floor(Date.now() / 1000 / 30);
+
+test('sign in, change the one-time password, enroll TOTP, upload, download, sign in again', async () => {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -34,6 +64,20 @@ test('sign in, change the one-time password, upload and download', async () => {
     await page.getByLabel('New password', { exact: true }).fill(password);
     await page.getByLabel('Repeat new password').fill(password);
     await page.getByRole('button', { name: 'Change password' }).click();
+
+    // Second factor: the QR code, the key and the link; then the recovery
+    // codes, once.
+    await page.waitForURL(/\/account\/second-factor$/);
+    assert.equal(await page.locator('.qr svg').count(), 1, 'the QR code is inline SVG');
+    assert.match(await page.locator('#totp-uri').innerText(), /^otpauth:\/\/totp\//);
+    const secret = base32(await page.locator('#totp-secret').innerText());
+    assert.equal(secret.length, 20);
+    const usedStep = nowStep();
+    await page.getByLabel('Code from the app').fill(totp(secret, usedStep));
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.locator('#recovery-codes').waitFor();
+    assert.equal(await page.locator('#recovery-codes li').count(), 10);
+    await page.getByRole('link', { name: 'Continue' }).click();
     await page.waitForURL(`${BASE}/`);
 
     await page.getByRole('link', { name: /Operations/ }).first().click();
@@ -61,6 +105,19 @@ test('sign in, change the one-time password, upload and download', async () => {
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/login$/);
+
+    // Signing in again takes the password and a code not used before.
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/login\/second-factor$/);
+    const step = Math.max(nowStep() - 1, usedStep + 1);
+    while (step > nowStep() + 1) await new Promise((r) => setTimeout(r, 1000));
+    await page.getByLabel(/Code from your authenticator app/).fill(totp(secret, step));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL(`${BASE}/`);
+    assert.match(await page.locator('header').innerText(), new RegExp(EMAIL.replace('.', '\\.')));
+    assert.deepEqual(violations, [], 'no CSP violations');
   } finally {
     await browser.close();
   }

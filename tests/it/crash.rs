@@ -31,6 +31,11 @@ fn start(data: &Path) -> Server {
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
         .env("RAMPART_LOG", "warn")
+        // These tests use floods of failed sign-ins from one address as
+        // audit load; the sign-in throttle and stuffing detector (tested in
+        // identity.rs) would answer them 429 and raise alerts instead.
+        .env("RAMPART_IDENTITY__FREE_FAILURES", "1000000000")
+        .env("RAMPART_IDENTITY__STUFFING_THRESHOLD", "1000000000")
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();

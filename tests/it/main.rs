@@ -10,6 +10,7 @@ mod crash;
 mod documents;
 mod guard;
 mod health;
+mod identity;
 mod pages;
 mod security_console;
 mod triage;

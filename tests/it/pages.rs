@@ -24,6 +24,17 @@ async fn sign_in(
         .send()
         .await
         .unwrap();
+    if r.headers().get("location").map(|l| l.as_bytes()) != Some(b"/login/second-factor") {
+        return (client, r);
+    }
+    // The second factor, from the kit's copy of the account's secret.
+    let csrf = csrf_of(&client, app, "/login/second-factor").await;
+    let r = client
+        .post(app.url(&format!("/login/second-factor?csrf={csrf}")))
+        .form(&[("code", app.next_totp_code(email))])
+        .send()
+        .await
+        .unwrap();
     (client, r)
 }
 
@@ -102,6 +113,54 @@ async fn first_sign_in_goes_through_the_password_change() {
     );
     let done = change(csrf, PASSWORD, PASSWORD).await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    // Then the second factor: a QR code, the key and the link, and the
+    // recovery codes once the first code is accepted.
+    assert_eq!(done.headers()["location"], "/account/second-factor");
+    let home = client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(home.headers()["location"], "/account/second-factor");
+    let enroll = client
+        .get(app.url("/account/second-factor"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(enroll.contains("<svg") && enroll.contains("otpauth://totp/"));
+    let start = enroll.find("id=\"totp-secret\">").unwrap() + 17;
+    let secret: String = enroll[start..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    app.remember_totp(&email, &secret, -1);
+    let csrf = csrf_of(&client, &app, "/account/second-factor").await;
+    let wrong = client
+        .post(app.url(&format!("/account/second-factor?csrf={csrf}")))
+        .form(&[("code", "12345")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 422);
+    // A refused code shows a new secret.
+    let html = wrong.text().await.unwrap();
+    let start = html.find("id=\"totp-secret\">").unwrap() + 17;
+    let secret: String = html[start..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    app.remember_totp(&email, &secret, -1);
+    let codes = client
+        .post(app.url(&format!("/account/second-factor?csrf={csrf}")))
+        .form(&[("code", app.next_totp_code(&email))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(codes.status(), 200);
+    assert_eq!(
+        codes.text().await.unwrap().matches("<li><code>").count(),
+        10,
+        "ten recovery codes"
+    );
     let home = client.get(app.url("/")).send().await.unwrap();
     assert_eq!(home.status(), 200);
     assert!(home.text().await.unwrap().contains("Sign out"));

@@ -15,6 +15,7 @@ pub mod auditlog;
 mod documents;
 mod downloads;
 mod guard;
+mod identity;
 mod matching;
 mod portals;
 mod sessions;
@@ -24,6 +25,7 @@ pub use audit::{event_time, AuditEvent, AuditFilter, AuditSink, Outcome};
 pub use documents::{Cursor, DocumentRow, NewDocument, NewVersion, VersionRow};
 pub use downloads::{NewDownload, RegisteredDownload};
 pub use guard::{AlertRow, GuardStates, NewAlert};
+pub use identity::{DeviceNotice, SessionListing, StuffingCounts, ThrottleState, TotpFactor};
 pub use matching::{
     Candidate, DownloadRecord, IndexEntry, IndexStats, MatchSource, PublicRef, StoredFingerprint,
     VersionToIndex, BOILERPLATE_ANCHOR_LIMIT,
@@ -92,6 +94,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_match_index.sql")),
     (3, include_str!("../migrations/0003_guard.sql")),
+    (4, include_str!("../migrations/0004_identity.sql")),
 ];
 
 impl Store {

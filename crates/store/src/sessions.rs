@@ -11,14 +11,21 @@ use time::OffsetDateTime;
 pub enum SessionStage {
     /// Signed in with a one-time password: may only change it.
     PasswordChange,
+    /// Password changed, second factor still to enroll: may only enroll.
+    EnrollSecondFactor,
+    /// Password right, second factor still to give: may only give it.
+    SecondFactor,
     /// Fully signed in.
     Full,
 }
 
 impl SessionStage {
-    fn as_str(self) -> &'static str {
+    /// The stored (and audited) name.
+    pub fn as_str(self) -> &'static str {
         match self {
             SessionStage::PasswordChange => "password_change",
+            SessionStage::EnrollSecondFactor => "enroll_second_factor",
+            SessionStage::SecondFactor => "second_factor",
             SessionStage::Full => "full",
         }
     }
@@ -26,6 +33,8 @@ impl SessionStage {
     fn parse(s: &str) -> Result<Self> {
         match s {
             "password_change" => Ok(Self::PasswordChange),
+            "enroll_second_factor" => Ok(Self::EnrollSecondFactor),
+            "second_factor" => Ok(Self::SecondFactor),
             "full" => Ok(Self::Full),
             other => Err(Error::Corrupt(format!("session stage {other:?}"))),
         }

@@ -1,6 +1,13 @@
 //! Test support: [`TestApp`] starts the real server in-process on a random
 //! loopback port, with a fresh data dir and a [`ManualClock`], and offers
 //! helpers to create portals, communities, users and signed-in clients.
+//!
+//! Second factors are enforced for every account, so the kit keeps each
+//! test user's TOTP secret and answers the second-factor step of
+//! [`TestApp::login`] itself, with codes computed from the manual clock.
+//! A code is accepted once per account; the kit uses the three codes the
+//! server accepts at a time (previous, current and next step) in order, and
+//! only moves the clock on (by 30 s steps) when all three are used up.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use rampart_domain::ManualClock;
@@ -11,7 +18,11 @@ use rampart_web::{
 };
 use reqwest::{multipart, StatusCode};
 use serde_json::{json, Value};
-use std::{net::SocketAddr, sync::Arc};
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
 
 /// The password every test user gets (long enough for the policy).
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -28,6 +39,14 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     /// The first administrator and its one-time password.
     pub first_admin: (String, String),
+    /// TOTP secret and last used step of each account the kit knows.
+    factors: Arc<Mutex<HashMap<String, Factor>>>,
+}
+
+#[derive(Clone)]
+struct Factor {
+    secret: Vec<u8>,
+    last_step: i64,
 }
 
 /// A client with a session cookie (or none) and its CSRF token.
@@ -77,6 +96,7 @@ impl TestApp {
             clock,
             dir,
             first_admin: (first.email, first.password),
+            factors: Arc::default(),
         }
     }
 
@@ -105,6 +125,7 @@ impl TestApp {
             clock: self.clock,
             dir: self.dir,
             first_admin: self.first_admin,
+            factors: self.factors,
         }
     }
 
@@ -124,6 +145,50 @@ impl TestApp {
             csrf: String::new(),
             base: self.url(""),
         }
+    }
+
+    /// A client without any credential whose requests say, through
+    /// `X-Forwarded-For`, that they come from `ip` (believed only when the
+    /// server trusts 127.0.0.1 as a proxy) with the given user agent.
+    pub fn anonymous_from(&self, ip: &str, user_agent: &str) -> Session {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            reqwest::header::HeaderValue::from_str(ip).unwrap(),
+        );
+        headers.insert(
+            reqwest::header::USER_AGENT,
+            reqwest::header::HeaderValue::from_str(user_agent).unwrap(),
+        );
+        Session {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .default_headers(headers)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            csrf: String::new(),
+            base: self.url(""),
+        }
+    }
+
+    /// Signs in like [`TestApp::login`] from a given address and agent.
+    pub async fn login_from(&self, email: &str, password: &str, ip: &str, agent: &str) -> Session {
+        let session = self.anonymous_from(ip, agent);
+        let response = session
+            .post_json(
+                "/api/v1/login",
+                &json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "login of {email} from {ip}"
+        );
+        let body: Value = response.json().await.unwrap();
+        let session = session.with_csrf(body["csrf"].as_str().unwrap());
+        self.finish_login(email, session, &body).await
     }
 
     /// Creates a portal.
@@ -146,8 +211,9 @@ impl TestApp {
         .unwrap();
     }
 
-    /// Creates an account with [`PASSWORD`] (already changed, so sign-in is
-    /// complete) and optional install role.
+    /// Creates an account with [`PASSWORD`] (already changed) and optional
+    /// install role, with a TOTP factor already set up (the kit keeps the
+    /// secret and answers the second factor in [`TestApp::login`]).
     pub async fn user(&self, email: &str, nation: &str, role: Option<&str>) {
         let (id, _) = admin::create_account(
             &self.state,
@@ -168,6 +234,69 @@ impl TestApp {
             .set_password(id, &hash, false)
             .await
             .unwrap();
+        let (secret, _) = rampart_web::services::identity::enroll_at_console(
+            &self.state,
+            &email.parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        self.remember_totp(email, &secret, 0);
+    }
+
+    /// Lets the kit answer the second factor of `email` (a base32 secret
+    /// enrolled by the test itself, with the step its confirmation used).
+    pub fn remember_totp(&self, email: &str, secret_base32: &str, last_step: i64) {
+        let secret = data_encoding::BASE32_NOPAD
+            .decode(secret_base32.as_bytes())
+            .unwrap();
+        self.factors
+            .lock()
+            .unwrap()
+            .insert(email.to_owned(), Factor { secret, last_step });
+    }
+
+    /// The current RFC 6238 time step of the manual clock.
+    pub fn totp_step(&self) -> i64 {
+        rampart_web::auth::totp::step_at(rampart_domain::Clock::now(&*self.clock).unix_timestamp())
+    }
+
+    /// The code of `email` at `step` (without marking it used).
+    pub fn totp_code_at(&self, email: &str, step: i64) -> String {
+        let factors = self.factors.lock().unwrap();
+        let factor = factors.get(email).expect("a TOTP factor the kit knows");
+        rampart_web::auth::totp::code_at(&factor.secret, step)
+    }
+
+    /// A code for `email` the server has not seen yet: the oldest step it
+    /// still accepts that is newer than the last one used, moving the clock
+    /// on only when the next step is used up too.
+    pub fn next_totp_code(&self, email: &str) -> String {
+        let last = self
+            .factors
+            .lock()
+            .unwrap()
+            .get(email)
+            .expect("a TOTP factor the kit knows")
+            .last_step;
+        let mut now = self.totp_step();
+        let target = (now - 1).max(last + 1);
+        if target > now + 1 {
+            let steps = u64::try_from(target - now - 1).unwrap();
+            self.clock
+                .advance(std::time::Duration::from_secs(30 * steps));
+            now = self.totp_step();
+        }
+        assert!(target >= now - 1 && target <= now + 1);
+        let code = self.totp_code_at(email, target);
+        self.mark_totp_used(email, target);
+        code
+    }
+
+    /// Records that a code of `step` was accepted for `email`.
+    pub fn mark_totp_used(&self, email: &str, step: i64) {
+        if let Some(f) = self.factors.lock().unwrap().get_mut(email) {
+            f.last_step = f.last_step.max(step);
+        }
     }
 
     /// Adds a member.
@@ -177,7 +306,10 @@ impl TestApp {
             .unwrap();
     }
 
-    /// Signs in through the API and returns the session.
+    /// Signs in through the API and returns the session: the password,
+    /// then the second factor (enrolling one first if the server asks, and
+    /// keeping its secret). A session that must still change its one-time
+    /// password is returned as it is.
     pub async fn login(&self, email: &str, password: &str) -> Session {
         let session = self.anonymous();
         let response = session
@@ -189,10 +321,38 @@ impl TestApp {
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK, "login of {email}");
         let body: Value = response.json().await.unwrap();
-        Session {
+        let session = Session {
             csrf: body["csrf"].as_str().unwrap().to_owned(),
             ..session
-        }
+        };
+        self.finish_login(email, session, &body).await
+    }
+
+    /// Completes a sign-in whose password step answered `body`.
+    pub async fn finish_login(&self, email: &str, session: Session, body: &Value) -> Session {
+        let answer = match body["status"].as_str().unwrap() {
+            "second_factor_required" => {
+                let code = self.next_totp_code(email);
+                session
+                    .post_json("/api/v1/login/totp", &json!({ "code": code }))
+                    .await
+            }
+            "enroll_second_factor" => {
+                let r = session.post_json("/api/v1/account/totp", &json!({})).await;
+                assert_eq!(r.status(), StatusCode::OK, "enrollment of {email}");
+                let secret: Value = r.json().await.unwrap();
+                self.remember_totp(email, secret["secret"].as_str().unwrap(), -1);
+                let code = self.next_totp_code(email);
+                session
+                    .post_json("/api/v1/account/totp/confirm", &json!({ "code": code }))
+                    .await
+            }
+            _ => return session,
+        };
+        assert_eq!(answer.status(), StatusCode::OK, "second factor of {email}");
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(body["status"], "ok");
+        session.with_csrf(body["csrf"].as_str().unwrap())
     }
 
     /// Issues an API token.
@@ -242,6 +402,27 @@ impl Session {
             .post(format!("{}{path}", self.base))
             .header("x-csrf-token", &self.csrf)
             .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// DELETE with the CSRF header.
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.client
+            .delete(format!("{}{path}", self.base))
+            .header("x-csrf-token", &self.csrf)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POST an HTML form with the CSRF token in the query, as pages do.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        self.client
+            .post(format!("{}{path}{sep}csrf={}", self.base, self.csrf))
+            .form(form)
             .send()
             .await
             .unwrap()

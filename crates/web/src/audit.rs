@@ -8,25 +8,77 @@ use axum::{
     http::{header, request::Parts},
 };
 use rampart_store::{AuditEvent, Outcome};
-use std::{convert::Infallible, net::SocketAddr};
+use std::{
+    convert::Infallible,
+    net::{IpAddr, SocketAddr},
+};
 
 /// Who is on the other end of the connection.
 #[derive(Debug, Clone)]
 pub struct Client {
-    /// Peer address (no proxy headers are trusted).
+    /// The client's address: the socket's peer, or, when the peer is one of
+    /// `[http] trusted_proxies`, the right-most `X-Forwarded-For` entry that
+    /// is not a trusted proxy. This is the one place that decides it.
     pub ip: String,
     /// `User-Agent`, cleaned and truncated.
     pub user_agent: String,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Client {
+/// The client address behind any trusted proxies. Entries are read from
+/// the right, the only end a trusted proxy vouches for: the first that is
+/// not itself a trusted proxy is the client. Anything unparsable there
+/// stops the walk at the last trusted hop, which is then taken as the
+/// client (never an address the client chose).
+fn client_ip(peer: Option<IpAddr>, parts: &Parts, proxies: &[ipnet::IpNet]) -> Option<IpAddr> {
+    let trusted = |ip: &IpAddr| proxies.iter().any(|net| net.contains(ip));
+    let mut client = peer?;
+    if !trusted(&client) {
+        return Some(client);
+    }
+    let forwarded = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    for entry in forwarded.iter().rev() {
+        match entry.parse::<IpAddr>() {
+            Ok(ip) if trusted(&ip) => client = ip,
+            Ok(ip) => return Some(ip),
+            Err(_) => break,
+        }
+    }
+    Some(client)
+}
+
+/// The network an address belongs to for throttling and device notices:
+/// IPv4 /24, IPv6 /64 (what one household or one attacker usually holds).
+pub fn network_of(ip: &str) -> String {
+    match ip.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        Ok(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Err(_) => ip.to_owned(),
+    }
+}
+
+impl FromRequestParts<AppState> for Client {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        let ip = parts
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
+            .map(|c| c.0.ip());
+        let ip = client_ip(peer, parts, &state.config.http.proxies())
+            .map(|ip| ip.to_string())
             .unwrap_or_else(|| "unknown".to_owned());
         let user_agent = parts
             .headers
@@ -80,5 +132,61 @@ impl AppState {
             .append(event)
             .await
             .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("writing audit event")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(xff: &[&str]) -> Parts {
+        let mut builder = axum::http::Request::builder();
+        for v in xff {
+            builder = builder.header("x-forwarded-for", *v);
+        }
+        builder
+            .body(())
+            .map(|r| r.into_parts().0)
+            .unwrap_or_else(|_| unreachable!())
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxies: Vec<ipnet::IpNet> = vec![
+            "127.0.0.1/32".parse().unwrap_or_else(|_| unreachable!()),
+            "10.0.0.0/8".parse().unwrap_or_else(|_| unreachable!()),
+        ];
+        let ip = |s: &str| s.parse::<IpAddr>().ok();
+        let spoofed = parts(&["6.6.6.6, 203.0.113.9, 10.1.1.1"]);
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &spoofed, &proxies),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            client_ip(ip("198.51.100.1"), &spoofed, &proxies),
+            ip("198.51.100.1")
+        );
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &parts(&[]), &proxies),
+            ip("127.0.0.1")
+        );
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &parts(&["junk"]), &proxies),
+            ip("127.0.0.1")
+        );
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &parts(&["1.2.3.4", "10.0.0.2"]), &proxies),
+            ip("1.2.3.4")
+        );
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &parts(&["1.2.3.4"]), &[]),
+            ip("127.0.0.1")
+        );
+    }
+
+    #[test]
+    fn networks_are_slash_24_and_slash_64() {
+        assert_eq!(network_of("192.0.2.77"), "192.0.2.0/24");
+        assert_eq!(network_of("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64");
     }
 }

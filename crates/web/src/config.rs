@@ -27,6 +27,8 @@ pub struct Config {
     pub guard: GuardSection,
     /// Forensic watermarks of served copies.
     pub watermark: WatermarkConfig,
+    /// Second factor and sign-in throttling.
+    pub identity: IdentityConfig,
 }
 
 /// `[watermark]`: limits of per-download marking.
@@ -47,6 +49,43 @@ impl Default for WatermarkConfig {
         Self {
             max_bytes: 64 * 1024 * 1024,
             concurrency: 4,
+        }
+    }
+}
+
+/// `[identity]`: who must use a second factor, and the sign-in throttle.
+///
+/// ```toml
+/// [identity]
+/// exempt_roles = []          # or ["security"]; never "admin"
+/// free_failures = 5          # per account and per IP before back-off
+/// max_backoff_secs = 900     # back-off doubles from 1 s up to this
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdentityConfig {
+    /// Install-wide roles whose accounts sign in with a password only.
+    /// Second factors are enforced for everyone else; `admin` can never be
+    /// exempted.
+    pub exempt_roles: Vec<rampart_domain::InstallRole>,
+    /// Failures per account and per IP before the back-off starts (a
+    /// network gets four times as many).
+    pub free_failures: u32,
+    /// The longest back-off, in seconds.
+    pub max_backoff_secs: u64,
+    /// Distinct accounts failing from one IP or network, or distinct IPs
+    /// failing for one account, within an hour, that raise a
+    /// credential-stuffing alert.
+    pub stuffing_threshold: u32,
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        Self {
+            exempt_roles: Vec::new(),
+            free_failures: 5,
+            max_backoff_secs: 15 * 60,
+            stuffing_threshold: 10,
         }
     }
 }
@@ -136,17 +175,30 @@ pub struct HttpConfig {
     /// The URL users reach Rampart at; `https://…` makes cookies `Secure`
     /// and turns on HSTS.
     pub public_url: String,
+    /// Reverse proxies (CIDRs) whose `X-Forwarded-For` is believed: the
+    /// client is then the right-most address not in this list. Empty: the
+    /// client is the socket's peer.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
         Self {
             public_url: "http://127.0.0.1:8080".into(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
 
 impl HttpConfig {
+    /// The trusted proxies, parsed (invalid entries are refused at load).
+    pub fn proxies(&self) -> Vec<ipnet::IpNet> {
+        self.trusted_proxies
+            .iter()
+            .filter_map(|c| parse_cidr(c).ok())
+            .collect()
+    }
+
     /// Whether users reach us over TLS.
     pub fn is_https(&self) -> bool {
         self.public_url.starts_with("https://")
@@ -211,6 +263,9 @@ impl Config {
         let config: Config = figment.extract().map_err(Box::new)?;
         rampart_guard::Guard::new(config.guard.engine())
             .map_err(|e| Box::new(figment::Error::from(format!("[guard]: {e}"))))?;
+        config
+            .validate()
+            .map_err(|e| Box::new(figment::Error::from(e)))?;
         if let Some(url) = &config.guard.webhook_url {
             if !url.starts_with("http://") {
                 return Err(Box::new(figment::Error::from(format!(
@@ -224,6 +279,38 @@ impl Config {
             )));
         }
         Ok(config)
+    }
+}
+
+/// A CIDR, or a bare address meaning a single host.
+fn parse_cidr(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("[http] trusted_proxies: {text:?} is not a CIDR"))
+}
+
+impl Config {
+    /// Checks what serde cannot: CIDRs parse, `admin` is never exempt from
+    /// the second factor, the throttle has sane bounds.
+    pub fn validate(&self) -> Result<(), String> {
+        for cidr in &self.http.trusted_proxies {
+            parse_cidr(cidr)?;
+        }
+        if self
+            .identity
+            .exempt_roles
+            .contains(&rampart_domain::InstallRole::Admin)
+        {
+            return Err("[identity] exempt_roles may not contain admin".into());
+        }
+        if self.identity.max_backoff_secs == 0 || self.identity.stuffing_threshold < 2 {
+            return Err(
+                "[identity] max_backoff_secs must be positive and stuffing_threshold at least 2"
+                    .into(),
+            );
+        }
+        Ok(())
     }
 }
 
@@ -248,6 +335,14 @@ mod tests {
             assert!(Config::load(Some(Path::new("bad.toml"))).is_err());
             jail.set_env("RAMPART_HTTP__NOPE", "1");
             assert!(Config::load(None).is_err());
+            jail.clear_env();
+            jail.create_file("admin.toml", "[identity]\nexempt_roles = [\"admin\"]\n")?;
+            assert!(Config::load(Some(Path::new("admin.toml"))).is_err());
+            jail.create_file("sec.toml", "[identity]\nexempt_roles = [\"security\"]\n[http]\ntrusted_proxies = [\"10.0.0.0/8\", \"127.0.0.1\"]\n")?;
+            let c = Config::load(Some(Path::new("sec.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.http.proxies().len(), 2);
+            jail.create_file("cidr.toml", "[http]\ntrusted_proxies = [\"nope\"]\n")?;
+            assert!(Config::load(Some(Path::new("cidr.toml"))).is_err());
             Ok(())
         });
     }

@@ -25,6 +25,13 @@ pub enum AppError {
     /// Visible but not allowed.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// A session part-way through sign-in asked for something its stage
+    /// does not allow.
+    #[error("finish signing in first ({})", crate::auth::stage::status_of(*.0))]
+    SignInIncomplete(rampart_store::SessionStage),
+    /// A wrong, malformed or already used second-factor code.
+    #[error("invalid or already used code")]
+    BadSecondFactor,
     /// Does not exist, or may not be known to exist.
     #[error("not found")]
     NotFound,
@@ -56,10 +63,13 @@ impl AppError {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::Unauthenticated | AppError::BadCredentials | AppError::StepUpRequired => {
-                StatusCode::UNAUTHORIZED
+            AppError::Unauthenticated
+            | AppError::BadCredentials
+            | AppError::BadSecondFactor
+            | AppError::StepUpRequired => StatusCode::UNAUTHORIZED,
+            AppError::Csrf | AppError::Forbidden(_) | AppError::SignInIncomplete(_) => {
+                StatusCode::FORBIDDEN
             }
-            AppError::Csrf | AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -77,12 +87,14 @@ impl AppError {
             AppError::BadCredentials => "bad_credentials",
             AppError::Csrf => "csrf",
             AppError::Forbidden(_) => "forbidden",
+            AppError::SignInIncomplete(_) => "sign_in_incomplete",
+            AppError::BadSecondFactor => "bad_second_factor",
             AppError::NotFound => "not_found",
             AppError::BadRequest(_) => "bad_request",
             AppError::Invalid(_) => "invalid",
             AppError::Conflict(_) => "conflict",
             AppError::TooLarge(_) => "too_large",
-            AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::TooManyRequests(_) => "throttled",
             AppError::StepUpRequired => "step_up_required",
             AppError::Internal(_) => "internal",
         }
@@ -173,6 +185,10 @@ impl IntoResponse for PageError {
         }
         if matches!(error, AppError::StepUpRequired) {
             return axum::response::Redirect::to("/account/confirm").into_response();
+        }
+        if let AppError::SignInIncomplete(stage) = error {
+            return axum::response::Redirect::to(crate::auth::stage::page_of(stage))
+                .into_response();
         }
         let status = error.status();
         let message = match &error {

@@ -57,7 +57,8 @@ pub async fn open(
     let blobs = BlobStore::open(data.join("blobs")).context("opening blob store")?;
     let signer = audit_signer(data, &config.audit.origin)?;
     let log = AuditLog::start(store.clone(), signer);
-    let state = AppState::new(store, blobs, clock, config, log, fingerprinter(data)?);
+    let state = AppState::new(store, blobs, clock, config, log, fingerprinter(data)?)
+        .with_data_key(&data_key(data)?);
     let first = if state.store.count_accounts().await? == 0 {
         let install = state.config.install.clone();
         let (_, password) = admin::create_account(
@@ -111,6 +112,17 @@ pub fn fingerprinter(data: &Path) -> anyhow::Result<rampart_fingerprint::Fingerp
         rampart_fingerprint::Params::default(),
     )
     .map_err(|e| anyhow::anyhow!("fingerprint parameters: {e}"))
+}
+
+/// The install's data key, `keys/data.key` (32 bytes, hex).
+fn data_key(data: &Path) -> anyhow::Result<[u8; 32]> {
+    let path = data.join("keys").join("data.key");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let mut key = [0u8; 32];
+    hex::decode_to_slice(text.trim(), &mut key)
+        .with_context(|| format!("{} is not a 32-byte hex key", path.display()))?;
+    Ok(key)
 }
 
 /// Flushes the audit log (a final checkpoint) and closes the database.

@@ -27,6 +27,9 @@ pub struct AppState {
     pub(crate) guard: Arc<rampart_guard::Guard>,
     /// Marks every served copy for its recipient.
     pub watermark: Arc<Watermarker>,
+    /// Keys for second factors at rest, derived from `keys/data.key`
+    /// (absent until [`AppState::with_data_key`]: no enrollment then).
+    pub(crate) factor_keys: Option<Arc<crate::auth::totp::FactorKeys>>,
 }
 
 impl AppState {
@@ -61,7 +64,14 @@ impl AppState {
             clock,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
+            factor_keys: None,
         }
+    }
+
+    /// Installs the data key that second-factor secrets are sealed with.
+    pub fn with_data_key(mut self, key: &[u8; 32]) -> Self {
+        self.factor_keys = Some(Arc::new(crate::auth::totp::FactorKeys::derive(key)));
+        self
     }
 }
 

@@ -6,13 +6,16 @@
 
 mod password;
 mod session;
+pub(crate) mod stage;
+pub(crate) mod throttle;
 mod token;
+pub mod totp;
 
 pub use password::{
-    check_new_password, generate_one_time_password, hash_password, verify_password,
+    check_new_password, generate_one_time_password, hash_password, needs_rehash, verify_password,
 };
 pub use session::{clear_cookie, start_session, SESSION_COOKIE};
-pub use token::{issue_token, parse_scope, scope_text};
+pub use token::{issue_token, issue_token_with_id, parse_scope, scope_text};
 
 use crate::{audit::Client, error::AppError, state::AppState};
 use axum::{extract::FromRequestParts, http::request::Parts};
@@ -73,8 +76,20 @@ impl Authenticated {
     }
 }
 
-/// A principal that may only be part-way through sign-in (one-time password
-/// still to change). Only the password-change and sign-out routes take it.
+impl Authenticated {
+    /// The session's sign-in stage (tokens are complete credentials).
+    pub fn stage(&self) -> SessionStage {
+        match &self.credential {
+            Credential::Session { stage, .. } => *stage,
+            Credential::Token => SessionStage::Full,
+        }
+    }
+}
+
+/// A principal that may be part-way through sign-in. It is accepted only on
+/// the routes [`stage::permits`] lists for its stage (the password change,
+/// second-factor enrollment or entry, sign-out); handlers that take it
+/// check the stage they expect.
 #[derive(Debug, Clone)]
 pub struct SigningIn(pub Authenticated);
 
@@ -83,15 +98,9 @@ impl FromRequestParts<AppState> for Authenticated {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let user = authenticate(parts, state).await?;
-        match &user.credential {
-            Credential::Session {
-                stage: SessionStage::Full,
-                ..
-            }
-            | Credential::Token => Ok(user),
-            Credential::Session { .. } => {
-                Err(AppError::Forbidden("change your one-time password first"))
-            }
+        match user.stage() {
+            SessionStage::Full => Ok(user),
+            pending => Err(AppError::SignInIncomplete(pending)),
         }
     }
 }
@@ -100,7 +109,13 @@ impl FromRequestParts<AppState> for SigningIn {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        authenticate(parts, state).await.map(SigningIn)
+        let user = authenticate(parts, state).await?;
+        let stage = user.stage();
+        if stage::permits(stage, &parts.method, parts.uri.path()) {
+            Ok(SigningIn(user))
+        } else {
+            Err(AppError::SignInIncomplete(stage))
+        }
     }
 }
 

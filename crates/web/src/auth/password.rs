@@ -1,6 +1,8 @@
 //! Password hashing with argon2id (m = 19 MiB, t = 2, p = 1, the OWASP
 //! minimum), run on the blocking pool so a sign-in does not stall the
-//! runtime.
+//! runtime; hashes made with other parameters are redone at the next
+//! sign-in. New passwords are judged by length and by zxcvbn's estimate of
+//! how guessable they are, never by composition rules (NIST SP 800-63B).
 
 use crate::error::AppError;
 use argon2::{
@@ -8,8 +10,13 @@ use argon2::{
     Algorithm, Argon2, Params, Version,
 };
 
+/// The current parameters: memory KiB, iterations, lanes.
+const M_COST: u32 = 19 * 1024;
+const T_COST: u32 = 2;
+const P_COST: u32 = 1;
+
 fn argon2() -> Result<Argon2<'static>, AppError> {
-    let params = Params::new(19 * 1024, 2, 1, None)
+    let params = Params::new(M_COST, T_COST, P_COST, None)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("argon2 params: {e}")))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
@@ -52,8 +59,23 @@ pub async fn verify_password(hash: Option<String>, password: &str) -> Result<boo
     .map_err(|e| AppError::Internal(e.into()))?
 }
 
-/// Length bounds only, no composition rules (NIST SP 800-63B).
-pub fn check_new_password(password: &str) -> Result<(), AppError> {
+/// Whether a stored hash was made with other parameters (or another
+/// algorithm) than the current ones, and should be redone.
+pub fn needs_rehash(hash: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let current = parsed.algorithm.as_str() == "argon2id"
+        && parsed.version == Some(0x13)
+        && Params::try_from(&parsed)
+            .is_ok_and(|p| p.m_cost() == M_COST && p.t_cost() == T_COST && p.p_cost() == P_COST);
+    !current
+}
+
+/// Length bounds, no control characters, and a zxcvbn score of at least 3
+/// (guessing takes more than 10¹⁰ tries) counting the account's own email
+/// and name as known words. No composition rules (NIST SP 800-63B).
+pub fn check_new_password(password: &str, user_inputs: &[&str]) -> Result<(), AppError> {
     let chars = password.chars().count();
     if chars < 12 {
         return Err(AppError::Invalid(
@@ -64,6 +86,22 @@ pub fn check_new_password(password: &str) -> Result<(), AppError> {
         return Err(AppError::Invalid(
             "new password must be at most 1024 bytes without control characters".into(),
         ));
+    }
+    let entropy = zxcvbn::zxcvbn(password, user_inputs);
+    if entropy.score() < zxcvbn::Score::Three {
+        let mut message = String::from("new password is too easy to guess");
+        if let Some(feedback) = entropy.feedback() {
+            if let Some(warning) = feedback.warning() {
+                message.push_str(&format!(": {warning}"));
+            }
+            for suggestion in feedback.suggestions() {
+                message.push_str(&format!(" {suggestion}"));
+            }
+        }
+        if !message.ends_with('.') {
+            message.push_str(". Add more words or characters");
+        }
+        return Err(AppError::Invalid(message));
     }
     Ok(())
 }
@@ -76,4 +114,34 @@ pub fn generate_one_time_password() -> String {
         .iter()
         .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guessable_passwords_are_refused_with_advice() {
+        for weak in ["passwordpassword", "qwertyuiop123", "ann@example.org1"] {
+            let e = check_new_password(weak, &["ann@example.org"]);
+            assert!(
+                matches!(&e, Err(AppError::Invalid(m)) if m.contains("too easy to guess")),
+                "{weak}: {e:?}"
+            );
+        }
+        assert!(check_new_password("short", &[]).is_err());
+        assert!(check_new_password("tab\there is a control", &[]).is_err());
+        assert!(check_new_password(&"x".repeat(1025), &[]).is_err());
+        assert!(check_new_password("violet kettle thunder marmalade", &[]).is_ok());
+        assert!(check_new_password("correct horse battery staple", &[]).is_ok());
+    }
+
+    #[test]
+    fn hashes_with_other_parameters_need_redoing() {
+        assert!(!needs_rehash(DUMMY_HASH));
+        assert!(needs_rehash(
+            "$argon2id$v=19$m=4096,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$Qk2uA1V3m1hK9n0C3q3xw5l0b6fZ1yG0eHk2d3rW1rE"
+        ));
+        assert!(!needs_rehash("garbage"));
+    }
 }

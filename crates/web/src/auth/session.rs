@@ -9,6 +9,9 @@ use rampart_domain::{AccountId, TokenScope};
 use rampart_store::{NewSession, SessionStage};
 use time::Duration;
 
+/// How long a session part-way through sign-in lives.
+const PENDING_LIFETIME: Duration = Duration::minutes(15);
+
 /// The cookie's name.
 pub const SESSION_COOKIE: &str = "rampart_session";
 
@@ -89,7 +92,10 @@ pub(super) async fn authenticate_session(
     let now = state.clock.now();
     let idle = Duration::minutes(i64::from(state.config.session.idle_minutes));
     let absolute = Duration::hours(i64::from(state.config.session.absolute_hours));
-    if now - session.last_seen >= idle || now - session.created_at >= absolute {
+    // A half-signed-in session is only good for finishing the sign-in.
+    let pending_expired =
+        session.stage != SessionStage::Full && now - session.created_at >= PENDING_LIFETIME;
+    if now - session.last_seen >= idle || now - session.created_at >= absolute || pending_expired {
         state.store.delete_session(&hash).await?;
         return Err(AppError::Unauthenticated);
     }

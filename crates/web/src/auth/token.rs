@@ -50,6 +50,20 @@ pub async fn issue_token(
     expires_at: Option<OffsetDateTime>,
     now: OffsetDateTime,
 ) -> Result<String, rampart_store::Error> {
+    issue_token_with_id(store, account, name, scope, expires_at, now)
+        .await
+        .map(|(_, secret)| secret)
+}
+
+/// Creates a token and returns its public id and its secret.
+pub async fn issue_token_with_id(
+    store: &rampart_store::Store,
+    account: AccountId,
+    name: &str,
+    scope: &TokenScope,
+    expires_at: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> Result<(String, String), rampart_store::Error> {
     let secret = format!(
         "{PREFIX}{}",
         hex::encode(rampart_domain::random_bytes::<32>())
@@ -63,7 +77,7 @@ pub async fn issue_token(
         expires_at,
     };
     store.create_token(&token, now).await?;
-    Ok(secret)
+    Ok((token.id, secret))
 }
 
 pub(super) async fn authenticate_token(

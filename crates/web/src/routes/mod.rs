@@ -8,7 +8,7 @@ pub mod pages;
 use crate::{middleware, state::AppState};
 use axum::{
     extract::DefaultBodyLimit,
-    routing::{get, post},
+    routing::{delete, get, post},
     Router,
 };
 
@@ -40,6 +40,26 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/v1/openapi.json", get(api::openapi::openapi))
         .route("/api/v1/login", post(api::session::login))
+        .route("/api/v1/login/totp", post(api::session::login_totp))
+        .route("/api/v1/login/recovery", post(api::session::login_recovery))
+        .route("/api/v1/account/totp", post(api::session::begin_totp))
+        .route(
+            "/api/v1/account/totp/confirm",
+            post(api::session::confirm_totp),
+        )
+        .route("/api/v1/account/sessions", get(api::account::list_sessions))
+        .route(
+            "/api/v1/account/sessions/{id}",
+            delete(api::account::end_session),
+        )
+        .route(
+            "/api/v1/account/tokens",
+            get(api::account::list_tokens).post(api::account::create_token),
+        )
+        .route(
+            "/api/v1/account/tokens/{id}",
+            delete(api::account::revoke_token),
+        )
         .route("/api/v1/logout", post(api::session::logout))
         .route("/api/v1/me", get(api::session::me))
         .route(

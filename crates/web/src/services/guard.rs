@@ -345,13 +345,35 @@ async fn raise_alert(
     ip: &str,
     assessment: &Assessment,
 ) -> Result<(), AppError> {
+    raise_identity_alert(
+        state,
+        account,
+        ip,
+        severity_of(assessment),
+        assessment.decision.as_str(),
+        reason_texts(assessment),
+    )
+    .await
+}
+
+/// Raises an alert that no engine assessment produced (the sign-in
+/// throttle's credential-stuffing detector): stored for the console and
+/// the API, written as an ECS line and sent to the webhook like any other.
+pub async fn raise_identity_alert(
+    state: &AppState,
+    account: &str,
+    ip: &str,
+    severity: &str,
+    decision: &str,
+    reasons: Vec<String>,
+) -> Result<(), AppError> {
     let new = NewAlert {
         time: state.clock.now(),
         account: account.to_owned(),
         ip: Some(ip.to_owned()),
-        severity: severity_of(assessment).to_owned(),
-        decision: assessment.decision.as_str().to_owned(),
-        reasons: reason_texts(assessment),
+        severity: severity.to_owned(),
+        decision: decision.to_owned(),
+        reasons,
     };
     let id = state.store.insert_alert(&new).await?;
     let alert = AlertRow {

@@ -1,9 +1,11 @@
 //! Work shared by the JSON API and the web UI, so that both paths run the
 //! same checks, audit the same events and store the same way.
 
+pub mod account;
 pub mod admin;
 pub mod documents;
 pub mod guard;
+pub mod identity;
 pub mod matching;
 mod upload;
 pub mod watermark;

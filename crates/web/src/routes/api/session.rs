@@ -3,8 +3,9 @@
 
 use crate::{
     audit::Client,
-    auth::{self, Authenticated, Credential, SigningIn},
+    auth::{self, throttle, Authenticated, Credential, SigningIn},
     error::AppError,
+    services::identity::{self, Method, SignedIn},
     state::AppState,
 };
 use axum::{
@@ -14,8 +15,8 @@ use axum::{
     Json,
 };
 use rampart_domain::{Email, InstallRole};
-use rampart_store::{Outcome, SessionStage};
-use serde::{Deserialize, Serialize};
+use rampart_store::{AccountRow, Outcome, SessionStage};
+use serde::Deserialize;
 
 /// `POST /api/v1/login` body.
 #[derive(Debug, Deserialize)]
@@ -25,39 +26,58 @@ pub struct LoginRequest {
     password: String,
 }
 
-/// Sign-in answer.
-#[derive(Debug, Serialize)]
-pub struct LoginResponse {
-    status: &'static str,
-    methods: Vec<&'static str>,
-    csrf: String,
-}
-
-/// The result of checking credentials, shared with the sign-in page.
-pub(crate) struct SignedIn {
-    pub cookie: axum::http::HeaderValue,
-    pub csrf: String,
-    pub stage: SessionStage,
+/// Checks the email's shape before any database work: oversized or
+/// control-character input is a clear 422, audited.
+async fn check_email_shape(state: &AppState, client: &Client, email: &str) -> Result<(), AppError> {
+    let problem = if email.len() > 254 {
+        Some("email longer than 254 bytes")
+    } else if email.chars().any(char::is_control) {
+        Some("email with control characters")
+    } else {
+        None
+    };
+    if let Some(reason) = problem {
+        let mut event = state.event(client, "login", Outcome::Failed);
+        event.account = Some("(malformed)".into());
+        event.detail = serde_json::json!({ "reason": reason });
+        state.record(event).await?;
+        return Err(AppError::Invalid(format!(
+            "the email is invalid ({reason}); it must be at most 254 bytes without control characters"
+        )));
+    }
+    Ok(())
 }
 
 /// Checks email and password, audits the attempt, and opens a session whose
-/// stage is limited to what the account may do next.
+/// stage is limited to what the account may do next. Attempts are
+/// throttled per account, IP and network before the password is checked.
 pub(crate) async fn sign_in(
     state: &AppState,
     client: &Client,
     email: &str,
     password: &str,
 ) -> Result<SignedIn, AppError> {
+    check_email_shape(state, client, email).await?;
     let parsed: Option<Email> = email.parse().ok().filter(|_| password.len() <= 1024);
+    let shown_email = parsed
+        .as_ref()
+        .map(|e| e.to_string())
+        .unwrap_or_else(|| "(malformed)".into());
+    let keys = throttle::Keys::new(client, &shown_email);
+    if let Err(e) = throttle::check(state, &keys).await {
+        let mut event = state.event(client, "login", Outcome::Denied);
+        event.account = Some(shown_email);
+        event.detail = serde_json::json!({"reason": "throttled"});
+        state.record(event).await?;
+        throttle::detect(state, &keys).await?;
+        return Err(e);
+    }
     let account = match &parsed {
         Some(e) => state.store.account_by_email(e).await?,
         None => None,
     };
     let ok =
         auth::verify_password(account.as_ref().map(|a| a.password_hash.clone()), password).await?;
-    let shown_email = parsed
-        .map(|e| e.to_string())
-        .unwrap_or_else(|| "(malformed)".into());
     let account = match account {
         Some(a) if ok && a.status == rampart_domain::AccountStatus::Active => a,
         other => {
@@ -69,32 +89,33 @@ pub(crate) async fn sign_in(
                 Some(_) => "wrong password",
             }});
             state.record(event).await?;
+            throttle::failed(state, &keys).await?;
+            throttle::detect(state, &keys).await?;
             return Err(AppError::BadCredentials);
         }
     };
-    let stage = if account.must_change_password {
-        SessionStage::PasswordChange
-    } else {
-        SessionStage::Full
-    };
-    let (cookie, csrf, session_id) = auth::start_session(state, account.id, stage, client).await?;
+    if auth::needs_rehash(&account.password_hash) {
+        let hash = auth::hash_password(password).await?;
+        state
+            .store
+            .set_password(account.id, &hash, account.must_change_password)
+            .await?;
+    }
+    let stage = identity::stage_after_password(state, &account).await?;
+    let (signed, session_id) = identity::open_session(state, &account, stage, client).await?;
     let mut event = state.event(client, "login", Outcome::Ok);
     event.account = Some(account.email.to_string());
     event.session = Some(session_id);
-    event.detail = serde_json::json!({"stage": if stage == SessionStage::Full { "full" } else { "password_change" }});
+    event.detail = serde_json::json!({"stage": stage.as_str()});
     state.record(event).await?;
-    Ok(SignedIn {
-        cookie,
-        csrf,
-        stage,
-    })
+    Ok(signed)
 }
 
-fn status_of(stage: SessionStage) -> &'static str {
-    match stage {
-        SessionStage::Full => "ok",
-        SessionStage::PasswordChange => "password_change_required",
-    }
+fn answer(signed: SignedIn) -> Response {
+    let mut headers = HeaderMap::new();
+    let body = signed.body();
+    headers.insert(header::SET_COOKIE, signed.cookie);
+    (headers, Json(body)).into_response()
 }
 
 /// `POST /api/v1/login`
@@ -103,12 +124,63 @@ pub async fn login(
     client: Client,
     Json(body): Json<LoginRequest>,
 ) -> Result<Response, AppError> {
-    let signed = sign_in(&state, &client, &body.email, &body.password).await?;
-    let body = LoginResponse {
-        status: status_of(signed.stage),
-        methods: vec![],
-        csrf: signed.csrf,
-    };
+    Ok(answer(
+        sign_in(&state, &client, &body.email, &body.password).await?,
+    ))
+}
+
+/// `POST /api/v1/login/totp` and `/api/v1/login/recovery` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    code: String,
+}
+
+/// `POST /api/v1/login/totp`: the second factor of a sign-in.
+pub async fn login_totp(
+    State(state): State<AppState>,
+    client: Client,
+    SigningIn(user): SigningIn,
+    Json(body): Json<CodeRequest>,
+) -> Result<Response, AppError> {
+    let signed =
+        identity::enter_second_factor(&state, &user, &client, Method::Totp, &body.code).await?;
+    Ok(answer(signed))
+}
+
+/// `POST /api/v1/login/recovery`: a recovery code instead of a TOTP code.
+pub async fn login_recovery(
+    State(state): State<AppState>,
+    client: Client,
+    SigningIn(user): SigningIn,
+    Json(body): Json<CodeRequest>,
+) -> Result<Response, AppError> {
+    let signed =
+        identity::enter_second_factor(&state, &user, &client, Method::Recovery, &body.code).await?;
+    Ok(answer(signed))
+}
+
+/// `POST /api/v1/account/totp`: starts enrollment, answers `{secret, uri}`.
+pub async fn begin_totp(
+    State(state): State<AppState>,
+    client: Client,
+    SigningIn(user): SigningIn,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let e = identity::begin_enrollment(&state, &user, &client).await?;
+    Ok(Json(serde_json::json!({"secret": e.secret, "uri": e.uri})))
+}
+
+/// `POST /api/v1/account/totp/confirm`: completes enrollment; the answer
+/// carries the recovery codes, shown this once.
+pub async fn confirm_totp(
+    State(state): State<AppState>,
+    client: Client,
+    SigningIn(user): SigningIn,
+    Json(body): Json<CodeRequest>,
+) -> Result<Response, AppError> {
+    let (signed, codes) = identity::confirm_enrollment(&state, &user, &client, &body.code).await?;
+    let mut body = signed.body();
+    body["recovery_codes"] = serde_json::json!(codes);
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, signed.cookie);
     Ok((headers, Json(body)).into_response())
@@ -191,13 +263,13 @@ pub(crate) async fn change_password_for(
         .account_by_id(user.principal.account)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    if !auth::verify_password(Some(account.password_hash), current).await? {
+    if !auth::verify_password(Some(account.password_hash.clone()), current).await? {
         let mut event = state.event_for(user, client, "password_change", Outcome::Failed);
         event.detail = serde_json::json!({"reason": "wrong current password"});
         state.record(event).await?;
         return Err(AppError::BadCredentials);
     }
-    auth::check_new_password(new)?;
+    auth::check_new_password(new, &[account.email.as_str(), &account.name])?;
     if new == current {
         return Err(AppError::Invalid(
             "the new password must differ from the current one".into(),
@@ -207,16 +279,21 @@ pub(crate) async fn change_password_for(
     state.store.set_password(account.id, &hash, false).await?;
     // Every other session of the account ends with the old password.
     state.store.delete_sessions_of(account.id).await?;
-    let (cookie, csrf, _) =
-        auth::start_session(state, account.id, SessionStage::Full, client).await?;
+    let account = AccountRow {
+        must_change_password: false,
+        ..account
+    };
+    let stage = match user.stage() {
+        // A full session stays full; a one-time-password session moves on
+        // to the second factor (enrollment at first sign-in).
+        SessionStage::Full => SessionStage::Full,
+        _ => identity::stage_after_password(state, &account).await?,
+    };
+    let (signed, _) = identity::open_session(state, &account, stage, client).await?;
     state
         .record(state.event_for(user, client, "password_change", Outcome::Ok))
         .await?;
-    Ok(SignedIn {
-        cookie,
-        csrf,
-        stage: SessionStage::Full,
-    })
+    Ok(signed)
 }
 
 /// `POST /api/v1/account/password`
@@ -230,15 +307,5 @@ pub async fn change_password(
         return Err(AppError::Forbidden("sign in with a password to change it"));
     }
     let signed = change_password_for(&state, &user, &client, &body.current, &body.new).await?;
-    let mut headers = HeaderMap::new();
-    headers.insert(header::SET_COOKIE, signed.cookie);
-    Ok((
-        headers,
-        Json(LoginResponse {
-            status: "ok",
-            methods: vec![],
-            csrf: signed.csrf,
-        }),
-    )
-        .into_response())
+    Ok(answer(signed))
 }

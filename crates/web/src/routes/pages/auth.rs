@@ -56,10 +56,7 @@ pub async fn submit_login(
     let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
     match sign_in(&state, &client, &form.email, &form.password).await {
         Ok(signed) => {
-            let next = match signed.stage {
-                SessionStage::PasswordChange => "/account/password",
-                SessionStage::Full => "/",
-            };
+            let next = crate::auth::stage::page_of(signed.stage);
             Ok(([(header::SET_COOKIE, signed.cookie)], Redirect::to(next)).into_response())
         }
         Err(AppError::BadCredentials) => {
@@ -68,6 +65,32 @@ pub async fn submit_login(
                 error: Some("Wrong email or password.".into()),
             };
             Ok(render_with(StatusCode::UNAUTHORIZED, &page))
+        }
+        Err(e @ (AppError::Invalid(_) | AppError::TooManyRequests(_))) => {
+            let error = match &e {
+                AppError::TooManyRequests(wait) => format!(
+                    "Too many failed sign-ins. Try again in {} seconds.",
+                    wait.as_secs().max(1)
+                ),
+                other => capitalised(&other.to_string()),
+            };
+            let page = LoginPage {
+                email: form
+                    .email
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(254)
+                    .collect(),
+                error: Some(error),
+            };
+            let mut response = render_with(e.status(), &page);
+            if let AppError::TooManyRequests(wait) = e {
+                if let Ok(v) = axum::http::HeaderValue::from_str(&wait.as_secs().max(1).to_string())
+                {
+                    response.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+            }
+            Ok(response)
         }
         Err(e) => Err(e.into()),
     }
@@ -144,9 +167,11 @@ pub async fn submit_password_change(
         );
     }
     match change_password_for(&state, &user, &client, &form.current, &form.new).await {
-        Ok(signed) => {
-            Ok(([(header::SET_COOKIE, signed.cookie)], Redirect::to("/")).into_response())
-        }
+        Ok(signed) => Ok((
+            [(header::SET_COOKIE, signed.cookie)],
+            Redirect::to(crate::auth::stage::page_of(signed.stage)),
+        )
+            .into_response()),
         Err(AppError::BadCredentials) => {
             again(StatusCode::UNAUTHORIZED, "The current password is wrong.")
         }

@@ -7,11 +7,13 @@
 //! The pages themselves live in one submodule per area, and every flow runs
 //! through the same services as the JSON API.
 
+mod account;
 mod admin;
 mod auth;
 mod community;
 mod confirm;
 mod document;
+mod factor;
 mod home;
 mod security;
 
@@ -19,7 +21,7 @@ use askama::Template;
 use axum::{
     extract::FromRequestParts,
     http::{header, request::Parts, StatusCode},
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{Html, IntoResponse, Response},
     routing::{get, post},
     Router,
 };
@@ -76,9 +78,7 @@ impl FromRequestParts<AppState> for PageUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         match Authenticated::from_request_parts(parts, state).await {
             Ok(user) => Ok(PageUser(user)),
-            // The only refusal of a valid session: its password is still a
-            // one-time password.
-            Err(AppError::Forbidden(_)) => Err(Redirect::to("/account/password").into_response()),
+            // A valid session part-way through sign-in goes to its next step.
             Err(e) => Err(PageError(e).into_response()),
         }
     }
@@ -188,6 +188,22 @@ pub fn routes() -> Router<AppState> {
             "/account/confirm",
             get(confirm::show_confirm).post(confirm::submit_confirm),
         )
+        .route(
+            "/account/second-factor",
+            get(factor::show_enrollment).post(factor::submit_enrollment),
+        )
+        .route(
+            "/login/second-factor",
+            get(factor::show_second_factor).post(factor::submit_second_factor),
+        )
+        .route("/account", get(account::show_account))
+        .route("/account/sessions/{id}/end", post(account::end_session))
+        .route(
+            "/account/sessions/end-others",
+            post(account::end_other_sessions),
+        )
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/logout", post(auth::submit_logout))
         .route("/", get(home::show_home))
         .route("/p/{portal}/{community}", get(community::show_community))

@@ -1,0 +1,210 @@
+//! The account page: sessions (end one, or all others), API tokens (create
+//! with a scope, shown once; revoke) and new-device notices, over
+//! `services::account` like the JSON API.
+
+use super::{capitalised, format_time, rejected, render, render_with, Nav, PageUser};
+use crate::{
+    audit::Client,
+    auth::Authenticated,
+    error::{AppError, PageError},
+    services::account,
+    state::AppState,
+};
+use askama::Template;
+use axum::{
+    extract::{rejection::FormRejection, Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+    Form,
+};
+use serde::Deserialize;
+
+/// A session row.
+pub struct SessionLine {
+    /// Public id.
+    pub id: String,
+    /// Address.
+    pub ip: String,
+    /// Browser.
+    pub user_agent: String,
+    /// Sign-in time.
+    pub created: String,
+    /// Last activity.
+    pub last_seen: String,
+    /// The session asking.
+    pub current: bool,
+}
+
+/// A token row.
+pub struct TokenLine {
+    /// Public id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Scope as stored.
+    pub scope: String,
+    /// Expiry, or "never".
+    pub expires: String,
+    /// Last use, or "never".
+    pub last_used: String,
+    /// Revoked already.
+    pub revoked: bool,
+}
+
+/// A new-device notice.
+pub struct NoticeLine {
+    /// Network.
+    pub net: String,
+    /// Browser.
+    pub user_agent: String,
+    /// When.
+    pub first_seen: String,
+}
+
+/// `GET /account`
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    /// Header navigation.
+    pub nav: Nav,
+    /// Sessions.
+    pub sessions: Vec<SessionLine>,
+    /// Tokens.
+    pub tokens: Vec<TokenLine>,
+    /// New-device notices.
+    pub notices: Vec<NoticeLine>,
+    /// The second factor in words.
+    pub factor: String,
+    /// A token just created, shown once.
+    pub new_token: Option<String>,
+    /// Why the last form was refused.
+    pub error: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    user: &Authenticated,
+    new_token: Option<String>,
+    error: Option<String>,
+) -> Result<AccountPage, AppError> {
+    let never = || "never".to_owned();
+    Ok(AccountPage {
+        nav: Nav::of(user),
+        sessions: account::sessions(state, user)
+            .await?
+            .into_iter()
+            .map(|s| SessionLine {
+                id: s.id,
+                ip: s.ip,
+                user_agent: s.user_agent,
+                created: format_time(s.created_at),
+                last_seen: format_time(s.last_seen),
+                current: s.current,
+            })
+            .collect(),
+        tokens: account::tokens(state, user)
+            .await?
+            .into_iter()
+            .map(|t| TokenLine {
+                id: t.id,
+                name: t.name,
+                scope: t.scope,
+                expires: t.expires_at.map(format_time).unwrap_or_else(never),
+                last_used: t.last_used.map(format_time).unwrap_or_else(never),
+                revoked: t.revoked_at.is_some(),
+            })
+            .collect(),
+        notices: account::notices(state, user)
+            .await?
+            .into_iter()
+            .map(|n| NoticeLine {
+                net: n.net,
+                user_agent: n.user_agent,
+                first_seen: format_time(n.first_seen),
+            })
+            .collect(),
+        factor: account::factor_summary(state, user).await?,
+        new_token,
+        error,
+    })
+}
+
+/// `GET /account`
+pub async fn show_account(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+) -> Result<Response, PageError> {
+    Ok(render(&page(&state, &user, None, None).await?))
+}
+
+/// `POST /account/sessions/{id}/end`
+pub async fn end_session(
+    State(state): State<AppState>,
+    client: Client,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    account::end_session(&state, &user, &client, &id).await?;
+    Ok(Redirect::to("/account").into_response())
+}
+
+/// `POST /account/sessions/end-others`
+pub async fn end_other_sessions(
+    State(state): State<AppState>,
+    client: Client,
+    PageUser(user): PageUser,
+) -> Result<Response, PageError> {
+    account::end_other_sessions(&state, &user, &client).await?;
+    Ok(Redirect::to("/account").into_response())
+}
+
+/// `POST /account/tokens` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenForm {
+    name: String,
+    scope: String,
+    days: String,
+}
+
+/// `POST /account/tokens`: the page again, with the new token shown once.
+pub async fn create_token(
+    State(state): State<AppState>,
+    client: Client,
+    PageUser(user): PageUser,
+    form: Result<Form<TokenForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
+    let days = match form.days.trim() {
+        "" => None,
+        d => match d.parse::<u32>() {
+            Ok(d) => Some(d),
+            Err(_) => Some(0),
+        },
+    };
+    match account::create_token(&state, &user, &client, &form.name, &form.scope, days).await {
+        Ok((_, secret)) => Ok(render_with(
+            StatusCode::CREATED,
+            &page(&state, &user, Some(secret), None).await?,
+        )),
+        Err(e @ AppError::Invalid(_)) => {
+            let message = capitalised(&e.to_string());
+            Ok(render_with(
+                e.status(),
+                &page(&state, &user, None, Some(message)).await?,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /account/tokens/{id}/revoke`
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    client: Client,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    account::revoke_token(&state, &user, &client, &id).await?;
+    Ok(Redirect::to("/account").into_response())
+}

@@ -1,0 +1,183 @@
+//! Second-factor pages: enrollment at first sign-in (QR code, key, link,
+//! then the recovery codes once) and the code form of later sign-ins, over
+//! the same service as the JSON API (`services::identity`).
+
+use super::{capitalised, rejected, render, render_with, Nav};
+use crate::{
+    audit::Client,
+    auth::{stage, totp, SigningIn},
+    error::{AppError, PageError},
+    services::identity::{self, Method},
+    state::AppState,
+};
+use askama::Template;
+use axum::{
+    extract::{rejection::FormRejection, State},
+    http::{header, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+    Form,
+};
+use serde::Deserialize;
+
+/// The enrollment page.
+#[derive(Template)]
+#[template(path = "enroll.html")]
+pub struct EnrollPage {
+    /// Header navigation.
+    pub nav: Nav,
+    /// Base32 key.
+    pub secret: String,
+    /// `otpauth://` link.
+    pub uri: String,
+    /// The QR code (our own SVG markup, no user input in it but the
+    /// escaped-by-encoding email).
+    pub qr_svg: String,
+    /// Why the last code was refused.
+    pub error: Option<String>,
+}
+
+/// The recovery codes, shown once.
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+pub struct RecoveryCodesPage {
+    /// Header navigation (of the new, full session).
+    pub nav: Nav,
+    /// The codes.
+    pub codes: Vec<String>,
+}
+
+/// The code form of a sign-in.
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+pub struct SecondFactorPage {
+    /// Header navigation.
+    pub nav: Nav,
+    /// Why the last code was refused.
+    pub error: Option<String>,
+}
+
+/// A code typed into a form.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeForm {
+    code: String,
+}
+
+/// A refusal the user can act on, as a sentence; anything else propagates.
+fn explain(e: AppError) -> Result<(StatusCode, String), PageError> {
+    match e {
+        AppError::BadSecondFactor => {
+            Ok((e.status(), "That code is wrong or was already used.".into()))
+        }
+        AppError::Invalid(_) => Ok((e.status(), capitalised(&e.to_string()))),
+        AppError::TooManyRequests(wait) => Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "Too many wrong codes. Try again in {} seconds.",
+                wait.as_secs().max(1)
+            ),
+        )),
+        other => Err(other.into()),
+    }
+}
+
+async fn enrollment_page(
+    state: &AppState,
+    user: &crate::auth::Authenticated,
+    client: &Client,
+    error: Option<String>,
+) -> Result<EnrollPage, PageError> {
+    let e = identity::begin_enrollment(state, user, client).await?;
+    Ok(EnrollPage {
+        nav: Nav::of(user),
+        secret: e.secret,
+        uri: e.uri,
+        qr_svg: e.qr_svg,
+        error,
+    })
+}
+
+/// `GET /account/second-factor`: a fresh secret to enroll.
+pub async fn show_enrollment(
+    State(state): State<AppState>,
+    client: Client,
+    user: Result<SigningIn, AppError>,
+) -> Result<Response, PageError> {
+    let SigningIn(user) = user?;
+    if user.stage() != rampart_store::SessionStage::EnrollSecondFactor {
+        return Ok(Redirect::to(stage::page_of(user.stage())).into_response());
+    }
+    Ok(render(
+        &enrollment_page(&state, &user, &client, None).await?,
+    ))
+}
+
+/// `POST /account/second-factor`: confirms with a code, shows the recovery
+/// codes and sets the cookie of the now complete session.
+pub async fn submit_enrollment(
+    State(state): State<AppState>,
+    client: Client,
+    user: Result<SigningIn, AppError>,
+    form: Result<Form<CodeForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let SigningIn(user) = user?;
+    let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
+    match identity::confirm_enrollment(&state, &user, &client, &form.code).await {
+        Ok((signed, codes)) => {
+            let mut nav = Nav::of(&user);
+            nav.csrf = signed.csrf.clone();
+            let page = RecoveryCodesPage { nav, codes };
+            Ok(([(header::SET_COOKIE, signed.cookie)], render(&page)).into_response())
+        }
+        Err(e) => {
+            let (status, message) = explain(e)?;
+            // The refused secret stays pending; a new one is shown so the
+            // page is never stale (the old one is replaced, not confirmed).
+            let page = enrollment_page(&state, &user, &client, Some(message)).await?;
+            Ok(render_with(status, &page))
+        }
+    }
+}
+
+/// `GET /login/second-factor`
+pub async fn show_second_factor(user: Result<SigningIn, AppError>) -> Result<Response, PageError> {
+    let SigningIn(user) = user?;
+    if user.stage() != rampart_store::SessionStage::SecondFactor {
+        return Ok(Redirect::to(stage::page_of(user.stage())).into_response());
+    }
+    Ok(render(&SecondFactorPage {
+        nav: Nav::of(&user),
+        error: None,
+    }))
+}
+
+/// `POST /login/second-factor`: six digits are a TOTP code, anything else
+/// is tried as a recovery code.
+pub async fn submit_second_factor(
+    State(state): State<AppState>,
+    client: Client,
+    user: Result<SigningIn, AppError>,
+    form: Result<Form<CodeForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let SigningIn(user) = user?;
+    let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
+    let code = form.code.trim();
+    let method = if totp::well_formed(code) || code.len() < 8 {
+        Method::Totp
+    } else {
+        Method::Recovery
+    };
+    match identity::enter_second_factor(&state, &user, &client, method, code).await {
+        Ok(signed) => {
+            Ok(([(header::SET_COOKIE, signed.cookie)], Redirect::to("/")).into_response())
+        }
+        Err(e) => {
+            let (status, message) = explain(e)?;
+            let page = SecondFactorPage {
+                nav: Nav::of(&user),
+                error: Some(message),
+            };
+            Ok(render_with(status, &page))
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! Sign-in beyond the password: which stage a new session starts in, TOTP
+//! enrollment and confirmation, second-factor entry (TOTP or a recovery
+//! code), and the new-device notice of every complete sign-in. The JSON API
+//! and the web UI both call these, so both audit and throttle the same way.
+
+use crate::{
+    audit::{network_of, Client},
+    auth::{self, stage, throttle, totp, Authenticated, Credential},
+    error::AppError,
+    state::AppState,
+};
+use axum::http::HeaderValue;
+use rampart_domain::{AccountId, InstallRole};
+use rampart_store::{AccountRow, Outcome, SessionStage};
+use subtle::ConstantTimeEq;
+
+/// A session just opened: its cookie, CSRF token and stage.
+pub struct SignedIn {
+    /// `Set-Cookie` value.
+    pub cookie: HeaderValue,
+    /// The new session's CSRF token.
+    pub csrf: String,
+    /// How far sign-in got.
+    pub stage: SessionStage,
+}
+
+impl SignedIn {
+    /// The sign-in API's answer for this session.
+    pub fn body(&self) -> serde_json::Value {
+        serde_json::json!({
+            "status": stage::status_of(self.stage),
+            "methods": stage::methods_of(self.stage),
+            "csrf": self.csrf,
+        })
+    }
+}
+
+/// A secret being enrolled, as shown to its owner (once per enrollment).
+pub struct Enrollment {
+    /// Base32, for typing into an app.
+    pub secret: String,
+    /// `otpauth://` URI.
+    pub uri: String,
+    /// The URI as an inline SVG QR code.
+    pub qr_svg: String,
+}
+
+/// Whether the account must use a second factor (every account unless
+/// `[identity] exempt_roles` names one of its install roles; never admins).
+pub(crate) fn second_factor_required(state: &AppState, account: &AccountRow) -> bool {
+    if account.admin {
+        return true;
+    }
+    let exempt = &state.config.identity.exempt_roles;
+    !(account.security && exempt.contains(&InstallRole::Security))
+}
+
+/// The stage after a correct password (or a completed password change).
+pub(crate) async fn stage_after_password(
+    state: &AppState,
+    account: &AccountRow,
+) -> Result<SessionStage, AppError> {
+    if account.must_change_password {
+        return Ok(SessionStage::PasswordChange);
+    }
+    if !second_factor_required(state, account) {
+        return Ok(SessionStage::Full);
+    }
+    Ok(match state.store.totp_factor(account.id).await? {
+        Some(f) if f.confirmed => SessionStage::SecondFactor,
+        _ => SessionStage::EnrollSecondFactor,
+    })
+}
+
+/// Opens a session in `stage`; a complete sign-in also checks the device.
+pub(crate) async fn open_session(
+    state: &AppState,
+    account: &AccountRow,
+    stage: SessionStage,
+    client: &Client,
+) -> Result<(SignedIn, String), AppError> {
+    let (cookie, csrf, session_id) = auth::start_session(state, account.id, stage, client).await?;
+    if stage == SessionStage::Full {
+        note_device(state, account, client, &session_id).await?;
+    }
+    Ok((
+        SignedIn {
+            cookie,
+            csrf,
+            stage,
+        },
+        session_id,
+    ))
+}
+
+/// Remembers the device (network and user agent) of a complete sign-in and
+/// audits `new_device` when the account has signed in before, elsewhere.
+async fn note_device(
+    state: &AppState,
+    account: &AccountRow,
+    client: &Client,
+    session_id: &str,
+) -> Result<(), AppError> {
+    let net = network_of(&client.ip);
+    let now = state.clock.now();
+    if state
+        .store
+        .remember_device(account.id, &net, &client.user_agent, now)
+        .await?
+    {
+        let mut event = state.event(client, "new_device", Outcome::Ok);
+        event.account = Some(account.email.to_string());
+        event.session = Some(session_id.to_owned());
+        event.detail = serde_json::json!({"network": net, "user_agent": client.user_agent});
+        state.record(event).await?;
+    }
+    Ok(())
+}
+
+/// Replaces a pending session by a fully signed-in one (a fresh id, so the
+/// pre-authentication cookie is worth nothing afterwards).
+async fn promote(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+) -> Result<SignedIn, AppError> {
+    if let Credential::Session { hash, .. } = &user.credential {
+        state.store.delete_session(hash).await?;
+    }
+    let account = account_of(state, user.principal.account).await?;
+    Ok(open_session(state, &account, SessionStage::Full, client)
+        .await?
+        .0)
+}
+
+async fn account_of(state: &AppState, id: AccountId) -> Result<AccountRow, AppError> {
+    state
+        .store
+        .account_by_id(id)
+        .await?
+        .ok_or(AppError::Unauthenticated)
+}
+
+fn keys(state: &AppState) -> Result<&totp::FactorKeys, AppError> {
+    state
+        .factor_keys
+        .as_deref()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no data key for second factors")))
+}
+
+fn require_stage(user: &Authenticated, wanted: SessionStage) -> Result<(), AppError> {
+    match &user.credential {
+        Credential::Session { stage, .. } if *stage == wanted => Ok(()),
+        Credential::Session { .. } => Err(AppError::Forbidden(
+            "this step does not belong to the session's stage of signing in",
+        )),
+        Credential::Token => Err(AppError::Forbidden("sign in with a password for this")),
+    }
+}
+
+fn now_step(state: &AppState) -> i64 {
+    totp::step_at(state.clock.now().unix_timestamp())
+}
+
+/// Starts (or restarts) enrollment: a new secret, sealed and stored
+/// unconfirmed, shown to the owner.
+pub(crate) async fn begin_enrollment(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+) -> Result<Enrollment, AppError> {
+    require_stage(user, SessionStage::EnrollSecondFactor)?;
+    let secret = totp::new_secret();
+    let sealed = keys(state)?.seal(&secret)?;
+    state
+        .store
+        .begin_totp(user.principal.account, &sealed, state.clock.now())
+        .await?;
+    state
+        .record(state.event_for(user, client, "totp_enroll", Outcome::Ok))
+        .await?;
+    let uri = totp::otpauth_uri("Rampart", user.email.as_str(), &secret);
+    Ok(Enrollment {
+        secret: totp::secret_base32(&secret),
+        qr_svg: totp::qr_svg(&uri)?,
+        uri,
+    })
+}
+
+/// Audits a refused code and counts it against the account's factor key.
+async fn refuse_code(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    kind: &str,
+    reason: &str,
+) -> Result<(), AppError> {
+    let mut event = state.event_for(user, client, kind, Outcome::Failed);
+    event.detail = serde_json::json!({ "reason": reason });
+    state.record(event).await?;
+    throttle::factor_failed(state, &throttle::factor_key(user.principal.account)).await
+}
+
+/// Confirms enrollment with a first code: the factor becomes active, ten
+/// recovery codes are issued (returned once, stored hashed) and the session
+/// becomes fully signed in.
+pub(crate) async fn confirm_enrollment(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    code: &str,
+) -> Result<(SignedIn, Vec<String>), AppError> {
+    require_stage(user, SessionStage::EnrollSecondFactor)?;
+    let account = user.principal.account;
+    throttle::check_factor(state, &throttle::factor_key(account)).await?;
+    let code = code.trim();
+    if !totp::well_formed(code) {
+        refuse_code(state, user, client, "totp_confirm", "malformed code").await?;
+        return Err(AppError::Invalid("the code must be 6 digits".into()));
+    }
+    let factor = state
+        .store
+        .totp_factor(account)
+        .await?
+        .filter(|f| !f.confirmed)
+        .ok_or_else(|| AppError::Invalid("start the enrollment first".into()))?;
+    let keys = keys(state)?;
+    let secret = keys.open(&factor.sealed_secret)?;
+    let step = totp::matching_step(&secret, code, now_step(state));
+    let codes = totp::new_recovery_codes();
+    let hashes: Vec<Vec<u8>> = codes.iter().map(|c| keys.recovery_hash(c)).collect();
+    let confirmed = match step {
+        Some(step) => {
+            state
+                .store
+                .confirm_totp(account, step, &hashes, state.clock.now())
+                .await?
+        }
+        None => false,
+    };
+    if !confirmed {
+        refuse_code(state, user, client, "totp_confirm", "wrong code").await?;
+        return Err(AppError::BadSecondFactor);
+    }
+    state
+        .record(state.event_for(user, client, "totp_confirm", Outcome::Ok))
+        .await?;
+    Ok((promote(state, user, client).await?, codes))
+}
+
+/// How the second factor is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    /// A 6-digit TOTP code.
+    Totp,
+    /// One of the recovery codes.
+    Recovery,
+}
+
+/// Checks the second factor of a session in the `second_factor` stage and,
+/// if right, replaces it by a fully signed-in session.
+pub(crate) async fn enter_second_factor(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    method: Method,
+    code: &str,
+) -> Result<SignedIn, AppError> {
+    require_stage(user, SessionStage::SecondFactor)?;
+    let account = user.principal.account;
+    let key = throttle::factor_key(account);
+    throttle::check_factor(state, &key).await?;
+    let code = code.trim();
+    let kind = match method {
+        Method::Totp => "login_totp",
+        Method::Recovery => "login_recovery",
+    };
+    let shaped = match method {
+        Method::Totp => totp::well_formed(code),
+        Method::Recovery => totp::recovery_well_formed(code),
+    };
+    if !shaped {
+        refuse_code(state, user, client, kind, "malformed code").await?;
+        return Err(AppError::Invalid(match method {
+            Method::Totp => "the code must be 6 digits".into(),
+            Method::Recovery => "a recovery code has 10 letters and digits".into(),
+        }));
+    }
+    let accepted = match method {
+        Method::Totp => {
+            let factor = state
+                .store
+                .totp_factor(account)
+                .await?
+                .filter(|f| f.confirmed)
+                .ok_or(AppError::Unauthenticated)?;
+            let secret = keys(state)?.open(&factor.sealed_secret)?;
+            match totp::matching_step(&secret, code, now_step(state)) {
+                // The compare-and-set refuses a step at or before the last
+                // one used: a code works once, even on two nodes at once.
+                Some(step) => state.store.accept_totp_step(account, step).await?,
+                None => false,
+            }
+        }
+        Method::Recovery => {
+            let hash = keys(state)?.recovery_hash(code);
+            let unused = state.store.unused_recovery_codes(account).await?;
+            let mut found = false;
+            for stored in &unused {
+                found |= bool::from(stored.as_slice().ct_eq(hash.as_slice()));
+            }
+            found
+                && state
+                    .store
+                    .use_recovery_code(account, &hash, state.clock.now())
+                    .await?
+        }
+    };
+    if !accepted {
+        refuse_code(state, user, client, kind, "wrong or used code").await?;
+        return Err(AppError::BadSecondFactor);
+    }
+    state.store.clear_throttle(&key).await?;
+    let mut event = state.event_for(user, client, kind, Outcome::Ok);
+    if method == Method::Recovery {
+        let left = state.store.unused_recovery_codes(account).await?.len();
+        event.detail = serde_json::json!({ "recovery_codes_left": left });
+    }
+    state.record(event).await?;
+    promote(state, user, client).await
+}
+
+/// Sets up a confirmed TOTP factor for an account at the server's console,
+/// for accounts that cannot enroll interactively (scripted provisioning,
+/// the test kit). Returns the base32 secret and the recovery codes. Audited
+/// as `totp_enroll` by `console`.
+pub async fn enroll_at_console(
+    state: &AppState,
+    email: &rampart_domain::Email,
+) -> Result<(String, Vec<String>), AppError> {
+    let account = state
+        .store
+        .account_by_email(email)
+        .await?
+        .ok_or_else(|| AppError::Invalid(format!("no account with email {email}")))?;
+    let keys = keys(state)?;
+    let secret = totp::new_secret();
+    let now = state.clock.now();
+    state
+        .store
+        .begin_totp(account.id, &keys.seal(&secret)?, now)
+        .await?;
+    let codes = totp::new_recovery_codes();
+    let hashes: Vec<Vec<u8>> = codes.iter().map(|c| keys.recovery_hash(c)).collect();
+    // Step 0 is long past: every current code is still unused.
+    if !state
+        .store
+        .confirm_totp(account.id, 0, &hashes, now)
+        .await?
+    {
+        return Err(AppError::Conflict("second factor"));
+    }
+    let mut event = state.event(
+        &Client {
+            ip: "console".into(),
+            user_agent: String::new(),
+        },
+        "totp_enroll",
+        Outcome::Ok,
+    );
+    event.account = Some(account.email.to_string());
+    event.session = Some("console".into());
+    state.record(event).await?;
+    Ok((totp::secret_base32(&secret), codes))
+}
