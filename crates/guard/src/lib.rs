@@ -101,5 +101,5 @@ pub use decision::{
 pub use engine::Guard;
 pub use error::GuardError;
 pub use event::{DocumentId, Event, EventKind, Role};
-pub use peers::{IpState, PeerBaseline};
+pub use peers::{IpState, PeerBaseline, PeerDelta};
 pub use state::PrincipalState;

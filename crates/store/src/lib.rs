@@ -15,6 +15,7 @@ pub mod auditlog;
 mod documents;
 mod downloads;
 mod guard;
+mod guard_writer;
 mod matching;
 mod portals;
 mod sessions;
@@ -54,6 +55,9 @@ pub enum Error {
     /// The transparency log refused an operation.
     #[error("audit log: {0}")]
     Log(String),
+    /// The guard's state writer failed or stopped.
+    #[error("guard state: {0}")]
+    Guard(String),
     /// The database failed.
     #[error("database: {0}")]
     Database(#[source] sqlx::Error),
@@ -86,6 +90,8 @@ fn conflict_as(what: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: sqlx::SqlitePool,
+    /// Group commit of the guard's per-account state (see `guard_writer`).
+    guard_writer: std::sync::Arc<guard_writer::GuardWriter>,
 }
 
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -109,7 +115,10 @@ impl Store {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        let store = Self { pool };
+        let store = Self {
+            pool,
+            guard_writer: std::sync::Arc::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }

@@ -25,6 +25,8 @@ pub struct AppState {
     pub(crate) metrics: Arc<Metrics>,
     /// The exfiltration guard's engine, built from `config.guard`.
     pub(crate) guard: Arc<rampart_guard::Guard>,
+    /// This node's snapshots of the guard's peer baselines.
+    pub(crate) guard_peers: Arc<crate::services::guard_peers::PeerBaselines>,
 }
 
 impl AppState {
@@ -50,6 +52,7 @@ impl AppState {
         };
         Self {
             guard: Arc::new(guard),
+            guard_peers: Arc::default(),
             audit: Arc::new(log.clone()),
             log,
             store,

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod documents;
 pub mod guard;
+pub mod guard_peers;
 pub mod matching;
 mod upload;
 
