@@ -9,6 +9,7 @@ mod cli;
 mod crash;
 mod documents;
 mod guard;
+mod guard_budgets;
 mod health;
 mod pages;
 mod security_console;

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use crate::budgets::StoredOverrides;
 use crate::clock::{describe_ms, Timestamp, HOUR_MS, SECOND_MS};
 use crate::decision::{Assessment, Decision, GuardConfig, Reason, ReasonCode, Severity};
 use crate::event::{Event, EventKind};
@@ -50,7 +51,14 @@ impl Guard {
         event: &Event,
     ) -> Assessment {
         let mut delta = PeerDelta::default();
-        let assessment = self.assess_shared(state, peers, &mut delta, ip, event);
+        let assessment = self.assess_shared(
+            state,
+            peers,
+            &mut delta,
+            ip,
+            event,
+            &StoredOverrides::default(),
+        );
         peers.apply(&delta);
         assessment
     }
@@ -58,7 +66,8 @@ impl Guard {
     /// [`Guard::assess`] against a read-only snapshot of the peer baseline: what the
     /// assessment adds to the baseline goes to `delta`, for the caller to merge into the
     /// stored baseline later ([`PeerBaseline::apply`]). This is what lets the request
-    /// path write only the account's own state.
+    /// path write only the account's own state. `overrides` are the budget overrides
+    /// stored for this account and for the event's community and role.
     pub fn assess_shared(
         &self,
         state: &mut PrincipalState,
@@ -66,6 +75,7 @@ impl Guard {
         delta: &mut PeerDelta,
         ip: &mut IpState,
         event: &Event,
+        overrides: &StoredOverrides,
     ) -> Assessment {
         let cfg = &self.config.scoring;
         let now = event.at;
@@ -129,10 +139,12 @@ impl Guard {
             state.ignored_throttle = 0;
         }
 
-        let limits = self
-            .config
-            .budgets
-            .resolve(&event.principal, &event.community, event.role);
+        let limits = self.config.budgets.resolve_with(
+            &event.principal,
+            &event.community,
+            event.role,
+            overrides,
+        );
         let usage = score::usage(state, &limits, event);
         let novel = match (event.kind, event.document) {
             (EventKind::Download, Some(doc)) => {

@@ -39,7 +39,8 @@
 //! | listing pages / hour | 60 | 90 | 120 |
 //! | metadata views / hour | 120 | 180 | 240 |
 //!
-//! Overridden per community (per role) and per account in config.
+//! Overridden per community (per role) and per account in config, and at run time by
+//! administrators ([`StoredOverrides`]): account > community > role default.
 //!
 //! # Score
 //! Identity (is this the owner?) — cleared for the IP and user agent of a passed step-up:
@@ -93,7 +94,7 @@ pub mod window;
 #[cfg(test)]
 mod tests;
 
-pub use budgets::{Budgets, CommunityOverrides, Limits, LimitsOverride};
+pub use budgets::{Budgets, CommunityOverrides, Limits, LimitsOverride, StoredOverrides};
 pub use clock::Timestamp;
 pub use decision::{
     Assessment, Decision, GuardConfig, Reason, ReasonCode, ScoringConfig, Severity,

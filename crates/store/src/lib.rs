@@ -15,6 +15,7 @@ pub mod auditlog;
 mod documents;
 mod downloads;
 mod guard;
+mod guard_budgets;
 mod guard_writer;
 mod matching;
 mod portals;
@@ -25,6 +26,7 @@ pub use audit::{event_time, AuditEvent, AuditFilter, AuditSink, Outcome};
 pub use documents::{Cursor, DocumentRow, NewDocument, NewVersion, VersionRow};
 pub use downloads::NewDownload;
 pub use guard::{AlertRow, GuardStates, NewAlert};
+pub use guard_budgets::BudgetOverrideRow;
 pub use matching::{
     Candidate, DownloadRecord, IndexEntry, IndexStats, MatchSource, PublicRef, StoredFingerprint,
     VersionToIndex, BOILERPLATE_ANCHOR_LIMIT,
@@ -98,6 +100,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_match_index.sql")),
     (3, include_str!("../migrations/0003_guard.sql")),
+    (5, include_str!("../migrations/0005_guard_budgets.sql")),
 ];
 
 impl Store {
@@ -135,11 +138,13 @@ impl Store {
         sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
             .execute(&mut *tx)
             .await?;
-        let current: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-                .fetch_one(&mut *tx)
-                .await?;
-        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        // Every migration not yet applied, not only those above the highest
+        // applied: migrations are numbered by parallel branches (0004, 0005,
+        // 0006 …), and one merged later than a higher number must still run.
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+            .fetch_all(&mut *tx)
+            .await?;
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| !applied.contains(v)) {
             sqlx::raw_sql(sql).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
                 .bind(version)

@@ -133,6 +133,9 @@ async fn check(
         .guard_peers
         .snapshot(&state.store, &request.path, role)
         .await?;
+    let overrides =
+        super::budgets::overrides_for(state, user.principal.account, request.community, event.role)
+            .await?;
     let path = request.path.clone();
     let cursor = request.cursor;
     let (assessment, event, delta) = state
@@ -149,8 +152,14 @@ async fn check(
                 let mut principal: PrincipalState = load("principal", s.principal.as_ref())?;
                 let mut ip: IpState = load("ip", s.ip.as_ref())?;
                 let mut delta = PeerDelta::default();
-                let assessment =
-                    guard.assess_shared(&mut principal, &peers, &mut delta, &mut ip, &event);
+                let assessment = guard.assess_shared(
+                    &mut principal,
+                    &peers,
+                    &mut delta,
+                    &mut ip,
+                    &event,
+                    &overrides,
+                );
                 s.principal = save("principal", &principal)?;
                 s.ip = save("ip", &ip)?;
                 Ok((assessment, event, delta))

@@ -2,6 +2,7 @@
 //! same checks, audit the same events and store the same way.
 
 pub mod admin;
+pub mod budgets;
 pub mod documents;
 pub mod guard;
 pub mod guard_peers;

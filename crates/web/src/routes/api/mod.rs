@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1` (DESIGN.md §6), described by
 //! `/api/v1/openapi.json`.
 
+pub mod budgets;
 pub mod confirm;
 pub mod documents;
 pub mod openapi;

@@ -8,6 +8,7 @@
 //! through the same services as the JSON API.
 
 mod admin;
+mod admin_budgets;
 mod auth;
 mod community;
 mod confirm;
@@ -206,6 +207,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/communities", post(admin::create_community))
         .route("/admin/accounts", post(admin::create_account))
         .route("/admin/memberships", post(admin::set_membership))
+        .route("/admin/budgets", post(admin_budgets::set_budget))
+        .route("/admin/budgets/remove", post(admin_budgets::remove_budget))
         .route("/security", get(security::show_console))
         .route("/security/verify", post(security::verify_now))
         .route("/security/alerts/{id}/unlock", post(security::unlock_alert))
