@@ -14,7 +14,7 @@ use std::time::Duration;
 pub(crate) const ANN: &str = "ann@example.org";
 
 /// Small budgets so that a scrape is contained in a handful of requests.
-fn small_budgets() -> Config {
+pub(crate) fn small_budgets() -> Config {
     let mut config = Config::default();
     let reader = &mut config.guard.budgets.reader;
     reader.downloads_per_minute = 5;

@@ -10,6 +10,7 @@ mod crash;
 mod documents;
 mod guard;
 mod guard_budgets;
+mod guard_nodes;
 mod health;
 mod pages;
 mod security_console;

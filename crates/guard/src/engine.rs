@@ -50,6 +50,12 @@ impl Guard {
         ip: &mut IpState,
         event: &Event,
     ) -> Assessment {
+        // Roll the day first and merge the finished member-day at once, so that
+        // with a baseline updated in place the decision is exactly what it was
+        // before deltas existed (the simulator relies on this).
+        let mut delta = PeerDelta::default();
+        state.advance(event.at, &mut delta);
+        peers.apply(&delta);
         let mut delta = PeerDelta::default();
         let assessment = self.assess_shared(
             state,
