@@ -283,7 +283,7 @@ async fn concurrent_guard_updates_are_serialised_and_none_is_lost() {
         match t.await.unwrap() {
             Ok(n) => seen.push(n),
             Err(Error::Corrupt(_)) => refused += 1,
-            Err(e) => panic!("{e}"),
+            Err(e) => unreachable!("{e}"),
         }
     }
     seen.sort_unstable();

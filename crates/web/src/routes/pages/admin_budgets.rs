@@ -256,10 +256,10 @@ mod tests {
 
     #[test]
     fn empty_fields_are_left_out_and_numbers_are_checked() {
-        let limits = form(" 12 ", "").limits().unwrap();
-        assert_eq!(limits.downloads_per_hour, Some(12));
-        assert_eq!(limits.downloads_per_minute, None);
-        assert_eq!(limits.bytes_per_day, None);
+        let limits = form(" 12 ", "").limits().ok();
+        assert_eq!(limits.and_then(|l| l.downloads_per_hour), Some(12));
+        assert_eq!(limits.and_then(|l| l.downloads_per_minute), None);
+        assert_eq!(limits.and_then(|l| l.bytes_per_day), None);
         assert!(matches!(form("-1", "").limits(), Err(AppError::Invalid(_))));
         assert!(matches!(
             form("ten", "").limits(),
