@@ -134,3 +134,35 @@ async fn a_suspension_and_its_alert_survive_a_restart() {
     tick(&app, 1_000);
     assert_eq!(download(&again, &ids[1]).await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn peer_activity_reaches_the_stored_baseline_by_a_clean_stop() {
+    let (app, ids, _) = world(small_budgets(), 3, false).await;
+    let ann = bearer(&app, &app.token(ANN, "full", None).await);
+    for id in &ids {
+        tick(&app, 2_000);
+        assert_eq!(download(&ann, id).await.status(), StatusCode::OK);
+    }
+    // Within the merge interval nothing need be stored yet; a clean stop
+    // merges what is pending.
+    let app = app.restart().await;
+    let stored = app
+        .state
+        .store
+        .guard_peers("alpha/ops", "reader")
+        .await
+        .unwrap()
+        .expect("a stored baseline");
+    let baseline: serde_json::Value = serde_json::from_str(&stored).unwrap();
+    let hours: f64 = baseline["hours"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_f64().unwrap())
+        .sum();
+    assert_eq!(
+        hours, 3.0,
+        "the three downloads are in the peers' hour profile"
+    );
+    assert!(baseline["since"].is_i64());
+}

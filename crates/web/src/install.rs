@@ -96,8 +96,11 @@ pub fn audit_signer(data: &Path, origin: &str) -> anyhow::Result<rampart_tlog::S
         .map_err(|e| anyhow::anyhow!("audit origin {origin:?}: {e}"))
 }
 
-/// Flushes the audit log (a final checkpoint) and closes the database.
+/// Merges the guard's pending peer-baseline additions, flushes the audit
+/// log (a final checkpoint) and closes the database.
 pub async fn close(state: &AppState) -> anyhow::Result<()> {
+    // The guard's unmerged peer-baseline additions (at most a few seconds).
+    state.guard_peers.flush(&state.store, &state.clock).await;
     state.log.close().await.context("closing the audit log")?;
     state.store.close().await;
     Ok(())

@@ -125,6 +125,27 @@ impl PeerBaselines {
         tokio::spawn(async move { this.merge(store, clock, key, pending).await });
     }
 
+    /// Merges every group's pending additions now (on shutdown, so that a
+    /// clean stop loses none).
+    pub async fn flush(self: &Arc<Self>, store: &Store, clock: &Arc<dyn Clock>) {
+        let pending: Vec<(Key, PeerDelta)> = match self.groups.lock() {
+            Ok(mut groups) => groups
+                .iter_mut()
+                .filter(|(_, g)| !g.merging && !g.pending.is_empty())
+                .map(|(key, g)| {
+                    g.merging = true;
+                    (key.clone(), std::mem::take(&mut g.pending))
+                })
+                .collect(),
+            Err(_) => return,
+        };
+        for (key, delta) in pending {
+            Arc::clone(self)
+                .merge(store.clone(), Arc::clone(clock), key, delta)
+                .await;
+        }
+    }
+
     /// Merges `pending` into the stored baseline and reloads it.
     async fn merge(
         self: Arc<Self>,
