@@ -12,7 +12,10 @@
 //! The engine is pure: no I/O, no clock (the event carries its time), no randomness.
 //! All memory is in three serialisable, bounded values the caller persists and shares
 //! between nodes: [`PrincipalState`] per account (a few kB), [`PeerBaseline`] per
-//! (community, role) and [`IpState`] per client IP.
+//! (community, role) and [`IpState`] per client IP. A server uses
+//! [`Guard::assess_shared`]: it reads a snapshot of the peer baseline and returns what
+//! the request adds to it as a [`PeerDelta`], so that a request writes only its own
+//! account's state and the shared baseline is merged apart, every few seconds.
 //!
 //! # Order of rules
 //! 1. **Canary**: a metadata view or download of a canary document suspends at once
