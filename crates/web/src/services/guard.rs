@@ -161,16 +161,18 @@ async fn check(
                     &overrides,
                 );
                 s.principal = save("principal", &principal)?;
-                s.ip = save("ip", &ip)?;
+                // Most addresses never hold anything: no row for them.
+                if s.ip.is_some() || ip != IpState::default() {
+                    s.ip = save("ip", &ip)?;
+                }
                 Ok((assessment, event, delta))
             },
         )
         .await?;
-    if !delta.is_empty() {
-        state
-            .guard_peers
-            .add(&state.store, &state.clock, &request.path, role, delta);
-    }
+    // Also with nothing to add: a stale snapshot is then reloaded.
+    state
+        .guard_peers
+        .add(&state.store, &state.clock, &request.path, role, delta);
     act(state, user, client, &event, assessment).await
 }
 
