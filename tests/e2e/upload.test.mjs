@@ -100,7 +100,18 @@ test('sign in, change the one-time password, enroll TOTP, upload, download, sign
     ]);
     const saved = join(dir, 'downloaded.txt');
     await download.saveAs(saved);
-    assert.equal(readFileSync(saved, 'utf8'), content, 'the download is byte-exact');
+    // The copy is watermarked for its recipient: the same words, with
+    // invisible variants (no-break and four-per-em spaces, zero-width
+    // characters, typographic punctuation) that name the account.
+    const copy = readFileSync(saved, 'utf8');
+    const unmarked = copy
+      .replace(/[\u00a0\u2005]/g, ' ')
+      .replace(/[\u200b\u200c]/g, '')
+      .replace(/[\u2018\u2019]/g, "'")
+      .replace(/[\u201c\u201d]/g, '"')
+      .replace(/\u2026/g, '...');
+    assert.equal(unmarked, content, 'the download has the uploaded words');
+    assert.notEqual(copy, content, 'the download is marked');
     assert.deepEqual(violations, [], 'no CSP violations');
 
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -11,10 +11,10 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-const ANN: &str = "ann@example.org";
+pub(crate) const ANN: &str = "ann@example.org";
 
 /// Small budgets so that a scrape is contained in a handful of requests.
-fn small_budgets() -> Config {
+pub(crate) fn small_budgets() -> Config {
     let mut config = Config::default();
     let reader = &mut config.guard.budgets.reader;
     reader.downloads_per_minute = 5;
@@ -25,7 +25,7 @@ fn small_budgets() -> Config {
 
 /// alpha/ops with a contributor who uploaded `docs` documents (one of them a
 /// canary if `canary`), reader ann and security officer sec.
-async fn world(
+pub(crate) async fn world(
     config: Config,
     docs: usize,
     canary: bool,
@@ -86,15 +86,15 @@ async fn world(
     (app, ids, decoy)
 }
 
-fn tick(app: &TestApp, ms: u64) {
+pub(crate) fn tick(app: &TestApp, ms: u64) {
     app.clock.advance(Duration::from_millis(ms));
 }
 
-async fn download(s: &Session, id: &str) -> reqwest::Response {
+pub(crate) async fn download(s: &Session, id: &str) -> reqwest::Response {
     s.get(&format!("/api/v1/documents/{id}/content")).await
 }
 
-async fn alerts(app: &TestApp) -> Vec<Value> {
+pub(crate) async fn alerts(app: &TestApp) -> Vec<Value> {
     let sec = app.login("sec@example.org", PASSWORD).await;
     let r = sec.get("/api/v1/security/alerts").await;
     assert_eq!(r.status(), StatusCode::OK);

@@ -89,6 +89,17 @@ async fn openapi_describes_every_api_route() {
         ("/api/v1/documents/{id}", "get"),
         ("/api/v1/documents/{id}/content", "get"),
         ("/api/v1/documents/{id}/versions", "post"),
+        ("/api/v1/admin/budgets", "get"),
+        (
+            "/api/v1/admin/budgets/communities/{portal}/{community}/{role}",
+            "put",
+        ),
+        (
+            "/api/v1/admin/budgets/communities/{portal}/{community}/{role}",
+            "delete",
+        ),
+        ("/api/v1/admin/budgets/accounts/{email}", "put"),
+        ("/api/v1/admin/budgets/accounts/{email}", "delete"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),

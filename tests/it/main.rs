@@ -9,6 +9,8 @@ mod cli;
 mod crash;
 mod documents;
 mod guard;
+mod guard_budgets;
+mod guard_nodes;
 mod health;
 mod identity;
 mod pages;

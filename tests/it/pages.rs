@@ -1,7 +1,7 @@
 //! The web UI over HTTP: sign-in forms, redirects, CSRF on forms, the
 //! marking banner, and the same authorization answers as the API.
 
-use rampart_testkit::{upload_form, TestApp, PASSWORD};
+use rampart_testkit::{csrf_of, upload_form, TestApp, PASSWORD};
 use reqwest::{redirect::Policy, StatusCode};
 
 fn browser() -> reqwest::Client {
@@ -10,48 +10,6 @@ fn browser() -> reqwest::Client {
         .redirect(Policy::none())
         .build()
         .unwrap()
-}
-
-async fn sign_in(
-    app: &TestApp,
-    email: &str,
-    password: &str,
-) -> (reqwest::Client, reqwest::Response) {
-    let client = browser();
-    let r = client
-        .post(app.url("/login"))
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap();
-    if r.headers().get("location").map(|l| l.as_bytes()) != Some(b"/login/second-factor") {
-        return (client, r);
-    }
-    // The second factor, from the kit's copy of the account's secret.
-    let csrf = csrf_of(&client, app, "/login/second-factor").await;
-    let r = client
-        .post(app.url(&format!("/login/second-factor?csrf={csrf}")))
-        .form(&[("code", app.next_totp_code(email))])
-        .send()
-        .await
-        .unwrap();
-    (client, r)
-}
-
-async fn csrf_of(client: &reqwest::Client, app: &TestApp, page: &str) -> String {
-    let html = client
-        .get(app.url(page))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let start = html.find("csrf=").expect("a form with a CSRF token") + 5;
-    html[start..]
-        .chars()
-        .take_while(char::is_ascii_hexdigit)
-        .collect()
 }
 
 #[tokio::test]
@@ -69,14 +27,14 @@ async fn first_sign_in_goes_through_the_password_change() {
         .contains("default-src 'none'"));
 
     let (email, otp) = app.first_admin.clone();
-    let (_, bad) = sign_in(&app, &email, "not the password").await;
+    let (_, bad) = app.browser_sign_in(&email, "not the password").await;
     assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
     assert!(
         bad.text().await.unwrap().contains(&email),
         "the typed email is kept"
     );
 
-    let (client, r) = sign_in(&app, &email, &otp).await;
+    let (client, r) = app.browser_sign_in(&email, &otp).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/account/password");
     let home = client.get(app.url("/")).send().await.unwrap();
@@ -174,7 +132,7 @@ async fn upload_form_and_document_page_with_banner() {
     app.user("ann@example.org", "NOR", None).await;
     app.member("alpha/ops", "ann@example.org", "contributor")
         .await;
-    let (client, r) = sign_in(&app, "ann@example.org", PASSWORD).await;
+    let (client, r) = app.browser_sign_in("ann@example.org", PASSWORD).await;
     assert_eq!(r.headers()["location"], "/");
     let community = client
         .get(app.url("/p/alpha/ops"))
@@ -261,8 +219,8 @@ async fn admin_pages_manage_structure_and_reject_duplicates() {
     let app = TestApp::spawn().await;
     app.user("root@example.org", "NOR", Some("admin")).await;
     app.user("ann@example.org", "NOR", None).await;
-    let (admin, _) = sign_in(&app, "root@example.org", PASSWORD).await;
-    let (ann, _) = sign_in(&app, "ann@example.org", PASSWORD).await;
+    let (admin, _) = app.browser_sign_in("root@example.org", PASSWORD).await;
+    let (ann, _) = app.browser_sign_in("ann@example.org", PASSWORD).await;
     assert_eq!(
         ann.get(app.url("/admin")).send().await.unwrap().status(),
         404,

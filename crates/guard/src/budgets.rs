@@ -170,6 +170,101 @@ impl LimitsOverride {
     }
 }
 
+/// Largest count an administrator may set for any windowed budget: far above any human
+/// use, low enough that a typo (an extra zero or two) is caught.
+pub const MAX_COUNT_LIMIT: u32 = 1_000_000;
+/// Largest byte budget an administrator may set (1 PB).
+pub const MAX_BYTES_LIMIT: u64 = 1_000_000_000_000_000;
+
+impl LimitsOverride {
+    /// Whether no field is set.
+    pub fn is_empty(&self) -> bool {
+        *self == LimitsOverride::default()
+    }
+
+    /// Checks every field that is set: at least 1 (a budget of 0 would block the role
+    /// outright, which is what suspension is for) and at most the sane maxima
+    /// ([`MAX_COUNT_LIMIT`], [`MAX_BYTES_LIMIT`], [`MAX_DISTINCT_LIMIT`]). The message
+    /// names the field.
+    pub fn check(&self) -> Result<(), GuardError> {
+        let counts = [
+            (
+                "downloads_per_minute",
+                self.downloads_per_minute,
+                MAX_COUNT_LIMIT,
+            ),
+            (
+                "downloads_per_hour",
+                self.downloads_per_hour,
+                MAX_COUNT_LIMIT,
+            ),
+            ("downloads_per_day", self.downloads_per_day, MAX_COUNT_LIMIT),
+            (
+                "distinct_documents_per_7_days",
+                self.distinct_documents_per_7_days,
+                MAX_DISTINCT_LIMIT,
+            ),
+            (
+                "list_pages_per_hour",
+                self.list_pages_per_hour,
+                MAX_COUNT_LIMIT,
+            ),
+            (
+                "metadata_views_per_hour",
+                self.metadata_views_per_hour,
+                MAX_COUNT_LIMIT,
+            ),
+        ];
+        for (name, value, max) in counts {
+            match value {
+                Some(0) => {
+                    return Err(GuardError::InvalidConfig(format!(
+                        "{name} must be at least 1"
+                    )))
+                }
+                Some(v) if v > max => {
+                    return Err(GuardError::InvalidConfig(format!(
+                        "{name} must be at most {max}"
+                    )))
+                }
+                _ => {}
+            }
+        }
+        for (name, value) in [
+            ("bytes_per_minute", self.bytes_per_minute),
+            ("bytes_per_hour", self.bytes_per_hour),
+            ("bytes_per_day", self.bytes_per_day),
+        ] {
+            match value {
+                Some(0) => {
+                    return Err(GuardError::InvalidConfig(format!(
+                        "{name} must be at least 1"
+                    )))
+                }
+                Some(v) if v > MAX_BYTES_LIMIT => {
+                    return Err(GuardError::InvalidConfig(format!(
+                        "{name} must be at most {MAX_BYTES_LIMIT}"
+                    )))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Overrides kept outside the configuration — set by administrators at run time and
+/// stored with the guard's other state — for one request. They apply on top of the
+/// configured ones: role default < community (configured, then stored) < account
+/// (configured, then stored).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoredOverrides {
+    /// For the request's community and role.
+    pub community: Option<LimitsOverride>,
+    /// For the account.
+    pub account: Option<LimitsOverride>,
+}
+
 /// Overrides for one community, per role.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -223,6 +318,18 @@ impl Default for Budgets {
 impl Budgets {
     /// The limits that apply to `principal` acting as `role` in `community`.
     pub fn resolve(&self, principal: &str, community: &str, role: Role) -> Limits {
+        self.resolve_with(principal, community, role, &StoredOverrides::default())
+    }
+
+    /// [`Budgets::resolve`] with the stored overrides of the request applied too: the
+    /// account override beats the community override, which beats the role default.
+    pub fn resolve_with(
+        &self,
+        principal: &str,
+        community: &str,
+        role: Role,
+        stored: &StoredOverrides,
+    ) -> Limits {
         let mut limits = match role {
             Role::Reader => self.reader,
             Role::Contributor => self.contributor,
@@ -236,7 +343,13 @@ impl Budgets {
             };
             limits = o.apply(limits);
         }
+        if let Some(o) = &stored.community {
+            limits = o.apply(limits);
+        }
         if let Some(o) = self.accounts.get(principal) {
+            limits = o.apply(limits);
+        }
+        if let Some(o) = &stored.account {
             limits = o.apply(limits);
         }
         limits

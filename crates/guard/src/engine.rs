@@ -6,10 +6,11 @@
 
 use std::time::Duration;
 
+use crate::budgets::StoredOverrides;
 use crate::clock::{describe_ms, Timestamp, HOUR_MS, SECOND_MS};
 use crate::decision::{Assessment, Decision, GuardConfig, Reason, ReasonCode, Severity};
 use crate::event::{Event, EventKind};
-use crate::peers::{IpState, PeerBaseline};
+use crate::peers::{IpState, PeerBaseline, PeerDelta};
 use crate::score;
 use crate::sketch::stable_hash;
 use crate::state::{
@@ -49,9 +50,42 @@ impl Guard {
         ip: &mut IpState,
         event: &Event,
     ) -> Assessment {
+        // Roll the day first and merge the finished member-day at once, so that
+        // with a baseline updated in place the decision is exactly what it was
+        // before deltas existed (the simulator relies on this).
+        let mut delta = PeerDelta::default();
+        state.advance(event.at, &mut delta);
+        peers.apply(&delta);
+        let mut delta = PeerDelta::default();
+        let assessment = self.assess_shared(
+            state,
+            peers,
+            &mut delta,
+            ip,
+            event,
+            &StoredOverrides::default(),
+        );
+        peers.apply(&delta);
+        assessment
+    }
+
+    /// [`Guard::assess`] against a read-only snapshot of the peer baseline: what the
+    /// assessment adds to the baseline goes to `delta`, for the caller to merge into the
+    /// stored baseline later ([`PeerBaseline::apply`]). This is what lets the request
+    /// path write only the account's own state. `overrides` are the budget overrides
+    /// stored for this account and for the event's community and role.
+    pub fn assess_shared(
+        &self,
+        state: &mut PrincipalState,
+        peers: &PeerBaseline,
+        delta: &mut PeerDelta,
+        ip: &mut IpState,
+        event: &Event,
+        overrides: &StoredOverrides,
+    ) -> Assessment {
         let cfg = &self.config.scoring;
         let now = event.at;
-        state.advance(now, peers);
+        state.advance(now, delta);
         state.first_seen.get_or_insert(now);
 
         if event.canary && matches!(event.kind, EventKind::MetadataView | EventKind::Download) {
@@ -111,10 +145,12 @@ impl Guard {
             state.ignored_throttle = 0;
         }
 
-        let limits = self
-            .config
-            .budgets
-            .resolve(&event.principal, &event.community, event.role);
+        let limits = self.config.budgets.resolve_with(
+            &event.principal,
+            &event.community,
+            event.role,
+            overrides,
+        );
         let usage = score::usage(state, &limits, event);
         let novel = match (event.kind, event.document) {
             (EventKind::Download, Some(doc)) => {
@@ -164,7 +200,7 @@ impl Guard {
                 reasons,
             };
         }
-        record(state, peers, event, novel);
+        record(state, delta, event, novel);
         Assessment {
             decision: Decision::Allow,
             score: total,
@@ -291,12 +327,7 @@ fn suspend(state: &mut PrincipalState, now: Timestamp, reasons: Vec<Reason>) -> 
 }
 
 /// Enters an allowed request into the history.
-fn record(
-    state: &mut PrincipalState,
-    peers: &mut PeerBaseline,
-    event: &Event,
-    novel: Option<bool>,
-) {
+fn record(state: &mut PrincipalState, peers: &mut PeerDelta, event: &Event, novel: Option<bool>) {
     let now = event.at;
     let today = now.day();
     match event.kind {

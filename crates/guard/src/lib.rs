@@ -12,7 +12,10 @@
 //! The engine is pure: no I/O, no clock (the event carries its time), no randomness.
 //! All memory is in three serialisable, bounded values the caller persists and shares
 //! between nodes: [`PrincipalState`] per account (a few kB), [`PeerBaseline`] per
-//! (community, role) and [`IpState`] per client IP.
+//! (community, role) and [`IpState`] per client IP. A server uses
+//! [`Guard::assess_shared`]: it reads a snapshot of the peer baseline and returns what
+//! the request adds to it as a [`PeerDelta`], so that a request writes only its own
+//! account's state and the shared baseline is merged apart, every few seconds.
 //!
 //! # Order of rules
 //! 1. **Canary**: a metadata view or download of a canary document suspends at once
@@ -39,7 +42,8 @@
 //! | listing pages / hour | 60 | 90 | 120 |
 //! | metadata views / hour | 120 | 180 | 240 |
 //!
-//! Overridden per community (per role) and per account in config.
+//! Overridden per community (per role) and per account in config, and at run time by
+//! administrators ([`StoredOverrides`]): account > community > role default.
 //!
 //! # Score
 //! Identity (is this the owner?) — cleared for the IP and user agent of a passed step-up:
@@ -93,7 +97,7 @@ pub mod window;
 #[cfg(test)]
 mod tests;
 
-pub use budgets::{Budgets, CommunityOverrides, Limits, LimitsOverride};
+pub use budgets::{Budgets, CommunityOverrides, Limits, LimitsOverride, StoredOverrides};
 pub use clock::Timestamp;
 pub use decision::{
     Assessment, Decision, GuardConfig, Reason, ReasonCode, ScoringConfig, Severity,
@@ -101,5 +105,5 @@ pub use decision::{
 pub use engine::Guard;
 pub use error::GuardError;
 pub use event::{DocumentId, Event, EventKind, Role};
-pub use peers::{IpState, PeerBaseline};
+pub use peers::{IpState, PeerBaseline, PeerDelta};
 pub use state::PrincipalState;

@@ -110,6 +110,21 @@ impl PeerBaseline {
         self.hours[now.hour_utc()] += 1.0;
     }
 
+    /// Merges the additions of `delta` (see [`PeerDelta`]).
+    pub fn apply(&mut self, delta: &PeerDelta) {
+        for key in &delta.opened {
+            self.opened.insert(*key);
+        }
+        for d in &delta.member_days {
+            self.record_member_day(*d);
+        }
+        let mut hours = delta.hours.clone();
+        hours.sort_unstable();
+        for t in hours {
+            self.record_hour(t);
+        }
+    }
+
     /// Whether enough member-days were seen (20) for the baseline to be trusted; a new
     /// install starts immature and falls back to role baselines.
     pub fn is_mature(&self) -> bool {
@@ -120,6 +135,71 @@ impl PeerBaseline {
     pub fn expected_busy_day(&self) -> Option<f64> {
         self.is_mature()
             .then(|| self.daily.mean + 3.0 * self.daily.std())
+    }
+}
+
+/// What one or more assessments would add to a [`PeerBaseline`], kept apart so that the
+/// baseline can be read from a shared snapshot and the additions merged later.
+///
+/// The request path must not rewrite a whole peer group's baseline (a ~10 kB value
+/// shared by every member) on every request: that serialises all members of a group on
+/// one row. Instead [`crate::Guard::assess_shared`] reads a snapshot and records what it
+/// would have changed here; the caller merges deltas into the stored baseline every few
+/// seconds with [`PeerBaseline::apply`]. Every addition commutes except the order of
+/// hour samples across a day boundary, which only shifts a decayed profile slightly.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PeerDelta {
+    /// Keys of documents opened.
+    opened: Vec<u64>,
+    /// Times of allowed requests (for the hour-of-day profile).
+    hours: Vec<Timestamp>,
+    /// Downloads of finished active member-days.
+    member_days: Vec<u32>,
+}
+
+impl PeerDelta {
+    /// Most additions of each kind held before further ones are dropped; the baseline is
+    /// a statistical profile, so losing samples under extreme load only slows learning.
+    pub const CAP: usize = 100_000;
+
+    /// Whether there is nothing to merge.
+    pub fn is_empty(&self) -> bool {
+        self.opened.is_empty() && self.hours.is_empty() && self.member_days.is_empty()
+    }
+
+    /// Records that a peer opened `doc`.
+    pub fn mark_opened(&mut self, doc: DocumentId) {
+        if self.opened.len() < Self::CAP {
+            self.opened.push(doc_key(&doc));
+        }
+    }
+
+    /// Records one finished active member-day with `downloads` downloads.
+    pub fn record_member_day(&mut self, downloads: u32) {
+        if self.member_days.len() < Self::CAP {
+            self.member_days.push(downloads);
+        }
+    }
+
+    pub(crate) fn record_hour(&mut self, now: Timestamp) {
+        if self.hours.len() < Self::CAP {
+            self.hours.push(now);
+        }
+    }
+
+    /// Adds `other`'s additions after this one's.
+    pub fn extend(&mut self, other: PeerDelta) {
+        for key in other.opened {
+            if self.opened.len() < Self::CAP {
+                self.opened.push(key);
+            }
+        }
+        for t in other.hours {
+            self.record_hour(t);
+        }
+        for d in other.member_days {
+            self.record_member_day(d);
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::{Timestamp, DAY_MS, HOUR_MS, MINUTE_MS};
 use crate::event::DocumentId;
-use crate::peers::PeerBaseline;
+use crate::peers::PeerDelta;
 use crate::sketch::{hash_u128, stable_hash, Ring, RotatingBloom};
 use crate::window::SlidingWindow;
 
@@ -330,7 +330,7 @@ impl PrincipalState {
     }
 
     /// Moves every window to `now` and rolls the day; feeds finished days to `peers`.
-    pub(crate) fn advance(&mut self, now: Timestamp, peers: &mut PeerBaseline) {
+    pub(crate) fn advance(&mut self, now: Timestamp, peers: &mut PeerDelta) {
         for w in [
             &mut self.downloads_minute,
             &mut self.downloads_hour,

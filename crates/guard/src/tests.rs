@@ -585,3 +585,70 @@ fn memory_per_principal_stays_bounded() {
     );
     assert!(w.state.footprint() < 1_200);
 }
+
+/// The request path assesses against a snapshot and merges deltas later:
+/// with the delta merged after every event the decisions and the baseline
+/// are those of the in-place path, and a stored override resolves account >
+/// community > role default.
+#[test]
+fn shared_assessment_with_merged_deltas_matches_in_place_and_overrides_apply() {
+    let mut inplace = World::new(GuardConfig::default());
+    let mut shared = World::new(GuardConfig::default());
+    for i in 0..300 {
+        let at = T + i * 7 * MINUTE_MS + (i % 5) * 13 * SECOND_MS + (i / 40) * DAY_MS;
+        let e = inplace.event(at, EventKind::Download);
+        let _ = shared.event(at, EventKind::Download);
+        let a = inplace.run(&e);
+        let mut delta = PeerDelta::default();
+        let b = shared.guard.assess_shared(
+            &mut shared.state,
+            &shared.peers,
+            &mut delta,
+            &mut shared.ip,
+            &e,
+            &StoredOverrides::default(),
+        );
+        shared.peers.apply(&delta);
+        assert_eq!(a.decision, b.decision, "event {i}");
+    }
+    assert_eq!(inplace.state, shared.state);
+    assert!(inplace.peers.is_mature() == shared.peers.is_mature());
+
+    let budgets = Budgets::default();
+    let community = LimitsOverride {
+        downloads_per_hour: Some(7),
+        downloads_per_day: Some(9),
+        ..LimitsOverride::default()
+    };
+    let account = LimitsOverride {
+        downloads_per_hour: Some(3),
+        ..LimitsOverride::default()
+    };
+    let both = StoredOverrides {
+        community: Some(community),
+        account: Some(account),
+    };
+    let limits = budgets.resolve_with("a", "p/c", Role::Reader, &both);
+    assert_eq!(
+        limits.downloads_per_hour, 3,
+        "the account's beats the community's"
+    );
+    assert_eq!(
+        limits.downloads_per_day, 9,
+        "the community's beats the role's"
+    );
+    assert_eq!(limits.downloads_per_minute, 40, "the role default");
+    assert!(account.check().is_ok());
+    assert!(LimitsOverride {
+        downloads_per_minute: Some(0),
+        ..LimitsOverride::default()
+    }
+    .check()
+    .is_err());
+    assert!(LimitsOverride {
+        distinct_documents_per_7_days: Some(budgets::MAX_DISTINCT_LIMIT + 1),
+        ..LimitsOverride::default()
+    }
+    .check()
+    .is_err());
+}

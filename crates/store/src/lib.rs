@@ -15,6 +15,8 @@ pub mod auditlog;
 mod documents;
 mod downloads;
 mod guard;
+mod guard_budgets;
+mod guard_writer;
 mod identity;
 mod matching;
 mod portals;
@@ -25,6 +27,7 @@ pub use audit::{event_time, AuditEvent, AuditFilter, AuditSink, Outcome};
 pub use documents::{Cursor, DocumentRow, NewDocument, NewVersion, VersionRow};
 pub use downloads::{NewDownload, RegisteredDownload};
 pub use guard::{AlertRow, GuardStates, NewAlert};
+pub use guard_budgets::BudgetOverrideRow;
 pub use identity::{DeviceNotice, SessionListing, StuffingCounts, ThrottleState, TotpFactor};
 pub use matching::{
     Candidate, DownloadRecord, IndexEntry, IndexStats, MatchSource, PublicRef, StoredFingerprint,
@@ -56,6 +59,9 @@ pub enum Error {
     /// The transparency log refused an operation.
     #[error("audit log: {0}")]
     Log(String),
+    /// The guard's state writer failed or stopped.
+    #[error("guard state: {0}")]
+    Guard(String),
     /// The database failed.
     #[error("database: {0}")]
     Database(#[source] sqlx::Error),
@@ -88,6 +94,8 @@ fn conflict_as(what: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: sqlx::SqlitePool,
+    /// Group commit of the guard's per-account state (see `guard_writer`).
+    guard_writer: std::sync::Arc<guard_writer::GuardWriter>,
 }
 
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -95,6 +103,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_match_index.sql")),
     (3, include_str!("../migrations/0003_guard.sql")),
     (4, include_str!("../migrations/0004_identity.sql")),
+    (5, include_str!("../migrations/0005_guard_budgets.sql")),
 ];
 
 impl Store {
@@ -112,7 +121,10 @@ impl Store {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        let store = Self { pool };
+        let store = Self {
+            pool,
+            guard_writer: std::sync::Arc::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -129,11 +141,13 @@ impl Store {
         sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
             .execute(&mut *tx)
             .await?;
-        let current: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-                .fetch_one(&mut *tx)
-                .await?;
-        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        // Every migration not yet applied, not only those above the highest
+        // applied: migrations are numbered by parallel branches (0004, 0005,
+        // 0006 …), and one merged later than a higher number must still run.
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+            .fetch_all(&mut *tx)
+            .await?;
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| !applied.contains(v)) {
             sqlx::raw_sql(sql).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
                 .bind(version)

@@ -241,3 +241,84 @@ async fn audit_events_are_logged_in_order_with_checkpoints() {
     assert!(report.ok(), "{:?}", report.findings);
     assert_eq!(report.entries, 300);
 }
+
+async fn account(s: &Store, email: &str) -> rampart_domain::AccountId {
+    let acc = NewAccount {
+        email: email.parse().unwrap(),
+        name: "A".into(),
+        nation: "NOR".parse().unwrap(),
+        password_hash: "h".into(),
+        admin: false,
+        security: false,
+    };
+    s.create_account(&acc, now()).await.unwrap()
+}
+
+/// Group commit must not lose updates: concurrent updates of one account
+/// each see the state the previous one left, and a failing update leaves
+/// the others (and the state) alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_guard_updates_are_serialised_and_none_is_lost() {
+    let (_d, s) = store().await;
+    let a = account(&s, "a@x.org").await;
+    let mut tasks = Vec::new();
+    for i in 0..200u32 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            s.guard_update(a, Some("10.0.0.1"), now(), move |st| {
+                if i % 50 == 7 {
+                    st.principal = Some("garbage".into());
+                    return Err(Error::Corrupt("refused".into()));
+                }
+                let n: u32 = st.principal.as_deref().map_or(0, |p| p.parse().unwrap());
+                st.principal = Some((n + 1).to_string());
+                Ok(n)
+            })
+            .await
+        }));
+    }
+    let mut seen = Vec::new();
+    let mut refused = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(n) => seen.push(n),
+            Err(Error::Corrupt(_)) => refused += 1,
+            Err(e) => unreachable!("{e}"),
+        }
+    }
+    seen.sort_unstable();
+    assert_eq!(refused, 4);
+    assert_eq!(
+        seen,
+        (0..196).collect::<Vec<_>>(),
+        "every update saw the one before"
+    );
+    let last = s
+        .guard_update(a, None, now(), |st| Ok(st.principal.clone()))
+        .await
+        .unwrap();
+    assert_eq!(last.as_deref(), Some("196"));
+}
+
+#[tokio::test]
+async fn peer_baselines_merge_in_their_own_transaction() {
+    let (_d, s) = store().await;
+    assert_eq!(s.guard_peers("p/c", "reader").await.unwrap(), None);
+    s.merge_guard_peers("p/c", "reader", now(), |old| {
+        assert_eq!(old, None);
+        Ok("1".into())
+    })
+    .await
+    .unwrap();
+    let merged = s
+        .merge_guard_peers("p/c", "reader", now(), |old| {
+            Ok(format!("{}+1", old.unwrap()))
+        })
+        .await
+        .unwrap();
+    assert_eq!(merged, "1+1");
+    assert_eq!(
+        s.guard_peers("p/c", "reader").await.unwrap().as_deref(),
+        Some("1+1")
+    );
+}

@@ -328,6 +328,38 @@ impl TestApp {
         self.finish_login(email, session, &body).await
     }
 
+    /// Signs in through the HTML forms like a browser (cookies kept,
+    /// redirects not followed), answering the second factor when asked:
+    /// the client and the last answer (a redirect on success).
+    pub async fn browser_sign_in(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> (reqwest::Client, reqwest::Response) {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let r = client
+            .post(self.url("/login"))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        if r.headers().get("location").map(|l| l.as_bytes()) != Some(b"/login/second-factor") {
+            return (client, r);
+        }
+        let csrf = csrf_of(&client, self, "/login/second-factor").await;
+        let r = client
+            .post(self.url(&format!("/login/second-factor?csrf={csrf}")))
+            .form(&[("code", self.next_totp_code(email))])
+            .send()
+            .await
+            .unwrap();
+        (client, r)
+    }
+
     /// Completes a sign-in whose password step answered `body`.
     pub async fn finish_login(&self, email: &str, session: Session, body: &Value) -> Session {
         let answer = match body["status"].as_str().unwrap() {
@@ -473,4 +505,21 @@ pub fn bearer(app: &TestApp, token: &str) -> Session {
         csrf: String::new(),
         base: app.url(""),
     }
+}
+
+/// The CSRF token of the first form on `page`.
+pub async fn csrf_of(client: &reqwest::Client, app: &TestApp, page: &str) -> String {
+    let html = client
+        .get(app.url(page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = html.find("csrf=").expect("a form with a CSRF token") + 5;
+    html[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect()
 }

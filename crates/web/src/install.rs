@@ -125,8 +125,11 @@ fn data_key(data: &Path) -> anyhow::Result<[u8; 32]> {
     Ok(key)
 }
 
-/// Flushes the audit log (a final checkpoint) and closes the database.
+/// Merges the guard's pending peer-baseline additions, flushes the audit
+/// log (a final checkpoint) and closes the database.
 pub async fn close(state: &AppState) -> anyhow::Result<()> {
+    // The guard's unmerged peer-baseline additions (at most a few seconds).
+    state.guard_peers.flush(&state.store, &state.clock).await;
     state.log.close().await.context("closing the audit log")?;
     state.store.close().await;
     Ok(())

@@ -30,6 +30,8 @@ pub struct AppState {
     /// Keys for second factors at rest, derived from `keys/data.key`
     /// (absent until [`AppState::with_data_key`]: no enrollment then).
     pub(crate) factor_keys: Option<Arc<crate::auth::totp::FactorKeys>>,
+    /// This node's snapshots of the guard's peer baselines.
+    pub(crate) guard_peers: Arc<crate::services::guard_peers::PeerBaselines>,
 }
 
 impl AppState {
@@ -57,6 +59,7 @@ impl AppState {
         Self {
             watermark: Arc::new(Watermarker::new(fingerprinter, config.watermark.clone())),
             guard: Arc::new(guard),
+            guard_peers: Arc::default(),
             audit: Arc::new(log.clone()),
             log,
             store,

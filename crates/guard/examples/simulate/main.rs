@@ -9,8 +9,12 @@
 //!
 //! ```text
 //! CARGO_TARGET_DIR=/work/target-guard cargo run --release -p rampart-guard --example simulate
-//! # options: simulate [LOG] [--users N] [--trials N] [--seed N]
+//! # options: simulate [LOG] [--users N] [--trials N] [--seed N] [--peer-merge-secs N]
 //! ```
+//!
+//! Peer baselines are handled as the server handles them: decisions read a snapshot
+//! and what requests add is merged every `--peer-merge-secs` (2, the server's
+//! interval; 0 updates the baseline in place after every request).
 //!
 //! Assumption: a step-up is passed by the account's owner (who has the second factor)
 //! and failed by an attacker who only has the password, so a step-up contains a
@@ -40,6 +44,8 @@ struct Args {
     users: usize,
     trials: usize,
     seed: u64,
+    /// Peer baselines merged every this many seconds, as the server does (0: in place).
+    peer_merge_secs: i64,
 }
 
 fn args() -> Args {
@@ -48,6 +54,7 @@ fn args() -> Args {
         users: 1200,
         trials: 12,
         seed: 7,
+        peer_merge_secs: 2,
     };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
@@ -55,6 +62,12 @@ fn args() -> Args {
             "--users" => a.users = it.next().and_then(|v| v.parse().ok()).unwrap_or(a.users),
             "--trials" => a.trials = it.next().and_then(|v| v.parse().ok()).unwrap_or(a.trials),
             "--seed" => a.seed = it.next().and_then(|v| v.parse().ok()).unwrap_or(a.seed),
+            "--peer-merge-secs" => {
+                a.peer_merge_secs = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(a.peer_merge_secs)
+            }
             other => a.log = other.to_string(),
         }
     }
@@ -109,7 +122,7 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let mut h = Harness::new(guard);
+    let mut h = Harness::new(guard, args.peer_merge_secs * 1_000);
 
     // Fresh install: the first week is the cold start for everyone.
     let mut cold = BenignStats::default();
@@ -299,8 +312,8 @@ fn print_report(
         g
     };
     println!(
-        "Rampart exfiltration guard — simulation (seed {}, {} members, {} trials)",
-        args.seed, args.users, args.trials
+        "Rampart exfiltration guard — simulation (seed {}, {} members, {} trials, peer baselines merged every {} s)",
+        args.seed, args.users, args.trials, args.peer_merge_secs
     );
     println!(
         "benign timing: {} ({} lines, {} clients) → {} think times (median {:.0} s, p90 {:.0} s), {} sessions (mean {:.1} page requests)",

@@ -6,8 +6,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use rampart_guard::clock::{DAY_MS, HOUR_MS};
 use rampart_guard::{
-    Assessment, DocumentId, Event, EventKind, Guard, IpState, PeerBaseline, PrincipalState, Role,
-    Timestamp,
+    Assessment, DocumentId, Event, EventKind, Guard, IpState, PeerBaseline, PeerDelta,
+    PrincipalState, Role, StoredOverrides, Timestamp,
 };
 
 use crate::weblog::{Rng, Timing};
@@ -212,25 +212,52 @@ pub struct Harness {
     pub peers: HashMap<(String, Role), PeerBaseline>,
     pub ips: HashMap<IpAddr, IpState>,
     pub assessed: u64,
+    /// As the server does: assess against a snapshot of the peer baseline and merge
+    /// what requests add every `merge_ms` (0: update the baseline in place).
+    pub merge_ms: i64,
+    /// Per peer group: additions not merged yet, and the time of the last merge.
+    pub pending: HashMap<(String, Role), (PeerDelta, i64)>,
 }
 
 impl Harness {
-    pub fn new(guard: Guard) -> Self {
+    pub fn new(guard: Guard, merge_ms: i64) -> Self {
         Harness {
             guard,
             principals: HashMap::new(),
             peers: HashMap::new(),
             ips: HashMap::new(),
             assessed: 0,
+            merge_ms,
+            pending: HashMap::new(),
         }
     }
 
     pub fn assess(&mut self, e: &Event) -> Assessment {
         self.assessed += 1;
         let state = self.principals.entry(e.principal.clone()).or_default();
-        let peers = self.peers.entry((e.community.clone(), e.role)).or_default();
+        let key = (e.community.clone(), e.role);
+        let peers = self.peers.entry(key.clone()).or_default();
         let ip = self.ips.entry(e.ip).or_default();
-        self.guard.assess(state, peers, ip, e)
+        if self.merge_ms <= 0 {
+            return self.guard.assess(state, peers, ip, e);
+        }
+        let (pending, merged) = self
+            .pending
+            .entry(key)
+            .or_insert_with(|| (PeerDelta::default(), e.at.0));
+        // Members are simulated one after another, so time is not monotonic across
+        // events of a group: any jump of the interval either way is a merge.
+        if (e.at.0 - *merged).abs() >= self.merge_ms {
+            peers.apply(pending);
+            *pending = PeerDelta::default();
+            *merged = e.at.0;
+        }
+        let mut delta = PeerDelta::default();
+        let a =
+            self.guard
+                .assess_shared(state, peers, &mut delta, ip, e, &StoredOverrides::default());
+        pending.extend(delta);
+        a
     }
 
     pub fn step_up(&mut self, e: &Event, passed: bool) -> Option<Assessment> {

@@ -8,7 +8,7 @@ pub mod pages;
 use crate::{middleware, state::AppState};
 use axum::{
     extract::DefaultBodyLimit,
-    routing::{delete, get, post},
+    routing::{delete, get, post, put},
     Router,
 };
 
@@ -71,6 +71,15 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/security/accounts/{email}/unlock",
             post(api::security::unlock_account),
+        )
+        .route("/api/v1/admin/budgets", get(api::budgets::list_budgets))
+        .route(
+            "/api/v1/admin/budgets/communities/{portal}/{community}/{role}",
+            put(api::budgets::set_community_budget).delete(api::budgets::remove_community_budget),
+        )
+        .route(
+            "/api/v1/admin/budgets/accounts/{email}",
+            put(api::budgets::set_account_budget).delete(api::budgets::remove_account_budget),
         )
         .route("/api/v1/portals", get(api::portals::list_portals))
         .route(

@@ -25,7 +25,7 @@ pub enum Actor<'a> {
 }
 
 impl Actor<'_> {
-    fn event(&self, state: &AppState, kind: &str) -> AuditEvent {
+    pub(crate) fn event(&self, state: &AppState, kind: &str) -> AuditEvent {
         match self {
             Actor::Console => {
                 let mut e = state.event(
@@ -45,7 +45,7 @@ impl Actor<'_> {
     }
 
     /// Console changes are always allowed; users go through the policy.
-    fn check(&self, action: Action<'_>) -> Result<(), AppError> {
+    pub(crate) fn check(&self, action: Action<'_>) -> Result<(), AppError> {
         match self {
             Actor::Console => Ok(()),
             Actor::User(user, _) => match authorize(&user.principal, action) {

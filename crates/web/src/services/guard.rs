@@ -2,9 +2,11 @@
 //!
 //! Every listing page, metadata view and download that the policy allowed
 //! is put to [`rampart_guard::Guard::assess`] *before* it is audited and
-//! before any content leaves. The engine's states live in the store (one
-//! immediate transaction per assessment, so concurrent requests and several
-//! nodes share them) and the decision is acted on here:
+//! before any content leaves. The account's state lives in the store and is
+//! durable before the request goes on (group-committed immediate
+//! transactions, so concurrent requests and several nodes share it); the
+//! peer baseline is a snapshot merged every few seconds
+//! (`services::guard_peers`). The decision is acted on here:
 //!
 //! - `allow`: carry on;
 //! - `throttle`: audited, answered 429 with `Retry-After`; a new throttle
@@ -21,7 +23,7 @@
 use crate::{audit::Client, auth::Authenticated, error::AppError, state::AppState};
 use rampart_domain::{authorize, AccountStatus, Action, CommunityId, CommunityRole, Decision};
 use rampart_guard::{
-    sketch::stable_hash, Assessment, Event, EventKind, IpState, PeerBaseline, PrincipalState,
+    sketch::stable_hash, Assessment, Event, EventKind, IpState, PeerDelta, PrincipalState,
     ReasonCode, Role, Severity, Timestamp,
 };
 use rampart_store::{AlertRow, DocumentRow, GuardStates, NewAlert, Outcome};
@@ -127,29 +129,50 @@ async fn check(
     let mut event = event_for(state, user, client, &request);
     let guard = state.guard.clone();
     let role = event.role.as_str();
-    let assessment = state
+    let peers = state
+        .guard_peers
+        .snapshot(&state.store, &request.path, role)
+        .await?;
+    let overrides =
+        super::budgets::overrides_for(state, user.principal.account, request.community, event.role)
+            .await?;
+    let path = request.path.clone();
+    let cursor = request.cursor;
+    let (assessment, event, delta) = state
         .store
         .guard_update(
             user.principal.account,
-            Some((&request.path, role)),
             Some(&client.ip),
             state.clock.now(),
-            |s: &mut GuardStates| {
+            move |s: &mut GuardStates| {
                 if let EventKind::ListPage { .. } = event.kind {
-                    let page = page_ordinal(s.principal.as_ref(), &request.path, request.cursor);
+                    let page = page_ordinal(s.principal.as_ref(), &path, cursor);
                     event.kind = EventKind::ListPage { page };
                 }
                 let mut principal: PrincipalState = load("principal", s.principal.as_ref())?;
-                let mut peers: PeerBaseline = load("peer", s.peers.as_ref())?;
                 let mut ip: IpState = load("ip", s.ip.as_ref())?;
-                let assessment = guard.assess(&mut principal, &mut peers, &mut ip, &event);
+                let mut delta = PeerDelta::default();
+                let assessment = guard.assess_shared(
+                    &mut principal,
+                    &peers,
+                    &mut delta,
+                    &mut ip,
+                    &event,
+                    &overrides,
+                );
                 s.principal = save("principal", &principal)?;
-                s.peers = save("peer", &peers)?;
-                s.ip = save("ip", &ip)?;
-                Ok(assessment)
+                // Most addresses never hold anything: no row for them.
+                if s.ip.is_some() || ip != IpState::default() {
+                    s.ip = save("ip", &ip)?;
+                }
+                Ok((assessment, event, delta))
             },
         )
         .await?;
+    // Also with nothing to add: a stale snapshot is then reloaded.
+    state
+        .guard_peers
+        .add(&state.store, &state.clock, &request.path, role, delta);
     act(state, user, client, &event, assessment).await
 }
 
@@ -474,18 +497,15 @@ pub async fn confirm_password(
     let guard = state.guard.clone();
     let outcome = state
         .store
-        .guard_update(
-            user.principal.account,
-            None,
-            None,
-            state.clock.now(),
-            |s: &mut GuardStates| {
+        .guard_update(user.principal.account, None, state.clock.now(), {
+            let event = event.clone();
+            move |s: &mut GuardStates| {
                 let mut principal: PrincipalState = load("principal", s.principal.as_ref())?;
                 let outcome = guard.record_step_up(&mut principal, &event, passed);
                 s.principal = save("principal", &principal)?;
                 Ok(outcome)
-            },
-        )
+            }
+        })
         .await?;
     let mut audit = state.event_for(
         user,
@@ -557,7 +577,7 @@ pub async fn unlock(
     let guard = state.guard.clone();
     state
         .store
-        .guard_update(account.id, None, None, now, |s: &mut GuardStates| {
+        .guard_update(account.id, None, now, move |s: &mut GuardStates| {
             if s.principal.is_some() {
                 let mut principal: PrincipalState = load("principal", s.principal.as_ref())?;
                 guard.unlock(&mut principal);

@@ -3,8 +3,10 @@
 
 pub mod account;
 pub mod admin;
+pub mod budgets;
 pub mod documents;
 pub mod guard;
+pub mod guard_peers;
 pub mod identity;
 pub mod matching;
 mod upload;

@@ -2,6 +2,7 @@
 //! `/api/v1/openapi.json`.
 
 pub mod account;
+pub mod budgets;
 pub mod confirm;
 pub mod documents;
 pub mod openapi;

@@ -11,7 +11,7 @@ use crate::{
     error::{AppError, PageError},
     services::{
         admin::{self, AccountInput, Actor},
-        documents,
+        budgets, documents,
     },
     state::AppState,
 };
@@ -61,6 +61,8 @@ pub struct AdminPage {
     pub communities: Vec<CommunityRow>,
     /// Every account.
     pub accounts: Vec<AccountItem>,
+    /// Guard budgets: role defaults and stored overrides.
+    pub budgets: super::admin_budgets::BudgetsSection,
 }
 
 /// The result of creating an account: its one-time password, shown once.
@@ -87,6 +89,8 @@ fn notice_for(done: Option<&str>) -> Option<&'static str> {
         "portal" => Some("Portal added."),
         "community" => Some("Community added."),
         "membership" => Some("Membership saved."),
+        "budget" => Some("Budget override saved."),
+        "budget_removed" => Some("Budget override removed."),
         _ => None,
     }
 }
@@ -100,6 +104,7 @@ async fn admin_page(
     error: Option<String>,
 ) -> Result<AdminPage, AppError> {
     let overview = admin::overview(state, Actor::User(user, client)).await?;
+    let budgets = budgets::list(state, Actor::User(user, client)).await?;
     documents::audit_listing(
         state,
         user,
@@ -139,6 +144,7 @@ async fn admin_page(
         portals: overview.portals,
         communities: overview.communities,
         accounts,
+        budgets: super::admin_budgets::section(&budgets),
     })
 }
 
@@ -164,7 +170,7 @@ pub async fn show_admin(
 /// After a change: back to the overview with a notice, or the overview
 /// again with the reason a form was refused (input errors only; anything
 /// else is an error page).
-async fn after_change(
+pub(super) async fn after_change(
     state: &AppState,
     user: &Authenticated,
     client: &Client,

@@ -9,6 +9,7 @@
 
 mod account;
 mod admin;
+mod admin_budgets;
 mod auth;
 mod community;
 mod confirm;
@@ -222,6 +223,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/communities", post(admin::create_community))
         .route("/admin/accounts", post(admin::create_account))
         .route("/admin/memberships", post(admin::set_membership))
+        .route("/admin/budgets", post(admin_budgets::set_budget))
+        .route("/admin/budgets/remove", post(admin_budgets::remove_budget))
         .route("/security", get(security::show_console))
         .route("/security/verify", post(security::verify_now))
         .route("/security/alerts/{id}/unlock", post(security::unlock_alert))

@@ -1,0 +1,273 @@
+//! The guard budgets section of the administration page: role defaults
+//! (from the configuration, read-only here), the stored overrides per
+//! community and per account, and forms to set and remove them. Changes go
+//! through `services::budgets` (policy and audit), like the JSON API.
+
+use super::{admin::after_change, format_time, rejected, PageUser};
+use crate::{
+    audit::Client,
+    error::{AppError, PageError},
+    services::{
+        admin::Actor,
+        budgets::{self, BudgetOverride, BudgetsView},
+    },
+    state::AppState,
+};
+use axum::{
+    extract::{rejection::FormRejection, State},
+    response::Response,
+    Form,
+};
+use rampart_guard::LimitsOverride;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The budget fields, in display order, with their labels.
+pub const LIMIT_FIELDS: [(&str, &str); 9] = [
+    ("downloads_per_minute", "Downloads / minute"),
+    ("downloads_per_hour", "Downloads / hour"),
+    ("downloads_per_day", "Downloads / day"),
+    ("bytes_per_minute", "Bytes / minute"),
+    ("bytes_per_hour", "Bytes / hour"),
+    ("bytes_per_day", "Bytes / day"),
+    (
+        "distinct_documents_per_7_days",
+        "Distinct documents / 7 days",
+    ),
+    ("list_pages_per_hour", "Listing pages / hour"),
+    ("metadata_views_per_hour", "Metadata views / hour"),
+];
+
+/// One role's defaults, values in [`LIMIT_FIELDS`] order.
+#[derive(Debug, Clone)]
+pub struct RoleBudgetItem {
+    /// `reader`, `contributor` or `manager`.
+    pub role: &'static str,
+    /// The limits.
+    pub values: Vec<String>,
+}
+
+/// One stored override as a table row.
+#[derive(Debug, Clone)]
+pub struct OverrideItem {
+    /// Community path or email.
+    pub target: String,
+    /// Role of a community override (empty for accounts).
+    pub role: String,
+    /// The limits it sets, in words.
+    pub summary: String,
+    /// When and by whom.
+    pub updated: String,
+}
+
+/// What the budgets section shows.
+#[derive(Debug, Clone, Default)]
+pub struct BudgetsSection {
+    /// The form fields (name, label).
+    pub fields: Vec<(&'static str, &'static str)>,
+    /// Role defaults.
+    pub roles: Vec<RoleBudgetItem>,
+    /// Community overrides.
+    pub communities: Vec<OverrideItem>,
+    /// Account overrides.
+    pub accounts: Vec<OverrideItem>,
+}
+
+fn field_values(value: &Value) -> Vec<(&'static str, String)> {
+    LIMIT_FIELDS
+        .iter()
+        .filter_map(|(name, _)| match &value[*name] {
+            Value::Number(n) => Some((*name, n.to_string())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn override_item(o: &BudgetOverride) -> OverrideItem {
+    let value = serde_json::to_value(o.limits).unwrap_or(Value::Null);
+    let summary = field_values(&value)
+        .into_iter()
+        .map(|(name, v)| format!("{} {v}", name.replace('_', " ")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    OverrideItem {
+        target: o.target.clone(),
+        role: o.role.clone().unwrap_or_default(),
+        summary,
+        updated: format!("{} by {}", format_time(o.updated_at), o.updated_by),
+    }
+}
+
+/// The section's content from what the service lists.
+pub fn section(view: &BudgetsView) -> BudgetsSection {
+    BudgetsSection {
+        fields: LIMIT_FIELDS.to_vec(),
+        roles: view
+            .roles
+            .iter()
+            .map(|(role, limits)| {
+                let value = serde_json::to_value(limits).unwrap_or(Value::Null);
+                RoleBudgetItem {
+                    role,
+                    values: field_values(&value).into_iter().map(|(_, v)| v).collect(),
+                }
+            })
+            .collect(),
+        communities: view.communities.iter().map(override_item).collect(),
+        accounts: view.accounts.iter().map(override_item).collect(),
+    }
+}
+
+/// `POST /admin/budgets` body: a community and role, or an email, and the
+/// limits to set (empty fields keep the value they would override).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetForm {
+    community: Option<String>,
+    role: Option<String>,
+    email: Option<String>,
+    downloads_per_minute: Option<String>,
+    downloads_per_hour: Option<String>,
+    downloads_per_day: Option<String>,
+    bytes_per_minute: Option<String>,
+    bytes_per_hour: Option<String>,
+    bytes_per_day: Option<String>,
+    distinct_documents_per_7_days: Option<String>,
+    list_pages_per_hour: Option<String>,
+    metadata_views_per_hour: Option<String>,
+}
+
+impl BudgetForm {
+    /// The typed limits: whole numbers, empty fields left out.
+    fn limits(&self) -> Result<LimitsOverride, AppError> {
+        let typed = [
+            ("downloads_per_minute", &self.downloads_per_minute),
+            ("downloads_per_hour", &self.downloads_per_hour),
+            ("downloads_per_day", &self.downloads_per_day),
+            ("bytes_per_minute", &self.bytes_per_minute),
+            ("bytes_per_hour", &self.bytes_per_hour),
+            ("bytes_per_day", &self.bytes_per_day),
+            (
+                "distinct_documents_per_7_days",
+                &self.distinct_documents_per_7_days,
+            ),
+            ("list_pages_per_hour", &self.list_pages_per_hour),
+            ("metadata_views_per_hour", &self.metadata_views_per_hour),
+        ];
+        let mut map = serde_json::Map::new();
+        for (name, value) in typed {
+            let value = value.as_deref().map(str::trim).unwrap_or_default();
+            if value.is_empty() {
+                continue;
+            }
+            let n: u64 = value.parse().map_err(|_| {
+                AppError::Invalid(format!("{name} must be a whole number of at least 1"))
+            })?;
+            map.insert(name.to_owned(), Value::from(n));
+        }
+        serde_json::from_value(Value::Object(map))
+            .map_err(|_| AppError::Invalid("a limit is out of range".into()))
+    }
+}
+
+/// `POST /admin/budgets`: sets a community override (community and role
+/// given) or an account override (email given).
+pub async fn set_budget(
+    State(state): State<AppState>,
+    client: Client,
+    PageUser(user): PageUser,
+    form: Result<Form<BudgetForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
+    let actor = Actor::User(&user, &client);
+    let result = async {
+        budgets::require_admin(actor)?;
+        let limits = form.limits()?;
+        match (&form.email, &form.community) {
+            (Some(email), _) if !email.trim().is_empty() => {
+                budgets::set_account(&state, actor, email.trim(), limits).await
+            }
+            (_, Some(community)) => {
+                let role = form.role.as_deref().unwrap_or_default().trim();
+                budgets::set_community(&state, actor, community.trim(), role, limits)
+                    .await
+                    .map(|_| ())
+            }
+            _ => Err(AppError::Invalid(
+                "name a community and role, or an account".into(),
+            )),
+        }
+    }
+    .await;
+    after_change(&state, &user, &client, result, "budget").await
+}
+
+/// `POST /admin/budgets/remove` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveBudgetForm {
+    community: Option<String>,
+    role: Option<String>,
+    email: Option<String>,
+}
+
+/// `POST /admin/budgets/remove`
+pub async fn remove_budget(
+    State(state): State<AppState>,
+    client: Client,
+    PageUser(user): PageUser,
+    form: Result<Form<RemoveBudgetForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
+    let actor = Actor::User(&user, &client);
+    let result = match (&form.email, &form.community) {
+        (Some(email), _) => budgets::remove_account(&state, actor, email.trim()).await,
+        (_, Some(community)) => {
+            let role = form.role.as_deref().unwrap_or_default().trim();
+            budgets::remove_community(&state, actor, community.trim(), role).await
+        }
+        _ => Err(AppError::BadRequest(
+            "name a community and role, or an account".into(),
+        )),
+    };
+    after_change(&state, &user, &client, result, "budget_removed").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(downloads_per_hour: &str, bytes_per_day: &str) -> BudgetForm {
+        BudgetForm {
+            community: None,
+            role: None,
+            email: Some("a@example.org".into()),
+            downloads_per_minute: Some(String::new()),
+            downloads_per_hour: Some(downloads_per_hour.into()),
+            downloads_per_day: None,
+            bytes_per_minute: None,
+            bytes_per_hour: None,
+            bytes_per_day: Some(bytes_per_day.into()),
+            distinct_documents_per_7_days: None,
+            list_pages_per_hour: None,
+            metadata_views_per_hour: None,
+        }
+    }
+
+    #[test]
+    fn empty_fields_are_left_out_and_numbers_are_checked() {
+        let limits = form(" 12 ", "").limits().ok();
+        assert_eq!(limits.and_then(|l| l.downloads_per_hour), Some(12));
+        assert_eq!(limits.and_then(|l| l.downloads_per_minute), None);
+        assert_eq!(limits.and_then(|l| l.bytes_per_day), None);
+        assert!(matches!(form("-1", "").limits(), Err(AppError::Invalid(_))));
+        assert!(matches!(
+            form("ten", "").limits(),
+            Err(AppError::Invalid(_))
+        ));
+        assert!(matches!(
+            form("99999999999", "").limits(),
+            Err(AppError::Invalid(_))
+        ));
+    }
+}
