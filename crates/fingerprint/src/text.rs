@@ -196,9 +196,16 @@ pub(crate) fn sites(text: &str) -> Vec<Site> {
                 }
                 if let Some(nm) = name(Carrier::ZeroWidth, 0, from) {
                     let first = text[next.start..].chars().next();
-                    let (reading, range) = match first {
-                        Some(ZW0) => (Reading::Bit(false), next.start..next.start + 3),
-                        Some(ZW1) => (Reading::Bit(true), next.start..next.start + 3),
+                    // Written before the next word; read there, or at the
+                    // end of this word: zero-width glyphs have no advance,
+                    // and PDF re-writers (Ghostscript) and extractors may
+                    // put them on either side of the gap.
+                    let last = text[tok.start..tok.end].chars().next_back();
+                    let (reading, range) = match (first, last) {
+                        (Some(ZW0), _) => (Reading::Bit(false), next.start..next.start + 3),
+                        (Some(ZW1), _) => (Reading::Bit(true), next.start..next.start + 3),
+                        (_, Some(ZW0)) => (Reading::Bit(false), tok.end - 3..tok.end),
+                        (_, Some(ZW1)) => (Reading::Bit(true), tok.end - 3..tok.end),
                         _ => (Reading::Plain, next.start..next.start),
                     };
                     out.push(Site {
