@@ -43,8 +43,12 @@ TOML
 "$bin" admin --data "$data" member add bench/docs bench@example.org reader 2>/dev/null
 token="$("$bin" admin --data "$data" token add --email bench@example.org 2>/dev/null)"
 head -c 100000 /dev/urandom >"$work/doc.bin"
-mkdir -p "$work/in" && mv "$work/doc.bin" "$work/in/doc.bin"
+mkdir -p "$work/in" "$work/in-text" && mv "$work/doc.bin" "$work/in/doc.bin"
 id="$("$bin" import "$work/in" --data "$data" --community bench/docs 2>/dev/null | cut -f1)"
+# A real 100 kB text, watermarked per download (the .bin above is not
+# markable, so it measures the path without marking).
+for _ in 1 2 3; do cat /usr/share/common-licenses/GPL-3; done | head -c 100000 >"$work/in-text/doc.txt"
+text_id="$("$bin" import "$work/in-text" --data "$data" --community bench/docs 2>/dev/null | cut -f1)"
 "$bin" serve --data "$data" --config "$work/rampart.toml" --listen 127.0.0.1:18181 >"$work/serve.log" 2>&1 &
 rpid=$!
 sleep 1
@@ -52,6 +56,7 @@ meta="$(curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:18181/api/v1
 mkdir -p "$work/www"
 printf '%s' "$meta" >"$work/www/meta.json"
 cp "$work/in/doc.bin" "$work/www/doc.bin"
+cp "$work/in-text/doc.txt" "$work/www/doc.txt"
 # nginx workers run unprivileged: let them read what they serve.
 chmod 755 "$work" && chmod -R a+rX "$work/www"
 cat >"$work/nginx.conf" <<NGINX
@@ -81,3 +86,5 @@ run "rampart GET /documents/{id}" -H "Authorization: Bearer $token" "http://127.
 run "nginx static (same size)" "http://127.0.0.1:18182/meta.json"
 run "rampart GET /documents/{id}/content" -H "Authorization: Bearer $token" "http://127.0.0.1:18181/api/v1/documents/$id/content"
 run "nginx static 100 kB" "http://127.0.0.1:18182/doc.bin"
+run "rampart content, text, watermarked" -H "Authorization: Bearer $token" "http://127.0.0.1:18181/api/v1/documents/$text_id/content"
+run "nginx static 100 kB text" "http://127.0.0.1:18182/doc.txt"

@@ -106,7 +106,7 @@ test('sign in, change the one-time password, enroll TOTP, upload, download, sign
     const copy = readFileSync(saved, 'utf8');
     const unmarked = copy
       .replace(/[\u00a0\u2005]/g, ' ')
-      .replace(/[\u200b\u200c]/g, '')
+      .replace(/[\u2063\u200c]/g, '')
       .replace(/[\u2018\u2019]/g, "'")
       .replace(/[\u201c\u201d]/g, '"')
       .replace(/\u2026/g, '...');

@@ -24,7 +24,7 @@ pub enum Channel {
     /// Apostrophes, quotes, ellipses and spaced dashes: straight (bit 0) or
     /// typographic (bit 1).
     Punctuation,
-    /// A zero-width character before a word: U+200B (bit 0) or U+200C (bit 1).
+    /// A zero-width character before a word: U+2063 (bit 0) or U+200C (bit 1).
     ZeroWidth,
 }
 
@@ -102,7 +102,10 @@ pub(crate) struct Site {
 
 pub(crate) const NBSP: char = '\u{00A0}';
 pub(crate) const SPACE1: char = '\u{2005}';
-pub(crate) const ZW0: char = '\u{200B}';
+/// U+2063 INVISIBLE SEPARATOR, not U+200B ZERO WIDTH SPACE: LibreOffice
+/// drops U+200B (a line-break opportunity) when it writes a PDF but keeps
+/// U+2063 and U+200C, and neither joins nor breaks words in any script.
+pub(crate) const ZW0: char = '\u{2063}';
 pub(crate) const ZW1: char = '\u{200C}';
 pub(crate) const EN_DASH: char = '\u{2013}';
 pub(crate) const ELLIPSIS: char = '\u{2026}';
@@ -290,7 +293,7 @@ mod tests {
     #[test]
     fn names_ignore_layout_and_variants() {
         let a = sites("one two three four five six seven eight");
-        let b = sites("One\u{00A0}two  three\nfour \u{200B}five\tsix SEVEN eight");
+        let b = sites("One\u{00A0}two  three\nfour \u{2063}five\tsix SEVEN eight");
         let names = |s: &[Site], c: Carrier| -> Vec<[u8; 32]> {
             s.iter()
                 .filter(|x| x.carrier == c)

@@ -121,7 +121,7 @@ fn tidy(raw: &str) -> String {
             }
             out.extend(
                 w.chars()
-                    .filter(|c| !matches!(c, '\u{200B}'..='\u{200D}' | '\u{FEFF}')),
+                    .filter(|c| !matches!(c, '\u{200B}'..='\u{200D}' | '\u{2063}' | '\u{FEFF}')),
             );
         }
     }
