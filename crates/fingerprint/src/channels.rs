@@ -4,7 +4,7 @@
 //! | channel | bit 0 | bit 1 | plain form (no bit) |
 //! |---|---|---|---|
 //! | space between two words | U+00A0 NO-BREAK SPACE | U+2005 FOUR-PER-EM SPACE | U+0020 |
-//! | zero-width before a word | U+2063 INVISIBLE SEPARATOR | U+200C ZERO WIDTH NON-JOINER | nothing |
+//! | zero-width before a word | U+2063 INVISIBLE SEPARATOR (U+200B ZERO WIDTH SPACE in a PDF's invisible layer) | U+200C ZERO WIDTH NON-JOINER | nothing |
 //! | apostrophe / single quote | `'` | `’` or `‘` | — |
 //! | double quote | `"` | `“` or `”` | — |
 //! | ellipsis | `...` | `…` | — |
@@ -28,7 +28,7 @@ use crate::code::{Code, Layer};
 use crate::keys::{self, Mark};
 use crate::model::{Edit, TextModel};
 use crate::text::{
-    self, Carrier, Channel, Punct, Reading, ELLIPSIS, EN_DASH, NBSP, SPACE1, ZW0, ZW1,
+    self, Carrier, Channel, Punct, Reading, ELLIPSIS, EN_DASH, NBSP, SPACE1, ZW0, ZW0_PDF, ZW1,
 };
 
 /// Removes every channel: maps our space variants to U+0020, deletes our
@@ -47,8 +47,7 @@ pub fn strip(text: &str) -> String {
     while let Some(c) = chars.next() {
         match c {
             NBSP | SPACE1 => out.push(' '),
-            // U+200B was bit 0 before U+2063; still removed.
-            ZW0 | ZW1 | '\u{200B}' => {}
+            ZW0 | ZW0_PDF | ZW1 => {}
             '\u{2018}' | '\u{2019}' => out.push('\''),
             '\u{201C}' | '\u{201D}' => out.push('"'),
             ELLIPSIS => out.push_str("..."),

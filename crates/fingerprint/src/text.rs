@@ -106,6 +106,9 @@ pub(crate) const SPACE1: char = '\u{2005}';
 /// drops U+200B (a line-break opportunity) when it writes a PDF but keeps
 /// U+2063 and U+200C, and neither joins nor breaks words in any script.
 pub(crate) const ZW0: char = '\u{2063}';
+/// Bit 0 as the invisible layer of a PDF writes it: Ghostscript's pdfwrite
+/// keeps U+200B there but drops U+2063. Both read as bit 0.
+pub(crate) const ZW0_PDF: char = '\u{200B}';
 pub(crate) const ZW1: char = '\u{200C}';
 pub(crate) const EN_DASH: char = '\u{2013}';
 pub(crate) const ELLIPSIS: char = '\u{2026}';
@@ -205,9 +208,11 @@ pub(crate) fn sites(text: &str) -> Vec<Site> {
                     // put them on either side of the gap.
                     let last = text[tok.start..tok.end].chars().next_back();
                     let (reading, range) = match (first, last) {
-                        (Some(ZW0), _) => (Reading::Bit(false), next.start..next.start + 3),
+                        (Some(ZW0 | ZW0_PDF), _) => {
+                            (Reading::Bit(false), next.start..next.start + 3)
+                        }
                         (Some(ZW1), _) => (Reading::Bit(true), next.start..next.start + 3),
-                        (_, Some(ZW0)) => (Reading::Bit(false), tok.end - 3..tok.end),
+                        (_, Some(ZW0 | ZW0_PDF)) => (Reading::Bit(false), tok.end - 3..tok.end),
                         (_, Some(ZW1)) => (Reading::Bit(true), tok.end - 3..tok.end),
                         _ => (Reading::Plain, next.start..next.start),
                     };

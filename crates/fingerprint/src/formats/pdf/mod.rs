@@ -149,6 +149,7 @@ impl PdfTemplate {
         let text = texts.join(&PAGE_BREAK.to_string());
         let mut chars: std::collections::BTreeSet<char> = text.chars().collect();
         chars.extend(crate::channels::VARIANTS);
+        chars.insert(crate::text::ZW0_PDF);
         Ok(Self {
             chars,
             digest: *blake3::hash(original).as_bytes(),
@@ -520,6 +521,11 @@ fn page_content(p: &Page, line: &[u8], text: &str, sentinel: &str) -> Vec<u8> {
             c.push(b'<');
             let mut units = [0u16; 2];
             for ch in l.chars() {
+                let ch = if ch == crate::text::ZW0 {
+                    crate::text::ZW0_PDF
+                } else {
+                    ch
+                };
                 if ch.encode_utf16(&mut units).len() == 1 {
                     let _ = write!(c, "{:04X}", units[0]);
                 }
