@@ -251,6 +251,11 @@ async fn oidc_sign_in_maps_a_verified_email_to_its_account() {
         config.oidc.providers = vec![
             provider("mfa", issuer, &["mfa"]),
             provider("plain", issuer, &[]),
+            OidcProviderConfig {
+                allow_registration: true,
+                registration_nation: Some("NLD".into()),
+                ..provider("open", issuer, &["mfa"])
+            },
         ];
     })
     .await
@@ -309,6 +314,31 @@ async fn oidc_sign_in_maps_a_verified_email_to_its_account() {
     let callback = to_callback(app, &b, "mfa", "eve", |u| u).await;
     let refused = b.get(callback).send().await.unwrap();
     refused_with(app, refused, "email not verified").await;
+
+    // A provider that may register: the account is created with its
+    // nation, and (no mfa from the provider) must enroll a second factor.
+    let b = browser();
+    let callback = to_callback(app, &b, "open", "nobody", |u| u).await;
+    let done = b.get(callback).send().await.unwrap();
+    assert_eq!(done.status(), StatusCode::OK);
+    assert!(done
+        .text()
+        .await
+        .unwrap()
+        .contains("/account/second-factor"));
+    let created = app
+        .state
+        .store
+        .account_by_email(&"nobody@example.org".parse().unwrap())
+        .await
+        .unwrap()
+        .expect("registered");
+    assert_eq!(created.nation.to_string(), "NLD");
+    assert!(!created.admin && !created.security);
+    assert_eq!(
+        last_oidc_login(app).await.detail["stage"],
+        "enroll_second_factor"
+    );
 
     // An unknown provider.
     let r = b.get(app.url("/login/oidc/nope")).send().await.unwrap();

@@ -474,3 +474,52 @@ pub(crate) fn provider_config<'a>(
 ) -> Result<&'a OidcProviderConfig, OidcError> {
     Ok(&state.oidc.get(name)?.config)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use std::path::Path;
+
+    const GOOD: &str = r#"
+[[oidc.providers]]
+name = "corp"
+display_name = "Corporate SSO"
+issuer = "https://sso.example.org"
+client_id = "rampart"
+client_secret = "s3cret"
+second_factor_amr = ["mfa"]
+"#;
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail closure signature
+    fn providers_are_validated_at_load() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("good.toml", GOOD)?;
+            let c = Config::load(Some(Path::new("good.toml"))).map_err(|e| e.to_string())?;
+            let p = &c.oidc.providers[0];
+            assert_eq!(p.scopes, ["openid", "email"]);
+            assert!(!p.allow_registration && p.second_factor_acr.is_empty());
+            assert!(!format!("{p:?}").contains("s3cret"));
+            let bad = [
+                format!("{GOOD}typo = 1\n"),
+                format!("{GOOD}allow_registration = true\n"),
+                format!("{GOOD}registration_nation = \"XXXX\"\n"),
+                GOOD.replace("\"corp\"", "\"callback\""),
+                GOOD.replace("\"corp\"", "\"Corp/x\""),
+                GOOD.replace("https://sso.example.org", "sso.example.org"),
+                format!("{GOOD}{}", GOOD.replace("Corporate", "Other")),
+            ];
+            for (i, text) in bad.iter().enumerate() {
+                let name = format!("bad{i}.toml");
+                jail.create_file(&name, text)?;
+                assert!(Config::load(Some(Path::new(&name))).is_err(), "{text}");
+            }
+            jail.create_file(
+                "reg.toml",
+                &format!("{GOOD}allow_registration = true\nregistration_nation = \"BEL\"\n"),
+            )?;
+            assert!(Config::load(Some(Path::new("reg.toml"))).is_ok());
+            Ok(())
+        });
+    }
+}
