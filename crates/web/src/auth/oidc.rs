@@ -39,7 +39,7 @@ pub(crate) const CALLBACK_PATH: &str = "/login/oidc/callback";
 /// [[oidc.providers]]
 /// name = "corp"                       # in URLs: /login/oidc/corp
 /// display_name = "Corporate SSO"      # "Sign in with Corporate SSO"
-/// issuer = "https://sso.example.org"
+/// issuer = "http://sso.internal:8080"  # http:// only: no TLS in this build
 /// client_id = "rampart"
 /// client_secret = "…"
 /// scopes = ["openid", "email"]
@@ -137,8 +137,16 @@ impl OidcConfig {
                 return Err(bad("display_name and client_id are required"));
             }
             IssuerUrl::new(p.issuer.clone()).map_err(|e| bad(&format!("issuer: {e}")))?;
-            if !(p.issuer.starts_with("https://") || p.issuer.starts_with("http://")) {
-                return Err(bad("issuer must be an http(s) URL"));
+            // The workspace builds reqwest without TLS (as for the guard's
+            // webhook), so an https issuer would only fail at sign-in time;
+            // say so at load instead. Enabling TLS is one feature flag.
+            if p.issuer.starts_with("https://") {
+                return Err(bad(
+                    "https issuers need a TLS-enabled build (reqwest rustls-tls); this build speaks plain http:// only",
+                ));
+            }
+            if !p.issuer.starts_with("http://") {
+                return Err(bad("issuer must be an http:// URL"));
             }
             if p.timeout_secs == 0 || p.timeout_secs > 120 {
                 return Err(bad("timeout_secs must be 1-120"));
@@ -484,7 +492,7 @@ mod tests {
 [[oidc.providers]]
 name = "corp"
 display_name = "Corporate SSO"
-issuer = "https://sso.example.org"
+issuer = "http://sso.example.org"
 client_id = "rampart"
 client_secret = "s3cret"
 second_factor_amr = ["mfa"]
@@ -506,7 +514,8 @@ second_factor_amr = ["mfa"]
                 format!("{GOOD}registration_nation = \"XXXX\"\n"),
                 GOOD.replace("\"corp\"", "\"callback\""),
                 GOOD.replace("\"corp\"", "\"Corp/x\""),
-                GOOD.replace("https://sso.example.org", "sso.example.org"),
+                GOOD.replace("http://sso.example.org", "sso.example.org"),
+                GOOD.replace("http://", "https://"),
                 format!("{GOOD}{}", GOOD.replace("Corporate", "Other")),
             ];
             for (i, text) in bad.iter().enumerate() {
