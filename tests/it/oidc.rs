@@ -340,6 +340,28 @@ async fn oidc_sign_in_maps_a_verified_email_to_its_account() {
         "enroll_second_factor"
     );
 
+    // A suspended account is refused, however good the provider's word.
+    let ann = app
+        .state
+        .store
+        .account_by_email(&"ann@example.org".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    app.state
+        .store
+        .set_account_status(
+            ann.id,
+            rampart_domain::AccountStatus::Suspended,
+            rampart_domain::Clock::now(&*app.clock),
+        )
+        .await
+        .unwrap();
+    let b = browser();
+    let callback = to_callback(app, &b, "mfa", "ann", |u| u).await;
+    let refused = b.get(callback).send().await.unwrap();
+    refused_with(app, refused, "account suspended").await;
+
     // An unknown provider.
     let r = b.get(app.url("/login/oidc/nope")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);

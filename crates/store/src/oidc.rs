@@ -71,3 +71,38 @@ impl Store {
         .transpose()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[tokio::test]
+    async fn a_login_is_taken_once_and_stale_ones_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("rampart.db")).await.unwrap();
+        let t0 = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let login = |hash: &[u8], at| OidcLogin {
+            state_hash: hash.to_vec(),
+            provider: "corp".into(),
+            nonce: "n".into(),
+            pkce_verifier: "v".into(),
+            created_at: at,
+        };
+        let ten = time::Duration::minutes(10);
+        store
+            .begin_oidc_login(&login(b"old", t0), t0 - ten)
+            .await
+            .unwrap();
+        let later = t0 + time::Duration::minutes(11);
+        store
+            .begin_oidc_login(&login(b"new", later), later - ten)
+            .await
+            .unwrap();
+        // Starting a new sign-in swept the abandoned one.
+        assert!(store.take_oidc_login(b"old").await.unwrap().is_none());
+        let taken = store.take_oidc_login(b"new").await.unwrap().unwrap();
+        assert_eq!((taken.provider.as_str(), taken.created_at), ("corp", later));
+        assert!(store.take_oidc_login(b"new").await.unwrap().is_none());
+    }
+}
