@@ -13,6 +13,7 @@ mod guard_budgets;
 mod guard_nodes;
 mod health;
 mod identity;
+mod oidc;
 mod pages;
 mod security_console;
 mod triage;

@@ -19,6 +19,7 @@ mod guard_budgets;
 mod guard_writer;
 mod identity;
 mod matching;
+mod oidc;
 mod portals;
 mod sessions;
 
@@ -33,6 +34,7 @@ pub use matching::{
     Candidate, DownloadRecord, IndexEntry, IndexStats, MatchSource, PublicRef, StoredFingerprint,
     VersionToIndex, BOILERPLATE_ANCHOR_LIMIT,
 };
+pub use oidc::OidcLogin;
 pub use portals::{CommunityRow, MemberRow, PortalRow};
 pub use sessions::{NewSession, NewToken, SessionRow, SessionStage, TokenRow};
 
@@ -104,6 +106,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_guard.sql")),
     (4, include_str!("../migrations/0004_identity.sql")),
     (5, include_str!("../migrations/0005_guard_budgets.sql")),
+    (7, include_str!("../migrations/0007_oidc.sql")),
 ];
 
 impl Store {

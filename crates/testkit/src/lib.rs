@@ -74,6 +74,13 @@ impl TestApp {
 
     /// Starts a server with the given configuration.
     pub async fn spawn_with(config: Config) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::spawn_on(config, listener).await
+    }
+
+    /// Starts a server on a listener bound beforehand, for configurations
+    /// that must know the address (`[http] public_url` for OIDC callbacks).
+    pub async fn spawn_on(config: Config, listener: tokio::net::TcpListener) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(
             time::OffsetDateTime::from_unix_timestamp(1_780_000_000).unwrap(),
@@ -82,7 +89,6 @@ impl TestApp {
             .await
             .unwrap();
         let first = first.expect("a fresh data dir creates the first administrator");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let served = state.clone();
         tokio::spawn(async move {

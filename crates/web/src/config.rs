@@ -29,6 +29,8 @@ pub struct Config {
     pub watermark: WatermarkConfig,
     /// Second factor and sign-in throttling.
     pub identity: IdentityConfig,
+    /// Sign-in through OpenID Providers.
+    pub oidc: crate::auth::oidc::OidcConfig,
 }
 
 /// `[watermark]`: limits of per-download marking.
@@ -310,6 +312,7 @@ impl Config {
                     .into(),
             );
         }
+        self.oidc.validate()?;
         Ok(())
     }
 }

@@ -32,6 +32,8 @@ pub struct AppState {
     pub(crate) factor_keys: Option<Arc<crate::auth::totp::FactorKeys>>,
     /// This node's snapshots of the guard's peer baselines.
     pub(crate) guard_peers: Arc<crate::services::guard_peers::PeerBaselines>,
+    /// The configured OpenID Providers (metadata discovered lazily).
+    pub(crate) oidc: Arc<crate::auth::oidc::Providers>,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
             watermark: Arc::new(Watermarker::new(fingerprinter, config.watermark.clone())),
             guard: Arc::new(guard),
             guard_peers: Arc::default(),
+            oidc: Arc::new(crate::auth::oidc::Providers::new(&config)),
             audit: Arc::new(log.clone()),
             log,
             store,

@@ -4,6 +4,7 @@
 //! current memberships. Cookie-authenticated unsafe requests must also carry
 //! the session's CSRF token.
 
+pub mod oidc;
 mod password;
 mod session;
 pub(crate) mod stage;

@@ -28,6 +28,8 @@ pub struct LoginPage {
     pub email: String,
     /// Why the last attempt failed.
     pub error: Option<String>,
+    /// `(name, display_name)` of each OpenID Provider.
+    pub providers: Vec<(String, String)>,
 }
 
 /// `POST /login` body.
@@ -39,10 +41,11 @@ pub struct LoginForm {
 }
 
 /// `GET /login`
-pub async fn show_login() -> Response {
+pub async fn show_login(State(state): State<AppState>) -> Response {
     render(&LoginPage {
         email: String::new(),
         error: None,
+        providers: crate::auth::oidc::listed(&state.config),
     })
 }
 
@@ -63,6 +66,7 @@ pub async fn submit_login(
             let page = LoginPage {
                 email: form.email.chars().take(254).collect(),
                 error: Some("Wrong email or password.".into()),
+                providers: crate::auth::oidc::listed(&state.config),
             };
             Ok(render_with(StatusCode::UNAUTHORIZED, &page))
         }
@@ -82,6 +86,7 @@ pub async fn submit_login(
                     .take(254)
                     .collect(),
                 error: Some(error),
+                providers: crate::auth::oidc::listed(&state.config),
             };
             let mut response = render_with(e.status(), &page);
             if let AppError::TooManyRequests(wait) = e {
@@ -204,10 +209,15 @@ mod tests {
         let page = LoginPage {
             email: "a\"><b>@x.org".into(),
             error: Some("Wrong email or password.".into()),
+            providers: vec![("corp".into(), "Corp <SSO>".into())],
         };
         let html = page.render().unwrap_or_default();
         assert!(html.contains("Wrong email or password."));
         assert!(!html.contains("\"><b>"));
         assert!(html.contains(">Sign in</button>"));
+        assert!(html.contains("href=\"/login/oidc/corp\""));
+        assert!(
+            html.contains("Sign in with Corp &#60;SSO&#62;") || html.contains("Corp &lt;SSO&gt;")
+        );
     }
 }

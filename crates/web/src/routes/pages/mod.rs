@@ -16,6 +16,7 @@ mod confirm;
 mod document;
 mod factor;
 mod home;
+mod oidc;
 mod security;
 
 use askama::Template;
@@ -181,6 +182,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(stylesheet))
         .route("/login", get(auth::show_login).post(auth::submit_login))
+        .route("/login/oidc/callback", get(oidc::finish_oidc_login))
+        .route("/login/oidc/{provider}", get(oidc::start_oidc_login))
         .route(
             "/account/password",
             get(auth::show_password_change).post(auth::submit_password_change),
