@@ -15,5 +15,6 @@ mod health;
 mod identity;
 mod pages;
 mod security_console;
+mod step_up;
 mod triage;
 mod watermark;

@@ -257,6 +257,59 @@ pub(crate) enum Method {
     Recovery,
 }
 
+/// Whether `code` is a right, unused second-factor code of `account`, and
+/// if so uses it up. Every refusal looks the same to the caller (no factor,
+/// wrong code, code already used).
+pub(crate) async fn code_accepted(
+    state: &AppState,
+    account: AccountId,
+    method: Method,
+    code: &str,
+) -> Result<bool, AppError> {
+    Ok(match method {
+        Method::Totp => {
+            let Some(factor) = state
+                .store
+                .totp_factor(account)
+                .await?
+                .filter(|f| f.confirmed)
+            else {
+                return Ok(false);
+            };
+            let secret = keys(state)?.open(&factor.sealed_secret)?;
+            match totp::matching_step(&secret, code, now_step(state)) {
+                // The compare-and-set refuses a step at or before the last
+                // one used: a code works once, even on two nodes at once.
+                Some(step) => state.store.accept_totp_step(account, step).await?,
+                None => false,
+            }
+        }
+        Method::Recovery => {
+            let hash = keys(state)?.recovery_hash(code);
+            let unused = state.store.unused_recovery_codes(account).await?;
+            let mut found = false;
+            for stored in &unused {
+                found |= bool::from(stored.as_slice().ct_eq(hash.as_slice()));
+            }
+            found
+                && state
+                    .store
+                    .use_recovery_code(account, &hash, state.clock.now())
+                    .await?
+        }
+    })
+}
+
+/// The method of a typed code: six digits are TOTP, anything long enough
+/// to be one is tried as a recovery code.
+pub(crate) fn method_of_code(code: &str) -> Method {
+    if totp::well_formed(code) || code.len() < 8 {
+        Method::Totp
+    } else {
+        Method::Recovery
+    }
+}
+
 /// Checks the second factor of a session in the `second_factor` stage and,
 /// if right, replaces it by a fully signed-in session.
 pub(crate) async fn enter_second_factor(
@@ -286,36 +339,7 @@ pub(crate) async fn enter_second_factor(
             Method::Recovery => "a recovery code has 10 letters and digits".into(),
         }));
     }
-    let accepted = match method {
-        Method::Totp => {
-            let factor = state
-                .store
-                .totp_factor(account)
-                .await?
-                .filter(|f| f.confirmed)
-                .ok_or(AppError::Unauthenticated)?;
-            let secret = keys(state)?.open(&factor.sealed_secret)?;
-            match totp::matching_step(&secret, code, now_step(state)) {
-                // The compare-and-set refuses a step at or before the last
-                // one used: a code works once, even on two nodes at once.
-                Some(step) => state.store.accept_totp_step(account, step).await?,
-                None => false,
-            }
-        }
-        Method::Recovery => {
-            let hash = keys(state)?.recovery_hash(code);
-            let unused = state.store.unused_recovery_codes(account).await?;
-            let mut found = false;
-            for stored in &unused {
-                found |= bool::from(stored.as_slice().ct_eq(hash.as_slice()));
-            }
-            found
-                && state
-                    .store
-                    .use_recovery_code(account, &hash, state.clock.now())
-                    .await?
-        }
-    };
+    let accepted = code_accepted(state, account, method, code).await?;
     if !accepted {
         refuse_code(state, user, client, kind, "wrong or used code").await?;
         return Err(AppError::BadSecondFactor);

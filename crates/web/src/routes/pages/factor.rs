@@ -5,9 +5,9 @@
 use super::{capitalised, rejected, render, render_with, Nav};
 use crate::{
     audit::Client,
-    auth::{stage, totp, SigningIn},
+    auth::{stage, SigningIn},
     error::{AppError, PageError},
-    services::identity::{self, Method},
+    services::identity,
     state::AppState,
 };
 use askama::Template;
@@ -162,11 +162,7 @@ pub async fn submit_second_factor(
     let SigningIn(user) = user?;
     let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
     let code = form.code.trim();
-    let method = if totp::well_formed(code) || code.len() < 8 {
-        Method::Totp
-    } else {
-        Method::Recovery
-    };
+    let method = identity::method_of_code(code);
     match identity::enter_second_factor(&state, &user, &client, method, code).await {
         Ok(signed) => {
             Ok(([(header::SET_COOKIE, signed.cookie)], Redirect::to("/")).into_response())
