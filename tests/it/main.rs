@@ -14,6 +14,7 @@ mod guard_nodes;
 mod health;
 mod identity;
 mod pages;
+mod passkeys;
 mod security_console;
 mod step_up;
 mod triage;

@@ -23,6 +23,8 @@ fn allowed(stage: SessionStage) -> &'static [(&'static str, &'static str)] {
         SessionStage::SecondFactor => &[
             ("POST", "/api/v1/login/totp"),
             ("POST", "/api/v1/login/recovery"),
+            ("POST", "/api/v1/login/webauthn/start"),
+            ("POST", "/api/v1/login/webauthn/finish"),
             ("GET", "/login/second-factor"),
             ("POST", "/login/second-factor"),
         ],

@@ -488,6 +488,14 @@ pub enum StepUpProof {
     /// The password, which only accounts exempt from the second factor
     /// (`[identity] exempt_roles`) may use.
     Password(String),
+    /// A passkey's answer to a challenge from
+    /// `POST /api/v1/account/confirm/webauthn/start`.
+    Passkey {
+        /// The ceremony's handle.
+        challenge: String,
+        /// The `PublicKeyCredential`.
+        credential: Value,
+    },
 }
 
 /// Whether `account` proves a step-up with its second factor (every
@@ -531,6 +539,20 @@ pub async fn confirm_step_up(
                 Method::Recovery => "recovery",
             };
             (passed, name, AppError::BadSecondFactor)
+        }
+        StepUpProof::Passkey {
+            challenge,
+            credential,
+        } => {
+            let passed = crate::services::passkeys::check_step_up(
+                state,
+                user,
+                client,
+                challenge,
+                credential.clone(),
+            )
+            .await?;
+            (passed, "webauthn", AppError::BadSecondFactor)
         }
         StepUpProof::Password(_) if needs_factor => (
             false,

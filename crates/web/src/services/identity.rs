@@ -22,6 +22,8 @@ pub struct SignedIn {
     pub csrf: String,
     /// How far sign-in got.
     pub stage: SessionStage,
+    /// The second-factor methods the stage offers this account.
+    pub methods: Vec<&'static str>,
 }
 
 impl SignedIn {
@@ -29,7 +31,7 @@ impl SignedIn {
     pub fn body(&self) -> serde_json::Value {
         serde_json::json!({
             "status": stage::status_of(self.stage),
-            "methods": stage::methods_of(self.stage),
+            "methods": self.methods,
             "csrf": self.csrf,
         })
     }
@@ -66,10 +68,18 @@ pub(crate) async fn stage_after_password(
     if !second_factor_required(state, account) {
         return Ok(SessionStage::Full);
     }
-    Ok(match state.store.totp_factor(account.id).await? {
-        Some(f) if f.confirmed => SessionStage::SecondFactor,
-        _ => SessionStage::EnrollSecondFactor,
-    })
+    let totp = state
+        .store
+        .totp_factor(account.id)
+        .await?
+        .is_some_and(|f| f.confirmed);
+    Ok(
+        if totp || super::passkeys::has_passkey(state, account.id).await? {
+            SessionStage::SecondFactor
+        } else {
+            SessionStage::EnrollSecondFactor
+        },
+    )
 }
 
 /// Opens a session in `stage`; a complete sign-in also checks the device.
@@ -83,11 +93,18 @@ pub(crate) async fn open_session(
     if stage == SessionStage::Full {
         note_device(state, account, client, &session_id).await?;
     }
+    let mut methods = stage::methods_of(stage);
+    if stage == SessionStage::SecondFactor
+        && super::passkeys::has_passkey(state, account.id).await?
+    {
+        methods.push("webauthn");
+    }
     Ok((
         SignedIn {
             cookie,
             csrf,
             stage,
+            methods,
         },
         session_id,
     ))
@@ -119,7 +136,7 @@ async fn note_device(
 
 /// Replaces a pending session by a fully signed-in one (a fresh id, so the
 /// pre-authentication cookie is worth nothing afterwards).
-async fn promote(
+pub(crate) async fn promote(
     state: &AppState,
     user: &Authenticated,
     client: &Client,
@@ -148,7 +165,7 @@ fn keys(state: &AppState) -> Result<&totp::FactorKeys, AppError> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no data key for second factors")))
 }
 
-fn require_stage(user: &Authenticated, wanted: SessionStage) -> Result<(), AppError> {
+pub(crate) fn require_stage(user: &Authenticated, wanted: SessionStage) -> Result<(), AppError> {
     match &user.credential {
         Credential::Session { stage, .. } if *stage == wanted => Ok(()),
         Credential::Session { .. } => Err(AppError::Forbidden(

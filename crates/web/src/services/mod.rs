@@ -9,6 +9,7 @@ pub mod guard;
 pub mod guard_peers;
 pub mod identity;
 pub mod matching;
+pub mod passkeys;
 mod upload;
 pub mod watermark;
 
