@@ -7,7 +7,10 @@ use crate::{
     audit::Client,
     auth::Authenticated,
     error::{AppError, PageError},
-    services::guard::{self, StepUpProof},
+    services::{
+        guard::{self, StepUpProof},
+        passkeys,
+    },
     state::AppState,
 };
 use askama::Template;
@@ -27,6 +30,8 @@ pub struct ConfirmPage {
     pub nav: Nav,
     /// Asks for the second factor (else the password).
     pub second_factor: bool,
+    /// Offer "Use a passkey" (the account has one).
+    pub passkey: bool,
     /// Why the last attempt failed.
     pub error: Option<String>,
 }
@@ -47,6 +52,8 @@ async fn page(
     Ok(ConfirmPage {
         nav: Nav::of(user),
         second_factor: guard::step_up_needs_second_factor(state, user.principal.account).await?,
+        passkey: passkeys::available(state)
+            && passkeys::has_passkey(state, user.principal.account).await?,
         error,
     })
 }

@@ -7,7 +7,7 @@ use crate::{
     audit::Client,
     auth::{stage, SigningIn},
     error::{AppError, PageError},
-    services::identity,
+    services::{identity, passkeys},
     state::AppState,
 };
 use askama::Template;
@@ -52,6 +52,8 @@ pub struct RecoveryCodesPage {
 pub struct SecondFactorPage {
     /// Header navigation.
     pub nav: Nav,
+    /// Offer "Use a passkey" (the account has one).
+    pub passkey: bool,
     /// Why the last code was refused.
     pub error: Option<String>,
 }
@@ -139,14 +141,25 @@ pub async fn submit_enrollment(
     }
 }
 
+async fn offers_passkey(
+    state: &AppState,
+    user: &crate::auth::Authenticated,
+) -> Result<bool, AppError> {
+    Ok(passkeys::available(state) && passkeys::has_passkey(state, user.principal.account).await?)
+}
+
 /// `GET /login/second-factor`
-pub async fn show_second_factor(user: Result<SigningIn, AppError>) -> Result<Response, PageError> {
+pub async fn show_second_factor(
+    State(state): State<AppState>,
+    user: Result<SigningIn, AppError>,
+) -> Result<Response, PageError> {
     let SigningIn(user) = user?;
     if user.stage() != rampart_store::SessionStage::SecondFactor {
         return Ok(Redirect::to(stage::page_of(user.stage())).into_response());
     }
     Ok(render(&SecondFactorPage {
         nav: Nav::of(&user),
+        passkey: offers_passkey(&state, &user).await?,
         error: None,
     }))
 }
@@ -171,6 +184,7 @@ pub async fn submit_second_factor(
             let (status, message) = explain(e)?;
             let page = SecondFactorPage {
                 nav: Nav::of(&user),
+                passkey: offers_passkey(&state, &user).await?,
                 error: Some(message),
             };
             Ok(render_with(status, &page))
