@@ -28,8 +28,14 @@ export RAMPART_LOG=warn
 "$bin" admin --data "$data" community add alpha ops "Operations" 2>/dev/null
 otp="$("$bin" admin --data "$data" user add --email e2e@example.org --name "E2E User" --nation NOR 2>/dev/null)"
 "$bin" admin --data "$data" member add alpha/ops e2e@example.org contributor 2>/dev/null
+otp2="$("$bin" admin --data "$data" user add --email passkey@example.org --name "Passkey User" --nation NOR 2>/dev/null)"
 
-"$bin" serve --data "$data" --listen 127.0.0.1:0 >"$log" 2>&1 &
+# Passkeys need a host name as relying party (an IP address cannot be a
+# WebAuthn RP id) and the exact origin the browser uses, port included: the
+# server gets a free port chosen here and public_url http://localhost:PORT.
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+RAMPART_HTTP__PUBLIC_URL="http://localhost:$port" \
+  "$bin" serve --data "$data" --listen "127.0.0.1:$port" >"$log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do
   addr="$(sed -n 's/^Rampart is listening on \(http:\/\/[^ ]*\).*/\1/p' "$log")"
@@ -38,4 +44,5 @@ for _ in $(seq 1 100); do
 done
 [ -n "$addr" ] || { cat "$log"; echo "server did not start"; exit 1; }
 
-BASE="$addr" EMAIL="e2e@example.org" OTP="$otp" node --test "$here/upload.test.mjs"
+BASE="http://localhost:$port" EMAIL="e2e@example.org" OTP="$otp" node --test "$here/upload.test.mjs"
+BASE="http://localhost:$port" EMAIL="passkey@example.org" OTP="$otp2" node --test "$here/passkey.test.mjs"

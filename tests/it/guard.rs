@@ -135,10 +135,11 @@ async fn scrape(app: &TestApp, s: &Session, ids: &[String], obey: bool) -> (usiz
             StatusCode::UNAUTHORIZED => {
                 let body: Value = r.json().await.unwrap();
                 if body["error"]["code"] == "step_up_required" {
-                    // The attacker knows the password: the step-up is passed,
-                    // and the budgets still hold.
+                    // The attacker has the second factor too: the step-up is
+                    // passed, and the budgets still hold.
+                    let code = app.next_totp_code(ANN);
                     let r = s
-                        .post_json("/api/v1/account/confirm", &json!({"password": PASSWORD}))
+                        .post_json("/api/v1/account/confirm", &json!({ "code": code }))
                         .await;
                     assert_eq!(r.status(), StatusCode::OK);
                     continue;

@@ -76,6 +76,13 @@ async fn openapi_describes_every_api_route() {
         ("/api/v1/account/tokens", "get"),
         ("/api/v1/account/tokens", "post"),
         ("/api/v1/account/tokens/{id}", "delete"),
+        ("/api/v1/account/confirm", "post"),
+        ("/api/v1/account/webauthn", "get"),
+        ("/api/v1/account/webauthn/{id}", "delete"),
+        ("/api/v1/account/webauthn/register/start", "post"),
+        ("/api/v1/account/webauthn/register/finish", "post"),
+        ("/api/v1/login/webauthn/start", "post"),
+        ("/api/v1/login/webauthn/finish", "post"),
         ("/api/v1/portals", "get"),
         ("/api/v1/portals/{portal}/communities", "get"),
         (

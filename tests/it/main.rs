@@ -15,6 +15,8 @@ mod health;
 mod identity;
 mod oidc;
 mod pages;
+mod passkeys;
 mod security_console;
+mod step_up;
 mod triage;
 mod watermark;

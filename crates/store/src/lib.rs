@@ -22,6 +22,7 @@ mod matching;
 mod oidc;
 mod portals;
 mod sessions;
+mod webauthn;
 
 pub use accounts::{AccountRow, NewAccount};
 pub use audit::{event_time, AuditEvent, AuditFilter, AuditSink, Outcome};
@@ -37,6 +38,7 @@ pub use matching::{
 pub use oidc::OidcLogin;
 pub use portals::{CommunityRow, MemberRow, PortalRow};
 pub use sessions::{NewSession, NewToken, SessionRow, SessionStage, TokenRow};
+pub use webauthn::{CounterCheck, NewWebauthnCredential, WebauthnCredential};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::{path::Path, str::FromStr, time::Duration};
@@ -106,6 +108,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_guard.sql")),
     (4, include_str!("../migrations/0004_identity.sql")),
     (5, include_str!("../migrations/0005_guard_budgets.sql")),
+    (6, include_str!("../migrations/0006_webauthn.sql")),
     (7, include_str!("../migrations/0007_oidc.sql")),
 ];
 

@@ -41,6 +41,8 @@ pub struct TestApp {
     pub first_admin: (String, String),
     /// TOTP secret and last used step of each account the kit knows.
     factors: Arc<Mutex<HashMap<String, Factor>>>,
+    /// Recovery codes issued by [`TestApp::user`], per email.
+    recovery: Arc<Mutex<HashMap<String, Vec<String>>>>,
 }
 
 #[derive(Clone)]
@@ -103,6 +105,7 @@ impl TestApp {
             dir,
             first_admin: (first.email, first.password),
             factors: Arc::default(),
+            recovery: Arc::default(),
         }
     }
 
@@ -132,6 +135,7 @@ impl TestApp {
             dir: self.dir,
             first_admin: self.first_admin,
             factors: self.factors,
+            recovery: self.recovery,
         }
     }
 
@@ -240,13 +244,27 @@ impl TestApp {
             .set_password(id, &hash, false)
             .await
             .unwrap();
-        let (secret, _) = rampart_web::services::identity::enroll_at_console(
+        let (secret, codes) = rampart_web::services::identity::enroll_at_console(
             &self.state,
             &email.parse().unwrap(),
         )
         .await
         .unwrap();
         self.remember_totp(email, &secret, 0);
+        self.recovery
+            .lock()
+            .unwrap()
+            .insert(email.to_owned(), codes);
+    }
+
+    /// The recovery codes issued to `email` by [`TestApp::user`].
+    pub fn recovery_codes(&self, email: &str) -> Vec<String> {
+        self.recovery
+            .lock()
+            .unwrap()
+            .get(email)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Lets the kit answer the second factor of `email` (a base32 secret

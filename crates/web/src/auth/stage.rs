@@ -23,6 +23,8 @@ fn allowed(stage: SessionStage) -> &'static [(&'static str, &'static str)] {
         SessionStage::SecondFactor => &[
             ("POST", "/api/v1/login/totp"),
             ("POST", "/api/v1/login/recovery"),
+            ("POST", "/api/v1/login/webauthn/start"),
+            ("POST", "/api/v1/login/webauthn/finish"),
             ("GET", "/login/second-factor"),
             ("POST", "/login/second-factor"),
         ],
@@ -97,6 +99,19 @@ mod tests {
             &post,
             "/api/v1/login/totp"
         ));
+        assert!(permits(
+            SessionStage::SecondFactor,
+            &post,
+            "/api/v1/login/webauthn/finish"
+        ));
+        assert!(
+            !permits(
+                SessionStage::SecondFactor,
+                &post,
+                "/api/v1/account/webauthn/register/start"
+            ),
+            "a half-signed-in session adds no passkey"
+        );
         assert!(permits(SessionStage::PasswordChange, &post, "/logout"));
         assert!(permits(SessionStage::Full, &get, "/anything"));
     }

@@ -67,6 +67,35 @@ pub fn router(state: AppState) -> Router {
             post(api::session::change_password),
         )
         .route("/api/v1/account/confirm", post(api::confirm::confirm))
+        .route(
+            "/api/v1/account/confirm/webauthn/start",
+            post(api::confirm::start_passkey_confirm),
+        )
+        // Passkeys (WebAuthn).
+        .route(
+            "/api/v1/account/webauthn",
+            get(api::passkeys::list_passkeys),
+        )
+        .route(
+            "/api/v1/account/webauthn/{id}",
+            delete(api::passkeys::remove_passkey),
+        )
+        .route(
+            "/api/v1/account/webauthn/register/start",
+            post(api::passkeys::start_registration),
+        )
+        .route(
+            "/api/v1/account/webauthn/register/finish",
+            post(api::passkeys::finish_registration),
+        )
+        .route(
+            "/api/v1/login/webauthn/start",
+            post(api::passkeys::start_sign_in),
+        )
+        .route(
+            "/api/v1/login/webauthn/finish",
+            post(api::passkeys::finish_sign_in),
+        )
         .route("/api/v1/security/alerts", get(api::security::list_alerts))
         .route(
             "/api/v1/security/accounts/{email}/unlock",

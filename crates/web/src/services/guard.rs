@@ -12,7 +12,8 @@
 //! - `throttle`: audited, answered 429 with `Retry-After`; a new throttle
 //!   raises a `high` alert;
 //! - `step_up`: audited, answered 401 `step_up_required` (the web UI sends
-//!   the user to `/account/confirm` to enter the password again);
+//!   the user to `/account/confirm` to enter the second factor, or the
+//!   password for accounts exempt from one);
 //! - `suspend`: audited, the account is suspended (every session and token
 //!   ends) and a `critical` alert is raised; answered 401.
 //!
@@ -479,25 +480,102 @@ fn step_up_event(state: &AppState, user: &Authenticated, client: &Client) -> Eve
     }
 }
 
-/// Checks the re-entered password of a step-up and records the outcome
-/// with the guard; three failures in a row suspend the account.
-pub async fn confirm_password(
+/// What a step-up is proved with.
+#[derive(Debug)]
+pub enum StepUpProof {
+    /// A second-factor code: six digits (TOTP) or a recovery code.
+    Code(String),
+    /// The password, which only accounts exempt from the second factor
+    /// (`[identity] exempt_roles`) may use.
+    Password(String),
+    /// A passkey's answer to a challenge from
+    /// `POST /api/v1/account/confirm/webauthn/start`.
+    Passkey {
+        /// The ceremony's handle.
+        challenge: String,
+        /// The `PublicKeyCredential`.
+        credential: Value,
+    },
+}
+
+/// Whether `account` proves a step-up with its second factor (every
+/// account that must have one) rather than its password: a stolen
+/// password alone must not pass the guard's challenge.
+pub async fn step_up_needs_second_factor(
+    state: &AppState,
+    account: rampart_domain::AccountId,
+) -> Result<bool, AppError> {
+    let account = state
+        .store
+        .account_by_id(account)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok(crate::services::identity::second_factor_required(
+        state, &account,
+    ))
+}
+
+/// Checks the proof of a step-up and records the outcome with the guard;
+/// three failures in a row suspend the account. Accounts that must have a
+/// second factor prove it with an unused TOTP code or a recovery code (the
+/// password is refused and counts as a failure); exempt accounts may use
+/// the password, or a code if they enrolled one anyway.
+pub async fn confirm_step_up(
     state: &AppState,
     user: &Authenticated,
     client: &Client,
-    password: &str,
+    proof: &StepUpProof,
 ) -> Result<(), AppError> {
-    let hash = state
-        .store
-        .account_by_id(user.principal.account)
-        .await?
-        .map(|a| a.password_hash);
-    let passed = crate::auth::verify_password(hash, password).await?;
+    use crate::services::identity::{code_accepted, method_of_code, Method};
+    let account = user.principal.account;
+    let needs_factor = step_up_needs_second_factor(state, account).await?;
+    let (passed, method, refusal) = match proof {
+        StepUpProof::Code(code) => {
+            let code = code.trim();
+            let method = method_of_code(code);
+            let passed = code.len() <= 64 && code_accepted(state, account, method, code).await?;
+            let name = match method {
+                Method::Totp => "totp",
+                Method::Recovery => "recovery",
+            };
+            (passed, name, AppError::BadSecondFactor)
+        }
+        StepUpProof::Passkey {
+            challenge,
+            credential,
+        } => {
+            let passed = crate::services::passkeys::check_step_up(
+                state,
+                user,
+                client,
+                challenge,
+                credential.clone(),
+            )
+            .await?;
+            (passed, "webauthn", AppError::BadSecondFactor)
+        }
+        StepUpProof::Password(_) if needs_factor => (
+            false,
+            "password",
+            AppError::Forbidden(
+                "this account confirms with its second factor (send \"code\"), not its password",
+            ),
+        ),
+        StepUpProof::Password(password) => {
+            let hash = state
+                .store
+                .account_by_id(account)
+                .await?
+                .map(|a| a.password_hash);
+            let passed = crate::auth::verify_password(hash, password).await?;
+            (passed, "password", AppError::BadCredentials)
+        }
+    };
     let event = step_up_event(state, user, client);
     let guard = state.guard.clone();
     let outcome = state
         .store
-        .guard_update(user.principal.account, None, state.clock.now(), {
+        .guard_update(account, None, state.clock.now(), {
             let event = event.clone();
             move |s: &mut GuardStates| {
                 let mut principal: PrincipalState = load("principal", s.principal.as_ref())?;
@@ -513,7 +591,7 @@ pub async fn confirm_password(
         "guard.step_up",
         if passed { Outcome::Ok } else { Outcome::Failed },
     );
-    audit.detail = json!({"passed": passed});
+    audit.detail = json!({"passed": passed, "method": method});
     state.record(audit).await?;
     if let Some(assessment) = outcome {
         return act(state, user, client, &event, assessment).await;
@@ -521,7 +599,7 @@ pub async fn confirm_password(
     if passed {
         Ok(())
     } else {
-        Err(AppError::BadCredentials)
+        Err(refusal)
     }
 }
 

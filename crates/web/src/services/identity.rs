@@ -22,6 +22,8 @@ pub struct SignedIn {
     pub csrf: String,
     /// How far sign-in got.
     pub stage: SessionStage,
+    /// The second-factor methods the stage offers this account.
+    pub methods: Vec<&'static str>,
 }
 
 impl SignedIn {
@@ -29,7 +31,7 @@ impl SignedIn {
     pub fn body(&self) -> serde_json::Value {
         serde_json::json!({
             "status": stage::status_of(self.stage),
-            "methods": stage::methods_of(self.stage),
+            "methods": self.methods,
             "csrf": self.csrf,
         })
     }
@@ -66,10 +68,18 @@ pub(crate) async fn stage_after_password(
     if !second_factor_required(state, account) {
         return Ok(SessionStage::Full);
     }
-    Ok(match state.store.totp_factor(account.id).await? {
-        Some(f) if f.confirmed => SessionStage::SecondFactor,
-        _ => SessionStage::EnrollSecondFactor,
-    })
+    let totp = state
+        .store
+        .totp_factor(account.id)
+        .await?
+        .is_some_and(|f| f.confirmed);
+    Ok(
+        if totp || super::passkeys::has_passkey(state, account.id).await? {
+            SessionStage::SecondFactor
+        } else {
+            SessionStage::EnrollSecondFactor
+        },
+    )
 }
 
 /// Opens a session in `stage`; a complete sign-in also checks the device.
@@ -83,11 +93,18 @@ pub(crate) async fn open_session(
     if stage == SessionStage::Full {
         note_device(state, account, client, &session_id).await?;
     }
+    let mut methods = stage::methods_of(stage);
+    if stage == SessionStage::SecondFactor
+        && super::passkeys::has_passkey(state, account.id).await?
+    {
+        methods.push("webauthn");
+    }
     Ok((
         SignedIn {
             cookie,
             csrf,
             stage,
+            methods,
         },
         session_id,
     ))
@@ -119,7 +136,7 @@ async fn note_device(
 
 /// Replaces a pending session by a fully signed-in one (a fresh id, so the
 /// pre-authentication cookie is worth nothing afterwards).
-async fn promote(
+pub(crate) async fn promote(
     state: &AppState,
     user: &Authenticated,
     client: &Client,
@@ -148,7 +165,7 @@ fn keys(state: &AppState) -> Result<&totp::FactorKeys, AppError> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no data key for second factors")))
 }
 
-fn require_stage(user: &Authenticated, wanted: SessionStage) -> Result<(), AppError> {
+pub(crate) fn require_stage(user: &Authenticated, wanted: SessionStage) -> Result<(), AppError> {
     match &user.credential {
         Credential::Session { stage, .. } if *stage == wanted => Ok(()),
         Credential::Session { .. } => Err(AppError::Forbidden(
@@ -257,6 +274,59 @@ pub(crate) enum Method {
     Recovery,
 }
 
+/// Whether `code` is a right, unused second-factor code of `account`, and
+/// if so uses it up. Every refusal looks the same to the caller (no factor,
+/// wrong code, code already used).
+pub(crate) async fn code_accepted(
+    state: &AppState,
+    account: AccountId,
+    method: Method,
+    code: &str,
+) -> Result<bool, AppError> {
+    Ok(match method {
+        Method::Totp => {
+            let Some(factor) = state
+                .store
+                .totp_factor(account)
+                .await?
+                .filter(|f| f.confirmed)
+            else {
+                return Ok(false);
+            };
+            let secret = keys(state)?.open(&factor.sealed_secret)?;
+            match totp::matching_step(&secret, code, now_step(state)) {
+                // The compare-and-set refuses a step at or before the last
+                // one used: a code works once, even on two nodes at once.
+                Some(step) => state.store.accept_totp_step(account, step).await?,
+                None => false,
+            }
+        }
+        Method::Recovery => {
+            let hash = keys(state)?.recovery_hash(code);
+            let unused = state.store.unused_recovery_codes(account).await?;
+            let mut found = false;
+            for stored in &unused {
+                found |= bool::from(stored.as_slice().ct_eq(hash.as_slice()));
+            }
+            found
+                && state
+                    .store
+                    .use_recovery_code(account, &hash, state.clock.now())
+                    .await?
+        }
+    })
+}
+
+/// The method of a typed code: six digits are TOTP, anything long enough
+/// to be one is tried as a recovery code.
+pub(crate) fn method_of_code(code: &str) -> Method {
+    if totp::well_formed(code) || code.len() < 8 {
+        Method::Totp
+    } else {
+        Method::Recovery
+    }
+}
+
 /// Checks the second factor of a session in the `second_factor` stage and,
 /// if right, replaces it by a fully signed-in session.
 pub(crate) async fn enter_second_factor(
@@ -286,36 +356,7 @@ pub(crate) async fn enter_second_factor(
             Method::Recovery => "a recovery code has 10 letters and digits".into(),
         }));
     }
-    let accepted = match method {
-        Method::Totp => {
-            let factor = state
-                .store
-                .totp_factor(account)
-                .await?
-                .filter(|f| f.confirmed)
-                .ok_or(AppError::Unauthenticated)?;
-            let secret = keys(state)?.open(&factor.sealed_secret)?;
-            match totp::matching_step(&secret, code, now_step(state)) {
-                // The compare-and-set refuses a step at or before the last
-                // one used: a code works once, even on two nodes at once.
-                Some(step) => state.store.accept_totp_step(account, step).await?,
-                None => false,
-            }
-        }
-        Method::Recovery => {
-            let hash = keys(state)?.recovery_hash(code);
-            let unused = state.store.unused_recovery_codes(account).await?;
-            let mut found = false;
-            for stored in &unused {
-                found |= bool::from(stored.as_slice().ct_eq(hash.as_slice()));
-            }
-            found
-                && state
-                    .store
-                    .use_recovery_code(account, &hash, state.clock.now())
-                    .await?
-        }
-    };
+    let accepted = code_accepted(state, account, method, code).await?;
     if !accepted {
         refuse_code(state, user, client, kind, "wrong or used code").await?;
         return Err(AppError::BadSecondFactor);

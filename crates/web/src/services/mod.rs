@@ -10,6 +10,7 @@ pub mod guard_peers;
 pub mod identity;
 pub mod matching;
 pub mod oidc;
+pub mod passkeys;
 mod upload;
 pub mod watermark;
 

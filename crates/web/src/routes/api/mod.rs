@@ -6,6 +6,7 @@ pub mod budgets;
 pub mod confirm;
 pub mod documents;
 pub mod openapi;
+pub mod passkeys;
 pub mod portals;
 pub mod security;
 pub mod session;

@@ -1,5 +1,6 @@
 //! The account page: sessions (end one, or all others), API tokens (create
-//! with a scope, shown once; revoke) and new-device notices, over
+//! with a scope, shown once; revoke), passkeys (listed, removed here, added
+//! by `static/passkey.js`) and new-device notices, over
 //! `services::account` like the JSON API.
 
 use super::{capitalised, format_time, rejected, render, render_with, Nav, PageUser};
@@ -61,6 +62,18 @@ pub struct NoticeLine {
     pub first_seen: String,
 }
 
+/// A passkey row.
+pub struct PasskeyLine {
+    /// Row id.
+    pub id: i64,
+    /// The owner's name for it.
+    pub name: String,
+    /// Registration time.
+    pub created: String,
+    /// Last use, or "never".
+    pub last_used: String,
+}
+
 /// `GET /account`
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -75,6 +88,10 @@ pub struct AccountPage {
     pub notices: Vec<NoticeLine>,
     /// The second factor in words.
     pub factor: String,
+    /// Passkeys.
+    pub passkeys: Vec<PasskeyLine>,
+    /// Whether passkeys can be added (`[http] public_url` has a host name).
+    pub passkeys_available: bool,
     /// A token just created, shown once.
     pub new_token: Option<String>,
     /// Why the last form was refused.
@@ -124,6 +141,19 @@ async fn page(
             })
             .collect(),
         factor: account::factor_summary(state, user).await?,
+        passkeys: state
+            .store
+            .webauthn_credentials(user.principal.account)
+            .await?
+            .into_iter()
+            .map(|c| PasskeyLine {
+                id: c.id,
+                name: c.name,
+                created: format_time(c.created_at),
+                last_used: c.last_used_at.map(format_time).unwrap_or_else(never),
+            })
+            .collect(),
+        passkeys_available: crate::services::passkeys::available(state),
         new_token,
         error,
     })
@@ -206,5 +236,16 @@ pub async fn revoke_token(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     account::revoke_token(&state, &user, &client, &id).await?;
+    Ok(Redirect::to("/account").into_response())
+}
+
+/// `POST /account/passkeys/{id}/remove`
+pub async fn remove_passkey(
+    State(state): State<AppState>,
+    client: Client,
+    PageUser(user): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    crate::services::passkeys::remove(&state, &user, &client, id).await?;
     Ok(Redirect::to("/account").into_response())
 }

@@ -5,9 +5,9 @@
 use super::{capitalised, rejected, render, render_with, Nav};
 use crate::{
     audit::Client,
-    auth::{stage, totp, SigningIn},
+    auth::{stage, SigningIn},
     error::{AppError, PageError},
-    services::identity::{self, Method},
+    services::{identity, passkeys},
     state::AppState,
 };
 use askama::Template;
@@ -52,6 +52,8 @@ pub struct RecoveryCodesPage {
 pub struct SecondFactorPage {
     /// Header navigation.
     pub nav: Nav,
+    /// Offer "Use a passkey" (the account has one).
+    pub passkey: bool,
     /// Why the last code was refused.
     pub error: Option<String>,
 }
@@ -139,14 +141,25 @@ pub async fn submit_enrollment(
     }
 }
 
+async fn offers_passkey(
+    state: &AppState,
+    user: &crate::auth::Authenticated,
+) -> Result<bool, AppError> {
+    Ok(passkeys::available(state) && passkeys::has_passkey(state, user.principal.account).await?)
+}
+
 /// `GET /login/second-factor`
-pub async fn show_second_factor(user: Result<SigningIn, AppError>) -> Result<Response, PageError> {
+pub async fn show_second_factor(
+    State(state): State<AppState>,
+    user: Result<SigningIn, AppError>,
+) -> Result<Response, PageError> {
     let SigningIn(user) = user?;
     if user.stage() != rampart_store::SessionStage::SecondFactor {
         return Ok(Redirect::to(stage::page_of(user.stage())).into_response());
     }
     Ok(render(&SecondFactorPage {
         nav: Nav::of(&user),
+        passkey: offers_passkey(&state, &user).await?,
         error: None,
     }))
 }
@@ -162,11 +175,7 @@ pub async fn submit_second_factor(
     let SigningIn(user) = user?;
     let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
     let code = form.code.trim();
-    let method = if totp::well_formed(code) || code.len() < 8 {
-        Method::Totp
-    } else {
-        Method::Recovery
-    };
+    let method = identity::method_of_code(code);
     match identity::enter_second_factor(&state, &user, &client, method, code).await {
         Ok(signed) => {
             Ok(([(header::SET_COOKIE, signed.cookie)], Redirect::to("/")).into_response())
@@ -175,6 +184,7 @@ pub async fn submit_second_factor(
             let (status, message) = explain(e)?;
             let page = SecondFactorPage {
                 nav: Nav::of(&user),
+                passkey: offers_passkey(&state, &user).await?,
                 error: Some(message),
             };
             Ok(render_with(status, &page))

@@ -177,10 +177,26 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
+/// The passkey script (the CSP allows scripts from 'self' only).
+async fn passkey_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../../static/passkey.js"),
+    )
+}
+
 /// Page routes with small bodies.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(stylesheet))
+        .route("/static/passkey.js", get(passkey_script))
+        .route(
+            "/account/passkeys/{id}/remove",
+            post(account::remove_passkey),
+        )
         .route("/login", get(auth::show_login).post(auth::submit_login))
         .route("/login/oidc/callback", get(oidc::finish_oidc_login))
         .route("/login/oidc/{provider}", get(oidc::start_oidc_login))

@@ -1,0 +1,127 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+use crate::{CounterCheck, Error, NewAccount, NewWebauthnCredential, Store};
+use rampart_domain::AccountId;
+use time::{Duration, OffsetDateTime};
+
+async fn store_with(emails: &[&str]) -> (tempfile::TempDir, Store, Vec<AccountId>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("rampart.db")).await.unwrap();
+    let mut ids = Vec::new();
+    for email in emails {
+        let id = store
+            .create_account(
+                &NewAccount {
+                    email: email.parse().unwrap(),
+                    name: "Someone".into(),
+                    nation: "NOR".parse().unwrap(),
+                    password_hash: "x".into(),
+                    admin: false,
+                    security: false,
+                },
+                now(),
+            )
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    (dir, store, ids)
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap()
+}
+
+fn key(id: &[u8], count: u32) -> NewWebauthnCredential {
+    NewWebauthnCredential {
+        credential_id: id.to_vec(),
+        name: "laptop".into(),
+        passkey: "{}".into(),
+        sign_count: count,
+    }
+}
+
+#[tokio::test]
+async fn credentials_belong_to_one_account_and_are_removed_in_scope() {
+    let (_d, s, ids) = store_with(&["ann@example.org", "bob@example.org"]).await;
+    let (ann, bob) = (ids[0], ids[1]);
+    let id = s
+        .add_webauthn_credential(ann, &key(b"k1", 0), now())
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.add_webauthn_credential(bob, &key(b"k1", 0), now()).await,
+        Err(Error::Conflict(_))
+    ));
+    assert_eq!(s.webauthn_credentials(ann).await.unwrap().len(), 1);
+    assert!(s.webauthn_credentials(bob).await.unwrap().is_empty());
+    assert!(!s.remove_webauthn_credential(bob, id).await.unwrap());
+    assert!(s.remove_webauthn_credential(ann, id).await.unwrap());
+    assert!(s.webauthn_credentials(ann).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn counters_only_move_forward() {
+    let (_d, s, ids) = store_with(&["ann@example.org"]).await;
+    let ann = ids[0];
+    s.add_webauthn_credential(ann, &key(b"k1", 5), now())
+        .await
+        .unwrap();
+    let used = |count| s.use_webauthn_credential(ann, b"k1", count, "{}", now());
+    assert_eq!(used(6).await.unwrap(), CounterCheck::Advanced);
+    assert_eq!(used(6).await.unwrap(), CounterCheck::Regressed);
+    assert_eq!(used(2).await.unwrap(), CounterCheck::Regressed);
+    let stored = s.webauthn_credentials(ann).await.unwrap();
+    assert_eq!(stored[0].sign_count, 6, "a regression never lowers it");
+    assert!(stored[0].last_used_at.is_some());
+    assert_eq!(
+        s.use_webauthn_credential(ann, b"nope", 9, "{}", now())
+            .await
+            .unwrap(),
+        CounterCheck::Unknown
+    );
+}
+
+#[tokio::test]
+async fn challenges_are_taken_once_in_scope_and_expire() {
+    let (_d, s, ids) = store_with(&["ann@example.org", "bob@example.org"]).await;
+    let (ann, bob) = (ids[0], ids[1]);
+    let later = now() + Duration::minutes(5);
+    s.put_webauthn_challenge(b"h1", ann, "register", "state", later)
+        .await
+        .unwrap();
+    // Another account, or another purpose, finds nothing (and takes nothing).
+    assert!(s
+        .take_webauthn_challenge(b"h1", bob, "register", now())
+        .await
+        .unwrap()
+        .is_none());
+    assert!(s
+        .take_webauthn_challenge(b"h1", ann, "authenticate", now())
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        s.take_webauthn_challenge(b"h1", ann, "register", now())
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("state")
+    );
+    assert!(
+        s.take_webauthn_challenge(b"h1", ann, "register", now())
+            .await
+            .unwrap()
+            .is_none(),
+        "a challenge is answered once"
+    );
+    s.put_webauthn_challenge(b"h2", ann, "register", "state", later)
+        .await
+        .unwrap();
+    assert!(
+        s.take_webauthn_challenge(b"h2", ann, "register", later)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired at five minutes"
+    );
+}
