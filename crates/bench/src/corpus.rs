@@ -155,11 +155,14 @@ pub struct Downloader {
     pub nation: String,
 }
 
+/// A stored document: its id and `(blob hash, size)` per version.
+pub type StoredDoc = (DocumentId, Vec<(String, u64)>);
+
 /// What was stored.
 #[derive(Debug)]
 pub struct Stored {
-    /// Per planned document: its id and `(blob hash, size)` per version.
-    pub documents: Vec<(DocumentId, Vec<(String, u64)>)>,
+    /// Per planned document, in plan order.
+    pub documents: Vec<StoredDoc>,
     /// Versions stored.
     pub versions: usize,
     /// The downloading accounts.
@@ -221,7 +224,7 @@ pub async fn store(
     let uploader = downloaders.remove(0).id;
 
     let total = plan.docs.len();
-    let mut documents: Vec<Option<(DocumentId, Vec<(String, u64)>)>> = vec![None; total];
+    let mut documents: Vec<Option<StoredDoc>> = vec![None; total];
     let mut tasks = tokio::task::JoinSet::new();
     let started = std::time::Instant::now();
     let mut done = 0usize;
@@ -229,11 +232,11 @@ pub async fn store(
     for (index, doc) in plan.docs.iter().enumerate() {
         while tasks.len() >= concurrency.max(1) {
             if let Some(r) = tasks.join_next().await {
-                let (i, stored): (usize, (DocumentId, Vec<(String, u64)>)) = r??;
+                let (i, stored): (usize, StoredDoc) = r??;
                 versions += stored.1.len();
                 documents[i] = Some(stored);
                 done += 1;
-                if done % (total / 20).max(1) == 0 {
+                if done.is_multiple_of((total / 20).max(1)) {
                     eprintln!(
                         "  {done}/{total} documents ({versions} versions), {:.0} s",
                         started.elapsed().as_secs_f64()
@@ -267,7 +270,7 @@ async fn store_document(
     doc: &PlannedDoc,
     community: rampart_domain::CommunityId,
     uploader: AccountId,
-) -> anyhow::Result<(DocumentId, Vec<(String, u64)>)> {
+) -> anyhow::Result<StoredDoc> {
     let id = DocumentId::random();
     let name = filename(index, doc);
     let media_type = rampart_web::services::media_type_for(&name).to_owned();
