@@ -85,8 +85,8 @@ import collections, json, os, re
 
 def timing(label):
     text = open(f"time-{label}.txt").read() if os.path.exists(f"time-{label}.txt") else ""
-    if "Elapsed" not in text:
-        return None  # not run (or interrupted)
+    if "Elapsed" not in text or "Command terminated" in text:
+        return None  # not run, or interrupted (time -v still writes its figures)
     wall = re.search(r"Elapsed \(wall clock\) time.*: (.*)", text).group(1).strip()
     secs = 0.0
     for part in wall.split(":"):
