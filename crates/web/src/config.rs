@@ -115,8 +115,8 @@ pub struct GuardSection {
     pub budgets: rampart_guard::Budgets,
     /// Score thresholds and escalation.
     pub scoring: rampart_guard::ScoringConfig,
-    /// Where to POST each alert as JSON (retried with exponential backoff).
-    /// Plain `http://` only for now.
+    /// Where to POST each alert as JSON (retried with exponential backoff),
+    /// an `https://` (or `http://`) URL.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
@@ -269,9 +269,9 @@ impl Config {
             .validate()
             .map_err(|e| Box::new(figment::Error::from(e)))?;
         if let Some(url) = &config.guard.webhook_url {
-            if !url.starts_with("http://") {
+            if !url.starts_with("https://") && !url.starts_with("http://") {
                 return Err(Box::new(figment::Error::from(format!(
-                    "[guard] webhook_url must be an http:// URL, not {url:?}"
+                    "[guard] webhook_url must be an https:// or http:// URL, not {url:?}"
                 ))));
             }
         }

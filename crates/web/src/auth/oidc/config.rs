@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// [[oidc.providers]]
 /// name = "corp"                       # in URLs: /login/oidc/corp
 /// display_name = "Corporate SSO"      # "Sign in with Corporate SSO"
-/// issuer = "http://sso.internal:8080"  # http:// only: no TLS in this build
+/// issuer = "https://sso.example.org"  # http:// is accepted too (tests)
 /// client_id = "rampart"
 /// client_secret = "…"
 /// scopes = ["openid", "email"]
@@ -108,16 +108,10 @@ impl OidcConfig {
                 return Err(bad("display_name and client_id are required"));
             }
             IssuerUrl::new(p.issuer.clone()).map_err(|e| bad(&format!("issuer: {e}")))?;
-            // The workspace builds reqwest without TLS (as for the guard's
-            // webhook), so an https issuer would only fail at sign-in time;
-            // say so at load instead. Enabling TLS is one feature flag.
-            if p.issuer.starts_with("https://") {
+            if !p.issuer.starts_with("https://") && !p.issuer.starts_with("http://") {
                 return Err(bad(
-                    "https issuers need a TLS-enabled build (reqwest rustls-tls); this build speaks plain http:// only",
+                    "issuer must be an https:// (or, for tests, http://) URL",
                 ));
-            }
-            if !p.issuer.starts_with("http://") {
-                return Err(bad("issuer must be an http:// URL"));
             }
             if p.timeout_secs == 0 || p.timeout_secs > 120 {
                 return Err(bad("timeout_secs must be 1-120"));
@@ -167,7 +161,6 @@ second_factor_amr = ["mfa"]
                 GOOD.replace("\"corp\"", "\"callback\""),
                 GOOD.replace("\"corp\"", "\"Corp/x\""),
                 GOOD.replace("http://sso.example.org", "sso.example.org"),
-                GOOD.replace("http://", "https://"),
                 format!("{GOOD}{}", GOOD.replace("Corporate", "Other")),
             ];
             for (i, text) in bad.iter().enumerate() {
@@ -175,6 +168,8 @@ second_factor_amr = ["mfa"]
                 jail.create_file(&name, text)?;
                 assert!(Config::load(Some(Path::new(&name))).is_err(), "{text}");
             }
+            jail.create_file("https.toml", &GOOD.replace("http://", "https://"))?;
+            assert!(Config::load(Some(Path::new("https.toml"))).is_ok());
             jail.create_file(
                 "reg.toml",
                 &format!("{GOOD}allow_registration = true\nregistration_nation = \"BEL\"\n"),
