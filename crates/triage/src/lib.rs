@@ -145,6 +145,42 @@ pub fn analyze(leaf: Leaf, opts: &Options) -> Analyzed {
     out
 }
 
+/// Walks `inputs` on this thread and extracts and fingerprints the leaves
+/// on one worker per core (the costly part), sending each result to `tx`.
+/// The hand-over channel is small, so at most a few leaves' contents are in
+/// memory at once; results arrive in any order (the report sorts them).
+fn walk_and_analyze(
+    inputs: &[PathBuf],
+    opts: &Options,
+    progress: Arc<Progress>,
+    tx: tokio::sync::mpsc::Sender<Analyzed>,
+) {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (leaf_tx, leaf_rx) = std::sync::mpsc::sync_channel::<Leaf>(workers);
+    let leaf_rx = std::sync::Mutex::new(leaf_rx);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let (tx, leaf_rx) = (tx.clone(), &leaf_rx);
+            scope.spawn(move || loop {
+                let next = leaf_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok(leaf)) = next else { break };
+                if tx.blocking_send(analyze(leaf, opts)).is_err() {
+                    break;
+                }
+            });
+        }
+        let mut sink = |leaf: Leaf| {
+            let _ = leaf_tx.send(leaf);
+        };
+        let mut w = Walker::new(opts.limits.clone(), progress, &mut sink);
+        for p in inputs {
+            w.walk_path(p);
+        }
+        drop(w);
+        drop(leaf_tx);
+    });
+}
+
 /// The download id a marked PDF, DOCX or ODT carries in its metadata
 /// (hex). Metadata is easy to edit, so it is reported as a lead, never as
 /// an accusation.
@@ -413,15 +449,7 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Analyzed>(64);
     let walker = {
         let (inputs, opts, progress) = (inputs.to_vec(), opts.clone(), progress.clone());
-        tokio::task::spawn_blocking(move || {
-            let mut sink = |leaf: Leaf| {
-                let _ = tx.blocking_send(analyze(leaf, &opts));
-            };
-            let mut w = Walker::new(opts.limits.clone(), progress, &mut sink);
-            for p in &inputs {
-                w.walk_path(p);
-            }
-        })
+        tokio::task::spawn_blocking(move || walk_and_analyze(&inputs, &opts, progress, tx))
     };
     let mut matcher = Matcher {
         store,
@@ -652,17 +680,7 @@ pub async fn add_public(
     let walker = {
         let (inputs, opts) = (inputs.to_vec(), opts.clone());
         tokio::task::spawn_blocking(move || {
-            let mut sink = |leaf: Leaf| {
-                let _ = tx.blocking_send(analyze(leaf, &opts));
-            };
-            let mut w = Walker::new(
-                opts.limits.clone(),
-                Arc::new(Progress::default()),
-                &mut sink,
-            );
-            for p in &inputs {
-                w.walk_path(p);
-            }
+            walk_and_analyze(&inputs, &opts, Arc::new(Progress::default()), tx)
         })
     };
     let mut out = PublicAdded::default();
