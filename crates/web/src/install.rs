@@ -87,12 +87,7 @@ pub async fn open(
 /// The audit log's signing key, from `keys/audit-signing.key` (32-byte
 /// Ed25519 seed, hex), named after the log's origin.
 pub fn audit_signer(data: &Path, origin: &str) -> anyhow::Result<rampart_tlog::Signer> {
-    let path = data.join("keys").join("audit-signing.key");
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let mut seed = [0u8; 32];
-    hex::decode_to_slice(text.trim(), &mut seed)
-        .with_context(|| format!("{} is not a 32-byte hex key", path.display()))?;
+    let seed = read_key(data, "audit-signing.key")?;
     rampart_tlog::Signer::from_seed(origin, &seed)
         .map_err(|e| anyhow::anyhow!("audit origin {origin:?}: {e}"))
 }
@@ -101,12 +96,7 @@ pub fn audit_signer(data: &Path, origin: &str) -> anyhow::Result<rampart_tlog::S
 /// hex) with the default code parameters. Whoever holds the key can mark
 /// and therefore frame, so it never leaves the data dir.
 pub fn fingerprinter(data: &Path) -> anyhow::Result<rampart_fingerprint::Fingerprinter> {
-    let path = data.join("keys").join("fingerprint.key");
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let mut secret = [0u8; 32];
-    hex::decode_to_slice(text.trim(), &mut secret)
-        .with_context(|| format!("{} is not a 32-byte hex key", path.display()))?;
+    let secret = read_key(data, "fingerprint.key")?;
     rampart_fingerprint::Fingerprinter::new(
         &rampart_fingerprint::ServerSecret::new(secret),
         rampart_fingerprint::Params::default(),
@@ -116,7 +106,12 @@ pub fn fingerprinter(data: &Path) -> anyhow::Result<rampart_fingerprint::Fingerp
 
 /// The install's data key, `keys/data.key` (32 bytes, hex).
 fn data_key(data: &Path) -> anyhow::Result<[u8; 32]> {
-    let path = data.join("keys").join("data.key");
+    read_key(data, "data.key")
+}
+
+/// A 32-byte key from `keys/NAME` (hex, as [`ensure_key`] writes it).
+fn read_key(data: &Path, name: &str) -> anyhow::Result<[u8; 32]> {
+    let path = data.join("keys").join(name);
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let mut key = [0u8; 32];
