@@ -180,21 +180,20 @@ impl Watermarker {
                     }
                 }
             };
-            let plan = match self.plans.get(&mark.version) {
-                Some(plan) => plan,
-                None => {
-                    let (fp, t) = (self.fp.clone(), template.clone());
-                    let plan =
-                        tokio::task::spawn_blocking(move || fp.prepare_pdf(&t, mark.version))
-                            .await?;
-                    self.plans.insert(mark.version, plan)
-                }
-            };
+            let (fp, t) = (self.fp.clone(), template.clone());
+            let plan = self
+                .plan(mark.version, move || Ok(fp.prepare_pdf(&t, mark.version)))
+                .await?;
             let fp = self.fp.clone();
-            let update = tokio::task::spawn_blocking(move || {
-                fp.pdf_update_prepared(&template, &plan, &mark, &line)
-            })
-            .await?;
+            let update = match plan {
+                Ok(plan) => {
+                    tokio::task::spawn_blocking(move || {
+                        fp.pdf_update_prepared(&template, &plan, &mark, &line)
+                    })
+                    .await?
+                }
+                Err(e) => Err(e),
+            };
             return Ok(match update {
                 Ok(update) => Marked {
                     registration: self.registration(format, &update.counts),
@@ -210,15 +209,10 @@ impl Watermarker {
             tokio::task::spawn_blocking(move || fp.embed_with_marking(format, &bytes, &mark, &line))
                 .await?
         } else {
-            let plan = match self.plans.get(&mark.version) {
-                Some(plan) => Ok(plan),
-                None => {
-                    let (fp, b) = (fp.clone(), bytes.clone());
-                    tokio::task::spawn_blocking(move || fp.prepare(format, &b, mark.version))
-                        .await?
-                        .map(|plan| self.plans.insert(mark.version, plan))
-                }
-            };
+            let (fp2, b) = (fp.clone(), bytes.clone());
+            let plan = self
+                .plan(mark.version, move || fp2.prepare(format, &b, mark.version))
+                .await?;
             match plan {
                 Ok(plan) => {
                     tokio::task::spawn_blocking(move || fp.mark_prepared(&plan, &bytes, &mark))
@@ -234,6 +228,21 @@ impl Watermarker {
             },
             Err(e) => self.unmarkable(format!("{}: {e}", format.name())),
         })
+    }
+
+    /// The cached plan of `version`, or the one `prepare` makes (on a
+    /// blocking thread), cached.
+    async fn plan(
+        &self,
+        version: VersionId,
+        prepare: impl FnOnce() -> rampart_fingerprint::Result<Plan> + Send + 'static,
+    ) -> Result<rampart_fingerprint::Result<Arc<Plan>>, MarkError> {
+        if let Some(plan) = self.plans.get(&version) {
+            return Ok(Ok(plan));
+        }
+        Ok(tokio::task::spawn_blocking(prepare)
+            .await?
+            .map(|plan| self.plans.insert(version, plan)))
     }
 
     fn registration(
