@@ -27,7 +27,70 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("revisions") if args.len() == 3 => revisions(Path::new(&args[1]), Path::new(&args[2])),
         Some("pdf") if args.len() >= 2 => pdf(&args[1..]),
-        _ => eprintln!("usage: measure revisions OLD NEW | measure pdf FILES_OR_DIRS..."),
+        Some("stages") if args.len() >= 2 => stages(&args[1..]),
+        _ => eprintln!(
+            "usage: measure revisions OLD NEW | measure pdf FILES_OR_DIRS... | measure stages FILES_OR_DIRS..."
+        ),
+    }
+}
+
+/// Time of each step of [`Fingerprint::new`] (and extraction before it)
+/// over the files given, single-threaded, in MB/s of input: where triage
+/// spends its time per byte.
+fn stages(args: &[String]) {
+    let mut files = Vec::new();
+    for a in args {
+        let p = PathBuf::from(a);
+        if p.is_dir() {
+            walk(&p, &mut files);
+        } else {
+            files.push(p);
+        }
+    }
+    files.sort();
+    let params = Params::default();
+    let limits = Limits::default();
+    let names = [
+        "read",
+        "extract",
+        "sha256",
+        "normalize",
+        "shingles",
+        "minhash",
+        "fingerprint",
+    ];
+    let mut secs = [0f64; 7];
+    let mut bytes = 0usize;
+    for f in &files {
+        let t = Instant::now();
+        let Ok(data) = std::fs::read(f) else { continue };
+        secs[0] += t.elapsed().as_secs_f64();
+        bytes += data.len();
+        let t = Instant::now();
+        let Ok(ex) = rampart_docmatch::extract_text(&data, f.to_str(), &limits) else {
+            continue;
+        };
+        secs[1] += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        std::hint::black_box(<sha2::Sha256 as sha2::Digest>::digest(&data));
+        secs[2] += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let n = normalize(&ex.text);
+        secs[3] += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let sh = shingle_hashes(&n, params.shingle_words);
+        secs[4] += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        std::hint::black_box(minhash(&sh, params.num_hashes()));
+        secs[5] += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        std::hint::black_box(Fingerprint::new(&data, &ex.text, &params));
+        secs[6] += t.elapsed().as_secs_f64();
+    }
+    let mb = bytes as f64 / 1e6;
+    println!("{} files, {mb:.1} MB", files.len());
+    for (name, s) in names.iter().zip(secs) {
+        println!("{name:<12} {s:>8.3} s {:>9.1} MB/s", mb / s.max(1e-9));
     }
 }
 

@@ -96,28 +96,18 @@ impl DumpDecoder {
         }
     }
 
-    /// Whether the document's downloads are already known.
-    pub fn knows(&self, document: &str) -> bool {
-        self.groups.contains_key(document)
-    }
-
-    /// Registers the downloads of `document` (call once, before [`add`]).
-    pub fn set_downloads(&mut self, document: &str, downloads: Vec<RegisteredDownload>) {
-        self.groups
-            .entry(document.to_owned())
-            .or_default()
-            .downloads = downloads;
-    }
-
     /// Reads the watermark of one file's extracted `text`, matched to
-    /// `document`, under every version of it that was downloaded marked;
-    /// whether the file carried any.
-    pub fn add(&mut self, document: &str, text: &str) -> bool {
-        let Some(group) = self.groups.get_mut(document) else {
-            return false;
-        };
-        let versions: BTreeSet<i64> = group
-            .downloads
+    /// `document`, under every version of it that `downloads` (the
+    /// document's registered downloads) served marked. Pure and costly (a
+    /// keyed hash per site and version): triage runs it on its lookup
+    /// tasks, in parallel, and hands the reads to [`DumpDecoder::add`].
+    pub fn read(
+        fp: &Fingerprinter,
+        document: &str,
+        downloads: &[RegisteredDownload],
+        text: &str,
+    ) -> Observations {
+        let versions: BTreeSet<i64> = downloads
             .iter()
             .filter(|d| d.scheme != "unmarkable")
             .map(|d| d.version)
@@ -127,18 +117,40 @@ impl DumpDecoder {
             .filter_map(|v| version_id(document, v))
             .collect();
         if versions.is_empty() {
+            return Observations::new();
+        }
+        fp.extract(text, &versions)
+            .thin(MAX_READS_PER_FILE * versions.len().min(4))
+    }
+
+    /// The fingerprinter reads are made with.
+    pub fn fingerprinter(&self) -> &Fingerprinter {
+        &self.fp
+    }
+
+    /// Adds one file's reads ([`DumpDecoder::read`]) to the test of
+    /// `document`, whose registered downloads are `downloads`; whether the
+    /// file carried any.
+    pub fn add(
+        &mut self,
+        document: &str,
+        downloads: &[RegisteredDownload],
+        reads: Observations,
+    ) -> bool {
+        if !downloads.iter().any(|d| d.scheme != "unmarkable") {
+            // Never served marked: nothing to read, nothing missing.
             return false;
         }
-        let obs = self
-            .fp
-            .extract(text, &versions)
-            .thin(MAX_READS_PER_FILE * versions.len().min(4));
-        if obs.is_empty() {
+        let group = self.groups.entry(document.to_owned()).or_default();
+        if group.downloads.is_empty() {
+            group.downloads = downloads.to_vec();
+        }
+        if reads.is_empty() {
             self.files_unmarked += 1;
             return false;
         }
         self.files_read += 1;
-        group.obs.extend(obs);
+        group.obs.extend(reads);
         true
     }
 

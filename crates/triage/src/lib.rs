@@ -4,12 +4,16 @@
 //! the recorded downloads of every matched document; write the report of
 //! DESIGN.md §9 as text, JSON and self-contained HTML.
 //!
-//! Pipeline: a blocking thread walks the dump ([`walk`]) and extracts and
-//! fingerprints each file (`rampart-docmatch`); the async side looks each
-//! fingerprint up in the store's match index (exact hashes, then LSH bands
-//! and anchors, then [`rampart_docmatch::classify`] on the candidates) and
-//! builds the [`Report`]. Memory stays bounded: one file's content at a time
-//! in the walker, fingerprints in a bounded channel.
+//! Pipeline: a blocking thread walks the dump ([`walk`]) and hands each file
+//! to one analysis worker per core, which extracts and fingerprints it
+//! (`rampart-docmatch`) — unless its bytes are those of an indexed item, an
+//! exact copy the byte hash alone matches. [`LOOKUPS`] concurrent lookup
+//! tasks find each file's best match in the store's match index (exact
+//! hashes, then LSH bands and at most [`QUERY_ANCHORS`] anchors, then
+//! [`rampart_docmatch::classify`] on the candidates) and read its watermark
+//! on a blocking thread; one task builds the [`Report`] in arrival order.
+//! Memory stays bounded: a few files' contents in the walker, fingerprints
+//! and texts in bounded channels.
 //!
 //! Accusations come from the watermark of each file ([`decode`]): given
 //! the server's fingerprint secret ([`Options::fingerprinter`]), the files
@@ -31,9 +35,10 @@ pub use report::{
 pub use walk::{walk_all, walk_bytes, Leaf, Progress, WalkLimits, Walker};
 
 use rampart_docmatch::{classify, Fingerprint, Params, Verdict};
-use rampart_store::{IndexEntry, MatchSource, Store};
+use rampart_fingerprint::Observations;
+use rampart_store::{IndexEntry, MatchSource, RegisteredDownload, Store};
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, HashMap, HashSet},
     io::IsTerminal,
     path::{Path, PathBuf},
     sync::{atomic::Ordering, Arc},
@@ -50,6 +55,9 @@ pub enum Error {
     /// The walker thread died.
     #[error("walker: {0}")]
     Walker(String),
+    /// A watermark reading task died.
+    #[error("watermark reader: {0}")]
+    Reader(String),
 }
 
 /// Options of a triage run.
@@ -106,8 +114,11 @@ pub struct Analyzed {
     pub metadata_download: Option<String>,
 }
 
-/// Extracts and fingerprints one leaf.
-pub fn analyze(leaf: Leaf, opts: &Options) -> Analyzed {
+/// Extracts and fingerprints one leaf. A leaf whose bytes are those of an
+/// indexed item (`known`) is an exact copy: the byte hash alone matches it,
+/// and an exact copy of a stored original carries no watermark, so its
+/// text is neither extracted nor read.
+pub fn analyze(leaf: Leaf, opts: &Options, known: Option<&HashSet<[u8; 32]>>) -> Analyzed {
     let refused = leaf.sha256.is_none()
         || leaf
             .problem
@@ -123,7 +134,8 @@ pub fn analyze(leaf: Leaf, opts: &Options) -> Analyzed {
         text: None,
         metadata_download: None,
     };
-    if refused {
+    let exact = matches!((known, &out.sha256), (Some(k), Some(sha)) if k.contains(sha));
+    if refused || exact {
         return out;
     }
     if let Some(content) = leaf.content {
@@ -152,6 +164,7 @@ pub fn analyze(leaf: Leaf, opts: &Options) -> Analyzed {
 fn walk_and_analyze(
     inputs: &[PathBuf],
     opts: &Options,
+    known: Option<&HashSet<[u8; 32]>>,
     progress: Arc<Progress>,
     tx: tokio::sync::mpsc::Sender<Analyzed>,
 ) {
@@ -164,7 +177,7 @@ fn walk_and_analyze(
             scope.spawn(move || loop {
                 let next = leaf_rx.lock().map(|rx| rx.recv());
                 let Ok(Ok(leaf)) = next else { break };
-                if tx.blocking_send(analyze(leaf, opts)).is_err() {
+                if tx.blocking_send(analyze(leaf, opts, known)).is_err() {
                     break;
                 }
             });
@@ -240,9 +253,150 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
+/// Registered downloads per document, shared by the lookup tasks.
+type DownloadCache = tokio::sync::Mutex<HashMap<String, Arc<Vec<RegisteredDownload>>>>;
+
+/// What the lookup stage found for one file.
+struct Looked {
+    analyzed: Analyzed,
+    best: Option<(MatchSource, Hit)>,
+    /// The file's watermark reads under its matched document, with that
+    /// document's registered downloads (only with a fingerprinter, for
+    /// `genuine`, `altered` and `excerpt` matches of a version).
+    reads: Option<(Arc<Vec<RegisteredDownload>>, Observations)>,
+}
+
+/// The best match of one analysed file in the index: exact hashes first,
+/// then LSH bands and anchors, then [`classify`] on the candidates.
+async fn best_match(
+    store: &Store,
+    opts: &Options,
+    a: &Analyzed,
+) -> Result<Option<(MatchSource, Hit)>, Error> {
+    let Some(sha) = a.sha256.filter(|_| !a.refused) else {
+        return Ok(None);
+    };
+    let params = &opts.params;
+    let fp = a.fingerprint.as_ref();
+    let text = fp.filter(|f| f.words > 0).map(|f| f.text_sha256);
+    let mut hits: Vec<(MatchSource, Hit)> = store
+        .exact_matches(&sha, text.as_ref())
+        .await?
+        .into_iter()
+        .map(|s| {
+            (
+                s,
+                Hit {
+                    verdict: Verdict::Genuine,
+                    similarity: 1.0,
+                    containment: 1.0,
+                },
+            )
+        })
+        .collect();
+    if let (true, Some(fp)) = (hits.is_empty(), fp) {
+        let bands = fp.band_keys(params);
+        let anchors = fp.query_anchors(params, QUERY_ANCHORS);
+        if !bands.is_empty() || !anchors.is_empty() {
+            let cands = store
+                .match_candidates(&bands, &anchors, opts.candidates)
+                .await?;
+            let sources: Vec<MatchSource> = cands.into_iter().map(|c| c.source).collect();
+            for stored in store.fingerprints_of(&sources).await? {
+                let Some(Ok(cand)) = stored.fingerprint.as_deref().map(Fingerprint::from_bytes)
+                else {
+                    continue;
+                };
+                let m = classify(fp, &cand, params);
+                if m.verdict != Verdict::NoMatch {
+                    hits.push((
+                        stored.source,
+                        Hit {
+                            verdict: m.verdict,
+                            similarity: m.similarity,
+                            containment: m.containment,
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    // Strongest claim first; then closest; public material wins ties
+    // (already released, so no loss); then the lowest id, for stability.
+    let key = |(s, h): &(MatchSource, Hit)| {
+        (
+            h.verdict.strength(),
+            h.similarity,
+            h.containment,
+            matches!(s, MatchSource::Public(_)),
+        )
+    };
+    let mut best: Option<(MatchSource, Hit)> = None;
+    for h in hits {
+        let better = match &best {
+            None => true,
+            Some(b) => key(&h).partial_cmp(&key(b)) == Some(std::cmp::Ordering::Greater),
+        };
+        if better {
+            best = Some(h);
+        }
+    }
+    Ok(best)
+}
+
+/// The lookup stage of one file: its best match and, when it matched a
+/// version we served marked, its watermark reads (on a blocking thread:
+/// reading is a keyed hash per site).
+async fn look_up(
+    store: &Store,
+    opts: &Options,
+    downloads: &DownloadCache,
+    mut analyzed: Analyzed,
+) -> Result<Looked, Error> {
+    let best = best_match(store, opts, &analyzed).await?;
+    let text = analyzed.text.take();
+    let mut reads = None;
+    // A file with no text here is an exact copy of a stored original: it
+    // is read as carrying nothing (and counted so), without a read.
+    if let (Some(fp), Some((MatchSource::Version { document, .. }, hit))) =
+        (opts.fingerprinter.clone(), &best)
+    {
+        if matches!(
+            hit.verdict,
+            Verdict::Genuine | Verdict::Altered | Verdict::Excerpt
+        ) {
+            let cached = downloads.lock().await.get(document).cloned();
+            let registered = match cached {
+                Some(d) => d,
+                None => {
+                    let d = Arc::new(store.registered_downloads(document).await?);
+                    downloads.lock().await.insert(document.clone(), d.clone());
+                    d
+                }
+            };
+            let obs = match text {
+                Some(text) => {
+                    let (doc, regs) = (document.clone(), registered.clone());
+                    tokio::task::spawn_blocking(move || {
+                        decode::DumpDecoder::read(&fp, &doc, &regs, &text)
+                    })
+                    .await
+                    .map_err(|e| Error::Reader(e.to_string()))?
+                }
+                None => Observations::new(),
+            };
+            reads = Some((registered, obs));
+        }
+    }
+    Ok(Looked {
+        analyzed,
+        best,
+        reads,
+    })
+}
+
 struct Matcher<'a> {
     store: &'a Store,
-    opts: &'a Options,
     docs: HashMap<String, Option<DocInfo>>,
     decoder: Option<decode::DumpDecoder>,
     /// Paths of the files whose watermark was read: only they are
@@ -273,7 +427,9 @@ impl Matcher<'_> {
         Ok(info)
     }
 
-    async fn match_one(&mut self, a: Analyzed) -> Result<Item, Error> {
+    /// The report item of a looked-up file; adds its reads to the decoder.
+    async fn item(&mut self, looked: Looked) -> Result<Item, Error> {
+        let a = looked.analyzed;
         let mut item = Item {
             path: a.path,
             sha256: a.sha256.map(hex),
@@ -282,78 +438,7 @@ impl Matcher<'_> {
             metadata_download: a.metadata_download,
             ..Item::default()
         };
-        let raw_text = a.text;
-        let Some(sha) = a.sha256.filter(|_| !a.refused) else {
-            return Ok(item);
-        };
-        let params = &self.opts.params;
-        let fp = a.fingerprint;
-        let text = fp.as_ref().filter(|f| f.words > 0).map(|f| f.text_sha256);
-        let mut hits: Vec<(MatchSource, Hit)> = self
-            .store
-            .exact_matches(&sha, text.as_ref())
-            .await?
-            .into_iter()
-            .map(|s| {
-                (
-                    s,
-                    Hit {
-                        verdict: Verdict::Genuine,
-                        similarity: 1.0,
-                        containment: 1.0,
-                    },
-                )
-            })
-            .collect();
-        if let (true, Some(fp)) = (hits.is_empty(), fp.as_ref()) {
-            let bands = fp.band_keys(params);
-            let anchors = fp.anchors(params);
-            if !bands.is_empty() || !anchors.is_empty() {
-                let cands = self
-                    .store
-                    .match_candidates(&bands, &anchors, self.opts.candidates)
-                    .await?;
-                let sources: Vec<MatchSource> = cands.into_iter().map(|c| c.source).collect();
-                for stored in self.store.fingerprints_of(&sources).await? {
-                    let Some(Ok(cand)) = stored.fingerprint.as_deref().map(Fingerprint::from_bytes)
-                    else {
-                        continue;
-                    };
-                    let m = classify(fp, &cand, params);
-                    if m.verdict != Verdict::NoMatch {
-                        hits.push((
-                            stored.source,
-                            Hit {
-                                verdict: m.verdict,
-                                similarity: m.similarity,
-                                containment: m.containment,
-                            },
-                        ));
-                    }
-                }
-            }
-        }
-        // Strongest claim first; then closest; public material wins ties
-        // (already released, so no loss); then the lowest id, for stability.
-        let key = |(s, h): &(MatchSource, Hit)| {
-            (
-                h.verdict.strength(),
-                h.similarity,
-                h.containment,
-                matches!(s, MatchSource::Public(_)),
-            )
-        };
-        let mut best: Option<(MatchSource, Hit)> = None;
-        for h in hits {
-            let better = match &best {
-                None => true,
-                Some(b) => key(&h).partial_cmp(&key(b)) == Some(std::cmp::Ordering::Greater),
-            };
-            if better {
-                best = Some(h);
-            }
-        }
-        let Some((source, hit)) = best else {
+        let Some((source, hit)) = looked.best else {
             return Ok(item);
         };
         item.similarity = Some(round4(hit.similarity));
@@ -369,16 +454,12 @@ impl Matcher<'_> {
                         item.public_source = Some(public);
                     }
                 }
-                if let (Some(decoder), Some(raw_text), true) = (
+                if let (Some(decoder), Some((downloads, reads)), true) = (
                     self.decoder.as_mut(),
-                    raw_text.as_deref(),
+                    looked.reads,
                     matches!(item.verdict.as_str(), "genuine" | "altered" | "excerpt"),
                 ) {
-                    if !decoder.knows(&document) {
-                        let downloads = self.store.registered_downloads(&document).await?;
-                        decoder.set_downloads(&document, downloads);
-                    }
-                    if decoder.add(&document, raw_text) {
+                    if decoder.add(&document, &downloads, reads) {
                         self.watermarked.insert(item.path.clone());
                     }
                 }
@@ -441,28 +522,61 @@ fn progress_bar(total: u64, enabled: bool) -> indicatif::ProgressBar {
     pb
 }
 
+/// Anchors looked up per file at most (see
+/// [`Fingerprint::query_anchors`]): a 25 % excerpt of a 50-page document
+/// still shares ~60 of them with its source.
+const QUERY_ANCHORS: usize = 256;
+
+/// Files looked up in the index at once.
+const LOOKUPS: usize = 4;
+
 /// Runs triage over `inputs` against the store's match index.
 pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result<Report, Error> {
     let started = Instant::now();
     let pb = progress_bar(input_size(inputs), opts.progress);
     let progress = Arc::new(Progress::default());
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Analyzed>(64);
+    let known = Arc::new(store.indexed_bytes().await?);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Analyzed>(64);
     let walker = {
         let (inputs, opts, progress) = (inputs.to_vec(), opts.clone(), progress.clone());
-        tokio::task::spawn_blocking(move || walk_and_analyze(&inputs, &opts, progress, tx))
+        let known = known.clone();
+        tokio::task::spawn_blocking(move || {
+            walk_and_analyze(&inputs, &opts, Some(known.as_ref()), progress, tx)
+        })
     };
+    // Lookups run concurrently: each waits on index queries (one SQLite
+    // connection each) and on watermark reads (blocking threads).
+    let (looked_tx, mut looked_rx) = tokio::sync::mpsc::channel::<Result<Looked, Error>>(64);
+    let rx = Arc::new(tokio::sync::Mutex::new(rx));
+    let shared = Arc::new((opts.clone(), DownloadCache::default()));
+    let mut lookups = tokio::task::JoinSet::new();
+    for _ in 0..LOOKUPS {
+        let (store, rx, tx, shared) =
+            (store.clone(), rx.clone(), looked_tx.clone(), shared.clone());
+        lookups.spawn(async move {
+            loop {
+                let next = rx.lock().await.recv().await;
+                let Some(a) = next else { break };
+                let looked = look_up(&store, &shared.0, &shared.1, a).await;
+                if tx.send(looked).await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    drop(looked_tx);
     let mut matcher = Matcher {
         store,
-        opts,
         docs: HashMap::new(),
         decoder: opts.fingerprinter.clone().map(decode::DumpDecoder::new),
         watermarked: std::collections::HashSet::new(),
     };
     let mut items = Vec::new();
     let mut bytes = 0u64;
-    while let Some(a) = rx.recv().await {
-        bytes += a.size;
-        items.push(matcher.match_one(a).await?);
+    while let Some(looked) = looked_rx.recv().await {
+        let looked = looked?;
+        bytes += looked.analyzed.size;
+        items.push(matcher.item(looked).await?);
         pb.set_position(progress.input_bytes.load(Ordering::Relaxed));
         let secs = started.elapsed().as_secs_f64().max(1e-3);
         pb.set_message(format!(
@@ -471,6 +585,7 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
             items.len() as f64 / secs
         ));
     }
+    while lookups.join_next().await.is_some() {}
     walker.await.map_err(|e| Error::Walker(e.to_string()))?;
     pb.finish_and_clear();
     items.sort_by(|a, b| a.path.cmp(&b.path));
@@ -680,7 +795,7 @@ pub async fn add_public(
     let walker = {
         let (inputs, opts) = (inputs.to_vec(), opts.clone());
         tokio::task::spawn_blocking(move || {
-            walk_and_analyze(&inputs, &opts, Arc::new(Progress::default()), tx)
+            walk_and_analyze(&inputs, &opts, None, Arc::new(Progress::default()), tx)
         })
     };
     let mut out = PublicAdded::default();

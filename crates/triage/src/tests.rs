@@ -241,7 +241,7 @@ fn large_files_are_hashed_not_kept() {
         .as_deref()
         .unwrap()
         .starts_with("refused extraction"));
-    let a = analyze(leaves[0].clone(), &Options::default());
+    let a = analyze(leaves[0].clone(), &Options::default(), None);
     assert!(!a.refused, "still matched by bytes");
 }
 
@@ -288,7 +288,7 @@ fn corrupt_pdf_is_reported_not_fatal() {
         b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\ngarbage",
         &WalkLimits::default(),
     );
-    let a = analyze(leaves[0].clone(), &Options::default());
+    let a = analyze(leaves[0].clone(), &Options::default(), None);
     assert!(a.fingerprint.is_none());
     assert!(a.problem.unwrap().contains("text not extracted"));
     assert!(!a.refused);
