@@ -85,14 +85,15 @@ fn main() {
                     e.bytes.len() / 1024,
                     copy * 1e3
                 );
-            } else if matches!(format, Format::PlainText | Format::Markdown | Format::Html) {
+            } else {
                 let (prep, plan) = time(|| fp.prepare(*format, &input, m.version).unwrap());
-                let (mark, _) = time(|| fp.mark_prepared(&plan, &input, &m).unwrap());
+                let (mark, e) = time(|| fp.mark_prepared(&plan, &input, &m).unwrap());
                 note = format!(
-                    "{note}; once per version: plan {:.1} ms; per download {:.1} ms = {:.0} MB/s; plain copy {:.2} ms",
+                    "{note}; once per version: plan {:.1} ms; per download {:.1} ms = {:.0} MB/s, {} KB out; plain copy {:.2} ms",
                     prep * 1e3,
                     mark * 1e3,
                     size / mark,
+                    e.bytes.len() / 1024,
                     copy * 1e3
                 );
             }

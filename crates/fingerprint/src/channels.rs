@@ -132,6 +132,9 @@ pub struct Plan {
     pub(crate) source: [u8; 32],
     pub(crate) sites: Vec<PlannedSite>,
     pub(crate) counts: ChannelCounts,
+    /// DOCX or ODT: the sites are in the main XML part of the package
+    /// (`source` is that part's digest); `None`: in the input itself.
+    pub(crate) office: Option<crate::Format>,
 }
 
 impl Plan {
@@ -216,6 +219,7 @@ pub(crate) fn prepare(code: &Code, model: &TextModel, version: crate::keys::Vers
         source: [0; 32],
         sites: planned,
         counts,
+        office: None,
     }
 }
 

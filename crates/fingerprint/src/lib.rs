@@ -152,12 +152,15 @@ impl Fingerprinter {
         (model::apply(src, edits), plan.counts)
     }
 
-    /// The mark-independent work of marking a plain text, Markdown or HTML
-    /// version: do it once per version and mark each download with
+    /// The mark-independent work of marking a plain text, Markdown, HTML,
+    /// DOCX or ODT version: do it once per version and mark each download with
     /// [`Fingerprinter::mark_prepared`], which then costs about one keyed
-    /// hash per site. Other formats give [`Error::Unsupported`] (PDF has
-    /// [`Fingerprinter::prepare_pdf`]).
+    /// hash per site (DOCX and ODT: plus inflating and deflating the main
+    /// part). PDF gives an error (it has [`Fingerprinter::prepare_pdf`]).
     pub fn prepare(&self, format: Format, input: &[u8], version: VersionId) -> Result<Plan> {
+        if matches!(format, Format::Docx | Format::Odt) {
+            return formats::office_prepare(format, self, input, version);
+        }
         let src = std::str::from_utf8(input).map_err(|e| Error::NotUtf8(e.valid_up_to()))?;
         let model = formats::text_model(format, src)?;
         Ok(self.plan_of(src, &model, version))
@@ -170,14 +173,30 @@ impl Fingerprinter {
         self.plan_of(template.text(), &model, version)
     }
 
-    fn plan_of(&self, src: &str, model: &model::TextModel, version: VersionId) -> Plan {
+    pub(crate) fn plan_of(&self, src: &str, model: &model::TextModel, version: VersionId) -> Plan {
         let mut plan = channels::prepare(&self.code, model, version);
         plan.source = *blake3::hash(src.as_bytes()).as_bytes();
         plan
     }
 
-    /// Marks `input` (the exact bytes `plan` was prepared from) for `mark`.
+    /// Marks `input` (the exact bytes `plan` was prepared from) for `mark`
+    /// (DOCX and ODT with [`default_marking_line`]).
     pub fn mark_prepared(&self, plan: &Plan, input: &[u8], mark: &Mark) -> Result<Embedded> {
+        self.mark_prepared_with_marking(plan, input, mark, &default_marking_line(mark))
+    }
+
+    /// [`Fingerprinter::mark_prepared`] with `marking_line` as the visible
+    /// marking of a DOCX or ODT (text formats carry none).
+    pub fn mark_prepared_with_marking(
+        &self,
+        plan: &Plan,
+        input: &[u8],
+        mark: &Mark,
+        marking_line: &str,
+    ) -> Result<Embedded> {
+        if let Some(format) = plan.office {
+            return formats::office_mark_prepared(format, self, plan, input, mark, marking_line);
+        }
         if mark.version != plan.version || *blake3::hash(input).as_bytes() != plan.source {
             return Err(Error::TemplateMismatch);
         }

@@ -226,4 +226,34 @@ fn a_prepared_plan_marks_exactly_like_marking_from_scratch() {
             .mark_prepared(&plan, edited.as_bytes(), &mark(1, v, 9))
             .is_err());
     }
+    // DOCX and ODT: the plan covers the main part's text runs.
+    let edited = format!("{doc} more");
+    for (format, input, other) in [
+        (Format::Docx, build::docx(&doc), build::docx(&edited)),
+        (Format::Odt, build::odt(&doc), build::odt(&edited)),
+    ] {
+        let plan = fp.prepare(format, &input, v).unwrap();
+        for account in [1, 2] {
+            let m = mark(account, v, 9);
+            let line = format!("copy for account {account}");
+            let direct = fp.embed_with_marking(format, &input, &m, &line).unwrap();
+            let prepared = fp
+                .mark_prepared_with_marking(&plan, &input, &m, &line)
+                .unwrap();
+            assert_eq!(direct, prepared, "{format:?}");
+            assert!(plan.counts().space > 500, "{format:?}");
+        }
+        assert!(fp
+            .mark_prepared(&plan, &input, &mark(1, version(4), 9))
+            .is_err());
+        assert!(fp.mark_prepared(&plan, &other, &mark(1, v, 9)).is_err());
+        // A text plan does not mark a package, nor a package plan a text.
+        let text_plan = fp.prepare(Format::PlainText, doc.as_bytes(), v).unwrap();
+        assert!(fp
+            .mark_prepared(&text_plan, &input, &mark(1, v, 9))
+            .is_err());
+        assert!(fp
+            .mark_prepared(&plan, doc.as_bytes(), &mark(1, v, 9))
+            .is_err());
+    }
 }

@@ -21,6 +21,7 @@ mod markdown;
 mod office;
 mod pdf;
 
+pub(crate) use office::{mark_prepared as office_mark_prepared, prepare as office_prepare};
 pub use pdf::{default_marking_line, end_sentinel, extract_pdf_metadata, PdfTemplate};
 
 use crate::channels::ChannelCounts;

@@ -204,22 +204,18 @@ impl Watermarker {
         }
         let bytes = Arc::new(read_blob(blobs, hash, size).await?);
         let fp = self.fp.clone();
-        let embedded = if matches!(format, Format::Docx | Format::Odt) {
-            // Parsed and rewritten per download: no plan to reuse.
-            tokio::task::spawn_blocking(move || fp.embed_with_marking(format, &bytes, &mark, &line))
+        let (fp2, b) = (fp.clone(), bytes.clone());
+        let plan = self
+            .plan(mark.version, move || fp2.prepare(format, &b, mark.version))
+            .await?;
+        let embedded = match plan {
+            Ok(plan) => {
+                tokio::task::spawn_blocking(move || {
+                    fp.mark_prepared_with_marking(&plan, &bytes, &mark, &line)
+                })
                 .await?
-        } else {
-            let (fp2, b) = (fp.clone(), bytes.clone());
-            let plan = self
-                .plan(mark.version, move || fp2.prepare(format, &b, mark.version))
-                .await?;
-            match plan {
-                Ok(plan) => {
-                    tokio::task::spawn_blocking(move || fp.mark_prepared(&plan, &bytes, &mark))
-                        .await?
-                }
-                Err(e) => Err(e),
             }
+            Err(e) => Err(e),
         };
         Ok(match embedded {
             Ok(e) => Marked {
