@@ -20,11 +20,18 @@
 //! * **Anchors and channels**: a site (a gap between two words, an apostrophe,
 //!   ...) is named by a hash of the three words on each side; its code position
 //!   is a keyed hash of that name and the version. Channels: space variants,
-//!   punctuation variants, zero-width characters (see [`strip`]).
+//!   punctuation variants, zero-width characters (see [`strip`]), and in
+//!   PDFs the horizontal spacing of the word gaps of the page's own text
+//!   ([`read_pdf_spacing`], [`Channel::WordSpacing`]), named by the glyph
+//!   codes of the words around each gap.
 //! * **Formats**: plain text, Markdown and HTML are marked in place; DOCX and
 //!   ODT in the text runs of their main XML part; PDF by an incremental update
 //!   that appends a visible marking line and an invisible marked text layer
-//!   to every page (see [`PdfTemplate`]). The download id is also written to
+//!   to every page and re-emits the page's own text with its word spacing
+//!   marked (see [`PdfTemplate`]). The word spacing survives removal of the
+//!   added layer, qpdf re-saves and page extraction, but not a re-layout
+//!   (Ghostscript's pdfwrite), text extraction or rasterisation, where the
+//!   invisible layer's text channels (or nothing) remain. The download id is also written to
 //!   the metadata of PDF, DOCX and ODT ([`extract_download_id`]). Other media
 //!   types ([`Format::from_media_type`] gives `None`) are served with a
 //!   visible marking where possible and recorded as unmarkable.
@@ -63,8 +70,8 @@ pub use code::{Layer, Params};
 pub use decode::{AccountScore, Accusation, DownloadScore, Observation, Observations};
 pub use error::{Error, Result};
 pub use formats::{
-    default_marking_line, end_sentinel, extract_download_id, extract_pdf_metadata, Embedded,
-    Format, Markable, PdfTemplate,
+    default_marking_line, end_sentinel, extract_download_id, extract_pdf_metadata,
+    read_pdf_spacing, Embedded, Format, Markable, PdfTemplate, SpacingRead,
 };
 pub use keys::{AccountId, DownloadId, Mark, ServerSecret, VersionId};
 pub use text::Channel;
@@ -167,7 +174,17 @@ impl Fingerprinter {
     pub fn prepare_pdf(&self, template: &PdfTemplate, version: VersionId) -> Plan {
         let mut model = model::TextModel::default();
         model.push_editable(template.text(), 0);
-        self.plan_of(template.text(), &model, version)
+        let mut plan = self.plan_of(template.text(), &model, version);
+        let vk = self.code.keys.version_key(&version);
+        plan.gaps = template
+            .gap_anchors()
+            .map(|a| {
+                let pos = keys::position(&vk, a);
+                (pos, self.code.bias(pos))
+            })
+            .collect();
+        plan.counts.word_spacing = plan.gaps.len();
+        plan
     }
 
     fn plan_of(&self, src: &str, model: &model::TextModel, version: VersionId) -> Plan {

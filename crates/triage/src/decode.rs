@@ -18,7 +18,9 @@
 //! Memory: each file contributes at most [`MAX_READS_PER_FILE`] reads
 //! ([`Observations::thin`]), so a dump of thousands of files stays small.
 
-use rampart_fingerprint::{AccountId, DownloadId, Fingerprinter, Observations, VersionId};
+use rampart_fingerprint::{
+    AccountId, DownloadId, Fingerprinter, Observations, SpacingRead, VersionId,
+};
 use rampart_store::RegisteredDownload;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -113,6 +115,13 @@ impl DumpDecoder {
     /// `document`, under every version of it that was downloaded marked;
     /// whether the file carried any.
     pub fn add(&mut self, document: &str, text: &str) -> bool {
+        self.add_file(document, text, &[])
+    }
+
+    /// [`DumpDecoder::add`] with the word-spacing reads of a PDF file
+    /// ([`rampart_fingerprint::read_pdf_spacing`]) besides its text: both
+    /// are observed under every downloaded version and add up.
+    pub fn add_file(&mut self, document: &str, text: &str, spacing: &[SpacingRead]) -> bool {
         let Some(group) = self.groups.get_mut(document) else {
             return false;
         };
@@ -129,10 +138,9 @@ impl DumpDecoder {
         if versions.is_empty() {
             return false;
         }
-        let obs = self
-            .fp
-            .extract(text, &versions)
-            .thin(MAX_READS_PER_FILE * versions.len().min(4));
+        let mut obs = self.fp.extract(text, &versions);
+        obs.extend(self.fp.observe_spacing(spacing, &versions));
+        let obs = obs.thin(MAX_READS_PER_FILE * versions.len().min(4));
         if obs.is_empty() {
             self.files_unmarked += 1;
             return false;

@@ -104,6 +104,9 @@ pub struct Analyzed {
     pub text: Option<String>,
     /// The download id a PDF, DOCX or ODT names in its metadata.
     pub metadata_download: Option<String>,
+    /// The word-spacing reads of a PDF (read while its bytes are in hand,
+    /// for the watermark decoder).
+    pub spacing: Vec<rampart_fingerprint::SpacingRead>,
 }
 
 /// Extracts and fingerprints one leaf.
@@ -122,6 +125,7 @@ pub fn analyze(leaf: Leaf, opts: &Options) -> Analyzed {
         refused,
         text: None,
         metadata_download: None,
+        spacing: Vec::new(),
     };
     if refused {
         return out;
@@ -132,6 +136,9 @@ pub fn analyze(leaf: Leaf, opts: &Options) -> Analyzed {
                 out.fingerprint = Some(Fingerprint::new(&content, &extracted.text, &opts.params));
                 if opts.fingerprinter.is_some() {
                     out.metadata_download = metadata_download(extracted.format, &content);
+                    if extracted.format == rampart_docmatch::Format::Pdf {
+                        out.spacing = rampart_fingerprint::read_pdf_spacing(&content);
+                    }
                     out.text = Some(extracted.text);
                 }
             }
@@ -283,6 +290,7 @@ impl Matcher<'_> {
             ..Item::default()
         };
         let raw_text = a.text;
+        let spacing = a.spacing;
         let Some(sha) = a.sha256.filter(|_| !a.refused) else {
             return Ok(item);
         };
@@ -378,7 +386,7 @@ impl Matcher<'_> {
                         let downloads = self.store.registered_downloads(&document).await?;
                         decoder.set_downloads(&document, downloads);
                     }
-                    if decoder.add(&document, raw_text) {
+                    if decoder.add_file(&document, raw_text, &spacing) {
                         self.watermarked.insert(item.path.clone());
                     }
                 }

@@ -21,7 +21,10 @@ mod markdown;
 mod office;
 mod pdf;
 
-pub use pdf::{default_marking_line, end_sentinel, extract_pdf_metadata, PdfTemplate};
+pub use pdf::{
+    default_marking_line, end_sentinel, extract_pdf_metadata, read_pdf_spacing, PdfTemplate,
+    SpacingRead,
+};
 
 use crate::channels::ChannelCounts;
 use crate::error::{Error, Result};

@@ -12,6 +12,14 @@
 //!   characters, typographic punctuation — comes out of `pdftotext` as
 //!   written;
 //!
+//! * the page's own content streams that show text, re-emitted as new
+//!   stream objects with the horizontal spacing of every word gap carrying
+//!   a code bit (the *word-spacing channel*, see the `spacing` module): the
+//!   glyphs, words and line advances are exactly the original's, each gap
+//!   moves by at most 18/1000 em. The page's `/Contents` references the
+//!   re-emitted streams instead of the originals (which stay in the file,
+//!   unreferenced, as the byte-exact prefix requires);
+//!
 //! and for the document a new Info dictionary (the original entries plus
 //! `/RampartDownload`, the download id in hex). Each modified page is written
 //! again under its own object number with `/Contents [q-stream, original
@@ -30,13 +38,36 @@
 //! template only plans the marks on the text and appends a few kilobytes per
 //! page, which is close to the cost of copying the original.
 //!
+//! The word-spacing channel is the one that lives in the page's own text:
+//! removing our extra stream (the invisible layer and the marking line)
+//! leaves it intact, and so do re-saves that keep content streams as they
+//! are (qpdf, including object streams and recompression; lopdf), page
+//! extraction and merging (each gap is anchored by the words around it,
+//! not by its page or offset), and mixing pages of several copies (the
+//! code is collusion-resistant). It does not survive anything that
+//! re-lays out the text: Ghostscript's pdfwrite (it re-encodes every
+//! `TJ`), "print to PDF", text extraction or copy-and-paste (the text
+//! channels of the invisible layer cover those), rasterisation, scanning
+//! or photographs. A leaker who knows the scheme can also round every
+//! `TJ` number. Content streams with filters other than Flate (or with
+//! predictors) are neither marked nor read.
+//!
+//! Cost per download: the template keeps each page's decoded text streams
+//! with the list of edits, so a download emits the streams with a number
+//! written per gap and compresses them (Flate, fast level: without
+//! compression the update would be several times the original's size).
+//!
 //! Known limits: page `/Rotate` is ignored (the marking line then runs along
 //! a side of the displayed page); text in form XObjects, annotations and
 //! Type3 glyph procedures is not extracted; characters outside the Basic
 //! Multilingual Plane are dropped from the invisible layer.
 
+mod content;
 mod extract;
+mod spacing;
 mod write;
+
+pub use spacing::{read_pdf_spacing, SpacingRead};
 
 use std::io::Write;
 
@@ -56,6 +87,10 @@ const INVISIBLE_LEADING: f64 = 1.25;
 const INVISIBLE_ADVANCE: f64 = 0.5;
 /// Font size of the visible marking line (points).
 const LINE_SIZE: f64 = 6.0;
+
+/// Whether the re-emitted content streams are Flate-compressed (fast
+/// level) or written as they are; see the module docs for the measurement.
+const COMPRESS_REWRITTEN: bool = true;
 
 /// Name of the Info dictionary entry holding the download id.
 const INFO_KEY: &str = "RampartDownload";
@@ -84,6 +119,8 @@ pub struct PdfTemplate {
     root: ObjectId,
     info: Dictionary,
     id: Option<Object>,
+    /// Every word gap of the pages' own text, in page order.
+    gaps: Vec<spacing::TemplateGap>,
 }
 
 #[derive(Debug, Clone)]
@@ -101,6 +138,8 @@ struct Page {
     llx: f64,
     lly: f64,
     width: f64,
+    /// The page's content streams that carry word gaps, ready to re-emit.
+    spacing: spacing::SpacingPage,
 }
 
 fn malformed(reason: impl std::fmt::Display) -> Error {
@@ -141,8 +180,11 @@ impl PdfTemplate {
             .max(doc.max_id + 1);
         let mut pages = Vec::new();
         let mut texts = Vec::new();
+        let mut gaps = Vec::new();
+        let mut budget = spacing::MAX_DECODED;
         for (_, id) in doc.get_pages() {
-            let (p, text) = page(&doc, id)?;
+            let (mut p, text) = page(&doc, id)?;
+            p.spacing = spacing::template_page(&doc, id, &mut gaps, &mut budget);
             pages.push(p);
             texts.push(text);
         }
@@ -163,6 +205,7 @@ impl PdfTemplate {
             root,
             info,
             id: doc.trailer.get(b"ID").ok().cloned(),
+            gaps,
         })
     }
 
@@ -185,6 +228,32 @@ impl PdfTemplate {
     /// the invisible layer carries it before marking.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    pub(crate) fn gap_anchors(&self) -> impl Iterator<Item = &[u8; 16]> {
+        self.gaps.iter().map(|g| &g.anchor)
+    }
+
+    /// Number of word gaps the word-spacing channel marks in every copy.
+    pub fn word_gaps(&self) -> usize {
+        self.gaps.len()
+    }
+
+    /// Approximate heap size, for caches: the text, and the content
+    /// streams kept to re-emit with their word gaps marked.
+    pub fn heap_bytes(&self) -> usize {
+        self.text.capacity()
+            + self.gaps.capacity() * std::mem::size_of::<spacing::TemplateGap>()
+            + self
+                .pages
+                .iter()
+                .map(|p| {
+                    p.head.capacity()
+                        + p.resources.capacity()
+                        + p.fonts.capacity()
+                        + p.spacing.heap_bytes()
+                })
+                .sum::<usize>()
     }
 }
 
@@ -258,6 +327,7 @@ fn page(doc: &Document, id: ObjectId) -> Result<(Page, String)> {
         llx,
         lly,
         width,
+        spacing: spacing::SpacingPage::default(),
     };
     Ok((page, text))
 }
@@ -372,6 +442,11 @@ impl Fingerprinter {
             return Err(Error::TemplateMismatch);
         };
         let marked = String::from_utf8(marked).map_err(|_| Error::TemplateMismatch)?;
+        if plan.gaps.len() != t.gaps.len() {
+            return Err(Error::TemplateMismatch);
+        }
+        let bits = crate::channels::bits(&self.code, mark, &plan.gaps);
+        let mut rewritten = Vec::new();
         let texts: Vec<&str> = marked.split(PAGE_BREAK).collect();
 
         // Offsets in the cross-reference section count from the start of
@@ -426,14 +501,33 @@ impl Fingerprinter {
             begin(&mut out, &mut entries, c_id);
             write::stream(&mut out, "", &content, true);
             end(&mut out);
+            // The page's own streams that carry word gaps, re-emitted with
+            // the gaps marked; the others are referenced as they are.
+            let mut ids = Vec::with_capacity(p.contents.len());
+            for rw in &p.spacing.streams {
+                ids.push(rw.as_ref().map(|rw| {
+                    rewritten.clear();
+                    spacing::emit(rw, &t.gaps, &bits, &mut rewritten);
+                    let id = alloc();
+                    begin(&mut out, &mut entries, id);
+                    write::stream(&mut out, "", &rewritten, COMPRESS_REWRITTEN);
+                    end(&mut out);
+                    id
+                }));
+            }
             entries.push((p.id.0, base + out.len(), p.id.1));
             let _ = write!(out, "{} {} obj\n<<", p.id.0, p.id.1);
             out.extend_from_slice(&p.head);
             out.extend_from_slice(b"/Contents [");
             let _ = write!(out, "{q_id} 0 R");
-            for c in &p.contents {
+            for (i, c) in p.contents.iter().enumerate() {
                 out.push(b' ');
-                write::object(&mut out, c);
+                match ids.get(i).copied().flatten() {
+                    Some(id) => {
+                        let _ = write!(out, "{id} 0 R");
+                    }
+                    None => write::object(&mut out, c),
+                }
             }
             let _ = write!(out, " {c_id} 0 R]/Resources <<");
             out.extend_from_slice(&p.resources);

@@ -1,0 +1,674 @@
+//! The word-spacing channel: a bit in the horizontal gap of a word gap of
+//! the page's own text, by quantisation index modulation (QIM).
+//!
+//! The gap's adjustment `g` (the `TJ` number after it, thousandths of text
+//! space, 0 if none) is replaced by a value `g'` on the lattice
+//! `Δ·k + Δ/4` for bit 1 or `Δ·k + 3Δ/4` for bit 0 ([`STEP`] `Δ` = 24), the
+//! candidate within `3Δ/4` of `g` that keeps the line's accumulated shift
+//! smallest; the end of each `TJ` array gets one more number compensating
+//! the accumulated shift, so everything after it on the line — and the
+//! justified right margin — is exactly where it was. Reading needs no
+//! original: `g' mod Δ` near `Δ/4` reads 1, near `3Δ/4` reads 0, anything
+//! else (an unmarked PDF's kerning, TeX's `-333.333`) is not read. A nudge is
+//! at most 18/1000 em: invisible at any normal zoom.
+//!
+//! A gap is named by a hash of the glyph codes of the [`WINDOW`] words on
+//! each side (its *anchor*), so it is found again in any copy of the file,
+//! after a re-save that recompresses or renumbers objects (qpdf), and in a
+//! file made of extracted pages.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use lopdf::{Document, Object, ObjectId};
+
+use super::content::{FontClass, GapSite, Scan, Token, Visitor};
+
+/// Words on each side of a gap that name it.
+const WINDOW: usize = 3;
+/// The QIM lattice step (thousandths of text space).
+const STEP: f64 = 24.0;
+/// Largest nudge from the original adjustment.
+const MAX_NUDGE: f64 = 18.0;
+/// A read is taken within this distance of `Δ/4` or `3Δ/4`.
+const TOLERANCE: f64 = 1.5;
+/// Decoded content bytes per document at most (a Flate bomb stops there).
+pub(super) const MAX_DECODED: usize = 256 << 20;
+/// Pages read at most.
+const MAX_PAGES: usize = 50_000;
+/// Reads (or gaps) per document at most.
+const MAX_GAPS: usize = 1 << 21;
+/// Domain separation of the anchors.
+const TAG: &[u8] = b"rampart pdf word gap v1";
+
+/// One word gap read from a PDF: its anchor (the hash of the words around
+/// it) and the bit its spacing carries. Turn reads into observations for a
+/// version with [`Fingerprinter::observe_spacing`](crate::Fingerprinter::observe_spacing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SpacingRead {
+    /// Unkeyed hash of the glyph codes around the gap.
+    pub anchor: [u8; 16],
+    /// The bit read.
+    pub bit: bool,
+}
+
+/// One gap every copy of a version marks.
+#[derive(Debug, Clone)]
+pub(super) struct TemplateGap {
+    pub(super) anchor: [u8; 16],
+    /// The original adjustment (0 if none).
+    adjust: f64,
+    /// A `TJ`-number gap: the mark keeps it at least `GAP_MIN` in magnitude.
+    number: bool,
+}
+
+/// How a mark is written into a stream.
+#[derive(Debug, Clone, Copy)]
+enum Piece {
+    Text(&'static [u8]),
+    /// The gap's value; `pre`/`post` around it (a string split, spaces).
+    Gap {
+        index: u32,
+        pre: &'static [u8],
+        post: &'static [u8],
+    },
+    /// The compensation number, then `text`.
+    Close(&'static [u8]),
+}
+
+#[derive(Debug, Clone)]
+struct Edit {
+    at: usize,
+    /// Bytes of the stream replaced.
+    skip: usize,
+    piece: Piece,
+}
+
+/// A content stream that carries gaps: its decoded bytes and the edits.
+#[derive(Debug, Clone)]
+pub(super) struct Rewrite {
+    data: Vec<u8>,
+    edits: Vec<Edit>,
+}
+
+/// The rewritten streams of one page, one slot per `/Contents` entry.
+#[derive(Debug, Clone, Default)]
+pub(super) struct SpacingPage {
+    pub(super) streams: Vec<Option<Rewrite>>,
+}
+
+impl SpacingPage {
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.streams
+            .iter()
+            .flatten()
+            .map(|r| r.data.capacity() + r.edits.capacity() * std::mem::size_of::<Edit>())
+            .sum()
+    }
+}
+
+/// The words of a page, to name gaps once the words after them are known.
+#[derive(Default)]
+struct Words {
+    bytes: Vec<u8>,
+    /// End offset of each finished word in `bytes`.
+    ends: Vec<usize>,
+    start: usize,
+}
+
+impl Words {
+    fn split(&mut self) {
+        if self.bytes.len() > self.start {
+            self.ends.push(self.bytes.len());
+            self.start = self.bytes.len();
+        }
+    }
+
+    fn anchor(&self, boundary: usize) -> [u8; 16] {
+        let word = |i: usize| {
+            let s = if i == 0 { 0 } else { self.ends[i - 1] };
+            self.bytes.get(s..self.ends[i]).unwrap_or_default()
+        };
+        let mut h = blake3::Hasher::new();
+        h.update(TAG);
+        let n = self.ends.len();
+        for i in boundary.saturating_sub(WINDOW)..boundary.min(n) {
+            h.update(&(word(i).len() as u32).to_le_bytes());
+            h.update(word(i));
+        }
+        h.update(b"|");
+        for i in boundary..(boundary + WINDOW).min(n) {
+            h.update(&(word(i).len() as u32).to_le_bytes());
+            h.update(word(i));
+        }
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&h.finalize().as_bytes()[..16]);
+        out
+    }
+}
+
+/// The effective font classes of a page.
+fn font_classes(doc: &Document, page: ObjectId) -> HashMap<Vec<u8>, FontClass> {
+    let mut out = HashMap::new();
+    let Ok(mut dict) = doc.get_dictionary(page) else {
+        return out;
+    };
+    let mut res = None;
+    for _ in 0..64 {
+        if let Ok(r) = dict.get(b"Resources") {
+            res = doc.dereference(r).ok().and_then(|(_, o)| o.as_dict().ok());
+            break;
+        }
+        let Some(parent) = dict
+            .get(b"Parent")
+            .and_then(Object::as_reference)
+            .ok()
+            .and_then(|p| doc.get_dictionary(p).ok())
+        else {
+            break;
+        };
+        dict = parent;
+    }
+    let fonts = res
+        .and_then(|r| r.get(b"Font").ok())
+        .and_then(|f| doc.dereference(f).ok())
+        .and_then(|(_, o)| o.as_dict().ok());
+    for (name, font) in fonts.into_iter().flat_map(|d| d.iter()) {
+        let class = if name == b"RampartV" || name == b"RampartI" {
+            FontClass::Ours
+        } else {
+            let composite = doc
+                .dereference(font)
+                .ok()
+                .and_then(|(_, o)| o.as_dict().ok())
+                .and_then(|d| d.get(b"Subtype").ok())
+                .and_then(|s| s.as_name().ok())
+                == Some(b"Type0".as_slice());
+            if composite {
+                FontClass::Composite
+            } else {
+                FontClass::Simple
+            }
+        };
+        out.insert(name.clone(), class);
+    }
+    out
+}
+
+/// The page's `/Contents` entries and each one's decoded bytes (`None`
+/// when it is not a stream we can decode: an unknown filter or parameters,
+/// or over the budget).
+pub(super) fn page_streams(
+    doc: &Document,
+    page: ObjectId,
+    budget: &mut usize,
+) -> Vec<(Object, Option<Vec<u8>>)> {
+    let Ok(dict) = doc.get_dictionary(page) else {
+        return Vec::new();
+    };
+    let entries = match dict.get(b"Contents") {
+        Ok(Object::Array(a)) => a.clone(),
+        Ok(Object::Reference(r)) => match doc.get_object(*r) {
+            Ok(Object::Array(a)) => a.clone(),
+            _ => vec![Object::Reference(*r)],
+        },
+        _ => Vec::new(),
+    };
+    entries
+        .into_iter()
+        .map(|e| {
+            let data = e
+                .as_reference()
+                .ok()
+                .and_then(|r| doc.get_object(r).ok())
+                .and_then(|o| o.as_stream().ok())
+                .and_then(|s| decode(s, budget));
+            (e, data)
+        })
+        .collect()
+}
+
+fn decode(s: &lopdf::Stream, budget: &mut usize) -> Option<Vec<u8>> {
+    let filters: Vec<&[u8]> = match s.dict.get(b"Filter") {
+        Err(_) | Ok(Object::Null) => Vec::new(),
+        Ok(Object::Name(n)) => vec![n.as_slice()],
+        Ok(Object::Array(a)) => a.iter().map(|f| f.as_name().ok()).collect::<Option<_>>()?,
+        Ok(_) => return None,
+    };
+    let params = s
+        .dict
+        .get(b"DecodeParms")
+        .ok()
+        .is_some_and(|p| !matches!(p, Object::Null));
+    let out = match filters.as_slice() {
+        [] => s.content.clone(),
+        [b"FlateDecode" | b"Fl"] if !params => {
+            let mut out = Vec::new();
+            let limit = (*budget as u64).saturating_add(1);
+            flate2::read::ZlibDecoder::new(s.content.as_slice())
+                .take(limit)
+                .read_to_end(&mut out)
+                .ok()?;
+            out
+        }
+        _ => return None,
+    };
+    *budget = budget.checked_sub(out.len())?;
+    Some(out)
+}
+
+/// Scans the streams of one page with `v`, naming fonts from the page.
+fn scan_page(
+    doc: &Document,
+    page: ObjectId,
+    streams: &[(Object, Option<Vec<u8>>)],
+    v: &mut dyn StreamVisitor,
+) {
+    let classes = font_classes(doc, page);
+    let lookup = |n: &[u8]| classes.get(n).copied().unwrap_or(FontClass::Simple);
+    let mut scan = Scan::new(&lookup);
+    for (i, (_, data)) in streams.iter().enumerate() {
+        if let Some(data) = data {
+            v.begin_stream(i);
+            scan.stream(data, v.visitor());
+        }
+    }
+}
+
+trait StreamVisitor {
+    fn begin_stream(&mut self, index: usize);
+    fn visitor(&mut self) -> &mut dyn Visitor;
+}
+
+/// The template's scan of one page: gaps and the edits that mark them.
+struct Recorder<'g> {
+    words: Words,
+    gaps: &'g mut Vec<TemplateGap>,
+    /// Word boundary of each gap of this page (anchors come at the end).
+    boundaries: Vec<usize>,
+    stream: usize,
+    edits: Vec<Vec<Edit>>,
+    op_edits: Vec<Edit>,
+    op_first: usize,
+    op_first_boundary: usize,
+}
+
+impl StreamVisitor for Recorder<'_> {
+    fn begin_stream(&mut self, index: usize) {
+        self.stream = index;
+    }
+    fn visitor(&mut self) -> &mut dyn Visitor {
+        self
+    }
+}
+
+impl Visitor for Recorder<'_> {
+    fn split(&mut self) {
+        self.words.split();
+    }
+    fn byte(&mut self, b: u8) {
+        self.words.bytes.push(b);
+    }
+    fn gap(&mut self, adjust: Option<f64>, site: GapSite) {
+        if self.gaps.len() >= MAX_GAPS {
+            return;
+        }
+        let index = self.gaps.len() as u32;
+        let (edit, number) = match site {
+            GapSite::Inside {
+                splittable: false, ..
+            } => return,
+            GapSite::Inside { after, hex, .. } => {
+                let (pre, post): (&[u8], &[u8]) = if hex { (b"> ", b" <") } else { (b") ", b" (") };
+                let piece = Piece::Gap { index, pre, post };
+                (
+                    Edit {
+                        at: after,
+                        skip: 0,
+                        piece,
+                    },
+                    false,
+                )
+            }
+            GapSite::After { after } => {
+                let piece = Piece::Gap {
+                    index,
+                    pre: b" ",
+                    post: b" ",
+                };
+                (
+                    Edit {
+                        at: after,
+                        skip: 0,
+                        piece,
+                    },
+                    false,
+                )
+            }
+            GapSite::Number { start, end } => {
+                let piece = Piece::Gap {
+                    index,
+                    pre: b"",
+                    post: b"",
+                };
+                let number = adjust.is_some_and(|a| a.abs() >= super::content::GAP_MIN);
+                let skip = end.saturating_sub(start);
+                (
+                    Edit {
+                        at: start,
+                        skip,
+                        piece,
+                    },
+                    number,
+                )
+            }
+        };
+        self.gaps.push(TemplateGap {
+            anchor: [0; 16],
+            adjust: adjust.unwrap_or(0.0),
+            number,
+        });
+        self.boundaries.push(self.words.ends.len());
+        self.op_edits.push(edit);
+    }
+    fn show(&mut self, op: &[u8], operator: &Token, operands: &[Token], done: bool) {
+        if !done {
+            self.op_first = self.gaps.len();
+            self.op_first_boundary = self.boundaries.len();
+            self.op_edits.clear();
+            return;
+        }
+        if self.gaps.len() == self.op_first {
+            return;
+        }
+        let strings: Vec<&Token> = operands
+            .iter()
+            .filter(|t| matches!(t.kind, super::content::Kind::Str { .. }))
+            .collect();
+        let last_string = strings.last().map(|t| t.start);
+        let replace_op = |text| Edit {
+            at: operator.start,
+            skip: operator.end - operator.start,
+            piece: Piece::Close(text),
+        };
+        let (pre, post): (Vec<Edit>, Edit) = match (op, last_string) {
+            (b"TJ", _) => {
+                let close = operands
+                    .iter()
+                    .rfind(|t| matches!(t.kind, super::content::Kind::Close));
+                match close {
+                    Some(c) => (
+                        Vec::new(),
+                        Edit {
+                            at: c.start,
+                            skip: 0,
+                            piece: Piece::Close(b" "),
+                        },
+                    ),
+                    None => return self.drop_op(),
+                }
+            }
+            (b"Tj", Some(s)) => (
+                vec![Edit {
+                    at: s,
+                    skip: 0,
+                    piece: Piece::Text(b"["),
+                }],
+                replace_op(b"] TJ"),
+            ),
+            (b"'", Some(s)) => (
+                vec![Edit {
+                    at: s,
+                    skip: 0,
+                    piece: Piece::Text(b"T* ["),
+                }],
+                replace_op(b"] TJ"),
+            ),
+            (b"\"", Some(s)) => {
+                let n = operands.len();
+                let numbers = (n >= 3)
+                    .then(|| (operands.get(n - 3), operands.get(n - 2)))
+                    .and_then(|(a, b)| Some((a?, b?)))
+                    .filter(|(a, b)| {
+                        matches!(a.kind, super::content::Kind::Number(_))
+                            && matches!(b.kind, super::content::Kind::Number(_))
+                            && operands.get(n - 1).is_some_and(|l| l.start == s)
+                    });
+                let Some((aw, ac)) = numbers else {
+                    return self.drop_op();
+                };
+                (
+                    vec![
+                        Edit {
+                            at: aw.end,
+                            skip: 0,
+                            piece: Piece::Text(b" Tw"),
+                        },
+                        Edit {
+                            at: ac.end,
+                            skip: 0,
+                            piece: Piece::Text(b" Tc T* ["),
+                        },
+                    ],
+                    replace_op(b"] TJ"),
+                )
+            }
+            _ => return self.drop_op(),
+        };
+        let Some(edits) = self.edits.get_mut(self.stream) else {
+            return self.drop_op();
+        };
+        edits.extend(pre);
+        edits.append(&mut self.op_edits);
+        edits.push(post);
+    }
+}
+
+impl Recorder<'_> {
+    fn drop_op(&mut self) {
+        self.gaps.truncate(self.op_first);
+        self.boundaries.truncate(self.op_first_boundary);
+        self.op_edits.clear();
+    }
+}
+
+/// Scans one page of the original for the template: appends its gaps to
+/// `gaps` (anchored) and returns the page's rewritable streams.
+pub(super) fn template_page(
+    doc: &Document,
+    page: ObjectId,
+    gaps: &mut Vec<TemplateGap>,
+    budget: &mut usize,
+) -> SpacingPage {
+    let streams = page_streams(doc, page, budget);
+    let first = gaps.len();
+    let mut rec = Recorder {
+        words: Words::default(),
+        gaps,
+        boundaries: Vec::new(),
+        stream: 0,
+        edits: vec![Vec::new(); streams.len()],
+        op_edits: Vec::new(),
+        op_first: 0,
+        op_first_boundary: 0,
+    };
+    scan_page(doc, page, &streams, &mut rec);
+    rec.words.split();
+    let (words, boundaries, edits) = (rec.words, rec.boundaries, rec.edits);
+    for (g, b) in gaps.iter_mut().skip(first).zip(boundaries) {
+        g.anchor = words.anchor(b);
+    }
+    SpacingPage {
+        streams: streams
+            .into_iter()
+            .zip(edits)
+            .map(|((_, data), mut edits)| {
+                let data = data.filter(|_| !edits.is_empty())?;
+                // Ops are recorded in stream order; keep equal offsets stable.
+                edits.sort_by_key(|e| e.at);
+                Some(Rewrite { data, edits })
+            })
+            .collect(),
+    }
+}
+
+/// The value written at a gap: on the lattice of `bit`, within
+/// [`MAX_NUDGE`] of `adjust`, keeping a number gap a gap, and closest to
+/// cancelling `drift` (the shift accumulated so far in the array).
+fn nudge(adjust: f64, number: bool, bit: bool, drift: f64) -> f64 {
+    let offset = if bit { STEP / 4.0 } else { 3.0 * STEP / 4.0 };
+    let base = ((adjust - offset) / STEP).round() * STEP + offset;
+    let mut best: Option<(f64, f64)> = None;
+    for k in -2..=2 {
+        let c = base + f64::from(k) * STEP;
+        let d = c - adjust;
+        let keeps =
+            !number || (c.abs() >= super::content::GAP_MIN && c.signum() == adjust.signum());
+        if d.abs() > MAX_NUDGE + 1e-9 || !keeps {
+            continue;
+        }
+        let cost = (drift + d).abs();
+        if best.is_none_or(|(_, b)| cost < b) {
+            best = Some((c, cost));
+        }
+    }
+    best.map_or(adjust, |(c, _)| c)
+}
+
+/// Writes `rw` with the bits of `bits` (by template gap index).
+pub(super) fn emit(rw: &Rewrite, gaps: &[TemplateGap], bits: &[bool], out: &mut Vec<u8>) {
+    let mut at = 0usize;
+    let mut drift = 0.0f64;
+    for e in &rw.edits {
+        if e.at >= at {
+            out.extend_from_slice(rw.data.get(at..e.at).unwrap_or_default());
+            at = e.at;
+        }
+        match e.piece {
+            Piece::Text(t) => out.extend_from_slice(t),
+            Piece::Gap { index, pre, post } => {
+                let i = index as usize;
+                let (Some(g), Some(&bit)) = (gaps.get(i), bits.get(i)) else {
+                    continue;
+                };
+                let adjust = g.adjust;
+                let v = nudge(adjust, g.number, bit, drift);
+                drift += v - adjust;
+                out.extend_from_slice(pre);
+                super::write::real(out, v);
+                out.extend_from_slice(post);
+            }
+            Piece::Close(t) => {
+                if drift.abs() >= 5e-5 {
+                    out.push(b' ');
+                    super::write::real(out, -drift);
+                }
+                drift = 0.0;
+                out.extend_from_slice(t);
+            }
+        }
+        at = at.max(e.at + e.skip);
+    }
+    out.extend_from_slice(rw.data.get(at..).unwrap_or_default());
+}
+
+/// The reader's scan: gaps whose adjustment is on the lattice.
+struct Reader<'r> {
+    words: Words,
+    pending: Vec<(usize, bool)>,
+    reads: &'r mut Vec<SpacingRead>,
+}
+
+impl StreamVisitor for Reader<'_> {
+    fn begin_stream(&mut self, _: usize) {}
+    fn visitor(&mut self) -> &mut dyn Visitor {
+        self
+    }
+}
+
+impl Visitor for Reader<'_> {
+    fn split(&mut self) {
+        self.words.split();
+    }
+    fn byte(&mut self, b: u8) {
+        self.words.bytes.push(b);
+    }
+    fn gap(&mut self, adjust: Option<f64>, _: GapSite) {
+        if let Some(bit) = adjust.and_then(read_bit) {
+            if self.reads.len() + self.pending.len() < MAX_GAPS {
+                self.pending.push((self.words.ends.len(), bit));
+            }
+        }
+    }
+}
+
+/// The bit a gap's adjustment carries, if it is on (or near) the lattice.
+fn read_bit(g: f64) -> Option<bool> {
+    let r = g.rem_euclid(STEP);
+    if (r - STEP / 4.0).abs() <= TOLERANCE {
+        Some(true)
+    } else if (r - 3.0 * STEP / 4.0).abs() <= TOLERANCE {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Reads the word-spacing channel of a PDF: every gap whose spacing is on
+/// the lattice, with its anchor. Needs no key, no original and no version:
+/// a leaked file is read once, then turned into observations for each
+/// candidate version. A file that does not parse, or is encrypted, gives
+/// no reads; decoding is capped (content bytes, pages, reads) so that a
+/// hostile file costs bounded time and memory.
+pub fn read_pdf_spacing(bytes: &[u8]) -> Vec<SpacingRead> {
+    let Ok(doc) = Document::load_mem(bytes) else {
+        return Vec::new();
+    };
+    if doc.trailer.get(b"Encrypt").is_ok() || doc.encryption_state.is_some() {
+        return Vec::new();
+    }
+    let mut reads = Vec::new();
+    let mut budget = MAX_DECODED;
+    for (_, page) in doc.get_pages().into_iter().take(MAX_PAGES) {
+        let streams = page_streams(&doc, page, &mut budget);
+        let mut r = Reader {
+            words: Words::default(),
+            pending: Vec::new(),
+            reads: &mut reads,
+        };
+        scan_page(&doc, page, &streams, &mut r);
+        r.words.split();
+        let (words, pending) = (r.words, r.pending);
+        reads.extend(pending.into_iter().map(|(b, bit)| SpacingRead {
+            anchor: words.anchor(b),
+            bit,
+        }));
+        if reads.len() >= MAX_GAPS || budget == 0 {
+            break;
+        }
+    }
+    reads
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nudges_are_small_readable_and_keep_gaps() {
+        for adjust in [0.0, -20.0, -150.0, -151.0, -333.333, 250.0, -1000.0] {
+            for bit in [false, true] {
+                for drift in [-30.0, -12.0, 0.0, 7.0, 30.0] {
+                    let v = nudge(adjust, adjust.abs() >= 150.0, bit, drift);
+                    assert!((v - adjust).abs() <= MAX_NUDGE, "{adjust} {bit} {v}");
+                    assert_eq!(read_bit(v), Some(bit), "{adjust} {bit} {v}");
+                    if adjust.abs() >= 150.0 {
+                        assert!(v.abs() >= 150.0 && v.signum() == adjust.signum());
+                    }
+                }
+            }
+        }
+        assert_eq!(read_bit(0.0), None);
+        assert_eq!(read_bit(-333.333), None);
+    }
+}
