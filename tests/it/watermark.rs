@@ -266,6 +266,13 @@ fn strip_our_layers(copy: &[u8]) -> Vec<u8> {
         c.remove(0);
         d.set("Contents", lopdf::Object::Array(c));
     }
+    if let Ok(info) = doc
+        .trailer
+        .get(b"Info")
+        .and_then(lopdf::Object::as_reference)
+    {
+        doc.objects.remove(&info);
+    }
     doc.trailer.remove(b"Info");
     let mut out = Vec::new();
     doc.save_to(&mut out).unwrap();
@@ -294,6 +301,11 @@ async fn triage_names_the_pdf_leaker_from_the_word_spacing_alone() {
         "marking line and layer gone"
     );
     assert!(rampart_fingerprint::extract_pdf_metadata(&leaked).is_none());
+    let fp = w.app.state.watermark.fingerprinter().clone();
+    assert!(
+        fp.extract(&extracted.text, &[version(&doc, 1)]).is_empty(),
+        "no text channel left: only the word spacing can accuse"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("leak.pdf"), &leaked).unwrap();
