@@ -9,7 +9,7 @@
 //! | double quote | `"` | `“` or `”` | — |
 //! | ellipsis | `...` | `…` | — |
 //! | spaced dash between words | ` - ` | ` – ` | — |
-//! | PDF word gap spacing (`TJ` number `g`, thousandths of an em) | `g ≡ 18 (mod 24)` | `g ≡ 6 (mod 24)` | anything else |
+//! | PDF word gap spacing (`TJ` number `g`, thousandths of an em) | `g ≡ 12 (mod 16)` | `g ≡ 4 (mod 16)` | anything else |
 //!
 //! The last row is not a text channel: it lives in the page's own content
 //! streams of a PDF and is read from the file ([`read_pdf_spacing`](crate::read_pdf_spacing)), not

@@ -343,8 +343,9 @@ pub(super) enum GapSite {
     /// A space ending a string with no number after it: insert after
     /// the string token ending at `after`.
     After { after: usize },
-    /// A number token (replace it).
-    Number { start: usize, end: usize },
+    /// A number token (replace it); `tex`: a number gap (no space before
+    /// it), which must stay at least [`GAP_MIN`] in magnitude.
+    Number { start: usize, end: usize, tex: bool },
 }
 
 /// The scan state carried across the streams of one page.
@@ -459,6 +460,16 @@ impl<'f> Scan<'f> {
             bytes.iter().skip(from).any(|&b| !(simple && b == b' '))
                 || glyph_later.get(i + 1).copied().unwrap_or(false)
         };
+        // Whether the first element after element `i` that is not a
+        // number is a string (a marked gap may be followed by a second,
+        // compensating number).
+        let string_after = |i: usize| {
+            elems
+                .iter()
+                .skip(i + 1)
+                .find(|e| !matches!(e.kind, Kind::Number(_)))
+                .is_some_and(|e| matches!(e.kind, Kind::Str { .. }))
+        };
         let mut prev_str: Option<&Vec<u8>> = None;
         for (i, e) in elems.iter().enumerate() {
             match &e.kind {
@@ -477,13 +488,16 @@ impl<'f> Scan<'f> {
                                 Kind::Number(x) => Some((x, n.start, n.end)),
                                 _ => None,
                             });
-                            let string_follows = elems
-                                .get(i + 2)
-                                .is_some_and(|s| matches!(s.kind, Kind::Str { .. }));
+                            let string_follows = string_after(i + 1);
                             match (last, number) {
-                                (true, Some((x, start, end))) if string_follows => {
-                                    v.gap(Some(x), GapSite::Number { start, end })
-                                }
+                                (true, Some((x, start, end))) if string_follows => v.gap(
+                                    Some(x),
+                                    GapSite::Number {
+                                        start,
+                                        end,
+                                        tex: false,
+                                    },
+                                ),
                                 (true, Some(_)) => {}
                                 (true, None) => v.gap(None, GapSite::After { after: e.end }),
                                 (false, _) => {
@@ -508,16 +522,14 @@ impl<'f> Scan<'f> {
                 Kind::Number(x) => {
                     let after_word =
                         prev_str.is_some_and(|s| s.last().is_some_and(|&l| !(simple && l == b' ')));
-                    let string_follows = elems
-                        .get(i + 1)
-                        .is_some_and(|s| matches!(s.kind, Kind::Str { .. }));
-                    if x.abs() >= GAP_MIN && after_word && string_follows {
+                    if x.abs() >= GAP_MIN && after_word && string_after(i) {
                         v.split();
                         v.gap(
                             Some(*x),
                             GapSite::Number {
                                 start: e.start,
                                 end: e.end,
+                                tex: true,
                             },
                         );
                     }

@@ -16,7 +16,7 @@
 //!   stream objects with the horizontal spacing of every word gap carrying
 //!   a code bit (the *word-spacing channel*, see the `spacing` module): the
 //!   glyphs, words and line advances are exactly the original's, each gap
-//!   moves by at most 18/1000 em. The page's `/Contents` references the
+//!   moves by at most 16/1000 em. The page's `/Contents` references the
 //!   re-emitted streams instead of the originals (which stay in the file,
 //!   unreferenced, as the byte-exact prefix requires);
 //!

@@ -3,14 +3,21 @@
 //!
 //! The gap's adjustment `g` (the `TJ` number after it, thousandths of text
 //! space, 0 if none) is replaced by a value `g'` on the lattice
-//! `Δ·k + Δ/4` for bit 1 or `Δ·k + 3Δ/4` for bit 0 ([`STEP`] `Δ` = 24), the
-//! candidate within `3Δ/4` of `g` that keeps the line's accumulated shift
-//! smallest; the end of each `TJ` array gets one more number compensating
-//! the accumulated shift, so everything after it on the line — and the
-//! justified right margin — is exactly where it was. Reading needs no
-//! original: `g' mod Δ` near `Δ/4` reads 1, near `3Δ/4` reads 0, anything
-//! else (an unmarked PDF's kerning, TeX's `-333.333`) is not read. A nudge is
-//! at most 18/1000 em: invisible at any normal zoom.
+//! `Δ·k + Δ/4` for bit 1 or `Δ·k + 3Δ/4` for bit 0 ([`STEP`] `Δ` = 16): of
+//! the two lattice points of the bit around `g` (one below, one above),
+//! the one that keeps the shift accumulated along the line smallest, so
+//! the shift never exceeds `Δ` whatever the bits (a TOC leader, whose gaps
+//! all share one anchor and hence one bit, included). The last gap of each
+//! text-showing operator is followed by one more number that cancels the
+//! accumulated shift: the last word — the justified right margin — and
+//! everything after it on the line are exactly where they were. Reading
+//! needs no original: `g' mod Δ` at `Δ/4` reads 1, at `3Δ/4` reads 0,
+//! anything else (most of an unmarked PDF's kerning, TeX's `-333.333`) is
+//! not read. A nudge is at most 16/1000 em: invisible at any normal zoom.
+//! Only number gaps from `GAP_MIN + Δ` to 800 thousandths (moving right)
+//! are marked: a marked one always stays a gap, and wider ones are layout
+//! (a numbered heading, a table column) whose move might flip an
+//! extractor's column heuristics.
 //!
 //! A gap is named by a hash of the glyph codes of the [`WINDOW`] words on
 //! each side (its *anchor*), so it is found again in any copy of the file,
@@ -26,12 +33,15 @@ use super::content::{FontClass, GapSite, Scan, Token, Visitor};
 
 /// Words on each side of a gap that name it.
 const WINDOW: usize = 3;
+/// Number gaps wider than this (thousandths of an em) are layout (a table
+/// column, a numbered heading) rather than word gaps: left unmarked, so
+/// that no extractor's column heuristics see them move.
+const MAX_TEX_GAP: f64 = 800.0;
 /// The QIM lattice step (thousandths of text space).
-const STEP: f64 = 24.0;
-/// Largest nudge from the original adjustment.
-const MAX_NUDGE: f64 = 18.0;
-/// A read is taken within this distance of `Δ/4` or `3Δ/4`.
-const TOLERANCE: f64 = 1.5;
+const STEP: f64 = 16.0;
+/// A read is taken within this distance of `Δ/4` or `3Δ/4`: we write exact
+/// integers, and an unmarked file's integer kerning mostly falls outside.
+const TOLERANCE: f64 = 0.5;
 /// Decoded content bytes per document at most (a Flate bomb stops there).
 pub(super) const MAX_DECODED: usize = 256 << 20;
 /// Pages read at most.
@@ -58,8 +68,6 @@ pub(super) struct TemplateGap {
     pub(super) anchor: [u8; 16],
     /// The original adjustment (0 if none).
     adjust: f64,
-    /// A `TJ`-number gap: the mark keeps it at least `GAP_MIN` in magnitude.
-    number: bool,
 }
 
 /// How a mark is written into a stream.
@@ -67,10 +75,13 @@ pub(super) struct TemplateGap {
 enum Piece {
     Text(&'static [u8]),
     /// The gap's value; `pre`/`post` around it (a string split, spaces).
+    /// The last gap of an operator is followed by the number that cancels
+    /// the shift accumulated, so the last word is where it was.
     Gap {
         index: u32,
         pre: &'static [u8],
         post: &'static [u8],
+        last: bool,
     },
     /// The compensation number, then `text`.
     Close(&'static [u8]),
@@ -314,59 +325,37 @@ impl Visitor for Recorder<'_> {
             return;
         }
         let index = self.gaps.len() as u32;
-        let (edit, number) = match site {
+        let (at, skip, pre, post): (usize, usize, &'static [u8], &'static [u8]) = match site {
             GapSite::Inside {
                 splittable: false, ..
             } => return,
-            GapSite::Inside { after, hex, .. } => {
-                let (pre, post): (&[u8], &[u8]) = if hex { (b"> ", b" <") } else { (b") ", b" (") };
-                let piece = Piece::Gap { index, pre, post };
-                (
-                    Edit {
-                        at: after,
-                        skip: 0,
-                        piece,
-                    },
-                    false,
-                )
+            GapSite::Inside {
+                after, hex: true, ..
+            } => (after, 0, b">", b"<"),
+            GapSite::Inside { after, .. } => (after, 0, b")", b"("),
+            GapSite::After { after } => (after, 0, b"", b" "),
+            GapSite::Number { start, end, tex } => {
+                let word_gap =
+                    |a: f64| (-MAX_TEX_GAP..=-(super::content::GAP_MIN + STEP)).contains(&a);
+                if tex && !adjust.is_some_and(word_gap) {
+                    return;
+                }
+                (start, end.saturating_sub(start), b"", b"")
             }
-            GapSite::After { after } => {
-                let piece = Piece::Gap {
-                    index,
-                    pre: b" ",
-                    post: b" ",
-                };
-                (
-                    Edit {
-                        at: after,
-                        skip: 0,
-                        piece,
-                    },
-                    false,
-                )
-            }
-            GapSite::Number { start, end } => {
-                let piece = Piece::Gap {
-                    index,
-                    pre: b"",
-                    post: b"",
-                };
-                let number = adjust.is_some_and(|a| a.abs() >= super::content::GAP_MIN);
-                let skip = end.saturating_sub(start);
-                (
-                    Edit {
-                        at: start,
-                        skip,
-                        piece,
-                    },
-                    number,
-                )
-            }
+        };
+        let edit = Edit {
+            at,
+            skip,
+            piece: Piece::Gap {
+                index,
+                pre,
+                post,
+                last: false,
+            },
         };
         self.gaps.push(TemplateGap {
             anchor: [0; 16],
             adjust: adjust.unwrap_or(0.0),
-            number,
         });
         self.boundaries.push(self.words.ends.len());
         self.op_edits.push(edit);
@@ -402,7 +391,7 @@ impl Visitor for Recorder<'_> {
                         Edit {
                             at: c.start,
                             skip: 0,
-                            piece: Piece::Close(b" "),
+                            piece: Piece::Close(b""),
                         },
                     ),
                     None => return self.drop_op(),
@@ -455,6 +444,9 @@ impl Visitor for Recorder<'_> {
             }
             _ => return self.drop_op(),
         };
+        if let Some(Piece::Gap { last, .. }) = self.op_edits.last_mut().map(|e| &mut e.piece) {
+            *last = true;
+        }
         let Some(edits) = self.edits.get_mut(self.stream) else {
             return self.drop_op();
         };
@@ -512,27 +504,18 @@ pub(super) fn template_page(
     }
 }
 
-/// The value written at a gap: on the lattice of `bit`, within
-/// [`MAX_NUDGE`] of `adjust`, keeping a number gap a gap, and closest to
-/// cancelling `drift` (the shift accumulated so far in the array).
-fn nudge(adjust: f64, number: bool, bit: bool, drift: f64) -> f64 {
+/// The value written at a gap: of the two lattice points of `bit` around
+/// `adjust` (each less than [`STEP`] away), the one closest to cancelling
+/// `drift` (the shift accumulated so far in the array).
+fn nudge(adjust: f64, bit: bool, drift: f64) -> f64 {
     let offset = if bit { STEP / 4.0 } else { 3.0 * STEP / 4.0 };
-    let base = ((adjust - offset) / STEP).round() * STEP + offset;
-    let mut best: Option<(f64, f64)> = None;
-    for k in -2..=2 {
-        let c = base + f64::from(k) * STEP;
-        let d = c - adjust;
-        let keeps =
-            !number || (c.abs() >= super::content::GAP_MIN && c.signum() == adjust.signum());
-        if d.abs() > MAX_NUDGE + 1e-9 || !keeps {
-            continue;
-        }
-        let cost = (drift + d).abs();
-        if best.is_none_or(|(_, b)| cost < b) {
-            best = Some((c, cost));
-        }
+    let below = ((adjust - offset) / STEP).floor() * STEP + offset;
+    let above = below + STEP;
+    if (drift + below - adjust).abs() <= (drift + above - adjust).abs() {
+        below
+    } else {
+        above
     }
-    best.map_or(adjust, |(c, _)| c)
 }
 
 /// Writes `rw` with the bits of `bits` (by template gap index).
@@ -546,16 +529,25 @@ pub(super) fn emit(rw: &Rewrite, gaps: &[TemplateGap], bits: &[bool], out: &mut 
         }
         match e.piece {
             Piece::Text(t) => out.extend_from_slice(t),
-            Piece::Gap { index, pre, post } => {
+            Piece::Gap {
+                index,
+                pre,
+                post,
+                last,
+            } => {
                 let i = index as usize;
                 let (Some(g), Some(&bit)) = (gaps.get(i), bits.get(i)) else {
                     continue;
                 };
-                let adjust = g.adjust;
-                let v = nudge(adjust, g.number, bit, drift);
-                drift += v - adjust;
+                let v = nudge(g.adjust, bit, drift);
+                drift += v - g.adjust;
                 out.extend_from_slice(pre);
                 super::write::real(out, v);
+                if last && drift.abs() >= 5e-5 {
+                    out.push(b' ');
+                    super::write::real(out, -drift);
+                    drift = 0.0;
+                }
                 out.extend_from_slice(post);
             }
             Piece::Close(t) => {
@@ -656,17 +648,25 @@ mod tests {
 
     #[test]
     fn nudges_are_small_readable_and_keep_gaps() {
-        for adjust in [0.0, -20.0, -150.0, -151.0, -333.333, 250.0, -1000.0] {
+        for adjust in [0.0, -20.0, -166.0, -167.5, -333.333, 250.0, -1000.0] {
             for bit in [false, true] {
-                for drift in [-30.0, -12.0, 0.0, 7.0, 30.0] {
-                    let v = nudge(adjust, adjust.abs() >= 150.0, bit, drift);
-                    assert!((v - adjust).abs() <= MAX_NUDGE, "{adjust} {bit} {v}");
+                for drift in [-16.0, -12.0, 0.0, 7.0, 16.0] {
+                    let v = nudge(adjust, bit, drift);
+                    assert!((v - adjust).abs() <= STEP, "{adjust} {bit} {v}");
+                    assert!((drift + v - adjust).abs() <= STEP, "{adjust} {drift} {v}");
                     assert_eq!(read_bit(v), Some(bit), "{adjust} {bit} {v}");
-                    if adjust.abs() >= 150.0 {
+                    if adjust.abs() >= 166.0 {
                         assert!(v.abs() >= 150.0 && v.signum() == adjust.signum());
                     }
                 }
             }
+        }
+        // The same bit at every gap of a line (a leader's repeated
+        // anchor) does not accumulate a shift.
+        let mut drift = 0.0;
+        for _ in 0..1000 {
+            drift += nudge(-167.0, true, drift) + 167.0;
+            assert!(drift.abs() <= STEP, "{drift}");
         }
         assert_eq!(read_bit(0.0), None);
         assert_eq!(read_bit(-333.333), None);
