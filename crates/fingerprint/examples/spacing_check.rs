@@ -5,6 +5,8 @@
 //! `<name>.stripped.pdf` in the temporary directory, to compare renderings),
 //! and prints the gaps marked, the update size, the reads of the stripped
 //! copy, and whether its recipient alone is accused among 1000 accounts.
+//! An argument `read:<file>` instead reads a file made from such a copy
+//! (by another tool) and prints whom it accuses.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -34,6 +36,17 @@ fn main() {
     let mut candidates = innocents(1000);
     candidates.push(AccountId(11));
     for path in std::env::args().skip(1) {
+        if let Some(file) = path.strip_prefix("read:") {
+            let reads = read_pdf_spacing(&std::fs::read(file).unwrap());
+            let acc = fp.accuse(&fp.observe_spacing(&reads, &[v]), &candidates);
+            let accused: Vec<i64> = acc.accused().map(|s| s.account.0).collect();
+            println!(
+                "{file}: {} reads, {} positions, accused {accused:?}",
+                reads.len(),
+                acc.positions
+            );
+            continue;
+        }
         let original = std::fs::read(&path).unwrap();
         let t = PdfTemplate::parse(&original).unwrap();
         let e = fp.embed_pdf(&t, &original, &m, "NON-PUBLIC check").unwrap();

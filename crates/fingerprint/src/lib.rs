@@ -29,8 +29,10 @@
 //!   that appends a visible marking line and an invisible marked text layer
 //!   to every page and re-emits the page's own text with its word spacing
 //!   marked (see [`PdfTemplate`]). The word spacing survives removal of the
-//!   added layer, qpdf re-saves and page extraction, but not a re-layout
-//!   (Ghostscript's pdfwrite), text extraction or rasterisation, where the
+//!   added layer, re-saves (qpdf, mutool), page extraction and merging, and
+//!   in our measurements even Ghostscript's pdfwrite and cairo, which
+//!   re-derive the spacing from the glyph positions; it does not survive
+//!   text extraction, re-typesetting, rasterisation or OCR, where the
 //!   invisible layer's text channels (or nothing) remain. The download id is also written to
 //!   the metadata of PDF, DOCX and ODT ([`extract_download_id`]). Other media
 //!   types ([`Format::from_media_type`] gives `None`) are served with a

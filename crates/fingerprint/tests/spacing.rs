@@ -457,3 +457,51 @@ fn survives_qpdf_resave_and_page_extraction() {
         );
     }
 }
+
+/// Ghostscript's pdfwrite re-derives every `TJ` from the glyph positions,
+/// which is what the channel moves: the reads survive (measured, not a
+/// guarantee; skipped without `gs`).
+#[test]
+fn survives_ghostscript_pdfwrite() {
+    if std::process::Command::new("gs")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("gs not installed: skipped");
+        return;
+    }
+    let fp = fingerprinter();
+    let v = version(34);
+    for (name, original) in [
+        ("tj", build::pdf(&document())),
+        ("tex", tex_pdf(&document())),
+    ] {
+        let copy = strip(&copy_of(&fp, &original, &mark(11, v, 1)));
+        let dir = std::env::temp_dir().join(format!("rampart-spacing-gs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (src, dst) = (
+            dir.join(format!("{name}.pdf")),
+            dir.join(format!("{name}-gs.pdf")),
+        );
+        std::fs::write(&src, &copy).unwrap();
+        let st = std::process::Command::new("gs")
+            .args(["-q", "-dBATCH", "-dNOPAUSE", "-dSAFER", "-sDEVICE=pdfwrite"])
+            .arg(format!("-sOutputFile={}", dst.display()))
+            .arg(&src)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let out = std::fs::read(&dst).unwrap();
+        let reads = read_pdf_spacing(&out).len();
+        eprintln!(
+            "{name}: {reads} of {} reads after gs",
+            read_pdf_spacing(&copy).len()
+        );
+        assert_eq!(
+            accused(&fp, &out, v, &candidates()),
+            vec![AccountId(11)],
+            "{name} after gs"
+        );
+    }
+}

@@ -11,9 +11,11 @@
 //! text-showing operator is followed by one more number that cancels the
 //! accumulated shift: the last word — the justified right margin — and
 //! everything after it on the line are exactly where they were. Reading
-//! needs no original: `g' mod Δ` at `Δ/4` reads 1, at `3Δ/4` reads 0,
-//! anything else (most of an unmarked PDF's kerning, TeX's `-333.333`) is
-//! not read. A nudge is at most 16/1000 em: invisible at any normal zoom.
+//! needs no original: `g' mod Δ` near `Δ/4` reads 1, near `3Δ/4` reads 0,
+//! anything else is not read; and a page is read at all only if a good
+//! share of its adjustments is exactly on the lattice (all of a marked
+//! page's, about one in eight of an unmarked page's integer kerning, none
+//! of TeX's `-333.333`). A nudge is at most 16/1000 em: invisible at any normal zoom.
 //! Only number gaps from `GAP_MIN + Δ` to 800 thousandths (moving right)
 //! are marked: a marked one always stays a gap, and wider ones are layout
 //! (a numbered heading, a table column) whose move might flip an
@@ -39,9 +41,19 @@ const WINDOW: usize = 3;
 const MAX_TEX_GAP: f64 = 800.0;
 /// The QIM lattice step (thousandths of text space).
 const STEP: f64 = 16.0;
-/// A read is taken within this distance of `Δ/4` or `3Δ/4`: we write exact
-/// integers, and an unmarked file's integer kerning mostly falls outside.
-const TOLERANCE: f64 = 0.5;
+/// A read is taken within this distance of `Δ/4` or `3Δ/4`. We write exact
+/// integers; the slack is for writers that re-position glyphs with their
+/// own small corrections (Ghostscript's pdfwrite adds up to about ±1).
+const TOLERANCE: f64 = 2.0;
+/// "Exactly on the lattice", for the gate.
+const EXACT: f64 = 0.5;
+/// A page is read only if at least this share of its adjusted gaps is
+/// exactly on the lattice: about 1 for a marked page (0.4 after
+/// Ghostscript's pdfwrite), about 1/8 for an unmarked page's integer
+/// kerning. Reads of an unmarked page could not accuse an innocent anyway
+/// (the threshold holds for any reads); the gate keeps unmarked files from
+/// counting as "watermark read".
+const GATE: f64 = 0.25;
 /// Decoded content bytes per document at most (a Flate bomb stops there).
 pub(super) const MAX_DECODED: usize = 256 << 20;
 /// Pages read at most.
@@ -569,6 +581,9 @@ struct Reader<'r> {
     words: Words,
     pending: Vec<(usize, bool)>,
     reads: &'r mut Vec<SpacingRead>,
+    /// Gaps with an adjustment, and those exactly on the lattice (the gate).
+    numbered: usize,
+    exact: usize,
 }
 
 impl StreamVisitor for Reader<'_> {
@@ -586,7 +601,12 @@ impl Visitor for Reader<'_> {
         self.words.bytes.push(b);
     }
     fn gap(&mut self, adjust: Option<f64>, _: GapSite) {
-        if let Some(bit) = adjust.and_then(read_bit) {
+        let Some(g) = adjust else { return };
+        self.numbered += 1;
+        if read_bit(g, EXACT).is_some() {
+            self.exact += 1;
+        }
+        if let Some(bit) = read_bit(g, TOLERANCE) {
             if self.reads.len() + self.pending.len() < MAX_GAPS {
                 self.pending.push((self.words.ends.len(), bit));
             }
@@ -594,12 +614,13 @@ impl Visitor for Reader<'_> {
     }
 }
 
-/// The bit a gap's adjustment carries, if it is on (or near) the lattice.
-fn read_bit(g: f64) -> Option<bool> {
+/// The bit a gap's adjustment carries, if it is within `tolerance` of the
+/// lattice.
+fn read_bit(g: f64, tolerance: f64) -> Option<bool> {
     let r = g.rem_euclid(STEP);
-    if (r - STEP / 4.0).abs() <= TOLERANCE {
+    if (r - STEP / 4.0).abs() <= tolerance {
         Some(true)
-    } else if (r - 3.0 * STEP / 4.0).abs() <= TOLERANCE {
+    } else if (r - 3.0 * STEP / 4.0).abs() <= tolerance {
         Some(false)
     } else {
         None
@@ -627,10 +648,18 @@ pub fn read_pdf_spacing(bytes: &[u8]) -> Vec<SpacingRead> {
             words: Words::default(),
             pending: Vec::new(),
             reads: &mut reads,
+            numbered: 0,
+            exact: 0,
         };
         scan_page(&doc, page, &streams, &mut r);
         r.words.split();
-        let (words, pending) = (r.words, r.pending);
+        // The gate: a marked page has (nearly) every adjustment on the
+        // lattice; an unmarked one about one in eight of its integers.
+        let marked = r.exact as f64 >= GATE * r.numbered as f64;
+        let (words, mut pending) = (r.words, r.pending);
+        if !marked {
+            pending.clear();
+        }
         reads.extend(pending.into_iter().map(|(b, bit)| SpacingRead {
             anchor: words.anchor(b),
             bit,
@@ -654,7 +683,7 @@ mod tests {
                     let v = nudge(adjust, bit, drift);
                     assert!((v - adjust).abs() <= STEP, "{adjust} {bit} {v}");
                     assert!((drift + v - adjust).abs() <= STEP, "{adjust} {drift} {v}");
-                    assert_eq!(read_bit(v), Some(bit), "{adjust} {bit} {v}");
+                    assert_eq!(read_bit(v, EXACT), Some(bit), "{adjust} {bit} {v}");
                     if adjust.abs() >= 166.0 {
                         assert!(v.abs() >= 150.0 && v.signum() == adjust.signum());
                     }
@@ -668,7 +697,8 @@ mod tests {
             drift += nudge(-167.0, true, drift) + 167.0;
             assert!(drift.abs() <= STEP, "{drift}");
         }
-        assert_eq!(read_bit(0.0), None);
-        assert_eq!(read_bit(-333.333), None);
+        assert_eq!(read_bit(0.0, TOLERANCE), None);
+        assert_eq!(read_bit(-333.333, EXACT), None);
+        assert_eq!(read_bit(-340.9, TOLERANCE), Some(false));
     }
 }
