@@ -346,6 +346,8 @@ impl Visitor for Recorder<'_> {
             } => (after, 0, b">", b"<"),
             GapSite::Inside { after, .. } => (after, 0, b")", b"("),
             GapSite::After { after } => (after, 0, b"", b" "),
+            // An absurd adjustment (a hostile or broken file) stays as is.
+            GapSite::Number { .. } if adjust.is_none_or(|a| a.abs() > 10_000.0) => return,
             GapSite::Number { start, end, tex } => {
                 let word_gap =
                     |a: f64| (-MAX_TEX_GAP..=-(super::content::GAP_MIN + STEP)).contains(&a);
@@ -554,7 +556,8 @@ pub(super) fn emit(rw: &Rewrite, gaps: &[TemplateGap], bits: &[bool], out: &mut 
                 let v = nudge(g.adjust, bit, drift);
                 drift += v - g.adjust;
                 out.extend_from_slice(pre);
-                super::write::real(out, v);
+                // Lattice values are integers: no float formatting.
+                let _ = std::io::Write::write_fmt(out, format_args!("{}", v as i64));
                 if last && drift.abs() >= 5e-5 {
                     out.push(b' ');
                     super::write::real(out, -drift);
