@@ -88,13 +88,14 @@ fn main() {
                 let leaked = [input.as_slice(), e.bytes.as_slice()].concat();
                 let (read, reads) = time(|| read_pdf_spacing(&leaked));
                 note = format!(
-                    "{note} ({} word gaps on {} pages); once per version: parse {:.1} ms + plan {:.1} ms; per download {:.1} ms (update only, +{} KB; the original streams as is); plain copy {:.2} ms; triage's word-spacing read {:.1} ms ({} reads)",
+                    "{note} ({} word gaps on {} pages); once per version: parse {:.1} ms + plan {:.1} ms; per download {:.1} ms (update only, +{} KB; the original streams as is); template {} KB; plain copy {:.2} ms; triage's word-spacing read {:.1} ms ({} reads)",
                     t.word_gaps(),
                     t.pages(),
                     parse * 1e3,
                     prep * 1e3,
                     mark * 1e3,
                     e.bytes.len() / 1024,
+                    t.heap_bytes() / 1024,
                     copy * 1e3,
                     read * 1e3,
                     reads.len()

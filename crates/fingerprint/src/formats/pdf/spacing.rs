@@ -82,28 +82,78 @@ pub(super) struct TemplateGap {
     adjust: f64,
 }
 
-/// How a mark is written into a stream.
+/// Fixed bytes an edit inserts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Insert {
+    Nothing,
+    /// Before the string of a `Tj`.
+    Open,
+    /// Before the string of a `'`.
+    LineOpen,
+    /// After the word spacing of a `"`.
+    Tw,
+    /// After the character spacing of a `"`.
+    TcLineOpen,
+    /// In place of `Tj`, `'` or `"`.
+    CloseTj,
+}
+
+impl Insert {
+    fn bytes(self) -> &'static [u8] {
+        match self {
+            Insert::Nothing => b"",
+            Insert::Open => b"[",
+            Insert::LineOpen => b"T* [",
+            Insert::Tw => b" Tw",
+            Insert::TcLineOpen => b" Tc T* [",
+            Insert::CloseTj => b"] TJ",
+        }
+    }
+}
+
+/// How a gap's number is written: splitting a hex or literal string,
+/// after a string, or in place of a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Hex,
+    Literal,
+    After,
+    Number,
+}
+
+impl Form {
+    fn around(self) -> (&'static [u8], &'static [u8]) {
+        match self {
+            Form::Hex => (b">", b"<"),
+            Form::Literal => (b")", b"("),
+            Form::After => (b"", b" "),
+            Form::Number => (b"", b""),
+        }
+    }
+}
+
+/// How a mark is written into a stream (small: a template holds one per
+/// gap).
 #[derive(Debug, Clone, Copy)]
 enum Piece {
-    Text(&'static [u8]),
-    /// The gap's value; `pre`/`post` around it (a string split, spaces).
-    /// The last gap of an operator is followed by the number that cancels
-    /// the shift accumulated, so the last word is where it was.
+    Text(Insert),
+    /// The gap's value. The last gap of an operator is followed by the
+    /// number that cancels the shift accumulated, so the last word is
+    /// where it was.
     Gap {
         index: u32,
-        pre: &'static [u8],
-        post: &'static [u8],
+        form: Form,
         last: bool,
     },
-    /// The compensation number, then `text`.
-    Close(&'static [u8]),
+    /// The compensation number (if any shift is left), then the insert.
+    Close(Insert),
 }
 
 #[derive(Debug, Clone)]
 struct Edit {
-    at: usize,
+    at: u32,
     /// Bytes of the stream replaced.
-    skip: usize,
+    skip: u32,
     piece: Piece,
 }
 
@@ -337,15 +387,15 @@ impl Visitor for Recorder<'_> {
             return;
         }
         let index = self.gaps.len() as u32;
-        let (at, skip, pre, post): (usize, usize, &'static [u8], &'static [u8]) = match site {
+        let (at, skip, form) = match site {
             GapSite::Inside {
                 splittable: false, ..
             } => return,
             GapSite::Inside {
                 after, hex: true, ..
-            } => (after, 0, b">", b"<"),
-            GapSite::Inside { after, .. } => (after, 0, b")", b"("),
-            GapSite::After { after } => (after, 0, b"", b" "),
+            } => (after, 0, Form::Hex),
+            GapSite::Inside { after, .. } => (after, 0, Form::Literal),
+            GapSite::After { after } => (after, 0, Form::After),
             // An absurd adjustment (a hostile or broken file) stays as is.
             GapSite::Number { .. } if adjust.is_none_or(|a| a.abs() > 10_000.0) => return,
             GapSite::Number { start, end, tex } => {
@@ -354,16 +404,18 @@ impl Visitor for Recorder<'_> {
                 if tex && !adjust.is_some_and(word_gap) {
                     return;
                 }
-                (start, end.saturating_sub(start), b"", b"")
+                (start, end.saturating_sub(start), Form::Number)
             }
+        };
+        let (Ok(at), Ok(skip)) = (u32::try_from(at), u32::try_from(skip)) else {
+            return;
         };
         let edit = Edit {
             at,
             skip,
             piece: Piece::Gap {
                 index,
-                pre,
-                post,
+                form,
                 last: false,
             },
         };
@@ -384,79 +436,61 @@ impl Visitor for Recorder<'_> {
         if self.gaps.len() == self.op_first {
             return;
         }
-        let strings: Vec<&Token> = operands
+        let last_string = operands
             .iter()
-            .filter(|t| matches!(t.kind, super::content::Kind::Str { .. }))
-            .collect();
-        let last_string = strings.last().map(|t| t.start);
-        let replace_op = |text| Edit {
-            at: operator.start,
-            skip: operator.end - operator.start,
-            piece: Piece::Close(text),
+            .rfind(|t| matches!(t.kind, super::content::Kind::Str { .. }))
+            .map(|t| t.start);
+        let edit = |at: usize, skip: usize, piece| {
+            Some(Edit {
+                at: u32::try_from(at).ok()?,
+                skip: u32::try_from(skip).ok()?,
+                piece,
+            })
         };
-        let (pre, post): (Vec<Edit>, Edit) = match (op, last_string) {
-            (b"TJ", _) => {
-                let close = operands
-                    .iter()
-                    .rfind(|t| matches!(t.kind, super::content::Kind::Close));
-                match close {
-                    Some(c) => (
-                        Vec::new(),
-                        Edit {
-                            at: c.start,
-                            skip: 0,
-                            piece: Piece::Close(b""),
-                        },
-                    ),
-                    None => return self.drop_op(),
-                }
-            }
-            (b"Tj", Some(s)) => (
-                vec![Edit {
-                    at: s,
-                    skip: 0,
-                    piece: Piece::Text(b"["),
-                }],
-                replace_op(b"] TJ"),
-            ),
-            (b"'", Some(s)) => (
-                vec![Edit {
-                    at: s,
-                    skip: 0,
-                    piece: Piece::Text(b"T* ["),
-                }],
-                replace_op(b"] TJ"),
-            ),
+        let close_op = || {
+            edit(
+                operator.start,
+                operator.end.saturating_sub(operator.start),
+                Piece::Close(Insert::CloseTj),
+            )
+        };
+        let planned: Option<(Vec<Option<Edit>>, Option<Edit>)> = match (op, last_string) {
+            (b"TJ", _) => operands
+                .iter()
+                .rfind(|t| matches!(t.kind, super::content::Kind::Close))
+                .map(|c| (Vec::new(), edit(c.start, 0, Piece::Close(Insert::Nothing)))),
+            (b"Tj", Some(s)) => Some((vec![edit(s, 0, Piece::Text(Insert::Open))], close_op())),
+            (b"'", Some(s)) => Some((vec![edit(s, 0, Piece::Text(Insert::LineOpen))], close_op())),
             (b"\"", Some(s)) => {
+                // `aw ac (string) "`: the two numbers right before the string.
                 let n = operands.len();
-                let numbers = (n >= 3)
-                    .then(|| (operands.get(n - 3), operands.get(n - 2)))
-                    .and_then(|(a, b)| Some((a?, b?)))
-                    .filter(|(a, b)| {
+                let numbers = n
+                    .checked_sub(3)
+                    .and_then(|i| {
+                        Some((operands.get(i)?, operands.get(i + 1)?, operands.get(i + 2)?))
+                    })
+                    .filter(|(a, b, l)| {
                         matches!(a.kind, super::content::Kind::Number(_))
                             && matches!(b.kind, super::content::Kind::Number(_))
-                            && operands.get(n - 1).is_some_and(|l| l.start == s)
+                            && l.start == s
                     });
-                let Some((aw, ac)) = numbers else {
-                    return self.drop_op();
-                };
-                (
-                    vec![
-                        Edit {
-                            at: aw.end,
-                            skip: 0,
-                            piece: Piece::Text(b" Tw"),
-                        },
-                        Edit {
-                            at: ac.end,
-                            skip: 0,
-                            piece: Piece::Text(b" Tc T* ["),
-                        },
-                    ],
-                    replace_op(b"] TJ"),
-                )
+                numbers.map(|(aw, ac, _)| {
+                    (
+                        vec![
+                            edit(aw.end, 0, Piece::Text(Insert::Tw)),
+                            edit(ac.end, 0, Piece::Text(Insert::TcLineOpen)),
+                        ],
+                        close_op(),
+                    )
+                })
             }
-            _ => return self.drop_op(),
+            _ => None,
+        };
+        let Some((pre, Some(post))) = planned else {
+            return self.drop_op();
+        };
+        let Some(pre) = pre.into_iter().collect::<Option<Vec<Edit>>>() else {
+            return self.drop_op();
         };
         if let Some(Piece::Gap { last, .. }) = self.op_edits.last_mut().map(|e| &mut e.piece) {
             *last = true;
@@ -512,6 +546,7 @@ pub(super) fn template_page(
                 let data = data.filter(|_| !edits.is_empty())?;
                 // Ops are recorded in stream order; keep equal offsets stable.
                 edits.sort_by_key(|e| e.at);
+                edits.shrink_to_fit();
                 Some(Rewrite { data, edits })
             })
             .collect(),
@@ -537,24 +572,21 @@ pub(super) fn emit(rw: &Rewrite, gaps: &[TemplateGap], bits: &[bool], out: &mut 
     let mut at = 0usize;
     let mut drift = 0.0f64;
     for e in &rw.edits {
-        if e.at >= at {
-            out.extend_from_slice(rw.data.get(at..e.at).unwrap_or_default());
-            at = e.at;
+        let (e_at, e_skip) = (e.at as usize, e.skip as usize);
+        if e_at >= at {
+            out.extend_from_slice(rw.data.get(at..e_at).unwrap_or_default());
+            at = e_at;
         }
         match e.piece {
-            Piece::Text(t) => out.extend_from_slice(t),
-            Piece::Gap {
-                index,
-                pre,
-                post,
-                last,
-            } => {
+            Piece::Text(t) => out.extend_from_slice(t.bytes()),
+            Piece::Gap { index, form, last } => {
                 let i = index as usize;
                 let (Some(g), Some(&bit)) = (gaps.get(i), bits.get(i)) else {
                     continue;
                 };
                 let v = nudge(g.adjust, bit, drift);
                 drift += v - g.adjust;
+                let (pre, post) = form.around();
                 out.extend_from_slice(pre);
                 // Lattice values are integers: no float formatting.
                 let _ = std::io::Write::write_fmt(out, format_args!("{}", v as i64));
@@ -571,10 +603,10 @@ pub(super) fn emit(rw: &Rewrite, gaps: &[TemplateGap], bits: &[bool], out: &mut 
                     super::write::real(out, -drift);
                 }
                 drift = 0.0;
-                out.extend_from_slice(t);
+                out.extend_from_slice(t.bytes());
             }
         }
-        at = at.max(e.at + e.skip);
+        at = at.max(e_at + e_skip);
     }
     out.extend_from_slice(rw.data.get(at..).unwrap_or_default());
 }
@@ -677,6 +709,12 @@ pub fn read_pdf_spacing(bytes: &[u8]) -> Vec<SpacingRead> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_keeps_little_per_gap() {
+        assert!(std::mem::size_of::<Edit>() <= 16);
+        assert!(std::mem::size_of::<TemplateGap>() <= 24);
+    }
 
     #[test]
     fn nudges_are_small_readable_and_keep_gaps() {
