@@ -79,6 +79,7 @@
 
 mod content;
 mod extract;
+mod lex;
 mod spacing;
 mod write;
 
