@@ -15,8 +15,9 @@
 //! anything else is not read; and a page is read at all only if a good
 //! share of its adjustments is exactly on the lattice (all of a marked
 //! page's, about one in eight of an unmarked page's integer kerning, none
-//! of TeX's `-333.333`). A nudge is at most 16/1000 em: invisible at any normal zoom.
-//! Only number gaps from `GAP_MIN + Δ` to 800 thousandths (moving right)
+//! of TeX's `-333.333`). A nudge is at most 16/1000 em: invisible at any
+//! normal zoom (at 150 dpi no pixel of a rendered page changes by more
+//! than a quarter of its grey range). Only number gaps from `GAP_MIN + Δ` to 800 thousandths (moving right)
 //! are marked: a marked one always stays a gap, and wider ones are layout
 //! (a numbered heading, a table column) whose move might flip an
 //! extractor's column heuristics.
