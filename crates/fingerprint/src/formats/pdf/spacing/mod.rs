@@ -63,6 +63,8 @@ const EXACT: f64 = 0.5;
 const GATE: f64 = 0.25;
 /// Decoded content bytes per document at most (a Flate bomb stops there).
 pub(super) const MAX_DECODED: usize = 256 << 20;
+/// Decoded bytes of one content stream at most.
+const MAX_STREAM: usize = 64 << 20;
 /// Pages read at most.
 const MAX_PAGES: usize = 50_000;
 /// Reads (or gaps) per document at most.
@@ -214,20 +216,26 @@ fn decode(s: &lopdf::Stream, budget: &mut usize) -> Option<Vec<u8>> {
         .get(b"DecodeParms")
         .ok()
         .is_some_and(|p| !matches!(p, Object::Null));
+    let limit = (*budget).min(MAX_STREAM);
     let out = match filters.as_slice() {
         [] => s.content.clone(),
         [b"FlateDecode" | b"Fl"] if !params => {
             let mut out = Vec::new();
-            let limit = (*budget as u64).saturating_add(1);
-            flate2::read::ZlibDecoder::new(s.content.as_slice())
-                .take(limit)
-                .read_to_end(&mut out)
-                .ok()?;
-            out
+            let read = flate2::read::ZlibDecoder::new(s.content.as_slice())
+                .take(limit as u64 + 1)
+                .read_to_end(&mut out);
+            // The work is spent either way: a broken or oversized stream
+            // is charged to the budget too.
+            *budget = budget.saturating_sub(out.len());
+            read.ok()?;
+            return (out.len() <= limit).then_some(out);
         }
         _ => return None,
     };
-    *budget = budget.checked_sub(out.len())?;
+    if out.len() > limit {
+        return None;
+    }
+    *budget -= out.len();
     Some(out)
 }
 
