@@ -137,7 +137,7 @@ pub fn analyze(leaf: Leaf, opts: &Options) -> Analyzed {
                 if opts.fingerprinter.is_some() {
                     out.metadata_download = metadata_download(extracted.format, &content);
                     if extracted.format == rampart_docmatch::Format::Pdf {
-                        out.spacing = rampart_fingerprint::read_pdf_spacing(&content);
+                        out.spacing = thin_spacing(rampart_fingerprint::read_pdf_spacing(&content));
                     }
                     out.text = Some(extracted.text);
                 }
@@ -150,6 +150,23 @@ pub fn analyze(leaf: Leaf, opts: &Options) -> Analyzed {
         }
     }
     out
+}
+
+/// Keeps at most 16 × [`decode::MAX_READS_PER_FILE`] word-spacing reads of
+/// a file while it waits for matching (the decoder thins further by code
+/// position): those whose anchor has the most trailing zero bits, a rule on
+/// the anchor alone, so two files keep the same gaps.
+fn thin_spacing(
+    reads: Vec<rampart_fingerprint::SpacingRead>,
+) -> Vec<rampart_fingerprint::SpacingRead> {
+    let max = 16 * decode::MAX_READS_PER_FILE;
+    let zeros =
+        |r: &rampart_fingerprint::SpacingRead| u128::from_le_bytes(r.anchor).trailing_zeros();
+    let mut k = 0;
+    while reads.iter().filter(|r| zeros(r) >= k).count() > max && k < 128 {
+        k += 1;
+    }
+    reads.into_iter().filter(|r| zeros(r) >= k).collect()
 }
 
 /// Walks `inputs` on this thread and extracts and fingerprints the leaves
