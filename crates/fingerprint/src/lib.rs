@@ -53,8 +53,9 @@
 //!
 //! # Limits
 //! A leaker who knows the scheme can remove every channel with [`strip`] (or by
-//! retyping); text watermarks resist unaware transformations and collusion by
-//! mixing, not a deliberate, informed scrub. Visible marking lines are the
+//! retyping), and a PDF's word spacing by rounding every `TJ` number (or by
+//! rasterising); text watermarks resist unaware transformations and collusion
+//! by mixing, not a deliberate, informed scrub. Visible marking lines are the
 //! complementary deterrent.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
