@@ -108,6 +108,10 @@ const LINE_SIZE: f64 = 6.0;
 /// level) or written as they are; see the module docs for the measurement.
 const COMPRESS_REWRITTEN: bool = true;
 
+/// How the stream we append to every page starts (the word-spacing reader
+/// skips such streams: they show nothing of the page's own text).
+const OUR_STREAM_START: &[u8] = b"Q\nq\nBT\n/RampartV";
+
 /// Name of the Info dictionary entry holding the download id.
 const INFO_KEY: &str = "RampartDownload";
 
@@ -588,7 +592,8 @@ impl Fingerprinter {
 fn page_content(p: &Page, line: &[u8], text: &str, sentinel: &str) -> Vec<u8> {
     let mut c = Vec::with_capacity(64 + text.len() * 5);
     let margin = 18.0f64.min(p.width / 20.0);
-    c.extend_from_slice(b"Q\nq\nBT\n/RampartV ");
+    c.extend_from_slice(OUR_STREAM_START);
+    c.push(b' ');
     write::real(&mut c, LINE_SIZE);
     c.extend_from_slice(b" Tf\n0.4 g\n1 0 0 1 ");
     write::real(&mut c, p.llx + margin);

@@ -295,8 +295,9 @@ pub(in crate::formats::pdf) fn template_page(
     scan_page(doc, page, &streams, &mut rec);
     rec.words.split();
     let (words, boundaries, edits) = (rec.words, rec.boundaries, rec.edits);
+    let mut buf = Vec::new();
     for (g, b) in gaps.iter_mut().skip(first).zip(boundaries) {
-        g.anchor = words.anchor(b);
+        g.anchor = words.anchor(b, &mut buf);
     }
     SpacingPage {
         streams: streams

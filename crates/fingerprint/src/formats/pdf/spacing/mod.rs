@@ -63,6 +63,10 @@ const EXACT: f64 = 0.5;
 const GATE: f64 = 0.25;
 /// Decoded content bytes per document at most (a Flate bomb stops there).
 pub(super) const MAX_DECODED: usize = 256 << 20;
+/// How the stream we append to every page starts: it shows only our own
+/// fonts, which the scan ignores anyway, so it is neither inflated nor
+/// scanned.
+const OURS: &[u8] = super::OUR_STREAM_START;
 /// Decoded bytes of one content stream at most.
 const MAX_STREAM: usize = 64 << 20;
 /// Pages read at most.
@@ -100,25 +104,29 @@ impl Words {
         }
     }
 
-    fn anchor(&self, boundary: usize) -> [u8; 16] {
+    /// The anchor of the gap before word `boundary`: one BLAKE3 of the tag
+    /// and the length-prefixed words on each side (`buf` is scratch).
+    fn anchor(&self, boundary: usize, buf: &mut Vec<u8>) -> [u8; 16] {
         let word = |i: usize| {
             let s = if i == 0 { 0 } else { self.ends[i - 1] };
             self.bytes.get(s..self.ends[i]).unwrap_or_default()
         };
-        let mut h = blake3::Hasher::new();
-        h.update(TAG);
+        buf.clear();
+        buf.extend_from_slice(TAG);
         let n = self.ends.len();
+        let push = |buf: &mut Vec<u8>, i: usize| {
+            buf.extend_from_slice(&(word(i).len() as u32).to_le_bytes());
+            buf.extend_from_slice(word(i));
+        };
         for i in boundary.saturating_sub(WINDOW)..boundary.min(n) {
-            h.update(&(word(i).len() as u32).to_le_bytes());
-            h.update(word(i));
+            push(buf, i);
         }
-        h.update(b"|");
+        buf.push(b'|');
         for i in boundary..(boundary + WINDOW).min(n) {
-            h.update(&(word(i).len() as u32).to_le_bytes());
-            h.update(word(i));
+            push(buf, i);
         }
         let mut out = [0u8; 16];
-        out.copy_from_slice(&h.finalize().as_bytes()[..16]);
+        out.copy_from_slice(&blake3::hash(buf).as_bytes()[..16]);
         out
     }
 }
@@ -220,9 +228,19 @@ fn decode(s: &lopdf::Stream, budget: &mut usize) -> Option<Vec<u8>> {
     let out = match filters.as_slice() {
         [] => s.content.clone(),
         [b"FlateDecode" | b"Fl"] if !params => {
+            let mut z = flate2::read::ZlibDecoder::new(s.content.as_slice());
             let mut out = Vec::new();
-            let read = flate2::read::ZlibDecoder::new(s.content.as_slice())
-                .take(limit as u64 + 1)
+            // Our own appended stream is recognised by its first bytes and
+            // not inflated (it is most of a marked copy's content).
+            let ours = (&mut z)
+                .take(OURS.len() as u64)
+                .read_to_end(&mut out)
+                .is_ok_and(|_| out == OURS);
+            if ours {
+                return None;
+            }
+            let read = z
+                .take((limit as u64 + 1).saturating_sub(out.len() as u64))
                 .read_to_end(&mut out);
             // The work is spent either way: a broken or oversized stream
             // is charged to the budget too.
@@ -232,7 +250,7 @@ fn decode(s: &lopdf::Stream, budget: &mut usize) -> Option<Vec<u8>> {
         }
         _ => return None,
     };
-    if out.len() > limit {
+    if out.len() > limit || out.starts_with(OURS) {
         return None;
     }
     *budget -= out.len();
@@ -250,7 +268,12 @@ fn scan_page(
     let lookup = |n: &[u8]| classes.get(n).copied().unwrap_or(FontClass::Simple);
     let mut scan = Scan::new(&lookup);
     for (i, (_, data)) in streams.iter().enumerate() {
-        if let Some(data) = data {
+        // Our own appended stream (marking line, invisible layer) shows only
+        // our fonts, which the scan ignores anyway: skip lexing it.
+        if let Some(data) = data
+            .as_ref()
+            .filter(|d| !d.starts_with(super::OUR_STREAM_START))
+        {
             v.begin_stream(i);
             scan.stream(data, v.visitor());
         }

@@ -79,8 +79,9 @@ pub fn read_pdf_spacing(bytes: &[u8]) -> Vec<SpacingRead> {
         if !marked {
             pending.clear();
         }
+        let mut buf = Vec::new();
         reads.extend(pending.into_iter().map(|(b, bit)| SpacingRead {
-            anchor: words.anchor(b),
+            anchor: words.anchor(b, &mut buf),
             bit,
         }));
         if reads.len() >= MAX_GAPS || budget == 0 {
