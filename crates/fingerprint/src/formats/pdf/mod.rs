@@ -23,7 +23,8 @@
 //! and for the document a new Info dictionary (the original entries plus
 //! `/RampartDownload`, the download id in hex). Each modified page is written
 //! again under its own object number with `/Contents [q-stream, original
-//! streams…, our stream]` and explicit `/Resources` (the inherited ones plus
+//! or re-emitted streams…, our stream]` and explicit `/Resources` (the
+//! inherited ones plus
 //! our two fonts); the original content is wrapped in `q … Q` so its
 //! graphics state cannot leak into our marking.
 //!
