@@ -431,6 +431,15 @@ fn survives_qpdf_resave_and_page_extraction() {
             return;
         };
         assert_ne!(resaved, copy);
+        // A "permissions" password (empty user password) does not hide it.
+        let Some(locked) = qpdf(&["--encrypt", "", "owner", "256", "--"], &copy, name) else {
+            return;
+        };
+        assert_eq!(
+            accused(&fp, &locked, v, &candidates()),
+            vec![AccountId(11)],
+            "{name} encrypted"
+        );
         assert_eq!(
             accused(&fp, &resaved, v, &candidates()),
             vec![AccountId(11)],

@@ -49,16 +49,14 @@ impl Visitor for Reader<'_> {
 /// Reads the word-spacing channel of a PDF: every gap whose spacing is on
 /// the lattice, with its anchor. Needs no key, no original and no version:
 /// a leaked file is read once, then turned into observations for each
-/// candidate version. A file that does not parse, or is encrypted, gives
-/// no reads; decoding is capped (content bytes, pages, reads) so that a
+/// candidate version. A file encrypted with an empty user password (a
+/// leaker's "permissions" password) is read as lopdf decrypts it; one that
+/// does not parse, or cannot be decrypted, gives no reads. Decoding is capped (content bytes, pages, reads) so that a
 /// hostile file costs bounded time and memory.
 pub fn read_pdf_spacing(bytes: &[u8]) -> Vec<SpacingRead> {
     let Ok(doc) = Document::load_mem(bytes) else {
         return Vec::new();
     };
-    if doc.trailer.get(b"Encrypt").is_ok() || doc.encryption_state.is_some() {
-        return Vec::new();
-    }
     let mut reads = Vec::new();
     let mut budget = MAX_DECODED;
     for (_, page) in doc.get_pages().into_iter().take(MAX_PAGES) {
