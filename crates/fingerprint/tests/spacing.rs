@@ -519,3 +519,72 @@ fn survives_ghostscript_pdfwrite() {
         );
     }
 }
+
+/// One text-showing operation of a generated content stream: kind and
+/// words (0 `Tj`, 1 `'`, 2 `"`, 3 `TJ` with kerning and gaps, 4 hex `TJ`).
+fn op_of(kind: u8, words: &[String], gap: i32, kern: i32) -> String {
+    let lit = |s: &str| format!("({})", esc(s));
+    match kind % 5 {
+        0 => format!("{} Tj\n", lit(&words.join(" "))),
+        1 => format!("{} '\n", lit(&words.join("  "))),
+        2 => format!("1 0.5 {} \"\n", lit(&words.join(" "))),
+        3 => {
+            let mut c = String::from("[");
+            for (i, w) in words.iter().enumerate() {
+                if i > 0 {
+                    c.push_str(&format!(" {gap} "));
+                }
+                let (a, b) = w.split_at(w.len() / 2);
+                c.push_str(&format!("{}{kern}{}", lit(a), lit(b)));
+            }
+            c + "] TJ\n"
+        }
+        _ => {
+            let hex: String = words
+                .join(" ")
+                .bytes()
+                .map(|b| format!("{b:02X}"))
+                .collect();
+            format!("[<{hex}> {gap} (x y)] TJ\n")
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Whatever the mix of operators, spaces, kerning and gap widths: the
+    /// copy shows the same glyphs with the same advances, and two copies
+    /// for different accounts give reads at exactly the same anchors.
+    #[test]
+    fn copies_keep_glyphs_advances_and_anchors(
+        ops in proptest::collection::vec(
+            (0u8..5, proptest::collection::vec("[a-z(\\\\]{1,6}", 1..8), -900i32..-100, -60i32..60),
+            1..40,
+        )
+    ) {
+        let mut c = String::from("BT /F1 10 Tf 12 TL 72 720 Td\n");
+        for (kind, words, gap, kern) in &ops {
+            c.push_str(&op_of(*kind, words, *gap, *kern));
+            c.push_str("T*\n");
+        }
+        c.push_str("ET\n");
+        let original = assemble(&[c.clone().into_bytes(), c.into_bytes()], true);
+        let fp = fingerprinter();
+        let v = version(35);
+        let a = strip(&copy_of(&fp, &original, &mark(11, v, 1)));
+        let b = strip(&copy_of(&fp, &original, &mark(12, v, 1)));
+        proptest::prop_assert_eq!(shown(&a), shown(&original));
+        for (pa, pb) in advances(&a).iter().zip(&advances(&original)) {
+            for (x, y) in pa.iter().zip(pb) {
+                proptest::prop_assert!((x - y).abs() < 1e-3, "{} vs {}", x, y);
+            }
+        }
+        let anchors = |pdf: &[u8]| {
+            let mut v: Vec<[u8; 16]> = read_pdf_spacing(pdf).iter().map(|r| r.anchor).collect();
+            v.sort_unstable();
+            v
+        };
+        proptest::prop_assert_eq!(anchors(&a), anchors(&b));
+    }
+}
