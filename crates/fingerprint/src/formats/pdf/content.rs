@@ -61,8 +61,7 @@ pub(super) enum GapSite {
 
 /// The scan state carried across the streams of one page.
 pub(super) struct Scan<'f> {
-    /// Whether a font resource name is simple (one byte per code); fonts
-    /// not listed count as simple.
+    /// The class of a font resource name.
     fonts: &'f dyn Fn(&[u8]) -> FontClass,
     font: FontClass,
     saved: Vec<FontClass>,
@@ -84,7 +83,9 @@ impl<'f> Scan<'f> {
     pub(super) fn new(fonts: &'f dyn Fn(&[u8]) -> FontClass) -> Self {
         Self {
             fonts,
-            font: FontClass::Simple,
+            // Before any `Tf` (invalid) the font is unknown: treated as
+            // composite, so no string is ever split inside a code.
+            font: FontClass::Composite,
             saved: Vec::new(),
             tokens: 0,
         }

@@ -161,17 +161,16 @@ fn font_classes(doc: &Document, page: ObjectId) -> HashMap<Vec<u8>, FontClass> {
         let class = if name == b"RampartV" || name == b"RampartI" {
             FontClass::Ours
         } else {
-            let composite = doc
+            // Simple only when the font says so: a known simple subtype.
+            let subtype = doc
                 .dereference(font)
                 .ok()
                 .and_then(|(_, o)| o.as_dict().ok())
                 .and_then(|d| d.get(b"Subtype").ok())
-                .and_then(|s| s.as_name().ok())
-                == Some(b"Type0".as_slice());
-            if composite {
-                FontClass::Composite
-            } else {
-                FontClass::Simple
+                .and_then(|s| s.as_name().ok());
+            match subtype {
+                Some(b"Type1" | b"TrueType" | b"Type3" | b"MMType1") => FontClass::Simple,
+                _ => FontClass::Composite,
             }
         };
         out.insert(name.clone(), class);
@@ -250,7 +249,9 @@ fn decode(s: &lopdf::Stream, budget: &mut usize) -> Option<Vec<u8>> {
         }
         _ => return None,
     };
-    if out.len() > limit || out.starts_with(OURS) {
+    // Our leading `q` stream is skipped too, so that the `q`/`Q` nesting the
+    // scan follows for the font is the original's in every copy.
+    if out.len() > limit || out.starts_with(OURS) || out == b"q\n" {
         return None;
     }
     *budget -= out.len();
@@ -265,7 +266,9 @@ fn scan_page(
     v: &mut dyn StreamVisitor,
 ) {
     let classes = font_classes(doc, page);
-    let lookup = |n: &[u8]| classes.get(n).copied().unwrap_or(FontClass::Simple);
+    // A font the page does not name could be composite: never split its
+    // strings (only its `TJ` numbers carry bits).
+    let lookup = |n: &[u8]| classes.get(n).copied().unwrap_or(FontClass::Composite);
     let mut scan = Scan::new(&lookup);
     for (i, (_, data)) in streams.iter().enumerate() {
         // Our own appended stream (marking line, invisible layer) shows only
