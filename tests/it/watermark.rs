@@ -253,6 +253,79 @@ async fn pdf_copies_are_the_original_plus_an_update() {
     assert_eq!(m.verdict, rampart_docmatch::Verdict::Genuine, "{m:?}");
 }
 
+/// A served PDF copy with our streams (the visible marking line and the
+/// invisible text layer, and the leading `q`) cut from every page, saved
+/// as a new file: what a leaker who found the extra layer would post.
+fn strip_our_layers(copy: &[u8]) -> Vec<u8> {
+    let mut doc = lopdf::Document::load_mem(copy).unwrap();
+    let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
+    for p in pages {
+        let d = doc.get_object_mut(p).unwrap().as_dict_mut().unwrap();
+        let mut c = d.get(b"Contents").unwrap().as_array().unwrap().clone();
+        c.pop();
+        c.remove(0);
+        d.set("Contents", lopdf::Object::Array(c));
+    }
+    if let Ok(info) = doc
+        .trailer
+        .get(b"Info")
+        .and_then(lopdf::Object::as_reference)
+    {
+        doc.objects.remove(&info);
+    }
+    doc.trailer.remove(b"Info");
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+#[tokio::test]
+async fn triage_names_the_pdf_leaker_from_the_word_spacing_alone() {
+    let w = world().await;
+    let text = licence("Apache-2.0");
+    let blocks: Vec<(rampart_demo::pdf::Style, String)> = text
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| (rampart_demo::pdf::Style::Body, p.replace('\n', " ")))
+        .collect();
+    let pdf = rampart_demo::pdf::render("Apache License", "NON-PUBLIC", &blocks);
+    let doc = upload(&w.ann, "Apache", "apache.pdf", pdf).await;
+    let (copy, dl, ..) = download(&w.readers[0].1, &doc).await;
+    let _ = download(&w.readers[1].1, &doc).await; // cat read it too
+
+    let leaked = strip_our_layers(&copy);
+    let extracted =
+        rampart_docmatch::extract_text(&leaked, Some("x.pdf"), &Default::default()).unwrap();
+    assert!(
+        !extracted.text.contains("Rampart"),
+        "marking line and layer gone"
+    );
+    assert!(rampart_fingerprint::extract_pdf_metadata(&leaked).is_none());
+    let fp = w.app.state.watermark.fingerprinter().clone();
+    assert!(
+        fp.extract(&extracted.text, &[version(&doc, 1)]).is_empty(),
+        "no text channel left: only the word spacing can accuse"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("leak.pdf"), &leaked).unwrap();
+    let opts = rampart_triage::Options {
+        progress: false,
+        fingerprinter: Some(w.app.state.watermark.fingerprinter().clone()),
+        ..Default::default()
+    };
+    let report = rampart_triage::triage(&w.app.state.store, &[dir.path().to_owned()], &opts)
+        .await
+        .unwrap();
+    let item = &report.items[0];
+    assert_eq!(item.document.as_deref(), Some(doc.as_str()), "{item:?}");
+    assert_eq!(item.accused.len(), 1, "{item:?} {:?}", report.notes);
+    let a = &item.accused[0];
+    assert_eq!(a.account, "bob@example.org");
+    assert_eq!(a.download, dl);
+    assert!(a.download_confirmed && a.score > a.threshold, "{a:?}");
+}
+
 #[tokio::test]
 async fn unmarkable_files_are_registered_and_named_in_the_file_name() {
     let w = world().await;

@@ -364,7 +364,7 @@ mod tests {
                     x ^= x >> 7;
                     x ^= x << 17;
                     // Some values with many trailing zeros in the top half.
-                    if x % 7 == 0 {
+                    if x.is_multiple_of(7) {
                         x & !((1 << 48) - 1)
                     } else {
                         x

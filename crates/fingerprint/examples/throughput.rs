@@ -13,7 +13,7 @@ mod common;
 use std::time::Instant;
 
 use common::*;
-use rampart_fingerprint::{Format, PdfTemplate};
+use rampart_fingerprint::{read_pdf_spacing, Format, PdfTemplate};
 
 /// The GPL repeated until `build(text)` is about `target` bytes.
 fn sized(target: usize, build: &dyn Fn(&str) -> Vec<u8>) -> Vec<u8> {
@@ -64,8 +64,16 @@ fn main() {
         "{:<10} {:>10} {:>12} {:>12}  notes",
         "format", "input", "time", "MB/s"
     );
+    // THROUGHPUT_FORMATS=pdf,html limits the run to those formats.
+    let only = std::env::var("THROUGHPUT_FORMATS").ok();
     for mb in [1usize, 10] {
         for (format, build) in &builders {
+            if only
+                .as_deref()
+                .is_some_and(|o| !o.split(',').any(|f| f == format.name()))
+            {
+                continue;
+            }
             let input = sized(mb << 20, build.as_ref());
             let size = input.len() as f64 / (1 << 20) as f64;
             let (secs, out) = time(|| fp.embed(*format, &input, &m).unwrap());
@@ -77,13 +85,20 @@ fn main() {
                 let (prep, plan) = time(|| fp.prepare_pdf(&t, m.version));
                 let (mark, e) =
                     time(|| fp.pdf_update_prepared(&t, &plan, &m, "NON-PUBLIC").unwrap());
+                let leaked = [input.as_slice(), e.bytes.as_slice()].concat();
+                let (read, reads) = time(|| read_pdf_spacing(&leaked));
                 note = format!(
-                    "{note}; once per version: parse {:.1} ms + plan {:.1} ms; per download {:.1} ms (update only, +{} KB; the original streams as is); plain copy {:.2} ms",
+                    "{note} ({} word gaps on {} pages); once per version: parse {:.1} ms + plan {:.1} ms; per download {:.1} ms (update only, +{} KB; the original streams as is); template {} KB; plain copy {:.2} ms; triage's word-spacing read {:.1} ms ({} reads)",
+                    t.word_gaps(),
+                    t.pages(),
                     parse * 1e3,
                     prep * 1e3,
                     mark * 1e3,
                     e.bytes.len() / 1024,
-                    copy * 1e3
+                    t.heap_bytes() / 1024,
+                    copy * 1e3,
+                    read * 1e3,
+                    reads.len()
                 );
             } else {
                 let (prep, plan) = time(|| fp.prepare(*format, &input, m.version).unwrap());

@@ -9,6 +9,11 @@
 //! | double quote | `"` | `“` or `”` | — |
 //! | ellipsis | `...` | `…` | — |
 //! | spaced dash between words | ` - ` | ` – ` | — |
+//! | PDF word gap spacing (`TJ` number `g`, thousandths of an em) | `g ≡ 12 (mod 16)` | `g ≡ 4 (mod 16)` | anything else |
+//!
+//! The last row is not a text channel: it lives in the page's own content
+//! streams of a PDF and is read from the file ([`read_pdf_spacing`](crate::read_pdf_spacing)), not
+//! from extracted text; [`strip`] does not concern it.
 //!
 //! Both space variants have the width of an ordinary space in common fonts
 //! (a quarter em) and survive NFC; NFKC and Unicode-aware whitespace
@@ -98,12 +103,14 @@ pub struct ChannelCounts {
     pub punctuation: usize,
     /// Zero-width sites written.
     pub zero_width: usize,
+    /// PDF word gaps whose spacing carries a bit.
+    pub word_spacing: usize,
 }
 
 impl ChannelCounts {
     /// Total number of code positions carried.
     pub fn total(&self) -> usize {
-        self.space + self.punctuation + self.zero_width
+        self.space + self.punctuation + self.zero_width + self.word_spacing
     }
 }
 
@@ -131,6 +138,9 @@ pub struct Plan {
     /// BLAKE3 of the text the plan was made for.
     pub(crate) source: [u8; 32],
     pub(crate) sites: Vec<PlannedSite>,
+    /// Position and bias of each word gap of a PDF template, in template
+    /// order (empty for other formats).
+    pub(crate) gaps: Vec<(u64, f64)>,
     pub(crate) counts: ChannelCounts,
     /// DOCX or ODT: the sites are in the main XML part of the package
     /// (`source` is that part's digest); `None`: in the input itself.
@@ -146,6 +156,7 @@ impl Plan {
     /// Approximate heap size, for caches.
     pub fn heap_bytes(&self) -> usize {
         self.sites.capacity() * std::mem::size_of::<PlannedSite>()
+            + self.gaps.capacity() * std::mem::size_of::<(u64, f64)>()
     }
 }
 
@@ -218,9 +229,19 @@ pub(crate) fn prepare(code: &Code, model: &TextModel, version: crate::keys::Vers
         version,
         source: [0; 32],
         sites: planned,
+        gaps: Vec::new(),
         counts,
         office: None,
     }
+}
+
+/// The bits of `mark` at the given (position, bias) pairs.
+pub(crate) fn bits(code: &Code, mark: &Mark, sites: &[(u64, f64)]) -> Vec<bool> {
+    let words = Words::new(code, mark);
+    sites
+        .iter()
+        .map(|&(pos, bias)| words.bit(code, pos, bias))
+        .collect()
 }
 
 /// The edits that write `mark` at the sites of `plan`.

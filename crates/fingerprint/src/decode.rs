@@ -201,6 +201,33 @@ impl Fingerprinter {
         Observations { items }
     }
 
+    /// Turns the word-spacing reads of a PDF ([`read_pdf_spacing`](crate::read_pdf_spacing))
+    /// into observations under each of the `versions` the file was matched
+    /// to ([`Channel::WordSpacing`]). Merge them with the file's text
+    /// observations ([`Observations::extend`]): the channels carry
+    /// independent positions.
+    pub fn observe_spacing(
+        &self,
+        reads: &[crate::SpacingRead],
+        versions: &[VersionId],
+    ) -> Observations {
+        let mut items = Vec::with_capacity(reads.len() * versions.len());
+        for v in versions {
+            let vk = self.code.keys.version_key(v);
+            for r in reads {
+                let position = keys::position(&vk, &r.anchor);
+                items.push(Observation {
+                    position,
+                    bit: r.bit,
+                    channel: Channel::WordSpacing,
+                    version: *v,
+                    layer: self.code.layer(position),
+                });
+            }
+        }
+        Observations { items }
+    }
+
     fn prepare_scoring(&self, soft: Vec<(u64, f64)>) -> Prepared {
         let bias: Vec<f64> = soft.iter().map(|&(p, _)| self.code.bias(p)).collect();
         let pv: Vec<(f64, f64)> = bias.iter().zip(&soft).map(|(&b, &(_, v))| (b, v)).collect();

@@ -20,11 +20,20 @@
 //! * **Anchors and channels**: a site (a gap between two words, an apostrophe,
 //!   ...) is named by a hash of the three words on each side; its code position
 //!   is a keyed hash of that name and the version. Channels: space variants,
-//!   punctuation variants, zero-width characters (see [`strip`]).
+//!   punctuation variants, zero-width characters (see [`strip`]), and in
+//!   PDFs the horizontal spacing of the word gaps of the page's own text
+//!   ([`read_pdf_spacing`], [`Channel::WordSpacing`]), named by the glyph
+//!   codes of the words around each gap.
 //! * **Formats**: plain text, Markdown and HTML are marked in place; DOCX and
 //!   ODT in the text runs of their main XML part; PDF by an incremental update
 //!   that appends a visible marking line and an invisible marked text layer
-//!   to every page (see [`PdfTemplate`]). The download id is also written to
+//!   to every page and re-emits the page's own text with its word spacing
+//!   marked (see [`PdfTemplate`]). The word spacing survives removal of the
+//!   added layer, re-saves (qpdf, mutool), page extraction and merging, and
+//!   in our measurements even Ghostscript's pdfwrite and cairo, which
+//!   re-derive the spacing from the glyph positions; it does not survive
+//!   text extraction, re-typesetting, rasterisation or OCR, where the
+//!   invisible layer's text channels (or nothing) remain. The download id is also written to
 //!   the metadata of PDF, DOCX and ODT ([`extract_download_id`]). Other media
 //!   types ([`Format::from_media_type`] gives `None`) are served with a
 //!   visible marking where possible and recorded as unmarkable.
@@ -44,8 +53,9 @@
 //!
 //! # Limits
 //! A leaker who knows the scheme can remove every channel with [`strip`] (or by
-//! retyping); text watermarks resist unaware transformations and collusion by
-//! mixing, not a deliberate, informed scrub. Visible marking lines are the
+//! retyping), and a PDF's word spacing by rounding every `TJ` number (or by
+//! rasterising); text watermarks resist unaware transformations and collusion
+//! by mixing, not a deliberate, informed scrub. Visible marking lines are the
 //! complementary deterrent.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -63,8 +73,8 @@ pub use code::{Layer, Params};
 pub use decode::{AccountScore, Accusation, DownloadScore, Observation, Observations};
 pub use error::{Error, Result};
 pub use formats::{
-    default_marking_line, end_sentinel, extract_download_id, extract_pdf_metadata, Embedded,
-    Format, Markable, PdfTemplate,
+    default_marking_line, end_sentinel, extract_download_id, extract_pdf_metadata,
+    read_pdf_spacing, Embedded, Format, Markable, PdfTemplate, SpacingRead,
 };
 pub use keys::{AccountId, DownloadId, Mark, ServerSecret, VersionId};
 pub use text::Channel;
@@ -170,7 +180,17 @@ impl Fingerprinter {
     pub fn prepare_pdf(&self, template: &PdfTemplate, version: VersionId) -> Plan {
         let mut model = model::TextModel::default();
         model.push_editable(template.text(), 0);
-        self.plan_of(template.text(), &model, version)
+        let mut plan = self.plan_of(template.text(), &model, version);
+        let vk = self.code.keys.version_key(&version);
+        plan.gaps = template
+            .gap_anchors()
+            .map(|a| {
+                let pos = keys::position(&vk, a);
+                (pos, self.code.bias(pos))
+            })
+            .collect();
+        plan.counts.word_spacing = plan.gaps.len();
+        plan
     }
 
     pub(crate) fn plan_of(&self, src: &str, model: &model::TextModel, version: VersionId) -> Plan {

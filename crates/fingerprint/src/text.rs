@@ -26,6 +26,9 @@ pub enum Channel {
     Punctuation,
     /// A zero-width character before a word: U+2063 (bit 0) or U+200C (bit 1).
     ZeroWidth,
+    /// The horizontal spacing of a word gap in a PDF page's own text (see
+    /// [`read_pdf_spacing`](crate::read_pdf_spacing)).
+    WordSpacing,
 }
 
 /// The punctuation classes of [`Channel::Punctuation`].

@@ -15,6 +15,12 @@
 //! the text transformation of the path. Innocents are scored in the first
 //! `WITH_INNOCENTS` trials of every cell (the threshold does not depend on
 //! the candidates, so detection is computed identically in every trial).
+//!
+//! The PDF rows "layer stripped, word spacing" are not text: each trial
+//! mixes the colluders' PDF copies page by page, cuts the added layer
+//! (invisible text and marking line) from every page and accuses through
+//! the word-spacing channel alone (`+ 25% pages`: the first quarter of the
+//! pages only).
 
 mod common;
 
@@ -22,7 +28,7 @@ use std::collections::HashMap;
 use std::process::Command;
 
 use common::*;
-use rampart_fingerprint::{AccountId, Fingerprinter, Format, VersionId};
+use rampart_fingerprint::{read_pdf_spacing, AccountId, Fingerprinter, Format, VersionId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Ex {
@@ -33,6 +39,12 @@ enum Ex {
     Mutool,
     Qpdf,
     Gs,
+    /// Not a text: the PDF copies with the added layer (invisible text and
+    /// marking line) cut from every page, pages interleaved between the
+    /// colluders, read through the word-spacing channel alone.
+    SpacingStripped,
+    /// The same, then rewritten by Ghostscript's pdfwrite.
+    SpacingStrippedGs,
     PandocMdHtmlTxt,
     PandocToTxt,
     LibreOfficePdf,
@@ -211,6 +223,8 @@ fn row_name(ex: Ex, op: Op) -> String {
         Ex::Mutool => "mutool draw -F txt",
         Ex::Qpdf => "qpdf → pdftotext",
         Ex::Gs => "gs pdfwrite → pdftotext",
+        Ex::SpacingStripped => "layer stripped, word spacing",
+        Ex::SpacingStrippedGs => "layer stripped → gs, word spacing",
         Ex::PandocMdHtmlTxt => "pandoc md→html→txt",
         Ex::PandocToTxt => "pandoc → txt",
         Ex::LibreOfficePdf => "soffice → pdf → pdftotext",
@@ -220,9 +234,42 @@ fn row_name(ex: Ex, op: Op) -> String {
         Op::Nfc => format!("{ex} + NFC"),
         Op::Nfkc => format!("{ex} + NFKC"),
         Op::Collapse => format!("{ex} + ws collapse"),
+        Op::Excerpt if ex == "layer stripped, word spacing" => format!("{ex} + 25% pages"),
         Op::Excerpt => format!("{ex} + 25% excerpt"),
         Op::Shuffle => format!("{ex} + para shuffle"),
     }
+}
+
+/// The colluders' PDF copies (marked from one template, so their objects
+/// have the same numbers) mixed page by page (page i from colluder
+/// i mod c), with our added streams cut from every page; an excerpt keeps
+/// the first quarter of the pages.
+fn stripped_mix(marked: &[Vec<u8>], who: &[usize], excerpt: bool) -> Option<Vec<u8>> {
+    let copies: Vec<lopdf::Document> = who
+        .iter()
+        .map(|&k| lopdf::Document::load_mem(&marked[k]).ok())
+        .collect::<Option<_>>()?;
+    let mut doc = copies[0].clone();
+    let pages: Vec<(u32, lopdf::ObjectId)> = doc.get_pages().into_iter().collect();
+    for (i, &(_, page)) in pages.iter().enumerate() {
+        let src = &copies[i % copies.len()];
+        for id in src.get_page_contents(page) {
+            doc.objects.insert(id, src.get_object(id).ok()?.clone());
+        }
+        let d = doc.get_object_mut(page).ok()?.as_dict_mut().ok()?;
+        let mut c = d.get(b"Contents").ok()?.as_array().ok()?.clone();
+        c.pop();
+        c.remove(0);
+        d.set("Contents", lopdf::Object::Array(c));
+    }
+    if excerpt {
+        let keep = pages.len().div_ceil(4);
+        let drop: Vec<u32> = pages.iter().skip(keep).map(|&(n, _)| n).collect();
+        doc.delete_pages(&drop);
+    }
+    let mut out = Vec::new();
+    doc.save_to(&mut out).ok()?;
+    Some(out)
 }
 
 /// Runs the matrix over `docs`, prints it and returns failures.
@@ -264,6 +311,42 @@ fn matrix(docs: &[Doc], cfg: &Config) -> Vec<String> {
                         if !who.contains(&k) {
                             who.push(k);
                         }
+                    }
+                    if matches!(ex, Ex::SpacingStripped | Ex::SpacingStrippedGs) {
+                        let guilty: Vec<AccountId> = who.iter().map(|&k| pool[k]).collect();
+                        let mut cands = guilty.clone();
+                        if trial < cfg.with_innocents {
+                            cands.extend_from_slice(&inn);
+                        }
+                        let cell = &mut cells[c - 1];
+                        cell.trials += 1;
+                        let pdf = stripped_mix(&marked, &who, op == Op::Excerpt).and_then(|p| {
+                            if ex == Ex::SpacingStripped {
+                                return Some(p);
+                            }
+                            let dir = tmpdir();
+                            let (src, out) = (dir.join("mix.pdf"), dir.join("mix.gs.pdf"));
+                            std::fs::write(&src, p).ok()?;
+                            run(Command::new("gs")
+                                .args(["-q", "-dNOPAUSE", "-dBATCH", "-sDEVICE=pdfwrite"])
+                                .arg(format!("-sOutputFile={}", out.display()))
+                                .arg(&src))?;
+                            std::fs::read(&out).ok()
+                        });
+                        let Some(pdf) = pdf else {
+                            cell.failed += 1;
+                            continue;
+                        };
+                        let obs = fp.observe_spacing(&read_pdf_spacing(&pdf), &[v]);
+                        let acc = fp.accuse(&obs, &cands);
+                        if acc.accused().any(|s| guilty.contains(&s.account)) {
+                            cell.detected += 1;
+                        }
+                        cell.innocents += acc
+                            .accused()
+                            .filter(|s| !guilty.contains(&s.account))
+                            .count();
+                        continue;
                     }
                     let texts: Option<Vec<String>> = who
                         .iter()
@@ -360,16 +443,21 @@ fn small_matrix() {
             (Ex::File, Op::Excerpt),
         ],
     }];
+    let mut rows = vec![
+        (Ex::SpacingStripped, Op::None),
+        (Ex::SpacingStripped, Op::Excerpt),
+    ];
     if have("pdftotext") || Command::new("pdftotext").arg("-v").output().is_ok() {
-        docs.push(Doc {
-            label: "pdf (generated GPL-2)",
-            format: Format::Pdf,
-            bytes: build::pdf(&text),
-            rows: vec![(Ex::Pdftotext, Op::None), (Ex::Pdftotext, Op::Excerpt)],
-        });
+        rows.extend([(Ex::Pdftotext, Op::None), (Ex::Pdftotext, Op::Excerpt)]);
     } else {
-        println!("skipping the PDF cells: pdftotext (poppler-utils) is not installed");
+        println!("skipping the PDF text cells: pdftotext (poppler-utils) is not installed");
     }
+    docs.push(Doc {
+        label: "pdf (generated GPL-2)",
+        format: Format::Pdf,
+        bytes: build::pdf(&text),
+        rows,
+    });
     let failures = matrix(
         &docs,
         &Config {
@@ -437,6 +525,9 @@ fn full_matrix() {
         (Ex::Mutool, Op::None),
         (Ex::Qpdf, Op::None),
         (Ex::Gs, Op::None),
+        (Ex::SpacingStripped, Op::None),
+        (Ex::SpacingStripped, Op::Excerpt),
+        (Ex::SpacingStrippedGs, Op::None),
     ];
     pdf.extend(text_ops(Ex::Pdftotext));
     add(
@@ -455,6 +546,9 @@ fn full_matrix() {
             (Ex::Qpdf, Op::None),
             (Ex::Gs, Op::None),
             (Ex::Pdftotext, Op::Shuffle),
+            (Ex::SpacingStripped, Op::None),
+            (Ex::SpacingStripped, Op::Excerpt),
+            (Ex::SpacingStrippedGs, Op::None),
         ],
     );
     let mut office = |label, format, name: &str| {

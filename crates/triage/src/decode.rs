@@ -18,7 +18,9 @@
 //! Memory: each file contributes at most [`MAX_READS_PER_FILE`] reads
 //! ([`Observations::thin`]), so a dump of thousands of files stays small.
 
-use rampart_fingerprint::{AccountId, DownloadId, Fingerprinter, Observations, VersionId};
+use rampart_fingerprint::{
+    AccountId, DownloadId, Fingerprinter, Observations, SpacingRead, VersionId,
+};
 use rampart_store::RegisteredDownload;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -97,8 +99,10 @@ impl DumpDecoder {
     }
 
     /// Reads the watermark of one file's extracted `text`, matched to
-    /// `document`, under every version of it that `downloads` (the
-    /// document's registered downloads) served marked. Pure and costly (a
+    /// `document` (and the word-spacing reads of a PDF file,
+    /// [`rampart_fingerprint::read_pdf_spacing`]), under every version of
+    /// it that `downloads` (the document's registered downloads) served
+    /// marked; both add up. Pure and costly (a
     /// keyed hash per site and version): triage runs it on its lookup
     /// tasks, in parallel, and hands the reads to [`DumpDecoder::add`].
     pub fn read(
@@ -106,6 +110,7 @@ impl DumpDecoder {
         document: &str,
         downloads: &[RegisteredDownload],
         text: &str,
+        spacing: &[SpacingRead],
     ) -> Observations {
         let versions: BTreeSet<i64> = downloads
             .iter()
@@ -119,8 +124,9 @@ impl DumpDecoder {
         if versions.is_empty() {
             return Observations::new();
         }
-        fp.extract(text, &versions)
-            .thin(MAX_READS_PER_FILE * versions.len().min(4))
+        let mut obs = fp.extract(text, &versions);
+        obs.extend(fp.observe_spacing(spacing, &versions));
+        obs.thin(MAX_READS_PER_FILE * versions.len().min(4))
     }
 
     /// The fingerprinter reads are made with.

@@ -112,6 +112,9 @@ pub struct Analyzed {
     pub text: Option<String>,
     /// The download id a PDF, DOCX or ODT names in its metadata.
     pub metadata_download: Option<String>,
+    /// The word-spacing reads of a PDF (read while its bytes are in hand,
+    /// for the watermark decoder).
+    pub spacing: Vec<rampart_fingerprint::SpacingRead>,
 }
 
 /// Extracts and fingerprints one leaf. A leaf whose bytes are those of an
@@ -133,6 +136,7 @@ pub fn analyze(leaf: Leaf, opts: &Options, known: Option<&HashSet<[u8; 32]>>) ->
         refused,
         text: None,
         metadata_download: None,
+        spacing: Vec::new(),
     };
     let exact = matches!((known, &out.sha256), (Some(k), Some(sha)) if k.contains(sha));
     if refused || exact {
@@ -144,6 +148,9 @@ pub fn analyze(leaf: Leaf, opts: &Options, known: Option<&HashSet<[u8; 32]>>) ->
                 out.fingerprint = Some(Fingerprint::new(&content, &extracted.text, &opts.params));
                 if opts.fingerprinter.is_some() {
                     out.metadata_download = metadata_download(extracted.format, &content);
+                    if extracted.format == rampart_docmatch::Format::Pdf {
+                        out.spacing = thin_spacing(rampart_fingerprint::read_pdf_spacing(&content));
+                    }
                     out.text = Some(extracted.text);
                 }
             }
@@ -155,6 +162,23 @@ pub fn analyze(leaf: Leaf, opts: &Options, known: Option<&HashSet<[u8; 32]>>) ->
         }
     }
     out
+}
+
+/// Keeps at most 16 × [`decode::MAX_READS_PER_FILE`] word-spacing reads of
+/// a file while it waits for matching (the decoder thins further by code
+/// position): those whose anchor has the most trailing zero bits, a rule on
+/// the anchor alone, so two files keep the same gaps.
+fn thin_spacing(
+    reads: Vec<rampart_fingerprint::SpacingRead>,
+) -> Vec<rampart_fingerprint::SpacingRead> {
+    let max = 16 * decode::MAX_READS_PER_FILE;
+    let zeros =
+        |r: &rampart_fingerprint::SpacingRead| u128::from_le_bytes(r.anchor).trailing_zeros();
+    let mut k = 0;
+    while reads.iter().filter(|r| zeros(r) >= k).count() > max && k < 128 {
+        k += 1;
+    }
+    reads.into_iter().filter(|r| zeros(r) >= k).collect()
 }
 
 /// Walks `inputs` on this thread and extracts and fingerprints the leaves
@@ -355,6 +379,7 @@ async fn look_up(
 ) -> Result<Looked, Error> {
     let best = best_match(store, opts, &analyzed).await?;
     let text = analyzed.text.take();
+    let spacing = std::mem::take(&mut analyzed.spacing);
     let mut reads = None;
     // A file with no text here is an exact copy of a stored original: it
     // is read as carrying nothing (and counted so), without a read.
@@ -378,7 +403,7 @@ async fn look_up(
                 Some(text) => {
                     let (doc, regs) = (document.clone(), registered.clone());
                     tokio::task::spawn_blocking(move || {
-                        decode::DumpDecoder::read(&fp, &doc, &regs, &text)
+                        decode::DumpDecoder::read(&fp, &doc, &regs, &text, &spacing)
                     })
                     .await
                     .map_err(|e| Error::Reader(e.to_string()))?

@@ -355,3 +355,33 @@ proptest! {
         check(&walk_bytes("t.zip", &data, &limits), &limits);
     }
 }
+
+#[test]
+fn spacing_reads_are_thinned_by_anchor_alike_in_every_file() {
+    let reads: Vec<rampart_fingerprint::SpacingRead> = (0..300_000u32)
+        .map(|i| {
+            let h = sha2::Sha256::digest(i.to_le_bytes());
+            let mut anchor = [0u8; 16];
+            anchor.copy_from_slice(&h[..16]);
+            rampart_fingerprint::SpacingRead {
+                anchor,
+                bit: i % 2 == 0,
+            }
+        })
+        .collect();
+    let max = 16 * decode::MAX_READS_PER_FILE;
+    let all = thin_spacing(reads.clone());
+    assert!(all.len() <= max && all.len() > max / 4, "{}", all.len());
+    // A file with half of those gaps keeps every gap of that half that the
+    // whole keeps (the rule is on the anchor alone).
+    let half: std::collections::HashSet<_> = thin_spacing(reads[..150_000].to_vec())
+        .into_iter()
+        .collect();
+    let first: std::collections::HashSet<_> = reads[..150_000].iter().copied().collect();
+    assert!(all
+        .iter()
+        .filter(|r| first.contains(*r))
+        .all(|r| half.contains(r)));
+    let small = reads[..1000].to_vec();
+    assert_eq!(thin_spacing(small.clone()), small);
+}

@@ -22,7 +22,10 @@ mod office;
 mod pdf;
 
 pub(crate) use office::{mark_prepared as office_mark_prepared, prepare as office_prepare};
-pub use pdf::{default_marking_line, end_sentinel, extract_pdf_metadata, PdfTemplate};
+pub use pdf::{
+    default_marking_line, end_sentinel, extract_pdf_metadata, read_pdf_spacing, PdfTemplate,
+    SpacingRead,
+};
 
 use crate::channels::ChannelCounts;
 use crate::error::{Error, Result};

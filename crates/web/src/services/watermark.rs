@@ -125,7 +125,7 @@ impl Watermarker {
             fp,
             slots: Semaphore::new(config.concurrency.max(1)),
             config,
-            templates: Cache::new(64, 256 * 1024 * 1024, |t: &PdfTemplate| t.text().len()),
+            templates: Cache::new(64, 256 * 1024 * 1024, |t: &PdfTemplate| t.heap_bytes()),
             plans: Cache::new(256, 512 * 1024 * 1024, Plan::heap_bytes),
         }
     }
@@ -255,6 +255,7 @@ impl Watermarker {
                     "space": counts.space,
                     "punctuation": counts.punctuation,
                     "zero_width": counts.zero_width,
+                    "word_spacing": counts.word_spacing,
                 },
                 "code": {
                     "cutoff": p.cutoff,
