@@ -10,7 +10,12 @@
 //!   uses a Type0 font with Identity-H encoding and a `/ToUnicode` map code ↦
 //!   code, so every character — no-break and four-per-em spaces, zero-width
 //!   characters, typographic punctuation — comes out of `pdftotext` as
-//!   written;
+//!   written. The font embeds a TrueType program of empty glyphs, one per
+//!   code: with a substituted system font instead, Ghostscript's pdfwrite
+//!   (10.0) dropped every code that font has no glyph for — the zero-width
+//!   characters among them — and a `gs` re-save lost the layer's bits
+//!   (measured on libtasn1.pdf: 337 reads after `gs` → `pdftotext` without
+//!   the embedded program, 9,845 with it, of 9,861 before `gs`);
 //!
 //! * the page's own content streams that show text, re-emitted as new
 //!   stream objects with the horizontal spacing of every word gap carrying
@@ -484,7 +489,8 @@ impl Fingerprinter {
             next += 1;
             next - 1
         };
-        let (q_id, vis_id, inv_id, cid_id, desc_id, tu_id, info_id) = (
+        let (q_id, vis_id, inv_id, cid_id, desc_id, tu_id, file_id, info_id) = (
+            alloc(),
             alloc(),
             alloc(),
             alloc(),
@@ -502,8 +508,8 @@ impl Fingerprinter {
         begin(&mut out, &mut entries, q_id);
         write::stream(&mut out, "", b"q\n", false);
         end(&mut out);
-        let fonts = write::fonts(cid_id, desc_id, tu_id, &t.chars);
-        for (id, body) in [vis_id, inv_id, cid_id, desc_id, tu_id]
+        let fonts = write::fonts(cid_id, desc_id, tu_id, file_id, &t.chars);
+        for (id, body) in [vis_id, inv_id, cid_id, desc_id, tu_id, file_id]
             .into_iter()
             .zip(&fonts)
         {

@@ -7,6 +7,98 @@ use std::io::Write;
 
 use lopdf::{Object, StringFormat};
 
+/// A TrueType font program with `glyphs` empty glyphs (no outlines), for
+/// the invisible layer. Embedding it gives every code a glyph of its own
+/// (`/CIDToGIDMap /Identity`): with a substituted system font instead,
+/// Ghostscript's pdfwrite drops the codes that font has no glyph for —
+/// zero-width characters among them, which carry watermark bits. Tables:
+/// the ones a TrueType rasteriser needs (`head`, `hhea`, `maxp`, `loca`,
+/// `glyf`, `hmtx`) and `post`; advances come from the PDF's `/W` array.
+pub(super) fn blank_truetype(glyphs: u16) -> Vec<u8> {
+    let n = usize::from(glyphs.max(1));
+    let be16 = |v: &mut Vec<u8>, x: u16| v.extend_from_slice(&x.to_be_bytes());
+    let be32 = |v: &mut Vec<u8>, x: u32| v.extend_from_slice(&x.to_be_bytes());
+    let mut head = Vec::with_capacity(54);
+    be32(&mut head, 0x0001_0000); // version
+    be32(&mut head, 0x0001_0000); // fontRevision
+    be32(&mut head, 0); // checkSumAdjustment, set below
+    be32(&mut head, 0x5F0F_3CF5); // magicNumber
+    be16(&mut head, 0x0003); // flags: baseline and lsb at 0
+    be16(&mut head, 1000); // unitsPerEm
+    head.extend_from_slice(&[0; 16]); // created, modified
+    head.extend_from_slice(&[0; 8]); // bounding box
+    be16(&mut head, 0); // macStyle
+    be16(&mut head, 8); // lowestRecPPEM
+    be16(&mut head, 2); // fontDirectionHint
+    be16(&mut head, 0); // indexToLocFormat: short
+    be16(&mut head, 0); // glyphDataFormat
+    let mut hhea = Vec::with_capacity(36);
+    be32(&mut hhea, 0x0001_0000);
+    be16(&mut hhea, 800); // ascender
+    be16(&mut hhea, (-200i16) as u16); // descender
+    be16(&mut hhea, 0); // lineGap
+    be16(&mut hhea, 500); // advanceWidthMax
+    hhea.extend_from_slice(&[0; 6]); // min lsb, min rsb, xMaxExtent
+    be16(&mut hhea, 1); // caretSlopeRise
+    hhea.extend_from_slice(&[0; 4 + 8 + 2]); // run, offset, reserved, format
+    be16(&mut hhea, 1); // numberOfHMetrics
+    let mut maxp = Vec::with_capacity(32);
+    be32(&mut maxp, 0x0001_0000);
+    be16(&mut maxp, n as u16);
+    maxp.extend_from_slice(&[0; 8]); // points, contours, composite points/contours
+    be16(&mut maxp, 2); // maxZones
+    maxp.extend_from_slice(&[0; 16]);
+    let mut hmtx = Vec::with_capacity(2 + 2 * n);
+    be16(&mut hmtx, 500);
+    hmtx.resize(2 + 2 * n, 0);
+    let loca = vec![0u8; 2 * (n + 1)];
+    let mut post = Vec::with_capacity(32);
+    be32(&mut post, 0x0003_0000);
+    post.resize(32, 0);
+    let tables: [(&[u8; 4], &[u8]); 7] = [
+        (b"glyf", &[]),
+        (b"head", &head),
+        (b"hhea", &hhea),
+        (b"hmtx", &hmtx),
+        (b"loca", &loca),
+        (b"maxp", &maxp),
+        (b"post", &post),
+    ];
+    let checksum = |data: &[u8]| -> u32 {
+        data.chunks(4).fold(0u32, |acc, c| {
+            let mut w = [0u8; 4];
+            w[..c.len()].copy_from_slice(c);
+            acc.wrapping_add(u32::from_be_bytes(w))
+        })
+    };
+    let count = tables.len() as u16;
+    let mut out = Vec::new();
+    be32(&mut out, 0x0001_0000);
+    be16(&mut out, count);
+    be16(&mut out, 64); // searchRange: 16 · 2^floor(log2 7)
+    be16(&mut out, 2); // entrySelector
+    be16(&mut out, count * 16 - 64); // rangeShift
+    let mut offset = 12 + 16 * tables.len();
+    let mut head_at = 0;
+    for (tag, data) in &tables {
+        out.extend_from_slice(*tag);
+        be32(&mut out, checksum(data));
+        be32(&mut out, offset as u32);
+        be32(&mut out, data.len() as u32);
+        if *tag == b"head" {
+            head_at = offset;
+        }
+        offset += data.len().div_ceil(4) * 4;
+    }
+    for (_, data) in &tables {
+        out.extend_from_slice(data);
+        out.resize(out.len().div_ceil(4) * 4, 0);
+    }
+    let adjust = 0xB1B0_AFBAu32.wrapping_sub(checksum(&out));
+    out[head_at + 8..head_at + 12].copy_from_slice(&adjust.to_be_bytes());
+    out
+}
+
 /// Serialises a direct object. Streams never occur as direct objects; one
 /// found anyway is written as `null` rather than corrupting the file.
 pub(super) fn object(out: &mut Vec<u8>, o: &Object) {
@@ -126,26 +218,29 @@ pub(super) fn fonts(
     descendant: u32,
     descriptor: u32,
     to_unicode: u32,
+    font_file: u32,
     extra: &std::collections::BTreeSet<char>,
-) -> [Vec<u8>; 5] {
+) -> [Vec<u8>; 6] {
     let visible =
         b"<</Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding>>".to_vec();
     let invisible = format!(
-        "<</Type /Font /Subtype /Type0 /BaseFont /Helvetica /Encoding /Identity-H \
+        "<</Type /Font /Subtype /Type0 /BaseFont /RampartLayer /Encoding /Identity-H \
          /DescendantFonts [{descendant} 0 R] /ToUnicode {to_unicode} 0 R>>"
     )
     .into_bytes();
     let cid = format!(
-        "<</Type /Font /Subtype /CIDFontType2 /BaseFont /Helvetica \
+        "<</Type /Font /Subtype /CIDFontType2 /BaseFont /RampartLayer \
          /CIDSystemInfo <</Registry (Adobe) /Ordering (Identity) /Supplement 0>> \
          /FontDescriptor {descriptor} 0 R /DW 500 \
          /W [32 [250] 160 [250] 8192 8202 250 8203 8205 0 8239 [250]] /CIDToGIDMap /Identity>>"
     )
     .into_bytes();
-    let desc = b"<</Type /FontDescriptor /FontName /Helvetica /Flags 32 \
-        /FontBBox [-166 -225 1000 931] /ItalicAngle 0 /Ascent 718 /Descent -207 \
-        /CapHeight 718 /StemV 88>>"
-        .to_vec();
+    let desc = format!(
+        "<</Type /FontDescriptor /FontName /RampartLayer /Flags 4 \
+         /FontBBox [0 0 0 0] /ItalicAngle 0 /Ascent 800 /Descent -200 \
+         /CapHeight 700 /StemV 80 /FontFile2 {font_file} 0 R>>"
+    )
+    .into_bytes();
     let mut cmap = String::from(
         "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n\
          /CIDSystemInfo <</Registry (Adobe) /Ordering (UCS) /Supplement 0>> def\n\
@@ -176,7 +271,24 @@ pub(super) fn fonts(
     cmap.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
     let mut tu = Vec::new();
     stream(&mut tu, "", cmap.as_bytes(), true);
-    [visible, invisible, cid, desc, tu]
+    // One glyph per code up to the highest in use (the layer writes BMP
+    // characters only).
+    let highest = extra
+        .iter()
+        .map(|&c| c as u32)
+        .filter(|&c| c < 0xFFFF)
+        .max()
+        .unwrap_or(0x7F)
+        .max(0x04FF);
+    let program = blank_truetype(u16::try_from(highest + 1).unwrap_or(u16::MAX));
+    let mut file = Vec::new();
+    stream(
+        &mut file,
+        &format!(" /Length1 {}", program.len()),
+        &program,
+        true,
+    );
+    [visible, invisible, cid, desc, tu, file]
 }
 
 /// Encodes a marking line in WinAnsiEncoding (characters it lacks become `?`).
@@ -283,5 +395,47 @@ mod tests {
             vec![(3, 2), (7, 1)]
         );
         assert_eq!(win_ansi("a\u{2014}é\u{4e00}"), vec![b'a', 0x97, 0xe9, b'?']);
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn blank_font_is_a_consistent_truetype_program() {
+        let font = blank_truetype(0x2064);
+        let u16_at = |i: usize| u16::from_be_bytes([font[i], font[i + 1]]);
+        let u32_at =
+            |i: usize| u32::from_be_bytes([font[i], font[i + 1], font[i + 2], font[i + 3]]);
+        assert_eq!(u32_at(0), 0x0001_0000);
+        let tables = usize::from(u16_at(4));
+        let mut by_tag = std::collections::HashMap::new();
+        let mut last = [0u8; 4];
+        for t in 0..tables {
+            let rec = 12 + 16 * t;
+            let tag: [u8; 4] = font[rec..rec + 4].try_into().unwrap();
+            assert!(tag > last, "tables sorted by tag");
+            last = tag;
+            let (off, len) = (u32_at(rec + 8) as usize, u32_at(rec + 12) as usize);
+            assert!(off % 4 == 0 && off + len <= font.len());
+            let mut data = font[off..off + len].to_vec();
+            if &tag == b"head" {
+                data[8..12].fill(0); // its checksum is taken with the adjustment zeroed
+            }
+            data.resize(len.div_ceil(4) * 4, 0);
+            let sum = data.chunks(4).fold(0u32, |a, c| {
+                a.wrapping_add(u32::from_be_bytes(c.try_into().unwrap()))
+            });
+            assert_eq!(sum, u32_at(rec + 4), "{}", String::from_utf8_lossy(&tag));
+            by_tag.insert(tag, (off, len));
+        }
+        // The whole file sums to the magic constant.
+        let total = font.chunks(4).fold(0u32, |a, c| {
+            let mut w = [0u8; 4];
+            w[..c.len()].copy_from_slice(c);
+            a.wrapping_add(u32::from_be_bytes(w))
+        });
+        assert_eq!(total, 0xB1B0_AFBA);
+        let (maxp, _) = by_tag[b"maxp"];
+        assert_eq!(u16_at(maxp + 4), 0x2064, "numGlyphs");
+        assert_eq!(by_tag[b"loca"].1, 2 * (0x2064 + 1));
+        assert_eq!(by_tag[b"hmtx"].1, 4 + 2 * (0x2064 - 1));
     }
 }
