@@ -208,16 +208,20 @@ async fn colluders_mixing_their_copies_are_caught_and_nobody_else() {
     assert!(got.iter().all(|a| *a == bob || *a == cat), "{got:?}");
 }
 
-#[tokio::test]
-async fn pdf_copies_are_the_original_plus_an_update() {
-    let w = world().await;
-    let text = licence("Apache-2.0");
-    let blocks: Vec<(rampart_demo::pdf::Style, String)> = text
+/// The Apache licence as a PDF of the demo's writer.
+fn apache_pdf() -> Vec<u8> {
+    let blocks: Vec<(rampart_demo::pdf::Style, String)> = licence("Apache-2.0")
         .split("\n\n")
         .filter(|p| !p.trim().is_empty())
         .map(|p| (rampart_demo::pdf::Style::Body, p.replace('\n', " ")))
         .collect();
-    let pdf = rampart_demo::pdf::render("Apache License", "NON-PUBLIC", &blocks);
+    rampart_demo::pdf::render("Apache License", "NON-PUBLIC", &blocks)
+}
+
+#[tokio::test]
+async fn pdf_copies_are_the_original_plus_an_update() {
+    let w = world().await;
+    let pdf = apache_pdf();
     let doc = upload(&w.ann, "Apache", "apache.pdf", pdf.clone()).await;
     let fp = w.app.state.watermark.fingerprinter().clone();
 
@@ -282,13 +286,7 @@ fn strip_our_layers(copy: &[u8]) -> Vec<u8> {
 #[tokio::test]
 async fn triage_names_the_pdf_leaker_from_the_word_spacing_alone() {
     let w = world().await;
-    let text = licence("Apache-2.0");
-    let blocks: Vec<(rampart_demo::pdf::Style, String)> = text
-        .split("\n\n")
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| (rampart_demo::pdf::Style::Body, p.replace('\n', " ")))
-        .collect();
-    let pdf = rampart_demo::pdf::render("Apache License", "NON-PUBLIC", &blocks);
+    let pdf = apache_pdf();
     let doc = upload(&w.ann, "Apache", "apache.pdf", pdf).await;
     let (copy, dl, ..) = download(&w.readers[0].1, &doc).await;
     let _ = download(&w.readers[1].1, &doc).await; // cat read it too

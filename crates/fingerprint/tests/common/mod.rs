@@ -297,7 +297,14 @@ pub mod build {
             s.extend_from_slice(b"\nendstream");
             objs.push(s);
         }
-        let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
+        file("1.4", &objs)
+    }
+
+    /// A PDF file of `objs` (object `i + 1` is `objs[i]`, object 1 the
+    /// catalog) with a classic cross-reference table.
+    pub fn file(version: &str, objs: &[Vec<u8>]) -> Vec<u8> {
+        let mut out = format!("%PDF-{version}\n").into_bytes();
+        out.extend_from_slice(b"%\xe2\xe3\xcf\xd3\n");
         let mut offs = Vec::new();
         for (i, o) in objs.iter().enumerate() {
             offs.push(out.len());
