@@ -79,9 +79,17 @@ impl Collapser {
             return;
         }
         if c.is_whitespace() {
-            self.pending_space = !self.out.is_empty();
-            return;
+            self.space();
+        } else {
+            self.push_visible(c);
         }
+    }
+
+    fn space(&mut self) {
+        self.pending_space = !self.out.is_empty();
+    }
+
+    fn push_visible(&mut self, c: char) {
         if self.pending_space {
             self.out.push(' ');
             self.pending_space = false;
@@ -97,22 +105,11 @@ impl Collapser {
     /// apostrophe) and whitespace (a space).
     fn push_ascii(&mut self, ascii: &[u8]) {
         for &b in ascii {
-            let c = match b {
-                b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => {
-                    self.pending_space = !self.out.is_empty();
-                    continue;
-                }
-                b'`' => '\'',
-                b => char::from(b.to_ascii_lowercase()),
-            };
-            if self.pending_space {
-                self.out.push(' ');
-                self.pending_space = false;
-            } else if c == '-' && self.last == '-' {
-                continue;
+            match b {
+                b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => self.space(),
+                b'`' => self.push_visible('\''),
+                b => self.push_visible(char::from(b.to_ascii_lowercase())),
             }
-            self.out.push(c);
-            self.last = c;
         }
     }
 

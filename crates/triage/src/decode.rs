@@ -129,11 +129,6 @@ impl DumpDecoder {
         obs.thin(MAX_READS_PER_FILE * versions.len().min(4))
     }
 
-    /// The fingerprinter reads are made with.
-    pub fn fingerprinter(&self) -> &Fingerprinter {
-        &self.fp
-    }
-
     /// Adds one file's reads ([`DumpDecoder::read`]) to the test of
     /// `document`, whose registered downloads are `downloads`; whether the
     /// file carried any.

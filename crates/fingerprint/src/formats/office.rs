@@ -77,8 +77,10 @@ pub(super) fn embed(
     mark: &Mark,
     line: &str,
 ) -> Result<Embedded> {
-    let plan = prepare(format, fp, input, mark.version)?;
-    mark_prepared(format, fp, &plan, input, mark, line)
+    let mut zip = ZipArchive::new(Cursor::new(input)).map_err(|e| malformed(format, e))?;
+    let main = main_part(&mut zip, format)?;
+    let plan = plan_main(format, fp, &main, mark.version)?;
+    mark_main(format, fp, &plan, zip, &main, mark, line)
 }
 
 fn main_name(format: Format) -> &'static str {
@@ -103,9 +105,17 @@ pub(crate) fn prepare(
     version: crate::keys::VersionId,
 ) -> Result<crate::Plan> {
     let mut zip = ZipArchive::new(Cursor::new(input)).map_err(|e| malformed(format, e))?;
-    let main = main_part(&mut zip, format)?;
-    let model = xml_model(&main, format == Format::Docx).map_err(|e| malformed(format, e))?;
-    let mut plan = fp.plan_of(&main, &model, version);
+    plan_main(format, fp, &main_part(&mut zip, format)?, version)
+}
+
+fn plan_main(
+    format: Format,
+    fp: &Fingerprinter,
+    main: &str,
+    version: crate::keys::VersionId,
+) -> Result<crate::Plan> {
+    let model = xml_model(main, format == Format::Docx).map_err(|e| malformed(format, e))?;
+    let mut plan = fp.plan_of(main, &model, version);
     plan.office = Some(format);
     Ok(plan)
 }
@@ -122,8 +132,6 @@ pub(crate) fn mark_prepared(
     line: &str,
 ) -> Result<Embedded> {
     let mut zip = ZipArchive::new(Cursor::new(input)).map_err(|e| malformed(format, e))?;
-    let docx = format == Format::Docx;
-    let main_name = main_name(format);
     let main = main_part(&mut zip, format)?;
     if plan.office != Some(format)
         || mark.version != plan.version
@@ -131,8 +139,23 @@ pub(crate) fn mark_prepared(
     {
         return Err(Error::TemplateMismatch);
     }
+    mark_main(format, fp, plan, zip, &main, mark, line)
+}
+
+/// Marks the package whose (already checked) main part is `main`.
+fn mark_main(
+    format: Format,
+    fp: &Fingerprinter,
+    plan: &crate::Plan,
+    mut zip: ZipArchive<Cursor<&[u8]>>,
+    main: &str,
+    mark: &Mark,
+    line: &str,
+) -> Result<Embedded> {
+    let docx = format == Format::Docx;
+    let main_name = main_name(format);
     let edits = crate::channels::edits(&fp.code, plan, mark);
-    let marked = crate::model::apply(&main, edits);
+    let marked = crate::model::apply(main, edits);
     let counts = plan.counts;
     let marked = add_marking(&marked, docx, &escape(line))
         .ok_or_else(|| malformed(format, "no document body"))?;
