@@ -85,10 +85,12 @@ impl Collapser {
         }
     }
 
+    #[inline]
     fn space(&mut self) {
         self.pending_space = !self.out.is_empty();
     }
 
+    #[inline]
     fn push_visible(&mut self, c: char) {
         if self.pending_space {
             self.out.push(' ');
