@@ -164,7 +164,7 @@ impl Plan {
 pub(crate) fn prepare(code: &Code, model: &TextModel, version: crate::keys::VersionId) -> Plan {
     let vis = &model.visible;
     let vk = code.keys.version_key(&version);
-    let sites = text::sites(vis);
+    let sites = text::sites(vis, text::Wanted::All);
     // A punctuation class is usable only if the original has no typographic form.
     let mut typographic = [false; 4];
     for s in &sites {
@@ -296,41 +296,39 @@ pub(crate) struct Read {
     pub(crate) channel: Channel,
 }
 
-/// Reads every site of `text` that carries a bit.
-pub(crate) fn read(text: &str) -> Vec<Read> {
+/// Reads the sites of `text` that carry a bit: every one, or about `max`
+/// of them chosen by their words ([`text::Found::sample`]).
+pub(crate) fn read(text: &str, max: usize) -> Vec<Read> {
     // Naming sites hashes the words around every gap; a text without a
     // single variant character carries no bit, so skip it (most files of a
     // dump: originals, fabrications, public material).
     if !text.contains(|c: char| VARIANTS.contains(&c) || c == ZW0_PDF) {
         return Vec::new();
     }
-    let sites = text::sites(text);
+    let mut found = text::find(text, text::Wanted::Reads);
+    // A punctuation class carries bits only where both of its forms occur
+    // in the text (else the text was typeset that way): decided on every
+    // site, before sampling.
     let mut seen = [[false; 2]; 4];
-    for s in &sites {
+    for s in &found.pending {
         if let Carrier::Punct(p) = s.carrier {
             let form = usize::from(s.reading != Reading::Plain);
             seen[p.index()][form] = true;
         }
     }
-    sites
+    found.retain(|s| match (s.carrier, s.reading) {
+        (Carrier::Punct(p), _) => seen[p.index()] == [true, true],
+        (_, Reading::Bit(_)) => true,
+        _ => false,
+    });
+    found.sample(max);
+    found
+        .named()
         .into_iter()
-        .filter_map(|s| {
-            let bit = match (s.carrier, s.reading) {
-                (_, Reading::Bit(b)) if !matches!(s.carrier, Carrier::Punct(_)) => b,
-                (Carrier::Punct(p), r) => {
-                    let gate = seen[p.index()];
-                    if !(gate[0] && gate[1]) {
-                        return None;
-                    }
-                    r != Reading::Plain
-                }
-                _ => return None,
-            };
-            Some(Read {
-                name: s.name,
-                bit,
-                channel: s.carrier.channel(),
-            })
+        .map(|s| Read {
+            name: s.name,
+            bit: s.reading == Reading::Bit(true),
+            channel: s.carrier.channel(),
         })
         .collect()
 }

@@ -183,7 +183,21 @@ impl Fingerprinter {
     /// after whatever happened to it), deriving code positions for each of
     /// the `versions` the text was matched to.
     pub fn extract(&self, text: &str, versions: &[VersionId]) -> Observations {
-        let reads = channels::read(text);
+        self.extract_at_most(text, versions, usize::MAX)
+    }
+
+    /// [`Fingerprinter::extract`] from about `max_sites` of the text's marked
+    /// sites at most, chosen by their words, so that two files of the same
+    /// text keep the same ones: reading costs a hash of the words around
+    /// each site, and a large text has far more sites than a verdict needs
+    /// (a few thousand convict).
+    pub fn extract_at_most(
+        &self,
+        text: &str,
+        versions: &[VersionId],
+        max_sites: usize,
+    ) -> Observations {
+        let reads = channels::read(text, max_sites);
         let mut items = Vec::with_capacity(reads.len() * versions.len());
         for v in versions {
             let vk = self.code.keys.version_key(v);

@@ -125,6 +125,14 @@ struct Token {
 
 /// The canonical form of a token: NFKC, letters and digits only, lower case.
 pub(crate) fn canonical_word(token: &str) -> String {
+    if token.is_ascii() {
+        // NFKC leaves ASCII as it is: skip the decomposition machinery.
+        return token
+            .bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| char::from(b.to_ascii_lowercase()))
+            .collect();
+    }
     token
         .nfkc()
         .filter(|c| c.is_alphanumeric())
@@ -132,8 +140,117 @@ pub(crate) fn canonical_word(token: &str) -> String {
         .collect()
 }
 
-/// Finds every site of `text`, in text order.
-pub(crate) fn sites(text: &str) -> Vec<Site> {
+/// Which sites [`sites`] returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wanted {
+    /// Every site (marking: each may be given a bit).
+    All,
+    /// Only the sites that can carry a bit as read: gaps holding a plain
+    /// space and no zero-width mark carry none, and naming a site hashes the
+    /// ten words around it, so a reader skips them (most gaps of a text).
+    Reads,
+}
+
+/// Finds the sites of `text` (all, or those that can be read), in text
+/// order.
+pub(crate) fn sites(text: &str, wanted: Wanted) -> Vec<Site> {
+    find(text, wanted).named()
+}
+
+/// A site found but not yet named.
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    pub(crate) carrier: Carrier,
+    pub(crate) reading: Reading,
+    occurrence: u32,
+    /// First word of the site's window.
+    from: usize,
+    range: Range<usize>,
+}
+
+/// The sites of a text before they are named: naming hashes the words
+/// around each site, the cost of reading a text, so a reader first drops
+/// the sites it does not need ([`Found::retain`], [`Found::sample`]).
+pub(crate) struct Found {
+    words: Vec<String>,
+    pub(crate) pending: Vec<Pending>,
+}
+
+impl Found {
+    /// Keeps the sites `keep` accepts.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&Pending) -> bool) {
+        self.pending.retain(|p| keep(p));
+    }
+
+    /// Keeps at most about `max` sites, chosen by a cheap hash of each
+    /// site's carrier and words: content-defined, so two copies of the same
+    /// text (or an excerpt and the whole) keep the same sites, and a
+    /// stricter level keeps a subset of a looser one.
+    pub(crate) fn sample(&mut self, max: usize) {
+        if self.pending.len() <= max {
+            return;
+        }
+        let word_hashes: Vec<u64> = self.words.iter().map(|w| fnv1a(w.as_bytes())).collect();
+        let key = |p: &Pending| {
+            let mut h = u64::from(p.carrier.tag()) << 32 | u64::from(p.occurrence);
+            for w in &word_hashes[p.from..p.from + 2 * WINDOW] {
+                h = mix64(h ^ w);
+            }
+            h.trailing_zeros()
+        };
+        let mut at_least = [0usize; 66];
+        for p in &self.pending {
+            at_least[key(p) as usize] += 1;
+        }
+        for l in (0..65).rev() {
+            at_least[l] += at_least[l + 1];
+        }
+        let level = (0..65).find(|&l| at_least[l] <= max).unwrap_or(64) as u32;
+        self.pending.retain(|p| key(p) >= level);
+    }
+
+    /// Names every kept site.
+    pub(crate) fn named(self) -> Vec<Site> {
+        // One hashing call per name: feeding the hasher piece by piece cost
+        // as much as the hashing itself (same bytes, same name).
+        let mut input = Vec::with_capacity(256);
+        let words = self.words;
+        self.pending
+            .into_iter()
+            .map(|p| {
+                input.clear();
+                input.push(p.carrier.tag());
+                input.extend_from_slice(&p.occurrence.to_le_bytes());
+                for w in &words[p.from..p.from + 2 * WINDOW] {
+                    input.extend_from_slice(&(w.len() as u32).to_le_bytes());
+                    input.extend_from_slice(w.as_bytes());
+                }
+                Site {
+                    carrier: p.carrier,
+                    name: *blake3::hash(&input).as_bytes(),
+                    range: p.range,
+                    reading: p.reading,
+                }
+            })
+            .collect()
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The splitmix64 finaliser.
+fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Finds the sites of `text` (all, or those that can be read), unnamed.
+pub(crate) fn find(text: &str, wanted: Wanted) -> Found {
     let mut tokens = Vec::new();
     let mut words: Vec<String> = Vec::new();
     let mut start = None;
@@ -170,19 +287,20 @@ pub(crate) fn sites(text: &str) -> Vec<Site> {
             n += 1;
         }
     }
-    let name = |carrier: Carrier, occurrence: usize, from: usize| -> Option<[u8; 32]> {
-        let window = words.get(from..from + 2 * WINDOW)?;
-        let mut h = blake3::Hasher::new();
-        h.update(&[carrier.tag()]);
-        h.update(&(occurrence as u32).to_le_bytes());
-        for w in window {
-            h.update(&(w.len() as u32).to_le_bytes());
-            h.update(w.as_bytes());
-        }
-        Some(*h.finalize().as_bytes())
-    };
-
+    // A site needs a whole window of words after `from`.
+    let n_words = words.len();
     let mut out = Vec::new();
+    let mut pend = |carrier: Carrier, occurrence: usize, from: usize, range, reading| {
+        if from + 2 * WINDOW <= n_words {
+            out.push(Pending {
+                carrier,
+                reading,
+                occurrence: occurrence as u32,
+                from,
+                range,
+            });
+        }
+    };
     for (t, tok) in tokens.iter().enumerate() {
         // Gap between this token and the next, both words.
         if let (Some(w), Some(next)) = (tok.word, tokens.get(t + 1)) {
@@ -195,21 +313,20 @@ pub(crate) fn sites(text: &str) -> Vec<Site> {
                     "\u{2005}" => Some(Reading::Bit(true)),
                     _ => None,
                 };
-                if let (Some(reading), Some(nm)) = (space, name(Carrier::Space, 0, from)) {
-                    out.push(Site {
-                        carrier: Carrier::Space,
-                        name: nm,
-                        range: tok.end..next.start,
-                        reading,
-                    });
+                let space = space.filter(|r| wanted == Wanted::All || *r != Reading::Plain);
+                if let Some(reading) = space {
+                    pend(Carrier::Space, 0, from, tok.end..next.start, reading);
                 }
-                if let Some(nm) = name(Carrier::ZeroWidth, 0, from) {
-                    let first = text[next.start..].chars().next();
+                let first = text[next.start..].chars().next();
+                let last = text[tok.start..tok.end].chars().next_back();
+                let marked = [first, last]
+                    .iter()
+                    .any(|c| matches!(c, Some(ZW0 | ZW0_PDF | ZW1)));
+                if wanted == Wanted::All || marked {
                     // Written before the next word; read there, or at the
                     // end of this word: zero-width glyphs have no advance,
                     // and PDF re-writers (Ghostscript) and extractors may
                     // put them on either side of the gap.
-                    let last = text[tok.start..tok.end].chars().next_back();
                     let (reading, range) = match (first, last) {
                         (Some(ZW0 | ZW0_PDF), _) => {
                             (Reading::Bit(false), next.start..next.start + 3)
@@ -219,12 +336,7 @@ pub(crate) fn sites(text: &str) -> Vec<Site> {
                         (_, Some(ZW1)) => (Reading::Bit(true), tok.end - 3..tok.end),
                         _ => (Reading::Plain, next.start..next.start),
                     };
-                    out.push(Site {
-                        carrier: Carrier::ZeroWidth,
-                        name: nm,
-                        range,
-                        reading,
-                    });
+                    pend(Carrier::ZeroWidth, 0, from, range, reading);
                 }
             }
         }
@@ -240,18 +352,18 @@ pub(crate) fn sites(text: &str) -> Vec<Site> {
                 && tokens[t - 1].word.is_some()
                 && tokens.get(t + 1).is_some_and(|n| n.word.is_some());
             if between_words {
-                if let Some(nm) = name(Carrier::Punct(Punct::Dash), 0, from) {
-                    out.push(Site {
-                        carrier: Carrier::Punct(Punct::Dash),
-                        name: nm,
-                        range: tok.start..tok.end,
-                        reading: if body == "-" {
-                            Reading::Plain
-                        } else {
-                            Reading::Bit(true)
-                        },
-                    });
-                }
+                let reading = if body == "-" {
+                    Reading::Plain
+                } else {
+                    Reading::Bit(true)
+                };
+                pend(
+                    Carrier::Punct(Punct::Dash),
+                    0,
+                    from,
+                    tok.start..tok.end,
+                    reading,
+                );
             }
             continue;
         }
@@ -279,19 +391,15 @@ pub(crate) fn sites(text: &str) -> Vec<Site> {
             if let Some((class, reading, len)) = found {
                 let k = occ[class.index()];
                 occ[class.index()] += 1;
-                if let Some(nm) = name(Carrier::Punct(class), k, from) {
-                    let s = tok.start + i;
-                    out.push(Site {
-                        carrier: Carrier::Punct(class),
-                        name: nm,
-                        range: s..s + len,
-                        reading,
-                    });
-                }
+                let s = tok.start + i;
+                pend(Carrier::Punct(class), k, from, s..s + len, reading);
             }
         }
     }
-    out
+    Found {
+        words,
+        pending: out,
+    }
 }
 
 #[cfg(test)]
@@ -300,8 +408,11 @@ mod tests {
 
     #[test]
     fn names_ignore_layout_and_variants() {
-        let a = sites("one two three four five six seven eight");
-        let b = sites("One\u{00A0}two  three\nfour \u{2063}five\tsix SEVEN eight");
+        let a = sites("one two three four five six seven eight", Wanted::All);
+        let b = sites(
+            "One\u{00A0}two  three\nfour \u{2063}five\tsix SEVEN eight",
+            Wanted::All,
+        );
         let names = |s: &[Site], c: Carrier| -> Vec<[u8; 32]> {
             s.iter()
                 .filter(|x| x.carrier == c)
@@ -318,8 +429,72 @@ mod tests {
     }
 
     #[test]
+    fn a_reader_gets_the_sites_that_carry_a_read() {
+        // Every kind of gap and mark, ASCII and not, in a varied order.
+        let pieces = [
+            " ",
+            "\u{00A0}",
+            "\u{2005}",
+            " \u{2063}",
+            "\u{200C} ",
+            " \u{200B}",
+            "  ",
+        ];
+        let words = [
+            "Alpha",
+            "don't",
+            "\"quoted\"",
+            "beta...",
+            "-",
+            "\u{2013}",
+            "Gamma\u{2019}s",
+            "\u{201C}delta\u{201D}",
+            "caf\u{E9}",
+            "\u{2026}",
+            "x",
+        ];
+        let mut text = String::new();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            text.push_str(words[(x % words.len() as u64) as usize]);
+            text.push_str(pieces[((x >> 20) % pieces.len() as u64) as usize]);
+        }
+        let readable =
+            |s: &Site| matches!(s.carrier, Carrier::Punct(_)) || s.reading != Reading::Plain;
+        let all: Vec<(Carrier, [u8; 32], Reading)> = sites(&text, Wanted::All)
+            .into_iter()
+            .filter(readable)
+            .map(|s| (s.carrier, s.name, s.reading))
+            .collect();
+        let reads: Vec<(Carrier, [u8; 32], Reading)> = sites(&text, Wanted::Reads)
+            .into_iter()
+            .map(|s| (s.carrier, s.name, s.reading))
+            .collect();
+        assert!(all.len() > 1_000);
+        assert_eq!(reads, all);
+    }
+
+    #[test]
+    fn ascii_words_canonicalise_as_unicode_ones() {
+        for w in ["Don't", "ABC-12", "x", "", "--", "MiXeD42case"] {
+            let reference: String = w
+                .nfkc()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect();
+            assert_eq!(canonical_word(w), reference);
+        }
+    }
+
+    #[test]
     fn punctuation_sites() {
-        let s = sites("a b c don't say \"this\" - or that... now ok then fine");
+        let s = sites(
+            "a b c don't say \"this\" - or that... now ok then fine",
+            Wanted::All,
+        );
         let kinds: Vec<_> = s
             .iter()
             .filter_map(|x| match x.carrier {

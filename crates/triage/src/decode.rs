@@ -124,7 +124,9 @@ impl DumpDecoder {
         if versions.is_empty() {
             return Observations::new();
         }
-        let mut obs = fp.extract(text, &versions);
+        // Twice the reads kept: the thinning by position below still
+        // chooses among them, the same way for every file.
+        let mut obs = fp.extract_at_most(text, &versions, 2 * MAX_READS_PER_FILE);
         obs.extend(fp.observe_spacing(spacing, &versions));
         obs.thin(MAX_READS_PER_FILE * versions.len().min(4))
     }
