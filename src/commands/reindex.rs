@@ -12,44 +12,87 @@ pub struct Opts {
     data: DataOpts,
 }
 
+/// Versions written to the store per transaction.
+const BATCH: usize = 256;
+
 pub async fn run(opts: Opts) -> anyhow::Result<()> {
+    use futures_util::StreamExt;
     let (_, store, _) = opts.data.open_existing().await?;
     let blobs = rampart_blobs::BlobStore::open(opts.data.data.join("blobs"))?;
     let versions = store.versions_to_index().await?;
     store.clear_match_index().await?;
     let total = versions.len();
     let tty = std::io::stderr().is_terminal();
-    let mut failed = 0usize;
-    for (i, v) in versions.iter().enumerate() {
-        let now = time::OffsetDateTime::now_utc();
-        if let Err(e) = rampart_web::services::matching::index_version(
-            &store,
-            &blobs,
-            &v.document,
-            v.version,
-            &v.blob,
-            &v.filename,
-            now,
-        )
-        .await
-        {
-            failed += 1;
-            eprintln!("\r{} v{}: {e:#}", v.document, v.version);
+    let started = std::time::Instant::now();
+    // Fingerprinting is the cost: one version per core at a time, written
+    // in batches (a commit per batch, not per version).
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut entries = futures_util::stream::iter(&versions)
+        .map(|v| {
+            let blobs = &blobs;
+            async move {
+                let entry =
+                    rampart_web::services::matching::read_entry(blobs, &v.blob, &v.filename).await;
+                (v, entry)
+            }
+        })
+        .buffer_unordered(workers + 1);
+    let (mut done, mut failed) = (0usize, 0usize);
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        let next = entries.next().await;
+        let end = next.is_none();
+        if let Some((v, entry)) = next {
+            match entry {
+                Ok(entry) => batch.push((v, entry)),
+                Err(e) => {
+                    failed += 1;
+                    eprintln!("\r{} v{}: {e:#}", v.document, v.version);
+                }
+            }
         }
-        if tty {
-            eprint!("\rindexed {}/{total}", i + 1);
-        } else if (i + 1) % 1000 == 0 {
-            eprintln!("indexed {}/{total}", i + 1);
+        if batch.len() >= BATCH || (end && !batch.is_empty()) {
+            let rows: Vec<_> = batch
+                .iter()
+                .map(|(v, e)| (v.document.as_str(), v.version, e))
+                .collect();
+            store
+                .index_versions(&rows, time::OffsetDateTime::now_utc())
+                .await?;
+            let before = done;
+            done += batch.len();
+            batch.clear();
+            if tty {
+                eprint!("\rindexed {done}/{total}");
+            } else if done / 10_000 > before / 10_000 {
+                eprintln!("indexed {done}/{total}");
+            }
+        }
+        if end {
+            break;
         }
     }
     if tty {
         eprintln!();
     }
-    let stats = store.index_stats().await?;
+    let stats = store
+        .index_stats(rampart_docmatch::Fingerprint::ENCODING)
+        .await?;
     store.close().await;
     eprintln!(
-        "reindexed {} versions ({} by bytes only); {} public references kept",
-        stats.indexed, stats.unindexable, stats.public_refs
+        "reindexed {} versions ({} by bytes only) in {:.1} s; {} public references kept{}",
+        stats.indexed,
+        stats.unindexable,
+        started.elapsed().as_secs_f64(),
+        stats.public_refs,
+        if stats.stale_public_refs > 0 {
+            format!(
+                " ({} registered by an earlier release: register them again with `rampart public add`)",
+                stats.stale_public_refs
+            )
+        } else {
+            String::new()
+        }
     );
     if failed > 0 {
         anyhow::bail!("{failed} versions could not be indexed");

@@ -22,6 +22,18 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     if removed > 0 {
         tracing::info!(removed, "removed leftovers of interrupted uploads");
     }
+    // An upgraded matcher leaves older fingerprints in the index: they
+    // still match, less well, until `rampart reindex` renews them.
+    let stats = state
+        .store
+        .index_stats(rampart_docmatch::Fingerprint::ENCODING)
+        .await?;
+    if stats.stale > 0 {
+        tracing::warn!(
+            versions = stats.stale,
+            "the match index holds fingerprints of an earlier release; run `rampart reindex` for full triage accuracy"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .with_context(|| format!("listening on {}", opts.listen))?;

@@ -280,7 +280,15 @@ async fn reindex_rebuilds_the_index_from_the_blobs() {
     let text = prose(7, 400);
     upload(&ann, "Plan", "plan.txt", &text, &[]).await;
     app.state.store.clear_match_index().await.unwrap();
-    assert_eq!(app.state.store.index_stats().await.unwrap().indexed, 0);
+    assert_eq!(
+        app.state
+            .store
+            .index_stats(rampart_docmatch::Fingerprint::ENCODING)
+            .await
+            .unwrap()
+            .indexed,
+        0
+    );
 
     let work = tempfile::tempdir().unwrap();
     let out = rampart(work.path(), app.dir.path(), &["reindex"]);
@@ -296,6 +304,95 @@ async fn reindex_rebuilds_the_index_from_the_blobs() {
         serde_json::from_slice(&std::fs::read(work.path().join("r.json")).unwrap()).unwrap();
     assert_eq!(report["items"][0]["verdict"], "altered", "{report:#}");
     assert_eq!(report["items"][0]["title"], "Plan");
+}
+
+/// Rewrites every stored fingerprint as an earlier release wrote it: its
+/// encoding tag, and no band keys (an earlier signature's bands never meet
+/// a current one's).
+async fn age_the_index(data: &Path) {
+    let db = data.join("rampart.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    for table in ["match_versions", "public_refs"] {
+        let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(&format!(
+            "SELECT rowid, fingerprint FROM {table} WHERE fingerprint IS NOT NULL"
+        ))
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert!(!rows.is_empty(), "{table}");
+        for (rowid, mut fp) in rows {
+            fp[..4].copy_from_slice(rampart_docmatch::Fingerprint::LEGACY_ENCODING);
+            sqlx::query(&format!(
+                "UPDATE {table} SET fingerprint = ? WHERE rowid = ?"
+            ))
+            .bind(fp)
+            .bind(rowid)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    }
+    sqlx::query("DELETE FROM match_bands")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn an_index_from_an_earlier_release_still_matches_and_reindex_renews_it() {
+    let app = TestApp::spawn().await;
+    app.portal("alpha").await;
+    app.community("alpha", "ops").await;
+    app.user("ann@example.org", "NOR", None).await;
+    app.member("alpha/ops", "ann@example.org", "contributor")
+        .await;
+    let ann = app.login("ann@example.org", PASSWORD).await;
+    let text = prose(11, 600);
+    upload(&ann, "Plan", "plan.txt", &text, &[]).await;
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir(work.path().join("press")).unwrap();
+    std::fs::write(work.path().join("press/release.txt"), prose(12, 600)).unwrap();
+    rampart(
+        work.path(),
+        app.dir.path(),
+        &["public", "add", "press", "--source", "Press"],
+    );
+    age_the_index(app.dir.path()).await;
+    std::fs::write(work.path().join("copy.txt"), edit(&text, 15)).unwrap();
+    let triage = || {
+        rampart(
+            work.path(),
+            app.dir.path(),
+            &["triage", "copy.txt", "--json", "r.json"],
+        );
+        let r: Value =
+            serde_json::from_slice(&std::fs::read(work.path().join("r.json")).unwrap()).unwrap();
+        let notes = r["notes"].to_string();
+        (r["items"][0]["verdict"].as_str().unwrap().to_owned(), notes)
+    };
+
+    // The aged fingerprints still decode and classify (found by anchors),
+    // and the report says what to run.
+    let (verdict, notes) = triage();
+    assert_eq!(verdict, "altered", "{notes}");
+    assert!(notes.contains("1 indexed versions were fingerprinted by an earlier release"));
+    assert!(notes.contains("rampart reindex"), "{notes}");
+    assert!(notes.contains("1 public references were registered by an earlier release"));
+
+    let out = rampart(work.path(), app.dir.path(), &["reindex"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("reindexed 1 versions"), "{err}");
+    assert!(err.contains("register them again"), "{err}");
+    let (verdict, notes) = triage();
+    assert_eq!(verdict, "altered");
+    assert!(
+        !notes.contains("indexed versions were fingerprinted"),
+        "{notes}"
+    );
+    assert!(notes.contains("public references were registered by an earlier release"));
 }
 
 #[test]

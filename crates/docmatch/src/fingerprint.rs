@@ -68,6 +68,35 @@ impl Params {
     }
 }
 
+/// A document's normalised text and its SHA-256: the cheap first half of a
+/// [`Fingerprint`], enough to recognise a text we hold exactly (a served
+/// copy, whatever its watermark and format) before shingling it.
+#[derive(Debug, Clone)]
+pub struct NormalizedText {
+    text: String,
+    sha256: [u8; 32],
+}
+
+impl NormalizedText {
+    /// Normalises extracted text ([`normalize`]) and hashes it.
+    pub fn new(text: &str) -> Self {
+        let text = normalize(text);
+        let sha256 = Sha256::digest(text.as_bytes()).into();
+        NormalizedText { text, sha256 }
+    }
+
+    /// The normalised text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// SHA-256 of the normalised text ([`Fingerprint::text_sha256`]); it
+    /// identifies a text only when the text has a word.
+    pub fn sha256(&self) -> Option<[u8; 32]> {
+        words(&self.text).next().map(|_| self.sha256)
+    }
+}
+
 /// Hashes, MinHash signature and shingle sketch of one document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fingerprint {
@@ -90,16 +119,38 @@ pub struct Fingerprint {
 }
 
 impl Fingerprint {
+    /// The first bytes of [`Fingerprint::to_bytes`] in this release: a stored
+    /// fingerprint that does not start with them was made by an earlier one
+    /// (see [`Fingerprint::LEGACY_ENCODING`]) and its version should be reindexed.
+    pub const ENCODING: &'static [u8; 4] = b"DMF2";
+
+    /// The encoding of earlier releases, whose signatures came from 128
+    /// independent hash functions. Shingle hashes, sketches and anchors are
+    /// unchanged, so such a fingerprint still decodes and classifies, but with
+    /// an empty signature: its stored band keys no longer meet those of a
+    /// current one, and only its anchors and exact hashes find it.
+    pub const LEGACY_ENCODING: &'static [u8; 4] = b"DMF1";
+
     /// Fingerprints a document from its raw bytes and its extracted text.
     pub fn new(bytes: &[u8], text: &str, params: &Params) -> Self {
-        let normalized = normalize(text);
-        let shingles = shingle_hashes(&normalized, params.shingle_words);
+        Fingerprint::of(
+            Sha256::digest(bytes).into(),
+            &NormalizedText::new(text),
+            params,
+        )
+    }
+
+    /// Fingerprints a document whose bytes were hashed already (by
+    /// whoever read them) from its normalised text.
+    pub fn of(bytes_sha256: [u8; 32], text: &NormalizedText, params: &Params) -> Self {
+        let normalized = text.as_str();
+        let shingles = shingle_hashes(normalized, params.shingle_words);
         let signature = minhash(&shingles, params.num_hashes());
         let (sketch_level, sketch) = sketch(&shingles, params.sketch_max);
         Fingerprint {
-            bytes_sha256: Sha256::digest(bytes).into(),
-            text_sha256: Sha256::digest(normalized.as_bytes()).into(),
-            words: u32::try_from(words(&normalized).count()).unwrap_or(u32::MAX),
+            bytes_sha256,
+            text_sha256: text.sha256,
+            words: u32::try_from(words(normalized).count()).unwrap_or(u32::MAX),
             shingle_words: u8::try_from(params.shingle_words).unwrap_or(u8::MAX),
             shingles: u32::try_from(shingles.len()).unwrap_or(u32::MAX),
             signature,
@@ -175,7 +226,7 @@ impl Fingerprint {
     /// sketch entry.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(96 + self.signature.len() * 4 + self.sketch.len() * 3);
-        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(Self::ENCODING);
         out.extend_from_slice(&self.bytes_sha256);
         out.extend_from_slice(&self.text_sha256);
         out.extend_from_slice(&self.words.to_le_bytes());
@@ -198,9 +249,11 @@ impl Fingerprint {
     /// Decodes [`Fingerprint::to_bytes`] output.
     pub fn from_bytes(data: &[u8]) -> Result<Fingerprint> {
         let mut r = ByteReader { data, pos: 0 };
-        if r.take(4)? != MAGIC {
-            return Err(Error::Decode("bad magic or version"));
-        }
+        let legacy = match r.take(4)? {
+            m if m == Self::ENCODING => false,
+            m if m == Self::LEGACY_ENCODING => true,
+            _ => return Err(Error::Decode("bad magic or version")),
+        };
         let bytes_sha256 = r.array32()?;
         let text_sha256 = r.array32()?;
         let words = r.u32()?;
@@ -226,19 +279,18 @@ impl Fingerprint {
             return Err(Error::Decode("trailing bytes"));
         }
         Ok(Fingerprint {
+            // A legacy signature cannot be compared with a current one.
+            signature: if legacy { Vec::new() } else { signature },
             bytes_sha256,
             text_sha256,
             words,
             shingle_words,
             shingles,
-            signature,
             sketch_level,
             sketch,
         })
     }
 }
-
-const MAGIC: &[u8; 4] = b"DMF1";
 
 /// Content-defined sample of the shingle set (sorted, distinct hashes):
 /// (level, sorted top-32-bit hashes).
@@ -337,6 +389,17 @@ mod tests {
         for cut in [0, 3, 10, enc.len() - 1] {
             assert!(Fingerprint::from_bytes(&enc[..cut]).is_err());
         }
+        // The earlier encoding decodes, without its signature.
+        let mut legacy = enc.clone();
+        legacy[..4].copy_from_slice(Fingerprint::LEGACY_ENCODING);
+        let old = Fingerprint::from_bytes(&legacy).ok();
+        assert_eq!(
+            old,
+            Some(Fingerprint {
+                signature: Vec::new(),
+                ..fp.clone()
+            })
+        );
         let empty = Fingerprint::new(b"", "", &p);
         assert!(empty.signature.is_empty() && empty.band_keys(&p).is_empty());
         assert_eq!(Fingerprint::from_bytes(&empty.to_bytes()).ok(), Some(empty));

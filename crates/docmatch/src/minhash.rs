@@ -52,35 +52,67 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// MinHash signature of a set of shingle hashes with `n` hash functions.
+/// MinHash signature of a set of shingle hashes: one-permutation MinHash
+/// with optimal densification (Li, Owen & Zhang 2012; Shrivastava 2017).
 ///
-/// Hash function `i` is `x ↦ a_i·x + b_i mod 2⁶⁴` (odd `a_i`, fixed seeds;
-/// a permutation of the already well-mixed 64-bit shingle hash, one
-/// multiply-add per function); each entry keeps the top 32 bits of the
-/// minimum. An empty set gives an
-/// empty signature (it has no meaningful minimum and must not collide).
+/// Each shingle hash, mixed once more, falls in one of `n` bins (its top
+/// bits, by multiply-shift) and each bin keeps the smallest low 32 bits it
+/// saw: a few multiplies and one comparison per shingle, where `n`
+/// independent hash functions cost `n` multiply-adds (measured: 128 functions ran at
+/// ~150 MB/s of text per core and were the largest single cost of triage).
+/// A bin no shingle fell in borrows the value of another bin, chosen by a
+/// fixed hash of (bin, attempt) that does not depend on the set, so two
+/// sets agree on entry `i` with probability equal to their Jaccard
+/// similarity, as with `n` independent functions. Duplicates in `shingles`
+/// do not change the result. An empty set gives an empty signature (it has
+/// no meaningful minimum and must not collide).
 pub fn minhash(shingles: &[u64], n: usize) -> Vec<u32> {
-    if shingles.is_empty() {
+    if shingles.is_empty() || n == 0 {
         return Vec::new();
     }
-    let coeffs: Vec<(u64, u64)> = (0..n as u64)
-        .map(|i| {
-            let a = mix(0x9e37_79b9_7f4a_7c15 ^ (2 * i + 1)) | 1;
-            let b = mix(0xd1b5_4a32_d192_ed03 ^ (2 * i + 2));
-            (a, b)
-        })
-        .collect();
-    let mut mins = vec![u64::MAX; n];
+    let mut mins: Vec<Option<u32>> = vec![None; n];
     for &x in shingles {
-        for (m, &(a, b)) in mins.iter_mut().zip(&coeffs) {
-            let h = x.wrapping_mul(a).wrapping_add(b);
-            if h < *m {
-                *m = h;
-            }
+        // Mixed again: the bin and the value must look independent even
+        // when the caller's hashes are structured (two multiplies, still
+        // far from 128).
+        let h = mix(x);
+        let bin = bin_of(h, n);
+        let v = h as u32;
+        let m = &mut mins[bin];
+        if m.is_none_or(|m| v < m) {
+            *m = Some(v);
         }
     }
-    mins.into_iter().map(|m| (m >> 32) as u32).collect()
+    (0..n)
+        .map(|i| match mins[i] {
+            Some(v) => v,
+            None => densify(&mins, i),
+        })
+        .collect()
 }
+
+/// The bin of a shingle hash: its top bits, mapped onto `0..n` without a
+/// division (`x·n / 2⁶⁴`).
+fn bin_of(x: u64, n: usize) -> usize {
+    ((u128::from(x) * n as u128) >> 64) as usize
+}
+
+/// The value an empty bin `i` borrows: that of the first non-empty bin in a
+/// sequence fixed by `i` alone (optimal densification). At least one bin is
+/// non-empty; after `4n` attempts the next non-empty bin after `i` is
+/// taken, which keeps the loop bounded whatever the hash does.
+fn densify(mins: &[Option<u32>], i: usize) -> u32 {
+    let n = mins.len();
+    for attempt in 1..=4 * n as u64 {
+        let j = bin_of(mix(DENSIFY_SEED ^ ((i as u64) << 32 | attempt)), n);
+        if let Some(v) = mins[j] {
+            return v;
+        }
+    }
+    (1..n).find_map(|d| mins[(i + d) % n]).unwrap_or_default()
+}
+
+const DENSIFY_SEED: u64 = 0x4f50_485f_4445_4e53;
 
 /// Estimated Jaccard similarity: the fraction of equal signature entries.
 /// Returns 0 when either signature is empty or their lengths differ.
@@ -140,6 +172,48 @@ mod tests {
         assert_eq!(estimate_jaccard(&minhash(&s, 64), &minhash(&s, 64)), 1.0);
         assert_eq!(band_keys(&minhash(&s, 64), 16, 4).len(), 16);
         assert!(band_keys(&[], 16, 4).is_empty());
+    }
+
+    /// A set of `n` distinct, well-mixed shingle hashes starting at `seed`.
+    fn set(seed: u64, n: usize) -> Vec<u64> {
+        (0..n as u64).map(|i| mix(seed.wrapping_add(i))).collect()
+    }
+
+    #[test]
+    fn one_permutation_estimates_jaccard() {
+        // Sets of several sizes (small ones leave most bins empty and rely
+        // on densification) with known Jaccard similarity: the mean of the
+        // estimate over 200 pairs is within a few points of the truth.
+        for (shared, only) in [(40, 20), (300, 300), (3_000, 1_000), (30, 90)] {
+            let truth = shared as f64 / (shared + 2 * only) as f64;
+            let mut sum = 0.0;
+            for t in 0..200u64 {
+                let common = set(t << 40, shared);
+                let mut a = common.clone();
+                a.extend(set((t << 40) | 1 << 30, only));
+                let mut b = common;
+                b.extend(set((t << 40) | 2 << 30, only));
+                sum += estimate_jaccard(&minhash(&a, 128), &minhash(&b, 128));
+            }
+            let mean = sum / 200.0;
+            assert!(
+                (mean - truth).abs() < 0.03,
+                "shared {shared}, only {only}: mean {mean:.3} vs {truth:.3}"
+            );
+        }
+    }
+
+    #[test]
+    fn signature_ignores_order_and_duplicates_and_fills_every_entry() {
+        let a = set(7, 50);
+        let mut b: Vec<u64> = a.iter().rev().copied().collect();
+        b.extend_from_slice(&a[..10]);
+        assert_eq!(minhash(&a, 128), minhash(&b, 128));
+        // One shingle: every entry borrows its value.
+        let one = minhash(&[0x1234_5678_9abc_def0], 128);
+        assert_eq!(one.len(), 128);
+        assert!(one.iter().all(|&v| v == mix(0x1234_5678_9abc_def0) as u32));
+        assert!(minhash(&[], 128).is_empty());
     }
 
     #[test]

@@ -32,8 +32,8 @@ pub use guard::{AlertRow, GuardStates, NewAlert};
 pub use guard_budgets::BudgetOverrideRow;
 pub use identity::{DeviceNotice, SessionListing, StuffingCounts, ThrottleState, TotpFactor};
 pub use matching::{
-    Candidate, DownloadRecord, IndexEntry, IndexStats, MatchSource, PublicRef, StoredFingerprint,
-    VersionToIndex, BOILERPLATE_ANCHOR_LIMIT,
+    Candidate, DownloadRecord, IndexEntry, IndexStats, IndexedHashes, MatchSource, PublicRef,
+    StoredFingerprint, VersionToIndex, BOILERPLATE_ANCHOR_LIMIT,
 };
 pub use oidc::OidcLogin;
 pub use portals::{CommunityRow, MemberRow, PortalRow};

@@ -72,6 +72,15 @@ pub struct PublicRef {
     pub path: String,
 }
 
+/// The exact hashes of everything indexed ([`Store::indexed_hashes`]).
+#[derive(Debug, Clone, Default)]
+pub struct IndexedHashes {
+    /// SHA-256 of the bytes of every version and public reference.
+    pub bytes: std::collections::HashSet<[u8; 32]>,
+    /// SHA-256 of their normalised texts (those with words).
+    pub texts: std::collections::HashSet<[u8; 32]>,
+}
+
 /// A version the index should cover (for `reindex`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionToIndex {
@@ -109,8 +118,13 @@ pub struct IndexStats {
     pub indexed: i64,
     /// Index rows without a fingerprint (match by bytes only).
     pub unindexable: i64,
+    /// Index rows whose fingerprint an earlier matcher made (`reindex`).
+    pub stale: i64,
     /// Registered public references.
     pub public_refs: i64,
+    /// Public references whose fingerprint an earlier matcher made (their
+    /// files are not kept: only registering them again renews it).
+    pub stale_public_refs: i64,
 }
 
 /// Anchors found in more indexed items than this are boilerplate and do
@@ -163,29 +177,35 @@ impl Corpus {
         }
     }
 
-    fn anchor_counts_sql(self, n: usize) -> String {
-        match self {
-            Corpus::Versions => format!(
-                "SELECT anchor, COUNT(*) FROM match_anchors WHERE anchor IN ({}) GROUP BY anchor",
-                placeholders(n)
-            ),
-            Corpus::Public => format!(
-                "SELECT anchor, COUNT(*) FROM public_ref_anchors WHERE anchor IN ({}) GROUP BY anchor",
-                placeholders(n)
-            ),
-        }
+    /// The postings of each non-boilerplate anchor among `n`, one row per
+    /// anchor: its items as `document version` (or public reference id),
+    /// comma-separated. One statement walking the covering index in anchor
+    /// order, where counting anchors and then grouping their postings by
+    /// version took two statements and a sort on text keys (measured: the
+    /// largest statement time of triage).
+    fn anchor_postings_sql(self, n: usize) -> String {
+        let (item, table) = match self {
+            Corpus::Versions => ("document_id || ' ' || version", "match_anchors"),
+            Corpus::Public => ("ref_id", "public_ref_anchors"),
+        };
+        format!(
+            "SELECT group_concat({item}, ',') FROM {table} WHERE anchor IN ({})
+             GROUP BY anchor HAVING COUNT(*) <= ?",
+            placeholders(n)
+        )
     }
 
-    fn anchors_sql(self, n: usize) -> String {
+    /// An item of [`Corpus::anchor_postings_sql`].
+    fn posting(self, item: &str) -> Option<MatchSource> {
         match self {
-            Corpus::Versions => format!(
-                "SELECT document_id, version, NULL, COUNT(*) FROM match_anchors WHERE anchor IN ({}) GROUP BY document_id, version",
-                placeholders(n)
-            ),
-            Corpus::Public => format!(
-                "SELECT NULL, NULL, ref_id, COUNT(*) FROM public_ref_anchors WHERE anchor IN ({}) GROUP BY ref_id",
-                placeholders(n)
-            ),
+            Corpus::Versions => {
+                let (document, version) = item.rsplit_once(' ')?;
+                Some(MatchSource::Version {
+                    document: document.to_owned(),
+                    version: version.parse().ok()?,
+                })
+            }
+            Corpus::Public => item.parse().ok().map(MatchSource::Public),
         }
     }
 }
@@ -211,45 +231,63 @@ impl Store {
         entry: &IndexEntry,
         now: OffsetDateTime,
     ) -> Result<()> {
+        self.index_versions(&[(document, version, entry)], now)
+            .await
+    }
+
+    /// Stores (replacing) the index of several versions in one transaction
+    /// (`reindex` writes batches: one commit, so one sync, per batch).
+    pub async fn index_versions(
+        &self,
+        entries: &[(&str, i64, &IndexEntry)],
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM match_versions WHERE document_id = ? AND version = ?")
-            .bind(document)
-            .bind(version)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO match_versions (document_id, version, bytes_sha256, text_sha256, fingerprint, problem, indexed_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(document)
-        .bind(version)
-        .bind(&entry.bytes_sha256[..])
-        .bind(entry.text_sha256.map(|h| h.to_vec()))
-        .bind(&entry.fingerprint)
-        .bind(&entry.problem)
-        .bind(to_ms(now))
-        .execute(&mut *tx)
-        .await?;
-        for &(band, key) in &entry.bands {
+        for &(document, version, entry) in entries {
+            sqlx::query("DELETE FROM match_versions WHERE document_id = ? AND version = ?")
+                .bind(document)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(
-                "INSERT INTO match_bands (band, key, document_id, version) VALUES (?, ?, ?, ?)",
+                "INSERT INTO match_versions (document_id, version, bytes_sha256, text_sha256, fingerprint, problem, indexed_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
             )
-            .bind(i64::from(band))
-            .bind(key as i64)
             .bind(document)
             .bind(version)
+            .bind(&entry.bytes_sha256[..])
+            .bind(entry.text_sha256.map(|h| h.to_vec()))
+            .bind(&entry.fingerprint)
+            .bind(&entry.problem)
+            .bind(to_ms(now))
             .execute(&mut *tx)
             .await?;
-        }
-        for &anchor in &entry.anchors {
-            sqlx::query(
-                "INSERT INTO match_anchors (anchor, document_id, version) VALUES (?, ?, ?)",
-            )
-            .bind(i64::from(anchor))
-            .bind(document)
-            .bind(version)
-            .execute(&mut *tx)
-            .await?;
+            // Multi-row inserts: one statement per few hundred rows, where
+            // one per row made each version ~100 round trips to SQLite's
+            // thread (measured: most of `reindex`'s time).
+            for chunk in entry.bands.chunks(BATCH / 4) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO match_bands (band, key, document_id, version) ",
+                );
+                q.push_values(chunk, |mut row, &(band, key)| {
+                    row.push_bind(i64::from(band))
+                        .push_bind(key as i64)
+                        .push_bind(document)
+                        .push_bind(version);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            for chunk in entry.anchors.chunks(BATCH / 3) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO match_anchors (anchor, document_id, version) ",
+                );
+                q.push_values(chunk, |mut row, &anchor| {
+                    row.push_bind(i64::from(anchor))
+                        .push_bind(document)
+                        .push_bind(version);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
         }
         tx.commit().await?;
         Ok(())
@@ -329,19 +367,23 @@ impl Store {
             .collect())
     }
 
-    /// The byte hashes of every indexed version and public reference: a
-    /// file whose hash is here is an exact copy (32 bytes per item; 3 MB
-    /// for 10⁵ versions).
-    pub async fn indexed_bytes(&self) -> Result<std::collections::HashSet<[u8; 32]>> {
-        let rows: Vec<Vec<u8>> = sqlx::query_scalar(
-            "SELECT bytes_sha256 FROM match_versions UNION SELECT bytes_sha256 FROM public_refs",
+    /// The byte and normalised-text hashes of every indexed version and
+    /// public reference: a file whose hash is here is an exact copy (64
+    /// bytes per item; 6 MB for 10⁵ versions).
+    pub async fn indexed_hashes(&self) -> Result<IndexedHashes> {
+        let rows: Vec<(Vec<u8>, Option<Vec<u8>>)> = sqlx::query_as(
+            "SELECT bytes_sha256, text_sha256 FROM match_versions
+             UNION ALL SELECT bytes_sha256, text_sha256 FROM public_refs",
         )
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|h| <[u8; 32]>::try_from(h.as_slice()).ok())
-            .collect())
+        let hash = |h: &[u8]| <[u8; 32]>::try_from(h).ok();
+        let mut out = IndexedHashes::default();
+        for (bytes, text) in rows {
+            out.bytes.extend(hash(&bytes));
+            out.texts.extend(text.as_deref().and_then(hash));
+        }
+        Ok(out)
     }
 
     /// Items whose bytes or normalised text hash equals the given ones.
@@ -391,29 +433,16 @@ impl Store {
                     }
                 }
             }
-            let mut useful = Vec::new();
             for chunk in anchors.chunks(BATCH) {
-                let sql = corpus.anchor_counts_sql(chunk.len());
-                let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
+                let sql = corpus.anchor_postings_sql(chunk.len());
+                let mut q = sqlx::query_scalar::<_, String>(&sql);
                 for &a in chunk {
                     q = q.bind(i64::from(a));
                 }
-                for (anchor, count) in q.fetch_all(&self.pool).await? {
-                    if count <= BOILERPLATE_ANCHOR_LIMIT {
-                        useful.push(anchor);
-                    }
-                }
-            }
-            for chunk in useful.chunks(BATCH) {
-                let sql = corpus.anchors_sql(chunk.len());
-                let mut q =
-                    sqlx::query_as::<_, (Option<String>, Option<i64>, Option<i64>, i64)>(&sql);
-                for &a in chunk {
-                    q = q.bind(a);
-                }
-                for (d, v, p, n) in q.fetch_all(&self.pool).await? {
-                    if let Some(s) = source_of(d, v, p) {
-                        found.entry(s).or_default().1 += u32::try_from(n).unwrap_or(u32::MAX);
+                q = q.bind(BOILERPLATE_ANCHOR_LIMIT);
+                for postings in q.fetch_all(&self.pool).await? {
+                    for s in postings.split(',').filter_map(|i| corpus.posting(i)) {
+                        found.entry(s).or_default().1 += 1;
                     }
                 }
             }
@@ -513,21 +542,31 @@ impl Store {
         .flatten())
     }
 
-    /// Index coverage figures.
-    pub async fn index_stats(&self) -> Result<IndexStats> {
-        let (versions, indexed, unindexable, public_refs): (i64, i64, i64, i64) = sqlx::query_as(
+    /// Index coverage figures. `encoding` is how the current matcher's
+    /// fingerprints begin: stored ones that begin otherwise are counted as
+    /// stale.
+    pub async fn index_stats(&self, encoding: &[u8]) -> Result<IndexStats> {
+        let row: (i64, i64, i64, i64, i64, i64) = sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM versions),
                     (SELECT COUNT(*) FROM match_versions),
                     (SELECT COUNT(*) FROM match_versions WHERE fingerprint IS NULL),
-                    (SELECT COUNT(*) FROM public_refs)",
+                    (SELECT COUNT(*) FROM match_versions
+                      WHERE substr(fingerprint, 1, length(?1)) <> ?1),
+                    (SELECT COUNT(*) FROM public_refs),
+                    (SELECT COUNT(*) FROM public_refs
+                      WHERE substr(fingerprint, 1, length(?1)) <> ?1)",
         )
+        .bind(encoding)
         .fetch_one(&self.pool)
         .await?;
+        let (versions, indexed, unindexable, stale, public_refs, stale_public_refs) = row;
         Ok(IndexStats {
             versions,
             indexed,
             unindexable,
+            stale,
             public_refs,
+            stale_public_refs,
         })
     }
 

@@ -34,11 +34,11 @@ pub use report::{
 };
 pub use walk::{walk_all, walk_bytes, Leaf, Progress, WalkLimits, Walker};
 
-use rampart_docmatch::{classify, Fingerprint, Params, Verdict};
+use rampart_docmatch::{classify, Fingerprint, NormalizedText, Params, Verdict};
 use rampart_fingerprint::Observations;
-use rampart_store::{IndexEntry, MatchSource, RegisteredDownload, Store};
+use rampart_store::{IndexEntry, IndexedHashes, MatchSource, RegisteredDownload, Store};
 use std::{
-    collections::{BTreeMap, HashMap, HashSet},
+    collections::{BTreeMap, HashMap},
     io::IsTerminal,
     path::{Path, PathBuf},
     sync::{atomic::Ordering, Arc},
@@ -102,7 +102,10 @@ pub struct Analyzed {
     pub size: u64,
     /// SHA-256 of the bytes, when read fully.
     pub sha256: Option<[u8; 32]>,
-    /// The fingerprint, when the text could be extracted.
+    /// SHA-256 of the normalised text, when it was extracted and has words.
+    pub text_sha256: Option<[u8; 32]>,
+    /// The fingerprint, when the text could be extracted and is not one we
+    /// hold exactly.
     pub fingerprint: Option<Fingerprint>,
     /// What was refused or failed.
     pub problem: Option<String>,
@@ -117,11 +120,14 @@ pub struct Analyzed {
     pub spacing: Vec<rampart_fingerprint::SpacingRead>,
 }
 
-/// Extracts and fingerprints one leaf. A leaf whose bytes are those of an
-/// indexed item (`known`) is an exact copy: the byte hash alone matches it,
-/// and an exact copy of a stored original carries no watermark, so its
-/// text is neither extracted nor read.
-pub fn analyze(leaf: Leaf, opts: &Options, known: Option<&HashSet<[u8; 32]>>) -> Analyzed {
+/// Extracts and fingerprints one leaf, doing no more than its match needs
+/// given what is indexed (`known`): a leaf whose bytes are those of an
+/// indexed item is an exact copy the byte hash alone matches (and an exact
+/// copy of a stored original carries no watermark, so its text is neither
+/// extracted nor read); a leaf whose normalised text is one we hold (a
+/// served copy, in any of our formats) matches by that hash and is not
+/// shingled.
+pub fn analyze(leaf: Leaf, opts: &Options, known: Option<&IndexedHashes>) -> Analyzed {
     let refused = leaf.sha256.is_none()
         || leaf
             .problem
@@ -134,18 +140,25 @@ pub fn analyze(leaf: Leaf, opts: &Options, known: Option<&HashSet<[u8; 32]>>) ->
         fingerprint: None,
         problem: leaf.problem,
         refused,
+        text_sha256: None,
         text: None,
         metadata_download: None,
         spacing: Vec::new(),
     };
-    let exact = matches!((known, &out.sha256), (Some(k), Some(sha)) if k.contains(sha));
+    let exact = matches!((known, &out.sha256), (Some(k), Some(sha)) if k.bytes.contains(sha));
     if refused || exact {
         return out;
     }
-    if let Some(content) = leaf.content {
+    if let (Some(content), Some(sha)) = (leaf.content, out.sha256) {
         match rampart_docmatch::extract_text(&content, Some(&leaf.name), &opts.extract) {
             Ok(extracted) => {
-                out.fingerprint = Some(Fingerprint::new(&content, &extracted.text, &opts.params));
+                let normalized = NormalizedText::new(&extracted.text);
+                out.text_sha256 = normalized.sha256();
+                let held =
+                    matches!((known, &out.text_sha256), (Some(k), Some(h)) if k.texts.contains(h));
+                if !held {
+                    out.fingerprint = Some(Fingerprint::of(sha, &normalized, &opts.params));
+                }
                 if opts.fingerprinter.is_some() {
                     out.metadata_download = metadata_download(extracted.format, &content);
                     if extracted.format == rampart_docmatch::Format::Pdf {
@@ -188,7 +201,7 @@ fn thin_spacing(
 fn walk_and_analyze(
     inputs: &[PathBuf],
     opts: &Options,
-    known: Option<&HashSet<[u8; 32]>>,
+    known: Option<&IndexedHashes>,
     progress: Arc<Progress>,
     tx: tokio::sync::mpsc::Sender<Analyzed>,
 ) {
@@ -302,9 +315,8 @@ async fn best_match(
     };
     let params = &opts.params;
     let fp = a.fingerprint.as_ref();
-    let text = fp.filter(|f| f.words > 0).map(|f| f.text_sha256);
     let mut hits: Vec<(MatchSource, Hit)> = store
-        .exact_matches(&sha, text.as_ref())
+        .exact_matches(&sha, a.text_sha256.as_ref())
         .await?
         .into_iter()
         .map(|s| {
@@ -325,7 +337,17 @@ async fn best_match(
             let cands = store
                 .match_candidates(&bands, &anchors, opts.candidates)
                 .await?;
-            let sources: Vec<MatchSource> = cands.into_iter().map(|c| c.source).collect();
+            // Only candidates with a fair share of the best one's evidence
+            // are worth fetching and classifying: a source the file was
+            // cut or edited from shares most of the best one's band keys
+            // and anchors (measured on the benchmark dump: every match had
+            // at least 70 % of it), while the long tail is shared phrases.
+            let best = cands.first().map_or(0, |c| c.bands + c.anchors);
+            let sources: Vec<MatchSource> = cands
+                .into_iter()
+                .filter(|c| (c.bands + c.anchors) * MIN_EVIDENCE_SHARE >= best)
+                .map(|c| c.source)
+                .collect();
             for stored in store.fingerprints_of(&sources).await? {
                 let Some(Ok(cand)) = stored.fingerprint.as_deref().map(Fingerprint::from_bytes)
                 else {
@@ -552,6 +574,10 @@ fn progress_bar(total: u64, enabled: bool) -> indicatif::ProgressBar {
 /// still shares ~60 of them with its source.
 const QUERY_ANCHORS: usize = 256;
 
+/// A candidate is classified only if its evidence (shared band keys and
+/// anchors) is at least 1/`MIN_EVIDENCE_SHARE` of the best candidate's.
+const MIN_EVIDENCE_SHARE: u32 = 4;
+
 /// Files looked up in the index at once.
 const LOOKUPS: usize = 4;
 
@@ -560,7 +586,7 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
     let started = Instant::now();
     let pb = progress_bar(input_size(inputs), opts.progress);
     let progress = Arc::new(Progress::default());
-    let known = Arc::new(store.indexed_bytes().await?);
+    let known = Arc::new(store.indexed_hashes().await?);
     let (tx, rx) = tokio::sync::mpsc::channel::<Analyzed>(64);
     let walker = {
         let (inputs, opts, progress) = (inputs.to_vec(), opts.clone(), progress.clone());
@@ -655,7 +681,7 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
     }
     documents.sort_by(|a, b| a.title.cmp(&b.title).then(a.document.cmp(&b.document)));
 
-    let stats = store.index_stats().await?;
+    let stats = store.index_stats(Fingerprint::ENCODING).await?;
     let mut notes = vec![
         "The documents section lists every recorded download of each matched document: the audit trail to examine, not evidence against any account. Only a decoded watermark accuses.".to_owned(),
     ];
@@ -685,6 +711,18 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
             "{} of {} stored versions are not in the match index; run `rampart reindex`.",
             stats.versions - stats.indexed,
             stats.versions
+        ));
+    }
+    if stats.stale > 0 {
+        notes.push(format!(
+            "{} indexed versions were fingerprinted by an earlier release of the matcher: they match by exact hashes and anchors only, so some altered copies of them may be reported unknown; run `rampart reindex`.",
+            stats.stale
+        ));
+    }
+    if stats.stale_public_refs > 0 {
+        notes.push(format!(
+            "{} public references were registered by an earlier release of the matcher: they match by exact hashes and anchors only; register their folders again with `rampart public add` to renew them.",
+            stats.stale_public_refs
         ));
     }
     if stats.unindexable > 0 {

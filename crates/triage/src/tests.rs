@@ -282,6 +282,26 @@ fn directories_refuse_symlinks_and_non_utf8_names() {
 }
 
 #[test]
+fn files_we_hold_exactly_are_not_fingerprinted() {
+    let text = "The quick brown fox jumps over the lazy dog, again and again.";
+    let leaves = walk_bytes("a.txt", text.as_bytes(), &WalkLimits::default());
+    let opts = Options::default();
+    let fresh = analyze(leaves[0].clone(), &opts, None);
+    let fp = fresh.fingerprint.clone().unwrap();
+    assert_eq!(fresh.text_sha256, Some(fp.text_sha256));
+    // Same normalised text as an indexed item: matched by that hash alone.
+    let mut known = rampart_store::IndexedHashes::default();
+    known.texts.insert(fp.text_sha256);
+    let held = analyze(leaves[0].clone(), &opts, Some(&known));
+    assert!(held.fingerprint.is_none());
+    assert_eq!(held.text_sha256, fresh.text_sha256);
+    // Same bytes: not even extracted.
+    known.bytes.insert(fresh.sha256.unwrap());
+    let copy = analyze(leaves[0].clone(), &opts, Some(&known));
+    assert!(copy.fingerprint.is_none() && copy.text_sha256.is_none());
+}
+
+#[test]
 fn corrupt_pdf_is_reported_not_fatal() {
     let leaves = walk_bytes(
         "x.pdf",

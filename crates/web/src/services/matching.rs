@@ -26,6 +26,19 @@ pub async fn index_version(
     filename: &str,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
+    let entry = read_entry(blobs, blob, filename).await?;
+    store.index_version(document, version, &entry, now).await?;
+    Ok(())
+}
+
+/// The index entry of one stored blob (read, then fingerprinted on a
+/// blocking thread). Errors are those of reading the blob; extraction
+/// problems are in the entry.
+pub async fn read_entry(
+    blobs: &BlobStore,
+    blob: &str,
+    filename: &str,
+) -> anyhow::Result<IndexEntry> {
     let hash = BlobHash::parse(blob)?;
     let mut file = blobs.open_blob(&hash).await?;
     let limits = Limits::default();
@@ -61,8 +74,7 @@ pub async fn index_version(
             tokio::task::spawn_blocking(move || entry_for(sha, &bytes, &name, &limits)).await?
         }
     };
-    store.index_version(document, version, &entry, now).await?;
-    Ok(())
+    Ok(entry)
 }
 
 /// Extracts and fingerprints `bytes` (CPU work: call from a blocking task).
