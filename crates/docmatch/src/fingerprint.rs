@@ -13,7 +13,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::minhash::{band_keys, minhash, shingle_hashes};
+use crate::minhash::{band_keys, minhash, shingles_and_words};
 use crate::normalize::{normalize, words};
 use crate::{extract_text, Error, Format, Limits, Result};
 
@@ -144,13 +144,13 @@ impl Fingerprint {
     /// whoever read them) from its normalised text.
     pub fn of(bytes_sha256: [u8; 32], text: &NormalizedText, params: &Params) -> Self {
         let normalized = text.as_str();
-        let shingles = shingle_hashes(normalized, params.shingle_words);
+        let (shingles, words) = shingles_and_words(normalized, params.shingle_words);
         let signature = minhash(&shingles, params.num_hashes());
         let (sketch_level, sketch) = sketch(&shingles, params.sketch_max);
         Fingerprint {
             bytes_sha256,
             text_sha256: text.sha256,
-            words: u32::try_from(words(normalized).count()).unwrap_or(u32::MAX),
+            words: u32::try_from(words).unwrap_or(u32::MAX),
             shingle_words: u8::try_from(params.shingle_words).unwrap_or(u8::MAX),
             shingles: u32::try_from(shingles.len()).unwrap_or(u32::MAX),
             signature,

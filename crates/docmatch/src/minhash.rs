@@ -19,6 +19,11 @@ use crate::normalize::words;
 /// A text with fewer than `k` (but at least one) words yields one shingle of
 /// all its words; an empty text yields none.
 pub fn shingle_hashes(normalized: &str, k: usize) -> Vec<u64> {
+    shingles_and_words(normalized, k).0
+}
+
+/// [`shingle_hashes`] and the number of words of the text (one pass).
+pub(crate) fn shingles_and_words(normalized: &str, k: usize) -> (Vec<u64>, usize) {
     let k = k.max(1);
     let word_hashes: Vec<u64> = words(normalized).map(|w| xxh3_64(w.as_bytes())).collect();
     let mut buf = Vec::with_capacity(k * 8);
@@ -34,7 +39,7 @@ pub fn shingle_hashes(normalized: &str, k: usize) -> Vec<u64> {
     };
     out.sort_unstable();
     out.dedup();
-    out
+    (out, word_hashes.len())
 }
 
 fn hash_words(ws: &[u64], buf: &mut Vec<u8>) -> u64 {

@@ -130,8 +130,9 @@ pub struct IndexStats {
 /// Anchors found in more indexed items than this are boilerplate and do
 /// not nominate candidates (docmatch README: "present in > 50 files").
 pub const BOILERPLATE_ANCHOR_LIMIT: i64 = 50;
-/// Largest number of placeholders bound in one statement.
-const BATCH: usize = 400;
+/// Largest number of placeholders bound in one statement (SQLite's limit
+/// was 999 before 3.32).
+const BATCH: usize = 600;
 
 fn placeholders(n: usize) -> String {
     let mut s = String::with_capacity(n * 2);
@@ -155,8 +156,10 @@ fn band_clause(n: usize) -> String {
     s
 }
 
-/// The two corpora share the query shapes; only table names differ, and
-/// they are constants chosen here, never input.
+/// The two corpora (versions, public references) share the query shapes;
+/// each lookup asks both in one statement (`UNION ALL`), binding its
+/// values once per corpus: statements, not rows, are what a lookup waits
+/// on (each is a round trip to SQLite's thread).
 #[derive(Clone, Copy)]
 enum Corpus {
     Versions,
@@ -164,34 +167,30 @@ enum Corpus {
 }
 
 impl Corpus {
-    fn bands_sql(self, n: usize) -> String {
-        match self {
-            Corpus::Versions => format!(
-                "SELECT document_id, version, NULL FROM match_bands WHERE {}",
-                band_clause(n)
-            ),
-            Corpus::Public => format!(
-                "SELECT NULL, NULL, ref_id FROM public_ref_bands WHERE {}",
-                band_clause(n)
-            ),
-        }
+    /// Items sharing any of `n` `(band, key)` pairs, as
+    /// `(document_id, version, ref_id)`.
+    fn bands_sql(n: usize) -> String {
+        format!(
+            "SELECT document_id, version, NULL FROM match_bands WHERE {clause}
+             UNION ALL SELECT NULL, NULL, ref_id FROM public_ref_bands WHERE {clause}",
+            clause = band_clause(n)
+        )
     }
 
     /// The postings of each non-boilerplate anchor among `n`, one row per
-    /// anchor: its items as `document version` (or public reference id),
-    /// comma-separated. One statement walking the covering index in anchor
-    /// order, where counting anchors and then grouping their postings by
-    /// version took two statements and a sort on text keys (measured: the
-    /// largest statement time of triage).
-    fn anchor_postings_sql(self, n: usize) -> String {
-        let (item, table) = match self {
-            Corpus::Versions => ("document_id || ' ' || version", "match_anchors"),
-            Corpus::Public => ("ref_id", "public_ref_anchors"),
-        };
+    /// anchor and corpus: the corpus (0 versions, 1 public) and its items
+    /// as `document version` (or public reference id), comma-separated. The
+    /// covering index is walked in anchor order, where counting anchors and
+    /// then grouping their postings by version took two statements and a
+    /// sort on text keys (measured: the largest statement time of triage).
+    fn anchor_postings_sql(n: usize) -> String {
+        let list = placeholders(n);
         format!(
-            "SELECT group_concat({item}, ',') FROM {table} WHERE anchor IN ({})
-             GROUP BY anchor HAVING COUNT(*) <= ?",
-            placeholders(n)
+            "SELECT 0, group_concat(document_id || ' ' || version, ',') FROM match_anchors
+              WHERE anchor IN ({list}) GROUP BY anchor HAVING COUNT(*) <= ?
+             UNION ALL
+             SELECT 1, group_concat(ref_id, ',') FROM public_ref_anchors
+              WHERE anchor IN ({list}) GROUP BY anchor HAVING COUNT(*) <= ?"
         )
     }
 
@@ -420,30 +419,37 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Candidate>> {
         let mut found: HashMap<MatchSource, (u32, u32)> = HashMap::new();
-        for corpus in [Corpus::Versions, Corpus::Public] {
-            for chunk in bands.chunks(BATCH / 2) {
-                let sql = corpus.bands_sql(chunk.len());
-                let mut q = sqlx::query_as::<_, (Option<String>, Option<i64>, Option<i64>)>(&sql);
+        for chunk in bands.chunks(BATCH / 4) {
+            let sql = Corpus::bands_sql(chunk.len());
+            let mut q = sqlx::query_as::<_, (Option<String>, Option<i64>, Option<i64>)>(&sql);
+            for _corpus in 0..2 {
                 for &(band, key) in chunk {
                     q = q.bind(i64::from(band)).bind(key as i64);
                 }
-                for (d, v, p) in q.fetch_all(&self.pool).await? {
-                    if let Some(s) = source_of(d, v, p) {
-                        found.entry(s).or_default().0 += 1;
-                    }
+            }
+            for (d, v, p) in q.fetch_all(&self.pool).await? {
+                if let Some(s) = source_of(d, v, p) {
+                    found.entry(s).or_default().0 += 1;
                 }
             }
-            for chunk in anchors.chunks(BATCH) {
-                let sql = corpus.anchor_postings_sql(chunk.len());
-                let mut q = sqlx::query_scalar::<_, String>(&sql);
+        }
+        for chunk in anchors.chunks(BATCH / 2 - 1) {
+            let sql = Corpus::anchor_postings_sql(chunk.len());
+            let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+            for _corpus in 0..2 {
                 for &a in chunk {
                     q = q.bind(i64::from(a));
                 }
                 q = q.bind(BOILERPLATE_ANCHOR_LIMIT);
-                for postings in q.fetch_all(&self.pool).await? {
-                    for s in postings.split(',').filter_map(|i| corpus.posting(i)) {
-                        found.entry(s).or_default().1 += 1;
-                    }
+            }
+            for (corpus, postings) in q.fetch_all(&self.pool).await? {
+                let corpus = if corpus == 0 {
+                    Corpus::Versions
+                } else {
+                    Corpus::Public
+                };
+                for s in postings.split(',').filter_map(|i| corpus.posting(i)) {
+                    found.entry(s).or_default().1 += 1;
                 }
             }
         }

@@ -104,6 +104,10 @@ pub struct Analyzed {
     pub sha256: Option<[u8; 32]>,
     /// SHA-256 of the normalised text, when it was extracted and has words.
     pub text_sha256: Option<[u8; 32]>,
+    /// Whether the index may hold its bytes or normalised text exactly:
+    /// false only when the preloaded hashes say it does not, which spares
+    /// the lookup a statement.
+    pub may_be_exact: bool,
     /// The fingerprint, when the text could be extracted and is not one we
     /// hold exactly.
     pub fingerprint: Option<Fingerprint>,
@@ -141,6 +145,7 @@ pub fn analyze(leaf: Leaf, opts: &Options, known: Option<&IndexedHashes>) -> Ana
         problem: leaf.problem,
         refused,
         text_sha256: None,
+        may_be_exact: true,
         text: None,
         metadata_download: None,
         spacing: Vec::new(),
@@ -149,6 +154,7 @@ pub fn analyze(leaf: Leaf, opts: &Options, known: Option<&IndexedHashes>) -> Ana
     if refused || exact {
         return out;
     }
+    out.may_be_exact = known.is_none();
     if let (Some(content), Some(sha)) = (leaf.content, out.sha256) {
         match rampart_docmatch::extract_text(&content, Some(&leaf.name), &opts.extract) {
             Ok(extracted) => {
@@ -156,6 +162,7 @@ pub fn analyze(leaf: Leaf, opts: &Options, known: Option<&IndexedHashes>) -> Ana
                 out.text_sha256 = normalized.sha256();
                 let held =
                     matches!((known, &out.text_sha256), (Some(k), Some(h)) if k.texts.contains(h));
+                out.may_be_exact |= held;
                 if !held {
                     out.fingerprint = Some(Fingerprint::of(sha, &normalized, &opts.params));
                 }
@@ -315,9 +322,11 @@ async fn best_match(
     };
     let params = &opts.params;
     let fp = a.fingerprint.as_ref();
-    let mut hits: Vec<(MatchSource, Hit)> = store
-        .exact_matches(&sha, a.text_sha256.as_ref())
-        .await?
+    let exact = match a.may_be_exact {
+        true => store.exact_matches(&sha, a.text_sha256.as_ref()).await?,
+        false => Vec::new(),
+    };
+    let mut hits: Vec<(MatchSource, Hit)> = exact
         .into_iter()
         .map(|s| {
             (

@@ -289,16 +289,20 @@ fn files_we_hold_exactly_are_not_fingerprinted() {
     let fresh = analyze(leaves[0].clone(), &opts, None);
     let fp = fresh.fingerprint.clone().unwrap();
     assert_eq!(fresh.text_sha256, Some(fp.text_sha256));
-    // Same normalised text as an indexed item: matched by that hash alone.
+    assert!(fresh.may_be_exact, "nothing known: the store is asked");
+    // Not indexed at all: fingerprinted, and no exact lookup is needed.
     let mut known = rampart_store::IndexedHashes::default();
+    let new = analyze(leaves[0].clone(), &opts, Some(&known));
+    assert!(new.fingerprint.is_some() && !new.may_be_exact);
+    // Same normalised text as an indexed item: matched by that hash alone.
     known.texts.insert(fp.text_sha256);
     let held = analyze(leaves[0].clone(), &opts, Some(&known));
-    assert!(held.fingerprint.is_none());
+    assert!(held.fingerprint.is_none() && held.may_be_exact);
     assert_eq!(held.text_sha256, fresh.text_sha256);
     // Same bytes: not even extracted.
     known.bytes.insert(fresh.sha256.unwrap());
     let copy = analyze(leaves[0].clone(), &opts, Some(&known));
-    assert!(copy.fingerprint.is_none() && copy.text_sha256.is_none());
+    assert!(copy.fingerprint.is_none() && copy.text_sha256.is_none() && copy.may_be_exact);
 }
 
 #[test]
