@@ -183,7 +183,10 @@ pub(crate) fn chernoff_threshold(terms: &[(f64, f64)], epsilon: f64) -> f64 {
     let mut c = b - g * (b - a);
     let mut d = a + g * (b - a);
     let (mut fc, mut fd) = (bound(c.exp()), bound(d.exp()));
-    for _ in 0..80 {
+    // Every λ gives a valid bound, so stopping early only errs on the
+    // cautious side; 48 steps narrow ln λ to ~10⁻⁹ (80 cost a merged
+    // dump's tests ~6 % of triage's CPU, for no visible change).
+    for _ in 0..48 {
         if fc < fd {
             b = d;
             d = c;

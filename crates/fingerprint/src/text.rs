@@ -125,13 +125,30 @@ struct Token {
 
 /// The canonical form of a token: NFKC, letters and digits only, lower case.
 pub(crate) fn canonical_word(token: &str) -> String {
-    if token.is_ascii() {
-        // NFKC leaves ASCII as it is: skip the decomposition machinery.
-        return token
-            .bytes()
-            .filter(u8::is_ascii_alphanumeric)
-            .map(|b| char::from(b.to_ascii_lowercase()))
-            .collect();
+    // NFKC leaves ASCII as it is, and our own marks and typographic
+    // variants are starters that compose with nothing and are not letters
+    // or digits (nor is U+2026's NFKC form "..."): a token of only those —
+    // every word of a marked copy — skips the decomposition machinery.
+    let inert = |c: char| {
+        c.is_ascii()
+            || matches!(
+                c,
+                ZW0 | ZW0_PDF
+                    | ZW1
+                    | EN_DASH
+                    | ELLIPSIS
+                    | '\u{2018}'
+                    | '\u{2019}'
+                    | '\u{201C}'
+                    | '\u{201D}'
+            )
+    };
+    if token.chars().all(inert) {
+        let mut out = String::with_capacity(token.len());
+        for b in token.bytes().filter(u8::is_ascii_alphanumeric) {
+            out.push(char::from(b.to_ascii_lowercase()));
+        }
+        return out;
     }
     token
         .nfkc()
@@ -478,8 +495,23 @@ mod tests {
     }
 
     #[test]
-    fn ascii_words_canonicalise_as_unicode_ones() {
-        for w in ["Don't", "ABC-12", "x", "", "--", "MiXeD42case"] {
+    fn simple_words_canonicalise_as_by_nfkc() {
+        for w in [
+            "Don't",
+            "ABC-12",
+            "x",
+            "",
+            "--",
+            "MiXeD42case",
+            "\u{2063}Word",
+            "end\u{200C}",
+            "\u{200B}it\u{2019}s",
+            "\u{201C}Quoted\u{201D}\u{2026}",
+            "1990\u{2013}2000",
+            "caf\u{E9}\u{2063}",
+            "e\u{301}\u{200C}",
+            "\u{FB01}ne",
+        ] {
             let reference: String = w
                 .nfkc()
                 .filter(|c| c.is_alphanumeric())
