@@ -324,10 +324,12 @@ async fn age_the_index(data: &Path) {
         assert!(!rows.is_empty(), "{table}");
         for (rowid, mut fp) in rows {
             fp[..4].copy_from_slice(rampart_docmatch::Fingerprint::LEGACY_ENCODING);
+            // As migration 0009 tags an earlier release's rows.
             sqlx::query(&format!(
-                "UPDATE {table} SET fingerprint = ? WHERE rowid = ?"
+                "UPDATE {table} SET fingerprint = ?, encoding = ? WHERE rowid = ?"
             ))
             .bind(fp)
+            .bind(&rampart_docmatch::Fingerprint::LEGACY_ENCODING[..])
             .bind(rowid)
             .execute(&pool)
             .await

@@ -111,6 +111,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_webauthn.sql")),
     (7, include_str!("../migrations/0007_oidc.sql")),
     (8, include_str!("../migrations/0008_match_covering.sql")),
+    (9, include_str!("../migrations/0009_match_encoding.sql")),
 ];
 
 impl Store {
