@@ -268,8 +268,8 @@ async fn triage_report_covers_every_verdict_and_refused_members() {
     assert!(html.contains("dump/part1.zip!/../escape.txt"));
 }
 
-#[tokio::test]
-async fn reindex_rebuilds_the_index_from_the_blobs() {
+/// A server where ann@example.org uploaded `text` as "Plan" to alpha/ops.
+async fn plan_uploaded(text: String) -> (TestApp, String) {
     let app = TestApp::spawn().await;
     app.portal("alpha").await;
     app.community("alpha", "ops").await;
@@ -277,8 +277,13 @@ async fn reindex_rebuilds_the_index_from_the_blobs() {
     app.member("alpha/ops", "ann@example.org", "contributor")
         .await;
     let ann = app.login("ann@example.org", PASSWORD).await;
-    let text = prose(7, 400);
     upload(&ann, "Plan", "plan.txt", &text, &[]).await;
+    (app, text)
+}
+
+#[tokio::test]
+async fn reindex_rebuilds_the_index_from_the_blobs() {
+    let (app, text) = plan_uploaded(prose(7, 400)).await;
     app.state.store.clear_match_index().await.unwrap();
     assert_eq!(
         app.state
@@ -345,15 +350,7 @@ async fn age_the_index(data: &Path) {
 
 #[tokio::test]
 async fn an_index_from_an_earlier_release_still_matches_and_reindex_renews_it() {
-    let app = TestApp::spawn().await;
-    app.portal("alpha").await;
-    app.community("alpha", "ops").await;
-    app.user("ann@example.org", "NOR", None).await;
-    app.member("alpha/ops", "ann@example.org", "contributor")
-        .await;
-    let ann = app.login("ann@example.org", PASSWORD).await;
-    let text = prose(11, 600);
-    upload(&ann, "Plan", "plan.txt", &text, &[]).await;
+    let (app, text) = plan_uploaded(prose(11, 600)).await;
     let work = tempfile::tempdir().unwrap();
     std::fs::create_dir(work.path().join("press")).unwrap();
     std::fs::write(work.path().join("press/release.txt"), prose(12, 600)).unwrap();
