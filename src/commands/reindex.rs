@@ -30,7 +30,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     // Fingerprinting is the cost: one version per core at a time, written
     // in batches (a commit per batch, not per version).
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut entries = futures_util::stream::iter(&versions)
+    let mut batches = futures_util::stream::iter(&versions)
         .map(|v| {
             let blobs = &blobs;
             async move {
@@ -39,40 +39,29 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
                 (v, entry)
             }
         })
-        .buffer_unordered(workers + 1);
+        .buffer_unordered(workers + 1)
+        .chunks(BATCH);
     let (mut done, mut failed) = (0usize, 0usize);
-    let mut batch = Vec::with_capacity(BATCH);
-    loop {
-        let next = entries.next().await;
-        let end = next.is_none();
-        if let Some((v, entry)) = next {
+    while let Some(batch) = batches.next().await {
+        let mut rows = Vec::with_capacity(batch.len());
+        for (v, entry) in &batch {
             match entry {
-                Ok(entry) => batch.push((v, entry)),
+                Ok(entry) => rows.push((v.document.as_str(), v.version, entry)),
                 Err(e) => {
                     failed += 1;
                     eprintln!("\r{} v{}: {e:#}", v.document, v.version);
                 }
             }
         }
-        if batch.len() >= BATCH || (end && !batch.is_empty()) {
-            let rows: Vec<_> = batch
-                .iter()
-                .map(|(v, e)| (v.document.as_str(), v.version, e))
-                .collect();
-            store
-                .index_versions(&rows, time::OffsetDateTime::now_utc())
-                .await?;
-            let before = done;
-            done += batch.len();
-            batch.clear();
-            if tty {
-                eprint!("\rindexed {done}/{total}");
-            } else if done / 10_000 > before / 10_000 {
-                eprintln!("indexed {done}/{total}");
-            }
-        }
-        if end {
-            break;
+        store
+            .index_versions(&rows, time::OffsetDateTime::now_utc())
+            .await?;
+        let before = done;
+        done += rows.len();
+        if tty {
+            eprint!("\rindexed {done}/{total}");
+        } else if done / 10_000 > before / 10_000 {
+            eprintln!("indexed {done}/{total}");
         }
     }
     if tty {

@@ -6,7 +6,7 @@
 //! store error is logged.
 
 use rampart_blobs::{BlobHash, BlobStore};
-use rampart_docmatch::{Fingerprint, Limits, Params};
+use rampart_docmatch::{Fingerprint, Limits, NormalizedText, Params};
 use rampart_store::{IndexEntry, Store};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -80,8 +80,11 @@ pub async fn read_entry(
 /// Extracts and fingerprints `bytes` (CPU work: call from a blocking task).
 pub fn entry_for(sha: [u8; 32], bytes: &[u8], filename: &str, limits: &Limits) -> IndexEntry {
     let params = Params::default();
-    match Fingerprint::from_file(bytes, Some(filename), limits, &params) {
-        Ok((_, fp)) => IndexEntry {
+    // The bytes were hashed while read: fingerprint from the text alone.
+    let fingerprint = rampart_docmatch::extract_text(bytes, Some(filename), limits)
+        .map(|e| Fingerprint::of(sha, &NormalizedText::new(&e.text), &params));
+    match fingerprint {
+        Ok(fp) => IndexEntry {
             bytes_sha256: sha,
             text_sha256: (fp.words > 0).then_some(fp.text_sha256),
             fingerprint: Some(fp.to_bytes()),
