@@ -36,8 +36,8 @@ fn main() {
 
 /// Time of each step of [`Fingerprint::new`] (and extraction before it)
 /// over the files given, single-threaded, in MB/s of input: where triage
-/// spends its time per byte.
-fn stages(args: &[String]) {
+/// The files named by `args`, directories walked.
+fn input_files(args: &[String]) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for a in args {
         let p = PathBuf::from(a);
@@ -47,6 +47,12 @@ fn stages(args: &[String]) {
             files.push(p);
         }
     }
+    files
+}
+
+/// spends its time per byte.
+fn stages(args: &[String]) {
+    let mut files = input_files(args);
     files.sort();
     let params = Params::default();
     let limits = Limits::default();
@@ -579,15 +585,7 @@ fn pipeline(
 }
 
 fn pdf(args: &[String]) {
-    let mut files = Vec::new();
-    for a in args {
-        let p = PathBuf::from(a);
-        if p.is_dir() {
-            walk(&p, &mut files);
-        } else {
-            files.push(p);
-        }
-    }
+    let mut files = input_files(args);
     files.retain(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf")));
     files.sort();
     let limits = Limits::default();

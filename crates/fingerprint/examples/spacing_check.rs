@@ -14,21 +14,6 @@ mod common;
 use common::*;
 use rampart_fingerprint::{read_pdf_spacing, AccountId, PdfTemplate};
 
-fn strip(copy: &[u8]) -> Vec<u8> {
-    let mut doc = lopdf::Document::load_mem(copy).unwrap();
-    let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
-    for p in pages {
-        let d = doc.get_object_mut(p).unwrap().as_dict_mut().unwrap();
-        let mut c = d.get(b"Contents").unwrap().as_array().unwrap().clone();
-        c.pop();
-        c.remove(0);
-        d.set("Contents", lopdf::Object::Array(c));
-    }
-    let mut out = Vec::new();
-    doc.save_to(&mut out).unwrap();
-    out
-}
-
 fn main() {
     let fp = fingerprinter();
     let v = version(40);

@@ -209,6 +209,19 @@ struct Cell {
     failed: usize,
 }
 
+impl Cell {
+    /// Counts one trial's outcome: a colluder caught, innocents accused.
+    fn record(&mut self, acc: &rampart_fingerprint::Accusation, guilty: &[AccountId]) {
+        if acc.accused().any(|s| guilty.contains(&s.account)) {
+            self.detected += 1;
+        }
+        self.innocents += acc
+            .accused()
+            .filter(|s| !guilty.contains(&s.account))
+            .count();
+    }
+}
+
 struct Config {
     pool: usize,
     trials: usize,
@@ -256,11 +269,7 @@ fn stripped_mix(marked: &[Vec<u8>], who: &[usize], excerpt: bool) -> Option<Vec<
         for id in src.get_page_contents(page) {
             doc.objects.insert(id, src.get_object(id).ok()?.clone());
         }
-        let d = doc.get_object_mut(page).ok()?.as_dict_mut().ok()?;
-        let mut c = d.get(b"Contents").ok()?.as_array().ok()?.clone();
-        c.pop();
-        c.remove(0);
-        d.set("Contents", lopdf::Object::Array(c));
+        drop_our_streams(&mut doc, page)?;
     }
     if excerpt {
         let keep = pages.len().div_ceil(4);
@@ -338,14 +347,7 @@ fn matrix(docs: &[Doc], cfg: &Config) -> Vec<String> {
                             continue;
                         };
                         let obs = fp.observe_spacing(&read_pdf_spacing(&pdf), &[v]);
-                        let acc = fp.accuse(&obs, &cands);
-                        if acc.accused().any(|s| guilty.contains(&s.account)) {
-                            cell.detected += 1;
-                        }
-                        cell.innocents += acc
-                            .accused()
-                            .filter(|s| !guilty.contains(&s.account))
-                            .count();
+                        cell.record(&fp.accuse(&obs, &cands), &guilty);
                         continue;
                     }
                     let texts: Option<Vec<String>> = who
@@ -376,14 +378,7 @@ fn matrix(docs: &[Doc], cfg: &Config) -> Vec<String> {
                     if trial < cfg.with_innocents {
                         cands.extend_from_slice(&inn);
                     }
-                    let acc = fp.accuse(&fp.extract(&leaked, &[v]), &cands);
-                    if acc.accused().any(|s| guilty.contains(&s.account)) {
-                        cell.detected += 1;
-                    }
-                    cell.innocents += acc
-                        .accused()
-                        .filter(|s| !guilty.contains(&s.account))
-                        .count();
+                    cell.record(&fp.accuse(&fp.extract(&leaked, &[v]), &cands), &guilty);
                 }
             }
             let show = |c: &Cell| {

@@ -118,23 +118,6 @@ fn copy_of(fp: &Fingerprinter, original: &[u8], m: &Mark) -> Vec<u8> {
         .bytes
 }
 
-/// The copy without our last stream (visible line, invisible layer) and
-/// without our leading `q` stream, saved as a new file by lopdf.
-fn strip(copy: &[u8]) -> Vec<u8> {
-    let mut doc = Document::load_mem(copy).unwrap();
-    let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
-    for p in pages {
-        let d = doc.get_object_mut(p).unwrap().as_dict_mut().unwrap();
-        let mut c = d.get(b"Contents").unwrap().as_array().unwrap().clone();
-        c.pop();
-        c.remove(0);
-        d.set("Contents", Object::Array(c));
-    }
-    let mut out = Vec::new();
-    doc.save_to(&mut out).unwrap();
-    out
-}
-
 /// Per page, what is shown and how lines move, numbers aside: `'` and `"`
 /// are spelt out, so a copy that turned them into `TJ` compares equal.
 fn shown(pdf: &[u8]) -> Vec<Vec<String>> {

@@ -237,6 +237,29 @@ pub fn innocents(n: usize) -> Vec<AccountId> {
 
 /// Builds small but well-formed container files around a text, for tests
 /// that must not depend on external documents.
+/// Drops our streams from one page of a served PDF copy: the first (our
+/// leading `q`) and the last (visible marking line, invisible layer).
+pub fn drop_our_streams(doc: &mut lopdf::Document, page: lopdf::ObjectId) -> Option<()> {
+    let d = doc.get_object_mut(page).ok()?.as_dict_mut().ok()?;
+    let mut c = d.get(b"Contents").ok()?.as_array().ok()?.clone();
+    c.pop();
+    c.remove(0);
+    d.set("Contents", lopdf::Object::Array(c));
+    Some(())
+}
+
+/// The copy without our streams on any page, saved as a new file by lopdf.
+pub fn strip(copy: &[u8]) -> Vec<u8> {
+    let mut doc = lopdf::Document::load_mem(copy).unwrap();
+    let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
+    for p in pages {
+        drop_our_streams(&mut doc, p).unwrap();
+    }
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
 pub mod build {
     use std::io::Write;
 
