@@ -9,7 +9,7 @@ mod common;
 use std::io::Write;
 
 use common::*;
-use lopdf::{content::Content, Document, Object, ObjectId};
+use lopdf::{content::Content, Document, Object};
 use rampart_fingerprint::{
     read_pdf_spacing, AccountId, Channel, Fingerprinter, Mark, PdfTemplate, VersionId,
 };
