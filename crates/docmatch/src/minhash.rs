@@ -25,7 +25,9 @@ pub fn shingle_hashes(normalized: &str, k: usize) -> Vec<u64> {
 /// [`shingle_hashes`] and the number of words of the text (one pass).
 pub(crate) fn shingles_and_words(normalized: &str, k: usize) -> (Vec<u64>, usize) {
     let k = k.max(1);
-    let word_hashes: Vec<u64> = words(normalized).map(|w| xxh3_64(w.as_bytes())).collect();
+    // About one word per 6.5 bytes of English text.
+    let mut word_hashes: Vec<u64> = Vec::with_capacity(normalized.len() / 6);
+    word_hashes.extend(words(normalized).map(|w| xxh3_64(w.as_bytes())));
     let mut buf = Vec::with_capacity(k * 8);
     let mut out: Vec<u64> = if word_hashes.is_empty() {
         Vec::new()
@@ -42,12 +44,22 @@ pub(crate) fn shingles_and_words(normalized: &str, k: usize) -> (Vec<u64>, usize
     (out, word_hashes.len())
 }
 
+/// The hash of a shingle: XXH3 of its words' hashes, little-endian (in a
+/// stack buffer for the usual shingle lengths).
 fn hash_words(ws: &[u64], buf: &mut Vec<u8>) -> u64 {
+    const SEED: u64 = 0x0053_4849_4e47_4c45;
+    let mut stack = [0u8; 64];
+    if let Some(dst) = stack.get_mut(..ws.len() * 8) {
+        for (d, w) in dst.chunks_exact_mut(8).zip(ws) {
+            d.copy_from_slice(&w.to_le_bytes());
+        }
+        return xxh3_64_with_seed(dst, SEED);
+    }
     buf.clear();
     for w in ws {
         buf.extend_from_slice(&w.to_le_bytes());
     }
-    xxh3_64_with_seed(buf, 0x0053_4849_4e47_4c45)
+    xxh3_64_with_seed(buf, SEED)
 }
 
 /// The splitmix64 finaliser: a fast bijective 64-bit mixer.

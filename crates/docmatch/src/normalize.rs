@@ -53,25 +53,36 @@ pub fn normalize(text: &str) -> String {
         out.push_unicode(&text[start..end]);
         i = end;
     }
-    strip_marking_lines(out.out)
+    strip_marking_lines(out.into_string())
 }
 
 /// The last normalisation steps, applied character by character: drop
 /// invisible characters, whitespace runs to one space (none at either
 /// end), hyphen runs to one hyphen.
+///
+/// It writes UTF-8 bytes (whole characters only), so that ASCII, most of
+/// any text, is copied byte by byte without encoding a `char` each time.
 struct Collapser {
-    out: String,
+    out: Vec<u8>,
     pending_space: bool,
-    last: char,
+    /// Whether the last character written is `-`.
+    last_dash: bool,
 }
 
 impl Collapser {
     fn with_capacity(n: usize) -> Self {
         Collapser {
-            out: String::with_capacity(n),
+            out: Vec::with_capacity(n),
             pending_space: false,
-            last: ' ',
+            last_dash: false,
         }
+    }
+
+    /// The text written: only whole characters were pushed, so the bytes
+    /// are UTF-8 (checked anyway, at memory speed: this never panics).
+    fn into_string(self) -> String {
+        String::from_utf8(self.out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
     fn push(&mut self, c: char) {
@@ -93,26 +104,44 @@ impl Collapser {
     #[inline]
     fn push_visible(&mut self, c: char) {
         if self.pending_space {
-            self.out.push(' ');
+            self.out.push(b' ');
             self.pending_space = false;
-        } else if c == '-' && self.last == '-' {
+        } else if c == '-' && self.last_dash {
             // `--`, `---` are typewriter forms of the dashes mapped to `-`.
             return;
         }
-        self.out.push(c);
-        self.last = c;
+        self.out
+            .extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+        self.last_dash = c == '-';
     }
 
     /// ASCII folds to itself lower-cased, except the backtick (an
-    /// apostrophe) and whitespace (a space).
+    /// apostrophe) and whitespace (a space): [`Collapser::push_visible`]
+    /// on bytes (measured: twice as fast as pushing `char`s).
     fn push_ascii(&mut self, ascii: &[u8]) {
+        // Locals, not fields, in the loop: they stay in registers.
+        let out = &mut self.out;
+        out.reserve(ascii.len());
+        let (mut pending, mut dash) = (self.pending_space, self.last_dash);
         for &b in ascii {
-            match b {
-                b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => self.space(),
-                b'`' => self.push_visible('\''),
-                b => self.push_visible(char::from(b.to_ascii_lowercase())),
+            let c = match b {
+                b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => {
+                    pending = !out.is_empty();
+                    continue;
+                }
+                b'`' => b'\'',
+                b => b.to_ascii_lowercase(),
+            };
+            if pending {
+                out.push(b' ');
+                pending = false;
+            } else if c == b'-' && dash {
+                continue;
             }
+            out.push(c);
+            dash = c == b'-';
         }
+        (self.pending_space, self.last_dash) = (pending, dash);
     }
 
     /// The whole-text steps on one segment: drop invisible characters,
@@ -303,17 +332,33 @@ struct Words<'a> {
     pos: usize,
 }
 
-impl<'a> Words<'a> {
-    /// Whether the character at byte `i` is alphanumeric, and its length.
-    fn class(&self, i: usize) -> (bool, usize) {
-        let b = self.text.as_bytes()[i];
-        if b.is_ascii() {
-            return (b.is_ascii_alphanumeric(), 1);
-        }
-        match self.text[i..].chars().next() {
+impl Words<'_> {
+    /// Whether the non-ASCII character at byte `i` is alphanumeric, and
+    /// its length.
+    fn wide(&self, i: usize) -> (bool, usize) {
+        match self.text.get(i..).and_then(|t| t.chars().next()) {
             Some(c) => (c.is_alphanumeric(), c.len_utf8()),
             None => (false, 1),
         }
+    }
+
+    /// Advances over characters while they are (`alnum`) or are not
+    /// alphanumeric.
+    #[inline]
+    fn skip(&mut self, alnum: bool) {
+        let bytes = self.text.as_bytes();
+        let mut pos = self.pos;
+        while let Some(&b) = bytes.get(pos) {
+            let (is, n) = match b.is_ascii() {
+                true => (b.is_ascii_alphanumeric(), 1),
+                false => self.wide(pos),
+            };
+            if is != alnum {
+                break;
+            }
+            pos += n;
+        }
+        self.pos = pos;
     }
 }
 
@@ -321,26 +366,12 @@ impl<'a> Iterator for Words<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
-        let len = self.text.len();
-        // Skip separators, then take the word.
-        while self.pos < len {
-            let (alnum, n) = self.class(self.pos);
-            if alnum {
-                break;
-            }
-            self.pos += n;
-        }
-        if self.pos >= len {
+        self.skip(false);
+        if self.pos >= self.text.len() {
             return None;
         }
         let start = self.pos;
-        while self.pos < len {
-            let (alnum, n) = self.class(self.pos);
-            if !alnum {
-                break;
-            }
-            self.pos += n;
-        }
+        self.skip(true);
         self.text.get(start..self.pos)
     }
 }
