@@ -32,8 +32,8 @@ pub use guard::{AlertRow, GuardStates, NewAlert};
 pub use guard_budgets::BudgetOverrideRow;
 pub use identity::{DeviceNotice, SessionListing, StuffingCounts, ThrottleState, TotpFactor};
 pub use matching::{
-    Candidate, DownloadRecord, IndexEntry, IndexStats, IndexedHashes, MatchSource, PublicRef,
-    StoredFingerprint, VersionToIndex, BOILERPLATE_ANCHOR_LIMIT,
+    Candidate, DownloadRecord, IndexEntry, IndexReader, IndexStats, IndexedHashes, ItemId,
+    MatchSource, PublicRef, StoredFingerprint, VersionToIndex, BOILERPLATE_ANCHOR_LIMIT,
 };
 pub use oidc::OidcLogin;
 pub use portals::{CommunityRow, MemberRow, PortalRow};
@@ -112,6 +112,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/0007_oidc.sql")),
     (8, include_str!("../migrations/0008_match_covering.sql")),
     (9, include_str!("../migrations/0009_match_encoding.sql")),
+    (10, include_str!("../migrations/0010_match_items.sql")),
 ];
 
 impl Store {
@@ -159,6 +160,11 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
         for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| !applied.contains(v)) {
+            if !applied.is_empty() {
+                // Some rebuild tables (0010 rewrites the match index: about
+                // a minute per 10^5 indexed versions); say why we wait.
+                tracing::info!(version, "applying schema migration");
+            }
             sqlx::raw_sql(sql).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
                 .bind(version)

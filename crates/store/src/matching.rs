@@ -49,11 +49,21 @@ pub enum MatchSource {
     Public(i64),
 }
 
+/// An indexed item by its row id in its corpus: what the band and anchor
+/// postings hold ([`IndexReader::fingerprints_of`] says which version it is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ItemId {
+    /// `match_versions.id`.
+    Version(i64),
+    /// `public_refs.id`.
+    Public(i64),
+}
+
 /// A candidate and how much index evidence points to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     /// The indexed item.
-    pub source: MatchSource,
+    pub item: ItemId,
     /// Shared LSH band keys.
     pub bands: u32,
     /// Shared (non-boilerplate) anchors.
@@ -138,6 +148,15 @@ pub struct IndexStats {
 /// Anchors found in more indexed items than this are boilerplate and do
 /// not nominate candidates (docmatch README: "present in > 50 files").
 pub const BOILERPLATE_ANCHOR_LIMIT: i64 = 50;
+/// The row of [`candidates_sql`]: version and public band items, version
+/// and public anchor postings.
+type CandidateRow = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// Largest number of placeholders bound in one statement (SQLite's limit
 /// was 999 before 3.32).
 const BATCH: usize = 600;
@@ -154,6 +173,9 @@ fn placeholders(n: usize) -> String {
 }
 
 fn band_clause(n: usize) -> String {
+    if n == 0 {
+        return "0".into();
+    }
     let mut s = String::with_capacity(n * 24);
     for i in 0..n {
         if i > 0 {
@@ -164,10 +186,49 @@ fn band_clause(n: usize) -> String {
     s
 }
 
-/// The two corpora (versions, public references) share the query shapes;
-/// each lookup asks both in one statement (`UNION ALL`), binding its
-/// values once per corpus: statements, not rows, are what a lookup waits
-/// on (each is a round trip to SQLite's thread).
+/// One statement finds a file's candidates in both corpora and returns
+/// one row: per corpus, the items sharing any of its `nb` band keys
+/// (comma-separated, an item once per shared key) and the postings of each
+/// of its `na` anchors (`;`-separated lists), at most
+/// `BOILERPLATE_ANCHOR_LIMIT + 1` per anchor. An anchor that fills the
+/// limit is boilerplate, which the caller drops: reading at most that many
+/// postings per anchor, where counting them all visited thousands for a
+/// common phrase (at 10^5 versions, 1.6 M postings sit under 10,000
+/// boilerplate anchors). One row, not a row per posting or anchor: sqlx
+/// hands each row from SQLite's thread to the caller's.
+fn candidates_sql(nb: usize, na: usize) -> String {
+    let bands = band_clause(nb);
+    let anchors = placeholders_rows(na);
+    let postings = |table: &str, item: &str| {
+        format!(
+            "(SELECT group_concat(p, ';') FROM (SELECT (SELECT group_concat({item}) FROM
+                 (SELECT {item} FROM {table} t WHERE t.anchor = q.anchor LIMIT ?)) AS p FROM q)
+              WHERE p IS NOT NULL)"
+        )
+    };
+    format!(
+        "WITH q(anchor) AS (VALUES {anchors})
+         SELECT (SELECT group_concat(item) FROM match_bands WHERE {bands}),
+                (SELECT group_concat(ref_id) FROM public_ref_bands WHERE {bands}),
+                {}, {}",
+        postings("match_anchors", "item"),
+        postings("public_ref_anchors", "ref_id"),
+    )
+}
+
+/// `(?),(?),…`: `n` one-column rows (at least one, which binds NULL when
+/// there is nothing to ask: a `VALUES` list cannot be empty).
+fn placeholders_rows(n: usize) -> String {
+    vec!["(?)"; n.max(1)].join(",")
+}
+
+/// The items of a comma-separated id list.
+fn ids(list: &str) -> impl Iterator<Item = i64> + '_ {
+    list.split(',').filter_map(|i| i.parse().ok())
+}
+
+/// The two corpora: document versions and public references. Their
+/// posting tables have the same shape; only the names differ.
 #[derive(Clone, Copy)]
 enum Corpus {
     Versions,
@@ -175,51 +236,55 @@ enum Corpus {
 }
 
 impl Corpus {
-    /// Items sharing any of `n` `(band, key)` pairs, as
-    /// `(document_id, version, ref_id)`.
-    fn bands_sql(n: usize) -> String {
-        format!(
-            "SELECT document_id, version, NULL FROM match_bands WHERE {clause}
-             UNION ALL SELECT NULL, NULL, ref_id FROM public_ref_bands WHERE {clause}",
-            clause = band_clause(n)
-        )
-    }
-
-    /// The postings of each of `n` anchors, at most
-    /// `BOILERPLATE_ANCHOR_LIMIT + 1` of them, one row per anchor and
-    /// corpus: the corpus (0 versions, 1 public) and its items as
-    /// `document version` (or public reference id), comma-separated (NULL
-    /// when none). An anchor that fills the limit is boilerplate, which the
-    /// caller drops: reading at most that many postings per anchor, where
-    /// counting them all visited thousands for a common phrase (at 10^5
-    /// versions, 1.6 M postings sit under 10,000 boilerplate anchors).
-    fn anchor_postings_sql(n: usize) -> String {
-        let values = vec!["(?)"; n].join(",");
-        format!(
-            "WITH q(anchor) AS (VALUES {values})
-             SELECT 0, (SELECT group_concat(item, ',') FROM
-                 (SELECT document_id || ' ' || version AS item FROM match_anchors m
-                   WHERE m.anchor = q.anchor LIMIT ?)) FROM q
-             UNION ALL
-             SELECT 1, (SELECT group_concat(ref_id, ',') FROM
-                 (SELECT ref_id FROM public_ref_anchors p
-                   WHERE p.anchor = q.anchor LIMIT ?)) FROM q"
-        )
-    }
-
-    /// An item of [`Corpus::anchor_postings_sql`].
-    fn posting(self, item: &str) -> Option<MatchSource> {
+    fn bands_insert(self) -> &'static str {
         match self {
-            Corpus::Versions => {
-                let (document, version) = item.rsplit_once(' ')?;
-                Some(MatchSource::Version {
-                    document: document.to_owned(),
-                    version: version.parse().ok()?,
-                })
-            }
-            Corpus::Public => item.parse().ok().map(MatchSource::Public),
+            Corpus::Versions => "INSERT OR IGNORE INTO match_bands (band, key, item) ",
+            Corpus::Public => "INSERT OR IGNORE INTO public_ref_bands (band, key, ref_id) ",
         }
     }
+
+    fn anchors_insert(self) -> &'static str {
+        match self {
+            Corpus::Versions => "INSERT OR IGNORE INTO match_anchors (anchor, item) ",
+            Corpus::Public => "INSERT OR IGNORE INTO public_ref_anchors (anchor, ref_id) ",
+        }
+    }
+
+    fn item(self, id: i64) -> ItemId {
+        match self {
+            Corpus::Versions => ItemId::Version(id),
+            Corpus::Public => ItemId::Public(id),
+        }
+    }
+}
+
+/// Writes an item's band and anchor postings. Multi-row inserts: one
+/// statement per few hundred rows, where one per row made each version
+/// ~100 round trips to SQLite's thread (measured: most of `reindex`'s
+/// time).
+async fn insert_postings(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    corpus: Corpus,
+    item: i64,
+    entry: &IndexEntry,
+) -> Result<()> {
+    for chunk in entry.bands.chunks(BATCH / 3) {
+        let mut q = sqlx::QueryBuilder::new(corpus.bands_insert());
+        q.push_values(chunk, |mut row, &(band, key)| {
+            row.push_bind(i64::from(band))
+                .push_bind(key as i64)
+                .push_bind(item);
+        });
+        q.build().execute(&mut **tx).await?;
+    }
+    for chunk in entry.anchors.chunks(BATCH / 2) {
+        let mut q = sqlx::QueryBuilder::new(corpus.anchors_insert());
+        q.push_values(chunk, |mut row, &anchor| {
+            row.push_bind(i64::from(anchor)).push_bind(item);
+        });
+        q.build().execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 fn source_of(
@@ -256,14 +321,15 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for &(document, version, entry) in entries {
+            // Its postings go with it (ON DELETE CASCADE, by the item index).
             sqlx::query("DELETE FROM match_versions WHERE document_id = ? AND version = ?")
                 .bind(document)
                 .bind(version)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(
+            let item: i64 = sqlx::query_scalar(
                 "INSERT INTO match_versions (document_id, version, bytes_sha256, text_sha256, fingerprint, encoding, problem, indexed_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(document)
             .bind(version)
@@ -273,34 +339,9 @@ impl Store {
             .bind(entry.encoding())
             .bind(&entry.problem)
             .bind(to_ms(now))
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
-            // Multi-row inserts: one statement per few hundred rows, where
-            // one per row made each version ~100 round trips to SQLite's
-            // thread (measured: most of `reindex`'s time).
-            for chunk in entry.bands.chunks(BATCH / 4) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO match_bands (band, key, document_id, version) ",
-                );
-                q.push_values(chunk, |mut row, &(band, key)| {
-                    row.push_bind(i64::from(band))
-                        .push_bind(key as i64)
-                        .push_bind(document)
-                        .push_bind(version);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for chunk in entry.anchors.chunks(BATCH / 3) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO match_anchors (anchor, document_id, version) ",
-                );
-                q.push_values(chunk, |mut row, &anchor| {
-                    row.push_bind(i64::from(anchor))
-                        .push_bind(document)
-                        .push_bind(version);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
+            insert_postings(&mut tx, Corpus::Versions, item, entry).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -329,21 +370,7 @@ impl Store {
         .bind(to_ms(now))
         .fetch_one(&mut *tx)
         .await?;
-        for &(band, key) in &entry.bands {
-            sqlx::query("INSERT INTO public_ref_bands (band, key, ref_id) VALUES (?, ?, ?)")
-                .bind(i64::from(band))
-                .bind(key as i64)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for &anchor in &entry.anchors {
-            sqlx::query("INSERT INTO public_ref_anchors (anchor, ref_id) VALUES (?, ?)")
-                .bind(i64::from(anchor))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_postings(&mut tx, Corpus::Public, id, entry).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -404,152 +431,6 @@ impl Store {
                 };
             }
         }
-        Ok(out)
-    }
-
-    /// Items whose bytes or normalised text hash equals the given ones.
-    pub async fn exact_matches(
-        &self,
-        bytes_sha256: &[u8; 32],
-        text_sha256: Option<&[u8; 32]>,
-    ) -> Result<Vec<MatchSource>> {
-        let text = text_sha256.map(|h| h.to_vec());
-        let rows: Vec<(Option<String>, Option<i64>, Option<i64>)> = sqlx::query_as(
-            "SELECT document_id, version, NULL FROM match_versions WHERE bytes_sha256 = ?1 OR text_sha256 = ?2
-             UNION
-             SELECT NULL, NULL, id FROM public_refs WHERE bytes_sha256 = ?1 OR text_sha256 = ?2",
-        )
-        .bind(&bytes_sha256[..])
-        .bind(text)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out: Vec<MatchSource> = rows
-            .into_iter()
-            .filter_map(|(d, v, p)| source_of(d, v, p))
-            .collect();
-        out.sort();
-        out.dedup();
-        Ok(out)
-    }
-
-    /// Candidates sharing band keys or non-boilerplate anchors, in both
-    /// corpora, best evidence first, at most `limit`.
-    pub async fn match_candidates(
-        &self,
-        bands: &[(u16, u64)],
-        anchors: &[u32],
-        limit: usize,
-    ) -> Result<Vec<Candidate>> {
-        let mut found: HashMap<MatchSource, (u32, u32)> = HashMap::new();
-        for chunk in bands.chunks(BATCH / 4) {
-            let sql = Corpus::bands_sql(chunk.len());
-            let mut q = sqlx::query_as::<_, (Option<String>, Option<i64>, Option<i64>)>(&sql);
-            for _corpus in 0..2 {
-                for &(band, key) in chunk {
-                    q = q.bind(i64::from(band)).bind(key as i64);
-                }
-            }
-            for (d, v, p) in q.fetch_all(&self.pool).await? {
-                if let Some(s) = source_of(d, v, p) {
-                    found.entry(s).or_default().0 += 1;
-                }
-            }
-        }
-        for chunk in anchors.chunks(BATCH - 2) {
-            let sql = Corpus::anchor_postings_sql(chunk.len());
-            let mut q = sqlx::query_as::<_, (i64, Option<String>)>(&sql);
-            for &a in chunk {
-                q = q.bind(i64::from(a));
-            }
-            q = q
-                .bind(BOILERPLATE_ANCHOR_LIMIT + 1)
-                .bind(BOILERPLATE_ANCHOR_LIMIT + 1);
-            for (corpus, postings) in q.fetch_all(&self.pool).await? {
-                let Some(postings) = postings else { continue };
-                let corpus = if corpus == 0 {
-                    Corpus::Versions
-                } else {
-                    Corpus::Public
-                };
-                let items: Vec<&str> = postings.split(',').collect();
-                if items.len() as i64 > BOILERPLATE_ANCHOR_LIMIT {
-                    continue;
-                }
-                for s in items.into_iter().filter_map(|i| corpus.posting(i)) {
-                    found.entry(s).or_default().1 += 1;
-                }
-            }
-        }
-        let mut out: Vec<Candidate> = found
-            .into_iter()
-            .map(|(source, (bands, anchors))| Candidate {
-                source,
-                bands,
-                anchors,
-            })
-            .collect();
-        out.sort_by(|a, b| {
-            (b.bands + b.anchors)
-                .cmp(&(a.bands + a.anchors))
-                .then_with(|| a.source.cmp(&b.source))
-        });
-        out.truncate(limit);
-        Ok(out)
-    }
-
-    /// The stored fingerprints of the given items (unknown items are absent).
-    pub async fn fingerprints_of(&self, sources: &[MatchSource]) -> Result<Vec<StoredFingerprint>> {
-        let mut out = Vec::with_capacity(sources.len());
-        let versions: Vec<(&String, i64)> = sources
-            .iter()
-            .filter_map(|s| match s {
-                MatchSource::Version { document, version } => Some((document, *version)),
-                MatchSource::Public(_) => None,
-            })
-            .collect();
-        for chunk in versions.chunks(BATCH / 2) {
-            let sql = format!(
-                "SELECT document_id, version, fingerprint FROM match_versions WHERE {}",
-                (0..chunk.len())
-                    .map(|_| "(document_id = ? AND version = ?)")
-                    .collect::<Vec<_>>()
-                    .join(" OR ")
-            );
-            let mut q = sqlx::query_as::<_, (String, i64, Option<Vec<u8>>)>(&sql);
-            for (d, v) in chunk {
-                q = q.bind(*d).bind(*v);
-            }
-            for (document, version, fingerprint) in q.fetch_all(&self.pool).await? {
-                out.push(StoredFingerprint {
-                    source: MatchSource::Version { document, version },
-                    fingerprint,
-                });
-            }
-        }
-        let refs: Vec<i64> = sources
-            .iter()
-            .filter_map(|s| match s {
-                MatchSource::Public(id) => Some(*id),
-                MatchSource::Version { .. } => None,
-            })
-            .collect();
-        for chunk in refs.chunks(BATCH) {
-            let sql = format!(
-                "SELECT id, fingerprint FROM public_refs WHERE id IN ({})",
-                placeholders(chunk.len())
-            );
-            let mut q = sqlx::query_as::<_, (i64, Option<Vec<u8>>)>(&sql);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            for (id, fingerprint) in q.fetch_all(&self.pool).await? {
-                out.push(StoredFingerprint {
-                    source: MatchSource::Public(id),
-                    fingerprint,
-                });
-            }
-        }
-        out.sort_by(|a, b| a.source.cmp(&b.source));
         Ok(out)
     }
 
@@ -652,5 +533,182 @@ impl Store {
         rows.into_iter()
             .map(|(d, t, v, time)| Ok((d, t, v, from_ms(time)?)))
             .collect()
+    }
+}
+
+/// A read session on the match index: lookups on one connection held for
+/// the session. Each statement on the pool takes a connection and gives it
+/// back, and sqlx pings a connection it gets back: two round trips to
+/// SQLite's thread per statement instead of one (measured: half the
+/// lookup stage's thread wake-ups).
+pub struct IndexReader {
+    conn: sqlx::pool::PoolConnection<sqlx::Sqlite>,
+}
+
+impl Store {
+    /// Opens a read session on the match index (one pooled connection).
+    pub async fn index_reader(&self) -> Result<IndexReader> {
+        Ok(IndexReader {
+            conn: self.pool.acquire().await?,
+        })
+    }
+}
+
+impl IndexReader {
+    /// Items whose bytes or normalised text hash equals the given ones.
+    pub async fn exact_matches(
+        &mut self,
+        bytes_sha256: &[u8; 32],
+        text_sha256: Option<&[u8; 32]>,
+    ) -> Result<Vec<MatchSource>> {
+        let text = text_sha256.map(|h| h.to_vec());
+        let rows: Vec<(Option<String>, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT document_id, version, NULL FROM match_versions WHERE bytes_sha256 = ?1 OR text_sha256 = ?2
+             UNION
+             SELECT NULL, NULL, id FROM public_refs WHERE bytes_sha256 = ?1 OR text_sha256 = ?2",
+        )
+        .bind(&bytes_sha256[..])
+        .bind(text)
+        .fetch_all(&mut *self.conn)
+        .await?;
+        let mut out: Vec<MatchSource> = rows
+            .into_iter()
+            .filter_map(|(d, v, p)| source_of(d, v, p))
+            .collect();
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Candidates sharing band keys or non-boilerplate anchors, in both
+    /// corpora, best evidence first, at most `limit`. One statement for a
+    /// file's usual number of keys (more are asked in batches).
+    pub async fn match_candidates(
+        &mut self,
+        bands: &[(u16, u64)],
+        anchors: &[u32],
+        limit: usize,
+    ) -> Result<Vec<Candidate>> {
+        let mut found: HashMap<ItemId, (u32, u32)> = HashMap::new();
+        // Each band key is bound twice (one per corpus), each anchor once.
+        let (band_batch, anchor_batch) = (BATCH / 8, BATCH / 2 - 2);
+        let rounds = bands
+            .len()
+            .div_ceil(band_batch)
+            .max(anchors.len().div_ceil(anchor_batch));
+        for round in 0..rounds {
+            let chunk_of = |len: usize, n: usize| (round * n).min(len)..((round + 1) * n).min(len);
+            let bands = &bands[chunk_of(bands.len(), band_batch)];
+            let anchors = &anchors[chunk_of(anchors.len(), anchor_batch)];
+            let sql = candidates_sql(bands.len(), anchors.len());
+            let mut q = sqlx::query_as::<_, CandidateRow>(&sql);
+            if anchors.is_empty() {
+                q = q.bind(None::<i64>);
+            }
+            for &a in anchors {
+                q = q.bind(i64::from(a));
+            }
+            for _corpus in 0..2 {
+                for &(band, key) in bands {
+                    q = q.bind(i64::from(band)).bind(key as i64);
+                }
+            }
+            q = q
+                .bind(BOILERPLATE_ANCHOR_LIMIT + 1)
+                .bind(BOILERPLATE_ANCHOR_LIMIT + 1);
+            let (version_bands, public_bands, version_anchors, public_anchors) =
+                q.fetch_one(&mut *self.conn).await?;
+            for (corpus, list) in [
+                (Corpus::Versions, version_bands),
+                (Corpus::Public, public_bands),
+            ] {
+                for id in ids(list.as_deref().unwrap_or_default()) {
+                    found.entry(corpus.item(id)).or_default().0 += 1;
+                }
+            }
+            for (corpus, lists) in [
+                (Corpus::Versions, version_anchors),
+                (Corpus::Public, public_anchors),
+            ] {
+                for postings in lists.as_deref().unwrap_or_default().split(';') {
+                    let items: Vec<i64> = ids(postings).collect();
+                    if items.len() as i64 > BOILERPLATE_ANCHOR_LIMIT {
+                        continue;
+                    }
+                    for id in items {
+                        found.entry(corpus.item(id)).or_default().1 += 1;
+                    }
+                }
+            }
+        }
+        let mut out: Vec<Candidate> = found
+            .into_iter()
+            .map(|(item, (bands, anchors))| Candidate {
+                item,
+                bands,
+                anchors,
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            (b.bands + b.anchors)
+                .cmp(&(a.bands + a.anchors))
+                .then_with(|| a.item.cmp(&b.item))
+        });
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// The stored fingerprints of the given items, with the version or
+    /// public reference each is (unknown items are absent).
+    pub async fn fingerprints_of(&mut self, items: &[ItemId]) -> Result<Vec<StoredFingerprint>> {
+        let mut out = Vec::with_capacity(items.len());
+        let versions: Vec<i64> = items
+            .iter()
+            .filter_map(|i| match i {
+                ItemId::Version(id) => Some(*id),
+                ItemId::Public(_) => None,
+            })
+            .collect();
+        for chunk in versions.chunks(BATCH) {
+            let sql = format!(
+                "SELECT document_id, version, fingerprint FROM match_versions WHERE id IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut q = sqlx::query_as::<_, (String, i64, Option<Vec<u8>>)>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for (document, version, fingerprint) in q.fetch_all(&mut *self.conn).await? {
+                out.push(StoredFingerprint {
+                    source: MatchSource::Version { document, version },
+                    fingerprint,
+                });
+            }
+        }
+        let refs: Vec<i64> = items
+            .iter()
+            .filter_map(|i| match i {
+                ItemId::Public(id) => Some(*id),
+                ItemId::Version(_) => None,
+            })
+            .collect();
+        for chunk in refs.chunks(BATCH) {
+            let sql = format!(
+                "SELECT id, fingerprint FROM public_refs WHERE id IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut q = sqlx::query_as::<_, (i64, Option<Vec<u8>>)>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for (id, fingerprint) in q.fetch_all(&mut *self.conn).await? {
+                out.push(StoredFingerprint {
+                    source: MatchSource::Public(id),
+                    fingerprint,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.source.cmp(&b.source));
+        Ok(out)
     }
 }

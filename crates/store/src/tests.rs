@@ -322,3 +322,204 @@ async fn peer_baselines_merge_in_their_own_transaction() {
         Some("1+1")
     );
 }
+
+/// One stored document to hang match index rows on.
+async fn one_document(s: &Store) -> String {
+    let p = s
+        .create_portal(&"p1".parse().unwrap(), "P", now())
+        .await
+        .unwrap();
+    let c = s
+        .create_community(p, &"c1".parse().unwrap(), "C", now())
+        .await
+        .unwrap();
+    let a = account(s, "ann@x.org").await;
+    let id = DocumentId::random();
+    s.create_document(
+        &NewDocument {
+            id,
+            community: c,
+            title: "Plan".into(),
+            marking: Marking {
+                label: "NON-PUBLIC".into(),
+                releasable_nations: vec![],
+                releasable_communities: vec![],
+                public_since: None,
+                public_source: None,
+                canary: false,
+            },
+            version: NewVersion {
+                blob: "b".repeat(64),
+                size: 1,
+                media_type: "text/plain".into(),
+                filename: "a.txt".into(),
+                uploaded_by: a,
+            },
+        },
+        now(),
+    )
+    .await
+    .unwrap();
+    id.to_string()
+}
+
+/// Index rows for version `v`: one band key and one anchor of its own,
+/// plus anchor 7, which every version has.
+fn entry(v: u64, fingerprint: &[u8]) -> IndexEntry {
+    IndexEntry {
+        bytes_sha256: [v as u8; 32],
+        text_sha256: Some([v as u8 + 100; 32]),
+        fingerprint: Some(fingerprint.to_vec()),
+        problem: None,
+        bands: vec![(0, v), (1, v)],
+        anchors: vec![7, 1000 + v as u32],
+    }
+}
+
+#[tokio::test]
+async fn the_match_index_finds_items_by_band_and_anchor_and_skips_boilerplate() {
+    let (_d, s) = store().await;
+    let doc = one_document(&s).await;
+    let entries: Vec<IndexEntry> = (1..=60).map(|v| entry(v, b"DMF2v")).collect();
+    let rows: Vec<(&str, i64, &IndexEntry)> = entries
+        .iter()
+        .zip(1..)
+        .map(|(e, v)| (doc.as_str(), v, e))
+        .collect();
+    s.index_versions(&rows, now()).await.unwrap();
+    // A public copy of version 3's text, without the common anchor.
+    let mut copy = entry(3, b"DMF2p");
+    copy.anchors = vec![1003];
+    let public = s
+        .add_public_ref("Press", "p.txt", &copy, now())
+        .await
+        .unwrap();
+
+    let mut r = s.index_reader().await.unwrap();
+    // Anchor 7 has 60 postings: boilerplate, it nominates nobody.
+    assert!(r.match_candidates(&[], &[7], 64).await.unwrap().is_empty());
+    let found = r
+        .match_candidates(&[(0, 3), (1, 3)], &[7, 1003, 1004], 64)
+        .await
+        .unwrap();
+    let evidence: Vec<(u32, u32)> = found.iter().map(|c| (c.bands, c.anchors)).collect();
+    assert_eq!(evidence, [(2, 1), (2, 1), (0, 1)], "{found:?}");
+    assert!(found.iter().any(|c| c.item == ItemId::Public(public)));
+    let items: Vec<ItemId> = found.iter().map(|c| c.item).collect();
+    let stored = r.fingerprints_of(&items).await.unwrap();
+    let sources: Vec<(&MatchSource, &[u8])> = stored
+        .iter()
+        .map(|f| (&f.source, f.fingerprint.as_deref().unwrap()))
+        .collect();
+    let version = |version| MatchSource::Version {
+        document: doc.clone(),
+        version,
+    };
+    assert_eq!(
+        sources,
+        [
+            (&version(3), &b"DMF2v"[..]),
+            (&version(4), &b"DMF2v"[..]),
+            (&MatchSource::Public(public), &b"DMF2p"[..]),
+        ]
+    );
+    assert_eq!(r.exact_matches(&[4; 32], None).await.unwrap(), [version(4)]);
+    assert_eq!(
+        r.exact_matches(&[0; 32], Some(&[103; 32])).await.unwrap(),
+        [version(3), MatchSource::Public(public)]
+    );
+    // Many keys are asked in several statements, with the same result.
+    let many: Vec<u32> = (0..1000).chain([1003]).collect();
+    let found = r.match_candidates(&[], &many, 64).await.unwrap();
+    assert_eq!(found.len(), 2, "{found:?}");
+    drop(r);
+
+    // Indexing a version again replaces its postings.
+    s.index_version(&doc, 3, &entry(99, b"DMF2w"), now())
+        .await
+        .unwrap();
+    let mut r = s.index_reader().await.unwrap();
+    let found = r.match_candidates(&[(0, 3)], &[1099], 64).await.unwrap();
+    let stored = r
+        .fingerprints_of(&found.iter().map(|c| c.item).collect::<Vec<_>>())
+        .await
+        .unwrap();
+    let sources: Vec<&MatchSource> = stored.iter().map(|f| &f.source).collect();
+    assert_eq!(sources, [&version(3), &MatchSource::Public(public)]);
+    assert_eq!(found[0].anchors + found[1].anchors, 1, "{found:?}");
+    drop(r);
+
+    // Clearing the version index leaves public references.
+    s.clear_match_index().await.unwrap();
+    let mut r = s.index_reader().await.unwrap();
+    let found = r
+        .match_candidates(&[(0, 3)], &[1003, 1004], 64)
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|c| c.item).collect::<Vec<_>>(),
+        [ItemId::Public(public)]
+    );
+}
+
+#[tokio::test]
+async fn migration_10_moves_an_existing_index_to_item_ids() {
+    let (dir, s) = store().await;
+    let doc = one_document(&s).await;
+    s.pool.close().await;
+    // Back to the shapes of migration 9, holding one indexed version.
+    let db = dir.path().join("rampart.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    sqlx::raw_sql(
+        "DROP TABLE match_bands; DROP TABLE match_anchors; DROP TABLE match_versions;
+         DROP TABLE public_ref_bands; DROP TABLE public_ref_anchors; DROP TABLE public_refs;
+         DELETE FROM schema_migrations WHERE version IN (2, 8, 9, 10)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| [2, 8, 9].contains(v)) {
+        sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)")
+            .bind(version)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO match_versions (document_id, version, bytes_sha256, fingerprint, encoding, indexed_at)
+         VALUES (?, 2, ?, X'444D463278', X'444D4632', 0)",
+    )
+    .bind(&doc)
+    .bind(&[2u8; 32][..])
+    .execute(&pool)
+    .await
+    .unwrap();
+    for sql in [
+        "INSERT INTO match_bands (band, key, document_id, version) VALUES (5, 55, ?, 2)",
+        "INSERT INTO match_anchors (anchor, document_id, version) VALUES (77, ?, 2)",
+    ] {
+        sqlx::query(sql).bind(&doc).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+
+    let s = Store::open(&db).await.unwrap();
+    let mut r = s.index_reader().await.unwrap();
+    let found = r.match_candidates(&[(5, 55)], &[77], 8).await.unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].bands, found[0].anchors), (1, 1));
+    let stored = r.fingerprints_of(&[found[0].item]).await.unwrap();
+    assert_eq!(
+        stored[0].source,
+        MatchSource::Version {
+            document: doc.clone(),
+            version: 2
+        }
+    );
+    assert_eq!(stored[0].fingerprint.as_deref(), Some(&b"DMF2x"[..]));
+    drop(r);
+    let stats = s.index_stats(b"DMF2").await.unwrap();
+    assert_eq!((stats.indexed, stats.stale), (1, 0));
+}

@@ -36,7 +36,9 @@ pub use walk::{walk_all, walk_bytes, Leaf, Progress, WalkLimits, Walker};
 
 use rampart_docmatch::{classify, Fingerprint, NormalizedText, Params, Verdict};
 use rampart_fingerprint::Observations;
-use rampart_store::{IndexEntry, IndexedHashes, MatchSource, RegisteredDownload, Store};
+use rampart_store::{
+    IndexEntry, IndexReader, IndexedHashes, ItemId, MatchSource, RegisteredDownload, Store,
+};
 use std::{
     collections::{BTreeMap, HashMap},
     io::IsTerminal,
@@ -313,7 +315,7 @@ struct Looked {
 /// The best match of one analysed file in the index: exact hashes first,
 /// then LSH bands and anchors, then [`classify`] on the candidates.
 async fn best_match(
-    store: &Store,
+    reader: &mut IndexReader,
     opts: &Options,
     a: &Analyzed,
 ) -> Result<Option<(MatchSource, Hit)>, Error> {
@@ -323,7 +325,7 @@ async fn best_match(
     let params = &opts.params;
     let fp = a.fingerprint.as_ref();
     let exact = match a.may_be_exact {
-        true => store.exact_matches(&sha, a.text_sha256.as_ref()).await?,
+        true => reader.exact_matches(&sha, a.text_sha256.as_ref()).await?,
         false => Vec::new(),
     };
     let mut hits: Vec<(MatchSource, Hit)> = exact
@@ -343,7 +345,7 @@ async fn best_match(
         let bands = fp.band_keys(params);
         let anchors = fp.query_anchors(params, QUERY_ANCHORS);
         if !bands.is_empty() || !anchors.is_empty() {
-            let cands = store
+            let cands = reader
                 .match_candidates(&bands, &anchors, opts.candidates)
                 .await?;
             // Only candidates with a fair share of the best one's evidence
@@ -352,12 +354,12 @@ async fn best_match(
             // and anchors (measured on the benchmark dump: every match had
             // at least 70 % of it), while the long tail is shared phrases.
             let best = cands.first().map_or(0, |c| c.bands + c.anchors);
-            let sources: Vec<MatchSource> = cands
+            let items: Vec<ItemId> = cands
                 .into_iter()
                 .filter(|c| (c.bands + c.anchors) * MIN_EVIDENCE_SHARE >= best)
-                .map(|c| c.source)
+                .map(|c| c.item)
                 .collect();
-            for stored in store.fingerprints_of(&sources).await? {
+            for stored in reader.fingerprints_of(&items).await? {
                 let Some(Ok(cand)) = stored.fingerprint.as_deref().map(Fingerprint::from_bytes)
                 else {
                     continue;
@@ -404,11 +406,12 @@ async fn best_match(
 /// reading is a keyed hash per site).
 async fn look_up(
     store: &Store,
+    reader: &mut IndexReader,
     opts: &Options,
     downloads: &DownloadCache,
     mut analyzed: Analyzed,
 ) -> Result<Looked, Error> {
-    let best = best_match(store, opts, &analyzed).await?;
+    let best = best_match(reader, opts, &analyzed).await?;
     let text = analyzed.text.take();
     let spacing = std::mem::take(&mut analyzed.spacing);
     let mut reads = None;
@@ -617,10 +620,17 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
         let (store, rx, tx, shared) =
             (store.clone(), rx.clone(), looked_tx.clone(), shared.clone());
         lookups.spawn(async move {
+            let mut reader = match store.index_reader().await {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = tx.send(Err(e.into())).await;
+                    return;
+                }
+            };
             loop {
                 let next = rx.lock().await.recv().await;
                 let Some(a) = next else { break };
-                let looked = look_up(&store, &shared.0, &shared.1, a).await;
+                let looked = look_up(&store, &mut reader, &shared.0, &shared.1, a).await;
                 if tx.send(looked).await.is_err() {
                     break;
                 }
