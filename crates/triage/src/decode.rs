@@ -176,40 +176,11 @@ impl DumpDecoder {
         let Ok(fp) = self.fp.with_false_accusation(epsilon) else {
             return out;
         };
-        let mut merged = Observations::new();
         let mut emails: HashMap<AccountId, String> = HashMap::new();
-        // Score of each account per document, for the merged test's files.
-        let mut group_scores: HashMap<AccountId, Vec<(String, f64)>> = HashMap::new();
-        for (doc, g) in &groups {
-            let candidates: Vec<AccountId> = g
-                .downloads
-                .iter()
-                .map(|d| AccountId(d.account.0))
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
+        let mut merged = Observations::new();
+        for (_, g) in &groups {
             for d in &g.downloads {
                 emails.insert(AccountId(d.account.0), d.email.clone());
-            }
-            let acc = fp.accuse(&g.obs, &candidates);
-            for s in &acc.scores {
-                group_scores
-                    .entry(s.account)
-                    .or_default()
-                    .push(((*doc).clone(), s.score));
-            }
-            let accused: Vec<Accused> = acc
-                .accused()
-                .map(|s| Accused {
-                    account: s.account,
-                    email: emails.get(&s.account).cloned().unwrap_or_default(),
-                    download: best_download(&fp, &g.obs, s.account, doc, &g.downloads),
-                    score: s.score,
-                    threshold: acc.threshold,
-                })
-                .collect();
-            if !accused.is_empty() {
-                out.by_document.insert((*doc).clone(), accused);
             }
             merged.extend(g.obs.clone());
         }
@@ -219,7 +190,18 @@ impl DumpDecoder {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let acc = fp.accuse(&merged, &all);
+        // The merged test runs on a thread of its own while the documents'
+        // tests run here: both are Chernoff threshold searches over every
+        // read position, and triage waits for them after its last file
+        // (measured: a sixth of the medium benchmark's wall time).
+        let (acc, group_scores) = std::thread::scope(|scope| {
+            let merged_test = scope.spawn(|| fp.accuse(&merged, &all));
+            let group_scores = test_documents(&fp, &groups, &emails, &mut out);
+            match merged_test.join() {
+                Ok(acc) => (acc, group_scores),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        });
         out.positions = acc.positions;
         for s in acc.accused() {
             let already = out
@@ -251,6 +233,47 @@ impl DumpDecoder {
         }
         out
     }
+}
+
+/// Each document's own test; returns every account's score per
+/// document, for the merged test's report.
+fn test_documents(
+    fp: &Fingerprinter,
+    groups: &[(&String, &Group)],
+    emails: &HashMap<AccountId, String>,
+    out: &mut Decoded,
+) -> HashMap<AccountId, Vec<(String, f64)>> {
+    let mut group_scores: HashMap<AccountId, Vec<(String, f64)>> = HashMap::new();
+    for (doc, g) in groups {
+        let candidates: Vec<AccountId> = g
+            .downloads
+            .iter()
+            .map(|d| AccountId(d.account.0))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let acc = fp.accuse(&g.obs, &candidates);
+        for s in &acc.scores {
+            group_scores
+                .entry(s.account)
+                .or_default()
+                .push(((*doc).clone(), s.score));
+        }
+        let accused: Vec<Accused> = acc
+            .accused()
+            .map(|s| Accused {
+                account: s.account,
+                email: emails.get(&s.account).cloned().unwrap_or_default(),
+                download: best_download(fp, &g.obs, s.account, doc, &g.downloads),
+                score: s.score,
+                threshold: acc.threshold,
+            })
+            .collect();
+        if !accused.is_empty() {
+            out.by_document.insert((*doc).clone(), accused);
+        }
+    }
+    group_scores
 }
 
 /// The accused account's download of `document` that scores highest on the
