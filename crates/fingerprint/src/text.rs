@@ -124,7 +124,15 @@ struct Token {
 }
 
 /// The canonical form of a token: NFKC, letters and digits only, lower case.
+#[cfg(test)]
 pub(crate) fn canonical_word(token: &str) -> String {
+    let mut out = String::new();
+    push_canonical_word(token, &mut out);
+    out
+}
+
+/// Appends the canonical form of `token` to `out`.
+fn push_canonical_word(token: &str, out: &mut String) {
     // NFKC leaves ASCII as it is, and our own marks and typographic
     // variants are starters that compose with nothing and are not letters
     // or digits (nor is U+2026's NFKC form "..."): a token of only those —
@@ -144,17 +152,53 @@ pub(crate) fn canonical_word(token: &str) -> String {
             )
     };
     if token.chars().all(inert) {
-        let mut out = String::with_capacity(token.len());
         for b in token.bytes().filter(u8::is_ascii_alphanumeric) {
             out.push(char::from(b.to_ascii_lowercase()));
         }
-        return out;
+        return;
     }
-    token
-        .nfkc()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    out.extend(
+        token
+            .nfkc()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase),
+    );
+}
+
+/// The canonical words of a text, in one buffer (a `String` per word was
+/// an allocation per word of every text read).
+#[derive(Default)]
+struct WordList {
+    text: String,
+    /// End of each word in `text`.
+    ends: Vec<usize>,
+}
+
+impl WordList {
+    /// Adds the canonical form of `token`; its index, or None if empty.
+    fn push(&mut self, token: &str) -> Option<usize> {
+        let start = self.text.len();
+        push_canonical_word(token, &mut self.text);
+        (self.text.len() > start).then(|| {
+            self.ends.push(self.text.len());
+            self.ends.len() - 1
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Words `range`, in order.
+    fn range(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = &str> {
+        range.map(|i| {
+            let start = match i {
+                0 => 0,
+                i => self.ends[i - 1],
+            };
+            &self.text[start..self.ends[i]]
+        })
+    }
 }
 
 /// Which sites [`sites`] returns.
@@ -189,7 +233,7 @@ pub(crate) struct Pending {
 /// around each site, the cost of reading a text, so a reader first drops
 /// the sites it does not need ([`Found::retain`], [`Found::sample`]).
 pub(crate) struct Found {
-    words: Vec<String>,
+    words: WordList,
     pub(crate) pending: Vec<Pending>,
 }
 
@@ -207,7 +251,11 @@ impl Found {
         if self.pending.len() <= max {
             return;
         }
-        let word_hashes: Vec<u64> = self.words.iter().map(|w| fnv1a(w.as_bytes())).collect();
+        let word_hashes: Vec<u64> = self
+            .words
+            .range(0..self.words.len())
+            .map(|w| fnv1a(w.as_bytes()))
+            .collect();
         let key = |p: &Pending| {
             let mut h = u64::from(p.carrier.tag()) << 32 | u64::from(p.occurrence);
             for w in &word_hashes[p.from..p.from + 2 * WINDOW] {
@@ -238,7 +286,7 @@ impl Found {
                 input.clear();
                 input.push(p.carrier.tag());
                 input.extend_from_slice(&p.occurrence.to_le_bytes());
-                for w in &words[p.from..p.from + 2 * WINDOW] {
+                for w in words.range(p.from..p.from + 2 * WINDOW) {
                     input.extend_from_slice(&(w.len() as u32).to_le_bytes());
                     input.extend_from_slice(w.as_bytes());
                 }
@@ -269,7 +317,7 @@ fn mix64(mut z: u64) -> u64 {
 /// Finds the sites of `text` (all, or those that can be read), unnamed.
 pub(crate) fn find(text: &str, wanted: Wanted) -> Found {
     let mut tokens = Vec::new();
-    let mut words: Vec<String> = Vec::new();
+    let mut words = WordList::default();
     let mut start = None;
     for (i, c) in text
         .char_indices()
@@ -277,13 +325,7 @@ pub(crate) fn find(text: &str, wanted: Wanted) -> Found {
     {
         match (c.is_whitespace(), start) {
             (true, Some(s)) => {
-                let canon = canonical_word(&text[s..i]);
-                let word = if canon.is_empty() {
-                    None
-                } else {
-                    words.push(canon);
-                    Some(words.len() - 1)
-                };
+                let word = words.push(&text[s..i]);
                 tokens.push(Token {
                     start: s,
                     end: i,
