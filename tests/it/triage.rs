@@ -406,3 +406,60 @@ fn triage_fails_with_one_line_on_a_missing_dump() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[tokio::test]
+async fn triage_stops_with_one_line_when_the_store_fails_mid_run() {
+    let (app, _) = plan_uploaded(prose(13, 300)).await;
+    // More files than the hand-over channels hold, so the walk is still
+    // going when the lookups fail (it used to block there for ever).
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir(work.path().join("dump")).unwrap();
+    for i in 0..200 {
+        std::fs::write(
+            work.path().join(format!("dump/f{i}.txt")),
+            prose(100 + i, 200),
+        )
+        .unwrap();
+    }
+    let db = app.dir.path().join("rampart.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    sqlx::query("DROP TABLE public_ref_anchors")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .current_dir(work.path())
+        .args(["triage", "dump", "--json", "r.json", "--data"])
+        .arg(app.dir.path())
+        .env("RAMPART_LOG", "off")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("triage did not stop after the store failed");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success());
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert_eq!(
+        errors[0]
+            .matches("no such table: public_ref_anchors")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(!work.path().join("r.json").exists());
+}

@@ -220,10 +220,13 @@ fn walk_and_analyze(
 ) {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (leaf_tx, leaf_rx) = std::sync::mpsc::sync_channel::<Leaf>(workers);
-    let leaf_rx = std::sync::Mutex::new(leaf_rx);
+    // The workers own the receiver: when they have all stopped (the lookups
+    // are gone: triage failed), sending fails and the walk stops, where a
+    // receiver outliving them left the walker blocked on a full channel.
+    let leaf_rx = Arc::new(std::sync::Mutex::new(leaf_rx));
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            let (tx, leaf_rx) = (tx.clone(), &leaf_rx);
+            let (tx, leaf_rx) = (tx.clone(), leaf_rx.clone());
             scope.spawn(move || loop {
                 let next = leaf_rx.lock().map(|rx| rx.recv());
                 let Ok(Ok(leaf)) = next else { break };
@@ -232,9 +235,8 @@ fn walk_and_analyze(
                 }
             });
         }
-        let mut sink = |leaf: Leaf| {
-            let _ = leaf_tx.send(leaf);
-        };
+        drop(leaf_rx);
+        let mut sink = |leaf: Leaf| leaf_tx.send(leaf).is_ok();
         let mut w = Walker::new(opts.limits.clone(), progress, &mut sink);
         for p in inputs {
             w.walk_path(p);

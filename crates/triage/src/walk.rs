@@ -252,7 +252,7 @@ fn base_name(path: &str) -> String {
 /// Walks inputs and hands every leaf to a sink.
 pub struct Walker<'a> {
     limits: WalkLimits,
-    sink: &'a mut dyn FnMut(Leaf),
+    sink: &'a mut dyn FnMut(Leaf) -> bool,
     progress: Arc<Progress>,
     expanded: Rc<Cell<u64>>,
     items: u64,
@@ -261,7 +261,11 @@ pub struct Walker<'a> {
 
 impl<'a> Walker<'a> {
     /// A walker reporting to `sink`.
-    pub fn new(limits: WalkLimits, progress: Arc<Progress>, sink: &'a mut dyn FnMut(Leaf)) -> Self {
+    pub fn new(
+        limits: WalkLimits,
+        progress: Arc<Progress>,
+        sink: &'a mut dyn FnMut(Leaf) -> bool,
+    ) -> Self {
         Walker {
             limits,
             sink,
@@ -293,7 +297,11 @@ impl<'a> Walker<'a> {
             });
             return;
         }
-        (self.sink)(leaf);
+        // The sink says when nobody takes leaves any more (triage
+        // failed): the rest of the dump is not read.
+        if !(self.sink)(leaf) {
+            self.stopped = true;
+        }
     }
 
     fn refuse(&mut self, path: String, problem: String) {
@@ -687,7 +695,10 @@ impl<'a> Walker<'a> {
 /// dumps; triage streams instead).
 pub fn walk_all(inputs: &[&Path], limits: &WalkLimits) -> Vec<Leaf> {
     let mut out = Vec::new();
-    let mut sink = |l: Leaf| out.push(l);
+    let mut sink = |l: Leaf| {
+        out.push(l);
+        true
+    };
     let mut w = Walker::new(limits.clone(), Arc::new(Progress::default()), &mut sink);
     for p in inputs {
         w.walk_path(p);
@@ -699,7 +710,10 @@ pub fn walk_all(inputs: &[&Path], limits: &WalkLimits) -> Vec<Leaf> {
 /// Walks an in-memory buffer as if it were a file called `name`.
 pub fn walk_bytes(name: &str, bytes: &[u8], limits: &WalkLimits) -> Vec<Leaf> {
     let mut out = Vec::new();
-    let mut sink = |l: Leaf| out.push(l);
+    let mut sink = |l: Leaf| {
+        out.push(l);
+        true
+    };
     let mut w = Walker::new(limits.clone(), Arc::new(Progress::default()), &mut sink);
     w.walk_stream(
         name.to_owned(),
