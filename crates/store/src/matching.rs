@@ -458,12 +458,15 @@ impl Store {
 
     /// Index coverage figures. `encoding` is the current matcher's
     /// encoding tag (the first four bytes of its fingerprints): stored
-    /// fingerprints with another are counted as stale.
+    /// fingerprints with another are counted as stale. Every count reads
+    /// an index: a row has an encoding exactly when it has a fingerprint,
+    /// and scanning the fingerprints themselves took 0.2–7 s at 10^5
+    /// versions (warm or cold page cache), at every triage start.
     pub async fn index_stats(&self, encoding: &[u8]) -> Result<IndexStats> {
         let row: (i64, i64, i64, i64, i64, i64) = sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM versions),
                     (SELECT COUNT(*) FROM match_versions),
-                    (SELECT COUNT(*) FROM match_versions WHERE fingerprint IS NULL),
+                    (SELECT COUNT(*) FROM match_versions WHERE encoding IS NULL),
                     (SELECT COUNT(*) FROM match_versions WHERE encoding <> ?1),
                     (SELECT COUNT(*) FROM public_refs),
                     (SELECT COUNT(*) FROM public_refs WHERE encoding <> ?1)",
