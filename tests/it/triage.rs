@@ -311,14 +311,19 @@ async fn reindex_rebuilds_the_index_from_the_blobs() {
     assert_eq!(report["items"][0]["title"], "Plan");
 }
 
+/// A connection to the data directory's database, beside the server's.
+async fn database(data: &Path) -> sqlx::SqlitePool {
+    let db = data.join("rampart.db");
+    sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap()
+}
+
 /// Rewrites every stored fingerprint as an earlier release wrote it: its
 /// encoding tag, and no band keys (an earlier signature's bands never meet
 /// a current one's).
 async fn age_the_index(data: &Path) {
-    let db = data.join("rampart.db");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
+    let pool = database(data).await;
     for table in ["match_versions", "public_refs"] {
         let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(&format!(
             "SELECT rowid, fingerprint FROM {table} WHERE fingerprint IS NOT NULL"
@@ -421,10 +426,7 @@ async fn triage_stops_with_one_line_when_the_store_fails_mid_run() {
         )
         .unwrap();
     }
-    let db = app.dir.path().join("rampart.db");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
+    let pool = database(app.dir.path()).await;
     sqlx::query("DROP TABLE public_ref_anchors")
         .execute(&pool)
         .await

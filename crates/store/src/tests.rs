@@ -76,26 +76,7 @@ async fn listing_filters_by_releasability_and_paginates() {
         } else {
             vec!["NOR".parse().unwrap()]
         };
-        let doc = NewDocument {
-            id: DocumentId::random(),
-            community: c,
-            title: format!("doc {i}"),
-            marking: Marking {
-                label: "NON-PUBLIC".into(),
-                releasable_nations: nations,
-                releasable_communities: vec![],
-                public_since: None,
-                public_source: None,
-                canary: false,
-            },
-            version: NewVersion {
-                blob: "b".repeat(64),
-                size: 1,
-                media_type: "text/plain".into(),
-                filename: "a.txt".into(),
-                uploaded_by: fra,
-            },
-        };
+        let doc = new_document(c, &format!("doc {i}"), nations, fra);
         s.create_document(&doc, now() + time::Duration::seconds(i))
             .await
             .unwrap();
@@ -334,33 +315,38 @@ async fn one_document(s: &Store) -> String {
         .await
         .unwrap();
     let a = account(s, "ann@x.org").await;
-    let id = DocumentId::random();
-    s.create_document(
-        &NewDocument {
-            id,
-            community: c,
-            title: "Plan".into(),
-            marking: Marking {
-                label: "NON-PUBLIC".into(),
-                releasable_nations: vec![],
-                releasable_communities: vec![],
-                public_since: None,
-                public_source: None,
-                canary: false,
-            },
-            version: NewVersion {
-                blob: "b".repeat(64),
-                size: 1,
-                media_type: "text/plain".into(),
-                filename: "a.txt".into(),
-                uploaded_by: a,
-            },
+    let doc = new_document(c, "Plan", vec![], a);
+    s.create_document(&doc, now()).await.unwrap();
+    doc.id.to_string()
+}
+
+/// A NON-PUBLIC document of one small text version.
+fn new_document(
+    community: rampart_domain::CommunityId,
+    title: &str,
+    releasable_nations: Vec<rampart_domain::Nation>,
+    uploaded_by: rampart_domain::AccountId,
+) -> NewDocument {
+    NewDocument {
+        id: DocumentId::random(),
+        community,
+        title: title.into(),
+        marking: Marking {
+            label: "NON-PUBLIC".into(),
+            releasable_nations,
+            releasable_communities: vec![],
+            public_since: None,
+            public_source: None,
+            canary: false,
         },
-        now(),
-    )
-    .await
-    .unwrap();
-    id.to_string()
+        version: NewVersion {
+            blob: "b".repeat(64),
+            size: 1,
+            media_type: "text/plain".into(),
+            filename: "a.txt".into(),
+            uploaded_by,
+        },
+    }
 }
 
 /// Index rows for version `v`: one band key and one anchor of its own,
