@@ -665,50 +665,30 @@ impl IndexReader {
     /// public reference each is (unknown items are absent).
     pub async fn fingerprints_of(&mut self, items: &[ItemId]) -> Result<Vec<StoredFingerprint>> {
         let mut out = Vec::with_capacity(items.len());
-        let versions: Vec<i64> = items
-            .iter()
-            .filter_map(|i| match i {
-                ItemId::Version(id) => Some(*id),
-                ItemId::Public(_) => None,
-            })
-            .collect();
-        for chunk in versions.chunks(BATCH) {
+        // Both corpora in one statement, as in `exact_matches` (an empty
+        // `IN ()` is valid SQLite).
+        for chunk in items.chunks(BATCH) {
+            let (versions, refs): (Vec<ItemId>, Vec<ItemId>) =
+                chunk.iter().partition(|i| matches!(i, ItemId::Version(_)));
             let sql = format!(
-                "SELECT document_id, version, fingerprint FROM match_versions WHERE id IN ({})",
-                placeholders(chunk.len())
+                "SELECT document_id, version, NULL, fingerprint FROM match_versions WHERE id IN ({})
+                 UNION ALL SELECT NULL, NULL, id, fingerprint FROM public_refs WHERE id IN ({})",
+                placeholders(versions.len()),
+                placeholders(refs.len())
             );
-            let mut q = sqlx::query_as::<_, (String, i64, Option<Vec<u8>>)>(&sql);
-            for id in chunk {
-                q = q.bind(*id);
+            type Row = (Option<String>, Option<i64>, Option<i64>, Option<Vec<u8>>);
+            let mut q = sqlx::query_as::<_, Row>(&sql);
+            for item in versions.iter().chain(&refs) {
+                let (ItemId::Version(id) | ItemId::Public(id)) = *item;
+                q = q.bind(id);
             }
-            for (document, version, fingerprint) in q.fetch_all(&mut *self.conn).await? {
-                out.push(StoredFingerprint {
-                    source: MatchSource::Version { document, version },
-                    fingerprint,
-                });
-            }
-        }
-        let refs: Vec<i64> = items
-            .iter()
-            .filter_map(|i| match i {
-                ItemId::Public(id) => Some(*id),
-                ItemId::Version(_) => None,
-            })
-            .collect();
-        for chunk in refs.chunks(BATCH) {
-            let sql = format!(
-                "SELECT id, fingerprint FROM public_refs WHERE id IN ({})",
-                placeholders(chunk.len())
-            );
-            let mut q = sqlx::query_as::<_, (i64, Option<Vec<u8>>)>(&sql);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            for (id, fingerprint) in q.fetch_all(&mut *self.conn).await? {
-                out.push(StoredFingerprint {
-                    source: MatchSource::Public(id),
-                    fingerprint,
-                });
+            for (d, v, p, fingerprint) in q.fetch_all(&mut *self.conn).await? {
+                if let Some(source) = source_of(d, v, p) {
+                    out.push(StoredFingerprint {
+                        source,
+                        fingerprint,
+                    });
+                }
             }
         }
         out.sort_by(|a, b| a.source.cmp(&b.source));

@@ -45,14 +45,7 @@ async fn slugs_and_emails_are_unique() {
 #[tokio::test]
 async fn listing_filters_by_releasability_and_paginates() {
     let (_d, s) = store().await;
-    let p = s
-        .create_portal(&"p1".parse().unwrap(), "P", now())
-        .await
-        .unwrap();
-    let c = s
-        .create_community(p, &"c1".parse().unwrap(), "C", now())
-        .await
-        .unwrap();
+    let c = community(&s).await;
     let fra = s
         .create_account(
             &NewAccount {
@@ -304,16 +297,20 @@ async fn peer_baselines_merge_in_their_own_transaction() {
     );
 }
 
-/// One stored document to hang match index rows on.
-async fn one_document(s: &Store) -> String {
+/// Community `p1/c1`.
+async fn community(s: &Store) -> rampart_domain::CommunityId {
     let p = s
         .create_portal(&"p1".parse().unwrap(), "P", now())
         .await
         .unwrap();
-    let c = s
-        .create_community(p, &"c1".parse().unwrap(), "C", now())
+    s.create_community(p, &"c1".parse().unwrap(), "C", now())
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// One stored document to hang match index rows on.
+async fn one_document(s: &Store) -> String {
+    let c = community(s).await;
     let a = account(s, "ann@x.org").await;
     let doc = new_document(c, "Plan", vec![], a);
     s.create_document(&doc, now()).await.unwrap();
