@@ -212,13 +212,9 @@ struct Cell {
 impl Cell {
     /// Counts one trial's outcome: a colluder caught, innocents accused.
     fn record(&mut self, acc: &rampart_fingerprint::Accusation, guilty: &[AccountId]) {
-        if acc.accused().any(|s| guilty.contains(&s.account)) {
-            self.detected += 1;
-        }
-        self.innocents += acc
-            .accused()
-            .filter(|s| !guilty.contains(&s.account))
-            .count();
+        let (caught, innocents) = outcome(acc, guilty);
+        self.detected += usize::from(caught);
+        self.innocents += innocents;
     }
 }
 

@@ -78,13 +78,9 @@ fn judge(
         .fold(f64::NEG_INFINITY, f64::max);
     cell.margin = cell.margin.min(best / acc.threshold);
     cell.positions += acc.positions;
-    if acc.accused().any(|s| guilty.contains(&s.account)) {
-        cell.detected += 1;
-    }
-    cell.innocents_accused += acc
-        .accused()
-        .filter(|s| !guilty.contains(&s.account))
-        .count();
+    let (caught, innocents) = outcome(&acc, guilty);
+    cell.detected += usize::from(caught);
+    cell.innocents_accused += innocents;
 }
 
 fn copies(

@@ -7,6 +7,17 @@ use rampart_fingerprint::{
 };
 use unicode_normalization::UnicodeNormalization;
 
+/// One accusation's outcome: whether a colluder was caught, and how many
+/// innocent accounts were accused.
+pub fn outcome(acc: &rampart_fingerprint::Accusation, guilty: &[AccountId]) -> (bool, usize) {
+    let caught = acc.accused().any(|s| guilty.contains(&s.account));
+    let innocents = acc
+        .accused()
+        .filter(|s| !guilty.contains(&s.account))
+        .count();
+    (caught, innocents)
+}
+
 /// xorshift64*: deterministic, dependency-free.
 pub struct Rng(pub u64);
 
