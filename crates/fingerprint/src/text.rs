@@ -116,13 +116,6 @@ pub(crate) const ZW1: char = '\u{200C}';
 pub(crate) const EN_DASH: char = '\u{2013}';
 pub(crate) const ELLIPSIS: char = '\u{2026}';
 
-struct Token {
-    start: usize,
-    end: usize,
-    /// Index in the word list if the token is a word.
-    word: Option<usize>,
-}
-
 /// The canonical form of a token: NFKC, letters and digits only, lower case.
 #[cfg(test)]
 pub(crate) fn canonical_word(token: &str) -> String {
@@ -167,7 +160,6 @@ fn push_canonical_word(token: &str, out: &mut String) {
 
 /// The canonical words of a text, in one buffer (a `String` per word was
 /// an allocation per word of every text read).
-#[derive(Default)]
 struct WordList {
     text: String,
     /// End of each word in `text`.
@@ -175,10 +167,29 @@ struct WordList {
 }
 
 impl WordList {
-    /// Adds the canonical form of `token`; its index, or None if empty.
-    fn push(&mut self, token: &str) -> Option<usize> {
+    /// A list for the words of a text of `len` bytes: canonical words are
+    /// no longer than their tokens, but for the rare NFKC expansion.
+    fn with_capacity(len: usize) -> Self {
+        WordList {
+            text: String::with_capacity(len),
+            ends: Vec::with_capacity(len / 4),
+        }
+    }
+
+    /// Adds the canonical form of `token` (`ascii`: every byte of it is
+    /// ASCII); its index, or None if empty.
+    fn push_token(&mut self, token: &str, ascii: bool) -> Option<usize> {
         let start = self.text.len();
-        push_canonical_word(token, &mut self.text);
+        if ascii {
+            self.text.extend(
+                token
+                    .bytes()
+                    .filter(u8::is_ascii_alphanumeric)
+                    .map(|b| char::from(b.to_ascii_lowercase())),
+            );
+        } else {
+            push_canonical_word(token, &mut self.text);
+        }
         (self.text.len() > start).then(|| {
             self.ends.push(self.text.len());
             self.ends.len() - 1
@@ -219,7 +230,7 @@ pub(crate) fn sites(text: &str, wanted: Wanted) -> Vec<Site> {
 }
 
 /// A site found but not yet named.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Pending {
     pub(crate) carrier: Carrier,
     pub(crate) reading: Reading,
@@ -314,56 +325,99 @@ fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Finds the sites of `text` (all, or those that can be read), unnamed.
-pub(crate) fn find(text: &str, wanted: Wanted) -> Found {
-    let mut tokens = Vec::new();
-    let mut words = WordList::default();
-    let mut start = None;
-    for (i, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), ' ')))
-    {
-        match (c.is_whitespace(), start) {
-            (true, Some(s)) => {
-                let word = words.push(&text[s..i]);
-                tokens.push(Token {
-                    start: s,
-                    end: i,
-                    word,
-                });
-                start = None;
+/// A whitespace-separated token: `text[start..end]`.
+#[derive(Debug, Clone, Copy)]
+struct Tok {
+    start: usize,
+    end: usize,
+    /// Every byte is ASCII: no mark, no typographic variant, no NFKC.
+    ascii: bool,
+}
+
+/// Splits a text into maximal runs of non-whitespace characters (as
+/// [`char::is_whitespace`] has it), byte by byte where the text is ASCII.
+struct Tokens<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl Tokens<'_> {
+    /// Whether the character at `i` is whitespace, and its length.
+    #[inline]
+    fn space_at(&self, i: usize) -> (bool, usize) {
+        match self.text.as_bytes()[i] {
+            b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => (true, 1),
+            b if b.is_ascii() => (false, 1),
+            _ => match self.text[i..].chars().next() {
+                Some(c) => (c.is_whitespace(), c.len_utf8()),
+                None => (false, 1),
+            },
+        }
+    }
+
+    fn next_token(&mut self) -> Option<Tok> {
+        let len = self.text.len();
+        loop {
+            if self.pos >= len {
+                return None;
             }
-            (false, None) => start = Some(i),
-            _ => {}
+            let (space, n) = self.space_at(self.pos);
+            if !space {
+                break;
+            }
+            self.pos += n;
         }
-    }
-    // words_before[t]: number of words among tokens[..t].
-    let mut words_before = Vec::with_capacity(tokens.len());
-    let mut n = 0;
-    for t in &tokens {
-        words_before.push(n);
-        if t.word.is_some() {
-            n += 1;
+        let start = self.pos;
+        let mut ascii = true;
+        while self.pos < len {
+            let (space, n) = self.space_at(self.pos);
+            if space {
+                break;
+            }
+            ascii &= n == 1 && self.text.as_bytes()[self.pos].is_ascii();
+            self.pos += n;
         }
+        Some(Tok {
+            start,
+            end: self.pos,
+            ascii,
+        })
     }
-    // A site needs a whole window of words after `from`.
-    let n_words = words.len();
+}
+
+/// Finds the sites of `text` (all, or those that can be read), unnamed.
+///
+/// One pass over the tokens with one token of look-ahead: reading a served
+/// copy is mostly this loop, and the token and word-count tables it used to
+/// build first cost more in page faults and copies than the scan itself.
+pub(crate) fn find(text: &str, wanted: Wanted) -> Found {
+    let mut words = WordList::with_capacity(text.len());
     let mut out = Vec::new();
-    let mut pend = |carrier: Carrier, occurrence: usize, from: usize, range, reading| {
-        if from + 2 * WINDOW <= n_words {
-            out.push(Pending {
-                carrier,
-                reading,
-                occurrence: occurrence as u32,
-                from,
-                range,
-            });
-        }
+    let mut tokens = Tokens { text, pos: 0 };
+    let Some(mut tok) = tokens.next_token() else {
+        return Found {
+            words,
+            pending: out,
+        };
     };
-    for (t, tok) in tokens.iter().enumerate() {
+    let mut word = words.push_token(&text[tok.start..tok.end], tok.ascii);
+    // Words among the tokens before `tok`; whether the one before is a word.
+    let (mut words_before, mut prev_is_word) = (0usize, false);
+    let mut pend = |carrier: Carrier, occurrence: usize, from: usize, range, reading| {
+        out.push(Pending {
+            carrier,
+            reading,
+            occurrence: occurrence as u32,
+            from,
+            range,
+        })
+    };
+    loop {
+        let next = tokens.next_token();
+        let next_word = next.and_then(|n| words.push_token(&text[n.start..n.end], n.ascii));
         // Gap between this token and the next, both words.
-        if let (Some(w), Some(next)) = (tok.word, tokens.get(t + 1)) {
-            if next.word.is_some() && w + 1 >= WINDOW {
+        if let (Some(w), Some(next)) = (word, next) {
+            if next_word.is_some() && w + 1 >= WINDOW {
                 let from = w + 1 - WINDOW;
                 let gap = &text[tok.end..next.start];
                 let space = match gap {
@@ -376,8 +430,13 @@ pub(crate) fn find(text: &str, wanted: Wanted) -> Found {
                 if let Some(reading) = space {
                     pend(Carrier::Space, 0, from, tok.end..next.start, reading);
                 }
-                let first = text[next.start..].chars().next();
-                let last = text[tok.start..tok.end].chars().next_back();
+                // ASCII tokens hold no zero-width mark.
+                let first = (!next.ascii)
+                    .then(|| text[next.start..].chars().next())
+                    .flatten();
+                let last = (!tok.ascii)
+                    .then(|| text[tok.start..tok.end].chars().next_back())
+                    .flatten();
                 let marked = [first, last]
                     .iter()
                     .any(|c| matches!(c, Some(ZW0 | ZW0_PDF | ZW1)));
@@ -400,70 +459,291 @@ pub(crate) fn find(text: &str, wanted: Wanted) -> Found {
             }
         }
         // Punctuation inside the token (or the token itself, for a dash).
-        let b = words_before[t];
-        if b < WINDOW {
-            continue;
-        }
-        let from = b - WINDOW;
-        let body = &text[tok.start..tok.end];
-        if body == "-" || body == "\u{2013}" {
-            let between_words = t > 0
-                && tokens[t - 1].word.is_some()
-                && tokens.get(t + 1).is_some_and(|n| n.word.is_some());
-            if between_words {
-                let reading = if body == "-" {
-                    Reading::Plain
-                } else {
-                    Reading::Bit(true)
-                };
-                pend(
-                    Carrier::Punct(Punct::Dash),
-                    0,
-                    from,
-                    tok.start..tok.end,
-                    reading,
-                );
-            }
-            continue;
-        }
-        let mut occ = [0usize; 4];
-        let bytes = body.as_bytes();
-        let mut iter = body.char_indices().peekable();
-        while let Some((i, c)) = iter.next() {
-            let found = match c {
-                '\'' => Some((Punct::Single, Reading::Plain, 1)),
-                '\u{2018}' | '\u{2019}' => Some((Punct::Single, Reading::Bit(true), 3)),
-                '"' => Some((Punct::Double, Reading::Plain, 1)),
-                '\u{201C}' | '\u{201D}' => Some((Punct::Double, Reading::Bit(true), 3)),
-                ELLIPSIS => Some((Punct::Ellipsis, Reading::Bit(true), 3)),
-                '.' => {
-                    let run = bytes[i..].iter().take_while(|&&x| x == b'.').count();
-                    let preceded = i > 0 && bytes[i - 1] == b'.';
-                    // skip the rest of the run
-                    for _ in 1..run {
-                        iter.next();
-                    }
-                    (run == 3 && !preceded).then_some((Punct::Ellipsis, Reading::Plain, 3))
+        if words_before >= WINDOW {
+            let from = words_before - WINDOW;
+            let body = &text[tok.start..tok.end];
+            if body == "-" || body == "\u{2013}" {
+                if prev_is_word && next_word.is_some() {
+                    let reading = if body == "-" {
+                        Reading::Plain
+                    } else {
+                        Reading::Bit(true)
+                    };
+                    pend(
+                        Carrier::Punct(Punct::Dash),
+                        0,
+                        from,
+                        tok.start..tok.end,
+                        reading,
+                    );
                 }
-                _ => None,
-            };
-            if let Some((class, reading, len)) = found {
-                let k = occ[class.index()];
-                occ[class.index()] += 1;
-                let s = tok.start + i;
-                pend(Carrier::Punct(class), k, from, s..s + len, reading);
+            } else if !tok.ascii || body.bytes().any(|b| matches!(b, b'\'' | b'"' | b'.')) {
+                punctuation(body, tok.start, from, &mut pend);
             }
+        }
+        words_before += usize::from(word.is_some());
+        prev_is_word = word.is_some();
+        match next {
+            Some(n) => (tok, word) = (n, next_word),
+            None => break,
         }
     }
+    // A site needs a whole window of words after `from`.
+    let n_words = words.len();
+    out.retain(|p| p.from + 2 * WINDOW <= n_words);
     Found {
         words,
         pending: out,
     }
 }
 
+/// The punctuation sites inside one token `body` (at `offset` in the
+/// text), each numbered by its occurrence in the token.
+fn punctuation(
+    body: &str,
+    offset: usize,
+    from: usize,
+    pend: &mut impl FnMut(Carrier, usize, usize, Range<usize>, Reading),
+) {
+    let mut occ = [0usize; 4];
+    let bytes = body.as_bytes();
+    let mut iter = body.char_indices();
+    while let Some((i, c)) = iter.next() {
+        let found = match c {
+            '\'' => Some((Punct::Single, Reading::Plain, 1)),
+            '\u{2018}' | '\u{2019}' => Some((Punct::Single, Reading::Bit(true), 3)),
+            '"' => Some((Punct::Double, Reading::Plain, 1)),
+            '\u{201C}' | '\u{201D}' => Some((Punct::Double, Reading::Bit(true), 3)),
+            ELLIPSIS => Some((Punct::Ellipsis, Reading::Bit(true), 3)),
+            '.' => {
+                let run = bytes[i..].iter().take_while(|&&x| x == b'.').count();
+                // skip the rest of the run
+                for _ in 1..run {
+                    iter.next();
+                }
+                (run == 3).then_some((Punct::Ellipsis, Reading::Plain, 3))
+            }
+            _ => None,
+        };
+        if let Some((class, reading, len)) = found {
+            let k = occ[class.index()];
+            occ[class.index()] += 1;
+            let s = offset + i;
+            pend(Carrier::Punct(class), k, from, s..s + len, reading);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The token-table implementation `find` replaced, kept as its oracle.
+    struct RefToken {
+        start: usize,
+        end: usize,
+        word: Option<usize>,
+    }
+
+    #[allow(clippy::needless_range_loop)]
+    fn find_reference(text: &str, wanted: Wanted) -> Found {
+        let mut tokens = Vec::new();
+        let mut words = WordList::with_capacity(0);
+        let mut start = None;
+        for (i, c) in text
+            .char_indices()
+            .chain(std::iter::once((text.len(), ' ')))
+        {
+            match (c.is_whitespace(), start) {
+                (true, Some(s)) => {
+                    let word = words.push_token(&text[s..i], false);
+                    tokens.push(RefToken {
+                        start: s,
+                        end: i,
+                        word,
+                    });
+                    start = None;
+                }
+                (false, None) => start = Some(i),
+                _ => {}
+            }
+        }
+        // words_before[t]: number of words among tokens[..t].
+        let mut words_before = Vec::with_capacity(tokens.len());
+        let mut n = 0;
+        for t in &tokens {
+            words_before.push(n);
+            if t.word.is_some() {
+                n += 1;
+            }
+        }
+        // A site needs a whole window of words after `from`.
+        let n_words = words.len();
+        let mut out = Vec::new();
+        let mut pend = |carrier: Carrier, occurrence: usize, from: usize, range, reading| {
+            if from + 2 * WINDOW <= n_words {
+                out.push(Pending {
+                    carrier,
+                    reading,
+                    occurrence: occurrence as u32,
+                    from,
+                    range,
+                });
+            }
+        };
+        for (t, tok) in tokens.iter().enumerate() {
+            // Gap between this token and the next, both words.
+            if let (Some(w), Some(next)) = (tok.word, tokens.get(t + 1)) {
+                if next.word.is_some() && w + 1 >= WINDOW {
+                    let from = w + 1 - WINDOW;
+                    let gap = &text[tok.end..next.start];
+                    let space = match gap {
+                        " " => Some(Reading::Plain),
+                        "\u{00A0}" => Some(Reading::Bit(false)),
+                        "\u{2005}" => Some(Reading::Bit(true)),
+                        _ => None,
+                    };
+                    let space = space.filter(|r| wanted == Wanted::All || *r != Reading::Plain);
+                    if let Some(reading) = space {
+                        pend(Carrier::Space, 0, from, tok.end..next.start, reading);
+                    }
+                    let first = text[next.start..].chars().next();
+                    let last = text[tok.start..tok.end].chars().next_back();
+                    let marked = [first, last]
+                        .iter()
+                        .any(|c| matches!(c, Some(ZW0 | ZW0_PDF | ZW1)));
+                    if wanted == Wanted::All || marked {
+                        // Written before the next word; read there, or at the
+                        // end of this word: zero-width glyphs have no advance,
+                        // and PDF re-writers (Ghostscript) and extractors may
+                        // put them on either side of the gap.
+                        let (reading, range) = match (first, last) {
+                            (Some(ZW0 | ZW0_PDF), _) => {
+                                (Reading::Bit(false), next.start..next.start + 3)
+                            }
+                            (Some(ZW1), _) => (Reading::Bit(true), next.start..next.start + 3),
+                            (_, Some(ZW0 | ZW0_PDF)) => (Reading::Bit(false), tok.end - 3..tok.end),
+                            (_, Some(ZW1)) => (Reading::Bit(true), tok.end - 3..tok.end),
+                            _ => (Reading::Plain, next.start..next.start),
+                        };
+                        pend(Carrier::ZeroWidth, 0, from, range, reading);
+                    }
+                }
+            }
+            // Punctuation inside the token (or the token itself, for a dash).
+            let b = words_before[t];
+            if b < WINDOW {
+                continue;
+            }
+            let from = b - WINDOW;
+            let body = &text[tok.start..tok.end];
+            if body == "-" || body == "\u{2013}" {
+                let between_words = t > 0
+                    && tokens[t - 1].word.is_some()
+                    && tokens.get(t + 1).is_some_and(|n| n.word.is_some());
+                if between_words {
+                    let reading = if body == "-" {
+                        Reading::Plain
+                    } else {
+                        Reading::Bit(true)
+                    };
+                    pend(
+                        Carrier::Punct(Punct::Dash),
+                        0,
+                        from,
+                        tok.start..tok.end,
+                        reading,
+                    );
+                }
+                continue;
+            }
+            let mut occ = [0usize; 4];
+            let bytes = body.as_bytes();
+            let mut iter = body.char_indices().peekable();
+            while let Some((i, c)) = iter.next() {
+                let found = match c {
+                    '\'' => Some((Punct::Single, Reading::Plain, 1)),
+                    '\u{2018}' | '\u{2019}' => Some((Punct::Single, Reading::Bit(true), 3)),
+                    '"' => Some((Punct::Double, Reading::Plain, 1)),
+                    '\u{201C}' | '\u{201D}' => Some((Punct::Double, Reading::Bit(true), 3)),
+                    ELLIPSIS => Some((Punct::Ellipsis, Reading::Bit(true), 3)),
+                    '.' => {
+                        let run = bytes[i..].iter().take_while(|&&x| x == b'.').count();
+                        let preceded = i > 0 && bytes[i - 1] == b'.';
+                        // skip the rest of the run
+                        for _ in 1..run {
+                            iter.next();
+                        }
+                        (run == 3 && !preceded).then_some((Punct::Ellipsis, Reading::Plain, 3))
+                    }
+                    _ => None,
+                };
+                if let Some((class, reading, len)) = found {
+                    let k = occ[class.index()];
+                    occ[class.index()] += 1;
+                    let s = tok.start + i;
+                    pend(Carrier::Punct(class), k, from, s..s + len, reading);
+                }
+            }
+        }
+        Found {
+            words,
+            pending: out,
+        }
+    }
+
+    fn same_finds(text: &str) {
+        for wanted in [Wanted::All, Wanted::Reads] {
+            let (a, b) = (find(text, wanted), find_reference(text, wanted));
+            assert_eq!(a.words.text, b.words.text);
+            assert_eq!(a.words.ends, b.words.ends);
+            assert_eq!(a.pending, b.pending, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_one_pass_finder_finds_what_the_token_table_found() {
+        let pieces = [
+            " ",
+            "\u{00A0}",
+            "\u{2005}",
+            " \u{2063}",
+            "\u{200C} ",
+            " \u{200B}",
+            "  ",
+            "\n\t",
+            "\u{3000}",
+            "\u{85}",
+            "Alpha",
+            "don't",
+            "\"quoted\"",
+            "beta...",
+            "a....b",
+            "-",
+            "\u{2013}",
+            "--",
+            "Gamma\u{2019}s",
+            "\u{201C}delta\u{201D}",
+            "caf\u{E9}",
+            "\u{2026}",
+            "x",
+            "...",
+            "e\u{301}",
+            "\u{FB01}ne",
+            "\u{2063}w",
+            "w\u{200C}",
+            "\u{200B}",
+            "'",
+            "\"",
+            ".",
+        ];
+        proptest::proptest!(proptest::prelude::ProptestConfig::with_cases(500), |(
+            picks in proptest::collection::vec(0..pieces.len(), 0..80)
+        )| {
+            let text: String = picks.iter().map(|&i| pieces[i]).collect();
+            same_finds(&text);
+        });
+    }
 
     #[test]
     fn names_ignore_layout_and_variants() {
