@@ -64,6 +64,21 @@ pub(crate) fn first(mask: u64) -> usize {
     (mask.trailing_zeros() / 8) as usize
 }
 
+/// Length of the longest ASCII prefix of `bytes`.
+pub(crate) fn ascii_prefix(bytes: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(x) = load(bytes, i) {
+        if !is_ascii(x) {
+            return i + first(x & HIGH);
+        }
+        i += 8;
+    }
+    i + bytes[i..]
+        .iter()
+        .position(|b| !b.is_ascii())
+        .unwrap_or(bytes.len() - i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +112,19 @@ mod tests {
         assert_eq!(first(0x80 << 24), 3);
         assert_eq!(load(b"abcdefgh", 0), Some(u64::from_le_bytes(*b"abcdefgh")));
         assert_eq!(load(b"abcdefgh", 1), None);
+        for text in [
+            "",
+            "abc",
+            "abcdefgh",
+            "abcdefghij\u{e9}",
+            "\u{e9}",
+            "abcdefg\u{e9}xyz",
+        ] {
+            let expected = text
+                .bytes()
+                .position(|b| !b.is_ascii())
+                .unwrap_or(text.len());
+            assert_eq!(ascii_prefix(text.as_bytes()), expected, "{text:?}");
+        }
     }
 }

@@ -34,10 +34,7 @@ pub fn normalize(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let run = bytes[i..]
-            .iter()
-            .position(|b| !b.is_ascii())
-            .unwrap_or(bytes.len() - i);
+        let run = ascii8::ascii_prefix(&bytes[i..]);
         let Some(&next) = bytes.get(i + run) else {
             out.push_ascii(&bytes[i..]);
             break;

@@ -274,15 +274,18 @@ impl Found {
             }
             h.trailing_zeros()
         };
+        let keys: Vec<u32> = self.pending.iter().map(key).collect();
         let mut at_least = [0usize; 66];
-        for p in &self.pending {
-            at_least[key(p) as usize] += 1;
+        for &k in &keys {
+            at_least[k as usize] += 1;
         }
         for l in (0..65).rev() {
             at_least[l] += at_least[l + 1];
         }
         let level = (0..65).find(|&l| at_least[l] <= max).unwrap_or(64) as u32;
-        self.pending.retain(|p| key(p) >= level);
+        let mut keys = keys.into_iter();
+        self.pending
+            .retain(|_| keys.next().is_some_and(|k| k >= level));
     }
 
     /// Names every kept site.

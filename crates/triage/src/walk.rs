@@ -467,7 +467,7 @@ impl<'a> Walker<'a> {
             Kind::Other => {
                 // Known to be too large: hash it without buffering anything.
                 let keep = declared.is_none_or(|d| d <= self.limits.max_file_bytes);
-                let leaf = self.read_leaf_keep(path, name, r, keep);
+                let leaf = self.read_leaf_keep(path, name, r, keep, declared);
                 self.emit(leaf);
             }
         }
@@ -624,26 +624,47 @@ impl<'a> Walker<'a> {
 
     /// Reads a leaf: content kept up to the limit, hashed to the end.
     fn read_leaf(&mut self, path: String, name: String, r: Box<dyn Read + '_>) -> Leaf {
-        self.read_leaf_keep(path, name, r, true)
+        self.read_leaf_keep(path, name, r, true, None)
     }
 
-    /// [`Self::read_leaf`], keeping nothing when `keep` is false.
+    /// [`Self::read_leaf`], keeping nothing when `keep` is false; room is
+    /// reserved for the `declared` size (a hint: it may lie).
+    ///
+    /// Kept bytes are read straight into the content and hashed chunk by
+    /// chunk while they are in cache: through a separate buffer, copying
+    /// and regrowing the content cost as much as hashing it.
     fn read_leaf_keep(
         &mut self,
         path: String,
         name: String,
         mut r: Box<dyn Read + '_>,
         keep: bool,
+        declared: Option<u64>,
     ) -> Leaf {
+        const CHUNK: u64 = 64 * 1024;
         let limit = self.limits.max_file_bytes;
         let mut hasher = Sha256::new();
-        let mut content = keep.then(Vec::new);
+        let mut content = keep.then(|| {
+            // One byte more than declared: the read that finds the end.
+            let room = declared.map_or(CHUNK, |d| d.saturating_add(1)).min(limit);
+            Vec::with_capacity(usize::try_from(room).unwrap_or(0))
+        });
         let mut size = 0u64;
-        let mut buf = vec![0u8; 64 * 1024];
+        let mut buf = Vec::new();
         loop {
-            let n = match r.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
+            let read = match content.as_mut() {
+                Some(c) => {
+                    let from = c.len();
+                    (&mut r).take(CHUNK).read_to_end(c).map(|n| (from, n))
+                }
+                None => {
+                    buf.resize(CHUNK as usize, 0);
+                    r.read(&mut buf).map(|n| (0, n))
+                }
+            };
+            let (from, n) = match read {
+                Ok((_, 0)) => break,
+                Ok(read) => read,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     return Leaf {
@@ -656,12 +677,16 @@ impl<'a> Walker<'a> {
                     }
                 }
             };
-            hasher.update(&buf[..n]);
             size += n as u64;
-            if size > limit {
-                content = None;
-            } else if let Some(c) = content.as_mut() {
-                c.extend_from_slice(&buf[..n]);
+            match content.as_mut() {
+                Some(c) => {
+                    hasher.update(&c[from..]);
+                    if size > limit {
+                        // Too large to keep: hash the rest, keep nothing.
+                        content = None;
+                    }
+                }
+                None => hasher.update(&buf[..n]),
             }
         }
         let problem = content.is_none().then(|| {
