@@ -589,11 +589,12 @@ fn progress_bar(total: u64, enabled: bool) -> indicatif::ProgressBar {
 
 /// Anchors looked up per file at most (see
 /// [`Fingerprint::query_anchors`]): a source holding a share `s` of the
-/// file shares about `128·s` of them — all for an excerpt, some 40 for an
-/// altered copy at the Jaccard floor. 256 gave the same verdicts for all
-/// 2,212 text files of the benchmark dump at 10⁵ versions, and cost more
-/// index reads than anything else.
-const QUERY_ANCHORS: usize = 128;
+/// file shares about `64·s` of them — all for an excerpt, some 20 for an
+/// altered copy at the Jaccard floor, besides its band keys. 256, 128 and
+/// 64 gave the same report for all 2,212 text files of the benchmark dump
+/// at 10⁵ versions and the same linux-doc counts; the anchor statement is
+/// the costliest of triage's index reads (64: text triage −6–9 % wall).
+const QUERY_ANCHORS: usize = 64;
 
 /// A candidate is classified only if its evidence (shared band keys and
 /// anchors) is at least 1/`MIN_EVIDENCE_SHARE` of the best candidate's.
