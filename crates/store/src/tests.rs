@@ -360,6 +360,60 @@ fn entry(v: u64, fingerprint: &[u8]) -> IndexEntry {
 }
 
 #[tokio::test]
+async fn indexed_hashes_hold_every_exact_hash_across_the_hash_space() {
+    let (_d, s) = store().await;
+    let doc = one_document(&s).await;
+    // First bytes at every edge of the sixteen parts the preload reads.
+    let firsts = [0x00u8, 0x0f, 0x10, 0x7f, 0x80, 0xef, 0xf0, 0xff];
+    let hash = |first: u8, fill: u8| {
+        let mut h = [fill; 32];
+        h[0] = first;
+        h
+    };
+    let entries: Vec<IndexEntry> = firsts
+        .iter()
+        .map(|&f| IndexEntry {
+            bytes_sha256: hash(f, 0xff),
+            // One version without words: no text hash.
+            text_sha256: (f != 0x7f).then(|| hash(f, 0x00)),
+            ..entry(1, b"DMF2v")
+        })
+        .collect();
+    let rows: Vec<(&str, i64, &IndexEntry)> = entries
+        .iter()
+        .zip(1..)
+        .map(|(e, v)| (doc.as_str(), v, e))
+        .collect();
+    s.index_versions(&rows, now()).await.unwrap();
+    let public = IndexEntry {
+        bytes_sha256: hash(0xf7, 0x55),
+        text_sha256: Some(hash(0x08, 0xaa)),
+        ..entry(2, b"DMF2p")
+    };
+    s.add_public_ref("Press", "p.txt", &public, now())
+        .await
+        .unwrap();
+
+    let known = s.indexed_hashes().await.unwrap();
+    let mut bytes: Vec<[u8; 32]> = known.bytes.into_iter().collect();
+    let mut texts: Vec<[u8; 32]> = known.texts.into_iter().collect();
+    bytes.sort();
+    texts.sort();
+    let mut want_bytes: Vec<[u8; 32]> = firsts.iter().map(|&f| hash(f, 0xff)).collect();
+    want_bytes.push(public.bytes_sha256);
+    want_bytes.sort();
+    let mut want_texts: Vec<[u8; 32]> = firsts
+        .iter()
+        .filter(|&&f| f != 0x7f)
+        .map(|&f| hash(f, 0x00))
+        .collect();
+    want_texts.push(hash(0x08, 0xaa));
+    want_texts.sort();
+    assert_eq!(bytes, want_bytes);
+    assert_eq!(texts, want_texts);
+}
+
+#[tokio::test]
 async fn the_match_index_finds_items_by_band_and_anchor_and_skips_boilerplate() {
     let (_d, s) = store().await;
     let doc = one_document(&s).await;

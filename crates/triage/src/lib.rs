@@ -57,9 +57,9 @@ pub enum Error {
     /// The walker thread died.
     #[error("walker: {0}")]
     Walker(String),
-    /// A watermark reading task died.
-    #[error("watermark reader: {0}")]
-    Reader(String),
+    /// A watermark reading or index counting task died.
+    #[error("{0} task: {1}")]
+    Task(&'static str, String),
 }
 
 /// Options of a triage run.
@@ -446,7 +446,7 @@ async fn look_up(
                         decode::DumpDecoder::read(&fp, &doc, &regs, &text, &spacing)
                     })
                     .await
-                    .map_err(|e| Error::Reader(e.to_string()))?
+                    .map_err(|e| Error::Task("watermark reading", e.to_string()))?
                 }
                 None => Observations::new(),
             };
@@ -608,6 +608,12 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
     let started = Instant::now();
     let pb = progress_bar(input_size(inputs), opts.progress);
     let progress = Arc::new(Progress::default());
+    // Counted beside the preload of the exact hashes (a core is free
+    // then), for the report's notes.
+    let stats = {
+        let store = store.clone();
+        tokio::spawn(async move { store.index_stats(Fingerprint::ENCODING).await })
+    };
     let known = Arc::new(store.indexed_hashes().await?);
     let (tx, rx) = tokio::sync::mpsc::channel::<Analyzed>(64);
     let walker = {
@@ -710,7 +716,9 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
     }
     documents.sort_by(|a, b| a.title.cmp(&b.title).then(a.document.cmp(&b.document)));
 
-    let stats = store.index_stats(Fingerprint::ENCODING).await?;
+    let stats = stats
+        .await
+        .map_err(|e| Error::Task("index counting", e.to_string()))??;
     let mut notes = vec![
         "The documents section lists every recorded download of each matched document: the audit trail to examine, not evidence against any account. Only a decoded watermark accuses.".to_owned(),
     ];
