@@ -359,6 +359,13 @@ fn entry(v: u64, fingerprint: &[u8]) -> IndexEntry {
     }
 }
 
+/// Indexes `entries` as versions 1, 2, … of `doc`.
+async fn index_as_versions(s: &Store, doc: &str, entries: &[IndexEntry]) {
+    let rows: Vec<(&str, i64, &IndexEntry)> =
+        entries.iter().zip(1..).map(|(e, v)| (doc, v, e)).collect();
+    s.index_versions(&rows, now()).await.unwrap();
+}
+
 #[tokio::test]
 async fn indexed_hashes_hold_every_exact_hash_across_the_hash_space() {
     let (_d, s) = store().await;
@@ -379,12 +386,7 @@ async fn indexed_hashes_hold_every_exact_hash_across_the_hash_space() {
             ..entry(1, b"DMF2v")
         })
         .collect();
-    let rows: Vec<(&str, i64, &IndexEntry)> = entries
-        .iter()
-        .zip(1..)
-        .map(|(e, v)| (doc.as_str(), v, e))
-        .collect();
-    s.index_versions(&rows, now()).await.unwrap();
+    index_as_versions(&s, &doc, &entries).await;
     let public = IndexEntry {
         bytes_sha256: hash(0xf7, 0x55),
         text_sha256: Some(hash(0x08, 0xaa)),
@@ -418,12 +420,7 @@ async fn the_match_index_finds_items_by_band_and_anchor_and_skips_boilerplate() 
     let (_d, s) = store().await;
     let doc = one_document(&s).await;
     let entries: Vec<IndexEntry> = (1..=60).map(|v| entry(v, b"DMF2v")).collect();
-    let rows: Vec<(&str, i64, &IndexEntry)> = entries
-        .iter()
-        .zip(1..)
-        .map(|(e, v)| (doc.as_str(), v, e))
-        .collect();
-    s.index_versions(&rows, now()).await.unwrap();
+    index_as_versions(&s, &doc, &entries).await;
     // A public copy of version 3's text, without the common anchor.
     let mut copy = entry(3, b"DMF2p");
     copy.anchors = vec![1003];
