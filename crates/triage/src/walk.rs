@@ -642,11 +642,17 @@ impl<'a> Walker<'a> {
         declared: Option<u64>,
     ) -> Leaf {
         const CHUNK: u64 = 64 * 1024;
+        // Reserved at most on a declared size (an archive header may lie
+        // to make us reserve the whole limit); larger files grow as read.
+        const RESERVE_MAX: u64 = 16 << 20;
         let limit = self.limits.max_file_bytes;
         let mut hasher = Sha256::new();
         let mut content = keep.then(|| {
             // One byte more than declared: the read that finds the end.
-            let room = declared.map_or(CHUNK, |d| d.saturating_add(1)).min(limit);
+            let room = declared
+                .map_or(CHUNK, |d| d.saturating_add(1))
+                .min(limit)
+                .min(RESERVE_MAX);
             Vec::with_capacity(usize::try_from(room).unwrap_or(0))
         });
         let mut size = 0u64;
