@@ -222,14 +222,19 @@ fn placeholders_rows(n: usize) -> String {
     vec!["(?)"; n.max(1)].join(",")
 }
 
-/// A 32-byte value from its 64 hex digits (as SQLite's `hex()` writes them).
-fn unhex32(hex: &[u8]) -> Option<[u8; 32]> {
-    let digit = |c: u8| char::from(c).to_digit(16);
-    let mut out = [0u8; 32];
-    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-        *byte = u8::try_from(digit(pair[0])? << 4 | digit(pair[1])?).ok()?;
-    }
-    (hex.len() == 64).then_some(out)
+/// Adds the 32-byte values of a run of 64-hex-digit groups (as SQLite's
+/// `group_concat(hex(…), '')` writes them) to `set`.
+fn extend_from_hex(set: &mut std::collections::HashSet<[u8; 32]>, list: Option<String>) {
+    set.extend(
+        list.unwrap_or_default()
+            .as_bytes()
+            .chunks_exact(64)
+            .filter_map(|digits| {
+                let mut hash = [0u8; 32];
+                hex::decode_to_slice(digits, &mut hash).ok()?;
+                Some(hash)
+            }),
+    );
 }
 
 /// The items of a comma-separated id list.
@@ -456,19 +461,10 @@ impl Store {
                 .bind(to)
                 .fetch_one(&mut *conn)
                 .await?;
-            let hashes = |list: Option<String>| {
-                let list = list.unwrap_or_default();
-                let parsed: Vec<[u8; 32]> = list
-                    .as_bytes()
-                    .chunks_exact(64)
-                    .filter_map(unhex32)
-                    .collect();
-                parsed
-            };
-            out.bytes
-                .extend(hashes(bytes).into_iter().chain(hashes(ref_bytes)));
-            out.texts
-                .extend(hashes(texts).into_iter().chain(hashes(ref_texts)));
+            extend_from_hex(&mut out.bytes, bytes);
+            extend_from_hex(&mut out.bytes, ref_bytes);
+            extend_from_hex(&mut out.texts, texts);
+            extend_from_hex(&mut out.texts, ref_texts);
         }
         Ok(out)
     }
