@@ -213,6 +213,32 @@ impl Fingerprint {
         }
     }
 
+    /// What to look up in the index for this (leaked) file: at most `max`
+    /// anchors ([`Fingerprint::query_anchors`]) and, only when it has no
+    /// more than that many anchors in all, its LSH band keys.
+    ///
+    /// A file with more anchors than it queries is found by them alone:
+    /// a version whose Jaccard similarity with it is `J` holds at least a
+    /// share `J` of its shingles, so misses every one of its `max` anchors
+    /// with probability at most `(1 - J)^max`, about 10⁻¹⁰ for 64 anchors at
+    /// the `altered` floor of 0.3, where the bands miss it with probability
+    /// `(1 - J^r)^b`. The bands then only add index probes (half of
+    /// triage's index reads, measured: the same report without them on the
+    /// benchmark dump at 10⁵ versions and on linux-doc). A short file has
+    /// few anchors, and the bands find its near-duplicates.
+    pub fn lookup(&self, params: &Params, max: usize) -> Lookup {
+        let anchors = self.query_anchors(params, max);
+        let thinned = self.anchors(params).len() > anchors.len();
+        Lookup {
+            bands: if thinned {
+                Vec::new()
+            } else {
+                self.band_keys(params)
+            },
+            anchors,
+        }
+    }
+
     /// Sketch entries kept at sampling `level` (≥ own level).
     pub(crate) fn sketch_at(&self, level: u8) -> impl Iterator<Item = u32> + '_ {
         self.sketch
@@ -290,6 +316,15 @@ impl Fingerprint {
             sketch,
         })
     }
+}
+
+/// The index keys triage looks up for one file ([`Fingerprint::lookup`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookup {
+    /// LSH band keys (empty when the anchors suffice).
+    pub bands: Vec<(u16, u64)>,
+    /// Anchors.
+    pub anchors: Vec<u32>,
 }
 
 /// Content-defined sample of the shingle set (sorted, distinct hashes):
@@ -444,6 +479,23 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn lookup_drops_the_bands_only_when_the_anchors_were_thinned() {
+        let p = Params::default();
+        let text = |n: usize| (0..n).map(|i| format!("w{i} ")).collect::<String>();
+        let small = Fingerprint::new(b"s", &text(300), &p);
+        let all = small.anchors(&p);
+        assert!(!all.is_empty() && all.len() <= 64, "{}", all.len());
+        let l = small.lookup(&p, 64);
+        assert_eq!((l.bands, l.anchors), (small.band_keys(&p), all));
+        let large = Fingerprint::new(b"l", &text(20_000), &p);
+        assert!(large.anchors(&p).len() > 64);
+        let l = large.lookup(&p, 64);
+        assert!(l.bands.is_empty());
+        assert_eq!(l.anchors, large.query_anchors(&p, 64));
+        assert!(!l.anchors.is_empty() && l.anchors.len() <= 64);
     }
 
     #[test]

@@ -27,6 +27,6 @@ mod normalize;
 pub use classify::{classify, Match, Verdict};
 pub use error::{Error, Result};
 pub use extract::{decode_text, extract_as, extract_text, Extracted, Limits};
-pub use fingerprint::{Fingerprint, NormalizedText, Params};
+pub use fingerprint::{Fingerprint, Lookup, NormalizedText, Params};
 pub use format::{detect_format, Format};
 pub use normalize::{normalize, words};

@@ -348,11 +348,10 @@ async fn best_match(
         })
         .collect();
     if let (true, Some(fp)) = (hits.is_empty(), fp) {
-        let bands = fp.band_keys(params);
-        let anchors = fp.query_anchors(params, QUERY_ANCHORS);
-        if !bands.is_empty() || !anchors.is_empty() {
+        let keys = fp.lookup(params, QUERY_ANCHORS);
+        if !keys.bands.is_empty() || !keys.anchors.is_empty() {
             let cands = reader
-                .match_candidates(&bands, &anchors, opts.candidates)
+                .match_candidates(&keys.bands, &keys.anchors, opts.candidates)
                 .await?;
             // Only candidates with a fair share of the best one's evidence
             // are worth fetching and classifying: a source the file was
@@ -587,13 +586,14 @@ fn progress_bar(total: u64, enabled: bool) -> indicatif::ProgressBar {
     pb
 }
 
-/// Anchors looked up per file at most (see
-/// [`Fingerprint::query_anchors`]): a source holding a share `s` of the
-/// file shares about `64·s` of them — all for an excerpt, some 20 for an
-/// altered copy at the Jaccard floor, besides its band keys. 256, 128 and
-/// 64 gave the same report for all 2,212 text files of the benchmark dump
-/// at 10⁵ versions and the same linux-doc counts; the anchor statement is
-/// the costliest of triage's index reads (64: text triage −6–9 % wall).
+/// Anchors looked up per file at most (see [`Fingerprint::lookup`]): a
+/// source holding a share `s` of the file shares about `64·s` of them —
+/// all for an excerpt, some 20 for an altered copy at the Jaccard floor.
+/// 256, 128 and 64 gave the same report for all 2,212 text files of the
+/// benchmark dump at 10⁵ versions and the same linux-doc counts; 32 lost
+/// a linux-doc file that shares a sixth of its text with its source. The
+/// anchor statement is the costliest of triage's index reads (64: text
+/// triage −6–9 % wall).
 const QUERY_ANCHORS: usize = 64;
 
 /// A candidate is classified only if its evidence (shared band keys and
