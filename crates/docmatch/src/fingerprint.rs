@@ -13,7 +13,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::minhash::{band_keys, minhash, shingles_and_words};
+use crate::minhash::{band_keys, distinct_count, minhash, shingles_in_order};
 use crate::normalize::{normalize, words};
 use crate::{extract_text, Error, Format, Limits, Result};
 
@@ -144,7 +144,9 @@ impl Fingerprint {
     /// whoever read them) from its normalised text.
     pub fn of(bytes_sha256: [u8; 32], text: &NormalizedText, params: &Params) -> Self {
         let normalized = text.as_str();
-        let (shingles, words) = shingles_and_words(normalized, params.shingle_words);
+        // In text order with repeats: neither the signature nor the sketch
+        // needs them sorted, and the distinct count has its own way.
+        let (shingles, words) = shingles_in_order(normalized, params.shingle_words);
         let signature = minhash(&shingles, params.num_hashes());
         let (sketch_level, sketch) = sketch(&shingles, params.sketch_max);
         Fingerprint {
@@ -152,7 +154,7 @@ impl Fingerprint {
             text_sha256: text.sha256,
             words: u32::try_from(words).unwrap_or(u32::MAX),
             shingle_words: u8::try_from(params.shingle_words).unwrap_or(u8::MAX),
-            shingles: u32::try_from(shingles.len()).unwrap_or(u32::MAX),
+            shingles: u32::try_from(distinct_count(&shingles)).unwrap_or(u32::MAX),
             signature,
             sketch_level,
             sketch,
@@ -327,29 +329,51 @@ pub struct Lookup {
     pub anchors: Vec<u32>,
 }
 
-/// Content-defined sample of the shingle set (sorted, distinct hashes):
-/// (level, sorted top-32-bit hashes).
+/// Content-defined sample of the shingle set: its level and the distinct
+/// top 32 bits of the shingle hashes kept at that level, sorted.
+/// `shingles` come in any order, repeats included: only the values at the
+/// level or a little below it are sorted, not the whole set.
 fn sketch(shingles: &[u64], max: usize) -> (u8, Vec<u32>) {
-    debug_assert!(shingles.windows(2).all(|w| w[0] < w[1]));
-    // Sorted input has sorted top halves: equal ones are adjacent.
-    let mut values: Vec<u32> = shingles.iter().map(|&x| (x >> 32) as u32).collect();
-    values.dedup();
-    // How many values have at least `l` trailing zeros, for every `l`: the
+    let max = max.max(1);
+    let top = |x: u64| (x >> 32) as u32;
+    // How many values have at least `l` trailing zeros, for every `l`; the
     // level is the smallest that keeps at most `max` (31 at most).
-    let mut at_least = [0usize; 34];
-    for v in &values {
-        at_least[v.trailing_zeros() as usize] += 1;
+    let at_least = |values: &mut dyn Iterator<Item = u32>| {
+        let mut n = [0usize; 34];
+        for v in values {
+            n[v.trailing_zeros() as usize] += 1;
+        }
+        for l in (0..33).rev() {
+            n[l] += n[l + 1];
+        }
+        n
+    };
+    let level_from =
+        |n: &[usize; 34], from: u8| (from..31).find(|&l| n[usize::from(l)] <= max).unwrap_or(31);
+    // Counted with repeats, a level keeps at least as many values as it
+    // keeps distinct ones: the level is at most this guess, and sorting
+    // the values a level below it usually settles it.
+    let guess = level_from(&at_least(&mut shingles.iter().map(|&x| top(x))), 0);
+    let mut from = guess.saturating_sub(1);
+    loop {
+        let mut values: Vec<u32> = shingles
+            .iter()
+            .map(|&x| top(x))
+            .filter(|v| v.trailing_zeros() >= u32::from(from))
+            .collect();
+        values.sort_unstable();
+        values.dedup();
+        let n = at_least(&mut values.iter().copied());
+        if from == 0 || n[usize::from(from)] > max {
+            // The level is `from` itself (0) or above it: these counts
+            // are exact there.
+            let level = level_from(&n, from);
+            values.retain(|v| v.trailing_zeros() >= u32::from(level));
+            return (level, values);
+        }
+        // Repeats hid a lower level.
+        from = 0;
     }
-    for l in (0..33).rev() {
-        at_least[l] += at_least[l + 1];
-    }
-    let level = (0u8..31)
-        .find(|&l| at_least[usize::from(l)] <= max.max(1))
-        .unwrap_or(31);
-    if level > 0 {
-        values.retain(|v| v.trailing_zeros() >= u32::from(level));
-    }
-    (level, values)
 }
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
@@ -469,15 +493,27 @@ mod tests {
                     }
                 })
                 .collect();
+            // `sketch` takes the shingles in text order, repeats included;
+            // the reference takes them sorted and distinct.
+            let in_order: Vec<u64> = shingles
+                .iter()
+                .chain(shingles.iter().step_by(3))
+                .rev()
+                .copied()
+                .collect();
             shingles.sort_unstable();
             shingles.dedup();
             for max in [0usize, 1, 3, 64, 4096] {
                 assert_eq!(
-                    sketch(&shingles, max),
+                    sketch(&in_order, max),
                     reference(&shingles, max),
                     "n={n} max={max}"
                 );
             }
+            // A text of one phrase repeated: counted with repeats it
+            // needs a high level; it has one distinct shingle.
+            let repeated = vec![shingles.first().copied().unwrap_or(7); 50_000];
+            assert_eq!(sketch(&repeated, 64), reference(&repeated[..1], 64));
         }
     }
 
@@ -496,6 +532,24 @@ mod tests {
         assert!(l.bands.is_empty());
         assert_eq!(l.anchors, large.query_anchors(&p, 64));
         assert!(!l.anchors.is_empty() && l.anchors.len() <= 64);
+    }
+
+    #[test]
+    fn fingerprint_is_that_of_the_distinct_shingles() {
+        use crate::minhash::shingle_hashes;
+        let p = Params::default();
+        let varied = (0..30_000)
+            .map(|i| format!("w{} ", i * 7 % 9973))
+            .collect::<String>();
+        let phrase = "the same line again and again ".repeat(3000);
+        let mixed = format!("{varied} {phrase} {varied}");
+        for text in [varied.as_str(), &phrase, &mixed, "a b c", ""] {
+            let fp = Fingerprint::new(text.as_bytes(), text, &p);
+            let set = shingle_hashes(&normalize(text), p.shingle_words);
+            assert_eq!(fp.shingles as usize, set.len());
+            assert_eq!(fp.signature, minhash(&set, p.num_hashes()));
+            assert_eq!((fp.sketch_level, fp.sketch), sketch(&set, p.sketch_max));
+        }
     }
 
     #[test]

@@ -19,17 +19,21 @@ use crate::normalize::words;
 /// A text with fewer than `k` (but at least one) words yields one shingle of
 /// all its words; an empty text yields none.
 pub fn shingle_hashes(normalized: &str, k: usize) -> Vec<u64> {
-    shingles_and_words(normalized, k).0
+    let mut out = shingles_in_order(normalized, k).0;
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
-/// [`shingle_hashes`] and the number of words of the text (one pass).
-pub(crate) fn shingles_and_words(normalized: &str, k: usize) -> (Vec<u64>, usize) {
+/// The hash of every `k`-word shingle of the text in text order, repeats
+/// included (see [`shingle_hashes`]), and the number of words (one pass).
+pub(crate) fn shingles_in_order(normalized: &str, k: usize) -> (Vec<u64>, usize) {
     let k = k.max(1);
     // About one word per 6.5 bytes of English text.
     let mut word_hashes: Vec<u64> = Vec::with_capacity(normalized.len() / 6);
     word_hashes.extend(words(normalized).map(|w| xxh3_64(w.as_bytes())));
     let mut buf = Vec::with_capacity(k * 8);
-    let mut out: Vec<u64> = if word_hashes.is_empty() {
+    let out: Vec<u64> = if word_hashes.is_empty() {
         Vec::new()
     } else if word_hashes.len() < k {
         vec![hash_words(&word_hashes, &mut buf)]
@@ -39,9 +43,46 @@ pub(crate) fn shingles_and_words(normalized: &str, k: usize) -> (Vec<u64>, usize
             .map(|w| hash_words(w, &mut buf))
             .collect()
     };
-    out.sort_unstable();
-    out.dedup();
     (out, word_hashes.len())
+}
+
+/// The number of distinct values among `hashes` (hash values: uniform
+/// bits), without sorting them all: a bitmap on their top bits, about 16
+/// bits per value, finds the buckets hit more than once, and only the
+/// values in those (about one in sixteen, plus the repeats) are sorted.
+/// Sorting every shingle hash of a text was a sixth of fingerprinting it.
+pub(crate) fn distinct_count(hashes: &[u64]) -> usize {
+    const SORT_BELOW: usize = 1024;
+    let sorted_distinct = |mut v: Vec<u64>| {
+        v.sort_unstable();
+        v.dedup();
+        v.len()
+    };
+    if hashes.len() < SORT_BELOW {
+        return sorted_distinct(hashes.to_vec());
+    }
+    let bits = (hashes.len() * 16).next_power_of_two();
+    let shift = 64 - bits.trailing_zeros();
+    let bucket = |h: u64| {
+        let b = (h >> shift) as usize;
+        (b / 64, 1u64 << (b % 64))
+    };
+    let (mut seen, mut crowded) = (vec![0u64; bits / 64], vec![0u64; bits / 64]);
+    for &h in hashes {
+        let (w, m) = bucket(h);
+        crowded[w] |= seen[w] & m;
+        seen[w] |= m;
+    }
+    let in_crowded: Vec<u64> = hashes
+        .iter()
+        .copied()
+        .filter(|&h| {
+            let (w, m) = bucket(h);
+            crowded[w] & m != 0
+        })
+        .collect();
+    // Every value of an uncrowded bucket is the only one there.
+    hashes.len() - in_crowded.len() + sorted_distinct(in_crowded)
 }
 
 /// The hash of a shingle: XXH3 of its words' hashes, little-endian (in a
@@ -173,6 +214,35 @@ pub fn candidate_probability(j: f64, bands: usize, rows: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distinct_count_counts_the_distinct_values() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for n in [0usize, 1, 2, 1000, 1023, 1024, 5000, 100_000] {
+            for repeats in [0usize, 1, 3] {
+                let mut v: Vec<u64> = (0..n).map(|_| next()).collect();
+                // Repeats: a share of the values again, in another order,
+                // and values that share the top bits but differ below.
+                for i in 0..(n * repeats / 4) {
+                    v.push(v[(i * 7919) % n]);
+                    v.push(v[(i * 104_729) % n] ^ 1);
+                }
+                let mut sorted = v.clone();
+                sorted.sort_unstable();
+                sorted.dedup();
+                assert_eq!(distinct_count(&v), sorted.len(), "n={n} repeats={repeats}");
+            }
+        }
+        // All in one bucket.
+        let same_top: Vec<u64> = (0..5000u64).map(|i| i % 3000).collect();
+        assert_eq!(distinct_count(&same_top), 3000);
+    }
 
     #[test]
     fn short_texts_have_one_shingle() {
