@@ -143,6 +143,18 @@ pub struct Accusation {
     pub threshold: f64,
     /// Every candidate, highest score first.
     pub scores: Vec<AccountScore>,
+    /// What the threshold was computed from, to join this test with others
+    /// ([`Fingerprinter::joint_threshold`]).
+    pub evidence: Evidence,
+}
+
+/// The read positions of one test as its threshold sees them: the bias and
+/// merged read value of each. Tests on disjoint positions join: an
+/// account's score on their union is the sum of its scores in each, and
+/// [`Fingerprinter::joint_threshold`] is the union's threshold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Evidence {
+    terms: Vec<(f64, f64)>,
 }
 
 impl Accusation {
@@ -176,6 +188,7 @@ struct Prepared {
     terms: Vec<(f64, f64)>,
     threshold: f64,
     variance: f64,
+    evidence: Evidence,
 }
 
 impl Fingerprinter {
@@ -251,7 +264,18 @@ impl Fingerprinter {
             terms: pv.iter().map(|&(b, v)| score_terms(b, v)).collect(),
             pos: soft.into_iter().map(|(p, _)| p).collect(),
             bias,
+            evidence: Evidence { terms: pv },
         }
+    }
+
+    /// The threshold of the test on the union of the positions of `parts`
+    /// (tests on disjoint positions: code positions are keyed per version,
+    /// so the tests of different documents never share one), at this
+    /// fingerprinter's false-accusation rate. An account's score on the
+    /// union is the sum of its scores in those tests.
+    pub fn joint_threshold(&self, parts: &[&Evidence]) -> f64 {
+        let terms: Vec<(f64, f64)> = parts.iter().flat_map(|e| e.terms.iter().copied()).collect();
+        chernoff_threshold(&terms, self.code.params.false_accusation)
     }
 
     fn score(prep: &Prepared, word_key: &[u8; 32]) -> f64 {
@@ -290,6 +314,7 @@ impl Fingerprinter {
             variance: prep.variance,
             threshold: prep.threshold,
             scores,
+            evidence: prep.evidence,
         }
     }
 

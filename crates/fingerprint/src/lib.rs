@@ -70,7 +70,7 @@ mod text;
 
 pub use channels::{strip, ChannelCounts, Plan};
 pub use code::{Layer, Params};
-pub use decode::{AccountScore, Accusation, DownloadScore, Observation, Observations};
+pub use decode::{AccountScore, Accusation, DownloadScore, Evidence, Observation, Observations};
 pub use error::{Error, Result};
 pub use formats::{
     default_marking_line, end_sentinel, extract_download_id, extract_pdf_metadata,

@@ -257,3 +257,39 @@ fn a_prepared_plan_marks_exactly_like_marking_from_scratch() {
             .is_err());
     }
 }
+
+#[test]
+fn tests_of_two_documents_join_into_the_test_of_both() {
+    let fp = fingerprinter();
+    let doc = document();
+    let read = |account: i64, v| {
+        let e = fp
+            .embed(Format::PlainText, doc.as_bytes(), &mark(account, v, 1))
+            .unwrap();
+        fp.extract(&String::from_utf8(e.bytes).unwrap(), &[v])
+    };
+    let (a, b) = (read(7, version(1)), read(8, version(2)));
+    let mut both = a.clone();
+    both.extend(b.clone());
+    let cands = [AccountId(7), AccountId(8), AccountId(9)];
+    let (ta, tb, tboth) = (
+        fp.accuse(&a, &cands),
+        fp.accuse(&b, &cands),
+        fp.accuse(&both, &cands),
+    );
+    assert_eq!(tboth.positions, ta.positions + tb.positions);
+    let joint = fp.joint_threshold(&[&ta.evidence, &tb.evidence]);
+    assert!(
+        (joint - tboth.threshold).abs() <= 1e-9 * tboth.threshold,
+        "{joint} vs {}",
+        tboth.threshold
+    );
+    assert!(joint > ta.threshold.max(tb.threshold));
+    let score = |t: &rampart_fingerprint::Accusation, id| {
+        t.scores.iter().find(|s| s.account == id).unwrap().score
+    };
+    for id in cands {
+        let sum = score(&ta, id) + score(&tb, id);
+        assert!((sum - score(&tboth, id)).abs() <= 1e-6 * sum.abs().max(1.0));
+    }
+}

@@ -737,7 +737,7 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
             ));
             if !d.merged_only.is_empty() {
                 notes.push(format!(
-                    "{} accounts are accused only by the scores of the whole dump taken together (no single document convicts them alone); their files are those of documents they downloaded on which their score was positive, and they are not listed in the items' accused lists.",
+                    "{} accounts are accused only by their scores over all the documents of the dump they downloaded, taken together (no single document convicts them alone); their files are those of documents they downloaded on which their score was positive, and they are not listed in the items' accused lists.",
                     d.merged_only.len()
                 ));
             }
