@@ -31,8 +31,12 @@ pub(super) fn extract(bytes: &[u8]) -> String {
 /// Decodes with the BOM, else UTF-8, else a `<meta charset>` label found in
 /// the first KiB, else Windows-1252.
 fn decode_html(bytes: &[u8]) -> String {
-    if encoding_rs::Encoding::for_bom(bytes).is_some() || std::str::from_utf8(bytes).is_ok() {
+    if encoding_rs::Encoding::for_bom(bytes).is_some() {
         return decode_text(bytes);
+    }
+    // Validated once: this was a second pass over every UTF-8 page.
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return text.to_owned();
     }
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]).to_ascii_lowercase();
     if let Some(i) = head.find("charset=") {
