@@ -360,6 +360,30 @@ struct Tok {
     ascii: bool,
 }
 
+/// Whether the UTF-8 character `bytes` starts with is whitespace (as
+/// [`char::is_whitespace`] has it), and its length: from the bytes, without
+/// decoding it or looking it up in the Unicode tables (a served copy has a
+/// mark or typographic character every few bytes).
+#[inline]
+fn space_at(bytes: &[u8]) -> (bool, usize) {
+    match *bytes {
+        [b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ', ..] => (true, 1),
+        [b, ..] if b.is_ascii() => (false, 1),
+        // U+0085, U+00A0.
+        [0xC2, 0x85 | 0xA0, ..] => (true, 2),
+        [0xC0..=0xDF, ..] => (false, 2),
+        // U+1680; U+2000–U+200A, U+2028, U+2029, U+202F; U+205F; U+3000.
+        [0xE1, 0x9A, 0x80, ..]
+        | [0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF, ..]
+        | [0xE2, 0x81, 0x9F, ..]
+        | [0xE3, 0x80, 0x80, ..] => (true, 3),
+        [0xE0..=0xEF, ..] => (false, 3),
+        [0xF0..=0xF7, ..] => (false, 4),
+        // Not the start of a character (not in a `str`).
+        _ => (false, 1),
+    }
+}
+
 /// Splits a text into maximal runs of non-whitespace characters (as
 /// [`char::is_whitespace`] has it), byte by byte where the text is ASCII.
 struct Tokens<'a> {
@@ -371,14 +395,7 @@ impl Tokens<'_> {
     /// Whether the character at `i` is whitespace, and its length.
     #[inline]
     fn space_at(&self, i: usize) -> (bool, usize) {
-        match self.text.as_bytes()[i] {
-            b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => (true, 1),
-            b if b.is_ascii() => (false, 1),
-            _ => match self.text[i..].chars().next() {
-                Some(c) => (c.is_whitespace(), c.len_utf8()),
-                None => (false, 1),
-            },
-        }
+        space_at(&self.text.as_bytes()[i..])
     }
 
     fn next_token(&mut self) -> Option<Tok> {
@@ -795,6 +812,20 @@ mod tests {
         let shared: Vec<_> = whole.intersection(&held).collect();
         assert!(shared.len() > 50, "{}", shared.len());
         assert!(shared.iter().all(|n| part.contains(*n)));
+    }
+
+    #[test]
+    fn space_at_is_char_is_whitespace_for_every_character() {
+        let mut buf = [0u8; 4];
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let bytes = c.encode_utf8(&mut buf).as_bytes();
+            assert_eq!(
+                space_at(bytes),
+                (c.is_whitespace(), c.len_utf8()),
+                "U+{:04X}",
+                u32::from(c)
+            );
+        }
     }
 
     #[test]
