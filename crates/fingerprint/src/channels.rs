@@ -305,7 +305,7 @@ pub(crate) fn read(text: &str, max: usize) -> Vec<Read> {
     if !text.contains(|c: char| VARIANTS.contains(&c) || c == ZW0_PDF) {
         return Vec::new();
     }
-    let mut found = text::find(text, text::Wanted::Reads);
+    let mut found = text::find_in_lines(text, text::Wanted::Reads, max);
     // A punctuation class carries bits only where both of its forms occur
     // in the text (else the text was typeset that way): decided on every
     // site, before sampling.

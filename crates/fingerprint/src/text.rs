@@ -254,6 +254,22 @@ impl Found {
         self.pending.retain(|p| keep(p));
     }
 
+    /// Adds the sites `other` found in the part of a text that starts at
+    /// byte `offset` (its words after these: a site's window stays within
+    /// the part it was found in).
+    fn append(&mut self, other: Found, offset: usize) {
+        let (words, len) = (self.words.len(), self.words.text.len());
+        self.words.text.push_str(&other.words.text);
+        self.words
+            .ends
+            .extend(other.words.ends.iter().map(|e| e + len));
+        self.pending.extend(other.pending.into_iter().map(|mut p| {
+            p.from += words;
+            p.range = p.range.start + offset..p.range.end + offset;
+            p
+        }));
+    }
+
     /// Keeps at most about `max` sites, chosen by a cheap hash of each
     /// site's carrier and words: content-defined, so two copies of the same
     /// text (or an excerpt and the whole) keep the same sites, and a
@@ -540,6 +556,87 @@ pub(crate) fn find(text: &str, wanted: Wanted) -> Found {
     }
 }
 
+/// [`find`] in a content-defined share of the lines of a long text, enough
+/// for a reader that keeps about `max` sites ([`Found::sample`]).
+///
+/// A served copy marks nearly every gap (some 80,000 sites in 0.8 MB of
+/// text) and a reader keeps a few thousand, but [`find`] tokenises and
+/// canonicalises every word first, which was most of the cost of reading a
+/// served copy. So lines are chosen by a hash of their ASCII letters and
+/// digits (which no mark changes), at the highest level whose lines hold
+/// twice `max` marked characters, and only they are searched, each run of
+/// chosen lines with a line around it for the words a site is named by
+/// (a site whose words reach past those is dropped, never misnamed).
+/// A text with few marks, or one line, is searched whole.
+pub(crate) fn find_in_lines(text: &str, wanted: Wanted, max: usize) -> Found {
+    struct Line {
+        start: usize,
+        end: usize,
+        level: u32,
+        marks: usize,
+    }
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let bytes = line.as_bytes();
+        lines.push(Line {
+            start,
+            end: start + bytes.len(),
+            level: line_level(bytes),
+            // Non-ASCII characters (their first bytes): every mark is one.
+            marks: bytes.iter().filter(|&&b| b >= 0xC0).count(),
+        });
+        start += bytes.len();
+    }
+    let target = max.saturating_mul(2);
+    let mut marks_at = [0usize; 65];
+    for l in &lines {
+        marks_at[l.level as usize] += l.marks;
+    }
+    for l in (0..64).rev() {
+        marks_at[l] += marks_at[l + 1];
+    }
+    let level = (1..65).rev().find(|&l| marks_at[l] >= target).unwrap_or(0) as u32;
+    if level == 0 || lines.len() < 2 {
+        return find(text, wanted);
+    }
+    let chosen: Vec<bool> = lines.iter().map(|l| l.level >= level).collect();
+    let mut out = Found {
+        words: WordList::with_capacity(0),
+        pending: Vec::new(),
+    };
+    let mut i = 0;
+    while i < lines.len() {
+        if !chosen[i] {
+            i += 1;
+            continue;
+        }
+        let first = i;
+        while i < lines.len() && chosen[i] {
+            i += 1;
+        }
+        // Lines `first..i` are chosen; search them with a line around.
+        let part = lines[first.saturating_sub(1)].start..lines[i.min(lines.len() - 1)].end;
+        let keep = lines[first].start - part.start..lines[i - 1].end - part.start;
+        let mut found = find(&text[part.clone()], wanted);
+        found
+            .pending
+            .retain(|p| keep.start <= p.range.start && p.range.end <= keep.end);
+        out.append(found, part.start);
+    }
+    out
+}
+
+/// The sampling level of a line: trailing zeros of a hash of its first
+/// ASCII letters and digits.
+fn line_level(line: &[u8]) -> u32 {
+    let mut h = 0x243f_6a88_85a3_08d3u64;
+    for &b in line.iter().filter(|b| b.is_ascii_alphanumeric()).take(48) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    mix64(h).trailing_zeros()
+}
+
 /// The punctuation sites inside one token `body` (at `offset` in the
 /// text), each numbered by its occurrence in the token.
 fn punctuation(
@@ -812,6 +909,55 @@ mod tests {
         let shared: Vec<_> = whole.intersection(&held).collect();
         assert!(shared.len() > 50, "{}", shared.len());
         assert!(shared.iter().all(|n| part.contains(*n)));
+    }
+
+    #[test]
+    fn searching_some_lines_names_sites_as_searching_the_whole_text() {
+        // Lines of marked gaps (a no-break space carries a bit), some blank.
+        let mut text = String::new();
+        for line in 0..3000 {
+            for word in 0..12 {
+                text.push_str(&format!("w{line}x{word}"));
+                text.push(if word % 3 == 0 { ' ' } else { '\u{a0}' });
+            }
+            text.push_str(if line % 5 == 0 { "\n\n" } else { "\n" });
+        }
+        let named = |f: Found| {
+            f.named()
+                .into_iter()
+                .map(|s| (s.name, s.reading == Reading::Bit(true), s.range))
+                .collect::<std::collections::HashSet<_>>()
+        };
+        let whole = named(find(&text, Wanted::Reads));
+        let found = find_in_lines(&text, Wanted::Reads, 1000);
+        let sites = found.pending.len();
+        let some = named(found);
+        // Each site once (runs of lines share the lines around them).
+        assert_eq!(some.len(), sites);
+        assert!(some.is_subset(&whole));
+        // Twice the marks asked for, less the sites at the edges of runs.
+        assert!(
+            some.len() > 1000 && some.len() < whole.len() / 4,
+            "{} of {}",
+            some.len(),
+            whole.len()
+        );
+        // Content-defined: the same lines are chosen wherever they are.
+        let shifted = format!("{}{text}", "a\u{a0}b\u{a0}c\n".repeat(7));
+        let again = find_in_lines(&shifted, Wanted::Reads, 1000);
+        let again: std::collections::HashSet<_> =
+            again.named().into_iter().map(|s| s.name).collect();
+        assert!(some.iter().all(|(name, _, _)| again.contains(name)));
+        // A text with few marks, or of one line, is searched whole.
+        assert_eq!(
+            named(find_in_lines(&text, Wanted::Reads, whole.len())),
+            whole
+        );
+        let one_line = text.replace('\n', " ");
+        assert_eq!(
+            named(find_in_lines(&one_line, Wanted::Reads, 10)),
+            named(find(&one_line, Wanted::Reads))
+        );
     }
 
     #[test]
