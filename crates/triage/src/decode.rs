@@ -233,7 +233,7 @@ impl DumpDecoder {
     }
 }
 
-/// Each document's own test (with the key of the group it scored).
+/// Each document's own test, with the document it tested.
 fn test_documents<'g>(
     fp: &Fingerprinter,
     groups: &[(&'g String, &Group)],
