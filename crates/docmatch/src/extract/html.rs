@@ -35,7 +35,7 @@ fn decode_html(bytes: &[u8]) -> String {
         return decode_text(bytes);
     }
     // Validated once: this was a second pass over every UTF-8 page.
-    if let Ok(text) = std::str::from_utf8(bytes) {
+    if let Ok(text) = simdutf8::basic::from_utf8(bytes) {
         return text.to_owned();
     }
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]).to_ascii_lowercase();
