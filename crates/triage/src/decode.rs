@@ -233,39 +233,69 @@ impl DumpDecoder {
     }
 }
 
-/// Each document's own test, with the document it tested.
+/// Each document's own test, with the document it tested. The tests are
+/// independent and triage waits for them after its last file, so they run
+/// on every core.
 fn test_documents<'g>(
     fp: &Fingerprinter,
     groups: &[(&'g String, &Group)],
     emails: &HashMap<AccountId, String>,
     out: &mut Decoded,
 ) -> Vec<(&'g String, Accusation)> {
-    let mut tests = Vec::with_capacity(groups.len());
-    for (doc, g) in groups {
-        let candidates: Vec<AccountId> = g
-            .downloads
-            .iter()
-            .map(|d| AccountId(d.account.0))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let acc = fp.accuse(&g.obs, &candidates);
-        let accused: Vec<Accused> = acc
-            .accused()
-            .map(|s| Accused {
-                account: s.account,
-                email: emails.get(&s.account).cloned().unwrap_or_default(),
-                download: best_download(fp, &g.obs, s.account, doc, &g.downloads),
-                score: s.score,
-                threshold: acc.threshold,
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = groups.len().div_ceil(cores).max(1);
+    let done: Vec<Vec<Tested<'g>>> = std::thread::scope(|scope| {
+        let running: Vec<_> = groups
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|g| test_document(fp, *g, emails)).collect())
             })
             .collect();
+        running
+            .into_iter()
+            .map(|t| {
+                t.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut tests = Vec::with_capacity(groups.len());
+    for (doc, acc, accused) in done.into_iter().flatten() {
         if !accused.is_empty() {
-            out.by_document.insert((*doc).clone(), accused);
+            out.by_document.insert(doc.clone(), accused);
         }
-        tests.push((*doc, acc));
+        tests.push((doc, acc));
     }
     tests
+}
+
+/// A document, its test and the accounts it accuses.
+type Tested<'g> = (&'g String, Accusation, Vec<Accused>);
+
+fn test_document<'g>(
+    fp: &Fingerprinter,
+    (doc, g): (&'g String, &Group),
+    emails: &HashMap<AccountId, String>,
+) -> Tested<'g> {
+    let candidates: Vec<AccountId> = g
+        .downloads
+        .iter()
+        .map(|d| AccountId(d.account.0))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let acc = fp.accuse(&g.obs, &candidates);
+    let accused: Vec<Accused> = acc
+        .accused()
+        .map(|s| Accused {
+            account: s.account,
+            email: emails.get(&s.account).cloned().unwrap_or_default(),
+            download: best_download(fp, &g.obs, s.account, doc, &g.downloads),
+            score: s.score,
+            threshold: acc.threshold,
+        })
+        .collect();
+    (doc, acc, accused)
 }
 
 /// The accused account's download of `document` that scores highest on the
