@@ -583,8 +583,10 @@ pub(crate) fn find_in_lines(text: &str, wanted: Wanted, max: usize) -> Found {
             start,
             end: start + bytes.len(),
             level: line_level(bytes),
-            // Non-ASCII characters (their first bytes): every mark is one.
-            marks: bytes.iter().filter(|&&b| b >= 0xC0).count(),
+            // Every mark is U+00A0 or in U+2000–U+20FF (first byte 0xE2):
+            // letters of other scripts must not count.
+            marks: bytes.iter().filter(|&&b| b == 0xE2).count()
+                + bytes.windows(2).filter(|w| w == &[0xC2, 0xA0]).count(),
         });
         start += bytes.len();
     }
@@ -628,11 +630,23 @@ pub(crate) fn find_in_lines(text: &str, wanted: Wanted, max: usize) -> Found {
 }
 
 /// The sampling level of a line: trailing zeros of a hash of its first
-/// ASCII letters and digits.
+/// letters and digits, as bytes: ASCII punctuation and whitespace, and the
+/// characters of U+0080–U+00BF and U+2000–U+2FFF (every mark and
+/// typographic variant is one), are left out, so marking never changes it.
 fn line_level(line: &[u8]) -> u32 {
     let mut h = 0x243f_6a88_85a3_08d3u64;
-    for &b in line.iter().filter(|b| b.is_ascii_alphanumeric()).take(48) {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    let (mut i, mut taken) = (0, 0);
+    while let (Some(&b), true) = (line.get(i), taken < 48) {
+        i += match b {
+            0xC2 => 2,
+            0xE2 => 3,
+            b if b.is_ascii() && !b.is_ascii_alphanumeric() => 1,
+            b => {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+                taken += 1;
+                1
+            }
+        };
     }
     mix64(h).trailing_zeros()
 }
@@ -948,6 +962,26 @@ mod tests {
         let again: std::collections::HashSet<_> =
             again.named().into_iter().map(|s| s.name).collect();
         assert!(some.iter().all(|(name, _, _)| again.contains(name)));
+        // Lines of another script are told apart as well, and its letters
+        // are not taken for marks.
+        let cyrillic: String = text
+            .chars()
+            .map(|c| match c {
+                '0'..='9' => char::from_u32(u32::from(c) - u32::from('0') + 0x430).unwrap_or(c),
+                'w' => 'ш',
+                'x' => 'ж',
+                c => c,
+            })
+            .collect();
+        let all = named(find(&cyrillic, Wanted::Reads));
+        let part = named(find_in_lines(&cyrillic, Wanted::Reads, 1000));
+        assert!(part.is_subset(&all));
+        assert!(
+            part.len() > 1000 && part.len() < all.len() / 4,
+            "{} of {}",
+            part.len(),
+            all.len()
+        );
         // A text with few marks, or of one line, is searched whole.
         assert_eq!(
             named(find_in_lines(&text, Wanted::Reads, whole.len())),
