@@ -942,20 +942,25 @@ mod tests {
                 .map(|s| (s.name, s.reading == Reading::Bit(true), s.range))
                 .collect::<std::collections::HashSet<_>>()
         };
-        let whole = named(find(&text, Wanted::Reads));
-        let found = find_in_lines(&text, Wanted::Reads, 1000);
-        let sites = found.pending.len();
-        let some = named(found);
-        // Each site once (runs of lines share the lines around them).
-        assert_eq!(some.len(), sites);
-        assert!(some.is_subset(&whole));
-        // Twice the marks asked for, less the sites at the edges of runs.
-        assert!(
-            some.len() > 1000 && some.len() < whole.len() / 4,
-            "{} of {}",
-            some.len(),
-            whole.len()
-        );
+        // Each site once (runs of lines share the lines around them), named
+        // as in the whole text, twice the marks asked for less the sites
+        // at the edges of runs: (all sites, those found).
+        let thinned = |text: &str| {
+            let all = named(find(text, Wanted::Reads));
+            let found = find_in_lines(text, Wanted::Reads, 1000);
+            let sites = found.pending.len();
+            let part = named(found);
+            assert_eq!(part.len(), sites);
+            assert!(part.is_subset(&all));
+            assert!(
+                part.len() > 1000 && part.len() < all.len() / 4,
+                "{} of {}",
+                part.len(),
+                all.len()
+            );
+            (all, part)
+        };
+        let (whole, some) = thinned(&text);
         // Content-defined: the same lines are chosen wherever they are.
         let shifted = format!("{}{text}", "a\u{a0}b\u{a0}c\n".repeat(7));
         let again = find_in_lines(&shifted, Wanted::Reads, 1000);
@@ -973,15 +978,7 @@ mod tests {
                 c => c,
             })
             .collect();
-        let all = named(find(&cyrillic, Wanted::Reads));
-        let part = named(find_in_lines(&cyrillic, Wanted::Reads, 1000));
-        assert!(part.is_subset(&all));
-        assert!(
-            part.len() > 1000 && part.len() < all.len() / 4,
-            "{} of {}",
-            part.len(),
-            all.len()
-        );
+        thinned(&cyrillic);
         // A text with few marks, or of one line, is searched whole.
         assert_eq!(
             named(find_in_lines(&text, Wanted::Reads, whole.len())),
