@@ -40,6 +40,19 @@ pub fn normalize(text: &str) -> String {
             break;
         };
         debug_assert!(!next.is_ascii());
+        // One simple character between ASCII (a watermark mark or a
+        // typographic quote: every few bytes of a served copy) is folded
+        // alone, as its segment would be: it composes with neither side.
+        let c_start = i + run;
+        if let Some(c) = text[c_start..].chars().next().filter(|&c| is_simple(c)) {
+            let c_end = c_start + c.len_utf8();
+            if bytes.get(c_end).is_none_or(u8::is_ascii) {
+                out.push_ascii(&bytes[i..c_start]);
+                out.push_simple(c);
+                i = c_end;
+                continue;
+            }
+        }
         let start = i + run.saturating_sub(1);
         out.push_ascii(&bytes[i..start]);
         let end = i
@@ -66,6 +79,10 @@ struct Collapser {
     pending_space: bool,
     /// Whether the last character written is `-`.
     last_dash: bool,
+    /// Where a character is folded before it is pushed: kept, because a
+    /// served copy has a mark every few bytes, and a buffer allocated per
+    /// mark cost more than folding it.
+    folded: String,
 }
 
 impl Collapser {
@@ -74,6 +91,7 @@ impl Collapser {
             out: Vec::with_capacity(n),
             pending_space: false,
             last_dash: false,
+            folded: String::with_capacity(8),
         }
     }
 
@@ -173,21 +191,27 @@ impl Collapser {
 
     /// The whole-text steps on one segment: drop invisible characters,
     /// NFKC, fold, NFKC again.
+    /// Pushes one [`is_simple`] character: its normalisation ignores its
+    /// neighbours.
+    fn push_simple(&mut self, c: char) {
+        match c {
+            c if is_invisible(c) => {}
+            '\u{A0}' | '\u{2000}'..='\u{200A}' => self.space(),
+            '\u{2026}' => "...".chars().for_each(|c| self.push(c)),
+            c if c.is_ascii() => self.push_ascii(&[c as u8]),
+            c => {
+                let mut folded = std::mem::take(&mut self.folded);
+                folded.clear();
+                fold_char(c, &mut folded);
+                folded.chars().for_each(|c| self.push(c));
+                self.folded = folded;
+            }
+        }
+    }
+
     fn push_unicode(&mut self, segment: &str) {
         if segment.chars().all(is_simple) {
-            let mut folded = String::with_capacity(4);
-            for c in segment.chars() {
-                match c {
-                    c if is_invisible(c) => {}
-                    '\u{A0}' | '\u{2000}'..='\u{200A}' => self.push(' '),
-                    '\u{2026}' => "...".chars().for_each(|c| self.push(c)),
-                    c => {
-                        folded.clear();
-                        fold_char(c, &mut folded);
-                        folded.chars().for_each(|c| self.push(c));
-                    }
-                }
-            }
+            segment.chars().for_each(|c| self.push_simple(c));
             return;
         }
         let stripped: String = segment.chars().filter(|&c| !is_invisible(c)).collect();
