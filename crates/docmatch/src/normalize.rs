@@ -189,8 +189,6 @@ impl Collapser {
         (self.pending_space, self.last_dash) = (pending, dash);
     }
 
-    /// The whole-text steps on one segment: drop invisible characters,
-    /// NFKC, fold, NFKC again.
     /// Pushes one [`is_simple`] character: its normalisation ignores its
     /// neighbours.
     fn push_simple(&mut self, c: char) {
@@ -209,6 +207,8 @@ impl Collapser {
         }
     }
 
+    /// The whole-text steps on one segment: drop invisible characters,
+    /// NFKC, fold, NFKC again.
     fn push_unicode(&mut self, segment: &str) {
         if segment.chars().all(is_simple) {
             segment.chars().for_each(|c| self.push_simple(c));

@@ -562,11 +562,12 @@ pub(crate) fn find(text: &str, wanted: Wanted) -> Found {
 /// A served copy marks nearly every gap (some 80,000 sites in 0.8 MB of
 /// text) and a reader keeps a few thousand, but [`find`] tokenises and
 /// canonicalises every word first, which was most of the cost of reading a
-/// served copy. So lines are chosen by a hash of their ASCII letters and
-/// digits (which no mark changes), at the highest level whose lines hold
-/// twice `max` marked characters, and only they are searched, each run of
-/// chosen lines with a line around it for the words a site is named by
-/// (a site whose words reach past those is dropped, never misnamed).
+/// served copy. So lines are chosen by a hash of their letters and digits
+/// in any script (which no mark changes: [`line_level`]), at the highest
+/// level whose lines hold twice `max` mark characters, and only they are
+/// searched, each run of chosen lines with a line around it for the words
+/// a site is named by (a site whose words reach past those is dropped,
+/// never misnamed).
 /// A text with few marks, or one line, is searched whole.
 pub(crate) fn find_in_lines(text: &str, wanted: Wanted, max: usize) -> Found {
     struct Line {
@@ -583,7 +584,7 @@ pub(crate) fn find_in_lines(text: &str, wanted: Wanted, max: usize) -> Found {
             start,
             end: start + bytes.len(),
             level: line_level(bytes),
-            // Every mark is U+00A0 or in U+2000–U+20FF (first byte 0xE2):
+            // Every mark is U+00A0 or in U+2000–U+2FFF (first byte 0xE2):
             // letters of other scripts must not count.
             marks: bytes.iter().filter(|&&b| b == 0xE2).count()
                 + bytes.windows(2).filter(|w| w == &[0xC2, 0xA0]).count(),
