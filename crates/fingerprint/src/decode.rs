@@ -181,10 +181,10 @@ pub struct DownloadScore {
     pub matched: bool,
 }
 
-/// Positions with their bias and the score terms for x = 1 / x = 0.
+/// Positions, their bias and read value (the evidence) and the score
+/// terms for x = 1 / x = 0.
 struct Prepared {
     pos: Vec<u64>,
-    bias: Vec<f64>,
     terms: Vec<(f64, f64)>,
     threshold: f64,
     variance: f64,
@@ -256,14 +256,12 @@ impl Fingerprinter {
     }
 
     fn prepare_scoring(&self, soft: Vec<(u64, f64)>) -> Prepared {
-        let bias: Vec<f64> = soft.iter().map(|&(p, _)| self.code.bias(p)).collect();
-        let pv: Vec<(f64, f64)> = bias.iter().zip(&soft).map(|(&b, &(_, v))| (b, v)).collect();
+        let pv: Vec<(f64, f64)> = soft.iter().map(|&(p, v)| (self.code.bias(p), v)).collect();
         Prepared {
             threshold: chernoff_threshold(&pv, self.code.params.false_accusation),
             variance: soft.iter().map(|&(_, v)| v * v).sum(),
             terms: pv.iter().map(|&(b, v)| score_terms(b, v)).collect(),
             pos: soft.into_iter().map(|(p, _)| p).collect(),
-            bias,
             evidence: Evidence { terms: pv },
         }
     }
@@ -281,9 +279,9 @@ impl Fingerprinter {
     fn score(prep: &Prepared, word_key: &[u8; 32]) -> f64 {
         prep.pos
             .iter()
-            .zip(&prep.bias)
+            .zip(&prep.evidence.terms)
             .zip(&prep.terms)
-            .map(|((&j, &p), &(hi, lo))| {
+            .map(|((&j, &(p, _)), &(hi, lo))| {
                 if keys::word_uniform(word_key, j) < p {
                     hi
                 } else {
