@@ -334,11 +334,8 @@ pub struct Lookup {
 /// `shingles` come in any order, repeats included: only the values at the
 /// level or a little below it are sorted, not the whole set.
 fn sketch(shingles: &[u64], max: usize) -> (u8, Vec<u32>) {
-    let max = max.max(1);
-    let top = |x: u64| (x >> 32) as u32;
-    // How many values have at least `l` trailing zeros, for every `l`; the
-    // level is the smallest that keeps at most `max` (31 at most).
-    let at_least = |values: &mut dyn Iterator<Item = u32>| {
+    /// How many values have at least `l` trailing zeros, for every `l`.
+    fn at_least(values: impl Iterator<Item = u32>) -> [usize; 34] {
         let mut n = [0usize; 34];
         for v in values {
             n[v.trailing_zeros() as usize] += 1;
@@ -347,13 +344,16 @@ fn sketch(shingles: &[u64], max: usize) -> (u8, Vec<u32>) {
             n[l] += n[l + 1];
         }
         n
-    };
+    }
+    let max = max.max(1);
+    let top = |x: u64| (x >> 32) as u32;
+    // The level is the smallest that keeps at most `max` (31 at most).
     let level_from =
         |n: &[usize; 34], from: u8| (from..31).find(|&l| n[usize::from(l)] <= max).unwrap_or(31);
     // Counted with repeats, a level keeps at least as many values as it
     // keeps distinct ones: the level is at most this guess, and sorting
     // the values a level below it usually settles it.
-    let guess = level_from(&at_least(&mut shingles.iter().map(|&x| top(x))), 0);
+    let guess = level_from(&at_least(shingles.iter().map(|&x| top(x))), 0);
     let mut from = guess.saturating_sub(1);
     loop {
         let mut values: Vec<u32> = shingles
@@ -363,7 +363,7 @@ fn sketch(shingles: &[u64], max: usize) -> (u8, Vec<u32>) {
             .collect();
         values.sort_unstable();
         values.dedup();
-        let n = at_least(&mut values.iter().copied());
+        let n = at_least(values.iter().copied());
         if from == 0 || n[usize::from(from)] > max {
             // The level is `from` itself (0) or above it: these counts
             // are exact there.
