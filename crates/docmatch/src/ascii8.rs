@@ -58,6 +58,12 @@ pub(crate) fn to_lowercase(x: u64) -> u64 {
     x | (range(x, b'A', b'Z') >> 2)
 }
 
+/// The high bits of a mask's eight bytes as eight bits: bit `i` for byte `i`.
+#[inline]
+pub(crate) fn gather(mask: u64) -> u64 {
+    ((mask >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+}
+
 /// Index of the first byte whose high bit is set in `mask` (8 if none).
 #[inline]
 pub(crate) fn first(mask: u64) -> usize {
@@ -105,6 +111,12 @@ mod tests {
             assert_eq!(alphanumeric(x), per_byte(&|b| b.is_ascii_alphanumeric()));
             let lower = u64::from_le_bytes(bytes.map(|b| b.to_ascii_lowercase()));
             assert_eq!(to_lowercase(x), lower);
+            let bits = bytes
+                .iter()
+                .enumerate()
+                .filter(|(_, &b)| b.is_ascii_alphanumeric())
+                .fold(0u64, |m, (i, _)| m | 1 << i);
+            assert_eq!(gather(alphanumeric(x)), bits);
             assert!(is_ascii(x));
         }
         assert!(!is_ascii(0x80));

@@ -12,7 +12,7 @@
 
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
-use crate::normalize::words;
+use crate::normalize::word_spans;
 
 /// Hashes of the distinct `k`-word shingles of normalised text, sorted.
 ///
@@ -31,7 +31,8 @@ pub(crate) fn shingles_in_order(normalized: &str, k: usize) -> (Vec<u64>, usize)
     let k = k.max(1);
     // About one word per 6.5 bytes of English text.
     let mut word_hashes: Vec<u64> = Vec::with_capacity(normalized.len() / 6);
-    word_hashes.extend(words(normalized).map(|w| xxh3_64(w.as_bytes())));
+    let bytes = normalized.as_bytes();
+    word_hashes.extend(word_spans(normalized).map(|w| xxh3_64(&bytes[w])));
     let mut buf = Vec::with_capacity(k * 8);
     let out: Vec<u64> = if word_hashes.is_empty() {
         Vec::new()
