@@ -557,3 +557,61 @@ async fn migration_10_moves_an_existing_index_to_item_ids() {
     let stats = s.index_stats(b"DMF2").await.unwrap();
     assert_eq!((stats.indexed, stats.stale), (1, 0));
 }
+
+/// The downloads of several documents in one call: oldest first, at most
+/// the limit each, with every document's total; none for a document
+/// nobody downloaded.
+#[tokio::test]
+async fn downloads_of_documents_lists_each_documents_oldest_within_the_limit() {
+    let (_dir, s) = store().await;
+    let c = community(&s).await;
+    let ann = account(&s, "ann@x.org").await;
+    let bob = account(&s, "bob@x.org").await;
+    let mut docs = Vec::new();
+    for title in ["One", "Two", "Three"] {
+        let doc = new_document(c, title, vec![], ann);
+        s.create_document(&doc, now()).await.unwrap();
+        docs.push(doc.id);
+    }
+    // Document one: three downloads, recorded newest first; two: one.
+    let mut ids = Vec::new();
+    for (doc, who, minutes) in [(0, bob, 30), (0, ann, 20), (0, bob, 10), (1, ann, 5)] {
+        let d = crate::NewDownload {
+            id: rampart_domain::DownloadId::random(),
+            account: who,
+            session: "s".into(),
+            document: docs[doc],
+            version: 1,
+            ip: "127.0.0.1".into(),
+            user_agent: "t".into(),
+            scheme: "none".into(),
+            params: "{}".into(),
+        };
+        s.record_download(&d, now() + time::Duration::minutes(minutes))
+            .await
+            .unwrap();
+        ids.push(d.id.to_string());
+    }
+    let all: Vec<String> = docs.iter().map(|d| d.to_string()).collect();
+    let got = s.downloads_of_documents(&all, 2).await.unwrap();
+    let (one, total) = &got[&all[0]];
+    assert_eq!(*total, 3);
+    let listed: Vec<(&str, &str)> = one
+        .iter()
+        .map(|d| (d.id.as_str(), d.account.as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (ids[2].as_str(), "bob@x.org"),
+            (ids[1].as_str(), "ann@x.org")
+        ]
+    );
+    assert!(one[0].time < one[1].time);
+    let (two, total) = &got[&all[1]];
+    assert_eq!((two.len(), *total), (1, 1));
+    assert!(!got.contains_key(&all[2]));
+    // A limit of nothing still counts.
+    let counted = s.downloads_of_documents(&all, 0).await.unwrap();
+    assert_eq!(counted[&all[0]], (Vec::new(), 3));
+}

@@ -691,11 +691,13 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
             matched.entry(d.clone()).or_default().push(i.path.clone());
         }
     }
+    let ids: Vec<String> = matched.keys().cloned().collect();
+    let mut downloads_of = store
+        .downloads_of_documents(&ids, opts.max_downloads_listed)
+        .await?;
     let mut documents = Vec::new();
     for (doc, files) in matched {
-        let (downloads, total) = store
-            .downloads_of_document(&doc, opts.max_downloads_listed)
-            .await?;
+        let (downloads, total) = downloads_of.remove(&doc).unwrap_or_default();
         let info = matcher.doc(&doc).await?;
         documents.push(DocumentDownloads {
             title: info.as_ref().map(|i| i.title.clone()).unwrap_or_default(),
