@@ -23,7 +23,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
         tracing::info!(removed, "removed leftovers of interrupted uploads");
     }
     // An upgraded matcher leaves older fingerprints in the index: they
-    // still match, less well, until `rampart reindex` renews them.
+    // match by exact hashes only until `rampart reindex` renews them.
     let stats = state
         .store
         .index_stats(rampart_docmatch::Fingerprint::ENCODING)
@@ -31,7 +31,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     if stats.stale > 0 {
         tracing::warn!(
             versions = stats.stale,
-            "the match index holds fingerprints of an earlier release; run `rampart reindex` for full triage accuracy"
+            "the match index holds fingerprints of an earlier release, which triage matches by exact hashes only; run `rampart reindex`"
         );
     }
     let listener = tokio::net::TcpListener::bind(opts.listen)

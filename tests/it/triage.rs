@@ -323,6 +323,7 @@ async fn database(data: &Path) -> sqlx::SqlitePool {
 /// encoding tag, and no band keys (an earlier signature's bands never meet
 /// a current one's).
 async fn age_the_index(data: &Path) {
+    const EARLIER: &[u8; 4] = b"DMF2";
     let pool = database(data).await;
     for table in ["match_versions", "public_refs"] {
         let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(&format!(
@@ -333,13 +334,14 @@ async fn age_the_index(data: &Path) {
         .unwrap();
         assert!(!rows.is_empty(), "{table}");
         for (rowid, mut fp) in rows {
-            fp[..4].copy_from_slice(rampart_docmatch::Fingerprint::LEGACY_ENCODING);
-            // As migration 0009 tags an earlier release's rows.
+            // As the release before this one encoded them (`DMF2`, with
+            // other shingle hashes), tagged as migration 0009 tags rows.
+            fp[..4].copy_from_slice(EARLIER);
             sqlx::query(&format!(
                 "UPDATE {table} SET fingerprint = ?, encoding = ? WHERE rowid = ?"
             ))
             .bind(fp)
-            .bind(&rampart_docmatch::Fingerprint::LEGACY_ENCODING[..])
+            .bind(&EARLIER[..])
             .bind(rowid)
             .execute(&pool)
             .await
@@ -354,7 +356,7 @@ async fn age_the_index(data: &Path) {
 }
 
 #[tokio::test]
-async fn an_index_from_an_earlier_release_still_matches_and_reindex_renews_it() {
+async fn an_index_from_an_earlier_release_matches_exactly_until_reindex_renews_it() {
     let (app, text) = plan_uploaded(prose(11, 600)).await;
     let work = tempfile::tempdir().unwrap();
     std::fs::create_dir(work.path().join("press")).unwrap();
@@ -365,23 +367,31 @@ async fn an_index_from_an_earlier_release_still_matches_and_reindex_renews_it() 
         &["public", "add", "press", "--source", "Press"],
     );
     age_the_index(app.dir.path()).await;
-    std::fs::write(work.path().join("copy.txt"), edit(&text, 15)).unwrap();
+    std::fs::create_dir(work.path().join("dump")).unwrap();
+    std::fs::write(work.path().join("dump/copy.txt"), edit(&text, 15)).unwrap();
+    std::fs::write(work.path().join("dump/exact.txt"), &text).unwrap();
     let triage = || {
         rampart(
             work.path(),
             app.dir.path(),
-            &["triage", "copy.txt", "--json", "r.json"],
+            &["triage", "dump", "--json", "r.json"],
         );
         let r: Value =
             serde_json::from_slice(&std::fs::read(work.path().join("r.json")).unwrap()).unwrap();
         let notes = r["notes"].to_string();
-        (r["items"][0]["verdict"].as_str().unwrap().to_owned(), notes)
+        let verdict = |i: usize| r["items"][i]["verdict"].as_str().unwrap().to_owned();
+        assert!(r["items"][1]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("exact.txt"));
+        ((verdict(0), verdict(1)), notes)
     };
 
-    // The aged fingerprints still decode and classify (found by anchors),
-    // and the report says what to run.
-    let (verdict, notes) = triage();
-    assert_eq!(verdict, "altered", "{notes}");
+    // The aged fingerprints cannot be compared (other shingle hashes):
+    // the exact copy still matches by its hashes, the altered one is
+    // unknown, and the report says why and what to run.
+    let (verdicts, notes) = triage();
+    assert_eq!(verdicts, ("unknown".into(), "genuine".into()), "{notes}");
     assert!(notes.contains("1 indexed versions were fingerprinted by an earlier release"));
     assert!(notes.contains("rampart reindex"), "{notes}");
     assert!(notes.contains("1 public references were registered by an earlier release"));
@@ -390,8 +400,8 @@ async fn an_index_from_an_earlier_release_still_matches_and_reindex_renews_it() 
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("reindexed 1 versions"), "{err}");
     assert!(err.contains("register them again"), "{err}");
-    let (verdict, notes) = triage();
-    assert_eq!(verdict, "altered");
+    let (verdicts, notes) = triage();
+    assert_eq!(verdicts, ("altered".into(), "genuine".into()), "{notes}");
     assert!(
         !notes.contains("indexed versions were fingerprinted"),
         "{notes}"

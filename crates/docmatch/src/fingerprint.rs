@@ -119,17 +119,14 @@ pub struct Fingerprint {
 }
 
 impl Fingerprint {
-    /// The first bytes of [`Fingerprint::to_bytes`] in this release: a stored
-    /// fingerprint that does not start with them was made by an earlier one
-    /// (see [`Fingerprint::LEGACY_ENCODING`]) and its version should be reindexed.
-    pub const ENCODING: &'static [u8; 4] = b"DMF2";
-
-    /// The encoding of earlier releases, whose signatures came from 128
-    /// independent hash functions. Shingle hashes, sketches and anchors are
-    /// unchanged, so such a fingerprint still decodes and classifies, but with
-    /// an empty signature: its stored band keys no longer meet those of a
-    /// current one, and only its anchors and exact hashes find it.
-    pub const LEGACY_ENCODING: &'static [u8; 4] = b"DMF1";
+    /// The first bytes of [`Fingerprint::to_bytes`] in this release. A
+    /// stored fingerprint that does not start with them was made by an
+    /// earlier release, whose word and shingle hashes differ (`DMF1` and
+    /// `DMF2` hashed with XXH3): nothing of it but its exact hashes
+    /// (stored beside it) can be compared with a current one, so
+    /// [`Fingerprint::from_bytes`] refuses it and its version should be
+    /// reindexed.
+    pub const ENCODING: &'static [u8; 4] = b"DMF3";
 
     /// Fingerprints a document from its raw bytes and its extracted text.
     pub fn new(bytes: &[u8], text: &str, params: &Params) -> Self {
@@ -277,11 +274,15 @@ impl Fingerprint {
     /// Decodes [`Fingerprint::to_bytes`] output.
     pub fn from_bytes(data: &[u8]) -> Result<Fingerprint> {
         let mut r = ByteReader { data, pos: 0 };
-        let legacy = match r.take(4)? {
-            m if m == Self::ENCODING => false,
-            m if m == Self::LEGACY_ENCODING => true,
+        match r.take(4)? {
+            m if m == Self::ENCODING => {}
+            m if m.starts_with(b"DMF") => {
+                return Err(Error::Decode(
+                    "made by an earlier release (other shingle hashes): reindex",
+                ))
+            }
             _ => return Err(Error::Decode("bad magic or version")),
-        };
+        }
         let bytes_sha256 = r.array32()?;
         let text_sha256 = r.array32()?;
         let words = r.u32()?;
@@ -307,8 +308,7 @@ impl Fingerprint {
             return Err(Error::Decode("trailing bytes"));
         }
         Ok(Fingerprint {
-            // A legacy signature cannot be compared with a current one.
-            signature: if legacy { Vec::new() } else { signature },
+            signature,
             bytes_sha256,
             text_sha256,
             words,
@@ -448,17 +448,17 @@ mod tests {
         for cut in [0, 3, 10, enc.len() - 1] {
             assert!(Fingerprint::from_bytes(&enc[..cut]).is_err());
         }
-        // The earlier encoding decodes, without its signature.
-        let mut legacy = enc.clone();
-        legacy[..4].copy_from_slice(Fingerprint::LEGACY_ENCODING);
-        let old = Fingerprint::from_bytes(&legacy).ok();
-        assert_eq!(
-            old,
-            Some(Fingerprint {
-                signature: Vec::new(),
-                ..fp.clone()
-            })
-        );
+        // Earlier encodings hashed shingles otherwise: refused, not
+        // compared.
+        for earlier in [b"DMF1", b"DMF2"] {
+            let mut old = enc.clone();
+            old[..4].copy_from_slice(earlier);
+            let err = Fingerprint::from_bytes(&old).err().map(|e| e.to_string());
+            assert!(
+                err.as_deref().is_some_and(|e| e.contains("earlier release")),
+                "{err:?}"
+            );
+        }
         let empty = Fingerprint::new(b"", "", &p);
         assert!(empty.signature.is_empty() && empty.band_keys(&p).is_empty());
         assert_eq!(Fingerprint::from_bytes(&empty.to_bytes()).ok(), Some(empty));

@@ -6,12 +6,16 @@
 //! A leaked file is compared only with versions sharing at least one band key;
 //! the probability of that is `1 - (1 - J^r)^b` for Jaccard similarity `J`.
 //!
-//! Hashes are fixed functions of the text (xxh3 with constant seeds), so
+//! Hashes are fixed functions of the text (constants below), so
 //! signatures computed today still match those computed by a later release
-//! as long as the [`crate::Params`] stay the same.
+//! as long as the [`crate::Params`] and [`crate::Fingerprint::ENCODING`]
+//! stay the same.
 
-use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+use std::ops::Range;
 
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use crate::ascii8;
 use crate::normalize::word_spans;
 
 /// Hashes of the distinct `k`-word shingles of normalised text, sorted.
@@ -27,24 +31,36 @@ pub fn shingle_hashes(normalized: &str, k: usize) -> Vec<u64> {
 
 /// The hash of every `k`-word shingle of the text in text order, repeats
 /// included (see [`shingle_hashes`]), and the number of words (one pass).
+///
+/// A shingle's hash is a polynomial in its words' hashes, rolled from one
+/// shingle to the next (two multiplies), then mixed: hashing each shingle's
+/// words afresh with XXH3 was a third of fingerprinting a text.
 pub(crate) fn shingles_in_order(normalized: &str, k: usize) -> (Vec<u64>, usize) {
     let k = k.max(1);
-    // About one word per 6.5 bytes of English text.
-    let mut word_hashes: Vec<u64> = Vec::with_capacity(normalized.len() / 6);
     let bytes = normalized.as_bytes();
-    word_hashes.extend(word_spans(normalized).map(|w| xxh3_64(&bytes[w])));
-    let mut buf = Vec::with_capacity(k * 8);
-    let out: Vec<u64> = if word_hashes.is_empty() {
-        Vec::new()
-    } else if word_hashes.len() < k {
-        vec![hash_words(&word_hashes, &mut buf)]
-    } else {
-        word_hashes
-            .windows(k)
-            .map(|w| hash_words(w, &mut buf))
-            .collect()
-    };
-    (out, word_hashes.len())
+    // About one word per 6.5 bytes of English text.
+    let mut words: Vec<u64> = Vec::with_capacity(normalized.len() / 6);
+    words.extend(word_spans(normalized).map(|w| word_hash(bytes, w)));
+    if words.len() < k {
+        // One shingle of all the words (none for no word).
+        let all = words.iter().fold(0u64, |h, &w| roll(h, w));
+        let out = if words.is_empty() {
+            vec![]
+        } else {
+            vec![mix(all)]
+        };
+        return (out, words.len());
+    }
+    // P^(k-1): the coefficient of a window's first word, which leaves next.
+    let first = (1..k).fold(1u64, |x, _| x.wrapping_mul(SHINGLE_BASE));
+    let mut h = words[..k - 1].iter().fold(0u64, |h, &w| roll(h, w));
+    let mut out = Vec::with_capacity(words.len() + 1 - k);
+    for (i, &w) in words.iter().enumerate().skip(k - 1) {
+        h = roll(h, w);
+        out.push(mix(h));
+        h = h.wrapping_sub(words[i + 1 - k].wrapping_mul(first));
+    }
+    (out, words.len())
 }
 
 /// The number of distinct values among `hashes` (hash values: uniform
@@ -86,22 +102,48 @@ pub(crate) fn distinct_count(hashes: &[u64]) -> usize {
     hashes.len() - in_crowded.len() + sorted_distinct(in_crowded)
 }
 
-/// The hash of a shingle: XXH3 of its words' hashes, little-endian (in a
-/// stack buffer for the usual shingle lengths).
-fn hash_words(ws: &[u64], buf: &mut Vec<u8>) -> u64 {
-    const SEED: u64 = 0x0053_4849_4e47_4c45;
-    let mut stack = [0u8; 64];
-    if let Some(dst) = stack.get_mut(..ws.len() * 8) {
-        for (d, w) in dst.chunks_exact_mut(8).zip(ws) {
-            d.copy_from_slice(&w.to_le_bytes());
-        }
-        return xxh3_64_with_seed(dst, SEED);
+/// The base of the shingle polynomial: odd, and 3 mod 4, so that two
+/// words swapped change the hash unless their hashes agree on 63 bits.
+const SHINGLE_BASE: u64 = 0x9e37_79b9_7f4a_7c17;
+
+/// One more word appended to a shingle polynomial.
+#[inline]
+fn roll(h: u64, word: u64) -> u64 {
+    h.wrapping_mul(SHINGLE_BASE).wrapping_add(word)
+}
+
+/// The 64-bit product of two words folded from their 128-bit product
+/// (the mixing step of wyhash).
+#[inline]
+fn fold(a: u64, b: u64) -> u64 {
+    let p = u128::from(a) * u128::from(b);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+/// The hash of the word at `span` of `text`: its bytes eight at a time
+/// (little-endian, zero-padded: no word holds a zero byte), each chunk
+/// folded into the hash with a multiply, seeded with the word's length.
+#[inline]
+fn word_hash(text: &[u8], span: Range<usize>) -> u64 {
+    const K0: u64 = 0xa076_1d64_78bd_642f;
+    const K1: u64 = 0xe703_7ed1_a0b4_28db;
+    let mut h = span.len() as u64 ^ K1;
+    let mut at = span.start;
+    while at < span.end {
+        let n = (span.end - at).min(8);
+        let chunk = match ascii8::load(text, at) {
+            Some(x) if n == 8 => x,
+            Some(x) => x & ((1u64 << (8 * n)) - 1),
+            None => {
+                let mut tail = [0u8; 8];
+                tail[..n].copy_from_slice(&text[at..at + n]);
+                u64::from_le_bytes(tail)
+            }
+        };
+        h = fold(chunk ^ K0, h ^ K1);
+        at += n;
     }
-    buf.clear();
-    for w in ws {
-        buf.extend_from_slice(&w.to_le_bytes());
-    }
-    xxh3_64_with_seed(buf, SEED)
+    h
 }
 
 /// The splitmix64 finaliser: a fast bijective 64-bit mixer.
@@ -243,6 +285,47 @@ mod tests {
         // All in one bucket.
         let same_top: Vec<u64> = (0..5000u64).map(|i| i % 3000).collect();
         assert_eq!(distinct_count(&same_top), 3000);
+    }
+
+    /// The shingle hashes rolled along a text are those of each window's
+    /// polynomial computed afresh.
+    #[test]
+    fn rolled_shingles_equal_each_windows_polynomial() {
+        let text = "alpha b c delta echo foxtrot golf hotel india juliett kilo lima mike november";
+        let hashes: Vec<u64> = word_spans(text)
+            .map(|w| word_hash(text.as_bytes(), w))
+            .collect();
+        for k in [1usize, 2, 5, 7] {
+            let (rolled, words) = shingles_in_order(text, k);
+            assert_eq!(words, hashes.len());
+            let afresh: Vec<u64> = hashes
+                .windows(k)
+                .map(|w| mix(w.iter().fold(0, |h, &x| roll(h, x))))
+                .collect();
+            assert_eq!(rolled, afresh, "k={k}");
+        }
+    }
+
+    /// A word hashes alike wherever it stands (the last word of a text is
+    /// read without an eight-byte load), and every byte and the length
+    /// count; a shingle's word order counts.
+    #[test]
+    fn a_word_hashes_alike_anywhere_and_by_every_byte() {
+        for len in 1..=24 {
+            let word: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            let alone = word_hash(&word, 0..len);
+            let text = [&b"x "[..], &word, b" yyyyyyyyyyyyyyyy"].concat();
+            assert_eq!(word_hash(&text, 2..2 + len), alone, "len {len}");
+            for i in 0..len {
+                let mut other = word.clone();
+                other[i] = b'0';
+                assert_ne!(word_hash(&other, 0..len), alone, "len {len}, byte {i}");
+            }
+            let longer = [&word[..], b"a"].concat();
+            assert_ne!(word_hash(&longer, 0..len + 1), alone);
+        }
+        assert_ne!(shingle_hashes("a b", 2), shingle_hashes("b a", 2));
+        assert_ne!(shingle_hashes("a b c", 3), shingle_hashes("a c b", 3));
     }
 
     #[test]

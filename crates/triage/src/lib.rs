@@ -754,13 +754,13 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
     }
     if stats.stale > 0 {
         notes.push(format!(
-            "{} indexed versions were fingerprinted by an earlier release of the matcher: they match by exact hashes and anchors only, so some altered copies of them may be reported unknown; run `rampart reindex`.",
+            "{} indexed versions were fingerprinted by an earlier release of the matcher, which hashed words otherwise: they match by exact hashes only, so altered copies and excerpts of them are reported unknown; run `rampart reindex`.",
             stats.stale
         ));
     }
     if stats.stale_public_refs > 0 {
         notes.push(format!(
-            "{} public references were registered by an earlier release of the matcher: they match by exact hashes and anchors only; register their folders again with `rampart public add` to renew them.",
+            "{} public references were registered by an earlier release of the matcher, which hashed words otherwise: they match by exact hashes only; register their folders again with `rampart public add` to renew them.",
             stats.stale_public_refs
         ));
     }
