@@ -455,7 +455,8 @@ mod tests {
             old[..4].copy_from_slice(earlier);
             let err = Fingerprint::from_bytes(&old).err().map(|e| e.to_string());
             assert!(
-                err.as_deref().is_some_and(|e| e.contains("earlier release")),
+                err.as_deref()
+                    .is_some_and(|e| e.contains("earlier release")),
                 "{err:?}"
             );
         }

@@ -44,6 +44,18 @@ pub fn normalize(text: &str) -> String {
         // typographic quote: every few bytes of a served copy) is folded
         // alone, as its segment would be: it composes with neither side.
         let c_start = i + run;
+        // The watermark's marks (a quarter of a served copy's characters),
+        // told from their bytes: folded without decoding a character.
+        if let Some((len, space)) = watermark_mark(&bytes[c_start..]) {
+            if bytes.get(c_start + len).is_none_or(u8::is_ascii) {
+                out.push_ascii(&bytes[i..c_start]);
+                if space {
+                    out.space();
+                }
+                i = c_start + len;
+                continue;
+            }
+        }
         if let Some(c) = text[c_start..].chars().next().filter(|&c| is_simple(c)) {
             let c_end = c_start + c.len_utf8();
             if bytes.get(c_end).is_none_or(u8::is_ascii) {
@@ -66,6 +78,19 @@ pub fn normalize(text: &str) -> String {
         i = end;
     }
     strip_marking_lines(out.into_string())
+}
+
+/// The byte length of the watermark mark `bytes` starts with, and whether
+/// it folds to a space (NBSP, U+2000–U+200A) or to nothing (U+200B–U+200F,
+/// U+2060–U+2064): the [`is_simple`] characters whose folding is that.
+#[inline]
+fn watermark_mark(bytes: &[u8]) -> Option<(usize, bool)> {
+    match *bytes {
+        [0xC2, 0xA0, ..] => Some((2, true)),
+        [0xE2, 0x80, 0x80..=0x8A, ..] => Some((3, true)),
+        [0xE2, 0x80, 0x8B..=0x8F, ..] | [0xE2, 0x81, 0xA0..=0xA4, ..] => Some((3, false)),
+        _ => None,
+    }
 }
 
 /// The last normalisation steps, applied character by character: drop
@@ -535,8 +560,32 @@ mod tests {
     /// at every offset, with a few non-ASCII characters between.
     fn mostly_ascii() -> impl Strategy<Value = String> {
         let pieces = prop::sample::select(vec![
-            "a", "Word", "UPPER", "x1", " ", "  ", "-", "--", "`", "\n", "\t", "\r\n", "\u{1}",
-            "\u{7f}", ".", "it's", "\u{e9}", "\u{2019}", "\u{a0}", "\u{200b}", "abcdefgh",
+            "a",
+            "Word",
+            "UPPER",
+            "x1",
+            " ",
+            "  ",
+            "-",
+            "--",
+            "`",
+            "\n",
+            "\t",
+            "\r\n",
+            "\u{1}",
+            "\u{7f}",
+            ".",
+            "it's",
+            "\u{e9}",
+            "\u{2019}",
+            "\u{a0}",
+            "\u{200b}",
+            "abcdefgh",
+            "\u{2005}",
+            "\u{200c}",
+            "\u{2063}",
+            "\u{2063}\u{301}",
+            "\u{a0}\u{308}",
         ]);
         prop::collection::vec(pieces, 0..120).prop_map(|v| v.concat())
     }
