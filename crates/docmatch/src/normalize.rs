@@ -44,15 +44,22 @@ pub fn normalize(text: &str) -> String {
         // typographic quote: every few bytes of a served copy) is folded
         // alone, as its segment would be: it composes with neither side.
         let c_start = i + run;
-        // The watermark's marks (a quarter of a served copy's characters),
-        // told from their bytes: folded without decoding a character.
+        // The watermark's marks (a quarter of a served copy's characters,
+        // often two in a row), told from their bytes: a run of them
+        // between ASCII folds to a space if any is a space, else to
+        // nothing, without decoding a character.
         if let Some((len, space)) = watermark_mark(&bytes[c_start..]) {
-            if bytes.get(c_start + len).is_none_or(u8::is_ascii) {
+            let (mut end, mut any_space) = (c_start + len, space);
+            while let Some((len, space)) = watermark_mark(&bytes[end..]) {
+                end += len;
+                any_space |= space;
+            }
+            if bytes.get(end).is_none_or(u8::is_ascii) {
                 out.push_ascii(&bytes[i..c_start]);
-                if space {
+                if any_space {
                     out.space();
                 }
-                i = c_start + len;
+                i = end;
                 continue;
             }
         }
@@ -585,6 +592,8 @@ mod tests {
             "\u{200c}",
             "\u{2063}",
             "\u{2063}\u{301}",
+            "\u{200c}\u{a0}",
+            "\u{2063}\u{2005}\u{301}",
             "\u{a0}\u{308}",
         ]);
         prop::collection::vec(pieces, 0..120).prop_map(|v| v.concat())
