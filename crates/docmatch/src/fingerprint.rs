@@ -412,16 +412,24 @@ impl ByteReader<'_> {
         b.copy_from_slice(self.take(32)?);
         Ok(b)
     }
+    /// LEB128, at most ten bytes. On the slice, not byte by byte through
+    /// [`ByteReader::take`]: a candidate's sketch is thousands of them,
+    /// decoded for every file it is a candidate of.
     fn varint(&mut self) -> Result<u64> {
+        let rest = self.data.get(self.pos..).unwrap_or_default();
         let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.u8()?;
-            v |= u64::from(b & 0x7f) << shift;
+        for (i, &b) in rest.iter().take(10).enumerate() {
+            v |= u64::from(b & 0x7f) << (7 * i);
             if b < 0x80 {
+                self.pos += i + 1;
                 return Ok(v);
             }
         }
-        Err(Error::Decode("varint too long"))
+        Err(Error::Decode(if rest.len() < 10 {
+            "truncated"
+        } else {
+            "varint too long"
+        }))
     }
     /// A length prefix, checked against the bytes left (`min_each` per item).
     fn len(&mut self, min_each: usize) -> Result<usize> {
@@ -436,6 +444,32 @@ impl ByteReader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn varints_roundtrip_and_refuse_truncated_or_overlong() {
+        let values = [0, 1, 127, 128, 300, 1 << 21, u64::from(u32::MAX), u64::MAX];
+        let mut data = Vec::new();
+        for &v in &values {
+            put_varint(&mut data, v);
+        }
+        let mut r = ByteReader {
+            data: &data,
+            pos: 0,
+        };
+        for &v in &values {
+            assert_eq!(r.varint().ok(), Some(v));
+        }
+        assert_eq!(r.pos, data.len());
+        let err = |data: &[u8]| {
+            ByteReader { data, pos: 0 }
+                .varint()
+                .err()
+                .map(|e| e.to_string())
+        };
+        assert!(err(&[0x80, 0x80]).is_some_and(|e| e.contains("truncated")));
+        assert!(err(&[]).is_some_and(|e| e.contains("truncated")));
+        assert!(err(&[0xFF; 11]).is_some_and(|e| e.contains("too long")));
+    }
 
     #[test]
     fn roundtrip_and_garbage() {
