@@ -273,6 +273,41 @@ impl Corpus {
     }
 }
 
+/// Replaces the index rows of `entries` in one transaction on `conn`.
+async fn write_versions(
+    conn: &mut sqlx::SqliteConnection,
+    entries: &[(&str, i64, &IndexEntry)],
+    now: OffsetDateTime,
+) -> Result<()> {
+    use sqlx::Connection;
+    let mut tx = conn.begin().await?;
+    for &(document, version, entry) in entries {
+        // Its postings go with it (ON DELETE CASCADE, by the item index).
+        sqlx::query("DELETE FROM match_versions WHERE document_id = ? AND version = ?")
+            .bind(document)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        let item: i64 = sqlx::query_scalar(
+            "INSERT INTO match_versions (document_id, version, bytes_sha256, text_sha256, fingerprint, encoding, problem, indexed_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(document)
+        .bind(version)
+        .bind(&entry.bytes_sha256[..])
+        .bind(entry.text_sha256.map(|h| h.to_vec()))
+        .bind(&entry.fingerprint)
+        .bind(entry.encoding())
+        .bind(&entry.problem)
+        .bind(to_ms(now))
+        .fetch_one(&mut *tx)
+        .await?;
+        insert_postings(&mut tx, Corpus::Versions, item, entry).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Writes an item's band and anchor postings. Multi-row inserts: one
 /// statement per few hundred rows, where one per row made each version
 /// ~100 round trips to SQLite's thread (measured: most of `reindex`'s
@@ -334,7 +369,6 @@ impl Store {
         entries: &[(&str, i64, &IndexEntry)],
         now: OffsetDateTime,
     ) -> Result<()> {
-        use sqlx::Connection;
         let mut conn = self.pool.acquire().await?;
         // A batch rewrites postings all over the posting tables: through
         // SQLite's default 2 MB page cache their pages were read and
@@ -348,35 +382,7 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
         }
-        let written: Result<()> = async {
-            let mut tx = conn.begin().await?;
-            for &(document, version, entry) in entries {
-                // Its postings go with it (ON DELETE CASCADE, by the item index).
-                sqlx::query("DELETE FROM match_versions WHERE document_id = ? AND version = ?")
-                    .bind(document)
-                    .bind(version)
-                    .execute(&mut *tx)
-                    .await?;
-                let item: i64 = sqlx::query_scalar(
-                    "INSERT INTO match_versions (document_id, version, bytes_sha256, text_sha256, fingerprint, encoding, problem, indexed_at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                )
-                .bind(document)
-                .bind(version)
-                .bind(&entry.bytes_sha256[..])
-                .bind(entry.text_sha256.map(|h| h.to_vec()))
-                .bind(&entry.fingerprint)
-                .bind(entry.encoding())
-                .bind(&entry.problem)
-                .bind(to_ms(now))
-                .fetch_one(&mut *tx)
-                .await?;
-                insert_postings(&mut tx, Corpus::Versions, item, entry).await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        }
-        .await;
+        let written = write_versions(&mut conn, entries, now).await;
         if batch {
             sqlx::query("PRAGMA cache_size = -2000")
                 .execute(&mut *conn)
