@@ -127,9 +127,11 @@ impl DumpDecoder {
         if versions.is_empty() {
             return Observations::new();
         }
-        // Twice the reads kept: the thinning by position below still
-        // chooses among them, the same way for every file.
-        let mut obs = fp.extract_at_most(text, &versions, 2 * MAX_READS_PER_FILE);
+        // The reader samples sites by their content, the same way in every
+        // copy of a text, so it names no more than are kept: each one costs
+        // a keyed hash, and one more per version. The thinning by position
+        // below bounds a document of many versions and a PDF's spacing.
+        let mut obs = fp.extract_at_most(text, &versions, MAX_READS_PER_FILE);
         obs.extend(fp.observe_spacing(spacing, &versions));
         obs.thin(MAX_READS_PER_FILE * versions.len().min(4))
     }
