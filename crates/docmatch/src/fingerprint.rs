@@ -301,7 +301,7 @@ impl Fingerprint {
             }
             prev = prev
                 .checked_add(delta)
-                .ok_or(Error::Decode("sketch overflow"))?;
+                .ok_or_else(|| Error::Decode("sketch overflow"))?;
             sketch.push(prev);
         }
         if r.pos != data.len() {
