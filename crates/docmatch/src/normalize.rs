@@ -199,6 +199,20 @@ impl Collapser {
                     i += 8;
                     continue;
                 }
+                // The bytes before the first special one (a line end, most
+                // often) are copied the same way, at once.
+                let k = ascii8::first(special);
+                if k > 0 && !continues_run {
+                    if pending {
+                        out.push(b' ');
+                    }
+                    let lower = ascii8::to_lowercase(x).to_le_bytes();
+                    let n = if lower[k - 1] == b' ' { k - 1 } else { k };
+                    out.extend_from_slice(&lower[..n]);
+                    (pending, dash) = (n < k, n > 0 && lower[n - 1] == b'-');
+                    i += k;
+                    continue;
+                }
             }
             i += 1;
             let c = match b {
