@@ -413,6 +413,15 @@ async fn indexed_hashes_hold_every_exact_hash_across_the_hash_space() {
     want_texts.sort();
     assert_eq!(bytes, want_bytes);
     assert_eq!(texts, want_texts);
+
+    // A stored hash of another length (a hand-edited database) is refused,
+    // not read as shifted hashes.
+    sqlx::query("UPDATE public_refs SET bytes_sha256 = x'f70102'")
+        .execute(&s.pool)
+        .await
+        .unwrap();
+    let err = s.indexed_hashes().await.unwrap_err();
+    assert!(matches!(err, crate::Error::Corrupt(_)), "{err}");
 }
 
 #[tokio::test]
