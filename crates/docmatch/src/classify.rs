@@ -125,19 +125,17 @@ pub fn classify(leaked: &Fingerprint, candidate: &Fingerprint, params: &Params) 
     m
 }
 
-/// Size of the intersection of two sorted, deduplicated slices.
+/// Size of the intersection of two sorted, deduplicated slices, merged
+/// without a branch on the comparison: its outcome is a coin toss on
+/// unrelated sketches, and mispredicting it made this merge a twentieth of
+/// triaging files that match nothing (each is compared with up to 16
+/// candidates).
 fn intersection_len(a: &[u32], b: &[u32]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
+    while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
+        n += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
     }
     n
 }
@@ -150,5 +148,8 @@ mod tests {
     fn intersection() {
         assert_eq!(intersection_len(&[1, 3, 5, 7], &[2, 3, 4, 7, 9]), 2);
         assert_eq!(intersection_len(&[], &[1]), 0);
+        assert_eq!(intersection_len(&[5], &[]), 0);
+        assert_eq!(intersection_len(&[1, 2, 3], &[1, 2, 3]), 3);
+        assert_eq!(intersection_len(&[1, 9], &[2, 3, 4, 9, 10]), 1);
     }
 }
