@@ -299,9 +299,11 @@ impl Fingerprint {
             if i > 0 && delta == 0 {
                 return Err(Error::Decode("sketch not strictly increasing"));
             }
-            prev = prev
-                .checked_add(delta)
-                .ok_or_else(|| Error::Decode("sketch overflow"))?;
+            // Not `ok_or`: it built and dropped an error for every entry.
+            prev = match prev.checked_add(delta) {
+                Some(next) => next,
+                None => return Err(Error::Decode("sketch overflow")),
+            };
             sketch.push(prev);
         }
         if r.pos != data.len() {
