@@ -273,6 +273,17 @@ impl Corpus {
         }
     }
 
+    /// Inserts an item's row: two identifying columns (document and
+    /// version, or source and path), then its index entry and the time.
+    fn item_insert(self) -> &'static str {
+        match self {
+            Corpus::Versions => "INSERT INTO match_versions (document_id, version, bytes_sha256, text_sha256, fingerprint, encoding, problem, indexed_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            Corpus::Public => "INSERT INTO public_refs (source, path, bytes_sha256, text_sha256, fingerprint, encoding, problem, added_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        }
+    }
+
     fn item(self, id: i64) -> ItemId {
         match self {
             Corpus::Versions => ItemId::Version(id),
@@ -296,12 +307,28 @@ async fn write_versions(
             .bind(version)
             .execute(&mut *tx)
             .await?;
-        let item: i64 = sqlx::query_scalar(
-            "INSERT INTO match_versions (document_id, version, bytes_sha256, text_sha256, fingerprint, encoding, problem, indexed_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(document)
-        .bind(version)
+        insert_item(&mut tx, Corpus::Versions, (document, version), entry, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Inserts an item of `corpus` identified by `key` ([`Corpus::item_insert`])
+/// with its postings; returns its id.
+async fn insert_item<'k, A, B>(
+    tx: &mut sqlx::SqliteConnection,
+    corpus: Corpus,
+    key: (A, B),
+    entry: &'k IndexEntry,
+    now: OffsetDateTime,
+) -> Result<i64>
+where
+    A: 'k + sqlx::Encode<'k, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send,
+    B: 'k + sqlx::Encode<'k, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send,
+{
+    let id: i64 = sqlx::query_scalar(corpus.item_insert())
+        .bind(key.0)
+        .bind(key.1)
         .bind(&entry.bytes_sha256[..])
         .bind(entry.text_sha256.map(|h| h.to_vec()))
         .bind(&entry.fingerprint)
@@ -310,10 +337,8 @@ async fn write_versions(
         .bind(to_ms(now))
         .fetch_one(&mut *tx)
         .await?;
-        insert_postings(&mut tx, Corpus::Versions, item, entry).await?;
-    }
-    tx.commit().await?;
-    Ok(())
+    insert_postings(tx, corpus, id, entry).await?;
+    Ok(id)
 }
 
 /// Writes an item's band and anchor postings. Multi-row inserts: one
@@ -321,7 +346,7 @@ async fn write_versions(
 /// ~100 round trips to SQLite's thread (measured: most of `reindex`'s
 /// time).
 async fn insert_postings(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     corpus: Corpus,
     item: i64,
     entry: &IndexEntry,
@@ -333,14 +358,14 @@ async fn insert_postings(
                 .push_bind(key as i64)
                 .push_bind(item);
         });
-        q.build().execute(&mut **tx).await?;
+        q.build().execute(&mut *tx).await?;
     }
     for chunk in entry.anchors.chunks(BATCH / 2) {
         let mut q = sqlx::QueryBuilder::new(corpus.anchors_insert());
         q.push_values(chunk, |mut row, &anchor| {
             row.push_bind(i64::from(anchor)).push_bind(item);
         });
-        q.build().execute(&mut **tx).await?;
+        q.build().execute(&mut *tx).await?;
     }
     Ok(())
 }
@@ -408,21 +433,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO public_refs (source, path, bytes_sha256, text_sha256, fingerprint, encoding, problem, added_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(source)
-        .bind(path)
-        .bind(&entry.bytes_sha256[..])
-        .bind(entry.text_sha256.map(|h| h.to_vec()))
-        .bind(&entry.fingerprint)
-        .bind(entry.encoding())
-        .bind(&entry.problem)
-        .bind(to_ms(now))
-        .fetch_one(&mut *tx)
-        .await?;
-        insert_postings(&mut tx, Corpus::Public, id, entry).await?;
+        let id = insert_item(&mut tx, Corpus::Public, (source, path), entry, now).await?;
         tx.commit().await?;
         Ok(id)
     }
