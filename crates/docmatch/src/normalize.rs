@@ -200,7 +200,10 @@ impl Collapser {
                     continue;
                 }
                 // The bytes before the first special one (a line end, most
-                // often) are copied the same way, at once.
+                // often) are copied the same way, at once. The block above
+                // is this one at k = 8, kept apart for its fixed lengths:
+                // folded into this one, triage of the benchmark's altered
+                // files took 2 % more CPU (1.66 s against 1.63 s).
                 let k = ascii8::first(special);
                 if k > 0 && !continues_run {
                     if pending {
