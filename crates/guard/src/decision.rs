@@ -91,6 +91,10 @@ pub enum ReasonCode {
     OrderedDownloads,
     /// Downloads in 24 hours well above the expected busiest day.
     Rate,
+    /// Most of the documents the account can see taken within an hour.
+    LibraryShare,
+    /// The account is held until its owner confirms the second factor.
+    Held,
 }
 
 /// One reason, in words, with its weight.
@@ -118,7 +122,52 @@ pub struct Assessment {
     pub reasons: Vec<Reason>,
 }
 
+/// How urgently a security officer should look at a decision: every
+/// decision other than allow raises (or updates) an alert of this severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertSeverity {
+    /// A step-up was asked: the owner may simply confirm.
+    Medium,
+    /// Throttled: a budget or the score said stop.
+    High,
+    /// Suspended (a canary, a persistent scrape, failed step-ups).
+    Critical,
+}
+
+impl AlertSeverity {
+    /// `medium`, `high` or `critical`, as stored and shown.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AlertSeverity::Medium => "medium",
+            AlertSeverity::High => "high",
+            AlertSeverity::Critical => "critical",
+        }
+    }
+
+    /// Parses [`AlertSeverity::as_str`]; older stores said `warning` for
+    /// what is now `medium`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "medium" | "warning" => Some(AlertSeverity::Medium),
+            "high" => Some(AlertSeverity::High),
+            "critical" => Some(AlertSeverity::Critical),
+            _ => None,
+        }
+    }
+}
+
 impl Assessment {
+    /// The severity of the alert this decision raises; `None` for allow.
+    pub fn alert_severity(&self) -> Option<AlertSeverity> {
+        match self.decision {
+            Decision::Allow => None,
+            Decision::StepUp => Some(AlertSeverity::Medium),
+            Decision::Throttle { .. } => Some(AlertSeverity::High),
+            Decision::Suspend => Some(AlertSeverity::Critical),
+        }
+    }
+
     /// Whether the decision is [`Decision::Allow`].
     pub fn allowed(&self) -> bool {
         self.decision == Decision::Allow
@@ -158,6 +207,17 @@ pub struct ScoringConfig {
     pub ignored_throttle_to_suspend: u32,
     /// Failed step-ups in a row that suspend the account.
     pub failed_step_ups_to_suspend: u32,
+    /// Requests refused while the account is held for a step-up that suspend
+    /// the account: a scraper that ignores the refusal is not let to probe
+    /// on.
+    pub held_requests_to_suspend: u32,
+    /// Share (percent) of the documents an account can see that, downloaded
+    /// within an hour, asks for a step-up whatever the score: a small
+    /// library must not go whole in seconds.
+    pub library_share_percent: u32,
+    /// ...once at least this many distinct documents were downloaded within
+    /// the hour (a member reading a five-document community is no scrape).
+    pub library_share_min_documents: u32,
     /// Minimum inter-request gaps before regularity is judged.
     pub regularity_min_gaps: u32,
     /// Factor on new-IP/new-agent points while the account has no history.
@@ -176,6 +236,9 @@ impl Default for ScoringConfig {
             strike_window_hours: 7 * 24,
             ignored_throttle_to_suspend: 20,
             failed_step_ups_to_suspend: 3,
+            held_requests_to_suspend: 10,
+            library_share_percent: 50,
+            library_share_min_documents: 10,
             regularity_min_gaps: 8,
             cold_identity_factor: 0.5,
         }
@@ -189,9 +252,17 @@ impl ScoringConfig {
                 "scoring thresholds must satisfy step_up_at <= throttle_at <= suspend_at".into(),
             ));
         }
-        if self.strikes_to_suspend == 0 || self.failed_step_ups_to_suspend == 0 {
+        if self.strikes_to_suspend == 0
+            || self.failed_step_ups_to_suspend == 0
+            || self.held_requests_to_suspend == 0
+        {
             return Err(GuardError::InvalidConfig(
-                "strikes_to_suspend and failed_step_ups_to_suspend must be at least 1".into(),
+                "strikes_to_suspend, failed_step_ups_to_suspend and held_requests_to_suspend must be at least 1".into(),
+            ));
+        }
+        if !(1..=100).contains(&self.library_share_percent) {
+            return Err(GuardError::InvalidConfig(
+                "library_share_percent must be between 1 and 100".into(),
             ));
         }
         if !(0.0..=1.0).contains(&self.cold_identity_factor) {

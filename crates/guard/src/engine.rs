@@ -14,7 +14,7 @@ use crate::peers::{IpState, PeerBaseline, PeerDelta};
 use crate::score;
 use crate::sketch::stable_hash;
 use crate::state::{
-    doc_key, ip_key, prefix_key, ua_key, ListWalk, PrincipalState, RecentDownload, Suspension,
+    doc_key, ip_key, prefix_key, ua_key, Hold, ListWalk, PrincipalState, RecentDownload, Suspension,
 };
 use crate::GuardError;
 
@@ -113,6 +113,38 @@ impl Guard {
                 reasons: vec![critical(ReasonCode::Suspended, text)],
             };
         }
+        if let Some(hold) = &mut state.held {
+            hold.refused = hold.refused.saturating_add(1);
+            let (refused, since) = (hold.refused, describe_ms(now.since(hold.at)));
+            if refused >= cfg.held_requests_to_suspend {
+                let mut reasons = vec![critical(
+                    ReasonCode::Held,
+                    format!(
+                        "{refused} requests made while held for a step-up ({since}), ignoring the refusal"
+                    ),
+                )];
+                reasons.extend(hold.reasons.iter().map(|text| Reason {
+                    code: ReasonCode::Held,
+                    severity: Severity::Warning,
+                    points: 0,
+                    text: format!("held because: {text}"),
+                }));
+                return suspend(state, now, reasons);
+            }
+            return Assessment {
+                decision: Decision::StepUp,
+                score: 0,
+                reasons: vec![Reason {
+                    code: ReasonCode::Held,
+                    severity: Severity::High,
+                    points: 0,
+                    text: format!(
+                        "held for a step-up for {since}; {refused} requests refused since (the account is suspended at {})",
+                        cfg.held_requests_to_suspend
+                    ),
+                }],
+            };
+        }
         if let Some(until) = state.throttled_until {
             if now < until {
                 state.ignored_throttle += 1;
@@ -162,6 +194,8 @@ impl Guard {
 
         let mut reasons = score::identity(cfg, state, peers, ip, event);
         reasons.extend(score::behaviour(cfg, state, peers, event, novel, &usage));
+        let library = score::library_share(cfg, state, event);
+        reasons.extend(library.clone());
         reasons.sort_by_key(|r| std::cmp::Reverse(r.points));
         let total: u32 = reasons.iter().map(|r| r.points).sum();
 
@@ -193,7 +227,12 @@ impl Guard {
         }
         let grace = i64::from(cfg.step_up_grace_hours) * HOUR_MS;
         let verified = state.step_up_at.is_some_and(|t| now.since(t) < grace);
-        if total >= cfg.step_up_at && !verified {
+        if (total >= cfg.step_up_at || library.is_some()) && !verified {
+            state.held = Some(Hold {
+                at: now,
+                refused: 0,
+                reasons: reasons.iter().map(|r| r.text.clone()).collect(),
+            });
             return Assessment {
                 decision: Decision::StepUp,
                 score: total,
@@ -263,6 +302,7 @@ impl Guard {
         if passed {
             state.step_up_at = Some(now);
             state.step_up_failures = 0;
+            state.held = None;
             state.ips.see(ip_key(&event.ip), now, true);
             state.prefixes.see(prefix_key(&event.ip), now, true);
             state.agents.see(ua_key(&event.user_agent), now, true);
@@ -283,6 +323,7 @@ impl Guard {
     /// budget windows are kept.
     pub fn unlock(&self, state: &mut PrincipalState) {
         state.suspended = None;
+        state.held = None;
         state.throttled_until = None;
         state.ignored_throttle = 0;
         state.step_up_failures = 0;
@@ -340,6 +381,7 @@ fn record(state: &mut PrincipalState, peers: &mut PeerDelta, event: &Event, nove
             state.bytes_day.add(now, event.bytes);
             state.today_downloads = state.today_downloads.saturating_add(1);
             if let Some(doc) = event.document {
+                state.note_taken(doc_key(&doc), now);
                 state.opened.insert(doc_key(&doc));
                 peers.mark_opened(doc);
                 state.downloads.push(RecentDownload {

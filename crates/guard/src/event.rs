@@ -117,4 +117,9 @@ pub struct Event {
     pub ip: IpAddr,
     /// Client `User-Agent` header (empty if absent).
     pub user_agent: String,
+    /// How many documents the account can see in all (downloads only; `None`
+    /// when the caller does not know): the share of its visible library an
+    /// account takes is a reason of its own.
+    #[serde(default)]
+    pub visible_documents: Option<u32>,
 }

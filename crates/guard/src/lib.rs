@@ -100,7 +100,7 @@ mod tests;
 pub use budgets::{Budgets, CommunityOverrides, Limits, LimitsOverride, StoredOverrides};
 pub use clock::Timestamp;
 pub use decision::{
-    Assessment, Decision, GuardConfig, Reason, ReasonCode, ScoringConfig, Severity,
+    AlertSeverity, Assessment, Decision, GuardConfig, Reason, ReasonCode, ScoringConfig, Severity,
 };
 pub use engine::Guard;
 pub use error::GuardError;

@@ -408,3 +408,36 @@ pub(crate) fn walk_run(state: &PrincipalState, event: &Event) -> u32 {
 fn monotone<T: PartialOrd>(xs: &[T]) -> bool {
     xs.windows(2).all(|w| w[0] < w[1]) || xs.windows(2).all(|w| w[0] > w[1])
 }
+
+/// Breadth against the visible library: most of what the account can see,
+/// downloaded within an hour. A hard reason (it asks for a step-up whatever
+/// the score), because in a small community every other feature stays quiet
+/// until the library is gone.
+pub(crate) fn library_share(
+    cfg: &ScoringConfig,
+    state: &PrincipalState,
+    event: &Event,
+) -> Option<Reason> {
+    let (EventKind::Download, Some(doc), Some(visible)) =
+        (event.kind, event.document, event.visible_documents)
+    else {
+        return None;
+    };
+    let taken = state.taken_within_hour(event.at, Some(crate::state::doc_key(&doc)));
+    let share = u64::from(taken) * 100;
+    if visible == 0
+        || taken < cfg.library_share_min_documents
+        || share < u64::from(cfg.library_share_percent) * u64::from(visible)
+    {
+        return None;
+    }
+    Some(Reason {
+        code: ReasonCode::LibraryShare,
+        severity: Severity::Warning,
+        points: 0,
+        text: format!(
+            "{taken} of the {visible} documents the account can see downloaded within an hour ({}%)",
+            share / u64::from(visible)
+        ),
+    })
+}

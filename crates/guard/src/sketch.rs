@@ -161,6 +161,11 @@ impl<T> Ring<T> {
     pub fn last(&self) -> Option<&T> {
         self.items.back()
     }
+
+    /// Keeps only the items `keep` says yes to, in order.
+    pub fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
+        self.items.retain(keep);
+    }
 }
 
 fn ser_words<S: Serializer>(words: &[u64], s: S) -> Result<S::Ok, S::Error> {

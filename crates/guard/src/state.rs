@@ -28,6 +28,10 @@ const IP_SIGHTINGS: usize = 16;
 const UA_SIGHTINGS: usize = 8;
 const DAILY_HISTORY: usize = 28;
 const STRIKES_KEPT: usize = 8;
+/// Distinct documents remembered with their download time, for the share of
+/// the visible library taken within an hour. Above this many a larger
+/// library is judged on a lower bound (hourly budgets stop far below it).
+pub(crate) const TAKEN_KEPT: usize = 64;
 const OPENED_PER_GENERATION: u32 = 1_024;
 pub(crate) const HOUR_DECAY_PER_DAY: f32 = 0.97;
 
@@ -241,6 +245,24 @@ pub struct Suspension {
     pub reasons: Vec<String>,
 }
 
+/// A hold: the guard asked for the second factor again and refuses every
+/// listing, view and download of the account (all its credentials) until
+/// the owner confirms it or a security officer releases it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    /// When the step-up was asked.
+    pub at: Timestamp,
+    /// Requests refused since (the first refusal included).
+    pub refused: u32,
+    /// The reasons of the step-up.
+    pub reasons: Vec<String>,
+}
+
+/// A distinct document downloaded (its key), and when it was last: a pair,
+/// so that the state written on every request stays small.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Taken(pub u64, pub Timestamp);
+
 /// Everything the guard remembers about one account (a few kilobytes at most).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PrincipalState {
@@ -284,6 +306,16 @@ pub struct PrincipalState {
     pub(crate) strikes: Ring<Timestamp>,
     /// Set when suspended; cleared only by [`crate::Guard::unlock`].
     pub suspended: Option<Suspension>,
+    /// Set by a step-up; cleared by a passed step-up or an unlock.
+    #[serde(default)]
+    pub held: Option<Hold>,
+    /// Distinct documents downloaded lately, newest last.
+    #[serde(default = "taken_ring")]
+    pub(crate) taken: Ring<Taken>,
+}
+
+fn taken_ring() -> Ring<Taken> {
+    Ring::new(TAKEN_KEPT)
 }
 
 impl Default for PrincipalState {
@@ -319,6 +351,8 @@ impl Default for PrincipalState {
             ignored_throttle: 0,
             strikes: Ring::new(STRIKES_KEPT),
             suspended: None,
+            held: None,
+            taken: taken_ring(),
         }
     }
 }
@@ -374,6 +408,23 @@ impl PrincipalState {
         self.allowed < 20 || self.daily.len() < 3
     }
 
+    /// Distinct documents downloaded within the hour before `now`, counting
+    /// `also` (the document about to be downloaded) once.
+    pub(crate) fn taken_within_hour(&self, now: Timestamp, also: Option<u64>) -> u32 {
+        let recent = self
+            .taken
+            .iter()
+            .filter(|Taken(document, at)| now.since(*at) < HOUR_MS && Some(*document) != also)
+            .count();
+        (recent + usize::from(also.is_some())) as u32
+    }
+
+    /// Notes a download of `document` at `now`.
+    pub(crate) fn note_taken(&mut self, document: u64, now: Timestamp) {
+        self.taken.retain(|Taken(d, _)| *d != document);
+        self.taken.push(Taken(document, now));
+    }
+
     /// Approximate serialised size driver: items held in the bounded collections.
     pub fn footprint(&self) -> usize {
         self.distinct.last_day.len()
@@ -384,5 +435,6 @@ impl PrincipalState {
             + self.agents.len()
             + self.daily.len()
             + self.strikes.len()
+            + self.taken.len()
     }
 }

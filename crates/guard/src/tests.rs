@@ -68,6 +68,7 @@ impl World {
             role: Role::Reader,
             ip: OFFICE,
             user_agent: UA.into(),
+            visible_documents: None,
         }
     }
 
@@ -583,7 +584,7 @@ fn memory_per_principal_stays_bounded() {
         size <= size_at_1e5 + 4_000,
         "grew from {size_at_1e5} to {size}"
     );
-    assert!(w.state.footprint() < 1_200);
+    assert!(w.state.footprint() < 1_200 + crate::state::TAKEN_KEPT);
 }
 
 /// The request path assesses against a snapshot and merges deltas later:
@@ -651,4 +652,136 @@ fn shared_assessment_with_merged_deltas_matches_in_place_and_overrides_apply() {
     }
     .check()
     .is_err());
+}
+
+/// A step-up holds the account: every request after it is refused (a step-up
+/// again, whatever it asks for) until the second factor is confirmed, and a
+/// client that keeps requesting is suspended at the configured count.
+#[test]
+fn a_step_up_holds_every_request_until_confirmed_and_persisting_suspends() {
+    let mut w = World::new(GuardConfig::default()).with_history();
+    let mut at = T;
+    // A machine-regular scrape from a new address raises the score to a step-up.
+    let mut e = w.event(at, EventKind::Download);
+    e.ip = IpAddr::V4(Ipv4Addr::new(45, 1, 2, 3));
+    e.user_agent = "python-requests/2.31".into();
+    let mut first = None;
+    for _ in 0..60 {
+        at += 2 * SECOND_MS;
+        let mut next = w.event(at, EventKind::Download);
+        next.ip = e.ip;
+        next.user_agent = e.user_agent.clone();
+        let a = w.run(&next);
+        if !a.allowed() {
+            first = Some(a);
+            break;
+        }
+    }
+    let Some(first) = first else {
+        panic!("the scrape was never refused")
+    };
+    assert_eq!(first.decision, Decision::StepUp, "{}", first.summary());
+    assert!(w.state.held.is_some());
+    // Listing pages, views and downloads alike are held now, even ones the
+    // score alone would allow.
+    for (i, kind) in [
+        EventKind::ListPage { page: 0 },
+        EventKind::MetadataView,
+        EventKind::Download,
+    ]
+    .into_iter()
+    .cycle()
+    .take(9)
+    .enumerate()
+    {
+        at += 5 * MINUTE_MS;
+        let e = w.event(at, kind);
+        let a = w.run(&e);
+        assert_eq!(a.decision, Decision::StepUp, "request {i}: {}", a.summary());
+        assert!(has(&a, ReasonCode::Held));
+    }
+    at += MINUTE_MS;
+    let a = w.download(at);
+    assert_eq!(a.decision, Decision::Suspend, "{}", a.summary());
+    assert!(a.reasons[0].text.contains("10 requests made while held"));
+    assert!(a
+        .reasons
+        .iter()
+        .any(|r| r.text.starts_with("held because:")));
+    assert!(w.state.held.is_none() || w.state.suspended.is_some());
+}
+
+#[test]
+fn a_passed_step_up_or_an_unlock_releases_the_hold() {
+    let mut c = GuardConfig::default();
+    c.scoring.step_up_at = 0;
+    let mut w = World::new(c);
+    let a = w.download(T);
+    assert_eq!(a.decision, Decision::StepUp);
+    let e = w.event(T + SECOND_MS, EventKind::Download);
+    assert_eq!(w.run(&e).decision, Decision::StepUp);
+    assert!(w.guard.record_step_up(&mut w.state, &e, true).is_none());
+    assert!(w.state.held.is_none());
+    assert!(w.run(&e).allowed());
+
+    let mut w = World::new({
+        let mut c = GuardConfig::default();
+        c.scoring.step_up_at = 0;
+        c
+    });
+    assert_eq!(w.download(T).decision, Decision::StepUp);
+    // A failed step-up keeps the hold.
+    let e = w.event(T + SECOND_MS, EventKind::Download);
+    assert!(w.guard.record_step_up(&mut w.state, &e, false).is_none());
+    assert!(w.state.held.is_some());
+    w.guard.unlock(&mut w.state);
+    assert!(w.state.held.is_none());
+}
+
+/// Most of a small visible library within an hour asks for a step-up, even
+/// when nothing else about the requests looks wrong; the same number of
+/// documents out of a large library does not.
+#[test]
+fn most_of_a_small_visible_library_within_an_hour_asks_for_a_step_up() {
+    let mut w = World::new(GuardConfig::default()).with_history();
+    let mut at = T;
+    let mut refused_at = None;
+    for i in 1..=27u32 {
+        at += (40 + u64::from(i * 37 % 90)) as i64 * SECOND_MS;
+        let mut e = w.event(at, EventKind::Download);
+        e.visible_documents = Some(27);
+        let a = w.run(&e);
+        if !a.allowed() {
+            assert_eq!(a.decision, Decision::StepUp, "{}", a.summary());
+            assert!(has(&a, ReasonCode::LibraryShare), "{}", a.summary());
+            let text = &a
+                .reasons
+                .iter()
+                .find(|r| r.code == ReasonCode::LibraryShare)
+                .map(|r| r.text.clone())
+                .unwrap_or_default();
+            assert!(text.contains("of the 27 documents"), "{text}");
+            refused_at = Some(i);
+            break;
+        }
+    }
+    // 14 of 27 is the first download at or above half.
+    assert_eq!(refused_at, Some(14));
+
+    let mut w = World::new(GuardConfig::default()).with_history();
+    let mut at = T;
+    for i in 1..=30u32 {
+        at += (40 + u64::from(i * 37 % 90)) as i64 * SECOND_MS;
+        let mut e = w.event(at, EventKind::Download);
+        e.visible_documents = Some(500);
+        let a = w.run(&e);
+        assert!(!has(&a, ReasonCode::LibraryShare), "{}", a.summary());
+    }
+    // A five-document community read whole is no scrape.
+    let mut w = World::new(GuardConfig::default()).with_history();
+    for i in 1..=5 {
+        let mut e = w.event(T + i * MINUTE_MS, EventKind::Download);
+        e.visible_documents = Some(5);
+        assert!(w.run(&e).allowed());
+    }
 }

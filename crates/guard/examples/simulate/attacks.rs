@@ -29,6 +29,12 @@ pub struct Actor {
     pub ua: String,
     /// The owner: passes step-ups.
     pub owner: bool,
+    /// Ignores refusals: neither answers a step-up nor waits out a throttle, and
+    /// keeps requesting at its pace (a script that only counts what it got).
+    pub persistent: bool,
+    /// Documents the account can see, when it is not its whole community (a
+    /// reader in a small community, or with few documents released to it).
+    pub visible: Option<u32>,
     pub pace: Pace,
     /// Documents to take, in order (indices into the community's documents).
     pub targets: Vec<usize>,
@@ -96,6 +102,8 @@ impl Actor {
             ip,
             ua,
             owner,
+            persistent: false,
+            visible: None,
             pace,
             targets,
             list_pages: true,
@@ -151,7 +159,7 @@ pub fn run(
                     doc: Some(a.targets[a.issued]),
                 }
             };
-        let e = event(
+        let mut e = event(
             lib,
             &user.id,
             user.community,
@@ -161,12 +169,19 @@ pub fn run(
             a.ip,
             &a.ua,
         );
+        if e.visible_documents.is_some() {
+            e.visible_documents = a.visible.or(e.visible_documents);
+        }
         let mut d = h.assess(&e);
         if d.decision == Decision::StepUp {
             a.step_ups += 1;
             if a.owner {
                 h.step_up(&e, true);
                 d = h.assess(&e);
+            } else if a.persistent {
+                // Asks again later, as if nothing had happened.
+                a.next += gap(rng, a.pace);
+                continue;
             } else {
                 h.step_up(&e, false);
                 a.done = true;
@@ -187,7 +202,11 @@ pub fn run(
             }
             Decision::Throttle { retry_after } => {
                 a.throttles += 1;
-                a.next += (retry_after.as_millis() as i64).max(SECOND_MS);
+                a.next += if a.persistent {
+                    gap(rng, a.pace)
+                } else {
+                    (retry_after.as_millis() as i64).max(SECOND_MS)
+                };
             }
             Decision::Suspend => {
                 a.done = true;

@@ -77,6 +77,11 @@ impl Library {
     }
 
     /// Documents visible at `now`, newest first (the listing order).
+    /// How many documents of community `c` exist at `now` (all visible to its members).
+    pub fn visible(&self, c: usize, now: Timestamp) -> u32 {
+        self.docs[c].partition_point(|d| d.created <= now) as u32
+    }
+
     pub fn listing(&self, c: usize, now: Timestamp) -> Vec<usize> {
         let mut v: Vec<usize> = (0..self.docs[c].len())
             .filter(|&i| self.docs[c][i].created <= now)
@@ -304,6 +309,7 @@ pub fn event(
         role,
         ip,
         user_agent: ua.to_string(),
+        visible_documents: (spec.kind == EventKind::Download).then(|| lib.visible(c, at)),
     }
 }
 
