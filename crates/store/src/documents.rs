@@ -365,6 +365,65 @@ impl Store {
         Ok((docs, next))
     }
 
+    /// How many documents of `community` are releasable to the account (the
+    /// count of what [`Store::list_documents_for_member`] walks).
+    pub async fn count_documents_for_member(
+        &self,
+        community: CommunityId,
+        account: AccountId,
+        nation: &Nation,
+    ) -> Result<u64> {
+        let sql = format!(
+            "SELECT count(*) FROM documents d WHERE d.community_id = ? AND {RELEASABLE_TO}"
+        );
+        let count: i64 = sqlx::query_scalar(&sql)
+            .bind(community.0)
+            .bind(nation.as_str())
+            .bind(account.0)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// Makes a document a canary, or a real document again; false if there
+    /// is no such document.
+    pub async fn set_canary(&self, id: DocumentId, canary: bool) -> Result<bool> {
+        let done = sqlx::query("UPDATE documents SET canary = ? WHERE id = ?")
+            .bind(canary)
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Every canary, newest first (at most `limit`).
+    pub async fn canaries(&self, limit: u32) -> Result<Vec<DocumentRow>> {
+        let sql = format!(
+            "{DOCUMENT_SELECT} WHERE d.canary ORDER BY d.created_at DESC, d.id DESC LIMIT ?"
+        );
+        sqlx::query(&sql)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(document_from_row)
+            .collect()
+    }
+
+    /// Who uploaded the newest version of `community`'s documents, if any:
+    /// whom a planted canary is attributed to unless told otherwise, so that
+    /// it looks like the community's other documents.
+    pub async fn latest_uploader(&self, community: CommunityId) -> Result<Option<AccountId>> {
+        Ok(sqlx::query_scalar(
+            "SELECT v.uploaded_by FROM versions v JOIN documents d ON d.id = v.document_id
+             WHERE d.community_id = ? AND NOT d.canary ORDER BY v.uploaded_at DESC LIMIT 1",
+        )
+        .bind(community.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(AccountId))
+    }
+
     /// Every blob hash that a version references (for garbage collection).
     pub async fn referenced_blobs(&self) -> Result<std::collections::HashSet<String>> {
         Ok(sqlx::query_scalar("SELECT DISTINCT blob FROM versions")

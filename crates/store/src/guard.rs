@@ -13,9 +13,8 @@
 //! [`Store::merge_guard_peers`].
 
 use crate::guard_writer::{write_batch, Job, Update};
-use crate::{from_ms, to_ms, Error, Result, Store};
+use crate::{to_ms, Error, Result, Store};
 use rampart_domain::AccountId;
-use sqlx::Row;
 use time::OffsetDateTime;
 use tokio::sync::oneshot;
 
@@ -33,71 +32,6 @@ pub struct GuardStates {
     pub peers: Option<String>,
     /// The `IpState` of the request's client address.
     pub ip: Option<String>,
-}
-
-/// An alert to raise.
-#[derive(Debug, Clone)]
-pub struct NewAlert {
-    /// When.
-    pub time: OffsetDateTime,
-    /// The account's email.
-    pub account: String,
-    /// Client address of the request that raised it.
-    pub ip: Option<String>,
-    /// `critical`, `high` or `warning`.
-    pub severity: String,
-    /// The guard's decision (`suspend`, `throttle`, …).
-    pub decision: String,
-    /// The reasons in words.
-    pub reasons: Vec<String>,
-}
-
-/// An alert as stored.
-#[derive(Debug, Clone)]
-pub struct AlertRow {
-    /// Key.
-    pub id: i64,
-    /// When it was raised.
-    pub time: OffsetDateTime,
-    /// The account's email.
-    pub account: String,
-    /// Client address of the request that raised it.
-    pub ip: Option<String>,
-    /// `critical`, `high` or `warning`.
-    pub severity: String,
-    /// The guard's decision.
-    pub decision: String,
-    /// The reasons in words.
-    pub reasons: Vec<String>,
-    /// `open` or `closed`.
-    pub state: String,
-    /// Who closed it.
-    pub resolved_by: Option<String>,
-    /// When it was closed.
-    pub resolved_at: Option<OffsetDateTime>,
-}
-
-const ALERT_COLUMNS: &str =
-    "id, time, account, ip, severity, decision, reasons, state, resolved_by, resolved_at";
-
-fn alert_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<AlertRow> {
-    let reasons: String = row.try_get("reasons")?;
-    Ok(AlertRow {
-        id: row.try_get("id")?,
-        time: from_ms(row.try_get("time")?)?,
-        account: row.try_get("account")?,
-        ip: row.try_get("ip")?,
-        severity: row.try_get("severity")?,
-        decision: row.try_get("decision")?,
-        reasons: serde_json::from_str(&reasons)
-            .map_err(|e| crate::Error::Corrupt(format!("alert reasons: {e}")))?,
-        state: row.try_get("state")?,
-        resolved_by: row.try_get("resolved_by")?,
-        resolved_at: row
-            .try_get::<Option<i64>, _>("resolved_at")?
-            .map(from_ms)
-            .transpose()?,
-    })
 }
 
 impl Store {
@@ -182,84 +116,5 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?,
         )
-    }
-
-    /// Raises an alert; returns its id.
-    pub async fn insert_alert(&self, alert: &NewAlert) -> Result<i64> {
-        let reasons = serde_json::to_string(&alert.reasons)
-            .map_err(|e| crate::Error::Corrupt(format!("alert reasons: {e}")))?;
-        let id = sqlx::query(
-            "INSERT INTO guard_alerts (time, account, ip, severity, decision, reasons, state)
-             VALUES (?, ?, ?, ?, ?, ?, 'open')",
-        )
-        .bind(to_ms(alert.time))
-        .bind(&alert.account)
-        .bind(&alert.ip)
-        .bind(&alert.severity)
-        .bind(&alert.decision)
-        .bind(reasons)
-        .execute(&self.pool)
-        .await?
-        .last_insert_rowid();
-        Ok(id)
-    }
-
-    /// Alerts, newest first: only open ones unless `all`, at most `limit`.
-    pub async fn alerts(&self, all: bool, limit: u32) -> Result<Vec<AlertRow>> {
-        let filter = if all { "" } else { "WHERE state = 'open'" };
-        let sql =
-            format!("SELECT {ALERT_COLUMNS} FROM guard_alerts {filter} ORDER BY id DESC LIMIT ?");
-        sqlx::query(&sql)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(alert_from_row)
-            .collect()
-    }
-
-    /// One alert by id.
-    pub async fn alert(&self, id: i64) -> Result<Option<AlertRow>> {
-        let sql = format!("SELECT {ALERT_COLUMNS} FROM guard_alerts WHERE id = ?");
-        sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(alert_from_row)
-            .transpose()
-    }
-
-    /// Closes one open alert; returns whether it was open.
-    pub async fn close_alert(&self, id: i64, by: &str, now: OffsetDateTime) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE guard_alerts SET state = 'closed', resolved_by = ?, resolved_at = ?
-             WHERE id = ? AND state = 'open'",
-        )
-        .bind(by)
-        .bind(to_ms(now))
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    /// Closes every open alert of an account; returns how many.
-    pub async fn close_alerts_of(
-        &self,
-        account: &str,
-        by: &str,
-        now: OffsetDateTime,
-    ) -> Result<u64> {
-        let done = sqlx::query(
-            "UPDATE guard_alerts SET state = 'closed', resolved_by = ?, resolved_at = ?
-             WHERE account = ? AND state = 'open'",
-        )
-        .bind(by)
-        .bind(to_ms(now))
-        .bind(account)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
     }
 }

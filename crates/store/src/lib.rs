@@ -10,6 +10,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
 mod accounts;
+mod alerts;
 mod audit;
 pub mod auditlog;
 mod documents;
@@ -25,10 +26,11 @@ mod sessions;
 mod webauthn;
 
 pub use accounts::{AccountRow, NewAccount};
+pub use alerts::{AlertChange, AlertDocument, AlertRow, AlertUpdate};
 pub use audit::{event_time, AuditEvent, AuditFilter, AuditSink, Outcome};
 pub use documents::{Cursor, DocumentRow, NewDocument, NewVersion, VersionRow};
 pub use downloads::{NewDownload, RegisteredDownload};
-pub use guard::{AlertRow, GuardStates, NewAlert};
+pub use guard::GuardStates;
 pub use guard_budgets::BudgetOverrideRow;
 pub use identity::{DeviceNotice, SessionListing, StuffingCounts, ThrottleState, TotpFactor};
 pub use matching::{
@@ -113,6 +115,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_match_covering.sql")),
     (9, include_str!("../migrations/0009_match_encoding.sql")),
     (10, include_str!("../migrations/0010_match_items.sql")),
+    (
+        11,
+        include_str!("../migrations/0011_guard_alert_episodes.sql"),
+    ),
 ];
 
 impl Store {
