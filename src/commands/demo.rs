@@ -10,7 +10,7 @@ use rampart_web::{
     auth::console_principal,
     services::{
         admin::{self, AccountInput, Actor},
-        documents, Upload, UploadedFile,
+        canaries, documents, Upload, UploadedFile,
     },
     AppState, Client,
 };
@@ -136,15 +136,22 @@ async fn seed_documents(state: &AppState, world: &World) -> anyhow::Result<usize
         ip: "console".into(),
         user_agent: "rampart demo".into(),
     };
+    // Canaries are planted by the security officer, attributed to the
+    // contributor the world says uploaded them.
+    let officer = world
+        .accounts
+        .iter()
+        .find(|a| a.install_role == Some(InstallRole::Security))
+        .context("the demo world has no security officer")?;
+    let officer = console_principal(state, &officer.email.parse()?)
+        .await
+        .map_err(fail)?;
     for doc in &world.documents {
         let community = state
             .store
             .community_by_path(&doc.portal, &doc.community)
             .await?
             .with_context(|| format!("community {}/{}", doc.portal, doc.community))?;
-        let user = console_principal(state, &doc.uploader.parse()?)
-            .await
-            .map_err(fail)?;
         let mut writer = state.blobs.writer(state.config.upload.max_bytes).await?;
         writer.write(&doc.content).await?;
         let mut releasable: Vec<String> = doc.releasable_nations.clone();
@@ -155,14 +162,26 @@ async fn seed_documents(state: &AppState, world: &World) -> anyhow::Result<usize
             releasable: Some(releasable.join(",")),
             public_since: doc.public_since.clone(),
             public_source: doc.public_source.clone(),
-            canary: Some(doc.canary.to_string()),
             file: Some(UploadedFile {
                 writer,
                 filename: doc.filename.clone(),
             }),
+            ..Upload::default()
         };
-        documents::create_document(state, &user, &client, &community, upload)
-            .await
+        let created = if doc.canary {
+            let upload = Upload {
+                community: Some(format!("{}/{}", doc.portal, doc.community)),
+                attributed_to: Some(doc.uploader.clone()),
+                ..upload
+            };
+            canaries::plant(state, &officer, &client, upload).await
+        } else {
+            let user = console_principal(state, &doc.uploader.parse()?)
+                .await
+                .map_err(fail)?;
+            documents::create_document(state, &user, &client, &community, upload).await
+        };
+        created
             .map_err(fail)
             .with_context(|| format!("document {:?}", doc.title))?;
     }

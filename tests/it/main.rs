@@ -6,6 +6,7 @@ mod auditlog;
 mod auth;
 mod authz;
 mod cli;
+mod containment;
 mod crash;
 mod documents;
 mod guard;

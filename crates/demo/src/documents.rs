@@ -12,55 +12,23 @@ use crate::nations::nations;
 use crate::org::{Org, Place};
 use crate::render::{render, Doc, Marking};
 use crate::rng::{child, pick, weighted, DemoRng};
-use crate::text::{body, formation, title, Block, Date, Section};
+use crate::text::{body, formation, title, Date};
 use crate::{Document, Format, Role, CANARY_COUNT, LABEL_NON_PUBLIC};
 
 /// Lowest and highest number of documents in a world.
 const TOTAL: std::ops::RangeInclusive<usize> = 480..=520;
 
-/// The canaries: portal they are placed in, title, label and kind of decoy
-/// entries. Each lands in a random community of its portal.
-const CANARIES: &[(&str, &str, &str, Decoy)] = &[
-    (
-        "cooperation",
-        "Member directory — full contact list (restricted)",
-        "NON-PUBLIC // PERSONAL DATA",
-        Decoy::Directory,
-    ),
-    (
-        "elearning",
-        "Personnel vetting results — complete list",
-        "NON-PUBLIC // PERSONAL DATA",
-        Decoy::Vetting,
-    ),
-    (
-        "logistics",
-        "Unredacted vulnerability assessment of all sites",
-        LABEL_NON_PUBLIC,
-        Decoy::Sites,
-    ),
-    (
-        "investment",
-        "Contract pricing and budget reserves — confidential annex",
-        "NON-PUBLIC // COMMERCIAL IN CONFIDENCE",
-        Decoy::Prices,
-    ),
-    (
-        "standards",
-        "Portal administrator accounts and recovery procedure",
-        LABEL_NON_PUBLIC,
-        Decoy::Accounts,
-    ),
+/// The portals canaries are placed in, one each, in a random community of
+/// the portal. A canary is generated like every other document of its
+/// community (title, kind, length, format, label, uploader): a decoy that
+/// stands out is one a careful scraper skips.
+const CANARY_PORTALS: &[&str] = &[
+    "cooperation",
+    "elearning",
+    "logistics",
+    "investment",
+    "standards",
 ];
-
-#[derive(Debug, Clone, Copy)]
-enum Decoy {
-    Directory,
-    Vetting,
-    Sites,
-    Prices,
-    Accounts,
-}
 
 /// How a document is restricted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,8 +61,8 @@ pub(crate) fn build(rng: &mut DemoRng, org: &Org) -> Vec<Document> {
     formats.shuffle(rng);
 
     // Canaries: the first document of a random community of each canary's portal.
-    let mut canaries: Vec<(usize, usize)> = Vec::new(); // (document index, canary number)
-    for (n, (slug, ..)) in CANARIES.iter().enumerate().take(CANARY_COUNT) {
+    let mut canaries: Vec<usize> = Vec::new(); // document indices
+    for slug in CANARY_PORTALS.iter().take(CANARY_COUNT) {
         let Some(portal) = org.portals.iter().position(|p| p.slug == *slug) else {
             continue;
         };
@@ -106,14 +74,12 @@ pub(crate) fn build(rng: &mut DemoRng, org: &Org) -> Vec<Document> {
             .iter()
             .find_map(|c| slots.iter().position(|s| s == c))
         {
-            canaries.push((doc, n));
+            canaries.push(doc);
         }
     }
 
     // Restrictions and labels on the other documents.
-    let mut others: Vec<usize> = (0..total)
-        .filter(|i| !canaries.iter().any(|(d, _)| d == i))
-        .collect();
+    let mut others: Vec<usize> = (0..total).filter(|i| !canaries.contains(i)).collect();
     others.shuffle(rng);
     let mut restriction = vec![Restriction::None; total];
     let (public, nations_only, communities_only) =
@@ -141,10 +107,7 @@ pub(crate) fn build(rng: &mut DemoRng, org: &Org) -> Vec<Document> {
             continue;
         };
         let format = formats.get(i).copied().unwrap_or(Format::Text);
-        let canary = canaries
-            .iter()
-            .find(|(d, _)| *d == i)
-            .and_then(|(_, n)| CANARIES.get(*n));
+        let canary = canaries.contains(&i);
         let kind = restriction.get(i).copied().unwrap_or(Restriction::None);
         if let Some(doc) = one(
             &mut rng,
@@ -169,7 +132,7 @@ fn one(
     org: &Org,
     place: &Place,
     format: Format,
-    canary: Option<&(&str, &str, &str, Decoy)>,
+    canary: bool,
     restriction: Restriction,
     titles: &mut BTreeSet<String>,
     filenames: &mut BTreeSet<String>,
@@ -179,7 +142,7 @@ fn one(
     let key = org.key(place);
     let pools = place.topic.pools();
 
-    // Uploader: contributors upload most, managers some; canaries come from a manager.
+    // Uploader: contributors upload most, managers some.
     let uploaders: Vec<_> = community
         .members
         .iter()
@@ -187,10 +150,8 @@ fn one(
         .collect();
     let weights: Vec<u32> = uploaders
         .iter()
-        .map(|m| match (m.role, canary.is_some()) {
-            (Role::Manager, true) => 10,
-            (_, true) => 0,
-            (Role::Manager, false) => 1,
+        .map(|m| match m.role {
+            Role::Manager => 1,
             _ => 3,
         })
         .collect();
@@ -209,14 +170,13 @@ fn one(
         4..=7 => rng.gen_range(700..1800),
         _ => rng.gen_range(1800..3500),
     };
-    let mut body = body(rng, place.genre, &pools, doc_kind, &originator, target);
+    let body = body(rng, place.genre, &pools, doc_kind, &originator, target);
 
     let mut the_title = String::new();
     for attempt in 0..40 {
-        the_title = match canary {
-            Some((_, t, _, _)) => t.to_string(),
-            None if attempt < 30 => title(rng, &pools, doc_kind, body.date.year),
-            None => format!(
+        the_title = match attempt {
+            0..30 => title(rng, &pools, doc_kind, body.date.year),
+            _ => format!(
                 "{} (part {attempt})",
                 title(rng, &pools, doc_kind, body.date.year)
             ),
@@ -230,13 +190,8 @@ fn one(
     let (mut rel_nations, mut rel_communities) = (Vec::new(), Vec::new());
     let (mut public_since, mut public_source, mut public_line, mut rel_line) =
         (None, None, None, None);
-    match (canary, restriction) {
-        (Some((_, _, l, decoy)), _) => {
-            label = l.to_string();
-            decoy_section(rng, &mut body.sections, *decoy)?;
-            body.kind = "Restricted annex".to_string();
-        }
-        (None, Restriction::Public) => {
+    match restriction {
+        Restriction::Public => {
             // Made public after it was written.
             let date = Date::random(rng, body.date.year.max(2019)..=2025).max(body.date);
             let source = match rng.gen_range(0..5) {
@@ -250,7 +205,7 @@ fn one(
             public_since = Some(date.iso());
             public_source = Some(source);
         }
-        (None, Restriction::Nations) => {
+        Restriction::Nations => {
             let mut others: Vec<String> = nations()
                 .iter()
                 .map(|n| n.code.to_string())
@@ -264,7 +219,7 @@ fn one(
             rel_line = Some(format!("REL TO {}", list.join(", ")));
             rel_nations = list;
         }
-        (None, Restriction::Communities) => {
+        Restriction::Communities => {
             let mut theirs: Vec<String> = org
                 .memberships(&account.email)
                 .into_iter()
@@ -280,7 +235,7 @@ fn one(
                 rel_communities.join(", ")
             ));
         }
-        (None, Restriction::None) => {
+        Restriction::None => {
             let roll = rng.gen_range(0..100);
             if roll < 4 {
                 label = "NON-PUBLIC // PERSONAL DATA".to_string();
@@ -326,95 +281,9 @@ fn one(
         releasable_communities: rel_communities,
         public_since,
         public_source,
-        canary: canary.is_some(),
+        canary,
         uploader: uploader.email.clone(),
     })
-}
-
-/// Prepend the decoy section that makes a canary look worth stealing. All
-/// entries are invented; phone numbers use the fictional 555-01xx range.
-fn decoy_section(rng: &mut DemoRng, sections: &mut Vec<Section>, decoy: Decoy) -> Option<()> {
-    let all = nations();
-    let mut entries = Vec::new();
-    for _ in 0..rng.gen_range(25..45) {
-        let nation = all.choose(rng)?;
-        let name = format!("{} {}", pick(rng, &nation.first), pick(rng, &nation.last));
-        let entry = match decoy {
-            Decoy::Directory => format!(
-                "{name} ({}) — mobile +1 555 01{:02}, desk extension {}",
-                nation.code,
-                rng.gen_range(0..100),
-                rng.gen_range(2000..9000)
-            ),
-            Decoy::Vetting => format!(
-                "{name} ({}) — clearance review {}, result: {}",
-                nation.code,
-                Date::random(rng, 2023..=2025).long(),
-                pick(
-                    rng,
-                    &[
-                        "granted",
-                        "granted with conditions",
-                        "pending interview",
-                        "referred",
-                        "withdrawn"
-                    ]
-                )
-            ),
-            Decoy::Sites => format!(
-                "{} — {} (severity {}, reported by {name})",
-                pick(rng, crate::pools::PLACES),
-                pick(
-                    rng,
-                    &[
-                        "perimeter camera blind spot",
-                        "unpatched gateway",
-                        "shared guard-room password",
-                        "unlocked server cabinet",
-                        "unmonitored fibre duct"
-                    ]
-                ),
-                pick(rng, &["high", "critical", "medium"])
-            ),
-            Decoy::Prices => format!(
-                "Lot {} — unit price {:.2} EUR, reserve {:.1} million EUR (negotiator: {name})",
-                rng.gen_range(100..999),
-                rng.gen_range(50.0..90_000.0f64),
-                rng.gen_range(0.2..40.0f64)
-            ),
-            Decoy::Accounts => format!(
-                "{name} ({}) — administrator of {} portal, recovery contact desk {}",
-                nation.code,
-                pick(
-                    rng,
-                    &[
-                        "lessons",
-                        "standards",
-                        "logistics",
-                        "e-learning",
-                        "investment",
-                        "cooperation"
-                    ]
-                ),
-                rng.gen_range(2000..9000)
-            ),
-        };
-        entries.push(entry);
-    }
-    sections.insert(
-        0,
-        Section {
-            heading: "Complete listing".to_string(),
-            blocks: vec![
-                Block::Para(
-                    "Handle with care: this listing is complete and unredacted. Do not forward."
-                        .to_string(),
-                ),
-                Block::Bullets(entries),
-            ],
-        },
-    );
-    Some(())
 }
 
 fn capitalise(s: &str) -> String {

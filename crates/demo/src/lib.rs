@@ -164,7 +164,8 @@ pub struct Document {
     pub public_since: Option<String>,
     /// Where the content was made public, e.g. `Press release, 12 March 2024`.
     pub public_source: Option<String>,
-    /// Whether this is a canary: a tempting decoy nobody has a reason to open.
+    /// Whether this is a canary: a decoy generated like its community's other
+    /// documents, so that nothing but the security console tells it apart.
     pub canary: bool,
     /// E-mail of the uploader, a contributor or manager of the community.
     pub uploader: String,

@@ -34,7 +34,10 @@ pub struct Marking {
     pub public_since: Option<Date>,
     /// Where it was published.
     pub public_source: Option<String>,
-    /// A decoy: any access is an alert.
+    /// A decoy: any access is an alert. Never serialised with the marking:
+    /// only security officers may tell a canary from a real document, and
+    /// they are told apart from the marking (see `ManageCanaries`).
+    #[serde(skip)]
     pub canary: bool,
 }
 

@@ -106,6 +106,10 @@ pub enum Action<'a> {
     Administer,
     /// Read the audit trail, alerts and triage results.
     Investigate,
+    /// Plant canaries, turn documents into canaries or back, and tell
+    /// canaries from real documents. The security role only: an
+    /// administrator is an insider a canary must be able to catch too.
+    ManageCanaries,
 }
 
 impl Action<'_> {
@@ -116,6 +120,7 @@ impl Action<'_> {
                 | Action::ManageMembers(_)
                 | Action::ReviseDocument(..)
                 | Action::Administer
+                | Action::ManageCanaries
         )
     }
 
@@ -126,7 +131,7 @@ impl Action<'_> {
             | Action::ManageMembers(c)
             | Action::ReadDocument(c, _)
             | Action::ReviseDocument(c, _) => Some(*c),
-            Action::Administer | Action::Investigate => None,
+            Action::Administer | Action::Investigate | Action::ManageCanaries => None,
         }
     }
 }
@@ -152,7 +157,11 @@ pub fn authorize(principal: &Principal, action: Action<'_>) -> Decision {
     if let TokenScope::Communities(list) = &principal.scope {
         match action.community() {
             Some(c) if !list.contains(&c) => return Decision::NotFound,
-            None if matches!(action, Action::Administer | Action::Investigate) => {
+            None if matches!(
+                action,
+                Action::Administer | Action::Investigate | Action::ManageCanaries
+            ) =>
+            {
                 return Decision::NotFound
             }
             _ => {}
@@ -166,6 +175,7 @@ pub fn authorize(principal: &Principal, action: Action<'_>) -> Decision {
         }
         Action::Administer => principal.admin,
         Action::Investigate => principal.security || principal.admin,
+        Action::ManageCanaries => principal.security,
     };
     if !visible {
         return Decision::NotFound;
@@ -178,7 +188,7 @@ pub fn authorize(principal: &Principal, action: Action<'_>) -> Decision {
         Action::ManageMembers(c) => {
             principal.admin || principal.role_in(c) == Some(CommunityRole::Manager)
         }
-        Action::Administer | Action::Investigate => true,
+        Action::Administer | Action::Investigate | Action::ManageCanaries => true,
     };
     if role_allows && principal.scope_allows(action.community(), action.writes()) {
         Decision::Allow

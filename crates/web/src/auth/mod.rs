@@ -63,6 +63,9 @@ pub struct Authenticated {
     pub name: String,
     /// Session public id or token id, for audit events.
     pub credential_id: String,
+    /// The credential as a security officer reads it in an alert:
+    /// `token "laptop sync"` or `session 3f2a…`.
+    pub credential_name: String,
     /// The credential itself.
     pub credential: Credential,
 }
@@ -198,6 +201,7 @@ pub async fn console_principal(state: &AppState, email: &Email) -> Result<Authen
         email: row.email,
         name: row.name,
         credential_id: "console".into(),
+        credential_name: "the server console".into(),
         credential: Credential::Token,
     })
 }

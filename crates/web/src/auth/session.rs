@@ -109,6 +109,7 @@ pub(super) async fn authenticate_session(
         principal,
         email: account.email,
         name: account.name,
+        credential_name: format!("session {}", session.public_id),
         credential_id: session.public_id,
         credential: Credential::Session {
             hash,

@@ -19,7 +19,7 @@
 use crate::{
     audit::{network_of, Client},
     error::AppError,
-    services::guard,
+    services::alerts,
     state::AppState,
 };
 use std::time::Duration;
@@ -167,15 +167,11 @@ pub(crate) async fn detect(state: &AppState, keys: &Keys) -> Result<(), AppError
     }
     for (key, account, reason) in alerts {
         if state.store.mark_alerted(&key, now, now - WINDOW).await? {
-            guard::raise_identity_alert(
-                state,
-                &account,
-                &keys.client_ip,
-                "high",
-                "throttle",
-                vec![reason],
-            )
-            .await?;
+            let client = Client {
+                ip: keys.client_ip.clone(),
+                user_agent: String::new(),
+            };
+            alerts::raise_identity_alert(state, &account, &client, vec![reason]).await?;
         }
     }
     Ok(())

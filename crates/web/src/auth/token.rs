@@ -120,6 +120,11 @@ pub(super) async fn authenticate_token(
         principal,
         email: account.email,
         name: account.name,
+        credential_name: format!(
+            "token {:?} ({})",
+            token.name,
+            token.id.chars().take(8).collect::<String>()
+        ),
         credential_id: token.id,
         credential: Credential::Token,
     })

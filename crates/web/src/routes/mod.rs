@@ -35,6 +35,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/documents/{id}/versions",
             post(api::documents::upload_version),
         )
+        .route(
+            "/api/v1/security/canaries",
+            get(api::canaries::list_canaries).post(api::canaries::plant_canary),
+        )
         .merge(pages::upload_routes())
         .layer(DefaultBodyLimit::disable());
     let api = Router::new()
@@ -100,6 +104,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/security/accounts/{email}/unlock",
             post(api::security::unlock_account),
+        )
+        .route(
+            "/api/v1/security/canaries/{id}",
+            put(api::canaries::set_canary),
         )
         .route("/api/v1/admin/budgets", get(api::budgets::list_budgets))
         .route(

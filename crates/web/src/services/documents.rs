@@ -145,11 +145,13 @@ pub async fn document_for(
 
 /// Resolves the communities named in a marking: each must exist and the
 /// uploader must be a member of it (the same answer for both, so the form
-/// is no existence oracle).
+/// is no existence oracle). A security officer planting a canary need not
+/// be a member (`planting`).
 async fn resolve_marking(
     state: &AppState,
     user: &Authenticated,
     new: NewMarking,
+    planting: bool,
 ) -> Result<Marking, AppError> {
     let mut communities = Vec::new();
     for path in &new.releasable_communities {
@@ -157,7 +159,7 @@ async fn resolve_marking(
             .store
             .community_by_path(path.portal.as_str(), path.community.as_str())
             .await?
-            .filter(|c| user.principal.role_in(c.id).is_some())
+            .filter(|c| planting || user.principal.role_in(c.id).is_some())
             .ok_or_else(|| {
                 AppError::Invalid(format!(
                     "releasable: you are not a member of a community named {path}"
@@ -178,6 +180,18 @@ async fn resolve_marking(
     })
 }
 
+/// Refuses the `canary` field to anyone but a security officer: only they
+/// make canaries, and to everyone else a canary must look like any other
+/// document.
+pub(crate) fn check_canary_field(user: &Authenticated, upload: &Upload) -> Result<(), AppError> {
+    if upload.canary.is_some()
+        && authorize(&user.principal, Action::ManageCanaries) != Decision::Allow
+    {
+        return Err(AppError::Forbidden("only security officers make canaries"));
+    }
+    Ok(())
+}
+
 /// Validates an upload and stores it as a new document.
 pub async fn create_document(
     state: &AppState,
@@ -186,19 +200,59 @@ pub async fn create_document(
     community: &CommunityRow,
     upload: Upload,
 ) -> Result<(DocumentId, i64), AppError> {
+    check_canary_field(user, &upload)?;
+    let by = user.principal.account;
+    insert_document(state, user, client, community, upload, NewAs::Upload(by)).await
+}
+
+/// How a new document comes to be: uploaded by the acting account, or a
+/// canary planted by a security officer and attributed to a contributor of
+/// the community (the audit log keeps who planted it).
+pub(crate) enum NewAs {
+    /// Uploaded by this account.
+    Upload(rampart_domain::AccountId),
+    /// Planted as a canary, shown as uploaded by this account.
+    Canary {
+        /// The account shown as uploader.
+        account: rampart_domain::AccountId,
+        /// Its email, for the audit event.
+        email: String,
+    },
+}
+
+pub(crate) async fn insert_document(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Client,
+    community: &CommunityRow,
+    upload: Upload,
+    as_: NewAs,
+) -> Result<(DocumentId, i64), AppError> {
     let title: Title = upload
         .title
         .as_deref()
         .ok_or_else(|| AppError::Invalid("title: missing".into()))?
         .parse()?;
-    let marking = NewMarking::parse(
+    let mut marking = NewMarking::parse(
         upload.label.as_deref(),
         upload.releasable.as_deref(),
         upload.public_since.as_deref(),
         upload.public_source.as_deref(),
         upload.canary.as_deref(),
     )?;
-    let marking = resolve_marking(state, user, marking).await?;
+    let (uploaded_by, attributed_to) = match as_ {
+        NewAs::Upload(by) => (by, None),
+        NewAs::Canary { account, email } => {
+            marking.canary = true;
+            (account, Some(email))
+        }
+    };
+    let kind = if attributed_to.is_some() {
+        "canary.plant"
+    } else {
+        "upload"
+    };
+    let marking = resolve_marking(state, user, marking, attributed_to.is_some()).await?;
     let file = upload
         .file
         .ok_or_else(|| AppError::Invalid("file: missing".into()))?;
@@ -215,15 +269,18 @@ pub async fn create_document(
             size: i64::try_from(blob.size).unwrap_or(i64::MAX),
             media_type,
             filename: file.filename,
-            uploaded_by: user.principal.account,
+            uploaded_by,
         },
     };
     state.store.create_document(&new, state.clock.now()).await?;
     drop(blob); // referenced now: garbage collection may see it
-    let mut event = state.event_for(user, client, "upload", Outcome::Ok);
+    let mut event = state.event_for(user, client, kind, Outcome::Ok);
     event.document = Some(id.to_string());
     event.version = Some(1);
     event.detail = serde_json::json!({"community": community.path(), "title": new.title, "size": new.version.size, "blob": new.version.blob});
+    if let Some(email) = attributed_to {
+        event.detail["attributed_to"] = serde_json::json!(email);
+    }
     state.record(event).await?;
     let (doc, v) = (id.to_string(), &new.version);
     super::matching::index_upload(state, &doc, 1, &v.blob, &v.filename).await;
@@ -239,6 +296,7 @@ pub async fn add_version(
     document: &DocumentRow,
     upload: Upload,
 ) -> Result<i64, AppError> {
+    check_canary_field(user, &upload)?;
     if upload.title.is_some()
         || upload.label.is_some()
         || upload.releasable.is_some()
@@ -356,7 +414,6 @@ pub async fn download(
     event.download = Some(download.to_string());
     event.detail = serde_json::json!({
         "size": version.size,
-        "canary": doc.marking.canary,
         "watermark": registration.scheme,
     });
     state.record(event).await?;

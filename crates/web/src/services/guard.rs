@@ -21,19 +21,16 @@
 //! ECS JSON line on stdout, and POSTed to `[guard] webhook_url` (retried with
 //! exponential backoff) by a background task.
 
+use super::alerts::Alerting;
 use crate::{audit::Client, auth::Authenticated, error::AppError, state::AppState};
 use rampart_domain::{authorize, AccountStatus, Action, CommunityId, CommunityRole, Decision};
 use rampart_guard::{
     sketch::stable_hash, Assessment, Event, EventKind, IpState, PeerDelta, PrincipalState,
     ReasonCode, Role, Severity, Timestamp,
 };
-use rampart_store::{AlertRow, DocumentRow, GuardStates, NewAlert, Outcome};
+use rampart_store::{AlertDocument, AlertRow, DocumentRow, GuardStates, Outcome};
 use serde_json::{json, Value};
-use std::{
-    net::{IpAddr, Ipv4Addr},
-    sync::OnceLock,
-    time::Duration,
-};
+use std::net::{IpAddr, Ipv4Addr};
 use time::OffsetDateTime;
 
 fn millis(t: OffsetDateTime) -> i64 {
@@ -100,6 +97,8 @@ struct Request<'a> {
     bytes: u64,
     /// A listing page reached through a cursor.
     cursor: bool,
+    /// Documents the account can see (downloads only).
+    visible: Option<u32>,
 }
 
 fn event_for(state: &AppState, user: &Authenticated, client: &Client, r: &Request<'_>) -> Event {
@@ -118,6 +117,7 @@ fn event_for(state: &AppState, user: &Authenticated, client: &Client, r: &Reques
         role: guard_role(user.principal.role_in(r.community)),
         ip: parse_ip(&client.ip),
         user_agent: client.user_agent.clone(),
+        visible_documents: r.visible,
     }
 }
 
@@ -174,7 +174,7 @@ async fn check(
     state
         .guard_peers
         .add(&state.store, &state.clock, &request.path, role, delta);
-    act(state, user, client, &event, assessment).await
+    act(state, user, client, &event, request.document, assessment).await
 }
 
 /// Checks a listing page of `community` (`portal/community`) before it is
@@ -203,9 +203,29 @@ pub async fn check_listing(
             document: None,
             bytes: 0,
             cursor,
+            visible: None,
         },
     )
     .await
+}
+
+/// How many documents the request's credential lets the account see: the
+/// documents releasable to it in every community it may read.
+async fn visible_documents(state: &AppState, user: &Authenticated) -> Result<u32, AppError> {
+    let mut total: u64 = 0;
+    for (community, _) in &user.principal.memberships {
+        if authorize(&user.principal, Action::ReadCommunity(*community)) == Decision::Allow {
+            total += state
+                .store
+                .count_documents_for_member(
+                    *community,
+                    user.principal.account,
+                    &user.principal.nation,
+                )
+                .await?;
+        }
+    }
+    Ok(u32::try_from(total).unwrap_or(u32::MAX))
 }
 
 /// Checks a metadata view (`bytes` = 0) or a download of `bytes` bytes.
@@ -216,6 +236,10 @@ pub async fn check_document(
     doc: &DocumentRow,
     download: Option<u64>,
 ) -> Result<(), AppError> {
+    let visible = match download {
+        Some(_) => Some(visible_documents(state, user).await?),
+        None => None,
+    };
     check(
         state,
         user,
@@ -231,43 +255,46 @@ pub async fn check_document(
             document: Some(doc),
             bytes: download.unwrap_or(0),
             cursor: false,
+            visible,
         },
     )
     .await
 }
 
-fn reason_texts(assessment: &Assessment) -> Vec<String> {
-    assessment.reasons.iter().map(|r| r.text.clone()).collect()
+/// Reasons that only repeat a refusal of the episode (held, still
+/// throttled): counted on the alert, not added to its reasons.
+fn repeats_refusal(reason: &rampart_guard::Reason) -> bool {
+    matches!(
+        (reason.code, reason.severity),
+        (
+            ReasonCode::Held | ReasonCode::IgnoredThrottle,
+            Severity::High
+        ) | (ReasonCode::Suspended, _)
+    )
 }
 
-fn severity_of(assessment: &Assessment) -> &'static str {
-    match assessment.reasons.iter().map(|r| r.severity).max() {
-        Some(Severity::Critical) => "critical",
-        Some(Severity::High) => "high",
-        _ if assessment.decision == rampart_guard::Decision::Suspend => "critical",
-        _ => "warning",
-    }
-}
-
-/// Acts on a decision: audit, count, contain, alert, answer.
+/// Acts on a decision: audit, count, contain, alert, answer. Every decision
+/// other than allow is audited and raises (or adds to) the account's alert
+/// for the episode.
 async fn act(
     state: &AppState,
     user: &Authenticated,
     client: &Client,
     event: &Event,
+    document: Option<&DocumentRow>,
     assessment: Assessment,
 ) -> Result<(), AppError> {
     use rampart_guard::Decision as G;
-    if assessment.decision == G::Allow {
+    let Some(severity) = assessment.alert_severity() else {
         return Ok(());
-    }
+    };
     let decision = assessment.decision.as_str();
     state.metrics.guard_decision(decision);
-    let first = assessment.reasons.first().map(|r| r.code);
     let retry_after = match assessment.decision {
         G::Throttle { retry_after } => Some(retry_after.as_secs()),
         _ => None,
     };
+    let reasons: Vec<String> = assessment.reasons.iter().map(|r| r.text.clone()).collect();
     let mut audit = state.event_for(user, client, "guard", Outcome::Denied);
     audit.document = event.document.map(|d| d.to_string());
     audit.detail = json!({
@@ -280,28 +307,39 @@ async fn act(
             EventKind::Download => "download",
         },
         "community": event.community,
-        "canary": event.canary,
-        "reasons": reason_texts(&assessment),
+        "reasons": reasons,
     });
     state.record(audit).await?;
-    match assessment.decision {
-        G::Allow => Ok(()),
-        G::StepUp => Err(AppError::StepUpRequired),
-        G::Throttle { retry_after } => {
-            // Requests made while already throttled do not raise new alerts.
-            if first != Some(ReasonCode::IgnoredThrottle) {
-                raise_alert(state, user.email.as_str(), &client.ip, &assessment).await?;
-            }
-            Err(AppError::TooManyRequests(retry_after))
-        }
-        G::Suspend => {
-            contain(state, user.principal.account).await?;
-            if first != Some(ReasonCode::Suspended) {
-                raise_alert(state, user.email.as_str(), &client.ip, &assessment).await?;
-            }
-            Err(AppError::Unauthenticated)
-        }
+    if assessment.decision == G::Suspend {
+        contain(state, user.principal.account).await?;
     }
+    super::alerts::raise(
+        state,
+        Alerting {
+            account: user.email.as_str(),
+            severity,
+            decision,
+            reasons: assessment
+                .reasons
+                .iter()
+                .filter(|r| !repeats_refusal(r))
+                .map(|r| r.text.clone())
+                .collect(),
+            credential: Some(user.credential_name.clone()),
+            client,
+            document: document.map(|d| AlertDocument {
+                id: d.id.to_string(),
+                title: d.title.clone(),
+            }),
+        },
+    )
+    .await?;
+    Err(match assessment.decision {
+        G::Allow => return Ok(()),
+        G::StepUp => AppError::StepUpRequired,
+        G::Throttle { retry_after } => AppError::TooManyRequests(retry_after),
+        G::Suspend => AppError::Unauthenticated,
+    })
 }
 
 /// Suspends the account: every session and token ends.
@@ -311,156 +349,6 @@ async fn contain(state: &AppState, account: rampart_domain::AccountId) -> Result
         .set_account_status(account, AccountStatus::Suspended, state.clock.now())
         .await?;
     Ok(())
-}
-
-/// The public form of an alert (API, webhook).
-pub fn alert_json(alert: &AlertRow) -> Value {
-    json!({
-        "id": alert.id,
-        "time": rampart_store::event_time(alert.time),
-        "account": alert.account,
-        "severity": alert.severity,
-        "decision": alert.decision,
-        "reasons": alert.reasons,
-        "state": alert.state,
-    })
-}
-
-fn ecs_severity(severity: &str) -> u8 {
-    match severity {
-        "critical" => 99,
-        "high" => 73,
-        _ => 47,
-    }
-}
-
-/// One ECS (Elastic Common Schema) JSON line for an alert.
-pub fn ecs_line(alert: &AlertRow) -> String {
-    json!({
-        "@timestamp": rampart_store::event_time(alert.time),
-        "ecs": {"version": "8.11.0"},
-        "log": {"level": alert.severity},
-        "event": {
-            "kind": "alert",
-            "category": ["intrusion_detection"],
-            "action": alert.decision,
-            "severity": ecs_severity(&alert.severity),
-            "id": alert.id.to_string(),
-            "module": "rampart",
-            "dataset": "rampart.guard",
-        },
-        "user": {"email": alert.account},
-        "source": {"ip": alert.ip},
-        "message": format!(
-            "rampart guard {} of {}: {}",
-            alert.decision,
-            alert.account,
-            alert.reasons.join("; ")
-        ),
-        "rampart": {"reasons": alert.reasons, "severity": alert.severity},
-    })
-    .to_string()
-}
-
-/// Stores an alert, writes its ECS line and hands it to the webhook.
-async fn raise_alert(
-    state: &AppState,
-    account: &str,
-    ip: &str,
-    assessment: &Assessment,
-) -> Result<(), AppError> {
-    raise_identity_alert(
-        state,
-        account,
-        ip,
-        severity_of(assessment),
-        assessment.decision.as_str(),
-        reason_texts(assessment),
-    )
-    .await
-}
-
-/// Raises an alert that no engine assessment produced (the sign-in
-/// throttle's credential-stuffing detector): stored for the console and
-/// the API, written as an ECS line and sent to the webhook like any other.
-pub async fn raise_identity_alert(
-    state: &AppState,
-    account: &str,
-    ip: &str,
-    severity: &str,
-    decision: &str,
-    reasons: Vec<String>,
-) -> Result<(), AppError> {
-    let new = NewAlert {
-        time: state.clock.now(),
-        account: account.to_owned(),
-        ip: Some(ip.to_owned()),
-        severity: severity.to_owned(),
-        decision: decision.to_owned(),
-        reasons,
-    };
-    let id = state.store.insert_alert(&new).await?;
-    let alert = AlertRow {
-        id,
-        time: new.time,
-        account: new.account,
-        ip: new.ip,
-        severity: new.severity,
-        decision: new.decision,
-        reasons: new.reasons,
-        state: "open".into(),
-        resolved_by: None,
-        resolved_at: None,
-    };
-    println!("{}", ecs_line(&alert));
-    tracing::warn!(alert = id, account, severity = %alert.severity, decision = %alert.decision, "guard alert");
-    if let Some(url) = state.config.guard.webhook_url.clone() {
-        let mut body = alert_json(&alert);
-        body["ip"] = json!(alert.ip);
-        tokio::spawn(deliver(url, body));
-    }
-    Ok(())
-}
-
-/// Attempts of a webhook delivery, and the first pause between them.
-const WEBHOOK_ATTEMPTS: u32 = 6;
-const WEBHOOK_FIRST_BACKOFF: Duration = Duration::from_millis(500);
-
-fn http() -> Option<&'static reqwest::Client> {
-    static CLIENT: OnceLock<Option<reqwest::Client>> = OnceLock::new();
-    CLIENT
-        .get_or_init(|| {
-            reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .ok()
-        })
-        .as_ref()
-}
-
-/// POSTs an alert, retrying with exponential backoff (0.5 s, 1 s, 2 s, …).
-async fn deliver(url: String, body: Value) {
-    let Some(client) = http() else {
-        tracing::error!("no HTTP client for the alert webhook");
-        return;
-    };
-    let mut pause = WEBHOOK_FIRST_BACKOFF;
-    for attempt in 1..=WEBHOOK_ATTEMPTS {
-        match client.post(&url).json(&body).send().await {
-            Ok(r) if r.status().is_success() => return,
-            Ok(r) => tracing::warn!(
-                attempt,
-                status = r.status().as_u16(),
-                "alert webhook refused"
-            ),
-            Err(e) => tracing::warn!(attempt, error = %e, "alert webhook failed"),
-        }
-        if attempt < WEBHOOK_ATTEMPTS {
-            tokio::time::sleep(pause).await;
-            pause *= 2;
-        }
-    }
-    tracing::error!(id = %body["id"], "alert webhook gave up");
 }
 
 /// A step-up event: only its time, address and user agent matter.
@@ -477,6 +365,7 @@ fn step_up_event(state: &AppState, user: &Authenticated, client: &Client) -> Eve
         role: Role::Reader,
         ip: parse_ip(&client.ip),
         user_agent: client.user_agent.clone(),
+        visible_documents: None,
     }
 }
 
@@ -527,6 +416,16 @@ pub async fn confirm_step_up(
     proof: &StepUpProof,
 ) -> Result<(), AppError> {
     use crate::services::identity::{code_accepted, method_of_code, Method};
+    // A token is what a scraper holds; the hold it shares with the account's
+    // sessions ends only through a person in a browser, or an officer.
+    if matches!(user.credential, crate::auth::Credential::Token) {
+        let mut event = state.event_for(user, client, "guard.step_up", Outcome::Denied);
+        event.detail = json!({"passed": false, "method": "token"});
+        state.record(event).await?;
+        return Err(AppError::Forbidden(
+            "an API token cannot confirm a step-up: sign in to the web UI and confirm at /account/confirm, or ask a security officer to release the account",
+        ));
+    }
     let account = user.principal.account;
     let needs_factor = step_up_needs_second_factor(state, account).await?;
     let (passed, method, refusal) = match proof {
@@ -594,7 +493,7 @@ pub async fn confirm_step_up(
     audit.detail = json!({"passed": passed, "method": method});
     state.record(audit).await?;
     if let Some(assessment) = outcome {
-        return act(state, user, client, &event, assessment).await;
+        return act(state, user, client, &event, None, assessment).await;
     }
     if passed {
         Ok(())

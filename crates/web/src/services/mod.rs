@@ -3,7 +3,9 @@
 
 pub mod account;
 pub mod admin;
+pub mod alerts;
 pub mod budgets;
+pub mod canaries;
 pub mod documents;
 pub mod guard;
 pub mod guard_peers;
@@ -14,4 +16,4 @@ pub mod passkeys;
 mod upload;
 pub mod watermark;
 
-pub use upload::{media_type_for, read_upload, Upload, UploadedFile};
+pub use upload::{media_type_for, read_canary_upload, read_upload, Upload, UploadedFile};

@@ -21,6 +21,10 @@ pub struct Upload {
     pub public_source: Option<String>,
     /// `canary`
     pub canary: Option<String>,
+    /// `community` (`portal/community`): only where a canary is planted.
+    pub community: Option<String>,
+    /// `attributed_to` (an email): only where a canary is planted.
+    pub attributed_to: Option<String>,
     /// The file, still unfinished (dropping it deletes the temp file).
     pub file: Option<UploadedFile>,
 }
@@ -41,11 +45,30 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
     AppError::BadRequest(format!("malformed multipart body: {}", e.body_text()))
 }
 
-/// Reads the whole multipart body.
+/// Reads the whole multipart body of a document or version upload.
 pub async fn read_upload(
+    multipart: Multipart,
+    blobs: &BlobStore,
+    limit: u64,
+) -> Result<Upload, AppError> {
+    read_form(multipart, blobs, limit, false).await
+}
+
+/// Reads the multipart body of a planted canary: an upload that also names
+/// its `community` and whom it is `attributed_to`.
+pub async fn read_canary_upload(
+    multipart: Multipart,
+    blobs: &BlobStore,
+    limit: u64,
+) -> Result<Upload, AppError> {
+    read_form(multipart, blobs, limit, true).await
+}
+
+async fn read_form(
     mut multipart: Multipart,
     blobs: &BlobStore,
     limit: u64,
+    planting: bool,
 ) -> Result<Upload, AppError> {
     let mut upload = Upload::default();
     let mut parts = 0;
@@ -74,6 +97,8 @@ pub async fn read_upload(
             "public_since" => &mut upload.public_since,
             "public_source" => &mut upload.public_source,
             "canary" => &mut upload.canary,
+            "community" if planting => &mut upload.community,
+            "attributed_to" if planting => &mut upload.attributed_to,
             _ => return Err(AppError::BadRequest("unknown form field".into())),
         };
         let mut text = Vec::new();

@@ -6,6 +6,7 @@ use crate::{
     auth::Authenticated,
     error::AppError,
     services::{
+        canaries,
         documents::{self, CommunityAction, DocumentAction},
         read_upload,
     },
@@ -29,9 +30,11 @@ pub struct ListQuery {
     limit: Option<u32>,
 }
 
-/// A document's public description.
-pub fn document_json(doc: &DocumentRow) -> Value {
-    json!({
+/// A document's description for `user`. A canary looks exactly like any
+/// other document; only security officers get a `canary` field (on every
+/// document, true or false).
+pub fn document_json(doc: &DocumentRow, user: &Authenticated) -> Value {
+    let mut body = json!({
         "id": doc.id,
         "title": doc.title,
         "community": format!("{}/{}", doc.portal_slug, doc.community_slug),
@@ -42,7 +45,11 @@ pub fn document_json(doc: &DocumentRow) -> Value {
         "media_type": doc.current.media_type,
         "filename": doc.current.filename,
         "created_at": doc.created_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-    })
+    });
+    if canaries::sees_canaries(user) {
+        body["canary"] = json!(doc.marking.canary);
+    }
+    body
 }
 
 /// `GET /api/v1/portals/{portal}/communities/{community}/documents`
@@ -79,7 +86,7 @@ pub async fn list_documents(
     )
     .await?;
     Ok(Json(json!({
-        "items": page.iter().map(document_json).collect::<Vec<_>>(),
+        "items": page.iter().map(|d| document_json(d, &user)).collect::<Vec<_>>(),
         "next": next.map(|c| c.encode()),
     })))
 }
@@ -141,7 +148,7 @@ pub async fn get_document(
     let doc = documents::document_for(&state, &user, &client, &id, DocumentAction::Read).await?;
     let versions = state.store.versions(doc.id).await?;
     documents::audit_view(&state, &user, &client, &doc).await?;
-    let mut body = document_json(&doc);
+    let mut body = document_json(&doc, &user);
     body["versions"] = json!(versions);
     Ok(Json(body))
 }

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod budgets;
+pub mod canaries;
 pub mod confirm;
 pub mod documents;
 pub mod openapi;

@@ -6,7 +6,7 @@ use crate::{
     audit::Client,
     auth::Authenticated,
     error::AppError,
-    services::guard::{self, alert_json},
+    services::{alerts::alert_json, guard},
     state::AppState,
 };
 use axum::{

@@ -85,8 +85,7 @@ pub struct DocumentPage {
     pub public_since: Option<String>,
     /// Where it was published.
     pub public_source: Option<String>,
-    /// Whether the viewer may know about canaries (administrators and
-    /// security officers).
+    /// Whether the viewer may know about canaries (security officers).
     pub show_canary: bool,
     /// The canary flag (shown only with `show_canary`).
     pub canary: bool,
@@ -117,8 +116,9 @@ pub async fn show_document(
     let id = doc.id.to_string();
     let marking = &doc.marking;
     // Canaries must look like any other document to everyone who is not
-    // watching for them.
-    let show_canary = user.principal.admin || user.principal.security;
+    // watching for them (administrators included: an insider is who a
+    // canary catches).
+    let show_canary = crate::services::canaries::sees_canaries(&user);
     let page = DocumentPage {
         nav: Nav::of(&user),
         title: doc.title.clone(),
