@@ -51,8 +51,10 @@ pub enum AppError {
     #[error("too many requests")]
     TooManyRequests(Duration),
     /// The exfiltration guard asks the account to prove it is its owner
-    /// again (the password, until a second factor exists).
-    #[error("confirm your password to continue")]
+    /// again: with its second factor, or its password where the account is
+    /// exempt from one. One message for both, since the client does not
+    /// know which the account is (the page at `/account/confirm` says).
+    #[error("confirm it is you with your second factor to continue (accounts exempt from one: with the password)")]
     StepUpRequired,
     /// Anything else; details only in the log.
     #[error(transparent)]
