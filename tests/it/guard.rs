@@ -195,8 +195,8 @@ async fn a_token_scrape_is_throttled_then_suspended_and_alerted() {
         .unwrap();
     assert_eq!(
         r.status(),
-        StatusCode::UNAUTHORIZED,
-        "suspended accounts cannot sign in"
+        StatusCode::FORBIDDEN,
+        "suspended accounts cannot sign in (and are told they are locked)"
     );
     let alerts = alerts(&app).await;
     assert!(alerts.iter().any(|a| a["account"] == ANN

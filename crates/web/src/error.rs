@@ -19,6 +19,11 @@ pub enum AppError {
     /// Wrong email or password.
     #[error("invalid email or password")]
     BadCredentials,
+    /// The right password of a locked (suspended) account; names whom to
+    /// contact (`[identity] locked_contact`). Only ever answered after the
+    /// password was verified, so it tells a guesser nothing.
+    #[error("this account is locked; contact {0} to have it reviewed")]
+    AccountLocked(String),
     /// A cookie-authenticated unsafe request without a valid CSRF token.
     #[error("missing or invalid CSRF token")]
     Csrf,
@@ -69,9 +74,10 @@ impl AppError {
             | AppError::BadCredentials
             | AppError::BadSecondFactor
             | AppError::StepUpRequired => StatusCode::UNAUTHORIZED,
-            AppError::Csrf | AppError::Forbidden(_) | AppError::SignInIncomplete(_) => {
-                StatusCode::FORBIDDEN
-            }
+            AppError::Csrf
+            | AppError::Forbidden(_)
+            | AppError::SignInIncomplete(_)
+            | AppError::AccountLocked(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -87,6 +93,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated => "unauthenticated",
             AppError::BadCredentials => "bad_credentials",
+            AppError::AccountLocked(_) => "account_locked",
             AppError::Csrf => "csrf",
             AppError::Forbidden(_) => "forbidden",
             AppError::SignInIncomplete(_) => "sign_in_incomplete",

@@ -83,7 +83,7 @@ pub(crate) async fn sign_in(
         other => {
             let mut event = state.event(client, "login", Outcome::Failed);
             event.account = Some(shown_email);
-            event.detail = serde_json::json!({"reason": match other {
+            event.detail = serde_json::json!({"reason": match &other {
                 None => "unknown account",
                 Some(a) if a.status != rampart_domain::AccountStatus::Active => "account suspended",
                 Some(_) => "wrong password",
@@ -91,7 +91,16 @@ pub(crate) async fn sign_in(
             state.record(event).await?;
             throttle::failed(state, &keys).await?;
             throttle::detect(state, &keys).await?;
-            return Err(AppError::BadCredentials);
+            // Argon2 ran above whatever the account's state, and the
+            // failure is counted the same way; only the holder of the
+            // right password learns that the account is locked and whom
+            // to ask, a wrong password gets the usual answer.
+            return Err(match &other {
+                Some(a) if ok && a.status != rampart_domain::AccountStatus::Active => {
+                    AppError::AccountLocked(state.config.identity.locked_contact.clone())
+                }
+                _ => AppError::BadCredentials,
+            });
         }
     };
     if auth::needs_rehash(&account.password_hash) {
