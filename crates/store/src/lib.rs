@@ -22,6 +22,7 @@ mod matching;
 mod oidc;
 mod portals;
 mod sessions;
+mod totp_pending;
 mod webauthn;
 
 pub use accounts::{AccountRow, NewAccount};
@@ -113,6 +114,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_match_covering.sql")),
     (9, include_str!("../migrations/0009_match_encoding.sql")),
     (10, include_str!("../migrations/0010_match_items.sql")),
+    (12, include_str!("../migrations/0012_totp_pending.sql")),
 ];
 
 impl Store {

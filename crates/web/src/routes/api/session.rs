@@ -169,13 +169,31 @@ pub async fn login_recovery(
     Ok(answer(signed))
 }
 
-/// `POST /api/v1/account/totp`: starts enrollment, answers `{secret, uri}`.
+/// `POST /api/v1/account/totp` body (optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BeginTotpRequest {
+    /// Replace the pending secret by a new one.
+    #[serde(default)]
+    new: bool,
+}
+
+/// `POST /api/v1/account/totp`: the secret being enrolled, `{secret, uri}`;
+/// the same one on every call from this session until it is confirmed, or
+/// a new one with `{"new": true}` (the old one then stops working).
 pub async fn begin_totp(
     State(state): State<AppState>,
     client: Client,
     SigningIn(user): SigningIn,
+    body: Option<Json<BeginTotpRequest>>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    let e = identity::begin_enrollment(&state, &user, &client).await?;
+    let Json(body) = body.unwrap_or_default();
+    let key = if body.new {
+        identity::EnrollmentKey::New
+    } else {
+        identity::EnrollmentKey::Pending
+    };
+    let e = identity::begin_enrollment(&state, &user, &client, key).await?;
     Ok(Json(serde_json::json!({"secret": e.secret, "uri": e.uri})))
 }
 
