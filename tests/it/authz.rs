@@ -300,5 +300,10 @@ async fn suspended_accounts_lose_every_credential() {
             &serde_json::json!({"email": "ann@example.org", "password": PASSWORD}),
         )
         .await;
-    assert_eq!(r.status(), 401);
+    // The right password learns that the account is locked, nothing more.
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["error"]["code"],
+        "account_locked"
+    );
 }

@@ -168,6 +168,48 @@ async fn versions_are_immutable_and_listed() {
     assert_eq!(meta["version"], 2);
 }
 
+/// Regression: `invoice\u{202e}txt.exe` showed as "invoiceexe.txt" on the
+/// document page. File names are stripped (not refused, unlike titles) of
+/// bidi controls and other invisible format characters.
+#[tokio::test]
+async fn bidi_and_invisible_characters_are_stripped_from_file_names() {
+    let (_app, ann) = world(Config::default()).await;
+    let r = ann
+        .post_multipart(
+            DOCS,
+            upload_form(
+                "Invoice",
+                "in\u{200b}voice\u{202e}txt.exe\u{feff}",
+                b"MZ".to_vec(),
+                &[],
+            ),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let meta: Value = ann
+        .get(&format!("/api/v1/documents/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(meta["filename"], "invoicetxt.exe");
+    let page = ann.get(&format!("/d/{id}")).await.text().await.unwrap();
+    assert!(page.contains("<td>invoicetxt.exe</td>"), "{page}");
+    assert!(!page.contains('\u{202e}') && !page.contains("&#8238;"));
+    // Titles still refuse what file names lose.
+    let r = ann
+        .post_multipart(
+            DOCS,
+            upload_form("in\u{202e}voice", "a.txt", b"x".to_vec(), &[]),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+}
+
 #[tokio::test]
 async fn listing_paginates_with_a_cursor() {
     let (app, ann) = world(Config::default()).await;

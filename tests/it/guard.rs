@@ -198,8 +198,8 @@ async fn a_token_scrape_is_throttled_then_suspended_and_alerted() {
         .unwrap();
     assert_eq!(
         r.status(),
-        StatusCode::UNAUTHORIZED,
-        "suspended accounts cannot sign in"
+        StatusCode::FORBIDDEN,
+        "suspended accounts cannot sign in (and are told they are locked)"
     );
     // One alert for the episode: raised at the first throttle, escalated to
     // the suspension, with the reasons of both.

@@ -115,7 +115,11 @@ async fn a_suspension_and_its_alert_survive_a_restart() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "still suspended");
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "still suspended (locked)"
+    );
     let alerts = crate::guard::alerts(&app).await;
     assert!(alerts
         .iter()

@@ -14,6 +14,8 @@ mod guard_budgets;
 mod guard_nodes;
 mod health;
 mod identity;
+mod identity_enrollment;
+mod identity_locked;
 mod oidc;
 mod pages;
 mod passkeys;

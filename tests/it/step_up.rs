@@ -220,3 +220,22 @@ async fn the_confirm_page_asks_for_a_code() {
         .unwrap();
     assert_eq!(r.headers()["location"], "/");
 }
+
+#[tokio::test]
+async fn the_confirm_page_names_the_second_factor_and_not_the_password() {
+    let (app, ids, _) = world(always_step_up(), 1, false).await;
+    let ann = app.login(ANN, PASSWORD).await;
+    let r = download(&ann, &ids[0]).await;
+    let body: Value = r.json().await.unwrap();
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("second factor") && !message.starts_with("confirm your password"),
+        "{message}"
+    );
+    let page = ann.get("/account/confirm").await.text().await.unwrap();
+    assert!(
+        page.contains("a code from your authenticator app or one of your recovery codes"),
+        "{page}"
+    );
+    assert!(!page.to_lowercase().contains("password"), "{page}");
+}

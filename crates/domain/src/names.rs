@@ -6,8 +6,46 @@
 use serde::Serialize;
 use std::{fmt, str::FromStr};
 
+/// Whether `c` must not appear in a name people read: a control character
+/// (Unicode category Cc), a line or paragraph separator, or a format
+/// character (category Cf: bidi embeddings, overrides and isolates, zero-width
+/// spaces and joiners, the byte-order mark, word joiners, tags…). Format
+/// characters are invisible yet change what is shown: `invoice\u{202e}txt.exe`
+/// reads as "invoiceexe.txt". Titles, names and emails refuse these; upload
+/// file names drop them. One predicate, so every name draws the same line.
+pub fn is_control_or_format(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}'
+            // Category Cf as of Unicode 15.1, listed because std has no
+            // general-category lookup and the list changes rarely.
+            | '\u{00ad}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061c}'
+            | '\u{06dd}'
+            | '\u{070f}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08e2}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{110bd}'
+            | '\u{110cd}'
+            | '\u{13430}'..='\u{1343f}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0001}'
+            | '\u{e0020}'..='\u{e007f}'
+        )
+}
+
 fn has_control(s: &str) -> bool {
-    s.chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+    s.chars().any(is_control_or_format)
 }
 
 macro_rules! string_newtype {
@@ -108,8 +146,9 @@ impl FromStr for Nation {
 }
 
 string_newtype!(
-    /// A document or portal title: 1–200 characters, no control characters
-    /// and no path separators (titles end up in file names on download).
+    /// A document or portal title: 1–200 characters, no control or invisible
+    /// format characters ([`is_control_or_format`]) and no path separators
+    /// (titles end up in file names on download).
     Title
 );
 
@@ -123,7 +162,7 @@ impl FromStr for Title {
         if has_control(t) || t.contains(['/', '\\']) || t == "." || t == ".." {
             return Err(crate::Error::invalid(
                 "title",
-                "must not contain control characters or path separators",
+                "must not contain control or invisible formatting characters or path separators",
             ));
         }
         Ok(Self(t.to_owned()))
@@ -132,7 +171,7 @@ impl FromStr for Title {
 
 string_newtype!(
     /// A person's or a thing's display name: 1–120 characters, no control
-    /// characters.
+    /// or invisible format characters.
     DisplayName
 );
 
@@ -143,7 +182,7 @@ impl FromStr for DisplayName {
         if t.is_empty() || t.chars().count() > 120 || has_control(t) {
             return Err(crate::Error::invalid(
                 "name",
-                "must be 1-120 characters without control characters",
+                "must be 1-120 characters without control or invisible formatting characters",
             ));
         }
         Ok(Self(t.to_owned()))
@@ -229,6 +268,30 @@ mod tests {
             "..",
         ] {
             assert!(bad.parse::<Title>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn titles_refuse_every_invisible_format_character() {
+        for c in [
+            '\u{200b}',
+            '\u{200e}',
+            '\u{200f}',
+            '\u{202a}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{feff}',
+            '\u{061c}',
+            '\u{2060}',
+            '\u{2064}',
+            '\u{00ad}',
+            '\u{e0041}',
+        ] {
+            assert!(is_control_or_format(c), "{c:?}");
+            assert!(format!("in{c}voice").parse::<Title>().is_err(), "{c:?}");
+        }
+        for fine in ['a', 'é', 'ß', ' ', '-', 'ع', '中', '\u{2070}', '\u{fffc}'] {
+            assert!(!is_control_or_format(fine), "{fine:?}");
         }
     }
 

@@ -23,6 +23,7 @@ mod matching;
 mod oidc;
 mod portals;
 mod sessions;
+mod totp_pending;
 mod webauthn;
 
 pub use accounts::{AccountRow, NewAccount};
@@ -119,6 +120,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         11,
         include_str!("../migrations/0011_guard_alert_episodes.sql"),
     ),
+    (12, include_str!("../migrations/0012_totp_pending.sql")),
 ];
 
 impl Store {

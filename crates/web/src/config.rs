@@ -62,6 +62,7 @@ impl Default for WatermarkConfig {
 /// exempt_roles = []          # or ["security"]; never "admin"
 /// free_failures = 5          # per account and per IP before back-off
 /// max_backoff_secs = 900     # back-off doubles from 1 s up to this
+/// locked_contact = "your security officer"   # whom a locked account is told to contact
 /// ```
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -79,6 +80,10 @@ pub struct IdentityConfig {
     /// failing for one account, within an hour, that raise a
     /// credential-stuffing alert.
     pub stuffing_threshold: u32,
+    /// Whom a locked (suspended) account is told to contact when it signs
+    /// in with its right password, e.g. "the security office, +32 2 000 00
+    /// 00". Shown to that account only, never to a wrong password.
+    pub locked_contact: String,
 }
 
 impl Default for IdentityConfig {
@@ -88,6 +93,7 @@ impl Default for IdentityConfig {
             free_failures: 5,
             max_backoff_secs: 15 * 60,
             stuffing_threshold: 10,
+            locked_contact: "your security officer".into(),
         }
     }
 }
@@ -311,6 +317,13 @@ impl Config {
                 "[identity] max_backoff_secs must be positive and stuffing_threshold at least 2"
                     .into(),
             );
+        }
+        let contact = &self.identity.locked_contact;
+        if contact.trim().is_empty()
+            || contact.chars().count() > 200
+            || contact.chars().any(rampart_domain::is_control_or_format)
+        {
+            return Err("[identity] locked_contact must be 1-200 characters without control or format characters".into());
         }
         self.oidc.validate()?;
         Ok(())

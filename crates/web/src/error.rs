@@ -19,6 +19,11 @@ pub enum AppError {
     /// Wrong email or password.
     #[error("invalid email or password")]
     BadCredentials,
+    /// The right password of a locked (suspended) account; names whom to
+    /// contact (`[identity] locked_contact`). Only ever answered after the
+    /// password was verified, so it tells a guesser nothing.
+    #[error("this account is locked; contact {0} to have it reviewed")]
+    AccountLocked(String),
     /// A cookie-authenticated unsafe request without a valid CSRF token.
     #[error("missing or invalid CSRF token")]
     Csrf,
@@ -51,8 +56,10 @@ pub enum AppError {
     #[error("too many requests")]
     TooManyRequests(Duration),
     /// The exfiltration guard asks the account to prove it is its owner
-    /// again (the password, until a second factor exists).
-    #[error("confirm your password to continue")]
+    /// again: with its second factor, or its password where the account is
+    /// exempt from one. One message for both, since the client does not
+    /// know which the account is (the page at `/account/confirm` says).
+    #[error("confirm it is you with your second factor to continue (accounts exempt from one: with the password)")]
     StepUpRequired,
     /// Anything else; details only in the log.
     #[error(transparent)]
@@ -67,9 +74,10 @@ impl AppError {
             | AppError::BadCredentials
             | AppError::BadSecondFactor
             | AppError::StepUpRequired => StatusCode::UNAUTHORIZED,
-            AppError::Csrf | AppError::Forbidden(_) | AppError::SignInIncomplete(_) => {
-                StatusCode::FORBIDDEN
-            }
+            AppError::Csrf
+            | AppError::Forbidden(_)
+            | AppError::SignInIncomplete(_)
+            | AppError::AccountLocked(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -85,6 +93,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated => "unauthenticated",
             AppError::BadCredentials => "bad_credentials",
+            AppError::AccountLocked(_) => "account_locked",
             AppError::Csrf => "csrf",
             AppError::Forbidden(_) => "forbidden",
             AppError::SignInIncomplete(_) => "sign_in_incomplete",

@@ -19,6 +19,7 @@ fn allowed(stage: SessionStage) -> &'static [(&'static str, &'static str)] {
             ("POST", "/api/v1/account/totp/confirm"),
             ("GET", "/account/second-factor"),
             ("POST", "/account/second-factor"),
+            ("POST", "/account/second-factor/new"),
         ],
         SessionStage::SecondFactor => &[
             ("POST", "/api/v1/login/totp"),

@@ -37,7 +37,8 @@ impl SignedIn {
     }
 }
 
-/// A secret being enrolled, as shown to its owner (once per enrollment).
+/// A secret being enrolled, as shown to its owner (on every load of the
+/// enrollment page, until confirmed or replaced).
 pub struct Enrollment {
     /// Base32, for typing into an app.
     pub secret: String,
@@ -179,23 +180,81 @@ fn now_step(state: &AppState) -> i64 {
     totp::step_at(state.clock.now().unix_timestamp())
 }
 
-/// Starts (or restarts) enrollment: a new secret, sealed and stored
-/// unconfirmed, shown to the owner.
+/// Which key an enrollment shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EnrollmentKey {
+    /// The session's pending key, or a new one if it has none yet: what
+    /// every load of the page shows, so a reload, a wrong code or a
+    /// back-and-forth keeps the key the owner already scanned.
+    Pending,
+    /// A new key in place of the pending one (the owner asked for it; the
+    /// old key stops working).
+    New,
+}
+
+/// The hash of the session asking (pending secrets belong to a session).
+fn session_of(user: &Authenticated) -> Result<&[u8], AppError> {
+    match &user.credential {
+        Credential::Session { hash, .. } => Ok(hash),
+        Credential::Token => Err(AppError::Forbidden("sign in with a password for this")),
+    }
+}
+
+/// Shows the secret being enrolled: the session's pending one (sealed at
+/// rest, bound to this session), or a new one when there is none or `key`
+/// asks for it. A new secret is audited as `totp_enroll`.
 pub(crate) async fn begin_enrollment(
     state: &AppState,
     user: &Authenticated,
     client: &Client,
+    key: EnrollmentKey,
 ) -> Result<Enrollment, AppError> {
     require_stage(user, SessionStage::EnrollSecondFactor)?;
-    let secret = totp::new_secret();
-    let sealed = keys(state)?.seal(&secret)?;
-    state
+    let session = session_of(user)?;
+    let account = user.principal.account;
+    if state
         .store
-        .begin_totp(user.principal.account, &sealed, state.clock.now())
-        .await?;
-    state
-        .record(state.event_for(user, client, "totp_enroll", Outcome::Ok))
-        .await?;
+        .totp_factor(account)
+        .await?
+        .is_some_and(|f| f.confirmed)
+    {
+        return Err(AppError::Conflict("second factor"));
+    }
+    let keys = keys(state)?;
+    let pending = match key {
+        EnrollmentKey::Pending => state.store.pending_totp(session, account).await?,
+        EnrollmentKey::New => None,
+    };
+    let secret = match pending {
+        Some(sealed) => keys.open(&sealed)?,
+        None => {
+            let fresh = totp::new_secret();
+            let sealed = keys.seal(&fresh)?;
+            let now = state.clock.now();
+            let (kept, created) = match key {
+                EnrollmentKey::Pending => {
+                    state
+                        .store
+                        .keep_pending_totp(session, account, &sealed, now)
+                        .await?
+                }
+                EnrollmentKey::New => {
+                    state
+                        .store
+                        .replace_pending_totp(session, account, &sealed, now)
+                        .await?;
+                    (sealed, true)
+                }
+            };
+            if created {
+                let mut event = state.event_for(user, client, "totp_enroll", Outcome::Ok);
+                event.detail = serde_json::json!({ "new_key": key == EnrollmentKey::New });
+                state.record(event).await?;
+            }
+            // Another load of the page may have stored its key first.
+            keys.open(&kept)?
+        }
+    };
     let uri = totp::otpauth_uri("Rampart", user.email.as_str(), &secret);
     Ok(Enrollment {
         secret: totp::secret_base32(&secret),
@@ -235,14 +294,17 @@ pub(crate) async fn confirm_enrollment(
         refuse_code(state, user, client, "totp_confirm", "malformed code").await?;
         return Err(AppError::Invalid("the code must be 6 digits".into()));
     }
-    let factor = state
+    // Only this session's pending secret: one shown to another session
+    // (another browser, a stolen half-signed-in cookie) is not confirmed
+    // from here.
+    let session = session_of(user)?;
+    let sealed = state
         .store
-        .totp_factor(account)
+        .pending_totp(session, account)
         .await?
-        .filter(|f| !f.confirmed)
         .ok_or_else(|| AppError::Invalid("start the enrollment first".into()))?;
     let keys = keys(state)?;
-    let secret = keys.open(&factor.sealed_secret)?;
+    let secret = keys.open(&sealed)?;
     let step = totp::matching_step(&secret, code, now_step(state));
     let codes = totp::new_recovery_codes();
     let hashes: Vec<Vec<u8>> = codes.iter().map(|c| keys.recovery_hash(c)).collect();
@@ -250,7 +312,7 @@ pub(crate) async fn confirm_enrollment(
         Some(step) => {
             state
                 .store
-                .confirm_totp(account, step, &hashes, state.clock.now())
+                .confirm_pending_totp(session, account, &sealed, step, &hashes, state.clock.now())
                 .await?
         }
         None => false,

@@ -115,13 +115,19 @@ async fn read_form(
     Ok(upload)
 }
 
-/// Keeps the last path component, drops control and reserved characters,
-/// caps the length; never empty.
+/// Keeps the last path component, drops control, invisible format (bidi
+/// overrides, zero-width characters: the predicate titles are checked
+/// with) and reserved characters, caps the length; never empty. A file
+/// name is stripped rather than refused: it comes from the client's file
+/// system, not from something the uploader typed for us.
 pub fn sanitize_filename(raw: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*'))
+        .filter(|c| {
+            !rampart_domain::is_control_or_format(*c)
+                && !matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*')
+        })
         .take(120)
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
@@ -170,5 +176,19 @@ mod tests {
         assert_eq!(sanitize_filename(""), "document");
         assert_eq!(media_type_for("X.PDF"), "application/pdf");
         assert_eq!(media_type_for("noext"), "application/octet-stream");
+    }
+
+    #[test]
+    fn filenames_are_stripped_of_bidi_and_invisible_format_characters() {
+        assert_eq!(
+            sanitize_filename("invoice\u{202e}txt.exe"),
+            "invoicetxt.exe"
+        );
+        assert_eq!(
+            sanitize_filename("\u{feff}a\u{200b}b\u{200d}\u{2066}c\u{2069}\u{061c}\u{2060}.pdf"),
+            "abc.pdf"
+        );
+        assert_eq!(sanitize_filename("\u{202e}\u{200f}"), "document");
+        assert_eq!(sanitize_filename("rapport é 中.txt"), "rapport é 中.txt");
     }
 }

@@ -83,7 +83,7 @@ pub(crate) async fn sign_in(
         other => {
             let mut event = state.event(client, "login", Outcome::Failed);
             event.account = Some(shown_email);
-            event.detail = serde_json::json!({"reason": match other {
+            event.detail = serde_json::json!({"reason": match &other {
                 None => "unknown account",
                 Some(a) if a.status != rampart_domain::AccountStatus::Active => "account suspended",
                 Some(_) => "wrong password",
@@ -91,7 +91,16 @@ pub(crate) async fn sign_in(
             state.record(event).await?;
             throttle::failed(state, &keys).await?;
             throttle::detect(state, &keys).await?;
-            return Err(AppError::BadCredentials);
+            // Argon2 ran above whatever the account's state, and the
+            // failure is counted the same way; only the holder of the
+            // right password learns that the account is locked and whom
+            // to ask, a wrong password gets the usual answer.
+            return Err(match &other {
+                Some(a) if ok && a.status != rampart_domain::AccountStatus::Active => {
+                    AppError::AccountLocked(state.config.identity.locked_contact.clone())
+                }
+                _ => AppError::BadCredentials,
+            });
         }
     };
     if auth::needs_rehash(&account.password_hash) {
@@ -160,13 +169,31 @@ pub async fn login_recovery(
     Ok(answer(signed))
 }
 
-/// `POST /api/v1/account/totp`: starts enrollment, answers `{secret, uri}`.
+/// `POST /api/v1/account/totp` body (optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BeginTotpRequest {
+    /// Replace the pending secret by a new one.
+    #[serde(default)]
+    new: bool,
+}
+
+/// `POST /api/v1/account/totp`: the secret being enrolled, `{secret, uri}`;
+/// the same one on every call from this session until it is confirmed, or
+/// a new one with `{"new": true}` (the old one then stops working).
 pub async fn begin_totp(
     State(state): State<AppState>,
     client: Client,
     SigningIn(user): SigningIn,
+    body: Option<Json<BeginTotpRequest>>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    let e = identity::begin_enrollment(&state, &user, &client).await?;
+    let Json(body) = body.unwrap_or_default();
+    let key = if body.new {
+        identity::EnrollmentKey::New
+    } else {
+        identity::EnrollmentKey::Pending
+    };
+    let e = identity::begin_enrollment(&state, &user, &client, key).await?;
     Ok(Json(serde_json::json!({"secret": e.secret, "uri": e.uri})))
 }
 

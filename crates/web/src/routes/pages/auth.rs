@@ -70,7 +70,9 @@ pub async fn submit_login(
             };
             Ok(render_with(StatusCode::UNAUTHORIZED, &page))
         }
-        Err(e @ (AppError::Invalid(_) | AppError::TooManyRequests(_))) => {
+        Err(
+            e @ (AppError::Invalid(_) | AppError::TooManyRequests(_) | AppError::AccountLocked(_)),
+        ) => {
             let error = match &e {
                 AppError::TooManyRequests(wait) => format!(
                     "Too many failed sign-ins. Try again in {} seconds.",

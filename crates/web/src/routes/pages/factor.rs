@@ -1,5 +1,6 @@
 //! Second-factor pages: enrollment at first sign-in (QR code, key, link,
-//! then the recovery codes once) and the code form of later sign-ins, over
+//! then the recovery codes once; the key stays the same across reloads and
+//! wrong codes until "New key") and the code form of later sign-ins, over
 //! the same service as the JSON API (`services::identity`).
 
 use super::{capitalised, rejected, render, render_with, Nav};
@@ -89,7 +90,8 @@ async fn enrollment_page(
     client: &Client,
     error: Option<String>,
 ) -> Result<EnrollPage, PageError> {
-    let e = identity::begin_enrollment(state, user, client).await?;
+    let e =
+        identity::begin_enrollment(state, user, client, identity::EnrollmentKey::Pending).await?;
     Ok(EnrollPage {
         nav: Nav::of(user),
         secret: e.secret,
@@ -99,7 +101,8 @@ async fn enrollment_page(
     })
 }
 
-/// `GET /account/second-factor`: a fresh secret to enroll.
+/// `GET /account/second-factor`: the secret to enroll (the same one on
+/// every load until it is confirmed or replaced with "New key").
 pub async fn show_enrollment(
     State(state): State<AppState>,
     client: Client,
@@ -133,12 +136,25 @@ pub async fn submit_enrollment(
         }
         Err(e) => {
             let (status, message) = explain(e)?;
-            // The refused secret stays pending; a new one is shown so the
-            // page is never stale (the old one is replaced, not confirmed).
+            // The same key again: the owner has scanned it, and most wrong
+            // codes are typos or a slow clock, not a wrong key.
             let page = enrollment_page(&state, &user, &client, Some(message)).await?;
             Ok(render_with(status, &page))
         }
     }
+}
+
+/// `POST /account/second-factor/new`: replaces the pending key (for an
+/// owner who lost it or scanned it into the wrong app), then shows the
+/// page again through a redirect, so that a reload does not make another.
+pub async fn replace_enrollment_key(
+    State(state): State<AppState>,
+    client: Client,
+    user: Result<SigningIn, AppError>,
+) -> Result<Response, PageError> {
+    let SigningIn(user) = user?;
+    identity::begin_enrollment(&state, &user, &client, identity::EnrollmentKey::New).await?;
+    Ok(Redirect::to("/account/second-factor").into_response())
 }
 
 async fn offers_passkey(

@@ -213,6 +213,10 @@ pub fn routes() -> Router<AppState> {
             get(factor::show_enrollment).post(factor::submit_enrollment),
         )
         .route(
+            "/account/second-factor/new",
+            post(factor::replace_enrollment_key),
+        )
+        .route(
             "/login/second-factor",
             get(factor::show_second_factor).post(factor::submit_second_factor),
         )
