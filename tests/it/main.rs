@@ -11,6 +11,7 @@ mod documents;
 mod guard;
 mod guard_budgets;
 mod guard_nodes;
+mod hardening;
 mod health;
 mod identity;
 mod oidc;

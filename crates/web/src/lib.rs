@@ -10,6 +10,7 @@
 mod audit;
 pub mod auth;
 pub mod config;
+pub mod datadir;
 mod error;
 pub mod install;
 mod metrics;
