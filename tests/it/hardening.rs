@@ -1,13 +1,28 @@
-//! Regression tests for the penetration test's findings on data at rest:
-//! a private data dir, fresh or tightened on start.
+//! Regression tests for the penetration test's findings on data at rest
+//! and on slow and greedy clients: a private data dir, deadlines for
+//! headers and bodies, declared lengths over the limit, connection caps.
+//!
+//! The slow-client tests speak HTTP over raw sockets, because an HTTP
+//! client library will not send half a request. They never measure speed;
+//! they only require that the server closes within a generous bound.
 
+use futures_util::StreamExt;
 use rampart_testkit::{upload_form, TestApp, PASSWORD};
+use rampart_web::Config;
 use serde_json::Value;
 use std::{
     os::unix::fs::PermissionsExt,
     path::{Path, PathBuf},
     process::Command,
+    time::Duration,
 };
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
+
+/// Longest a test waits for the server to close a connection.
+const BOUND: Duration = Duration::from_secs(15);
 
 fn mode(path: &Path) -> u32 {
     std::fs::symlink_metadata(path)
@@ -30,6 +45,31 @@ fn tree(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// Reads until the server closes the connection (end of stream or a
+/// reset), failing the test if that takes longer than [`BOUND`].
+async fn read_until_closed(stream: &mut TcpStream) -> String {
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(BOUND, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the server kept the connection open");
+    String::from_utf8_lossy(&received).into_owned()
+}
+
+fn slow_config(configure: impl FnOnce(&mut Config)) -> Config {
+    let mut config = Config::default();
+    config.guard.scoring.regularity_min_gaps = u32::MAX;
+    configure(&mut config);
+    config
 }
 
 #[tokio::test]
@@ -128,4 +168,205 @@ fn a_data_dir_left_open_to_other_accounts_is_tightened_on_start_and_said_so() {
     let output = rampart(&data, &["reindex"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("tightened"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_request_head_sent_line_by_line_is_cut_off_at_the_header_deadline() {
+    let app = TestApp::spawn_with(slow_config(|c| {
+        c.http.header_timeout_secs = 1;
+        c.http.keep_alive_secs = 1;
+    }))
+    .await;
+    let mut stream = TcpStream::connect(app.addr).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: rampart\r\n")
+        .await
+        .unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    // One more header line every 300 ms: progress, but never a whole head.
+    let trickle = tokio::spawn(async move {
+        for i in 0.. {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let line = format!("X-Slow-{i}: 1\r\n");
+            if writer.write_all(line.as_bytes()).await.is_err() {
+                break;
+            }
+        }
+    });
+    let closed = tokio::time::timeout(BOUND, async {
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = reader.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+    trickle.abort();
+    assert!(
+        closed.is_ok(),
+        "the half-sent head was held past the deadline"
+    );
+}
+
+#[tokio::test]
+async fn a_silent_connection_is_closed_at_the_default_header_deadline() {
+    let app = TestApp::spawn().await;
+    let mut stream = TcpStream::connect(app.addr).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\n")
+        .await
+        .unwrap();
+    read_until_closed(&mut stream).await;
+}
+
+#[tokio::test]
+async fn an_idle_kept_alive_connection_is_closed() {
+    // A header deadline beyond the bound: only the idle timeout can close
+    // the connection in time.
+    let app = TestApp::spawn_with(slow_config(|c| {
+        c.http.header_timeout_secs = 60;
+        c.http.keep_alive_secs = 1;
+    }))
+    .await;
+    let mut stream = TcpStream::connect(app.addr).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: rampart\r\n\r\n")
+        .await
+        .unwrap();
+    let answered = read_until_closed(&mut stream).await;
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+}
+
+#[tokio::test]
+async fn a_stalled_body_is_answered_408_and_closed() {
+    let app = TestApp::spawn_with(slow_config(|c| c.http.body_timeout_secs = 1)).await;
+    for (path, content_type, json) in [
+        ("/api/v1/login", "application/json", true),
+        ("/login", "application/x-www-form-urlencoded", false),
+    ] {
+        let mut stream = TcpStream::connect(app.addr).await.unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: rampart\r\nContent-Type: {content_type}\r\nContent-Length: 100\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(b"{\"email\": \"ann").await.unwrap();
+        let answer = read_until_closed(&mut stream).await;
+        assert!(answer.starts_with("HTTP/1.1 408"), "{path}: {answer}");
+        assert!(
+            answer.to_ascii_lowercase().contains("connection: close"),
+            "{answer}"
+        );
+        if json {
+            assert!(answer.contains(r#""code":"request_timeout""#), "{answer}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stalled_upload_is_answered_408_and_leaves_nothing_behind() {
+    let app = TestApp::spawn_with(slow_config(|c| c.http.body_timeout_secs = 1)).await;
+    app.portal("alpha").await;
+    app.community("alpha", "ops").await;
+    app.user("ann@example.org", "NOR", None).await;
+    app.member("alpha/ops", "ann@example.org", "contributor")
+        .await;
+    let ann = app.login("ann@example.org", PASSWORD).await;
+    let start = "--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nthe first bytes";
+    let body = futures_util::stream::iter([Ok::<_, std::io::Error>(start.as_bytes().to_vec())])
+        .chain(futures_util::stream::pending());
+    let r = ann
+        .client
+        .post(app.url("/api/v1/portals/alpha/communities/ops/documents"))
+        .header("x-csrf-token", &ann.csrf)
+        .header("content-type", "multipart/form-data; boundary=XYZ")
+        .body(reqwest::Body::wrap_stream(body))
+        .timeout(BOUND)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 408);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "request_timeout");
+    let temp = app.dir.path().join("blobs").join("tmp");
+    assert_eq!(std::fs::read_dir(temp).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn a_declared_length_over_the_limit_is_refused_before_the_body() {
+    let app = TestApp::spawn_with(slow_config(|c| c.upload.max_bytes = 1_000_000)).await;
+    for (path, json) in [
+        ("/api/v1/login", true),
+        ("/login", false),
+        ("/api/v1/portals/alpha/communities/ops/documents", true),
+        ("/no/such/page", false),
+    ] {
+        let mut stream = TcpStream::connect(app.addr).await.unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: rampart\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        // No body byte is sent: the answer comes anyway, and the
+        // connection closes.
+        let answer = read_until_closed(&mut stream).await;
+        assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
+        assert!(
+            answer.to_ascii_lowercase().contains("connection: close"),
+            "{answer}"
+        );
+        if json {
+            assert!(answer.contains(r#""code":"too_large""#), "{answer}");
+        }
+    }
+    // Within the limit, the route answers as before.
+    let r = app
+        .anonymous()
+        .post_json(
+            "/api/v1/login",
+            &serde_json::json!({"email": "x@example.org", "password": "y"}),
+        )
+        .await;
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn connections_over_the_per_client_cap_are_closed_while_the_others_work() {
+    let app = TestApp::spawn_with(slow_config(|c| c.http.max_connections_per_ip = 3)).await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(TcpStream::connect(app.addr).await.unwrap());
+    }
+    let mut over = TcpStream::connect(app.addr).await.unwrap();
+    let _ = over
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: rampart\r\n\r\n")
+        .await;
+    let answer = read_until_closed(&mut over).await;
+    assert!(answer.is_empty(), "closed without an answer: {answer}");
+
+    let mut first = held.remove(0);
+    first
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: rampart\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut first).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    // Its place is free again once the server has seen it close.
+    let ok = tokio::time::timeout(BOUND, async {
+        loop {
+            let mut next = TcpStream::connect(app.addr).await.unwrap();
+            next.write_all(b"GET /healthz HTTP/1.1\r\nHost: rampart\r\nConnection: close\r\n\r\n")
+                .await
+                .unwrap();
+            if read_until_closed(&mut next)
+                .await
+                .starts_with("HTTP/1.1 200")
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(ok.is_ok(), "a freed place was never reused");
 }

@@ -14,4 +14,4 @@ pub mod passkeys;
 mod upload;
 pub mod watermark;
 
-pub use upload::{media_type_for, read_upload, Upload, UploadedFile};
+pub use upload::{media_type_for, read_upload, Upload, UploadedFile, MULTIPART_OVERHEAD};
