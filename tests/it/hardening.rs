@@ -1,6 +1,7 @@
-//! Regression tests for the penetration test's findings on data at rest
-//! and on slow and greedy clients: a private data dir, deadlines for
-//! headers and bodies, declared lengths over the limit, connection caps.
+//! Regression tests for the penetration test's findings on data at rest,
+//! slow and greedy clients, and `/metrics`: a private data dir, deadlines
+//! for headers and bodies, declared lengths over the limit, connection
+//! caps, and metrics that only operators read.
 //!
 //! The slow-client tests speak HTTP over raw sockets, because an HTTP
 //! client library will not send half a request. They never measure speed;
@@ -11,9 +12,10 @@ use rampart_testkit::{upload_form, TestApp, PASSWORD};
 use rampart_web::Config;
 use serde_json::Value;
 use std::{
+    io::{BufRead, BufReader},
     os::unix::fs::PermissionsExt,
     path::{Path, PathBuf},
-    process::Command,
+    process::{Command, Stdio},
     time::Duration,
 };
 use tokio::{
@@ -369,4 +371,80 @@ async fn connections_over_the_per_client_cap_are_closed_while_the_others_work() 
     })
     .await;
     assert!(ok.is_ok(), "a freed place was never reused");
+}
+
+#[tokio::test]
+async fn metrics_are_not_public_by_default_and_need_the_token() {
+    let app = TestApp::spawn().await;
+    let r = app.anonymous().get("/metrics").await;
+    assert_eq!(r.status(), 404);
+    assert!(!r.text().await.unwrap().contains("rampart_"));
+    assert_eq!(app.anonymous().get("/healthz").await.status(), 200);
+    assert_eq!(app.anonymous().get("/readyz").await.status(), 200);
+
+    let token = "metrics-token-for-the-test";
+    let app = TestApp::spawn_with(slow_config(|c| c.http.metrics_token = Some(token.into()))).await;
+    assert_eq!(app.anonymous().get("/metrics").await.status(), 404);
+    let client = reqwest::Client::new();
+    let get = |bearer: &str| {
+        client
+            .get(app.url("/metrics"))
+            .header("authorization", format!("Bearer {bearer}"))
+            .send()
+    };
+    assert_eq!(
+        get("metrics-token-for-the-tesT").await.unwrap().status(),
+        404
+    );
+    let r = get(token).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("rampart_http_requests_total"));
+}
+
+#[tokio::test]
+async fn serve_answers_metrics_only_on_metrics_listen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path().join("data"))
+        .env("RAMPART_LOG", "warn")
+        .env("RAMPART_HTTP__METRICS_LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (public, metrics) = tokio::task::spawn_blocking(move || {
+        let mut public = None;
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            let url = line.split_whitespace().find(|w| w.starts_with("http://"));
+            if line.starts_with("Rampart is listening") {
+                public = url.map(str::to_owned);
+            } else if line.starts_with("Metrics:") {
+                return (public.unwrap(), url.unwrap().to_owned());
+            }
+        }
+        panic!("serve did not announce both addresses");
+    })
+    .await
+    .unwrap();
+    let result = async {
+        let public_metrics = reqwest::get(format!("{public}/metrics")).await?;
+        let metrics_text = reqwest::get(&metrics).await?.text().await?;
+        let base = metrics.trim_end_matches("/metrics");
+        let other = reqwest::get(format!("{base}/healthz")).await?.status();
+        Ok::<_, reqwest::Error>((public_metrics.status(), metrics_text, other))
+    }
+    .await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (public_status, metrics_text, other) = result.unwrap();
+    assert_eq!(public_status, 404);
+    assert!(metrics_text.contains("# EOF"), "{metrics_text}");
+    assert_eq!(other, 404, "only /metrics on the metrics address");
 }

@@ -181,8 +181,10 @@ impl Default for InstallConfig {
 /// keep_alive_secs = 5            # an idle kept-alive connection is closed
 /// max_connections = 1024         # beyond this, new connections are closed at once
 /// max_connections_per_ip = 64    # per socket peer (trusted proxies exempt)
+/// metrics_listen = "127.0.0.1:9090"   # /metrics only there; or:
+/// metrics_token = "…"            # /metrics on the public listener with this bearer token
 /// ```
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
     /// The URL users reach Rampart at; `https://…` makes cookies `Secure`
@@ -212,6 +214,15 @@ pub struct HttpConfig {
     /// it is closed at once. Peers in `trusted_proxies` carry many clients
     /// and count only towards `max_connections`.
     pub max_connections_per_ip: usize,
+    /// Bearer token that may read `/metrics` on the public listener
+    /// (compared in constant time). Without it `/metrics` is not served
+    /// there: 404, like any unknown path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_token: Option<String>,
+    /// A second address serving `/metrics` (and nothing else) without a
+    /// token, e.g. `127.0.0.1:9090` for a local Prometheus.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 impl Default for HttpConfig {
@@ -224,6 +235,8 @@ impl Default for HttpConfig {
             keep_alive_secs: 5,
             max_connections: 1024,
             max_connections_per_ip: 64,
+            metrics_token: None,
+            metrics_listen: None,
         }
     }
 }
@@ -261,6 +274,26 @@ impl HttpConfig {
     }
 }
 
+/// By hand, so that the metrics token never reaches a log.
+impl std::fmt::Debug for HttpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpConfig")
+            .field("public_url", &self.public_url)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("header_timeout_secs", &self.header_timeout_secs)
+            .field("body_timeout_secs", &self.body_timeout_secs)
+            .field("keep_alive_secs", &self.keep_alive_secs)
+            .field("max_connections", &self.max_connections)
+            .field("max_connections_per_ip", &self.max_connections_per_ip)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("metrics_listen", &self.metrics_listen)
+            .finish()
+    }
+}
+
 impl HttpConfig {
     fn validate(&self) -> Result<(), String> {
         if self.header_timeout_secs == 0 || self.body_timeout_secs == 0 {
@@ -270,6 +303,13 @@ impl HttpConfig {
             return Err(
                 "[http] max_connections and max_connections_per_ip must be at least 1".into(),
             );
+        }
+        if self
+            .metrics_token
+            .as_deref()
+            .is_some_and(|t| t.trim().len() < 16)
+        {
+            return Err("[http] metrics_token must be at least 16 characters".into());
         }
         Ok(())
     }
@@ -415,12 +455,19 @@ mod tests {
             assert_eq!(c.http.proxies().len(), 2);
             jail.create_file("cidr.toml", "[http]\ntrusted_proxies = [\"nope\"]\n")?;
             assert!(Config::load(Some(Path::new("cidr.toml"))).is_err());
-            jail.create_file("http.toml", "[http]\nheader_timeout_secs = 3\n")?;
-            jail.set_env("RAMPART_HTTP__BODY_TIMEOUT_SECS", "7");
+            jail.create_file(
+                "http.toml",
+                "[http]\nheader_timeout_secs = 3\nmetrics_listen = \"127.0.0.1:9090\"\n",
+            )?;
+            jail.set_env("RAMPART_HTTP__METRICS_TOKEN", "a-token-long-enough");
             let c = Config::load(Some(Path::new("http.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(c.http.header_timeout_secs, 3);
             assert_eq!(c.http.max_connections_per_ip, 64);
-            assert_eq!(c.http.body_timeout_secs, 7);
+            assert_eq!(c.http.metrics_token.as_deref(), Some("a-token-long-enough"));
+            assert!(
+                !format!("{c:?}").contains("a-token-long-enough"),
+                "redacted"
+            );
             assert_eq!(c.http.keep_alive(), Some(Duration::from_secs(3)), "capped");
             jail.clear_env();
             jail.create_file("ka.toml", "[http]\nkeep_alive_secs = 0\n")?;

@@ -1,6 +1,6 @@
 //! Rampart's HTTP surface: the JSON API under `/api/v1`, the server-rendered
-//! web UI, `/healthz`, `/readyz` and `/metrics`, served by an accept loop
-//! that bounds slow and greedy clients.
+//! web UI, `/healthz`, `/readyz` and `/metrics` (to a token, or on its own
+//! address), served by an accept loop that bounds slow and greedy clients.
 //!
 //! Every request passes the same layers (request id, metrics, security
 //! headers); every handler that touches a portal object authenticates with
@@ -45,4 +45,23 @@ pub async fn serve(
     let http = state.config.http.clone();
     let metrics = state.metrics.clone();
     server::run(listener, router(state), &http, metrics, shutdown).await
+}
+
+/// Serves `/metrics` alone, without a token, on the `[http]
+/// metrics_listen` address, with the same connection bounds as [`serve`].
+pub async fn serve_metrics(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let http = state.config.http.clone();
+    let metrics = state.metrics.clone();
+    server::run(
+        listener,
+        routes::metrics_router(state),
+        &http,
+        metrics,
+        shutdown,
+    )
+    .await
 }

@@ -20,6 +20,16 @@ async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     crate::error::AppError::NotFound.respond_to(uri.path())
 }
 
+/// What `/metrics` is served on a separate `[http] metrics_listen`
+/// address: that and nothing else.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(health::metrics_unguarded))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(middleware::request_id))
+        .with_state(state)
+}
+
 pub fn router(state: AppState) -> Router {
     let uploads = Router::new()
         .route(
