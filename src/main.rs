@@ -37,7 +37,14 @@ enum Command {
     Reindex(commands::reindex::Opts),
 }
 
+/// The umask of every command: files and directories Rampart creates are
+/// its own alone (the data dir holds the library, the audit log and the
+/// password hashes). Explicit modes where files are created say the same;
+/// the umask also covers what libraries create behind our back.
+const UMASK: u32 = 0o077;
+
 fn main() -> ExitCode {
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(UMASK));
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -201,9 +201,7 @@ async fn proof(store: &rampart_store::Store, seq: u64, out: Option<PathBuf>) -> 
     proof.extra = Some(entry);
     let text = proof.to_text();
     match out {
-        Some(path) => {
-            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?
-        }
+        Some(path) => super::write_private(&path, text.as_bytes())?,
         None => print!("{text}"),
     }
     Ok(())

@@ -11,7 +11,12 @@ pub mod triage;
 
 use anyhow::Context;
 use rampart_web::{install, AppState, Config};
-use std::{path::PathBuf, sync::Arc};
+use std::{
+    io::Write,
+    os::unix::fs::{OpenOptionsExt, PermissionsExt},
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 /// Options every command that works on an install takes.
 #[derive(Debug, clap::Args)]
@@ -48,6 +53,7 @@ impl DataOpts {
         if !db.exists() {
             anyhow::bail!("no Rampart data in {}", self.data.display());
         }
+        rampart_web::datadir::secure(&self.data)?;
         let store = rampart_store::Store::open(&db).await?;
         let signer = install::audit_signer(&self.data, &config.audit.origin)?;
         Ok((config, store, signer))
@@ -63,4 +69,24 @@ pub fn announce_first_admin(first: &Option<install::FirstAdmin>) {
             admin.password
         );
     }
+}
+
+/// Writes a report or proof the operator asked for, readable by its owner
+/// only: a triage report names the account a leak came from, and may be
+/// written into the data dir. An existing file is truncated and tightened.
+pub fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(rampart_web::datadir::FILE_MODE)
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.set_permissions(std::fs::Permissions::from_mode(
+        rampart_web::datadir::FILE_MODE,
+    ))
+    .with_context(|| format!("restricting {}", path.display()))?;
+    file.write_all(contents)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
 }

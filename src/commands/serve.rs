@@ -38,11 +38,40 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", opts.listen))?;
     let addr = listener.local_addr()?;
+    let metrics_listener = match state.config.http.metrics_listen {
+        Some(metrics_addr) => Some(
+            tokio::net::TcpListener::bind(metrics_addr)
+                .await
+                .with_context(|| format!("listening for /metrics on {metrics_addr}"))?,
+        ),
+        None => None,
+    };
     println!(
         "Rampart is listening on http://{addr} (data: {})",
         opts.data.data.display()
     );
-    rampart_web::serve(state.clone(), listener, shutdown_signal()).await?;
+    if let Some(l) = &metrics_listener {
+        println!("Metrics: http://{}/metrics", l.local_addr()?);
+    }
+    // One signal stops both listeners.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        stop.send_replace(true);
+    });
+    let stopped = |mut stopping: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
+    };
+    let public = rampart_web::serve(state.clone(), listener, stopped(stopping.clone()));
+    match metrics_listener {
+        Some(l) => {
+            let metrics = rampart_web::serve_metrics(state.clone(), l, stopped(stopping));
+            let (public, metrics) = tokio::join!(public, metrics);
+            public?;
+            metrics?;
+        }
+        None => public.await?,
+    }
     rampart_web::install::close(&state).await?;
     tracing::info!("stopped");
     Ok(())

@@ -44,12 +44,10 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
         .context("triage")?;
     store.close().await;
     if let Some(path) = &opts.json {
-        std::fs::write(path, report.to_json() + "\n")
-            .with_context(|| format!("writing {}", path.display()))?;
+        super::write_private(path, (report.to_json() + "\n").as_bytes())?;
     }
     if let Some(path) = &opts.html {
-        std::fs::write(path, rampart_triage::html::render(&report))
-            .with_context(|| format!("writing {}", path.display()))?;
+        super::write_private(path, rampart_triage::html::render(&report).as_bytes())?;
     }
     print!("{}", report.summary_text());
     Ok(())

@@ -223,7 +223,7 @@ async fn a_token_scrape_is_throttled_then_suspended_and_alerted() {
         && e.outcome == rampart_store::Outcome::Denied
         && e.detail["decision"] == "throttle"
         && !e.detail["reasons"].as_array().unwrap().is_empty()));
-    let metrics = app.anonymous().get("/metrics").await.text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains("rampart_guard_decisions_total{decision=\"throttle\"}"));
     assert!(metrics.contains("rampart_guard_decisions_total{decision=\"suspend\"}"));
 }

@@ -7,7 +7,7 @@ async fn health_ready_and_metrics() {
     assert_eq!(anon.get("/healthz").await.status(), 200);
     assert_eq!(anon.get("/readyz").await.status(), 200);
     assert_eq!(anon.get("/api/v1/me").await.status(), 401);
-    let metrics = anon.get("/metrics").await.text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains(
             r#"rampart_http_requests_total{route="/api/v1/me",method="GET",status="401"} 1"#

@@ -12,6 +12,7 @@ mod documents;
 mod guard;
 mod guard_budgets;
 mod guard_nodes;
+mod hardening;
 mod health;
 mod identity;
 mod identity_enrollment;

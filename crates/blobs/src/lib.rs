@@ -7,11 +7,16 @@
 //! is held under an exclusive file lock until the caller has recorded it in
 //! the database; [`BlobStore::collect_garbage`] only removes files nobody
 //! holds, so it can run while other processes write.
+//!
+//! Blobs are the library itself, so every directory is created 0700 and every
+//! file 0600 whatever the process umask: the crate is used by tests and tools
+//! that do not set one.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
 use std::{
     fs::File,
     io,
+    os::unix::fs::{DirBuilderExt, OpenOptionsExt},
     path::{Path, PathBuf},
 };
 use tokio::io::AsyncWriteExt;
@@ -100,7 +105,7 @@ impl BlobStore {
     /// Opens (creating if needed) a blob directory.
     pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
         let root = root.into();
-        std::fs::create_dir_all(root.join("tmp"))?;
+        create_private_dir(&root.join("tmp"))?;
         Ok(Self { root })
     }
 
@@ -134,6 +139,7 @@ impl BlobStore {
             let file = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
+                .mode(FILE_MODE)
                 .open(&path)?;
             file.lock()?;
             let lock = file.try_clone()?;
@@ -200,6 +206,20 @@ impl BlobStore {
         }
         Ok(removed)
     }
+}
+
+/// Mode of every blob and temp file: the owner's alone.
+pub const FILE_MODE: u32 = 0o600;
+/// Mode of the store's directories.
+pub const DIR_MODE: u32 = 0o700;
+
+/// Creates `dir` and any missing parents with [`DIR_MODE`] (existing ones
+/// keep their mode; `rampart` tightens those when it opens a data dir).
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(DIR_MODE)
+        .create(dir)
 }
 
 /// Blobs written in the last minutes are spared: flock's exclusive-to-shared
@@ -276,7 +296,7 @@ impl BlobWriter {
                 .parent()
                 .map(Path::to_path_buf)
                 .unwrap_or_default();
-            std::fs::create_dir_all(&dir)?;
+            create_private_dir(&dir)?;
             if let Ok(existing) = File::open(&final_path) {
                 // Same content already stored: drop our copy and hold the
                 // existing blob until the caller commits. Shared, so that

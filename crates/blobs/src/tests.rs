@@ -80,3 +80,20 @@ async fn garbage_collection_spares_locked_and_referenced_blobs() {
     let done = in_flight.finish().await.unwrap();
     assert_eq!(done.size, 7);
 }
+
+#[tokio::test]
+async fn directories_and_files_are_private_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("blobs");
+    let store = BlobStore::open(&root).unwrap();
+    let stored = store.put(b"secret", 100).await.unwrap();
+    let writer = store.writer(100).await.unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&root), DIR_MODE);
+    assert_eq!(mode(&root.join("tmp")), DIR_MODE);
+    let blob = store.path_of(&stored.hash);
+    assert_eq!(mode(blob.parent().unwrap()), DIR_MODE);
+    assert_eq!(mode(&blob), FILE_MODE);
+    assert_eq!(mode(&writer.tmp_path), FILE_MODE, "temp files too");
+}

@@ -126,7 +126,18 @@ const MIGRATIONS: &[(i64, &str)] = &[
 impl Store {
     /// Opens (creating if missing) the database file and brings its schema
     /// up to date.
+    ///
+    /// A new database file is created 0600 before SQLite opens it: SQLite
+    /// creates the `-wal` and `-shm` files with the mode of the database
+    /// file, so the whole database stays private to the service account
+    /// whatever the process umask.
     pub async fn open(path: &Path) -> Result<Self> {
+        create_private_file(path).map_err(|e| {
+            Error::Database(sqlx::Error::Io(std::io::Error::new(
+                e.kind(),
+                format!("creating {}: {e}", path.display()),
+            )))
+        })?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -194,6 +205,25 @@ impl Store {
     /// Closes the pool, waiting for in-flight queries.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// Creates an empty file with mode 0600 unless something exists at `path`
+/// (SQLite takes an empty file for an empty database).
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if path.as_os_str().is_empty() || path == Path::new(":memory:") {
+        return Ok(());
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 

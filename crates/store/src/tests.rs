@@ -624,3 +624,15 @@ async fn downloads_of_documents_lists_each_documents_oldest_within_the_limit() {
     let counted = s.downloads_of_documents(&all, 0).await.unwrap();
     assert_eq!(counted[&all[0]], (Vec::new(), 3));
 }
+
+#[tokio::test]
+async fn the_database_and_its_wal_and_shm_are_private_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, s) = store().await;
+    let slug = "modes".parse().unwrap();
+    s.create_portal(&slug, "Modes", now()).await.unwrap();
+    for name in ["rampart.db", "rampart.db-wal", "rampart.db-shm"] {
+        let meta = std::fs::metadata(dir.path().join(name)).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{name}");
+    }
+}

@@ -424,6 +424,31 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The Prometheus exposition, read the way an operator's scraper does
+    /// by default: on a metrics-only listener (`[http] metrics_listen`),
+    /// since the public one serves `/metrics` only to a token.
+    pub async fn metrics(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopping) = tokio::sync::oneshot::channel::<()>();
+        let served = tokio::spawn(rampart_web::serve_metrics(
+            self.state.clone(),
+            listener,
+            async move {
+                let _ = stopping.await;
+            },
+        ));
+        let text = reqwest::get(format!("http://{addr}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let _ = stop.send(());
+        served.await.unwrap().unwrap();
+        text
+    }
+
     /// Every audit event so far.
     pub async fn audit(&self) -> Vec<rampart_store::AuditEvent> {
         self.state

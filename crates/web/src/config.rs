@@ -7,7 +7,7 @@ use figment::{
     Figment,
 };
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::{path::Path, time::Duration};
 
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -176,8 +176,21 @@ impl Default for InstallConfig {
     }
 }
 
-/// `[http]`
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// `[http]`: how the portal is reached, and the bounds that keep slow or
+/// greedy clients from holding the server.
+///
+/// ```toml
+/// [http]
+/// public_url = "https://portal.example.org"
+/// header_timeout_secs = 10       # a request's head must arrive within this
+/// body_timeout_secs = 30         # 408 after this long without a body byte
+/// keep_alive_secs = 5            # an idle kept-alive connection is closed
+/// max_connections = 1024         # beyond this, new connections are closed at once
+/// max_connections_per_ip = 64    # per socket peer (trusted proxies exempt)
+/// metrics_listen = "127.0.0.1:9090"   # /metrics only there; or:
+/// metrics_token = "…"            # /metrics on the public listener with this bearer token
+/// ```
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
     /// The URL users reach Rampart at; `https://…` makes cookies `Secure`
@@ -187,6 +200,35 @@ pub struct HttpConfig {
     /// client is then the right-most address not in this list. Empty: the
     /// client is the socket's peer.
     pub trusted_proxies: Vec<String>,
+    /// Seconds a connection may take to send a request's head (request
+    /// line and headers), counted from when the server starts waiting for
+    /// it; the connection is closed when it runs out. Waiting for the next
+    /// request on a kept-alive connection counts too, so idle connections
+    /// never outlive this either.
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may go without a byte before the request is
+    /// answered 408 Request Timeout and the connection closed.
+    pub body_timeout_secs: u64,
+    /// Seconds a kept-alive connection may sit idle after a response
+    /// before it is closed; a value above `header_timeout_secs` acts as
+    /// that, since the header deadline bounds the wait for the next
+    /// request too. 0 turns keep-alive off: one request per connection.
+    pub keep_alive_secs: u64,
+    /// Open connections, in all; a connection beyond it is closed at once.
+    pub max_connections: usize,
+    /// Open connections from one socket peer address; a connection beyond
+    /// it is closed at once. Peers in `trusted_proxies` carry many clients
+    /// and count only towards `max_connections`.
+    pub max_connections_per_ip: usize,
+    /// Bearer token that may read `/metrics` on the public listener
+    /// (compared in constant time). Without it `/metrics` is not served
+    /// there: 404, like any unknown path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_token: Option<String>,
+    /// A second address serving `/metrics` (and nothing else) without a
+    /// token, e.g. `127.0.0.1:9090` for a local Prometheus.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 impl Default for HttpConfig {
@@ -194,6 +236,13 @@ impl Default for HttpConfig {
         Self {
             public_url: "http://127.0.0.1:8080".into(),
             trusted_proxies: Vec::new(),
+            header_timeout_secs: 10,
+            body_timeout_secs: 30,
+            keep_alive_secs: 5,
+            max_connections: 1024,
+            max_connections_per_ip: 64,
+            metrics_token: None,
+            metrics_listen: None,
         }
     }
 }
@@ -207,9 +256,68 @@ impl HttpConfig {
             .collect()
     }
 
+    /// The request head deadline.
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_timeout_secs)
+    }
+
+    /// The longest a request body may stall.
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_timeout_secs)
+    }
+
+    /// How long an idle kept-alive connection stays open (never longer
+    /// than the header deadline, which bounds the wait for the next
+    /// request as well); `None`: no keep-alive.
+    pub fn keep_alive(&self) -> Option<Duration> {
+        (self.keep_alive_secs > 0)
+            .then(|| Duration::from_secs(self.keep_alive_secs.min(self.header_timeout_secs)))
+    }
+
     /// Whether users reach us over TLS.
     pub fn is_https(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+}
+
+/// By hand, so that the metrics token never reaches a log.
+impl std::fmt::Debug for HttpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpConfig")
+            .field("public_url", &self.public_url)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("header_timeout_secs", &self.header_timeout_secs)
+            .field("body_timeout_secs", &self.body_timeout_secs)
+            .field("keep_alive_secs", &self.keep_alive_secs)
+            .field("max_connections", &self.max_connections)
+            .field("max_connections_per_ip", &self.max_connections_per_ip)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("metrics_listen", &self.metrics_listen)
+            .finish()
+    }
+}
+
+impl HttpConfig {
+    fn validate(&self) -> Result<(), String> {
+        if self.header_timeout_secs == 0 || self.body_timeout_secs == 0 {
+            return Err("[http] header_timeout_secs and body_timeout_secs must be positive".into());
+        }
+        if self.max_connections == 0 || self.max_connections_per_ip == 0 {
+            return Err(
+                "[http] max_connections and max_connections_per_ip must be at least 1".into(),
+            );
+        }
+        if self
+            .metrics_token
+            .as_deref()
+            .is_some_and(|t| t.trim().len() < 16)
+        {
+            return Err("[http] metrics_token must be at least 16 characters".into());
+        }
+        Ok(())
     }
 }
 
@@ -305,6 +413,7 @@ impl Config {
         for cidr in &self.http.trusted_proxies {
             parse_cidr(cidr)?;
         }
+        self.http.validate()?;
         if self
             .identity
             .exempt_roles
@@ -359,6 +468,26 @@ mod tests {
             assert_eq!(c.http.proxies().len(), 2);
             jail.create_file("cidr.toml", "[http]\ntrusted_proxies = [\"nope\"]\n")?;
             assert!(Config::load(Some(Path::new("cidr.toml"))).is_err());
+            jail.create_file(
+                "http.toml",
+                "[http]\nheader_timeout_secs = 3\nmetrics_listen = \"127.0.0.1:9090\"\n",
+            )?;
+            jail.set_env("RAMPART_HTTP__METRICS_TOKEN", "a-token-long-enough");
+            let c = Config::load(Some(Path::new("http.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.http.header_timeout_secs, 3);
+            assert_eq!(c.http.max_connections_per_ip, 64);
+            assert_eq!(c.http.metrics_token.as_deref(), Some("a-token-long-enough"));
+            assert!(
+                !format!("{c:?}").contains("a-token-long-enough"),
+                "redacted"
+            );
+            assert_eq!(c.http.keep_alive(), Some(Duration::from_secs(3)), "capped");
+            jail.clear_env();
+            jail.create_file("ka.toml", "[http]\nkeep_alive_secs = 0\n")?;
+            let c = Config::load(Some(Path::new("ka.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.http.keep_alive(), None);
+            jail.create_file("caps.toml", "[http]\nmax_connections_per_ip = 0\n")?;
+            assert!(Config::load(Some(Path::new("caps.toml"))).is_err());
             Ok(())
         });
     }

@@ -52,6 +52,9 @@ pub enum AppError {
     /// Body over the limit.
     #[error("content exceeds the limit of {0} bytes")]
     TooLarge(u64),
+    /// The client stopped sending the request body.
+    #[error("the request body stalled; send it without pausing")]
+    RequestTimeout,
     /// Slow down.
     #[error("too many requests")]
     TooManyRequests(Duration),
@@ -83,6 +86,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -103,6 +107,7 @@ impl AppError {
             AppError::Invalid(_) => "invalid",
             AppError::Conflict(_) => "conflict",
             AppError::TooLarge(_) => "too_large",
+            AppError::RequestTimeout => "request_timeout",
             AppError::TooManyRequests(_) => "throttled",
             AppError::StepUpRequired => "step_up_required",
             AppError::Internal(_) => "internal",
@@ -159,6 +164,18 @@ impl From<rampart_blobs::Error> for AppError {
         match e {
             rampart_blobs::Error::TooLarge { limit } => AppError::TooLarge(limit),
             other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl AppError {
+    /// The answer for a request to `path` that no handler renders: JSON
+    /// under `/api/`, an error page elsewhere.
+    pub(crate) fn respond_to(self, path: &str) -> Response {
+        if path.starts_with("/api/") {
+            self.into_response()
+        } else {
+            PageError(self).into_response()
         }
     }
 }

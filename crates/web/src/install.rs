@@ -38,8 +38,7 @@ pub async fn open(
     config: Config,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<(AppState, Option<FirstAdmin>)> {
-    std::fs::create_dir_all(data)
-        .with_context(|| format!("creating data dir {}", data.display()))?;
+    crate::datadir::secure(data)?;
     let keys = data.join("keys");
     if !keys.exists() {
         std::fs::DirBuilder::new()

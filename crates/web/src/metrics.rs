@@ -27,6 +27,11 @@ struct DecisionLabels {
     decision: String,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LimitLabels {
+    limit: String,
+}
+
 fn latency_histogram() -> Histogram {
     Histogram::new([
         0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -40,6 +45,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     guard_decisions: Family<DecisionLabels, Counter>,
+    connections_refused: Family<LimitLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -65,11 +71,18 @@ impl Default for Metrics {
             "Exfiltration guard decisions other than allow, by kind",
             guard_decisions.clone(),
         );
+        let connections_refused = Family::<LimitLabels, Counter>::default();
+        registry.register(
+            "http_connections_refused",
+            "Connections closed at once because a connection cap was reached, by cap",
+            connections_refused.clone(),
+        );
         Self {
             registry,
             requests,
             latency,
             guard_decisions,
+            connections_refused,
         }
     }
 }
@@ -97,6 +110,16 @@ impl Metrics {
         self.guard_decisions
             .get_or_create(&DecisionLabels {
                 decision: decision.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts one connection closed at once (`max_connections`,
+    /// `max_connections_per_ip`).
+    pub fn refuse_connection(&self, limit: &str) {
+        self.connections_refused
+            .get_or_create(&LimitLabels {
+                limit: limit.to_owned(),
             })
             .inc();
     }

@@ -1,7 +1,9 @@
 //! Layers every request passes: a request id (in a task-local so that error
-//! pages and logs can quote it), metrics, and security headers.
+//! pages and logs can quote it), metrics, security headers, and the bounds
+//! on request bodies (a declared length over the route's limit, a body
+//! that stalls).
 
-use crate::state::AppState;
+use crate::{error::AppError, server::BodyStalled, state::AppState};
 use axum::{
     extract::{MatchedPath, Request, State},
     http::{header, HeaderName, HeaderValue},
@@ -92,5 +94,44 @@ pub async fn security_headers(
             "max-age=31536000; includeSubDomains",
         );
     }
+    response
+}
+
+/// Refuses a request whose declared `Content-Length` exceeds `limit` (the
+/// route's body limit) before reading any of the body, and closes the
+/// connection: the client may be about to send all of it.
+pub async fn refuse_oversized(State(limit): State<u64>, request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(length) if length > limit => {
+            closing(AppError::TooLarge(limit).respond_to(request.uri().path()))
+        }
+        _ => next.run(request).await,
+    }
+}
+
+/// Answers 408 when the request's body stalled (see
+/// `server::body::StallGuard`), whatever the handler made of the read
+/// error: extractors report it as a bad or failed body.
+pub async fn body_deadline(request: Request, next: Next) -> Response {
+    let stalled = request.extensions().get::<BodyStalled>().cloned();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    match stalled {
+        Some(stalled) if stalled.is_set() => closing(AppError::RequestTimeout.respond_to(&path)),
+        _ => response,
+    }
+}
+
+/// The response with `Connection: close`: the rest of the body is never
+/// read, so the connection cannot carry another request.
+fn closing(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
     response
 }

@@ -1,7 +1,16 @@
 //! Liveness, readiness and metrics for operators and load balancers.
+//! `/healthz` and `/readyz` are public; `/metrics` is not (see [`metrics`]).
 
-use crate::{error::AppError, state::AppState};
-use axum::{extract::State, http::header, response::IntoResponse};
+use crate::{
+    error::{AppError, PageError},
+    state::AppState,
+};
+use axum::{
+    extract::State,
+    http::{header, HeaderMap},
+    response::{IntoResponse, Response},
+};
+use subtle::ConstantTimeEq;
 
 /// The process is up.
 pub async fn healthz() -> &'static str {
@@ -15,8 +24,35 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppEr
     Ok("ready\n")
 }
 
-/// Prometheus text exposition.
-pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
+/// Prometheus text exposition on the public listener: only to a request
+/// bearing `[http] metrics_token`. Without a token configured, or without
+/// the right one, `/metrics` is not there (404 like any unknown path), so
+/// the public listener tells nobody what the portal is doing.
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let Some(expected) = state.config.http.metrics_token.as_deref() else {
+        return Err(PageError(AppError::NotFound));
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !bool::from(presented.as_bytes().ct_eq(expected.trim().as_bytes())) {
+        return Err(PageError(AppError::NotFound));
+    }
+    Ok(exposition(&state)?)
+}
+
+/// Prometheus text exposition on the `[http] metrics_listen` address,
+/// which only those who can reach it can ask.
+pub async fn metrics_unguarded(State(state): State<AppState>) -> Result<Response, AppError> {
+    exposition(&state)
+}
+
+fn exposition(state: &AppState) -> Result<Response, AppError> {
     let body = state
         .metrics
         .render()
@@ -27,5 +63,6 @@ pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
         body,
-    ))
+    )
+        .into_response())
 }

@@ -17,12 +17,17 @@ const BODY_LIMIT: usize = 64 * 1024;
 
 /// Unknown paths: JSON under `/api/`, an error page elsewhere.
 async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    if uri.path().starts_with("/api/") {
-        crate::error::AppError::NotFound.into_response()
-    } else {
-        crate::error::PageError(crate::error::AppError::NotFound).into_response()
-    }
+    crate::error::AppError::NotFound.respond_to(uri.path())
+}
+
+/// What `/metrics` is served on a separate `[http] metrics_listen`
+/// address: that and nothing else.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(health::metrics_unguarded))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(middleware::request_id))
+        .with_state(state)
 }
 
 pub fn router(state: AppState) -> Router {
@@ -40,7 +45,15 @@ pub fn router(state: AppState) -> Router {
             get(api::canaries::list_canaries).post(api::canaries::plant_canary),
         )
         .merge(pages::upload_routes())
-        .layer(DefaultBodyLimit::disable());
+        .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn_with_state(
+            state
+                .config
+                .upload
+                .max_bytes
+                .saturating_add(crate::services::MULTIPART_OVERHEAD),
+            middleware::refuse_oversized,
+        ));
     let api = Router::new()
         .route("/api/v1/openapi.json", get(api::openapi::openapi))
         .route("/api/v1/login", post(api::session::login))
@@ -137,8 +150,14 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(api.layer(DefaultBodyLimit::max(BODY_LIMIT)))
-        .merge(uploads)
         .fallback(not_found)
+        // Every route but the uploads (limited above), and unknown paths.
+        .layer(axum::middleware::from_fn_with_state(
+            BODY_LIMIT as u64,
+            middleware::refuse_oversized,
+        ))
+        .merge(uploads)
+        .layer(axum::middleware::from_fn(middleware::body_deadline))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::security_headers,

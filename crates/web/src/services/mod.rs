@@ -16,4 +16,6 @@ pub mod passkeys;
 mod upload;
 pub mod watermark;
 
-pub use upload::{media_type_for, read_canary_upload, read_upload, Upload, UploadedFile};
+pub use upload::{
+    media_type_for, read_canary_upload, read_upload, Upload, UploadedFile, MULTIPART_OVERHEAD,
+};

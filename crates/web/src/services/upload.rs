@@ -41,7 +41,17 @@ pub struct UploadedFile {
 const MAX_TEXT_FIELD: usize = 4096;
 const MAX_PARTS: usize = 16;
 
+/// What a multipart upload may carry besides the file: every text field at
+/// its longest, plus each part's boundary and headers. A declared
+/// `Content-Length` above `[upload] max_bytes` plus this is refused before
+/// a byte of the body is read.
+pub const MULTIPART_OVERHEAD: u64 = (MAX_PARTS * (MAX_TEXT_FIELD + 1024)) as u64;
+
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    // The client stopped sending, which is not a malformed body.
+    if crate::server::is_body_timeout(&e) {
+        return AppError::RequestTimeout;
+    }
     AppError::BadRequest(format!("malformed multipart body: {}", e.body_text()))
 }
 
