@@ -8,8 +8,9 @@ use std::{fmt, str::FromStr};
 
 /// Whether `c` must not appear in a name people read: a control character
 /// (Unicode category Cc), a line or paragraph separator, or a format
-/// character (category Cf: bidi embeddings, overrides and isolates, zero-width
-/// spaces and joiners, the byte-order mark, word joiners, tags…). Format
+/// character (category Cf: bidi embeddings, overrides and isolates, the
+/// zero-width space, the byte-order mark, word joiners, tags…; not the
+/// zero-width joiners some scripts need). Format
 /// characters are invisible yet change what is shown: `invoice\u{202e}txt.exe`
 /// reads as "invoiceexe.txt". Titles, names and emails refuse these; upload
 /// file names drop them. One predicate, so every name draws the same line.
@@ -28,7 +29,11 @@ pub fn is_control_or_format(c: char) -> bool {
             | '\u{0890}'..='\u{0891}'
             | '\u{08e2}'
             | '\u{180e}'
-            | '\u{200b}'..='\u{200f}'
+            // U+200C and U+200D (zero-width non-joiner and joiner) are
+            // left out: Persian, Indic scripts and emoji need them to
+            // spell words right, and they reorder nothing.
+            | '\u{200b}'
+            | '\u{200e}'..='\u{200f}'
             | '\u{202a}'..='\u{202e}'
             | '\u{2060}'..='\u{2064}'
             | '\u{2066}'..='\u{206f}'
@@ -290,7 +295,9 @@ mod tests {
             assert!(is_control_or_format(c), "{c:?}");
             assert!(format!("in{c}voice").parse::<Title>().is_err(), "{c:?}");
         }
-        for fine in ['a', 'é', 'ß', ' ', '-', 'ع', '中', '\u{2070}', '\u{fffc}'] {
+        for fine in [
+            'a', 'é', 'ß', ' ', '-', 'ع', '中', '\u{2070}', '\u{fffc}', '\u{200c}', '\u{200d}',
+        ] {
             assert!(!is_control_or_format(fine), "{fine:?}");
         }
     }
