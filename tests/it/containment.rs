@@ -338,3 +338,47 @@ async fn canaries_are_secret_and_only_security_officers_make_them() {
         1
     );
 }
+
+/// The console's canary page: officers list, plant and turn documents into
+/// canaries; an administrator finds nothing there.
+#[tokio::test]
+async fn the_console_plants_and_lists_canaries_for_officers_only() {
+    let (app, ids, _) = world(Config::default(), 2, false).await;
+    let sec = app.login("sec@example.org", PASSWORD).await;
+    let page = sec.get("/security/canaries").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("No canaries yet"));
+    let r = sec
+        .post_multipart(
+            "/security/canaries",
+            upload_form(
+                "Fuel plan annex",
+                "annex.txt",
+                b"annex".to_vec(),
+                &[("community", "alpha/ops")],
+            ),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = sec
+        .post_form(
+            "/security/canaries/set",
+            &[("id", ids[0].as_str()), ("canary", "true")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = sec.get("/security/canaries").await.text().await.unwrap();
+    assert!(html.contains("Fuel plan annex") && html.contains("Report 0"));
+    assert!(html.contains("carl@example.org"));
+    app.user("root@example.org", "NOR", Some("admin")).await;
+    let root = app.login("root@example.org", PASSWORD).await;
+    assert_eq!(
+        root.get("/security/canaries").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // An administrator's document page has no canary line either.
+    app.member("alpha/ops", "root@example.org", "reader").await;
+    let page = root.get(&format!("/d/{}", ids[1])).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(!page.text().await.unwrap().to_lowercase().contains("canary"));
+}

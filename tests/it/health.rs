@@ -107,6 +107,11 @@ async fn openapi_describes_every_api_route() {
         ),
         ("/api/v1/admin/budgets/accounts/{email}", "put"),
         ("/api/v1/admin/budgets/accounts/{email}", "delete"),
+        ("/api/v1/security/alerts", "get"),
+        ("/api/v1/security/accounts/{email}/unlock", "post"),
+        ("/api/v1/security/canaries", "get"),
+        ("/api/v1/security/canaries", "post"),
+        ("/api/v1/security/canaries/{id}", "put"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),

@@ -8,6 +8,7 @@ mod authz;
 mod cli;
 mod containment;
 mod crash;
+mod demo_attack;
 mod documents;
 mod guard;
 mod guard_budgets;

@@ -123,11 +123,14 @@ impl Guard {
                         "{refused} requests made while held for a step-up ({since}), ignoring the refusal"
                     ),
                 )];
+                // The reasons of the step-up, as they were given: the
+                // suspension record explains itself, and an alert that
+                // already holds them does not repeat them.
                 reasons.extend(hold.reasons.iter().map(|text| Reason {
                     code: ReasonCode::Held,
                     severity: Severity::Warning,
                     points: 0,
-                    text: format!("held because: {text}"),
+                    text: text.clone(),
                 }));
                 return suspend(state, now, reasons);
             }

@@ -11,6 +11,7 @@ mod account;
 mod admin;
 mod admin_budgets;
 mod auth;
+mod canaries;
 mod community;
 mod confirm;
 mod document;
@@ -252,6 +253,7 @@ pub fn routes() -> Router<AppState> {
         .route("/security/verify", post(security::verify_now))
         .route("/security/alerts/{id}/unlock", post(security::unlock_alert))
         .route("/security/alerts/{id}/close", post(security::keep_locked))
+        .route("/security/canaries/set", post(canaries::set_canary))
 }
 
 /// Page routes that accept uploads.
@@ -262,6 +264,10 @@ pub fn upload_routes() -> Router<AppState> {
             post(community::upload_document),
         )
         .route("/d/{id}/versions", post(document::upload_version))
+        .route(
+            "/security/canaries",
+            get(canaries::show_canaries).post(canaries::plant_canary),
+        )
 }
 
 #[cfg(test)]

@@ -66,6 +66,9 @@ const KNOWN_KINDS: &[&str] = &[
     "guard.unlock",
     "guard.keep_locked",
     "guard.alerts",
+    "canary.plant",
+    "canary.set",
+    "canary.list",
 ];
 
 /// The latest signed checkpoint, for display.
@@ -208,35 +211,51 @@ pub struct SecurityConsolePage {
     pub older: Option<String>,
 }
 
-/// An open alert of the exfiltration guard, for display.
+/// An open alert of the exfiltration guard, for display: one per account
+/// and episode, with everything the episode gathered.
 #[derive(Debug, Clone)]
 pub struct AlertItem {
     /// Key (for the unlock and keep-locked forms).
     pub id: i64,
     /// When it was raised.
     pub time: String,
+    /// When the episode last added to it.
+    pub updated: String,
     /// The account.
     pub account: String,
-    /// `critical`, `high` or `warning`.
+    /// `critical`, `high` or `medium`.
     pub severity: String,
-    /// The guard's decision.
+    /// The strongest decision of the episode.
     pub decision: String,
+    /// Refused requests counted.
+    pub decisions: i64,
     /// The reasons in words.
     pub reasons: Vec<String>,
+    /// Credentials, addresses and user agents used, in words.
+    pub sources: Vec<String>,
+    /// Titles of the documents the requests were for.
+    pub documents: Vec<String>,
     /// The timeline filtered to the account.
     pub activity: String,
 }
 
 impl AlertItem {
     fn of(a: rampart_store::AlertRow) -> Self {
+        let mut sources = a.credentials;
+        sources.extend(a.ips.into_iter().map(|ip| format!("from {ip}")));
+        sources.extend(a.user_agents.into_iter().map(|ua| format!("as \"{ua}\"")));
         AlertItem {
             id: a.id,
             time: event_time(a.time),
+            updated: event_time(a.updated),
             activity: format!("/security?account={}", encode(&a.account)),
             account: a.account,
             severity: a.severity,
             decision: a.decision,
+            decisions: a.decisions,
             reasons: a.reasons,
+            sources,
+            documents: a.documents.into_iter().map(|d| d.title).collect(),
         }
     }
 }
