@@ -21,15 +21,29 @@
 //! 1. **Canary**: a metadata view or download of a canary document suspends at once
 //!    (critical). Listing pages that merely contain a canary do not.
 //! 2. **Suspended** accounts stay suspended until [`Guard::unlock`].
-//! 3. **Throttled** accounts get the remaining `Retry-After`; 20 requests made while
+//! 3. **Held** accounts (a step-up was asked and not yet passed) get a step-up again,
+//!    whatever they ask for: the hold is in the account's state, so every session and
+//!    token shares it. 10 requests made while held suspend (`held_requests_to_suspend`):
+//!    a script that ignores the refusal does not get to probe on. A passed step-up
+//!    ([`Guard::record_step_up`]) or [`Guard::unlock`] lifts the hold.
+//! 4. **Throttled** accounts get the remaining `Retry-After`; 20 requests made while
 //!    throttled suspend.
-//! 4. **Budgets** ([`Budgets`]): a request that would exceed any windowed or cumulative
+//! 5. **Budgets** ([`Budgets`]): a request that would exceed any windowed or cumulative
 //!    budget is throttled until it fits (`retry_after` computed from the windows).
-//! 5. **Score** = identity points + behaviour points (below):
+//! 6. **Score** = identity points + behaviour points (below):
 //!    `≥ suspend_at` (120) suspends, `≥ throttle_at` (80) throttles for 10 minutes,
-//!    `≥ step_up_at` (50) asks for a step-up unless one was passed in the last 8 hours.
-//! 6. **Escalation**: every throttle (budget or score) is a strike; 3 strikes within
+//!    `≥ step_up_at` (50) asks for a step-up (and holds) unless one was passed in the
+//!    last 8 hours.
+//! 7. **Share of the visible library**: a download that brings the distinct documents
+//!    taken within the hour to ≥ 50 % of what the account can see
+//!    ([`Event::visible_documents`]) and ≥ 10 documents asks for a step-up whatever the
+//!    score (same grace period). In a small community every other feature stays quiet
+//!    until the library is gone.
+//! 8. **Escalation**: every throttle (budget or score) is a strike; 3 strikes within
 //!    7 days suspend ("persistent collection"); 3 failed step-ups in a row suspend.
+//!
+//! Every decision other than allow carries an [`AlertSeverity`]: step-up medium,
+//! throttle high, suspension critical.
 //!
 //! Only allowed requests count against budgets and enter the history.
 //!
