@@ -195,9 +195,11 @@ mod tests {
             "invoicetxt.exe"
         );
         assert_eq!(
-            sanitize_filename("\u{feff}a\u{200b}b\u{200d}\u{2066}c\u{2069}\u{061c}\u{2060}.pdf"),
+            sanitize_filename("\u{feff}a\u{200b}b\u{200e}\u{2066}c\u{2069}\u{061c}\u{2060}.pdf"),
             "abc.pdf"
         );
+        // The joiners some scripts need stay (see `is_control_or_format`).
+        assert_eq!(sanitize_filename("سلام\u{200c}ها.txt"), "سلام\u{200c}ها.txt");
         assert_eq!(sanitize_filename("\u{202e}\u{200f}"), "document");
         assert_eq!(sanitize_filename("rapport é 中.txt"), "rapport é 中.txt");
     }
