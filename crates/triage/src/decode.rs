@@ -1,19 +1,27 @@
-//! Fingerprint decoding across a dump: who leaked it, and which download.
+//! Fingerprint decoding across a dump: who leaked each file, and which
+//! download.
 //!
 //! Files are grouped by the document they matched. The watermark of every
-//! file of a group is read for each version of that document that was ever
-//! downloaded (code positions are derived per version), and the reads of
-//! all files of the group add up. Each group is one test: every account
-//! that downloaded the document is scored, and the ones at or above the
-//! threshold are accused for the files of that group; the accused account's
-//! downloads of the document are then scored on the download layer to name
-//! the copy. One more test per account joins the groups of the documents it
-//! downloaded (its score there is the sum of its scores in them, the
-//! threshold that of their positions together), so that a dump of many
-//! short excerpts — each too short alone — still convicts its source.
+//! file is read for each version of that document that was ever downloaded
+//! (code positions are derived per version). Then three kinds of test, each
+//! scoring every account that downloaded the document:
 //!
-//! Error budget: an account takes part in up to `1 + groups` tests, so each
-//! test runs at `ε / (1 + groups)` (a union bound): the probability that an
+//! 1. **each file on its own reads**: an account accused here is named on
+//!    that file, and only there — a page extract of one reader's copy must
+//!    not name the reader whose pages sit in another file of the dump;
+//! 2. **each document on its files' reads together** (when the dump holds
+//!    two or more of its files): an account convicted here but by none of
+//!    those files alone is reported at the document, with the files on
+//!    which it scored positive — never on a file;
+//! 3. **each account on every document of the dump it downloaded**, joined
+//!    (its score there is the sum of its scores in the documents' tests, the
+//!    threshold that of their positions together), so that a dump of many
+//!    short excerpts — each too short alone — still convicts its source.
+//!
+//! Error budget: an innocent account takes part in one test per file of the
+//! documents it downloaded, one per such document with several files, and
+//! one joined test; every test runs at `ε / n`, `n` the largest such count
+//! over the accounts of the dump (a union bound): the probability that an
 //! innocent account is accused anywhere in the report stays ≤ ε, the
 //! fingerprint parameters' false-accusation target (10⁻⁶).
 //!
@@ -31,7 +39,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// or each of three colluders, far above the threshold.
 pub const MAX_READS_PER_FILE: usize = 4096;
 
-/// One accusation for the files of a document.
+/// One accusation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Accused {
     /// The account.
@@ -50,10 +58,13 @@ pub struct Accused {
 /// What decoding found.
 #[derive(Debug, Clone, Default)]
 pub struct Decoded {
-    /// Accusations per document id.
-    pub by_document: BTreeMap<String, Vec<Accused>>,
-    /// Accounts accused only by the merged test, with the documents of the
-    /// dump they downloaded and on which their score was positive.
+    /// Accounts convicted by a file's own reads, per dump path.
+    pub by_file: BTreeMap<String, Vec<Accused>>,
+    /// Accounts convicted only by a document's files together, per document
+    /// id, each with the files on which it scored positive.
+    pub by_document: BTreeMap<String, Vec<(Accused, Vec<String>)>>,
+    /// Accounts convicted only by the joined test, with the documents of
+    /// the dump they downloaded and on which their score was positive.
     pub merged_only: Vec<(Accused, Vec<String>)>,
     /// Files whose watermark was read.
     pub files_read: usize,
@@ -65,8 +76,20 @@ pub struct Decoded {
 
 #[derive(Default)]
 struct Group {
-    obs: Observations,
+    /// Each file's path and reads.
+    files: Vec<(String, Observations)>,
     downloads: Vec<RegisteredDownload>,
+}
+
+impl Group {
+    fn candidates(&self) -> Vec<AccountId> {
+        self.downloads
+            .iter()
+            .map(|d| AccountId(d.account.0))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
 }
 
 /// Collects the reads of a dump's files, then accuses.
@@ -136,11 +159,12 @@ impl DumpDecoder {
         obs.thin(MAX_READS_PER_FILE * versions.len().min(4))
     }
 
-    /// Adds one file's reads ([`DumpDecoder::read`]) to the test of
-    /// `document`, whose registered downloads are `downloads`; whether the
-    /// file carried any.
+    /// Adds the reads ([`DumpDecoder::read`]) of the file at `path` to the
+    /// tests of `document`, whose registered downloads are `downloads`;
+    /// whether the file carried any.
     pub fn add(
         &mut self,
+        path: &str,
         document: &str,
         downloads: &[RegisteredDownload],
         reads: Observations,
@@ -158,11 +182,11 @@ impl DumpDecoder {
             return false;
         }
         self.files_read += 1;
-        group.obs.extend(reads);
+        group.files.push((path.to_owned(), reads));
         true
     }
 
-    /// Scores every candidate and accuses (see the module docs).
+    /// Runs every test and accuses (see the module docs).
     pub fn finish(self) -> Decoded {
         let mut out = Decoded {
             files_read: self.files_read,
@@ -172,12 +196,12 @@ impl DumpDecoder {
         let groups: Vec<(&String, &Group)> = self
             .groups
             .iter()
-            .filter(|(_, g)| !g.obs.is_empty())
+            .filter(|(_, g)| !g.files.is_empty())
             .collect();
         if groups.is_empty() {
             return out;
         }
-        let epsilon = self.fp.params().false_accusation / (1 + groups.len()) as f64;
+        let epsilon = self.fp.params().false_accusation / tests_per_account(&groups) as f64;
         let Ok(fp) = self.fp.with_false_accusation(epsilon) else {
             return out;
         };
@@ -189,7 +213,7 @@ impl DumpDecoder {
         }
         let tests = test_documents(&fp, &groups, &emails, &mut out);
         out.positions = tests.iter().map(|(_, t)| t.positions).sum();
-        // The merged test of each account joins the tests of the documents
+        // The joined test of each account joins the tests of the documents
         // it downloaded: its code word was served nowhere else, so other
         // positions would only add noise to its score (and cost a keyed
         // hash each: scoring every account on every position of the dump
@@ -206,12 +230,15 @@ impl DumpDecoder {
                 }
             }
         }
+        let accused_somewhere: BTreeSet<AccountId> = out
+            .by_file
+            .values()
+            .flatten()
+            .chain(out.by_document.values().flatten().map(|(a, _)| a))
+            .map(|a| a.account)
+            .collect();
         for (account, (score, evidence, docs)) in joined {
-            let already = out
-                .by_document
-                .values()
-                .any(|v| v.iter().any(|a| a.account == account));
-            if already {
+            if accused_somewhere.contains(&account) {
                 continue;
             }
             let threshold = fp.joint_threshold(&evidence);
@@ -235,9 +262,23 @@ impl DumpDecoder {
     }
 }
 
-/// Each document's own test, with the document it tested. The tests are
-/// independent and triage waits for them after its last file, so they run
-/// on every core.
+/// The most tests any account of the dump takes part in: one per file of
+/// each document it downloaded, one per such document with several files,
+/// and the joined one.
+fn tests_per_account(groups: &[(&String, &Group)]) -> usize {
+    let mut count: HashMap<AccountId, usize> = HashMap::new();
+    for (_, g) in groups {
+        let per = g.files.len() + usize::from(g.files.len() > 1);
+        for a in g.candidates() {
+            *count.entry(a).or_default() += per;
+        }
+    }
+    count.values().copied().max().unwrap_or(0) + 1
+}
+
+/// Each document's tests (see the module docs), with the document and the
+/// test that stands for it in the joined one. The tests are independent and
+/// triage waits for them after its last file, so they run on every core.
 fn test_documents<'g>(
     fp: &Fingerprinter,
     groups: &[(&'g String, &Group)],
@@ -262,42 +303,106 @@ fn test_documents<'g>(
             .collect()
     });
     let mut tests = Vec::with_capacity(groups.len());
-    for (doc, acc, accused) in done.into_iter().flatten() {
-        if !accused.is_empty() {
-            out.by_document.insert(doc.clone(), accused);
+    for t in done.into_iter().flatten() {
+        for (path, accused) in t.by_file {
+            out.by_file.insert(path, accused);
         }
-        tests.push((doc, acc));
+        if !t.together.is_empty() {
+            out.by_document.insert(t.document.clone(), t.together);
+        }
+        tests.push((t.document, t.test));
     }
     tests
 }
 
-/// A document, its test and the accounts it accuses.
-type Tested<'g> = (&'g String, Accusation, Vec<Accused>);
+/// What one document's tests found.
+struct Tested<'g> {
+    document: &'g String,
+    /// Accused per file of the document (files that accuse nobody are left
+    /// out).
+    by_file: Vec<(String, Vec<Accused>)>,
+    /// Accused by the files together only, with the files they scored on.
+    together: Vec<(Accused, Vec<String>)>,
+    /// The document's test on all its files (its one file's test when it
+    /// has one), for the joined test.
+    test: Accusation,
+}
+
+fn accused_of(
+    fp: &Fingerprinter,
+    test: &Accusation,
+    obs: &Observations,
+    doc: &str,
+    g: &Group,
+    emails: &HashMap<AccountId, String>,
+) -> Vec<Accused> {
+    test.accused()
+        .map(|s| Accused {
+            account: s.account,
+            email: emails.get(&s.account).cloned().unwrap_or_default(),
+            download: best_download(fp, obs, s.account, doc, &g.downloads),
+            score: s.score,
+            threshold: test.threshold,
+        })
+        .collect()
+}
 
 fn test_document<'g>(
     fp: &Fingerprinter,
     (doc, g): (&'g String, &Group),
     emails: &HashMap<AccountId, String>,
 ) -> Tested<'g> {
-    let candidates: Vec<AccountId> = g
-        .downloads
-        .iter()
-        .map(|d| AccountId(d.account.0))
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let acc = fp.accuse(&g.obs, &candidates);
-    let accused: Vec<Accused> = acc
-        .accused()
-        .map(|s| Accused {
-            account: s.account,
-            email: emails.get(&s.account).cloned().unwrap_or_default(),
-            download: best_download(fp, &g.obs, s.account, doc, &g.downloads),
-            score: s.score,
-            threshold: acc.threshold,
-        })
-        .collect();
-    (doc, acc, accused)
+    let candidates = g.candidates();
+    let mut by_file = Vec::new();
+    let mut file_tests = Vec::with_capacity(g.files.len());
+    for (path, obs) in &g.files {
+        let test = fp.accuse(obs, &candidates);
+        let accused = accused_of(fp, &test, obs, doc, g, emails);
+        if !accused.is_empty() {
+            by_file.push((path.clone(), accused));
+        }
+        file_tests.push(test);
+    }
+    let mut together = Vec::new();
+    let test = if g.files.len() == 1 {
+        file_tests
+            .pop()
+            .unwrap_or_else(|| fp.accuse(&Observations::new(), &candidates))
+    } else {
+        let mut all = Observations::new();
+        for (_, obs) in &g.files {
+            all.extend(obs.clone());
+        }
+        let test = fp.accuse(&all, &candidates);
+        let by_a_file: BTreeSet<AccountId> = by_file
+            .iter()
+            .flat_map(|(_, a)| a.iter().map(|a| a.account))
+            .collect();
+        for accused in accused_of(fp, &test, &all, doc, g, emails) {
+            if by_a_file.contains(&accused.account) {
+                continue;
+            }
+            let files = g
+                .files
+                .iter()
+                .zip(&file_tests)
+                .filter(|(_, t)| {
+                    t.scores
+                        .iter()
+                        .any(|s| s.account == accused.account && s.score > 0.0)
+                })
+                .map(|((path, _), _)| path.clone())
+                .collect();
+            together.push((accused, files));
+        }
+        test
+    };
+    Tested {
+        document: doc,
+        by_file,
+        together,
+        test,
+    }
 }
 
 /// The accused account's download of `document` that scores highest on the
@@ -386,9 +491,10 @@ mod tests {
                 kept = reads;
             }
             assert!(!kept.is_empty());
-            decoder.add(&document, &downloads, kept);
+            decoder.add(&format!("f{n}.txt"), &document, &downloads, kept);
         }
         let decoded = decoder.finish();
+        assert!(decoded.by_file.is_empty(), "{:?}", decoded.by_file);
         assert!(decoded.by_document.is_empty(), "{:?}", decoded.by_document);
         let merged: Vec<AccountId> = decoded.merged_only.iter().map(|(a, _)| a.account).collect();
         assert_eq!(merged, vec![AccountId(leaker)]);
@@ -396,5 +502,99 @@ mod tests {
         assert!(accused.score >= accused.threshold);
         assert_eq!(accused.email, "a1@example.org");
         assert!(docs.len() > documents / 2, "{docs:?}");
+    }
+
+    fn marked_copy(
+        fp: &Fingerprinter,
+        text: &str,
+        document: &str,
+        d: &RegisteredDownload,
+    ) -> String {
+        let mark = Mark {
+            account: AccountId(d.account.0),
+            download: download_id(&d.id).unwrap(),
+            version: version_id(document, 1).unwrap(),
+        };
+        let marked = fp.embed(Format::PlainText, text.as_bytes(), &mark).unwrap();
+        String::from_utf8(marked.bytes).unwrap()
+    }
+
+    /// Two files of one document, each a part of a different recipient's
+    /// copy: each file names its own recipient and only it; and two parts
+    /// of one copy, each too short alone, name their recipient at the
+    /// document, never on a file.
+    #[test]
+    fn each_file_names_only_the_recipient_whose_copy_it_carries() {
+        let fp = Fingerprinter::new(&ServerSecret::new([7u8; 32]), Params::default()).unwrap();
+        let text = std::fs::read_to_string("/usr/share/common-licenses/GPL-3").unwrap();
+        let document = format!("{:032x}", 99);
+        let downloads = vec![download(1, 99), download(2, 99), download(3, 99)];
+        let ann = marked_copy(&fp, &text, &document, &downloads[0]);
+        let bob = marked_copy(&fp, &text, &document, &downloads[1]);
+        let half = |t: &str, second: bool| {
+            let words: Vec<&str> = t.split_inclusive(char::is_whitespace).collect();
+            let mid = words.len() / 2;
+            if second {
+                words[mid..].concat()
+            } else {
+                words[..mid].concat()
+            }
+        };
+        let mut decoder = DumpDecoder::new(fp.clone());
+        for (path, part) in [
+            ("ann.txt", half(&ann, false)),
+            ("bob.txt", half(&bob, true)),
+        ] {
+            let reads = DumpDecoder::read(&fp, &document, &downloads, &part, &[]);
+            assert!(decoder.add(path, &document, &downloads, reads));
+        }
+        let decoded = decoder.finish();
+        let named = |path: &str| -> Vec<String> {
+            decoded
+                .by_file
+                .get(path)
+                .into_iter()
+                .flatten()
+                .map(|a| a.email.clone())
+                .collect()
+        };
+        assert_eq!(named("ann.txt"), ["a1@example.org"]);
+        assert_eq!(named("bob.txt"), ["a2@example.org"]);
+        assert!(decoded.by_document.is_empty() && decoded.merged_only.is_empty());
+
+        // Three short parts of ann's copy: none convicts alone (found by
+        // shortening until none does), together they do, at the document.
+        let alone = fp
+            .with_false_accusation(fp.params().false_accusation / 5.0)
+            .unwrap();
+        let words: Vec<&str> = ann.split_inclusive(char::is_whitespace).collect();
+        let starts = [0, words.len() / 3, 2 * words.len() / 3];
+        let part = |from: usize, len: usize| words[from..from + len].concat();
+        let convicts = |from: usize, len: usize| {
+            let reads = DumpDecoder::read(&fp, &document, &downloads, &part(from, len), &[]);
+            alone.accuse(&reads, &[AccountId(1)]).scores[0].accused
+        };
+        let mut len = words.len() / 4;
+        while len > 20 && starts.iter().any(|&from| convicts(from, len)) {
+            len = len * 19 / 20;
+        }
+        let mut decoder = DumpDecoder::new(fp.clone());
+        for (path, from) in ["p1.txt", "p2.txt", "p3.txt"].into_iter().zip(starts) {
+            let reads = DumpDecoder::read(&fp, &document, &downloads, &part(from, len), &[]);
+            decoder.add(path, &document, &downloads, reads);
+        }
+        let decoded = decoder.finish();
+        assert!(decoded.by_file.is_empty(), "{:?}", decoded.by_file);
+        let together = &decoded.by_document[&document];
+        assert_eq!(together.len(), 1, "{together:?}");
+        assert_eq!(together[0].0.email, "a1@example.org");
+        // The files it scored positive on: some of the three, not others.
+        let files = &together[0].1;
+        assert!(
+            !files.is_empty()
+                && files
+                    .iter()
+                    .all(|f| ["p1.txt", "p2.txt", "p3.txt"].contains(&f.as_str()))
+        );
     }
 }

@@ -29,8 +29,8 @@ pub mod report;
 pub mod walk;
 
 pub use report::{
-    Account, Accusation, AlsoDownloaded, DocumentDownloads, DownloadEntry, Item, Report, Summary,
-    VERDICTS,
+    Account, Accusation, AlsoDownloaded, DocumentAccusation, DocumentDownloads, DownloadEntry,
+    Item, Report, Summary, VERDICTS,
 };
 pub use walk::{walk_all, walk_bytes, Leaf, Progress, WalkLimits, Walker};
 
@@ -40,7 +40,7 @@ use rampart_store::{
     IndexEntry, IndexReader, IndexedHashes, ItemId, MatchSource, RegisteredDownload, Store,
 };
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, BTreeSet, HashMap},
     io::IsTerminal,
     path::{Path, PathBuf},
     sync::{atomic::Ordering, Arc},
@@ -463,9 +463,6 @@ struct Matcher<'a> {
     store: &'a Store,
     docs: HashMap<String, Option<DocInfo>>,
     decoder: Option<decode::DumpDecoder>,
-    /// Paths of the files whose watermark was read: only they are
-    /// attributed to the accounts their document's test accuses.
-    watermarked: std::collections::HashSet<String>,
 }
 
 impl Matcher<'_> {
@@ -523,9 +520,7 @@ impl Matcher<'_> {
                     looked.reads,
                     matches!(item.verdict.as_str(), "genuine" | "altered" | "excerpt"),
                 ) {
-                    if decoder.add(&document, &downloads, reads) {
-                        self.watermarked.insert(item.path.clone());
-                    }
+                    decoder.add(&item.path, &document, &downloads, reads);
                 }
                 item.document = Some(document);
                 item.version = Some(version);
@@ -655,7 +650,6 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
         store,
         docs: HashMap::new(),
         decoder: opts.fingerprinter.clone().map(decode::DumpDecoder::new),
-        watermarked: std::collections::HashSet::new(),
     };
     let mut items = Vec::new();
     let mut bytes = 0u64;
@@ -676,10 +670,6 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
     pb.finish_and_clear();
     items.sort_by(|a, b| a.path.cmp(&b.path));
     let decoded = matcher.decoder.take().map(decode::DumpDecoder::finish);
-    let accounts = match &decoded {
-        Some(d) => accuse(store, &mut items, d, &matcher.watermarked).await?,
-        None => Vec::new(),
-    };
 
     let mut summary = Summary::default();
     for i in &items {
@@ -705,6 +695,7 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
             document: doc,
             files,
             downloads_total: total,
+            accused: Vec::new(),
             downloads: downloads
                 .into_iter()
                 .map(|d| DownloadEntry {
@@ -717,6 +708,10 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
         });
     }
     documents.sort_by(|a, b| a.title.cmp(&b.title).then(a.document.cmp(&b.document)));
+    let accounts = match &decoded {
+        Some(d) => accuse(store, &mut items, &mut documents, d).await?,
+        None => Vec::new(),
+    };
 
     let stats = stats
         .await
@@ -737,10 +732,12 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
                 accounts.len(),
                 opts.fingerprinter.as_ref().map_or(0.0, |f| f.params().false_accusation),
             ));
-            if !d.merged_only.is_empty() {
+            notes.push("An item's accused accounts are convicted by that file's own watermark: no other file of the dump counts toward it.".to_owned());
+            let together = d.by_document.values().map(Vec::len).sum::<usize>();
+            if together + d.merged_only.len() > 0 {
                 notes.push(format!(
-                    "{} accounts are accused only by their scores over all the documents of the dump they downloaded, taken together (no single document convicts them alone); their files are those of documents they downloaded on which their score was positive, and they are not listed in the items' accused lists.",
-                    d.merged_only.len()
+                    "{} accounts are accused only by several files together (no single file convicts them): they are listed under their documents, with the files on which they scored, and not on any file.",
+                    together + d.merged_only.len()
                 ));
             }
         }
@@ -799,57 +796,77 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
     })
 }
 
-/// Fills the accused list of each watermarked item from the decoder's
-/// findings for its document, and builds
-/// the accused accounts' section: their files, first and last download,
-/// and what else they downloaded that is not in the dump.
+fn accusation(a: &decode::Accused) -> Accusation {
+    Accusation {
+        account: a.email.clone(),
+        download: a
+            .download
+            .as_ref()
+            .map(|(d, _)| d.id.clone())
+            .unwrap_or_default(),
+        downloaded_at: a
+            .download
+            .as_ref()
+            .map(|(d, _)| rfc3339(d.time))
+            .unwrap_or_default(),
+        score: round4(a.score),
+        threshold: round4(a.threshold),
+        download_confirmed: a.download.as_ref().is_some_and(|(_, ok)| *ok),
+    }
+}
+
+/// Fills each item's accused list from its own file's test, each matched
+/// document's list of accounts convicted only by its files together (or by
+/// the joined test), and builds the accused accounts' section: their files,
+/// first and last download, and what else they downloaded that is not in
+/// the dump.
 async fn accuse(
     store: &Store,
     items: &mut [Item],
+    documents: &mut [DocumentDownloads],
     decoded: &decode::Decoded,
-    watermarked: &std::collections::HashSet<String>,
 ) -> Result<Vec<Account>, Error> {
-    let mut files_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut files_of: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for item in items.iter_mut() {
-        let Some(doc) = item.document.clone() else {
-            continue;
-        };
-        if !watermarked.contains(&item.path) {
-            continue;
+        for a in decoded.by_file.get(&item.path).into_iter().flatten() {
+            item.accused.push(accusation(a));
+            files_of
+                .entry(a.email.clone())
+                .or_default()
+                .insert(item.path.clone());
         }
-        for a in decoded.by_document.get(&doc).into_iter().flatten() {
-            item.accused.push(Accusation {
+    }
+    for doc in documents.iter_mut() {
+        for (a, files) in decoded.by_document.get(&doc.document).into_iter().flatten() {
+            doc.accused.push(DocumentAccusation {
                 account: a.email.clone(),
-                download: a
-                    .download
-                    .as_ref()
-                    .map(|(d, _)| d.id.clone())
-                    .unwrap_or_default(),
-                downloaded_at: a
-                    .download
-                    .as_ref()
-                    .map(|(d, _)| rfc3339(d.time))
-                    .unwrap_or_default(),
                 score: round4(a.score),
                 threshold: round4(a.threshold),
-                download_confirmed: a.download.as_ref().is_some_and(|(_, ok)| *ok),
+                files: files.clone(),
+                basis: "files of this document together".into(),
             });
             files_of
                 .entry(a.email.clone())
                 .or_default()
-                .push(item.path.clone());
+                .extend(files.iter().cloned());
         }
         for (a, docs) in &decoded.merged_only {
-            if docs.contains(&doc) {
+            if docs.contains(&doc.document) {
+                doc.accused.push(DocumentAccusation {
+                    account: a.email.clone(),
+                    score: round4(a.score),
+                    threshold: round4(a.threshold),
+                    files: doc.files.clone(),
+                    basis: "every document of the dump it downloaded, together".into(),
+                });
                 files_of
                     .entry(a.email.clone())
                     .or_default()
-                    .push(item.path.clone());
+                    .extend(doc.files.iter().cloned());
             }
         }
     }
-    let in_dump: std::collections::BTreeSet<String> =
-        items.iter().filter_map(|i| i.document.clone()).collect();
+    let in_dump: BTreeSet<String> = items.iter().filter_map(|i| i.document.clone()).collect();
     let mut accounts = Vec::new();
     for (email, files) in files_of {
         let downloads = store.downloads_of_account(&email).await?;
@@ -867,7 +884,7 @@ async fn accuse(
                 })
                 .collect(),
             account: email,
-            files,
+            files: files.into_iter().collect(),
         });
     }
     Ok(accounts)

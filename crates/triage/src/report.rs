@@ -167,8 +167,27 @@ pub struct DocumentDownloads {
     pub files: Vec<String>,
     /// Number of recorded downloads (the list may be capped).
     pub downloads_total: i64,
+    /// Accounts convicted only by several files of the dump together (this
+    /// document's files, or every document of the dump it downloaded): they
+    /// are named here, never on a file, since no single file convicts them.
+    pub accused: Vec<DocumentAccusation>,
     /// Recorded downloads, oldest first.
     pub downloads: Vec<DownloadEntry>,
+}
+
+/// An account convicted by several files together.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DocumentAccusation {
+    /// The account's email.
+    pub account: String,
+    /// Its score in the test that convicts it.
+    pub score: f64,
+    /// That test's threshold.
+    pub threshold: f64,
+    /// The files of this document on which it scored positive.
+    pub files: Vec<String>,
+    /// Additive: which test convicts it, in words.
+    pub basis: String,
 }
 
 /// One recorded download.
