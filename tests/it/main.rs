@@ -24,4 +24,5 @@ mod passkeys;
 mod security_console;
 mod step_up;
 mod triage;
+mod triage_files;
 mod watermark;

@@ -12,19 +12,19 @@ use serde_json::Value;
 const DOCS: &str = "/api/v1/portals/alpha/communities/ops/documents";
 
 /// A real document shipped by Debian.
-fn licence(name: &str) -> String {
+pub(crate) fn licence(name: &str) -> String {
     std::fs::read_to_string(format!("/usr/share/common-licenses/{name}"))
         .unwrap_or_else(|e| panic!("/usr/share/common-licenses/{name}: {e}"))
 }
 
-struct World {
-    app: TestApp,
-    ann: Session,
-    readers: Vec<(String, Session)>,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
+    pub(crate) ann: Session,
+    pub(crate) readers: Vec<(String, Session)>,
 }
 
 /// ann contributes to alpha/ops; bob, cat and dan read it.
-async fn world() -> World {
+pub(crate) async fn world() -> World {
     let app = TestApp::spawn().await;
     app.portal("alpha").await;
     app.community("alpha", "ops").await;
@@ -42,7 +42,7 @@ async fn world() -> World {
     World { app, ann, readers }
 }
 
-async fn upload(s: &Session, title: &str, file: &str, body: Vec<u8>) -> String {
+pub(crate) async fn upload(s: &Session, title: &str, file: &str, body: Vec<u8>) -> String {
     let r = s
         .post_multipart(DOCS, upload_form(title, file, body, &[]))
         .await;
@@ -53,7 +53,7 @@ async fn upload(s: &Session, title: &str, file: &str, body: Vec<u8>) -> String {
 
 /// Downloads the current version: (bytes, download id, watermark scheme,
 /// content disposition).
-async fn download(s: &Session, id: &str) -> (Vec<u8>, String, String, String) {
+pub(crate) async fn download(s: &Session, id: &str) -> (Vec<u8>, String, String, String) {
     let r = s.get(&format!("/api/v1/documents/{id}/content")).await;
     assert_eq!(r.status(), 200);
     let h = |name: &str| r.headers()[name].to_str().unwrap().to_owned();
@@ -209,7 +209,7 @@ async fn colluders_mixing_their_copies_are_caught_and_nobody_else() {
 }
 
 /// The Apache licence as a PDF of the demo's writer.
-fn apache_pdf() -> Vec<u8> {
+pub(crate) fn apache_pdf() -> Vec<u8> {
     let blocks: Vec<(rampart_demo::pdf::Style, String)> = licence("Apache-2.0")
         .split("\n\n")
         .filter(|p| !p.trim().is_empty())

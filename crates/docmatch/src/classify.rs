@@ -1,6 +1,9 @@
 //! The verdict for one (leaked file, stored version) pair.
 //!
-//! Exact hashes decide `genuine`; otherwise containment in both directions
+//! Exact hashes decide `genuine`, and so do equal shingle sets compared
+//! exactly (the same words in the same order: another extractor's
+//! punctuation and spacing differ, the text does not); otherwise
+//! containment in both directions
 //! and Jaccard similarity are computed on the two shingle sketches (compared
 //! at the coarser of their sampling levels, so they are exact for documents
 //! under the sketch cap) and the thresholds of [`Params`] separate `excerpt`,
@@ -108,7 +111,13 @@ pub fn classify(leaked: &Fingerprint, candidate: &Fingerprint, params: &Params) 
     m.containment = inter as f64 / a.len() as f64;
     m.reverse_containment = inter as f64 / b.len() as f64;
     let contained = m.containment >= params.excerpt_min_containment;
-    m.verdict = if contained
+    m.verdict = if level == 0 && inter == a.len() && inter == b.len() {
+        // Every word shingle of both, the same: the same words in the same
+        // order, only punctuation, spacing or characters that fold away
+        // differ — what another text extractor or a re-save changes, not an
+        // edit. (A sampled sketch could miss an edit, so only exact ones.)
+        Verdict::Genuine
+    } else if contained
         && length_ratio <= params.excerpt_max_length_ratio
         && leaked.shingles >= params.excerpt_min_shingles
     {

@@ -21,6 +21,7 @@ mod error;
 mod extract;
 mod fingerprint;
 mod format;
+mod layers;
 pub mod minhash;
 mod normalize;
 

@@ -30,6 +30,9 @@ use crate::ascii8;
 /// ASCII character. Most leaked text is mostly ASCII: this is what makes
 /// triage read text at hundreds of MB/s instead of ~20.
 pub fn normalize(text: &str) -> String {
+    // A served PDF's invisible layers go first: told by their marks, which
+    // folding erases.
+    let text = &*crate::layers::strip(text);
     let mut out = Collapser::with_capacity(text.len());
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -305,18 +308,12 @@ pub const MARKING_PREFIX: &str = "Rampart copy for ";
 /// Longest marking line we remove (an email is at most 254 bytes).
 const MARKING_MAX: usize = 600;
 
-/// Longest invisible text layer of one PDF page we remove with its line.
-const LAYER_MAX: usize = 256 * 1024;
-
 /// Removes marking lines from normalised (lower-cased, single-spaced) text,
 /// wherever extraction put them: PDF extractors may join them with the
-/// page's last line. A PDF page's marking line is followed by the page's
-/// invisible text layer (the page's text again, carrying the watermark),
-/// which ends with "rampart end" and the same eight hex digits: that whole
-/// span goes too, so a served PDF normalises to its original's text.
+/// page's last line. (A served PDF's invisible layers are gone by then:
+/// `layers::strip`.)
 fn strip_marking_lines(text: String) -> String {
     const END: &str = " download ";
-    const LAYER_END: &str = "rampart end ";
     let prefix = MARKING_PREFIX.to_lowercase();
     if !text.contains(&prefix) {
         return text;
@@ -331,17 +328,6 @@ fn strip_marking_lines(text: String) -> String {
             id.bytes()
                 .all(|b| b.is_ascii_hexdigit())
                 .then_some(i + END.len() + 8)
-        });
-        // Extend over the invisible layer when its sentinel follows.
-        let end = end.map(|line_end| {
-            let id = &after[line_end - 8..line_end];
-            let sentinel = format!("{LAYER_END}{id}");
-            let tail = &after[line_end..];
-            let window = &tail[..floor_boundary(tail, LAYER_MAX)];
-            match window.find(&sentinel) {
-                Some(j) => line_end + j + sentinel.len(),
-                None => line_end,
-            }
         });
         match end {
             Some(end) => {
@@ -538,6 +524,7 @@ mod tests {
 
     /// The whole-text form [`normalize`] must equal.
     fn reference(text: &str) -> String {
+        let text = &*crate::layers::strip(text);
         let stripped: String = text.chars().filter(|&c| !is_invisible(c)).collect();
         let mut folded = String::new();
         stripped.nfkc().for_each(|c| fold_char(c, &mut folded));
@@ -696,6 +683,9 @@ mod tests {
         assert_eq!(normalize(page), "page one text. page two.");
         let layered = "Text. Rampart copy for a@b.c (FRA) \u{b7} X \u{b7} download 1a2b3c4d\ntext.\u{a0}again Rampart end 1a2b3c4d\nNext page.";
         assert_eq!(normalize(layered), "text. next page.");
+        // pdftotext's order: the layer before its sentinel and the line.
+        let layered = "Text here. text.\u{a0}here\u{200c}again Rampart end 1a2b3c4d\nRampart copy for a@b.c (FRA) \u{b7} X \u{b7} download 1a2b3c4d\nNext page.";
+        assert_eq!(normalize(layered), "text here. next page.");
         assert_eq!(normalize(&normalize(page)), normalize(page));
         // Without the download id it is ordinary text.
         let prose = "a Rampart copy for review download later";

@@ -73,7 +73,7 @@ pub use code::{Layer, Params};
 pub use decode::{AccountScore, Accusation, DownloadScore, Evidence, Observation, Observations};
 pub use error::{Error, Result};
 pub use formats::{
-    default_marking_line, end_sentinel, extract_download_id, extract_pdf_metadata,
+    default_marking_line, extract_download_id, extract_pdf_metadata, layer_sentinels,
     read_pdf_spacing, Embedded, Format, Markable, PdfTemplate, SpacingRead,
 };
 pub use keys::{AccountId, DownloadId, Mark, ServerSecret, VersionId};

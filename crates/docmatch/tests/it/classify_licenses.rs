@@ -84,3 +84,29 @@ fn gpl_family() {
     assert!(leaked.anchors(&p).iter().any(|a| anchors.contains(a)));
     assert_eq!(classify(&leaked, &original, &p).verdict, Verdict::Excerpt);
 }
+
+/// What another text extractor changes — punctuation split from its word,
+/// spacing, line breaks — leaves a small document genuine; one word changed
+/// does not.
+#[test]
+fn extraction_noise_is_genuine_an_edit_is_not() {
+    let Some(mit) = read("BSD") else {
+        eprintln!("common-licenses missing, skipped");
+        return;
+    };
+    let p = Params::default();
+    let original = fp(&mit);
+    assert_eq!(
+        original.sketch_level, 0,
+        "a small document, compared exactly"
+    );
+    let noisy = mit
+        .replace(". ", " . ")
+        .replace(", ", " ,\n")
+        .replace("\n\n", "\n \n \n");
+    let m = classify(&fp(&noisy), &original, &p);
+    assert_eq!(m.verdict, Verdict::Genuine, "{m:?}");
+    let edited = mit.replacen("without", "with", 1);
+    let m = classify(&fp(&edited), &original, &p);
+    assert_eq!(m.verdict, Verdict::Altered, "{m:?}");
+}

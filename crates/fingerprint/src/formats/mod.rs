@@ -23,7 +23,7 @@ mod pdf;
 
 pub(crate) use office::{mark_prepared as office_mark_prepared, prepare as office_prepare};
 pub use pdf::{
-    default_marking_line, end_sentinel, extract_pdf_metadata, read_pdf_spacing, PdfTemplate,
+    default_marking_line, extract_pdf_metadata, layer_sentinels, read_pdf_spacing, PdfTemplate,
     SpacingRead,
 };
 

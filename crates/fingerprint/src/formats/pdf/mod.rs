@@ -376,14 +376,19 @@ fn last_xref(pdf: &[u8]) -> Option<(usize, bool)> {
     Some((off, !sect[first..].starts_with(b"xref")))
 }
 
-/// The last line of every page's invisible layer: "Rampart end" and the
-/// first eight hex digits of the download id. Text extractors that follow
-/// the content stream put the invisible layer right after the visible
-/// marking line, so a matcher can drop everything from the marking line
-/// (which ends with "download" and the same eight digits) to this sentinel
-/// and compare the page's own text only (`rampart-docmatch` does).
-pub fn end_sentinel(download: &DownloadId) -> String {
-    format!("Rampart end {}", &hex(download)[..8])
+/// The first and last lines of every page's invisible layer: "Rampart
+/// layer" and "Rampart end", each with the first eight hex digits of the
+/// download id. Text extractors put the layer beside the page's own text,
+/// before or after the visible marking line as they order text, so a
+/// matcher drops everything from the first sentinel to the second and
+/// compares the page's own text only (`rampart-docmatch` does), while the
+/// watermark reader reads the layer.
+pub fn layer_sentinels(download: &DownloadId) -> (String, String) {
+    let short = &hex(download)[..8];
+    (
+        format!("Rampart layer {short}"),
+        format!("Rampart end {short}"),
+    )
 }
 
 /// The marking line used when the caller gives none.
@@ -518,13 +523,9 @@ impl Fingerprinter {
             end(&mut out);
         }
         let line = write::win_ansi(marking_line);
+        let sentinels = layer_sentinels(&mark.download);
         for (i, p) in t.pages.iter().enumerate() {
-            let content = page_content(
-                p,
-                &line,
-                texts.get(i).copied().unwrap_or(""),
-                &end_sentinel(&mark.download),
-            );
+            let content = page_content(p, &line, texts.get(i).copied().unwrap_or(""), &sentinels);
             let c_id = alloc();
             begin(&mut out, &mut entries, c_id);
             write::stream(&mut out, "", &content, true);
@@ -596,7 +597,7 @@ impl Fingerprinter {
 
 /// The content stream appended to a page: restore the original's graphics
 /// state, draw the visible line, then the invisible layer.
-fn page_content(p: &Page, line: &[u8], text: &str, sentinel: &str) -> Vec<u8> {
+fn page_content(p: &Page, line: &[u8], text: &str, sentinels: &(String, String)) -> Vec<u8> {
     let mut c = Vec::with_capacity(64 + text.len() * 5);
     let margin = 18.0f64.min(p.width / 20.0);
     c.extend_from_slice(OUR_STREAM_START);
@@ -631,7 +632,8 @@ fn page_content(p: &Page, line: &[u8], text: &str, sentinel: &str) -> Vec<u8> {
         lines.push(cur);
     }
     if !lines.is_empty() {
-        lines.push(sentinel.to_owned());
+        lines.insert(0, sentinels.0.clone());
+        lines.push(sentinels.1.clone());
         let top = p.lly + 4.0 + LINE_SIZE + 2.0 + INVISIBLE_LEADING * lines.len() as f64;
         c.extend_from_slice(b"BT\n3 Tr\n/RampartI ");
         write::real(&mut c, INVISIBLE_SIZE);

@@ -1,0 +1,123 @@
+//! Triage of real leak shapes, judged per file: a served PDF leaked as
+//! text in the order `pdftotext` gives it (each page's invisible layer
+//! before its marking line) matches like the original and names its
+//! recipient; files cut from two recipients' copies each name their own
+//! recipient and nobody else.
+
+use crate::watermark::{apache_pdf, download, licence, upload, world, World};
+
+async fn triage(w: &World, files: &[(&str, &[u8])]) -> rampart_triage::Report {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let opts = rampart_triage::Options {
+        progress: false,
+        fingerprinter: Some(w.app.state.watermark.fingerprinter().clone()),
+        ..Default::default()
+    };
+    rampart_triage::triage(&w.app.state.store, &[dir.path().to_owned()], &opts)
+        .await
+        .unwrap()
+}
+
+fn accused(report: &rampart_triage::Report, file: &str) -> Vec<String> {
+    let item = report
+        .items
+        .iter()
+        .find(|i| i.path.ends_with(file))
+        .unwrap_or_else(|| panic!("{file} not in {:?}", report.items));
+    item.accused.iter().map(|a| a.account.clone()).collect()
+}
+
+/// Our extractor gives each page as: its text, the marking line, then the
+/// invisible layer between its sentinels. `pdftotext` sorts by position:
+/// the layer (drawn above the marking line in the bottom margin) first.
+fn in_pdftotext_order(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(line) = rest.find("Rampart copy for ") {
+        let Some(end) = rest[line..].find("Rampart end ") else {
+            break;
+        };
+        let end = line + end + "Rampart end ".len() + 8;
+        let line_end = line + rest[line..].find('\n').unwrap_or(0);
+        out.push_str(&rest[..line]);
+        out.push_str(&rest[line_end..end]);
+        out.push('\n');
+        out.push_str(&rest[line..line_end]);
+        out.push('\n');
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[tokio::test]
+async fn a_served_pdf_leaked_as_text_in_any_order_is_ours_and_names_its_recipient() {
+    let w = world().await;
+    let doc = upload(&w.ann, "Apache", "apache.pdf", apache_pdf()).await;
+    let (copy, ..) = download(&w.readers[0].1, &doc).await;
+    let _ = download(&w.readers[1].1, &doc).await; // cat read it too
+    let text = rampart_docmatch::extract_text(&copy, Some("x.pdf"), &Default::default())
+        .unwrap()
+        .text;
+    assert!(
+        text.contains("Rampart layer "),
+        "the layer opens with its sentinel"
+    );
+    let reordered = in_pdftotext_order(&text);
+    assert_ne!(reordered, text);
+    assert!(reordered.find("Rampart end ") < reordered.find("Rampart copy for "));
+    let report = triage(
+        &w,
+        &[
+            ("content-order.txt", text.as_bytes()),
+            ("pdftotext-order.txt", reordered.as_bytes()),
+        ],
+    )
+    .await;
+    for item in &report.items {
+        assert_eq!(item.document.as_deref(), Some(doc.as_str()), "{item:?}");
+        assert_eq!(item.verdict, "genuine", "{item:?}");
+    }
+    assert_eq!(accused(&report, "content-order.txt"), ["bob@example.org"]);
+    assert_eq!(accused(&report, "pdftotext-order.txt"), ["bob@example.org"]);
+}
+
+#[tokio::test]
+async fn each_file_names_only_the_recipient_whose_copy_it_was_cut_from() {
+    let w = world().await;
+    let doc = upload(&w.ann, "GPL 3", "gpl3.md", licence("GPL-3").into_bytes()).await;
+    let (bob, ..) = download(&w.readers[0].1, &doc).await;
+    let (cat, ..) = download(&w.readers[1].1, &doc).await;
+    let _ = download(&w.readers[2].1, &doc).await; // dan: innocent
+    let half = |copy: &[u8], second: bool| -> Vec<u8> {
+        let text = String::from_utf8(copy.to_vec()).unwrap();
+        let paragraphs: Vec<&str> = text.split("\n\n").collect();
+        let mid = paragraphs.len() / 2;
+        let part = if second {
+            &paragraphs[mid..]
+        } else {
+            &paragraphs[..mid]
+        };
+        part.join("\n\n").into_bytes()
+    };
+    let report = triage(
+        &w,
+        &[
+            ("bob-first-half.md", &half(&bob, false)),
+            ("cat-second-half.md", &half(&cat, true)),
+        ],
+    )
+    .await;
+    assert_eq!(accused(&report, "bob-first-half.md"), ["bob@example.org"]);
+    assert_eq!(accused(&report, "cat-second-half.md"), ["cat@example.org"]);
+    for item in &report.items {
+        assert_eq!(item.verdict, "excerpt", "{item:?}");
+    }
+    // Both files convict on their own: nothing is left for the document.
+    assert!(report.documents.iter().all(|d| d.accused.is_empty()));
+    let accounts: Vec<&str> = report.accounts.iter().map(|a| a.account.as_str()).collect();
+    assert_eq!(accounts, ["bob@example.org", "cat@example.org"]);
+}
