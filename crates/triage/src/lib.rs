@@ -726,18 +726,21 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
         ),
         Some(d) => {
             notes.push(format!(
-                "Watermarks were read in {} files of matched documents; {} such files carried none (unmarkable formats, unmarked originals, or channels removed). {} accounts are accused, each test at a threshold that keeps the chance of accusing any given innocent account anywhere in this report at or below {:e}.",
-                d.files_read,
-                d.files_unmarked,
-                accounts.len(),
+                "Watermarks were read in {} of matched documents; {} carried none (unmarkable formats, unmarked originals, or channels removed). {} accused, each test at a threshold that keeps the chance of accusing any given innocent account anywhere in this report at or below {:e}.",
+                report::plural(d.files_read, "file", "files"),
+                report::plural(d.files_unmarked, "such file", "such files"),
+                match accounts.len() {
+                    1 => "1 account is".to_owned(),
+                    n => format!("{n} accounts are"),
+                },
                 opts.fingerprinter.as_ref().map_or(0.0, |f| f.params().false_accusation),
             ));
             notes.push("An item's accused accounts are convicted by that file's own watermark: no other file of the dump counts toward it.".to_owned());
             let together = d.by_document.values().map(Vec::len).sum::<usize>();
             if together + d.merged_only.len() > 0 {
                 notes.push(format!(
-                    "{} accounts are accused only by several files together (no single file convicts them): they are listed under their documents, with the files on which they scored, and not on any file.",
-                    together + d.merged_only.len()
+                    "{} accused only by several files together (no single file convicts): listed under the documents, with the files on which they scored, and not on any file.",
+                    report::plural(together + d.merged_only.len(), "account is", "accounts are")
                 ));
             }
         }

@@ -257,12 +257,84 @@ impl Report {
                 );
             }
         }
-        let _ = writeln!(s, "Accused accounts: {}", self.accounts.len());
+        self.accused_text(&mut s);
         for n in &self.notes {
             let _ = writeln!(s, "Note: {n}");
         }
         s
     }
+}
+
+impl Report {
+    /// Each accused account with the files that accuse it and what else it
+    /// took, for the terminal.
+    fn accused_text(&self, s: &mut String) {
+        if self.accounts.is_empty() {
+            let _ = writeln!(s, "Accused accounts: none");
+            return;
+        }
+        let _ = writeln!(s, "Accused accounts: {}", self.accounts.len());
+        for a in &self.accounts {
+            let _ = writeln!(
+                s,
+                "  {}  (downloads from {} to {})",
+                a.account,
+                crate::html::readable_time(&a.first_access),
+                crate::html::readable_time(&a.last_access)
+            );
+            for i in self.items.iter() {
+                for x in i.accused.iter().filter(|x| x.account == a.account) {
+                    let _ = writeln!(
+                        s,
+                        "    accused by {}  ({} of {}, score {:.1} / {:.1}, download {})",
+                        i.path,
+                        i.verdict,
+                        i.title.as_deref().unwrap_or("?"),
+                        x.score,
+                        x.threshold,
+                        if x.download.is_empty() {
+                            "not named"
+                        } else {
+                            &x.download
+                        }
+                    );
+                }
+            }
+            for d in &self.documents {
+                for x in d.accused.iter().filter(|x| x.account == a.account) {
+                    let _ = writeln!(
+                        s,
+                        "    accused for {} by {} (score {:.1} / {:.1}): {}",
+                        d.title,
+                        x.basis,
+                        x.score,
+                        x.threshold,
+                        x.files.join(", ")
+                    );
+                }
+            }
+            let taken = &a.also_downloaded;
+            if !taken.is_empty() {
+                let titles: Vec<&str> = taken.iter().take(5).map(|d| d.title.as_str()).collect();
+                let _ = writeln!(
+                    s,
+                    "    also downloaded {} not in the dump: {}{}",
+                    plural(taken.len(), "document", "documents"),
+                    titles.join("; "),
+                    if taken.len() > 5 {
+                        "; … (see the report)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
+    }
+}
+
+/// `1 file`, `2 files`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `12.3 MB` style sizes.
