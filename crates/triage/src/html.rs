@@ -425,6 +425,7 @@ pub fn timeline(accounts: &[Account]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::report::{Accusation, AlsoDownloaded, Item};
 
