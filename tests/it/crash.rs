@@ -14,6 +14,17 @@ struct Server {
     addr: String,
 }
 
+/// A server a test forgot (or a failed assertion left) is killed, not
+/// orphaned: an orphan keeps the test run's output pipe open.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 fn cli(data: &Path, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
         .args(args)
