@@ -1,10 +1,15 @@
 //! The triage report (DESIGN.md §9) and its terminal and JSON writers.
 //!
-//! The §9 fields are the contract; this crate adds, without changing them:
-//! `problem` on items (what was refused or could not be read),
-//! `public_source` on `public` items, `containment` on matched items, a
-//! top-level `documents` section (every recorded download of each matched
-//! document: the audit trail to examine, *not* an accusation) and `notes`.
+//! The §9 fields are the contract: an item's `accused` holds only accounts
+//! its own reads convict, and `documents[].accused` (`account`, `score`,
+//! `threshold`, `files`) the accounts only several files together convict.
+//! This crate adds, without changing them: `problem` on items (what was
+//! refused or could not be read), `public_source` on `public` items,
+//! `containment` and `metadata_download` on matched items, `threshold` and
+//! `download_confirmed` on accusations; on each document its `title`,
+//! `community`, `files`, every recorded download (`downloads`,
+//! `downloads_total`: the audit trail to examine, *not* an accusation) and
+//! `basis` on its accusations (which test convicts, in words); and `notes`.
 
 use serde::Serialize;
 use std::fmt::Write as _;
