@@ -37,6 +37,9 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     let options = rampart_triage::Options {
         progress: !opts.quiet,
         fingerprinter: Some(rampart_web::install::fingerprinter(&opts.data.data)?),
+        blobs: Some(rampart_blobs::BlobStore::open(
+            opts.data.data.join("blobs"),
+        )?),
         ..rampart_triage::Options::default()
     };
     let report = rampart_triage::triage(&store, &opts.dump, &options)

@@ -14,6 +14,7 @@ async fn triage(w: &World, files: &[(&str, &[u8])]) -> rampart_triage::Report {
     let opts = rampart_triage::Options {
         progress: false,
         fingerprinter: Some(w.app.state.watermark.fingerprinter().clone()),
+        blobs: Some(w.app.state.blobs.clone()),
         ..Default::default()
     };
     rampart_triage::triage(&w.app.state.store, &[dir.path().to_owned()], &opts)
@@ -120,4 +121,55 @@ async fn each_file_names_only_the_recipient_whose_copy_it_was_cut_from() {
     assert!(report.documents.iter().all(|d| d.accused.is_empty()));
     let accounts: Vec<&str> = report.accounts.iter().map(|a| a.account.as_str()).collect();
     assert_eq!(accounts, ["bob@example.org", "cat@example.org"]);
+}
+
+/// A whole copy that another extractor read differently (words split and
+/// joined, a passage moved) is genuine; the same copy with a sentence
+/// added is altered, and the report shows the sentence.
+#[tokio::test]
+async fn a_whole_copy_read_otherwise_is_genuine_an_edited_one_is_altered_and_shown() {
+    let w = world().await;
+    let text = licence("GPL-3");
+    let doc = upload(&w.ann, "GPL 3", "gpl3.txt", text.clone().into_bytes()).await;
+    // What another extractor makes of it: hyphenated line ends joined the
+    // other way, a heading moved to the end.
+    let mut noisy = text
+        .replace("software", "soft- ware")
+        .replace("Foundation,", "Founda tion,");
+    let heading = "GNU GENERAL PUBLIC LICENSE";
+    noisy = noisy.replacen(heading, "", 1) + "\n" + heading;
+    let edited = text.replacen(
+        "TERMS AND CONDITIONS",
+        "TERMS AND CONDITIONS The licensee shall pay the vendor a yearly fee.",
+        1,
+    );
+    let report = triage(
+        &w,
+        &[
+            ("noisy.txt", noisy.as_bytes()),
+            ("edited.txt", edited.as_bytes()),
+        ],
+    )
+    .await;
+    let item = |name: &str| {
+        report
+            .items
+            .iter()
+            .find(|i| i.path.ends_with(name))
+            .unwrap()
+    };
+    let noisy = item("noisy.txt");
+    assert_eq!(noisy.document.as_deref(), Some(doc.as_str()));
+    assert_eq!(noisy.verdict, "genuine", "{noisy:?}");
+    let d = noisy.differences.as_ref().unwrap();
+    assert!(d.rejoined > 0 && d.moved > 0 && d.added == 0, "{d:?}");
+    let edited = item("edited.txt");
+    assert_eq!(edited.verdict, "altered", "{edited:?}");
+    let d = edited.differences.as_ref().unwrap();
+    assert_eq!(
+        d.added_examples,
+        ["the licensee shall pay the vendor a yearly fee"]
+    );
+    let html = rampart_triage::html::render(&report);
+    assert!(html.contains("the licensee shall pay the vendor a yearly fee"));
 }

@@ -39,6 +39,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     let options = rampart_triage::Options {
         progress: false,
         fingerprinter,
+        blobs: Some(rampart_blobs::BlobStore::open(opts.data.join("blobs"))?),
         ..rampart_triage::Options::default()
     };
     let started = std::time::Instant::now();

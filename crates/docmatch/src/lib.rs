@@ -17,6 +17,7 @@
 
 mod ascii8;
 mod classify;
+mod compare;
 mod error;
 mod extract;
 mod fingerprint;
@@ -26,6 +27,7 @@ pub mod minhash;
 mod normalize;
 
 pub use classify::{classify, Match, Verdict};
+pub use compare::{compare, Differences};
 pub use error::{Error, Result};
 pub use extract::{decode_text, extract_as, extract_text, Extracted, Limits};
 pub use fingerprint::{Fingerprint, Lookup, NormalizedText, Params};

@@ -268,6 +268,23 @@ fn files(s: &mut String, report: &Report) {
             ),
             (None, _) => String::new(),
         };
+        let verdict = match &i.differences {
+            Some(d) => format!(
+                "{}<br><small>{} words added, {} removed{}</small>",
+                escape(&i.verdict),
+                d.added,
+                d.removed,
+                if d.moved + d.rejoined > 0 {
+                    format!(
+                        " ({} moved or split otherwise, set aside)",
+                        d.moved + d.rejoined
+                    )
+                } else {
+                    String::new()
+                }
+            ),
+            None => escape(&i.verdict),
+        };
         let accused = i
             .accused
             .iter()
@@ -283,7 +300,7 @@ fn files(s: &mut String, report: &Report) {
             .join("<br>");
         let _ = writeln!(
             s,
-            "<tr><td>{}</td><td class=\"{v}\">{v}</td><td>{doc}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td class=\"{v}\">{verdict}</td><td>{doc}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
             path(&i.path),
             i.similarity.map(|x| format!("{x:.3}")).unwrap_or_default(),
             if accused.is_empty() { "—".to_owned() } else { accused },
@@ -292,6 +309,31 @@ fn files(s: &mut String, report: &Report) {
         );
     }
     s.push_str("</table>\n");
+    let edited: Vec<&Item> = report
+        .items
+        .iter()
+        .filter(|i| {
+            i.differences
+                .as_ref()
+                .is_some_and(|d| d.added + d.removed > 0)
+        })
+        .collect();
+    if !edited.is_empty() {
+        s.push_str("<h3>What differs from our version</h3>\n<p class=\"lead\">Files that hold (nearly) a whole version, compared word by word with it; words another extractor splits, joins or orders otherwise are set aside.</p>\n");
+        for i in edited {
+            let Some(d) = &i.differences else { continue };
+            let _ = writeln!(s, "<p>{} ({}):</p><ul>", path(&i.path), escape(&i.verdict));
+            for (sign, list) in [
+                ("added", &d.added_examples),
+                ("removed", &d.removed_examples),
+            ] {
+                for e in list {
+                    let _ = writeln!(s, "<li>{sign}: “{}”</li>", escape(e));
+                }
+            }
+            s.push_str("</ul>\n");
+        }
+    }
 }
 
 /// Each matched document's recorded downloads: the audit trail.

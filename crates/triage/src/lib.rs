@@ -26,11 +26,12 @@
 pub mod decode;
 pub mod html;
 pub mod report;
+pub mod verify;
 pub mod walk;
 
 pub use report::{
     Account, Accusation, AlsoDownloaded, DocumentAccusation, DocumentDownloads, DownloadEntry,
-    Item, Report, Summary, VERDICTS,
+    Item, Report, Summary, WordDifferences, VERDICTS,
 };
 pub use walk::{walk_all, walk_bytes, Leaf, Progress, WalkLimits, Walker};
 
@@ -79,6 +80,9 @@ pub struct Options {
     pub max_downloads_listed: i64,
     /// The server's watermark decoder; without it nobody is accused.
     pub fingerprinter: Option<rampart_fingerprint::Fingerprinter>,
+    /// The stored versions' content, to compare near-whole matches word by
+    /// word ([`verify`]); without it they stay `altered`.
+    pub blobs: Option<rampart_blobs::BlobStore>,
 }
 
 impl Default for Options {
@@ -95,6 +99,7 @@ impl Default for Options {
             progress: true,
             max_downloads_listed: 1000,
             fingerprinter: None,
+            blobs: None,
         }
     }
 }
@@ -177,6 +182,8 @@ pub fn analyze(leaf: Leaf, opts: &Options, known: Option<&IndexedHashes>) -> Ana
                     if extracted.format == rampart_docmatch::Format::Pdf {
                         out.spacing = thin_spacing(rampart_fingerprint::read_pdf_spacing(&content));
                     }
+                }
+                if opts.fingerprinter.is_some() || opts.blobs.is_some() {
                     out.text = Some(extracted.text);
                 }
             }
@@ -299,6 +306,7 @@ struct Hit {
     verdict: Verdict,
     similarity: f64,
     containment: f64,
+    reverse_containment: f64,
 }
 
 fn round4(x: f64) -> f64 {
@@ -308,6 +316,14 @@ fn round4(x: f64) -> f64 {
 /// Registered downloads per document, shared by the lookup tasks.
 type DownloadCache = tokio::sync::Mutex<HashMap<String, Arc<Vec<RegisteredDownload>>>>;
 
+/// What the lookup tasks share.
+struct Shared {
+    opts: Options,
+    downloads: DownloadCache,
+    /// The versions' texts, when blobs were given.
+    texts: Option<verify::VersionTexts>,
+}
+
 /// What the lookup stage found for one file.
 struct Looked {
     analyzed: Analyzed,
@@ -316,6 +332,8 @@ struct Looked {
     /// document's registered downloads (only with a fingerprinter, for
     /// `genuine`, `altered` and `excerpt` matches of a version).
     reads: Option<(Arc<Vec<RegisteredDownload>>, Observations)>,
+    /// A near-whole match compared word by word with its version.
+    differences: Option<rampart_docmatch::Differences>,
 }
 
 /// The best match of one analysed file in the index: exact hashes first,
@@ -343,6 +361,7 @@ async fn best_match(
                     verdict: Verdict::Genuine,
                     similarity: 1.0,
                     containment: 1.0,
+                    reverse_containment: 1.0,
                 },
             )
         })
@@ -377,6 +396,7 @@ async fn best_match(
                             verdict: m.verdict,
                             similarity: m.similarity,
                             containment: m.containment,
+                            reverse_containment: m.reverse_containment,
                         },
                     ));
                 }
@@ -412,12 +432,27 @@ async fn best_match(
 async fn look_up(
     store: &Store,
     reader: &mut IndexReader,
-    opts: &Options,
-    downloads: &DownloadCache,
+    shared: &Shared,
     mut analyzed: Analyzed,
 ) -> Result<Looked, Error> {
-    let best = best_match(reader, opts, &analyzed).await?;
-    let text = analyzed.text.take();
+    let (opts, downloads) = (&shared.opts, &shared.downloads);
+    let mut best = best_match(reader, opts, &analyzed).await?;
+    let text = analyzed.text.take().map(Arc::new);
+    let mut differences = None;
+    if let (Some(texts), Some(text), Some((MatchSource::Version { document, version }, hit))) =
+        (&shared.texts, &text, &mut best)
+    {
+        let near_whole = hit.containment >= verify::MIN_CONTAINMENT
+            && hit.reverse_containment >= verify::MIN_CONTAINMENT;
+        if hit.verdict == Verdict::Altered && near_whole {
+            differences = texts
+                .compare(store, document, *version, text.clone())
+                .await?;
+            if differences.as_ref().is_some_and(|d| d.genuine()) {
+                hit.verdict = Verdict::Genuine;
+            }
+        }
+    }
     let spacing = std::mem::take(&mut analyzed.spacing);
     let mut reads = None;
     // A file with no text here is an exact copy of a stored original: it
@@ -439,15 +474,15 @@ async fn look_up(
                 }
             };
             let obs = match text {
-                Some(text) => {
+                Some(text) if opts.fingerprinter.is_some() => {
                     let (doc, regs) = (document.clone(), registered.clone());
                     tokio::task::spawn_blocking(move || {
-                        decode::DumpDecoder::read(&fp, &doc, &regs, &text, &spacing)
+                        decode::DumpDecoder::read(&fp, &doc, &regs, text.as_str(), &spacing)
                     })
                     .await
                     .map_err(|e| Error::Task("watermark reading", e.to_string()))?
                 }
-                None => Observations::new(),
+                _ => Observations::new(),
             };
             reads = Some((registered, obs));
         }
@@ -456,6 +491,7 @@ async fn look_up(
         analyzed,
         best,
         reads,
+        differences,
     })
 }
 
@@ -504,6 +540,14 @@ impl Matcher<'_> {
         };
         item.similarity = Some(round4(hit.similarity));
         item.containment = Some(round4(hit.containment));
+        item.differences = looked.differences.map(|d| report::WordDifferences {
+            added: d.added,
+            removed: d.removed,
+            moved: d.moved,
+            rejoined: d.rejoined,
+            added_examples: d.added_examples,
+            removed_examples: d.removed_examples,
+        });
         item.verdict = hit.verdict.as_str().into();
         match source {
             MatchSource::Version { document, version } => {
@@ -622,7 +666,14 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
     // connection each) and on watermark reads (blocking threads).
     let (looked_tx, mut looked_rx) = tokio::sync::mpsc::channel::<Result<Looked, Error>>(64);
     let rx = Arc::new(tokio::sync::Mutex::new(rx));
-    let shared = Arc::new((opts.clone(), DownloadCache::default()));
+    let shared = Arc::new(Shared {
+        opts: opts.clone(),
+        downloads: DownloadCache::default(),
+        texts: opts
+            .blobs
+            .clone()
+            .map(|b| verify::VersionTexts::new(b, opts.extract.clone())),
+    });
     let mut lookups = tokio::task::JoinSet::new();
     for _ in 0..LOOKUPS {
         let (store, rx, tx, shared) =
@@ -638,7 +689,7 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
             loop {
                 let next = rx.lock().await.recv().await;
                 let Some(a) = next else { break };
-                let looked = look_up(&store, &mut reader, &shared.0, &shared.1, a).await;
+                let looked = look_up(&store, &mut reader, &shared, a).await;
                 if tx.send(looked).await.is_err() {
                     break;
                 }

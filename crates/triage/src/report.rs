@@ -111,6 +111,27 @@ pub struct Item {
     /// DOCX, ODT). Metadata is easily edited: a lead, not evidence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata_download: Option<String>,
+    /// Additive: for a near-whole match, what a word-by-word comparison
+    /// with the version found once extraction's differences are set aside.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub differences: Option<WordDifferences>,
+}
+
+/// A word-by-word comparison of a file with the version it matched.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct WordDifferences {
+    /// Words in the file that are not in the version.
+    pub added: usize,
+    /// Words of the version missing from the file.
+    pub removed: usize,
+    /// Words in another place (set aside: extractors order text otherwise).
+    pub moved: usize,
+    /// Words split or joined otherwise (set aside).
+    pub rejoined: usize,
+    /// The longest added passages.
+    pub added_examples: Vec<String>,
+    /// The longest removed passages.
+    pub removed_examples: Vec<String>,
 }
 
 /// A decoded fingerprint pointing at one download.

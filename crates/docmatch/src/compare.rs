@@ -1,0 +1,284 @@
+//! Word-by-word comparison of a leaked text with the version it matched:
+//! what was added and what removed, once what text extraction changes is
+//! set aside.
+//!
+//! Shingle fingerprints tell how much two texts share, not why they differ:
+//! another extractor (`pdftotext`, a re-save by Ghostscript, a paste into a
+//! word processor) changes a whole document's shingles in a way a short
+//! fabricated passage does not, and a fabrication in a long document moves
+//! the similarity less than extraction does. So a near-whole match is
+//! compared word by word ([`compare`]): a diff of the two word sequences,
+//! where three kinds of difference are what extraction does and are set
+//! aside —
+//!
+//! * **splits and joins**: words cut or run together (`manip ulation` for
+//!   `manipulation`, `asn1parserreads`, a hyphenated line end), found where
+//!   the letters on both sides of a difference are the same;
+//! * **moves**: the same run of words in another place (running heads,
+//!   page numbers, table-of-contents columns read in another order);
+//! * **scattered losses**: a few words one extractor reads and the other
+//!   does not (text in an odd font), none in a run.
+//!
+//! What remains is *added* (in the leak, not in ours) and *removed* (in
+//! ours, not in the leak): the evidence an investigator reads, and what
+//! decides between `genuine` and `altered` (see [`Differences::genuine`]).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// The comparison of a leaked text with a version.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Differences {
+    /// Words of the version.
+    pub ours: usize,
+    /// Words of the leaked text.
+    pub theirs: usize,
+    /// Words split or joined differently, set aside.
+    pub rejoined: usize,
+    /// Words in runs found elsewhere on the other side, set aside.
+    pub moved: usize,
+    /// Words in the leak that are not in the version.
+    pub added: usize,
+    /// Words of the version missing from the leak.
+    pub removed: usize,
+    /// The longest run of added words.
+    pub longest_added: usize,
+    /// The longest run of removed words.
+    pub longest_removed: usize,
+    /// Added words that hold a digit (a changed figure is the classic
+    /// forgery, and extraction does not make up numbers).
+    pub added_figures: usize,
+    /// A few added passages, for the report.
+    pub added_examples: Vec<String>,
+    /// A few removed passages, for the report.
+    pub removed_examples: Vec<String>,
+    /// False when the diff gave up at its deadline (then nothing is set
+    /// aside and the texts count as different).
+    pub complete: bool,
+}
+
+/// Added or removed runs of at most this many words may be extraction's
+/// scattered losses; a longer one is an edit.
+const SCATTERED_RUN: usize = 2;
+
+/// Examples kept per side.
+const EXAMPLES: usize = 5;
+
+/// Words of an example kept.
+const EXAMPLE_WORDS: usize = 24;
+
+impl Differences {
+    /// Whether the leak is the version's text, extraction aside: nothing
+    /// added or removed but scattered words (runs of at most two), at most
+    /// one in 200 of the version's words each way, and no added figure. A
+    /// fabricated sentence, a deleted paragraph, a rewritten clause or a
+    /// changed number is an edit; a word changed for another of no digits
+    /// can pass while it is one of very few, and the report lists every
+    /// difference either way.
+    pub fn genuine(&self) -> bool {
+        let allowance = (self.ours / 200).max(2);
+        self.complete
+            && self.added_figures == 0
+            && self.longest_added <= SCATTERED_RUN
+            && self.longest_removed <= SCATTERED_RUN
+            && self.added <= allowance
+            && self.removed <= allowance
+    }
+}
+
+fn letters(words: &[&str]) -> String {
+    words.concat()
+}
+
+/// Compares normalised texts (see [`crate::normalize`]) word by word,
+/// within `deadline`.
+pub fn compare(ours: &str, theirs: &str, deadline: Duration) -> Differences {
+    let a: Vec<&str> = crate::words(ours).collect();
+    let b: Vec<&str> = crate::words(theirs).collect();
+    let mut out = Differences {
+        ours: a.len(),
+        theirs: b.len(),
+        ..Differences::default()
+    };
+    let started = std::time::Instant::now();
+    let ops = similar::capture_diff_slices_deadline(
+        similar::Algorithm::Patience,
+        &a,
+        &b,
+        Some(started + deadline),
+    );
+    out.complete = started.elapsed() < deadline;
+    // Differing hunks: the removed and the added words of each.
+    let mut removed: Vec<&[&str]> = Vec::new();
+    let mut added: Vec<&[&str]> = Vec::new();
+    for op in &ops {
+        let (tag, old, new) = op.as_tag_tuple();
+        if tag == similar::DiffTag::Equal {
+            continue;
+        }
+        let (o, n) = (&a[old], &b[new]);
+        if !o.is_empty() && !n.is_empty() && letters(o) == letters(n) {
+            out.rejoined += o.len().max(n.len());
+            continue;
+        }
+        if !o.is_empty() {
+            removed.push(o);
+        }
+        if !n.is_empty() {
+            added.push(n);
+        }
+    }
+    // Moves: a removed run found whole as an added run, by its letters (so
+    // a moved run also split differently still counts).
+    let mut by_letters: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, run) in added.iter().enumerate() {
+        by_letters.entry(letters(run)).or_default().push(i);
+    }
+    let mut added_moved = vec![false; added.len()];
+    let mut removed_left: Vec<&[&str]> = Vec::new();
+    for run in removed {
+        match by_letters.get_mut(&letters(run)).and_then(Vec::pop) {
+            Some(i) => {
+                added_moved[i] = true;
+                out.moved += run.len();
+            }
+            None => removed_left.push(run),
+        }
+    }
+    let added_left: Vec<&[&str]> = added
+        .into_iter()
+        .zip(added_moved)
+        .filter(|(_, moved)| !moved)
+        .map(|(run, _)| run)
+        .collect();
+    // A moved passage may be cut into runs differently on each side (a page
+    // number joined to a heading): words left over on both sides are moved
+    // too, word for word.
+    let mut pool: HashMap<&str, usize> = HashMap::new();
+    for w in removed_left.iter().flat_map(|r| r.iter()) {
+        *pool.entry(w).or_default() += 1;
+    }
+    let mut matched: HashMap<&str, usize> = HashMap::new();
+    let added_left: Vec<Vec<&str>> = added_left
+        .iter()
+        .map(|run| {
+            run.iter()
+                .copied()
+                .filter(|w| match pool.get_mut(w) {
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        *matched.entry(w).or_default() += 1;
+                        out.moved += 1;
+                        false
+                    }
+                    _ => true,
+                })
+                .collect()
+        })
+        .collect();
+    let removed_left: Vec<Vec<&str>> = removed_left
+        .iter()
+        .map(|run| {
+            run.iter()
+                .copied()
+                .filter(|w| match matched.get_mut(w) {
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        out.moved += 1;
+                        false
+                    }
+                    _ => true,
+                })
+                .collect()
+        })
+        .collect();
+    out.added_figures = added_left
+        .iter()
+        .flatten()
+        .filter(|w| w.bytes().any(|b| b.is_ascii_digit()))
+        .count();
+    tally(
+        &added_left,
+        &mut out.added,
+        &mut out.longest_added,
+        &mut out.added_examples,
+    );
+    tally(
+        &removed_left,
+        &mut out.removed,
+        &mut out.longest_removed,
+        &mut out.removed_examples,
+    );
+    out
+}
+
+/// Counts the words of `runs`, their longest run, and keeps the longest
+/// few as examples. A run emptied by the word-for-word moves is no run.
+fn tally(runs: &[Vec<&str>], count: &mut usize, longest: &mut usize, examples: &mut Vec<String>) {
+    let runs: Vec<&Vec<&str>> = runs.iter().filter(|r| !r.is_empty()).collect();
+    for run in &runs {
+        *count += run.len();
+        *longest = (*longest).max(run.len());
+    }
+    let mut by_length = runs;
+    by_length.sort_by_key(|r| std::cmp::Reverse(r.len()));
+    for run in by_length.into_iter().take(EXAMPLES) {
+        let mut text = run[..run.len().min(EXAMPLE_WORDS)].join(" ");
+        if run.len() > EXAMPLE_WORDS {
+            text.push_str(" …");
+        }
+        examples.push(text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize;
+
+    const OURS: &str = "The manipulation of ASN.1 structures is done by asn1Parser. It reads a single file with definitions and generates a C array. The parser is case sensitive. Comments begin with two dashes and end at the end of the line. Chapter 2 Structure handling 3";
+
+    fn diff(theirs: &str) -> Differences {
+        compare(&normalize(OURS), &normalize(theirs), Duration::from_secs(5))
+    }
+
+    #[test]
+    fn splits_joins_and_moves_are_extraction() {
+        let d = diff("Chapter 2 Structure handling 3 The manip- ulation of ASN.1 struc tures is done by asn1Parser.It reads a single file with definitions and generates a C array. The parser is case sensitive. Comments begin with two dashes and end at the end of the line.");
+        assert!(d.genuine(), "{d:?}");
+        assert!(d.rejoined > 0 && d.moved > 0, "{d:?}");
+        assert_eq!((d.added, d.removed), (0, 0), "{d:?}");
+        // A word or two an extractor does not read is no edit.
+        let d = diff("The manipulation of ASN.1 structures is done by asn1Parser. It reads a single file with definitions and generates a C array. The parser is sensitive. Comments begin with two dashes and end at the end of the line. Chapter 2 Structure handling 3");
+        assert!(d.genuine() && d.removed == 1, "{d:?}");
+    }
+
+    #[test]
+    fn a_fabricated_sentence_a_cut_and_a_changed_figure_are_edits() {
+        let d = diff(&OURS.replace(
+            "The parser is case sensitive.",
+            "The parser is case sensitive. Every licensee shall pay a fee to the vendor.",
+        ));
+        assert!(
+            !d.genuine() && d.added == 9 && d.longest_added == 9,
+            "{d:?}"
+        );
+        assert_eq!(
+            d.added_examples,
+            ["every licensee shall pay a fee to the vendor"]
+        );
+        let d = diff(&OURS.replace(
+            "Comments begin with two dashes and end at the end of the line.",
+            "",
+        ));
+        assert!(!d.genuine() && d.removed == 13, "{d:?}");
+        let d = diff(&OURS.replace("Chapter 2", "Chapter 7"));
+        assert!(!d.genuine() && d.added_figures == 1, "{d:?}");
+    }
+
+    #[test]
+    fn a_diff_cut_short_is_not_genuine() {
+        let d = compare(&normalize(OURS), &normalize(OURS), Duration::ZERO);
+        assert!(!d.genuine());
+    }
+}
