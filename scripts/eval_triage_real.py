@@ -431,6 +431,7 @@ class Leaks:
         self.truth = []
         self.failures = []
         self.tasks = []  # (path name, out rel path, fn, truth entry)
+        self.seconds = {}  # path name → tool seconds (a LibreOffice batch as a whole)
 
     def add(self, path, rel, fn, doc, contributors):
         """contributors: {account: number of text pages of its copy in the file}."""
@@ -445,6 +446,7 @@ class Leaks:
     def execute(self):
         def do(task):
             path, out, fn, entry = task
+            started = time.time()
             try:
                 err = fn(out)
             except subprocess.TimeoutExpired:
@@ -453,9 +455,10 @@ class Leaks:
                 err = f"{type(e).__name__}: {e}"
             if err is None and (not os.path.exists(out) or os.path.getsize(out) == 0):
                 err = "no output"
-            return task, err
+            return task, err, time.time() - started
         with concurrent.futures.ThreadPoolExecutor(max(1, JOBS)) as pool:
-            for (path, out, fn, entry), err in pool.map(do, self.tasks):
+            for (path, out, fn, entry), err, took in pool.map(do, self.tasks):
+                self.seconds[path] = self.seconds.get(path, 0.0) + took
                 if err:
                     self.failures.append({"file": entry["file"], "path": path, "error": str(err)[:300]})
                     if os.path.exists(out):
@@ -473,7 +476,10 @@ def tool(cmd_fn):
             with open(out, "wb") as f:
                 f.write(r.stdout)
         if r.returncode != 0 and not (cmd[0] == "qpdf" and r.returncode == 3):
-            return f"exit {r.returncode}: {r.stderr.decode(errors='replace').strip()[-200:]}"
+            lines = [l.strip() for l in r.stderr.decode(errors="replace").splitlines() if l.strip()]
+            panic = [i for i, l in enumerate(lines) if "panicked" in l]
+            why = " ".join(lines[panic[0]:panic[0] + 2]) if panic else (lines[-1] if lines else "")
+            return f"exit {r.returncode}: {why[:240]}"
         return None
     return fn
 
@@ -494,6 +500,16 @@ def build_leaks(manifest, copies, dump, rng, lo_dir):
 
     def whole(doc):
         return text_pages(doc, range(1, doc["pages"] + 1))
+
+    def pick_range(doc, k):
+        """First page of k contiguous pages holding at least one text page
+        (a range of figures or blank pages has nothing to match); None
+        after 20 draws."""
+        for _ in range(20):
+            start = rng.randint(1, doc["pages"] - k + 1)
+            if text_pages(doc, range(start, start + k)) > 0:
+                return start
+        return None
 
     paste_pdf, office_jobs = [], []
     for doc in downloaded:
@@ -536,7 +552,9 @@ def build_leaks(manifest, copies, dump, rng, lo_dir):
                 k = max(1, round(frac * n))
                 if n < 4 or k >= n:
                     continue
-                start = rng.randint(1, n - k + 1)
+                start = pick_range(doc, k)
+                if start is None:
+                    continue
                 a = pick()
                 src = copies[short][a]
                 rng_pages = range(start, start + k)
@@ -546,7 +564,9 @@ def build_leaks(manifest, copies, dump, rng, lo_dir):
                       doc, {a: text_pages(doc, rng_pages)})
             if len(recips) >= 2 and n >= 8:
                 k = max(4, round(0.4 * n))
-                start = rng.randint(1, n - k + 1)
+                start = pick_range(doc, k)
+                if start is None:
+                    continue
                 a, b = rng.sample(recips, 2)
                 mid = start + k // 2
                 end = start + k - 1
@@ -576,13 +596,16 @@ def build_leaks(manifest, copies, dump, rng, lo_dir):
         shutil.copyfile(copies[doc["name"]][a], src)
         office_in.append(src)
     if office_in:
+        started = time.time()
         soffice(["--convert-to", "pdf:writer_pdf_Export", *office_in], os.path.join(lo_dir, "out"))
+        L.seconds["DOCX/ODT → PDF"] = time.time() - started
     for doc, a in office_jobs:
         made = os.path.join(lo_dir, "out", doc["name"] + ".pdf")
         L.add("DOCX/ODT → PDF", f"office-to-pdf/{doc['name']}.pdf", copy_fn(made) if os.path.exists(made)
               else (lambda out: "LibreOffice made no PDF"), doc, {a: whole(doc)})
     # The copy's text: pdftotext -raw (a viewer's copy), or LibreOffice's
     # text export of a DOCX/ODT copy; then LibreOffice makes a new DOCX.
+    started = time.time()
     text_in, text_err = [], {}
     office_text = []
     for doc, a in paste_pdf:
@@ -594,14 +617,17 @@ def build_leaks(manifest, copies, dump, rng, lo_dir):
                 text_err[doc["name"]] = f"pdftotext -raw: exit {r.returncode}"
                 continue
             text_in.append(txt)
-        else:
-            office_text.append((doc, src))
+        else:  # under the document's name: copies are named by reader
+            named = os.path.join(lo_dir, "in-office-text", doc["name"] + os.path.splitext(src)[1])
+            os.makedirs(os.path.dirname(named), exist_ok=True)
+            shutil.copyfile(src, named)
+            office_text.append((doc, named))
     if office_text:
         tdir = os.path.join(lo_dir, "office-text")
         os.makedirs(tdir, exist_ok=True)
         soffice(["--convert-to", "txt:Text (encoded):UTF8", *[s for _, s in office_text]], tdir)
         for doc, src in office_text:
-            made = os.path.join(tdir, os.path.splitext(os.path.basename(src))[0] + ".txt")
+            made = os.path.join(tdir, doc["name"] + ".txt")
             if not os.path.exists(made):
                 text_err[doc["name"]] = "LibreOffice made no text"
                 continue
@@ -611,6 +637,7 @@ def build_leaks(manifest, copies, dump, rng, lo_dir):
     if text_in:
         soffice(["--infilter=Text (encoded):UTF8,LF,,,", "--convert-to", "docx:MS Word 2007 XML",
                  *text_in], os.path.join(lo_dir, "out"))
+    L.seconds["text pasted into DOCX"] = time.time() - started
     for doc, a in paste_pdf:
         made = os.path.join(lo_dir, "out", doc["name"] + ".docx")
         err = text_err.get(doc["name"])
@@ -679,9 +706,9 @@ def score(truth, report, failures):
     return rows, lines
 
 
-def table(rows):
-    out = ["| leak path | files | right verdicts | verdicts got | leaker named (files that must name it) | innocents named (files) | tool failures |",
-           "|---|---|---|---|---|---|---|"]
+def table(rows, seconds):
+    out = ["| leak path | files | right verdicts | verdicts got | leaker named (files that must name it) | innocents named (files) | tool failures | tool s |",
+           "|---|---|---|---|---|---|---|---|"]
     tot = {"files": 0, "right": 0, "must": 0, "named": 0, "innocent_files": 0, "innocent_names": 0, "failed": 0}
     for name, _, _ in PATHS:
         r = rows[name]
@@ -693,10 +720,10 @@ def table(rows):
         got = ", ".join(f"{k} {v}" for k, v in sorted(r["got"].items(), key=lambda kv: -kv[1]))
         named = f"{r['named']}/{r['must']}" if r["must"] else "–"
         inn = f"{r['innocent_files']} ({r['innocent_names']} names)" if r["innocent_files"] else "0"
-        out.append(f"| {name} | {r['files']} | {r['right']} ({pct:.1f} %) | {got} | {named} | {inn} | {r['failed']} |")
+        out.append(f"| {name} | {r['files']} | {r['right']} ({pct:.1f} %) | {got} | {named} | {inn} | {r['failed']} | {seconds.get(name, 0.0):.0f} |")
     pct = 100.0 * tot["right"] / tot["files"] if tot["files"] else 0.0
     out.append(f"| **total** | **{tot['files']}** | **{tot['right']} ({pct:.1f} %)** | | "
-               f"**{tot['named']}/{tot['must']}** | **{tot['innocent_files']} ({tot['innocent_names']} names)** | {tot['failed']} |")
+               f"**{tot['named']}/{tot['must']}** | **{tot['innocent_files']} ({tot['innocent_names']} names)** | {tot['failed']} | {sum(seconds.values()):.0f} |")
     goals = [
         f"- right verdicts ≥ 99 %: {pct:.1f} % — {'met' if pct >= 99.0 else 'NOT MET'}",
         f"- every leaker named on each file carrying ≥ {MUST_NAME_PAGES} pages of its copy's text: "
@@ -824,7 +851,7 @@ def main():
     with open(os.path.join(runroot, "scored.tsv"), "w") as f:
         f.write("path\tfile\texpected\tverdict\tright\tcontributors:text pages\taccused\tinnocents\n")
         f.write("\n".join(lines) + "\n")
-    tab, goals = table(rows)
+    tab, goals = table(rows, leaks.seconds)
     producers = {}
     for e in manifest:
         if e["file"].endswith(".pdf"):
