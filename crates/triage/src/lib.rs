@@ -545,6 +545,7 @@ impl Matcher<'_> {
             removed: d.removed,
             moved: d.moved,
             rejoined: d.rejoined,
+            debris: d.debris,
             added_examples: d.added_examples,
             removed_examples: d.removed_examples,
         });

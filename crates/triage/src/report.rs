@@ -128,6 +128,9 @@ pub struct WordDifferences {
     pub moved: usize,
     /// Words split or joined otherwise (set aside).
     pub rejoined: usize,
+    /// Words of formula or symbol debris extractors read each their own way
+    /// (set aside).
+    pub debris: usize,
     /// The longest added passages.
     pub added_examples: Vec<String>,
     /// The longest removed passages.
