@@ -28,6 +28,10 @@ pub const MIN_CONTAINMENT: f64 = 0.9;
 /// verdict `altered`.
 const DEADLINE: Duration = Duration::from_secs(2);
 
+/// Bytes of version texts kept for further files of the same version: a
+/// dump of thousands of near-whole copies must not hold every text.
+const CACHE_BYTES: usize = 64 << 20;
+
 /// A version's normalised text by (document, version); `None` when it
 /// could not be read or extracted.
 type TextCache = tokio::sync::Mutex<HashMap<(String, i64), Option<Arc<String>>>>;
@@ -63,7 +67,12 @@ impl VersionTexts {
             return Ok(text.clone());
         }
         let text = self.read(store, document, version).await?;
-        self.cache.lock().await.insert(key, text.clone());
+        let mut cache = self.cache.lock().await;
+        let held: usize = cache.values().flatten().map(|t| t.len()).sum();
+        if held + text.as_ref().map_or(0, |t| t.len()) > CACHE_BYTES {
+            cache.clear();
+        }
+        cache.insert(key, text.clone());
         Ok(text)
     }
 
