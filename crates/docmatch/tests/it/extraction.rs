@@ -75,6 +75,18 @@ fn pdf_text() {
     );
 }
 
+/// A page the PDF parser panics on loses that page, not the document.
+#[test]
+fn a_page_the_parser_panics_on_is_left_out_not_the_document() {
+    let pdf = fixtures::pdf_with_a_broken_second_page(
+        "Logistics lessons learned at the northern depot",
+        "Second page in a font the parser chokes on",
+    );
+    let e = extract_text(&pdf, Some("x.pdf"), &Limits::default()).unwrap();
+    assert!(e.text.contains("Logistics lessons learned"), "{:?}", e.text);
+    assert!(!e.text.contains("chokes"), "{:?}", e.text);
+}
+
 #[test]
 fn markdown_and_text() {
     let md = "# Title\n\nSee [the report](https://x.example/r.pdf).\n";
