@@ -204,110 +204,100 @@ fn main() {
         rows.push(Row { name, outcomes });
     }
 
+    // `trials` runs of one attacker each, against the state persisted at day 28.
+    let mut one_actor = |name: &'static str,
+                         office_start_utc: i64,
+                         make: &mut dyn FnMut(usize, &mut Rng) -> Actor| {
+        let mut outcomes = Vec::new();
+        for k in 0..args.trials {
+            let mut sim = snapshot.clone();
+            let mut actors = vec![make(k, &mut rng)];
+            outcomes.push(run(
+                &mut sim,
+                &lib,
+                &users,
+                &mut actors,
+                &mut rng,
+                7 * DAY_MS,
+                office_start_utc,
+            ));
+        }
+        Row { name, outcomes }
+    };
+    let fast_start = |k: usize| day0 + (10 + k as i64 % 8) * HOUR_MS;
+
     // Persistent: a fast scraper that ignores every refusal (step-ups and throttles)
     // and keeps requesting the next document at its pace.
-    let mut outcomes = Vec::new();
-    for k in 0..args.trials {
-        let mut sim = snapshot.clone();
-        let v = veterans[(k * 7919 + 29) % veterans.len()];
-        let targets = lib.listing(users[v].community, world_time(day0));
-        let mut a = Actor::new(
-            v,
-            attacker_ip(&mut rng),
-            attacker_ua(),
-            false,
-            Pace::Fast,
-            targets,
-            day0 + (10 + k as i64 % 8) * HOUR_MS,
-        );
-        a.persistent = true;
-        let mut actors = vec![a];
-        outcomes.push(run(
-            &mut sim,
-            &lib,
-            &users,
-            &mut actors,
-            &mut rng,
-            7 * DAY_MS,
-            6,
-        ));
-    }
-    rows.push(Row {
-        name: "persistent (fast, ignores every refusal)",
-        outcomes,
-    });
+    rows.push(one_actor(
+        "persistent (fast, ignores every refusal)",
+        6,
+        &mut |k, rng| {
+            let v = veterans[(k * 7919 + 29) % veterans.len()];
+            let targets = lib.listing(users[v].community, world_time(day0));
+            let mut a = Actor::new(
+                v,
+                attacker_ip(rng),
+                attacker_ua(),
+                false,
+                Pace::Fast,
+                targets,
+                fast_start(k),
+            );
+            a.persistent = true;
+            a
+        },
+    ));
 
     // Small community: the victim can see only 27 documents (its community is
     // small, or few are released to it); a fast scrape that answers nothing.
-    let mut outcomes = Vec::new();
-    for k in 0..args.trials {
-        let mut sim = snapshot.clone();
-        let v = veterans[(k * 7919 + 41) % veterans.len()];
-        let mut targets = lib.listing(users[v].community, world_time(day0));
-        targets.truncate(SMALL_LIBRARY as usize);
-        let mut a = Actor::new(
-            v,
-            attacker_ip(&mut rng),
-            attacker_ua(),
-            false,
-            Pace::Fast,
-            targets,
-            day0 + (10 + k as i64 % 8) * HOUR_MS,
-        );
-        a.visible = Some(SMALL_LIBRARY);
-        a.persistent = true;
-        let mut actors = vec![a];
-        outcomes.push(run(
-            &mut sim,
-            &lib,
-            &users,
-            &mut actors,
-            &mut rng,
-            7 * DAY_MS,
-            6,
-        ));
-    }
-    rows.push(Row {
-        name: "small community (27 visible, fast, persistent)",
-        outcomes,
-    });
+    rows.push(one_actor(
+        "small community (27 visible, fast, persistent)",
+        6,
+        &mut |k, rng| {
+            let v = veterans[(k * 7919 + 41) % veterans.len()];
+            let mut targets = lib.listing(users[v].community, world_time(day0));
+            targets.truncate(SMALL_LIBRARY as usize);
+            let mut a = Actor::new(
+                v,
+                attacker_ip(rng),
+                attacker_ua(),
+                false,
+                Pace::Fast,
+                targets,
+                fast_start(k),
+            );
+            a.visible = Some(SMALL_LIBRARY);
+            a.persistent = true;
+            a
+        },
+    ));
 
     // The same small library taken from the victim's own device (malware riding its
     // session: its address and browser, jittered like a person), so that only the
     // share of the visible library taken gives it away.
-    let mut outcomes = Vec::new();
-    for k in 0..args.trials {
-        let mut sim = snapshot.clone();
-        let v = veterans[(k * 7919 + 53) % veterans.len()];
-        let u = &users[v];
-        let mut targets = lib.listing(u.community, world_time(day0));
-        targets.truncate(SMALL_LIBRARY as usize);
-        let mut a = Actor::new(
-            v,
-            u.office_ip,
-            u.ua(WARMUP_DAYS),
-            false,
-            Pace::Jitter,
-            targets,
-            day0 + (8 - u.tz).rem_euclid(24) * HOUR_MS + HOUR_MS,
-        );
-        a.visible = Some(SMALL_LIBRARY);
-        a.list_pages = false;
-        let mut actors = vec![a];
-        outcomes.push(run(
-            &mut sim,
-            &lib,
-            &users,
-            &mut actors,
-            &mut rng,
-            7 * DAY_MS,
-            6,
-        ));
-    }
-    rows.push(Row {
-        name: "small community from the victim's device",
-        outcomes,
-    });
+    rows.push(one_actor(
+        "small community from the victim's device",
+        6,
+        &mut |k, _| {
+            let v = veterans[(k * 7919 + 53) % veterans.len()];
+            let u = &users[v];
+            let mut targets = lib.listing(u.community, world_time(day0));
+            targets.truncate(SMALL_LIBRARY as usize);
+            let start = day0 + (8 - u.tz).rem_euclid(24) * HOUR_MS + HOUR_MS;
+            let mut a = Actor::new(
+                v,
+                u.office_ip,
+                u.ua(WARMUP_DAYS),
+                false,
+                Pace::Jitter,
+                targets,
+                start,
+            );
+            a.visible = Some(SMALL_LIBRARY);
+            a.list_pages = false;
+            a
+        },
+    ));
 
     // Distributed: 20 stolen reader accounts, four proxies, disjoint slices, jittered.
     let mut outcomes = Vec::new();
