@@ -32,6 +32,10 @@ PDF_EXTRACT = os.environ.get("PDF_EXTRACT_BIN", "")
 SEED = int(os.environ.get("SEED", "20261123"))
 JOBS = int(os.environ.get("JOBS", "2"))
 TOOL_TIMEOUT = int(os.environ.get("TOOL_TIMEOUT", "300"))
+# RETRIAGE=1: keep run/ (install, copies, dump) from the last full run and
+# only reindex it with RAMPART_BIN, triage and score again (to compare
+# builds of the matcher on the same leaks; marking changes need a full run).
+RETRIAGE = os.environ.get("RETRIAGE", "") == "1"
 
 # A page carries text when the original's page has at least this many
 # words (pdftotext of the stored original, split at form feeds, words are
@@ -834,10 +838,44 @@ def main():
     dump = os.path.join(runroot, "dump")
     leaks = build_leaks(manifest, copies, dump, rng, os.path.join(runroot, "lo"))
     with open(os.path.join(runroot, "truth.json"), "w") as f:
-        json.dump({"truth": leaks.truth, "failures": leaks.failures,
+        json.dump({"truth": leaks.truth, "failures": leaks.failures, "seconds": leaks.seconds,
                    "downloads": {k: sorted(v) for k, v in copies.items()}}, f, indent=1)
     phase(f"leaks: {len(leaks.truth)} files, {len(leaks.failures)} tool failures", s)
 
+    triage_and_score(manifest, runroot, data, leaks, phases, phase, t0, len(plan))
+
+
+def retriage():
+    """Reindexes the last run's install with RAMPART_BIN, then triages and
+    scores its dump again."""
+    t0 = time.time()
+    phases = []
+
+    def phase(name, start):
+        phases.append((name, time.time() - start))
+        log(f"{name}: {time.time() - start:.1f} s")
+
+    runroot = os.path.join(WORK, "run")
+    data = os.path.join(runroot, "data")
+    try:
+        with open(os.path.join(runroot, "truth.json")) as f:
+            saved = json.load(f)
+        with open(os.path.join(WORK, "corpus", "manifest.json")) as f:
+            manifest = json.load(f)
+    except OSError as e:
+        die(f"RETRIAGE=1 needs a full run first ({e})")
+    leaks = Leaks.__new__(Leaks)
+    leaks.truth, leaks.failures = saved["truth"], saved["failures"]
+    leaks.seconds = saved.get("seconds", {})
+    s = time.time()
+    rampart("reindex", data=data)
+    phase("reindex", s)
+    downloads = sum(len(v) for v in saved["downloads"].values())
+    triage_and_score(manifest, runroot, data, leaks, phases, phase, t0, downloads)
+
+
+def triage_and_score(manifest, runroot, data, leaks, phases, phase, t0, downloads):
+    corpus = [e for e in manifest if e["role"] == "corpus"]
     s = time.time()
     r = subprocess.run([RAMPART, "triage", "dump", "--data", data, "--json", "report.json", "--quiet"],
                        cwd=runroot, capture_output=True)
@@ -862,7 +900,7 @@ def main():
         f"Corpus: {len(manifest)} documents ({n_pdf} PDFs) from "
         f"{len({e['package'] for e in manifest})} Debian packages; "
         f"{len(corpus)} imported, {sum(e['role'] == 'public' for e in manifest)} public, "
-        f"{sum(e['role'] == 'unrelated' for e in manifest)} unrelated; {len(plan)} downloads by "
+        f"{sum(e['role'] == 'unrelated' for e in manifest)} unrelated; {downloads} downloads by "
         f"{len(ACCOUNTS)} readers; dump of {len(leaks.truth)} files "
         f"({len(leaks.failures)} leak-tool failures skipped); seed {SEED}.",
         "PDF producers: " + ", ".join(f"{k} {v}" for k, v in sorted(producers.items(), key=lambda kv: -kv[1])),
@@ -880,4 +918,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if RETRIAGE:
+        retriage()
+    else:
+        main()
