@@ -144,6 +144,9 @@ pub fn compare(ours: &str, theirs: &str, deadline: Duration) -> Differences {
     // Differing hunks: the removed and the added words of each.
     let mut removed: Vec<&[&str]> = Vec::new();
     let mut added: Vec<&[&str]> = Vec::new();
+    // One figure in place of another: an edit unless either is found moved
+    // (a page number read beside another heading), decided after the moves.
+    let mut figure_swaps: Vec<(&str, &str)> = Vec::new();
     for op in &ops {
         let (tag, old, new) = op.as_tag_tuple();
         if tag == similar::DiffTag::Equal {
@@ -156,7 +159,7 @@ pub fn compare(ours: &str, theirs: &str, deadline: Duration) -> Differences {
         }
         if let ([x], [y]) = (o, n) {
             if is_figure(x) && is_figure(y) {
-                out.changed_figures += 1;
+                figure_swaps.push((x, y));
             }
         }
         if !o.is_empty() {
@@ -230,16 +233,18 @@ pub fn compare(ours: &str, theirs: &str, deadline: Duration) -> Differences {
                 .collect()
         })
         .collect();
+    out.changed_figures = still_swapped(&figure_swaps, &added_left, &removed_left);
+    let (added_left, added_debris): (Vec<_>, Vec<_>) =
+        added_left.into_iter().partition(|r| !debris(r));
+    let (removed_left, removed_debris): (Vec<_>, Vec<_>) =
+        removed_left.into_iter().partition(|r| !debris(r));
+    // Negations in formula debris (`no` in a table of symbols) are debris.
     out.negations = added_left
         .iter()
         .chain(&removed_left)
         .flatten()
         .filter(|w| NEGATIONS.contains(w))
         .count();
-    let (added_left, added_debris): (Vec<_>, Vec<_>) =
-        added_left.into_iter().partition(|r| !debris(r));
-    let (removed_left, removed_debris): (Vec<_>, Vec<_>) =
-        removed_left.into_iter().partition(|r| !debris(r));
     out.debris = added_debris
         .iter()
         .chain(&removed_debris)
@@ -253,6 +258,38 @@ pub fn compare(ours: &str, theirs: &str, deadline: Duration) -> Differences {
     tally(&added_left, &mut out.added, &mut out.added_examples);
     tally(&removed_left, &mut out.removed, &mut out.removed_examples);
     out
+}
+
+/// The figure swaps whose removed figure is still removed and whose added
+/// figure is still added once moves are set aside, each word used once.
+fn still_swapped(swaps: &[(&str, &str)], added: &[Vec<&str>], removed: &[Vec<&str>]) -> usize {
+    let left = |runs: &[Vec<&str>]| {
+        let mut n: HashMap<String, usize> = HashMap::new();
+        for w in runs.iter().flatten() {
+            *n.entry((*w).to_owned()).or_default() += 1;
+        }
+        n
+    };
+    let (mut added, mut removed) = (left(added), left(removed));
+    let take = |pool: &mut HashMap<String, usize>, w: &str| match pool.get_mut(w) {
+        Some(n) if *n > 0 => {
+            *n -= 1;
+            true
+        }
+        _ => false,
+    };
+    swaps
+        .iter()
+        .filter(|(x, y)| {
+            let (had_x, had_y) = (removed.get(*x).copied(), added.get(*y).copied());
+            let swapped = matches!((had_x, had_y), (Some(a), Some(b)) if a > 0 && b > 0);
+            if swapped {
+                take(&mut removed, x);
+                take(&mut added, y);
+            }
+            swapped
+        })
+        .count()
 }
 
 /// Counts the words of `runs` and keeps the longest few as examples. A
@@ -336,6 +373,27 @@ mod tests {
         assert!(d.genuine(), "{d:?}");
         let d = diff(&OURS.replace("reads a single file with", "never reads any file without"));
         assert!(!d.genuine() && d.long_runs == 0 && d.added == 3, "{d:?}");
+    }
+
+    #[test]
+    fn page_numbers_read_in_another_place_are_no_changed_figures() {
+        // Two page numbers another extractor reads each beside the other
+        // page's running head: the diff pairs 12 with 13 and 13 with 12,
+        // and both are found moved.
+        let ours = "Chapter one 12 begins here with some words of text and more words follow. Chapter one 13 continues here with other words of text and the end.";
+        let theirs = "Chapter one 13 begins here with some words of text and more words follow. Chapter one 12 continues here with other words of text and the end.";
+        let d = compare(&normalize(ours), &normalize(theirs), Duration::from_secs(5));
+        assert!(
+            d.genuine() && d.changed_figures == 0 && d.moved == 2,
+            "{d:?}"
+        );
+        // A figure that is changed stays changed.
+        let d = compare(
+            &normalize(ours),
+            &normalize(&ours.replace("13", "31")),
+            Duration::from_secs(5),
+        );
+        assert!(!d.genuine() && d.changed_figures == 1, "{d:?}");
     }
 
     #[test]
