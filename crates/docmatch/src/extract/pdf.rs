@@ -9,7 +9,9 @@
 //! when the whole document panics, it is read again page by page, each page
 //! on its own: the pages that panic are left out, the others kept. The
 //! caller still runs all of this under `catch_unwind`; errors and
-//! encryption are mapped to [`Error`] values.
+//! encryption are mapped to [`Error`] values. pdf-extract skips the text
+//! operators `'` and `"`, which Ghostscript writes for most lines: they are
+//! rewritten first (see [`expand_quote_operators`]).
 
 use crate::format::find;
 use crate::{Error, Format, Result};
@@ -24,12 +26,91 @@ pub(super) fn extract(bytes: &[u8]) -> Result<String> {
         detail: "no %PDF- header".into(),
     })?;
     let bytes = &bytes[start..];
+    let mut doc = pdf_extract::Document::load_mem(bytes).map_err(|e| error(e.into()))?;
+    if doc.is_encrypted() {
+        // What pdf-extract does: the empty user password, else refused.
+        doc.decrypt("")
+            .map_err(|e| error(pdf_extract::OutputError::PdfError(e)))?;
+    }
+    expand_quote_operators(&mut doc);
     match catch_unwind(AssertUnwindSafe(|| {
-        pdf_extract::extract_text_from_mem(bytes)
+        let mut s = String::new();
+        let mut output = pdf_extract::PlainTextOutput::new(&mut s);
+        pdf_extract::output_doc(&doc, &mut output).map(|()| s)
     })) {
         Ok(done) => done.map_err(error),
-        Err(_) => by_pages(bytes),
+        Err(_) => by_pages(&doc),
     }
+}
+
+/// Rewrites the text operators `'` and `"` (next line, then show a
+/// string; `"` also sets word and character spacing) as `T*` and `Tj`
+/// (with `Tw` and `Tc`), on the pages that use them. pdf-extract 0.12
+/// ignores both, and Ghostscript writes `'` for most lines it sets
+/// (groff → `ps2pdf`): bash's man page lost 613 words of its 48,000, so
+/// every text another tool took from it differed from ours by whole
+/// sentences and was called altered. Only the parsed document in memory
+/// changes; a page that fails to parse or encode keeps its content.
+fn expand_quote_operators(doc: &mut pdf_extract::Document) {
+    use pdf_extract::content::{Content, Operation};
+    for page in doc.get_pages().into_values() {
+        let Ok(raw) = doc.get_page_content(page) else {
+            continue;
+        };
+        if !may_use_quote_operators(&raw) {
+            continue;
+        }
+        let Ok(content) = Content::decode(&raw) else {
+            continue;
+        };
+        if !content
+            .operations
+            .iter()
+            .any(|op| op.operator == "'" || op.operator == "\"")
+        {
+            continue;
+        }
+        let mut operations = Vec::with_capacity(content.operations.len() + 64);
+        for op in content.operations {
+            match (op.operator.as_str(), op.operands.as_slice()) {
+                ("'", [text]) => {
+                    operations.push(Operation::new("T*", vec![]));
+                    operations.push(Operation::new("Tj", vec![text.clone()]));
+                }
+                ("\"", [word, char, text]) => {
+                    operations.push(Operation::new("Tw", vec![word.clone()]));
+                    operations.push(Operation::new("Tc", vec![char.clone()]));
+                    operations.push(Operation::new("T*", vec![]));
+                    operations.push(Operation::new("Tj", vec![text.clone()]));
+                }
+                _ => operations.push(op),
+            }
+        }
+        let Ok(bytes) = (Content { operations }).encode() else {
+            continue;
+        };
+        let stream = doc.add_object(pdf_extract::Stream::new(
+            pdf_extract::Dictionary::new(),
+            bytes,
+        ));
+        if let Ok(pdf_extract::Object::Dictionary(dict)) = doc.get_object_mut(page) {
+            dict.set("Contents", stream);
+        }
+    }
+}
+
+/// Whether a content stream may hold a `'` or `"` operator: one of the two
+/// right after a string operand's closing `)` or `>` (whitespace between).
+/// An apostrophe inside a string is followed by more of the string, so
+/// most pages of English text are ruled out without parsing them.
+fn may_use_quote_operators(content: &[u8]) -> bool {
+    memchr::memchr2_iter(b'\'', b'"', content).any(|i| {
+        content[..i]
+            .iter()
+            .rev()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| matches!(b, b')' | b'>'))
+    })
 }
 
 fn error(e: pdf_extract::OutputError) -> Error {
@@ -45,21 +126,14 @@ fn error(e: pdf_extract::OutputError) -> Error {
 }
 
 /// Every page the parser reads without a panic, in page order.
-fn by_pages(bytes: &[u8]) -> Result<String> {
-    let doc = pdf_extract::Document::load_mem(bytes).map_err(|e| Error::Corrupt {
-        format: Format::Pdf,
-        detail: e.to_string(),
-    })?;
-    if doc.is_encrypted() {
-        return Err(Error::Encrypted(Format::Pdf));
-    }
+fn by_pages(doc: &pdf_extract::Document) -> Result<String> {
     let mut out = String::new();
     let mut read = 0usize;
     for page in doc.get_pages().into_keys() {
         let text = catch_unwind(AssertUnwindSafe(|| {
             let mut s = String::new();
             let mut output = pdf_extract::PlainTextOutput::new(&mut s);
-            pdf_extract::output_doc_page(&doc, &mut output, page).map(|()| s)
+            pdf_extract::output_doc_page(doc, &mut output, page).map(|()| s)
         }));
         if let Ok(Ok(text)) = text {
             out.push_str(&text);
@@ -74,4 +148,18 @@ fn by_pages(bytes: &[u8]) -> Result<String> {
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_use_quote_operators;
+
+    #[test]
+    fn quote_operators_are_told_from_apostrophes_in_strings() {
+        assert!(may_use_quote_operators(b"(tus of 127.)'\n"));
+        assert!(may_use_quote_operators(b"1 0 <0041> \""));
+        assert!(may_use_quote_operators(b"(a) '"));
+        assert!(!may_use_quote_operators(b"(the command's name) Tj"));
+        assert!(!may_use_quote_operators(b"[(it')-250(s)] TJ"));
+    }
 }

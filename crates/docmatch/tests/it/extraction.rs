@@ -75,6 +75,26 @@ fn pdf_text() {
     );
 }
 
+/// Lines set with the `'` and `"` operators (Ghostscript's way) are read
+/// like lines set with `Tj`.
+#[test]
+fn pdf_lines_set_with_quote_operators() {
+    let lines = [
+        "If the search is unsuccessful the shell prints an error",
+        "and returns an exit status of 127",
+        "If the search is successful the shell executes the program",
+        "named in a separate execution environment",
+    ];
+    let bytes = fixtures::pdf_with_quote_operators(&lines);
+    let ex = extract_text(&bytes, None, &Limits::default()).unwrap();
+    assert_eq!(
+        norm_words(&ex.text),
+        norm_words(&lines.join("\n")),
+        "{:?}",
+        ex.text
+    );
+}
+
 /// A page the PDF parser panics on loses that page, not the document.
 #[test]
 fn a_page_the_parser_panics_on_is_left_out_not_the_document() {

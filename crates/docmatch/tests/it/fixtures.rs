@@ -114,6 +114,27 @@ pub fn pdf(lines: &[&str]) -> Vec<u8> {
         content.push_str(&format!("({}) Tj T*\n", pdf_escape(l)));
     }
     content.push_str("ET");
+    one_page_pdf(&content)
+}
+
+/// The same page, set as Ghostscript sets lines: the first with `Tj`, the
+/// others with `'` (next line and show) and the last with `"` (spacing,
+/// next line and show).
+pub fn pdf_with_quote_operators(lines: &[&str]) -> Vec<u8> {
+    let mut content = String::from("BT /F1 12 Tf 72 760 Td 14 TL\n");
+    for (i, l) in lines.iter().enumerate() {
+        let text = format!("({})", pdf_escape(l));
+        content.push_str(&match i {
+            0 => format!("{text} Tj\n"),
+            i if i + 1 == lines.len() => format!("0.5 0 {text} \"\n"),
+            _ => format!("{text}'\n"),
+        });
+    }
+    content.push_str("ET");
+    one_page_pdf(&content)
+}
+
+fn one_page_pdf(content: &str) -> Vec<u8> {
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
