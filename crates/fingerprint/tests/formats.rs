@@ -60,6 +60,63 @@ fn accused(text: &str, account: i64, v: rampart_fingerprint::VersionId) -> bool 
     ids == vec![AccountId(account)]
 }
 
+/// A page whose text is drawn by form XObjects, one nested in the other
+/// (groff's `gropdf` slide decks): the invisible layer carries that text.
+#[test]
+fn pdf_text_in_form_xobjects_is_marked() {
+    let text = document();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(80)
+        .collect();
+    let (inner, outer) = lines.split_at(40);
+    let show = |lines: &[&str]| {
+        let mut c = String::from("BT /F1 10 Tf 12 TL 50 740 Td\n");
+        for l in lines {
+            let l: String = l
+                .chars()
+                .filter(|c| c.is_ascii() && !c.is_ascii_control() && !matches!(c, '(' | ')' | '\\'))
+                .collect();
+            c.push_str(&format!("({l}) Tj T*\n"));
+        }
+        c + "ET\n"
+    };
+    let stream = |dict: &str, c: String| {
+        format!("<< {dict} /Length {} >>\nstream\n{c}\nendstream", c.len()).into_bytes()
+    };
+    let form = "/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> /XObject << /X0 7 0 R >> >>";
+    let original = build::file(
+        "1.4",
+        &[
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Count 1 /Kids [4 0 R] /MediaBox [0 0 612 792] >>".to_vec(),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_vec(),
+            b"<< /Type /Page /Parent 2 0 R /Contents 5 0 R /Resources << /XObject << /X1 6 0 R >> >> >>".to_vec(),
+            stream("", "q /X1 Do Q".to_owned()),
+            stream(form, format!("q /X0 Do Q\n{}", show(outer))),
+            stream(form, show(inner)),
+        ],
+    );
+    let t = PdfTemplate::parse(&original).unwrap();
+    for l in [inner[0], inner[39], outer[0], outer[39]] {
+        let word = l
+            .split_whitespace()
+            .max_by_key(|w| w.chars().filter(|c| c.is_alphabetic()).count())
+            .unwrap();
+        assert!(t.text().contains(word), "{word:?} in {:?}", t.text());
+    }
+    let v = version(21);
+    let m = mark(12, v, 4);
+    let e = fingerprinter()
+        .embed_pdf(&t, &original, &m, "NON-PUBLIC")
+        .unwrap();
+    assert!(e.counts.zero_width > 100, "{:?}", e.counts);
+    if tool("pdftotext") {
+        assert!(accused(&pdftotext(&e.bytes, "forms.pdf"), 12, v));
+    }
+}
+
 #[test]
 fn pdf_is_an_incremental_update_carrying_the_mark() {
     let fp = fingerprinter();

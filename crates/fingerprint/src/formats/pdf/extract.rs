@@ -1,23 +1,56 @@
 //! The text of a PDF page, as the invisible layer will carry it: the strings
-//! shown by the page's content stream, decoded with each font's encoding
-//! (lopdf's `/Encoding` and `/ToUnicode` support), with spaces inferred from
-//! `TJ` kerning and text positioning and line breaks from line moves.
+//! shown by the page's content stream and by the form XObjects it draws,
+//! decoded with each font's encoding (lopdf's `/Encoding` and `/ToUnicode`
+//! support), with spaces inferred from `TJ` kerning and text positioning
+//! and line breaks from line moves.
 //!
 //! This extraction does not need to equal any other extractor's: the marked
 //! text is written into the invisible layer with a font we control, and the
 //! decoder reads it back from whatever `pdftotext` makes of *that* layer.
 //! It only needs real words, so that the content anchors are the document's.
+//!
+//! Form XObjects are followed because some producers put a page's whole
+//! text in them: groff's `gropdf` draws each slide of a deck as `/XO18 Do`
+//! (each slide nesting the previous one), so without them a 27-page deck
+//! had one line of layer and no copy of it accused anyone
+//! (`crates/triage/EVALUATION.md`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
-use lopdf::{content::Operation, Dictionary, Document, Encoding, Object, ObjectId};
+use lopdf::{
+    content::Content, content::Operation, Dictionary, Document, Encoding, Object, ObjectId,
+};
 
 /// Kerning (thousandths of an em) in a `TJ` array taken for a word space.
 const TJ_SPACE: f64 = -180.0;
 
+/// Form XObjects nested deeper than this are not read (a deck nests each
+/// slide in the next; real nesting stays far below).
+const MAX_FORM_DEPTH: usize = 32;
+
 /// Extracts the text of one page, given its effective (possibly inherited)
-/// font resources; never fails (undecodable parts are skipped).
-pub(super) fn page_text(doc: &Document, page: ObjectId, fonts: &Dictionary) -> String {
+/// resources; never fails (undecodable parts are skipped).
+pub(super) fn page_text(doc: &Document, page: ObjectId, resources: &Dictionary) -> String {
+    let Ok(content) = doc.get_and_decode_page_content(page) else {
+        return String::new();
+    };
+    let mut out = String::new();
+    let mut seen = HashSet::new();
+    show_operations(doc, &content.operations, resources, &mut seen, 0, &mut out);
+    tidy(&out)
+}
+
+/// The text shown by `operations` (with `resources`), and by the form
+/// XObjects they draw, each form once per page.
+fn show_operations(
+    doc: &Document,
+    operations: &[Operation],
+    resources: &Dictionary,
+    seen: &mut HashSet<ObjectId>,
+    depth: usize,
+    out: &mut String,
+) {
+    let fonts = sub_dict(doc, resources, b"Font");
     let encodings: BTreeMap<Vec<u8>, Encoding> = fonts
         .iter()
         .filter_map(|(name, font)| {
@@ -25,13 +58,9 @@ pub(super) fn page_text(doc: &Document, page: ObjectId, fonts: &Dictionary) -> S
             font.get_font_encoding(doc).ok().map(|e| (name.clone(), e))
         })
         .collect();
-    let Ok(content) = doc.get_and_decode_page_content(page) else {
-        return String::new();
-    };
-    let mut out = String::new();
     let mut enc: Option<&Encoding> = None;
     let mut last_y: Option<f64> = None;
-    for op in &content.operations {
+    for op in operations {
         match op.operator.as_str() {
             "Tf" => {
                 enc = op
@@ -40,16 +69,16 @@ pub(super) fn page_text(doc: &Document, page: ObjectId, fonts: &Dictionary) -> S
                     .and_then(|o| o.as_name().ok())
                     .and_then(|n| encodings.get(n));
             }
-            "Tj" => show(&mut out, enc, op),
+            "Tj" => show(out, enc, op),
             "'" | "\"" => {
                 out.push('\n');
-                show(&mut out, enc, op);
+                show(out, enc, op);
             }
             "TJ" => {
                 if let Some(Object::Array(items)) = op.operands.first() {
                     for it in items {
                         match it {
-                            Object::String(..) => decode(&mut out, enc, it),
+                            Object::String(..) => decode(out, enc, it),
                             o => {
                                 if number(o).is_some_and(|n| n < TJ_SPACE) {
                                     out.push(' ');
@@ -73,10 +102,64 @@ pub(super) fn page_text(doc: &Document, page: ObjectId, fonts: &Dictionary) -> S
                 last_y = y;
             }
             "T*" | "ET" => out.push('\n'),
+            "Do" if depth < MAX_FORM_DEPTH => {
+                if let Some((id, form)) = form_xobject(doc, resources, op) {
+                    if seen.insert(id) {
+                        let inner = form
+                            .dict
+                            .get(b"Resources")
+                            .ok()
+                            .and_then(|o| doc.dereference(o).ok())
+                            .and_then(|(_, o)| o.as_dict().ok())
+                            .unwrap_or(resources);
+                        if let Some(content) = form
+                            .decompressed_content()
+                            .ok()
+                            .and_then(|c| Content::decode(&c).ok())
+                        {
+                            out.push('\n');
+                            show_operations(doc, &content.operations, inner, seen, depth + 1, out);
+                        }
+                    }
+                }
+            }
             _ => {}
         }
     }
-    tidy(&out)
+}
+
+/// The form XObject a `Do` operation draws, with its object id.
+fn form_xobject<'a>(
+    doc: &'a Document,
+    resources: &'a Dictionary,
+    op: &Operation,
+) -> Option<(ObjectId, &'a lopdf::Stream)> {
+    let name = op.operands.first()?.as_name().ok()?;
+    let xobjects = resources
+        .get(b"XObject")
+        .ok()
+        .and_then(|o| doc.dereference(o).ok())?
+        .1
+        .as_dict()
+        .ok()?;
+    let id = xobjects.get(name).ok()?.as_reference().ok()?;
+    let stream = doc.get_object(id).ok()?.as_stream().ok()?;
+    let form = stream
+        .dict
+        .get(b"Subtype")
+        .and_then(Object::as_name)
+        .is_ok_and(|s| s == b"Form");
+    form.then_some((id, stream))
+}
+
+/// A dictionary entry of `dict` that is (or refers to) a dictionary.
+fn sub_dict(doc: &Document, dict: &Dictionary, key: &[u8]) -> Dictionary {
+    dict.get(key)
+        .ok()
+        .and_then(|o| doc.dereference(o).ok())
+        .and_then(|(_, o)| o.as_dict().ok())
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn show(out: &mut String, enc: Option<&Encoding>, op: &Operation) {

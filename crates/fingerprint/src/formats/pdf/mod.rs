@@ -64,7 +64,8 @@
 //! DOCX and back), rasterisation, scanning, OCR or photographs. A leaker
 //! who knows the scheme can also round every `TJ` number to a multiple of
 //! 16. Content streams with filters other than Flate (or with predictors)
-//! are neither marked nor read, nor is text in form XObjects.
+//! are neither marked nor read by this channel, nor is text in form
+//! XObjects (whose text the invisible layer does carry).
 //!
 //! Cost per download: the template keeps each page's decoded text streams
 //! with the list of edits, so a download only draws one code bit per gap (a
@@ -344,7 +345,7 @@ fn page(doc: &Document, id: ObjectId) -> Result<(Page, String)> {
         },
         _ => Vec::new(),
     };
-    let text = extract::page_text(doc, id, &fonts);
+    let text = extract::page_text(doc, id, &res);
     let page = Page {
         id,
         head: entries(dict, &[b"Contents", b"Resources"]),
