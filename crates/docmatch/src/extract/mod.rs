@@ -7,6 +7,7 @@
 //! and third-party parsers that can panic run under `catch_unwind` so that a
 //! crafted file becomes an [`Error`], never a crash.
 
+mod cmap;
 mod html;
 mod office;
 mod pdf;

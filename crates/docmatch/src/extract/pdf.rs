@@ -11,7 +11,8 @@
 //! caller still runs all of this under `catch_unwind`; errors and
 //! encryption are mapped to [`Error`] values. pdf-extract skips the text
 //! operators `'` and `"`, which Ghostscript writes for most lines: they are
-//! rewritten first (see [`expand_quote_operators`]).
+//! rewritten first (see [`expand_quote_operators`]), and `/ToUnicode`
+//! maps its CMap parser panics on are repaired (`cmap`).
 
 use crate::format::find;
 use crate::{Error, Format, Result};
@@ -33,6 +34,7 @@ pub(super) fn extract(bytes: &[u8]) -> Result<String> {
             .map_err(|e| error(pdf_extract::OutputError::PdfError(e)))?;
     }
     expand_quote_operators(&mut doc);
+    super::cmap::repair_to_unicode_maps(&mut doc);
     match catch_unwind(AssertUnwindSafe(|| {
         let mut s = String::new();
         let mut output = pdf_extract::PlainTextOutput::new(&mut s);

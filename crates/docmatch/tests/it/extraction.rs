@@ -75,6 +75,21 @@ fn pdf_text() {
     );
 }
 
+/// A ToUnicode map whose ranges map to one byte (`<20> <7E> <20>`, as in
+/// Debian's developers-reference), on which pdf-extract's CMap parser
+/// panics, is repaired: the page it is used on is read.
+#[test]
+fn a_to_unicode_map_of_one_byte_destinations_is_read() {
+    let pdf = fixtures::pdf_with_a_second_page_map(
+        "Logistics lessons learned at the northern depot",
+        "Second page in a font mapped to single bytes",
+        "<20> <7E> <20>",
+    );
+    let e = extract_text(&pdf, Some("x.pdf"), &Limits::default()).unwrap();
+    assert!(e.text.contains("Logistics lessons learned"), "{:?}", e.text);
+    assert!(e.text.contains("mapped to single bytes"), "{:?}", e.text);
+}
+
 /// Lines set with the `'` and `"` operators (Ghostscript's way) are read
 /// like lines set with `Tj`.
 #[test]

@@ -172,14 +172,20 @@ fn pdf_file(objects: &[String]) -> Vec<u8> {
 }
 
 /// A two-page PDF whose second page uses a font with a ToUnicode map that
-/// `pdf-extract` panics on (a bfrange destination of six bytes): the first
-/// page reads, the second does not.
+/// `pdf-extract`'s CMap parser cannot parse (a destination left open), so
+/// it panics: the first page reads, the second does not.
 pub fn pdf_with_a_broken_second_page(first: &str, second: &str) -> Vec<u8> {
+    pdf_with_a_second_page_map(first, second, "<20> <7E> <0020")
+}
+
+/// The same two pages, the second page's font mapped by one `bfrange`
+/// entry `range` (codes 0x20–0x7E).
+pub fn pdf_with_a_second_page_map(first: &str, second: &str, range: &str) -> Vec<u8> {
     let page = |font: &str, text: &str| {
         let c = format!("BT /{font} 12 Tf 72 760 Td ({}) Tj ET", pdf_escape(text));
         format!("<< /Length {} >>\nstream\n{c}\nendstream", c.len())
     };
-    let cmap = "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n1 begincodespacerange <00> <FF> endcodespacerange\n1 beginbfrange <20> <7E> <002000200020> endbfrange\nendcmap CMapName currentdict /CMap defineresource pop end end";
+    let cmap = format!("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n1 begincodespacerange <00> <FF> endcodespacerange\n1 beginbfrange {range} endbfrange\nendcmap CMapName currentdict /CMap defineresource pop end end");
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
         "<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>".to_owned(),
