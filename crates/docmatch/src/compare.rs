@@ -262,32 +262,28 @@ pub fn compare(ours: &str, theirs: &str, deadline: Duration) -> Differences {
 
 /// The figure swaps whose removed figure is still removed and whose added
 /// figure is still added once moves are set aside, each word used once.
-fn still_swapped(swaps: &[(&str, &str)], added: &[Vec<&str>], removed: &[Vec<&str>]) -> usize {
-    let left = |runs: &[Vec<&str>]| {
-        let mut n: HashMap<String, usize> = HashMap::new();
+fn still_swapped<'a>(
+    swaps: &[(&str, &str)],
+    added: &[Vec<&'a str>],
+    removed: &[Vec<&'a str>],
+) -> usize {
+    fn count<'a>(runs: &[Vec<&'a str>]) -> HashMap<&'a str, usize> {
+        let mut n = HashMap::new();
         for w in runs.iter().flatten() {
-            *n.entry((*w).to_owned()).or_default() += 1;
+            *n.entry(*w).or_default() += 1;
         }
         n
-    };
-    let (mut added, mut removed) = (left(added), left(removed));
-    let take = |pool: &mut HashMap<String, usize>, w: &str| match pool.get_mut(w) {
-        Some(n) if *n > 0 => {
-            *n -= 1;
-            true
-        }
-        _ => false,
-    };
+    }
+    let (mut added, mut removed) = (count(added), count(removed));
     swaps
         .iter()
-        .filter(|(x, y)| {
-            let (had_x, had_y) = (removed.get(*x).copied(), added.get(*y).copied());
-            let swapped = matches!((had_x, had_y), (Some(a), Some(b)) if a > 0 && b > 0);
-            if swapped {
-                take(&mut removed, x);
-                take(&mut added, y);
+        .filter(|(x, y)| match (removed.get_mut(x), added.get_mut(y)) {
+            (Some(r), Some(a)) if *r > 0 && *a > 0 => {
+                *r -= 1;
+                *a -= 1;
+                true
             }
-            swapped
+            _ => false,
         })
         .count()
 }

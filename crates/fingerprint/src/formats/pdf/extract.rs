@@ -50,9 +50,9 @@ fn show_operations(
     depth: usize,
     out: &mut String,
 ) {
-    let fonts = sub_dict(doc, resources, b"Font");
-    let encodings: BTreeMap<Vec<u8>, Encoding> = fonts
-        .iter()
+    let encodings: BTreeMap<Vec<u8>, Encoding> = dict_entry(doc, resources, b"Font")
+        .into_iter()
+        .flat_map(Dictionary::iter)
         .filter_map(|(name, font)| {
             let font = doc.dereference(font).ok()?.1.as_dict().ok()?;
             font.get_font_encoding(doc).ok().map(|e| (name.clone(), e))
@@ -105,13 +105,7 @@ fn show_operations(
             "Do" if depth < MAX_FORM_DEPTH => {
                 if let Some((id, form)) = form_xobject(doc, resources, op) {
                     if seen.insert(id) {
-                        let inner = form
-                            .dict
-                            .get(b"Resources")
-                            .ok()
-                            .and_then(|o| doc.dereference(o).ok())
-                            .and_then(|(_, o)| o.as_dict().ok())
-                            .unwrap_or(resources);
+                        let inner = dict_entry(doc, &form.dict, b"Resources").unwrap_or(resources);
                         if let Some(content) = form
                             .decompressed_content()
                             .ok()
@@ -135,13 +129,7 @@ fn form_xobject<'a>(
     op: &Operation,
 ) -> Option<(ObjectId, &'a lopdf::Stream)> {
     let name = op.operands.first()?.as_name().ok()?;
-    let xobjects = resources
-        .get(b"XObject")
-        .ok()
-        .and_then(|o| doc.dereference(o).ok())?
-        .1
-        .as_dict()
-        .ok()?;
+    let xobjects = dict_entry(doc, resources, b"XObject")?;
     let id = xobjects.get(name).ok()?.as_reference().ok()?;
     let stream = doc.get_object(id).ok()?.as_stream().ok()?;
     let form = stream
@@ -152,14 +140,14 @@ fn form_xobject<'a>(
     form.then_some((id, stream))
 }
 
-/// A dictionary entry of `dict` that is (or refers to) a dictionary.
-fn sub_dict(doc: &Document, dict: &Dictionary, key: &[u8]) -> Dictionary {
-    dict.get(key)
-        .ok()
-        .and_then(|o| doc.dereference(o).ok())
-        .and_then(|(_, o)| o.as_dict().ok())
-        .cloned()
-        .unwrap_or_default()
+/// The entry `key` of `dict` when it is (or refers to) a dictionary.
+pub(super) fn dict_entry<'a>(
+    doc: &'a Document,
+    dict: &'a Dictionary,
+    key: &[u8],
+) -> Option<&'a Dictionary> {
+    let entry = dict.get(key).ok()?;
+    doc.dereference(entry).ok()?.1.as_dict().ok()
 }
 
 fn show(out: &mut String, enc: Option<&Encoding>, op: &Operation) {

@@ -318,11 +318,7 @@ fn page(doc: &Document, id: ObjectId) -> Result<(Page, String)> {
         .and_then(|o| o.as_dict().ok())
         .cloned()
         .unwrap_or_default();
-    let fonts = res
-        .get(b"Font")
-        .ok()
-        .and_then(|o| doc.dereference(o).ok())
-        .and_then(|(_, o)| o.as_dict().ok())
+    let fonts = extract::dict_entry(doc, &res, b"Font")
         .cloned()
         .unwrap_or_default();
     let entries = |d: &Dictionary, skip: &[&[u8]]| {
