@@ -5,7 +5,7 @@
 
 use super::DataOpts;
 use clap::Subcommand;
-use rampart_web::services::admin::{self, AccountInput, Actor};
+use rampart_app::admin::{self, AccountInput, Actor};
 
 /// Options of `rampart admin`.
 #[derive(Debug, clap::Args)]
@@ -195,6 +195,6 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
             admin::remove_membership(&state, console, &community, &email).await
         }
     };
-    rampart_web::install::close(&state).await?;
+    rampart_app::install::close(&state).await?;
     result.map_err(|e| anyhow::anyhow!("{e}"))
 }

@@ -5,15 +5,13 @@
 
 use super::{announce_first_admin, DataOpts};
 use anyhow::Context;
-use rampart_demo::{InstallRole, World};
-use rampart_web::{
-    auth::console_principal,
-    services::{
-        admin::{self, AccountInput, Actor},
-        canaries, documents, Upload, UploadedFile,
-    },
-    AppState, Client,
+use rampart_app::{
+    admin::{self, AccountInput, Actor},
+    canaries, documents,
+    identity::console_principal,
+    App, Origin, Upload, UploadedFile,
 };
+use rampart_demo::{InstallRole, World};
 
 /// Options of `rampart demo`.
 #[derive(Debug, clap::Args)]
@@ -50,7 +48,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     let world = rampart_demo::generate(opts.seed);
     let accounts = seed_structure(&state, &world).await?;
     let documents = seed_documents(&state, &world).await?;
-    rampart_web::install::close(&state).await?;
+    rampart_app::install::close(&state).await?;
     println!();
     println!(
         "Demo accounts (email, role, one-time password — each must be changed at first sign-in, then a second factor is set up):"
@@ -76,12 +74,12 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn fail(e: rampart_web::AppError) -> anyhow::Error {
+fn fail(e: rampart_app::Error) -> anyhow::Error {
     anyhow::anyhow!("{e}")
 }
 
 async fn seed_structure(
-    state: &AppState,
+    state: &App,
     world: &World,
 ) -> anyhow::Result<Vec<(String, String, String)>> {
     let console = Actor::Console;
@@ -131,11 +129,8 @@ async fn seed_structure(
     Ok(accounts)
 }
 
-async fn seed_documents(state: &AppState, world: &World) -> anyhow::Result<usize> {
-    let client = Client {
-        ip: "console".into(),
-        user_agent: "rampart demo".into(),
-    };
+async fn seed_documents(state: &App, world: &World) -> anyhow::Result<usize> {
+    let client = Origin::Console;
     // Canaries are planted by the security officer, attributed to the
     // contributor the world says uploaded them.
     let officer = world

@@ -6,11 +6,7 @@
 
 use super::DataOpts;
 use anyhow::Context;
-use rampart_web::{
-    auth::console_principal,
-    services::{documents, Upload, UploadedFile},
-    Client,
-};
+use rampart_app::{documents, identity::console_principal, Origin, Upload, UploadedFile};
 use std::path::{Path, PathBuf};
 
 /// Options of `rampart import`.
@@ -49,10 +45,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     let user = console_principal(&state, &uploader.parse().context("--as")?)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let client = Client {
-        ip: "console".into(),
-        user_agent: "rampart import".into(),
-    };
+    let client = Origin::Console;
     let mut files = Vec::new();
     collect_files(&opts.dir, &mut files)
         .with_context(|| format!("reading {}", opts.dir.display()))?;
@@ -70,7 +63,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
             }
         }
     }
-    rampart_web::install::close(&state).await?;
+    rampart_app::install::close(&state).await?;
     eprintln!("imported {imported} of {} files into {path}", files.len());
     if failed > 0 {
         anyhow::bail!("{failed} files could not be imported");
@@ -79,9 +72,9 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
 }
 
 async fn import_one(
-    state: &rampart_web::AppState,
-    user: &rampart_web::auth::Authenticated,
-    client: &Client,
+    state: &rampart_app::App,
+    user: &rampart_app::identity::Authenticated,
+    client: &Origin,
     community: &rampart_store::CommunityRow,
     file: &Path,
     opts: &Opts,

@@ -11,7 +11,7 @@ pub mod serve;
 pub mod triage;
 
 use anyhow::Context;
-use rampart_web::{install, AppState, Config};
+use rampart_app::{install, App, Config};
 use std::{
     io::Write,
     os::unix::fs::{OpenOptionsExt, PermissionsExt},
@@ -32,7 +32,7 @@ pub struct DataOpts {
 
 impl DataOpts {
     /// Loads the configuration and opens the data dir.
-    pub async fn open(&self) -> anyhow::Result<(AppState, Option<install::FirstAdmin>)> {
+    pub async fn open(&self) -> anyhow::Result<(App, Option<install::FirstAdmin>)> {
         let config = Config::load(self.config.as_deref())
             .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         install::open(&self.data, config, Arc::new(rampart_domain::SystemClock))
@@ -54,7 +54,7 @@ impl DataOpts {
         if !db.exists() {
             anyhow::bail!("no Rampart data in {}", self.data.display());
         }
-        rampart_web::datadir::secure(&self.data)?;
+        rampart_app::datadir::secure(&self.data)?;
         let store = rampart_store::Store::open(&db).await?;
         let signer = install::audit_signer(&self.data, &config.audit.origin)?;
         Ok((config, store, signer))
@@ -80,11 +80,11 @@ pub fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
         .write(true)
         .create(true)
         .truncate(true)
-        .mode(rampart_web::datadir::FILE_MODE)
+        .mode(rampart_app::datadir::FILE_MODE)
         .open(path)
         .with_context(|| format!("writing {}", path.display()))?;
     file.set_permissions(std::fs::Permissions::from_mode(
-        rampart_web::datadir::FILE_MODE,
+        rampart_app::datadir::FILE_MODE,
     ))
     .with_context(|| format!("restricting {}", path.display()))?;
     file.write_all(contents)

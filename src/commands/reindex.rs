@@ -34,8 +34,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
         .map(|v| {
             let blobs = &blobs;
             async move {
-                let entry =
-                    rampart_web::services::matching::read_entry(blobs, &v.blob, &v.filename).await;
+                let entry = rampart_app::matching::read_entry(blobs, &v.blob, &v.filename).await;
                 (v, entry)
             }
         })

@@ -18,7 +18,7 @@ pub struct Opts {
 pub async fn run(opts: Opts) -> anyhow::Result<()> {
     let (state, first) = opts.data.open().await?;
     announce_first_admin(&first);
-    let removed = rampart_web::install::collect_garbage(&state).await?;
+    let removed = rampart_app::install::collect_garbage(&state).await?;
     if removed > 0 {
         tracing::info!(removed, "removed leftovers of interrupted uploads");
     }
@@ -72,7 +72,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
         }
         None => public.await?,
     }
-    rampart_web::install::close(&state).await?;
+    rampart_app::install::close(&state).await?;
     tracing::info!("stopped");
     Ok(())
 }

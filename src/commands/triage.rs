@@ -36,7 +36,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     let (_, store, _) = opts.data.open_existing().await?;
     let options = rampart_triage::Options {
         progress: !opts.quiet,
-        fingerprinter: Some(rampart_web::install::fingerprinter(&opts.data.data)?),
+        fingerprinter: Some(rampart_app::install::fingerprinter(&opts.data.data)?),
         blobs: Some(rampart_blobs::BlobStore::open(
             opts.data.data.join("blobs"),
         )?),

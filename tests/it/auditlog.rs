@@ -20,7 +20,7 @@ async fn wait_for_checkpoint(app: &TestApp, size: u64) -> String {
 
 #[tokio::test]
 async fn tiles_and_checkpoints_verify_with_a_standard_client() {
-    let mut config = rampart_web::Config::default();
+    let mut config = rampart_app::Config::default();
     config.audit.witness_tokens = vec!["witness-secret-0123456789".into()];
     let app = TestApp::spawn_with(config).await;
     app.user("sec@example.org", "NOR", Some("security")).await;

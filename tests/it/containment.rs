@@ -4,8 +4,8 @@
 //! throughout: what a real install does.
 
 use crate::guard::{alerts, download, tick, world, ANN};
+use rampart_app::Config;
 use rampart_testkit::{bearer, upload_form, Session, TestApp, PASSWORD};
-use rampart_web::Config;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;

@@ -1,5 +1,5 @@
+use rampart_app::Config;
 use rampart_testkit::{upload_form, Session, TestApp, PASSWORD};
-use rampart_web::Config;
 use serde_json::Value;
 
 const DOCS: &str = "/api/v1/portals/alpha/communities/ops/documents";

@@ -5,8 +5,8 @@
 //! a legitimate burst is left alone; alerts reach the ECS log line and the
 //! webhook.
 
+use rampart_app::Config;
 use rampart_testkit::{bearer, upload_form, Session, TestApp, PASSWORD};
-use rampart_web::Config;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;

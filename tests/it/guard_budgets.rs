@@ -5,8 +5,8 @@
 //! and every change is audited.
 
 use crate::guard::{download, tick, world, ANN};
+use rampart_app::Config;
 use rampart_testkit::{Session, TestApp, PASSWORD};
-use rampart_web::Config;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

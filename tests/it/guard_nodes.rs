@@ -58,7 +58,7 @@ async fn two_nodes_on_one_database_share_the_budget() {
     let token = app.token(ANN, "full", None).await;
     // A second node: its own process state, the same data dir and database.
     let config = (*app.state.config).clone();
-    let (second, _) = rampart_web::install::open(app.dir.path(), config, app.clock.clone())
+    let (second, _) = rampart_app::install::open(app.dir.path(), config, app.clock.clone())
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -93,7 +93,7 @@ async fn two_nodes_on_one_database_share_the_budget() {
         "alternating nodes gains nothing: {statuses:?}"
     );
     assert_eq!(statuses[5], StatusCode::TOO_MANY_REQUESTS);
-    rampart_web::install::close(&second).await.unwrap();
+    rampart_app::install::close(&second).await.unwrap();
 }
 
 #[tokio::test]

@@ -8,8 +8,8 @@
 //! they only require that the server closes within a generous bound.
 
 use futures_util::StreamExt;
+use rampart_app::Config;
 use rampart_testkit::{upload_form, TestApp, PASSWORD};
-use rampart_web::Config;
 use serde_json::Value;
 use std::{
     io::{BufRead, BufReader},

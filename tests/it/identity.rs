@@ -3,8 +3,8 @@
 //! the sign-in throttle and the credential-stuffing detector, passwords,
 //! and the account's own sessions and tokens.
 
+use rampart_app::Config;
 use rampart_testkit::{bearer, upload_form, Session, TestApp, PASSWORD};
-use rampart_web::Config;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;

@@ -5,8 +5,8 @@
 //! `/account/second-factor` made a new secret, so the key already scanned
 //! never worked again and a new user could be locked out at sign-up.
 
+use rampart_app::admin::{self, AccountInput, Actor};
 use rampart_testkit::{csrf_of, Session, TestApp, PASSWORD};
-use rampart_web::services::admin::{self, AccountInput, Actor};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -28,7 +28,9 @@ async fn account_without_factor(app: &TestApp, email: &str) {
     )
     .await
     .unwrap();
-    let hash = rampart_web::auth::hash_password(PASSWORD).await.unwrap();
+    let hash = rampart_app::identity::hash_password(PASSWORD)
+        .await
+        .unwrap();
     app.state
         .store
         .set_password(id, &hash, false)
@@ -54,8 +56,8 @@ async fn enrolling(app: &TestApp, email: &str) -> Session {
 
 /// The current code of a base32 secret.
 fn code_of(app: &TestApp, secret: &str) -> String {
-    let secret = rampart_web::auth::totp::secret_from_base32(secret).unwrap();
-    rampart_web::auth::totp::code_at(&secret, app.totp_step())
+    let secret = rampart_app::identity::totp::secret_from_base32(secret).unwrap();
+    rampart_app::identity::totp::code_at(&secret, app.totp_step())
 }
 
 /// The key shown on an enrollment page.

@@ -4,8 +4,8 @@
 //! gets the usual answer, so the message tells a guesser nothing, and every
 //! attempt still counts as a failure for the sign-in throttle.
 
+use rampart_app::Config;
 use rampart_testkit::{TestApp, PASSWORD};
-use rampart_web::Config;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

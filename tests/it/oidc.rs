@@ -4,8 +4,8 @@
 //! default `/var/tmp/rampart-oidc-node`) and skips, saying why, when Node
 //! or the npm registry is not available.
 
+use rampart_app::{identity::oidc::OidcProviderConfig, Config};
 use rampart_testkit::TestApp;
-use rampart_web::{auth::oidc::OidcProviderConfig, Config};
 use reqwest::{StatusCode, Url};
 use serde_json::json;
 use std::{

@@ -3,8 +3,8 @@
 //! factor, and the refusals: a replayed challenge, an answer made for
 //! another origin, malformed JSON, a removed credential, an API token.
 
+use rampart_app::Config;
 use rampart_testkit::{bearer, Session, TestApp, PASSWORD};
-use rampart_web::Config;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use webauthn_authenticator_rs::{

@@ -5,8 +5,8 @@
 //! three failures in a row suspend the account.
 
 use crate::guard::{download, world, ANN};
+use rampart_app::Config;
 use rampart_testkit::{TestApp, PASSWORD};
-use rampart_web::Config;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

@@ -1,7 +1,7 @@
 //! The corpus: which documents exist (a [`Plan`] derived from the options
 //! alone), and storing them as uploads are stored — blob written and
 //! synced, document or version row, then the match index through
-//! `rampart_web::services::matching::index_version`, the very function the
+//! `rampart_app::matching::index_version`, the very function the
 //! upload path calls — without HTTP and without the per-upload audit event
 //! (the audit log is not what this benchmark measures).
 
@@ -11,12 +11,12 @@ use crate::{
     GenerateOpts,
 };
 use anyhow::Context;
+use rampart_app::{
+    admin::{self, AccountInput, Actor},
+    App,
+};
 use rampart_domain::{AccountId, DocumentId, Marking};
 use rampart_store::{NewDocument, NewVersion};
-use rampart_web::{
-    services::admin::{self, AccountInput, Actor},
-    AppState,
-};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::sync::Arc;
 
@@ -169,14 +169,14 @@ pub struct Stored {
     pub accounts: Vec<Downloader>,
 }
 
-fn app(e: rampart_web::AppError) -> anyhow::Error {
+fn app(e: rampart_app::Error) -> anyhow::Error {
     anyhow::anyhow!("{e}")
 }
 
 /// Creates the community and accounts, then stores and indexes every
 /// planned document, `concurrency` at a time.
 pub async fn store(
-    state: &AppState,
+    state: &App,
     plan: &Plan,
     prose: &Arc<Prose>,
     accounts: usize,
@@ -264,7 +264,7 @@ pub async fn store(
 }
 
 async fn store_document(
-    state: &AppState,
+    state: &App,
     prose: &Prose,
     index: usize,
     doc: &PlannedDoc,
@@ -273,7 +273,7 @@ async fn store_document(
 ) -> anyhow::Result<StoredDoc> {
     let id = DocumentId::random();
     let name = filename(index, doc);
-    let media_type = rampart_web::services::media_type_for(&name).to_owned();
+    let media_type = rampart_app::media_type_for(&name).to_owned();
     let mut blobs = Vec::new();
     for version in 1..=doc.versions {
         let text = version_text(prose, doc, version);
@@ -318,7 +318,7 @@ async fn store_document(
             state.store.add_version(id, &new, now).await?;
         }
         drop(blob);
-        rampart_web::services::matching::index_version(
+        rampart_app::matching::index_version(
             &state.store,
             &state.blobs,
             &id.to_string(),

@@ -1,5 +1,5 @@
 //! The leaked dump: served copies (marked by the server's own
-//! [`Watermarker`](rampart_web::services::watermark::Watermarker) and
+//! [`Watermarker`](rampart_app::watermark::Watermarker) and
 //! registered with `Store::record_download`, as a download is), originals,
 //! edited copies, excerpts, public material and fresh text, shuffled under
 //! neutral names, plus the ground truth in `<dump>.truth.json`.
@@ -11,12 +11,12 @@ use crate::{
     GenerateOpts,
 };
 use anyhow::Context;
+use rampart_app::{
+    watermark::{Recipient, Served},
+    App,
+};
 use rampart_domain::DownloadId;
 use rampart_store::NewDownload;
-use rampart_web::{
-    services::watermark::{Recipient, Served},
-    AppState,
-};
 use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -47,7 +47,7 @@ fn blob_path(data: &Path, hash: &str) -> String {
 /// Registers downloads and public references, then writes every dump file
 /// and the ground truth.
 pub async fn write(
-    state: &AppState,
+    state: &App,
     plan: &Plan,
     stored: &Stored,
     prose: &Prose,
@@ -157,7 +157,7 @@ pub async fn write(
         let source = render(&text, Kind::Txt);
         let path = format!("public/{i:05}.txt");
         let sha: [u8; 32] = Sha256::digest(&source).into();
-        let entry = rampart_web::services::matching::entry_for(sha, &source, &path, &limits);
+        let entry = rampart_app::matching::entry_for(sha, &source, &path, &limits);
         state
             .store
             .add_public_ref("Benchmark public web archive", &path, &entry, now)
@@ -205,7 +205,7 @@ pub async fn write(
 /// Marks and registers one download as the download service does, and
 /// returns its id and the bytes the recipient received.
 async fn download(
-    state: &AppState,
+    state: &App,
     name: &str,
     document: rampart_domain::DocumentId,
     version: i64,
@@ -216,7 +216,7 @@ async fn download(
     let blob = rampart_blobs::BlobHash::parse(hash)?;
     let id = DownloadId::random();
     let now = state.clock.now();
-    let media_type = rampart_web::services::media_type_for(name);
+    let media_type = rampart_app::media_type_for(name);
     let marked = state
         .watermark
         .mark(

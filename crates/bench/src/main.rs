@@ -77,9 +77,9 @@ async fn generate(opts: GenerateOpts) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let prose = std::sync::Arc::new(text::Prose::train());
     let plan = corpus::Plan::new(&opts);
-    let (state, _) = rampart_web::install::open(
+    let (state, _) = rampart_app::install::open(
         &opts.data,
-        rampart_web::Config::default(),
+        rampart_app::Config::default(),
         std::sync::Arc::new(rampart_domain::SystemClock),
     )
     .await?;
@@ -91,7 +91,7 @@ async fn generate(opts: GenerateOpts) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     dump::write(&state, &plan, &stored, &prose, &opts).await?;
-    rampart_web::install::close(&state).await?;
+    rampart_app::install::close(&state).await?;
     eprintln!("generate: {:.0} s in all", started.elapsed().as_secs_f64());
     Ok(())
 }

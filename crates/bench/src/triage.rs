@@ -34,7 +34,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     let fingerprinter = if opts.no_key {
         None
     } else {
-        Some(rampart_web::install::fingerprinter(&opts.data)?)
+        Some(rampart_app::install::fingerprinter(&opts.data)?)
     };
     let options = rampart_triage::Options {
         progress: false,

@@ -10,12 +10,11 @@
 //! only moves the clock on (by 30 s steps) when all three are used up.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use rampart_domain::ManualClock;
-use rampart_web::{
-    install,
-    services::admin::{self, AccountInput, Actor},
-    AppState, Config,
+use rampart_app::{
+    admin::{self, AccountInput, Actor},
+    install, App, Config,
 };
+use rampart_domain::ManualClock;
 use reqwest::{multipart, StatusCode};
 use serde_json::{json, Value};
 use std::{
@@ -32,7 +31,7 @@ pub struct TestApp {
     /// Where it listens.
     pub addr: SocketAddr,
     /// Its state (store, blobs, config).
-    pub state: AppState,
+    pub state: App,
     /// The clock it reads.
     pub clock: Arc<ManualClock>,
     /// The data dir.
@@ -115,7 +114,7 @@ impl TestApp {
     /// no longer used). Everything kept in process memory only is lost.
     pub async fn restart(self) -> Self {
         let config = (*self.state.config).clone();
-        rampart_web::install::close(&self.state).await.unwrap();
+        rampart_app::install::close(&self.state).await.unwrap();
         let (state, first) = install::open(self.dir.path(), config, self.clock.clone())
             .await
             .unwrap();
@@ -238,18 +237,18 @@ impl TestApp {
         )
         .await
         .unwrap();
-        let hash = rampart_web::auth::hash_password(PASSWORD).await.unwrap();
+        let hash = rampart_app::identity::hash_password(PASSWORD)
+            .await
+            .unwrap();
         self.state
             .store
             .set_password(id, &hash, false)
             .await
             .unwrap();
-        let (secret, codes) = rampart_web::services::identity::enroll_at_console(
-            &self.state,
-            &email.parse().unwrap(),
-        )
-        .await
-        .unwrap();
+        let (secret, codes) =
+            rampart_app::identity::sign_in::enroll_at_console(&self.state, &email.parse().unwrap())
+                .await
+                .unwrap();
         self.remember_totp(email, &secret, 0);
         self.recovery
             .lock()
@@ -281,14 +280,16 @@ impl TestApp {
 
     /// The current RFC 6238 time step of the manual clock.
     pub fn totp_step(&self) -> i64 {
-        rampart_web::auth::totp::step_at(rampart_domain::Clock::now(&*self.clock).unix_timestamp())
+        rampart_app::identity::totp::step_at(
+            rampart_domain::Clock::now(&*self.clock).unix_timestamp(),
+        )
     }
 
     /// The code of `email` at `step` (without marking it used).
     pub fn totp_code_at(&self, email: &str, step: i64) -> String {
         let factors = self.factors.lock().unwrap();
         let factor = factors.get(email).expect("a TOTP factor the kit knows");
-        rampart_web::auth::totp::code_at(&factor.secret, step)
+        rampart_app::identity::totp::code_at(&factor.secret, step)
     }
 
     /// A code for `email` the server has not seen yet: the oldest step it

@@ -6,31 +6,29 @@
 //! headers); every handler that touches a portal object authenticates with
 //! [`auth::Authenticated`], asks [`rampart_domain::authorize`], and writes an
 //! audit event before it answers.
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
+//!
+//! Use cases live in `rampart_app`; this crate maps requests onto them and
+//! their errors onto statuses (in [`error`]), and nothing else.
 
-mod audit;
 pub mod auth;
-pub mod config;
-pub mod datadir;
 mod error;
-pub mod install;
-mod metrics;
 mod middleware;
 mod routes;
 mod server;
-pub mod services;
 mod state;
+mod upload;
 
-pub use audit::Client;
-pub use config::Config;
-pub use error::AppError;
+pub use error::{ApiError, AppError, PageError};
 pub use state::AppState;
+pub use upload::MULTIPART_OVERHEAD;
+
+use rampart_app::App;
 
 use std::future::Future;
 
 /// Builds the router with every route and layer.
-pub fn router(state: AppState) -> axum::Router {
-    routes::router(state)
+pub fn router(app: App) -> axum::Router {
+    routes::router(AppState(app))
 }
 
 /// Serves until `shutdown` resolves, then stops accepting and lets in-flight
@@ -38,27 +36,27 @@ pub fn router(state: AppState) -> axum::Router {
 /// [`config::HttpConfig`]): header and body deadlines, an idle timeout and
 /// caps on connections in all and per client address.
 pub async fn serve(
-    state: AppState,
+    app: App,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let http = state.config.http.clone();
-    let metrics = state.metrics.clone();
-    server::run(listener, router(state), &http, metrics, shutdown).await
+    let http = app.config.http.clone();
+    let metrics = app.metrics.clone();
+    server::run(listener, router(app), &http, metrics, shutdown).await
 }
 
 /// Serves `/metrics` alone, without a token, on the `[http]
 /// metrics_listen` address, with the same connection bounds as [`serve`].
 pub async fn serve_metrics(
-    state: AppState,
+    app: App,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let http = state.config.http.clone();
-    let metrics = state.metrics.clone();
+    let http = app.config.http.clone();
+    let metrics = app.metrics.clone();
     server::run(
         listener,
-        routes::metrics_router(state),
+        routes::metrics_router(AppState(app)),
         &http,
         metrics,
         shutdown,

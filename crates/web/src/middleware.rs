@@ -107,9 +107,10 @@ pub async fn refuse_oversized(State(limit): State<u64>, request: Request, next: 
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     match declared {
-        Some(length) if length > limit => {
-            closing(AppError::TooLarge(limit).respond_to(request.uri().path()))
-        }
+        Some(length) if length > limit => closing(crate::error::respond_to(
+            AppError::TooLarge(limit),
+            request.uri().path(),
+        )),
         _ => next.run(request).await,
     }
 }
@@ -122,7 +123,9 @@ pub async fn body_deadline(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let response = next.run(request).await;
     match stalled {
-        Some(stalled) if stalled.is_set() => closing(AppError::RequestTimeout.respond_to(&path)),
+        Some(stalled) if stalled.is_set() => {
+            closing(crate::error::respond_to(AppError::RequestTimeout, &path))
+        }
         _ => response,
     }
 }

@@ -1,92 +1,19 @@
-//! What every handler shares: the store, the blob store, the clock, the
-//! configuration, the audit sink and the metrics registry.
+//! What every handler shares: the application context. A type of this
+//! crate so that the extractors (who is asking, from where) can be
+//! implemented for it; it dereferences to [`App`], so a handler passes
+//! `&state` to any use case.
 
-use crate::{config::Config, metrics::Metrics, services::watermark::Watermarker};
-use rampart_blobs::BlobStore;
-use rampart_domain::Clock;
-use rampart_store::{auditlog::AuditLog, AuditSink, Store};
-use std::sync::Arc;
+use rampart_app::App;
+use std::ops::Deref;
 
-/// Shared application state; cheap to clone.
+/// The router's state; cheap to clone.
 #[derive(Debug, Clone)]
-pub struct AppState {
-    /// Database.
-    pub store: Store,
-    /// Document content.
-    pub blobs: BlobStore,
-    /// Time source (manual in tests).
-    pub clock: Arc<dyn Clock>,
-    /// Settings.
-    pub config: Arc<Config>,
-    /// Where audit events go.
-    pub audit: Arc<dyn AuditSink>,
-    /// The transparency log behind `audit` (checkpoints, tiles, proofs).
-    pub log: AuditLog,
-    pub(crate) metrics: Arc<Metrics>,
-    /// The exfiltration guard's engine, built from `config.guard`.
-    pub(crate) guard: Arc<rampart_guard::Guard>,
-    /// Marks every served copy for its recipient.
-    pub watermark: Arc<Watermarker>,
-    /// Keys for second factors at rest, derived from `keys/data.key`
-    /// (absent until [`AppState::with_data_key`]: no enrollment then).
-    pub(crate) factor_keys: Option<Arc<crate::auth::totp::FactorKeys>>,
-    /// This node's snapshots of the guard's peer baselines.
-    pub(crate) guard_peers: Arc<crate::services::guard_peers::PeerBaselines>,
-    /// The configured OpenID Providers (metadata discovered lazily).
-    pub(crate) oidc: Arc<crate::auth::oidc::Providers>,
-}
+pub struct AppState(pub App);
 
-impl AppState {
-    /// Assembles the state around a running audit log.
-    pub fn new(
-        store: Store,
-        blobs: BlobStore,
-        clock: Arc<dyn Clock>,
-        config: Config,
-        log: AuditLog,
-        fingerprinter: rampart_fingerprint::Fingerprinter,
-    ) -> Self {
-        let guard = match rampart_guard::Guard::new(config.guard.engine()) {
-            Ok(guard) => guard,
-            Err(e) => {
-                // Config::load refuses such a configuration; a hand-built
-                // one falls back to the defaults rather than to no guard.
-                tracing::error!(error = %e, "invalid [guard] configuration; using the defaults");
-                match rampart_guard::Guard::new(rampart_guard::GuardConfig::default()) {
-                    Ok(guard) => guard,
-                    Err(_) => unreachable!("the default guard configuration is valid"),
-                }
-            }
-        };
-        Self {
-            watermark: Arc::new(Watermarker::new(fingerprinter, config.watermark.clone())),
-            guard: Arc::new(guard),
-            guard_peers: Arc::default(),
-            oidc: Arc::new(crate::auth::oidc::Providers::new(&config)),
-            audit: Arc::new(log.clone()),
-            log,
-            store,
-            blobs,
-            clock,
-            config: Arc::new(config),
-            metrics: Arc::new(Metrics::default()),
-            factor_keys: None,
-        }
-    }
+impl Deref for AppState {
+    type Target = App;
 
-    /// Installs the data key that second-factor secrets are sealed with.
-    pub fn with_data_key(mut self, key: &[u8; 32]) -> Self {
-        self.factor_keys = Some(Arc::new(crate::auth::totp::FactorKeys::derive(key)));
-        self
-    }
-}
-
-impl AppState {
-    /// The verifier of the audit log's checkpoints.
-    pub fn log_verifier(&self) -> rampart_tlog::Verifier {
-        match rampart_tlog::Verifier::from_key_string(&self.log.verifier_key()) {
-            Ok(v) => v,
-            Err(_) => unreachable!("our own key string always parses"),
-        }
+    fn deref(&self) -> &App {
+        &self.0
     }
 }

@@ -56,25 +56,6 @@ pub(crate) fn page_of(stage: SessionStage) -> &'static str {
     }
 }
 
-/// The sign-in API's name for a stage.
-pub(crate) fn status_of(stage: SessionStage) -> &'static str {
-    match stage {
-        SessionStage::Full => "ok",
-        SessionStage::PasswordChange => "password_change_required",
-        SessionStage::EnrollSecondFactor => "enroll_second_factor",
-        SessionStage::SecondFactor => "second_factor_required",
-    }
-}
-
-/// The second-factor methods a stage offers.
-pub(crate) fn methods_of(stage: SessionStage) -> Vec<&'static str> {
-    match stage {
-        SessionStage::SecondFactor => vec!["totp", "recovery"],
-        SessionStage::EnrollSecondFactor => vec!["totp"],
-        _ => vec![],
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,12 +5,17 @@
 //! Only security officers, administrators and configured witness tokens may
 //! read it; to everyone else it does not exist (404).
 
-use crate::{audit::Client, auth::Authenticated, error::AppError, state::AppState};
+use crate::{
+    auth::Authenticated,
+    error::{ApiError, AppError},
+    state::AppState,
+};
 use axum::{
     extract::{FromRequestParts, Path, State},
     http::{header, request::Parts, HeaderValue},
     response::{IntoResponse, Response},
 };
+use rampart_app::Origin;
 use rampart_domain::{authorize, Action, Decision};
 use rampart_tlog::{encode_entry_bundle, parse_tile_path, read_tile_data, TilePath, TILE_WIDTH};
 use subtle::ConstantTimeEq;
@@ -19,9 +24,9 @@ use subtle::ConstantTimeEq;
 pub struct LogReader;
 
 impl FromRequestParts<AppState> for LogReader {
-    type Rejection = AppError;
+    type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let bearer = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -36,12 +41,12 @@ impl FromRequestParts<AppState> for LogReader {
                 return Ok(LogReader);
             }
         }
-        let _ = Client::from_request_parts(parts, state).await;
+        let _ = Origin::from_request_parts(parts, state).await;
         match Authenticated::from_request_parts(parts, state).await {
             Ok(user) if authorize(&user.principal, Action::Investigate) == Decision::Allow => {
                 Ok(LogReader)
             }
-            _ => Err(AppError::NotFound),
+            _ => Err(AppError::NotFound.into()),
         }
     }
 }
@@ -79,7 +84,7 @@ fn bytes(body: Vec<u8>, immutable: bool) -> Response {
 }
 
 /// `GET /audit/checkpoint`
-pub async fn checkpoint(State(state): State<AppState>, _: LogReader) -> Result<Response, AppError> {
+pub async fn checkpoint(State(state): State<AppState>, _: LogReader) -> Result<Response, ApiError> {
     let latest = state
         .store
         .latest_checkpoint()
@@ -93,7 +98,7 @@ pub async fn tile(
     State(state): State<AppState>,
     _: LogReader,
     Path(rest): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let parsed = parse_tile_path(&format!("tile/{rest}")).map_err(|_| AppError::NotFound)?;
     let tile = parsed.tile();
     let (size, _) = state.store.log_head().await?;
@@ -106,7 +111,7 @@ pub async fn tile(
                 .ok_or(AppError::NotFound)?;
             let to = from + u64::from(tile.width());
             if to > size {
-                return Err(AppError::NotFound);
+                return Err(AppError::NotFound.into());
             }
             let entries = state.store.log_entries(from, to).await?;
             let bundle = encode_entry_bundle(entries.iter().map(Vec::as_slice))
@@ -118,7 +123,7 @@ pub async fn tile(
             let span = u64::from(tile.width()) << (u32::from(tile.level()) * 8);
             let end = (tile.n() << (u32::from(tile.level()) * 8 + 8)).checked_add(span);
             if end.is_none_or(|end| end > size) {
-                return Err(AppError::NotFound);
+                return Err(AppError::NotFound.into());
             }
             let data = state
                 .store

@@ -2,7 +2,7 @@
 //! `/healthz` and `/readyz` are public; `/metrics` is not (see [`metrics`]).
 
 use crate::{
-    error::{AppError, PageError},
+    error::{ApiError, AppError, PageError},
     state::AppState,
 };
 use axum::{
@@ -18,7 +18,7 @@ pub async fn healthz() -> &'static str {
 }
 
 /// The database and the blob store answer.
-pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError> {
+pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
     state.store.check().await?;
     state.blobs.check().await?;
     Ok("ready\n")
@@ -48,8 +48,8 @@ pub async fn metrics(
 
 /// Prometheus text exposition on the `[http] metrics_listen` address,
 /// which only those who can reach it can ask.
-pub async fn metrics_unguarded(State(state): State<AppState>) -> Result<Response, AppError> {
-    exposition(&state)
+pub async fn metrics_unguarded(State(state): State<AppState>) -> Result<Response, ApiError> {
+    Ok(exposition(&state)?)
 }
 
 fn exposition(state: &AppState) -> Result<Response, AppError> {

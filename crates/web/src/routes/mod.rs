@@ -2,6 +2,7 @@
 
 pub mod api;
 mod audit;
+mod download;
 mod health;
 pub mod pages;
 
@@ -17,7 +18,7 @@ const BODY_LIMIT: usize = 64 * 1024;
 
 /// Unknown paths: JSON under `/api/`, an error page elsewhere.
 async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
-    crate::error::AppError::NotFound.respond_to(uri.path())
+    crate::error::respond_to(crate::error::AppError::NotFound, uri.path())
 }
 
 /// What `/metrics` is served on a separate `[http] metrics_listen`
@@ -51,7 +52,7 @@ pub fn router(state: AppState) -> Router {
                 .config
                 .upload
                 .max_bytes
-                .saturating_add(crate::services::MULTIPART_OVERHEAD),
+                .saturating_add(crate::upload::MULTIPART_OVERHEAD),
             middleware::refuse_oversized,
         ));
     let api = Router::new()

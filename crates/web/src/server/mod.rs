@@ -22,11 +22,12 @@ mod limits;
 
 pub(crate) use body::{is_body_timeout, BodyStalled};
 
-use crate::{config::HttpConfig, metrics::Metrics};
 use axum::{extract::ConnectInfo, Router};
 use hyper::{body::Incoming, server::conn::http1};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use limits::ConnectionLimits;
+use rampart_app::config::HttpConfig;
+use rampart_app::metrics::Metrics;
 use std::{convert::Infallible, future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::{net::TcpListener, sync::watch};
 use tower::ServiceExt;

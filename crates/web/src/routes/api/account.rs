@@ -1,13 +1,12 @@
 //! The account's own sessions and API tokens (`/api/v1/account/…`).
 
-use crate::{
-    audit::Client, auth::Authenticated, error::AppError, services::account, state::AppState,
-};
+use crate::{auth::Authenticated, error::ApiError, state::AppState};
 use axum::{
     extract::{Path, State},
     http::StatusCode,
     Json,
 };
+use rampart_app::{identity::account, Origin};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -15,7 +14,7 @@ use serde_json::{json, Value};
 pub async fn list_sessions(
     State(state): State<AppState>,
     user: Authenticated,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Value>, ApiError> {
     let items: Vec<Value> = account::sessions(&state, &user)
         .await?
         .iter()
@@ -27,10 +26,10 @@ pub async fn list_sessions(
 /// `DELETE /api/v1/account/sessions/{id}`
 pub async fn end_session(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     Path(id): Path<String>,
-) -> Result<StatusCode, AppError> {
+) -> Result<StatusCode, ApiError> {
     account::end_session(&state, &user, &client, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -39,7 +38,7 @@ pub async fn end_session(
 pub async fn list_tokens(
     State(state): State<AppState>,
     user: Authenticated,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Value>, ApiError> {
     let items: Vec<Value> = account::tokens(&state, &user)
         .await?
         .iter()
@@ -60,10 +59,10 @@ pub struct NewTokenRequest {
 /// `POST /api/v1/account/tokens`: 201 with the secret, shown this once.
 pub async fn create_token(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     Json(body): Json<NewTokenRequest>,
-) -> Result<(StatusCode, Json<Value>), AppError> {
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (id, token) = account::create_token(
         &state,
         &user,
@@ -82,10 +81,10 @@ pub async fn create_token(
 /// `DELETE /api/v1/account/tokens/{id}`
 pub async fn revoke_token(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     Path(id): Path<String>,
-) -> Result<StatusCode, AppError> {
+) -> Result<StatusCode, ApiError> {
     account::revoke_token(&state, &user, &client, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

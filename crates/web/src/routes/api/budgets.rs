@@ -3,19 +3,19 @@
 //! for an administrator's read-only credential, per the policy function).
 
 use crate::{
-    audit::Client,
     auth::Authenticated,
-    error::AppError,
-    services::{
-        admin::Actor,
-        budgets::{self, BudgetOverride},
-    },
+    error::{ApiError, AppError},
     state::AppState,
 };
 use axum::{
     extract::{rejection::JsonRejection, Path, State},
     http::StatusCode,
     Json,
+};
+use rampart_app::{
+    admin::Actor,
+    budgets::{self, BudgetOverride},
+    Origin,
 };
 use rampart_guard::LimitsOverride;
 use serde_json::{json, Value};
@@ -46,9 +46,9 @@ fn override_json(o: &BudgetOverride, key: &str) -> Value {
 /// `GET /api/v1/admin/budgets`
 pub async fn list_budgets(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Value>, ApiError> {
     let view = budgets::list(&state, Actor::User(&user, &client)).await?;
     let roles: serde_json::Map<String, Value> = view
         .roles
@@ -65,11 +65,11 @@ pub async fn list_budgets(
 /// `PUT /api/v1/admin/budgets/communities/{portal}/{community}/{role}`
 pub async fn set_community_budget(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     Path((portal, community, role)): Path<(String, String, String)>,
     body: Result<Json<LimitsOverride>, JsonRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Value>, ApiError> {
     let actor = Actor::User(&user, &client);
     // Authorize before reading the body, so that non-administrators learn
     // nothing from validation errors.
@@ -88,10 +88,10 @@ pub async fn set_community_budget(
 /// `DELETE /api/v1/admin/budgets/communities/{portal}/{community}/{role}`
 pub async fn remove_community_budget(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     Path((portal, community, role)): Path<(String, String, String)>,
-) -> Result<StatusCode, AppError> {
+) -> Result<StatusCode, ApiError> {
     let path = format!("{portal}/{community}");
     budgets::remove_community(&state, Actor::User(&user, &client), &path, &role).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -100,11 +100,11 @@ pub async fn remove_community_budget(
 /// `PUT /api/v1/admin/budgets/accounts/{email}`
 pub async fn set_account_budget(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     Path(email): Path<String>,
     body: Result<Json<LimitsOverride>, JsonRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Value>, ApiError> {
     let actor = Actor::User(&user, &client);
     budgets::require_admin(actor)?;
     let Json(limits) = body.map_err(rejected)?;
@@ -115,10 +115,10 @@ pub async fn set_account_budget(
 /// `DELETE /api/v1/admin/budgets/accounts/{email}`
 pub async fn remove_account_budget(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     Path(email): Path<String>,
-) -> Result<StatusCode, AppError> {
+) -> Result<StatusCode, ApiError> {
     budgets::remove_account(&state, Actor::User(&user, &client), &email).await?;
     Ok(StatusCode::NO_CONTENT)
 }

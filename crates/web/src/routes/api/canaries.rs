@@ -3,27 +3,22 @@
 //! endpoints do not exist (404).
 
 use super::documents::{check_declared_length, document_json};
-use crate::{
-    audit::Client,
-    auth::Authenticated,
-    error::AppError,
-    services::{canaries, read_canary_upload},
-    state::AppState,
-};
+use crate::{auth::Authenticated, error::ApiError, state::AppState, upload::read_canary_upload};
 use axum::{
     extract::{Multipart, Path, State},
     http::{HeaderMap, StatusCode},
     Json,
 };
+use rampart_app::{canaries, Origin};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// `GET /api/v1/security/canaries`
 pub async fn list_canaries(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Value>, ApiError> {
     let canaries = canaries::list(&state, &user, &client).await?;
     Ok(Json(json!({
         "items": canaries.iter().map(|d| document_json(d, &user)).collect::<Vec<_>>(),
@@ -34,11 +29,11 @@ pub async fn list_canaries(
 /// `title`, `label`, `releasable`, and optionally `attributed_to`.
 pub async fn plant_canary(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     headers: HeaderMap,
     multipart: Multipart,
-) -> Result<(StatusCode, Json<Value>), AppError> {
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     // Nobody else's body is read at all.
     canaries::require_officer(&state, &user, &client, "canary.plant").await?;
     check_declared_length(&state, &headers)?;
@@ -61,11 +56,11 @@ pub struct SetCanary {
 /// `PUT /api/v1/security/canaries/{id}`
 pub async fn set_canary(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     Path(id): Path<String>,
     Json(body): Json<SetCanary>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Value>, ApiError> {
     let doc = canaries::set(&state, &user, &client, &id, body.canary).await?;
     Ok(Json(document_json(&doc, &user)))
 }

@@ -6,13 +6,15 @@
 //! `{"webauthn": {"challenge", "credential"}}`.
 
 use crate::{
-    audit::Client,
     auth::Authenticated,
-    error::AppError,
-    services::guard::{self, StepUpProof},
+    error::{ApiError, AppError},
     state::AppState,
 };
 use axum::{extract::State, Json};
+use rampart_app::{
+    guard::{self, StepUpProof},
+    Origin,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -35,7 +37,7 @@ pub struct Confirm {
 
 impl Confirm {
     /// The proof, or why the body is not one.
-    pub(crate) fn proof(self) -> Result<StepUpProof, AppError> {
+    pub(crate) fn proof(self) -> Result<StepUpProof, ApiError> {
         match (self.code, self.password, self.webauthn) {
             (Some(code), None, None) => Ok(StepUpProof::Code(code)),
             (None, Some(password), None) => Ok(StepUpProof::Password(password)),
@@ -46,7 +48,8 @@ impl Confirm {
             _ => Err(AppError::Invalid(
                 "send exactly one of \"code\" or \"webauthn\" (second factor) and \"password\""
                     .into(),
-            )),
+            )
+            .into()),
         }
     }
 }
@@ -56,19 +59,19 @@ impl Confirm {
 pub async fn start_passkey_confirm(
     State(state): State<AppState>,
     user: Authenticated,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Value>, ApiError> {
     Ok(Json(
-        crate::services::passkeys::start_step_up(&state, &user).await?,
+        rampart_app::identity::passkeys::start_step_up(&state, &user).await?,
     ))
 }
 
 /// `POST /api/v1/account/confirm`
 pub async fn confirm(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     Json(body): Json<Confirm>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Value>, ApiError> {
     let proof = body.proof()?;
     guard::confirm_step_up(&state, &user, &client, &proof).await?;
     Ok(Json(json!({"status": "ok"})))

@@ -2,21 +2,21 @@
 //! versions. The flows themselves live in `services::documents`.
 
 use crate::{
-    audit::Client,
     auth::Authenticated,
-    error::AppError,
-    services::{
-        canaries,
-        documents::{self, CommunityAction, DocumentAction},
-        read_upload,
-    },
+    error::{ApiError, AppError},
     state::AppState,
+    upload::read_upload,
 };
 use axum::{
     extract::{Multipart, Path, Query, State},
     http::{header, HeaderMap, StatusCode},
     response::Response,
     Json,
+};
+use rampart_app::{
+    canaries,
+    documents::{self, CommunityAction, DocumentAction},
+    Origin,
 };
 use rampart_store::{Cursor, DocumentRow};
 use serde::Deserialize;
@@ -55,11 +55,11 @@ pub fn document_json(doc: &DocumentRow, user: &Authenticated) -> Value {
 /// `GET /api/v1/portals/{portal}/communities/{community}/documents`
 pub async fn list_documents(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     Path((portal, community)): Path<(String, String)>,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Value>, ApiError> {
     let community = documents::community_for(
         &state,
         &user,
@@ -113,12 +113,12 @@ pub(crate) fn check_declared_length(state: &AppState, headers: &HeaderMap) -> Re
 /// `POST /api/v1/portals/{portal}/communities/{community}/documents`
 pub async fn upload_document(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     Path((portal, community)): Path<(String, String)>,
     headers: HeaderMap,
     multipart: Multipart,
-) -> Result<(StatusCode, Json<Value>), AppError> {
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let community = documents::community_for(
         &state,
         &user,
@@ -141,10 +141,10 @@ pub async fn upload_document(
 /// `GET /api/v1/documents/{id}`
 pub async fn get_document(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Value>, ApiError> {
     let doc = documents::document_for(&state, &user, &client, &id, DocumentAction::Read).await?;
     let versions = state.store.versions(doc.id).await?;
     documents::audit_view(&state, &user, &client, &doc).await?;
@@ -163,24 +163,25 @@ pub struct ContentQuery {
 /// `GET /api/v1/documents/{id}/content`
 pub async fn download_document(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     Path(id): Path<String>,
     Query(query): Query<ContentQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let doc = documents::document_for(&state, &user, &client, &id, DocumentAction::Read).await?;
-    documents::download(&state, &user, &client, &doc, query.version).await
+    let download = documents::download(&state, &user, &client, &doc, query.version).await?;
+    Ok(crate::routes::download::response(download)?)
 }
 
 /// `POST /api/v1/documents/{id}/versions`
 pub async fn upload_version(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     Path(id): Path<String>,
     headers: HeaderMap,
     multipart: Multipart,
-) -> Result<(StatusCode, Json<Value>), AppError> {
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let doc = documents::document_for(&state, &user, &client, &id, DocumentAction::Revise).await?;
     check_declared_length(&state, &headers)?;
     let upload = read_upload(multipart, &state.blobs, state.config.upload.max_bytes).await?;

@@ -3,10 +3,8 @@
 //! checks live in `services::passkeys`.
 
 use crate::{
-    audit::Client,
     auth::{Authenticated, SigningIn},
-    error::AppError,
-    services::passkeys,
+    error::ApiError,
     state::AppState,
 };
 use axum::{
@@ -15,6 +13,7 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
+use rampart_app::{identity::passkeys, Origin};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -39,17 +38,17 @@ pub struct SignInFinish {
 pub async fn start_registration(
     State(state): State<AppState>,
     user: Authenticated,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Value>, ApiError> {
     Ok(Json(passkeys::start_registration(&state, &user).await?))
 }
 
 /// `POST /api/v1/account/webauthn/register/finish`: 201 `{id, name}`.
 pub async fn finish_registration(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     Json(body): Json<RegisterFinish>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let (id, name) = passkeys::finish_registration(
         &state,
         &user,
@@ -66,7 +65,7 @@ pub async fn finish_registration(
 pub async fn list_passkeys(
     State(state): State<AppState>,
     user: Authenticated,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Value>, ApiError> {
     let items = passkeys::list(&state, user.principal.account).await?;
     Ok(Json(json!({ "items": items })))
 }
@@ -74,10 +73,10 @@ pub async fn list_passkeys(
 /// `DELETE /api/v1/account/webauthn/{id}`: 204.
 pub async fn remove_passkey(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     Path(id): Path<i64>,
-) -> Result<StatusCode, AppError> {
+) -> Result<StatusCode, ApiError> {
     passkeys::remove(&state, &user, &client, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -86,21 +85,24 @@ pub async fn remove_passkey(
 pub async fn start_sign_in(
     State(state): State<AppState>,
     SigningIn(user): SigningIn,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Value>, ApiError> {
     Ok(Json(passkeys::start_sign_in(&state, &user).await?))
 }
 
 /// `POST /api/v1/login/webauthn/finish`: like `/api/v1/login/totp`.
 pub async fn finish_sign_in(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     SigningIn(user): SigningIn,
     Json(body): Json<SignInFinish>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let signed =
         passkeys::finish_sign_in(&state, &user, &client, &body.challenge, body.credential).await?;
     let mut headers = HeaderMap::new();
     let body = signed.body();
-    headers.insert(header::SET_COOKIE, signed.cookie);
+    headers.insert(
+        header::SET_COOKIE,
+        crate::auth::session_cookie(&state, &signed.secret)?,
+    );
     Ok((headers, Json(body)).into_response())
 }

@@ -2,20 +2,22 @@
 //! is a member (administrators see all, to manage them).
 
 use crate::{
-    audit::Client, auth::Authenticated, error::AppError, services::documents::visible_communities,
+    auth::Authenticated,
+    error::{ApiError, AppError},
     state::AppState,
 };
 use axum::{
     extract::{Path, State},
     Json,
 };
+use rampart_app::{documents::visible_communities, Origin};
 use serde_json::{json, Value};
 
 /// `GET /api/v1/portals`
 pub async fn list_portals(
     State(state): State<AppState>,
     user: Authenticated,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Value>, ApiError> {
     let communities = visible_communities(&state, &user).await?;
     let items: Vec<Value> = state
         .store
@@ -31,10 +33,10 @@ pub async fn list_portals(
 /// `GET /api/v1/portals/{portal}/communities`
 pub async fn list_communities(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     Path(portal): Path<String>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Value>, ApiError> {
     let exists = state.store.portal_by_slug(&portal).await?.is_some();
     let items: Vec<Value> = visible_communities(&state, &user)
         .await?
@@ -49,7 +51,7 @@ pub async fn list_communities(
         let mut event = state.event_for(&user, &client, "portal", rampart_store::Outcome::Denied);
         event.detail = json!({"portal": portal.chars().take(64).collect::<String>()});
         state.record(event).await?;
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     Ok(Json(json!({ "items": items })))
 }

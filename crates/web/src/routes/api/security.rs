@@ -3,16 +3,15 @@
 //! everyone else these endpoints do not exist (404).
 
 use crate::{
-    audit::Client,
     auth::Authenticated,
-    error::AppError,
-    services::{alerts::alert_json, guard},
+    error::{ApiError, AppError},
     state::AppState,
 };
 use axum::{
     extract::{Path, Query, State},
     Json,
 };
+use rampart_app::{alerts::alert_json, guard, Origin};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -27,10 +26,10 @@ pub struct AlertsQuery {
 /// `GET /api/v1/security/alerts`
 pub async fn list_alerts(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     query: Result<Query<AlertsQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Value>, ApiError> {
     guard::require_investigator(&state, &user, &client, "guard.alerts").await?;
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let alerts = guard::list_alerts(&state, &user, &client, query.all.unwrap_or(false)).await?;
@@ -42,10 +41,10 @@ pub async fn list_alerts(
 /// `POST /api/v1/security/accounts/{email}/unlock`
 pub async fn unlock_account(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     user: Authenticated,
     Path(email): Path<String>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Value>, ApiError> {
     let closed = guard::unlock(&state, &user, &client, &email).await?;
     Ok(Json(json!({"account": email, "closed_alerts": closed})))
 }

@@ -5,10 +5,8 @@
 
 use super::{capitalised, format_time, rejected, render, render_with, Nav, PageUser};
 use crate::{
-    audit::Client,
     auth::Authenticated,
     error::{AppError, PageError},
-    services::account,
     state::AppState,
 };
 use askama::Template;
@@ -18,6 +16,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     Form,
 };
+use rampart_app::{identity::account, Origin};
 use serde::Deserialize;
 
 /// A session row.
@@ -153,7 +152,7 @@ async fn page(
                 last_used: c.last_used_at.map(format_time).unwrap_or_else(never),
             })
             .collect(),
-        passkeys_available: crate::services::passkeys::available(state),
+        passkeys_available: rampart_app::identity::passkeys::available(state),
         new_token,
         error,
     })
@@ -170,7 +169,7 @@ pub async fn show_account(
 /// `POST /account/sessions/{id}/end`
 pub async fn end_session(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
@@ -181,7 +180,7 @@ pub async fn end_session(
 /// `POST /account/sessions/end-others`
 pub async fn end_other_sessions(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
 ) -> Result<Response, PageError> {
     account::end_other_sessions(&state, &user, &client).await?;
@@ -200,7 +199,7 @@ pub struct TokenForm {
 /// `POST /account/tokens`: the page again, with the new token shown once.
 pub async fn create_token(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     form: Result<Form<TokenForm>, FormRejection>,
 ) -> Result<Response, PageError> {
@@ -220,7 +219,7 @@ pub async fn create_token(
         Err(e @ AppError::Invalid(_)) => {
             let message = capitalised(&e.to_string());
             Ok(render_with(
-                e.status(),
+                crate::error::status(&e),
                 &page(&state, &user, None, Some(message)).await?,
             ))
         }
@@ -231,7 +230,7 @@ pub async fn create_token(
 /// `POST /account/tokens/{id}/revoke`
 pub async fn revoke_token(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
@@ -242,10 +241,10 @@ pub async fn revoke_token(
 /// `POST /account/passkeys/{id}/remove`
 pub async fn remove_passkey(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    crate::services::passkeys::remove(&state, &user, &client, id).await?;
+    rampart_app::identity::passkeys::remove(&state, &user, &client, id).await?;
     Ok(Redirect::to("/account").into_response())
 }

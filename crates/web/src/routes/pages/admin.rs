@@ -6,13 +6,8 @@
 
 use super::{capitalised, format_time, rejected, render, render_with, Nav, PageUser};
 use crate::{
-    audit::Client,
     auth::Authenticated,
     error::{AppError, PageError},
-    services::{
-        admin::{self, AccountInput, Actor},
-        budgets, documents,
-    },
     state::AppState,
 };
 use askama::Template;
@@ -23,6 +18,10 @@ use axum::{
     },
     response::{IntoResponse, Redirect, Response},
     Form,
+};
+use rampart_app::{
+    admin::{self, AccountInput, Actor},
+    budgets, documents, Origin,
 };
 use rampart_domain::AccountStatus;
 use rampart_store::{CommunityRow, PortalRow};
@@ -99,7 +98,7 @@ fn notice_for(done: Option<&str>) -> Option<&'static str> {
 async fn admin_page(
     state: &AppState,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     notice: Option<&'static str>,
     error: Option<String>,
 ) -> Result<AdminPage, AppError> {
@@ -151,7 +150,7 @@ async fn admin_page(
 /// `GET /admin`
 pub async fn show_admin(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     query: Result<Query<AdminQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
@@ -173,7 +172,7 @@ pub async fn show_admin(
 pub(super) async fn after_change(
     state: &AppState,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     result: Result<(), AppError>,
     done: &str,
 ) -> Result<Response, PageError> {
@@ -182,7 +181,7 @@ pub(super) async fn after_change(
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_) | AppError::BadRequest(_))) => {
             let page =
                 admin_page(state, user, client, None, Some(capitalised(&e.to_string()))).await?;
-            Ok(render_with(e.status(), &page))
+            Ok(render_with(crate::error::status(&e), &page))
         }
         Err(e) => Err(e.into()),
     }
@@ -199,7 +198,7 @@ pub struct PortalForm {
 /// `POST /admin/portals`
 pub async fn create_portal(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     form: Result<Form<PortalForm>, FormRejection>,
 ) -> Result<Response, PageError> {
@@ -226,7 +225,7 @@ pub struct CommunityForm {
 /// `POST /admin/communities`
 pub async fn create_community(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     form: Result<Form<CommunityForm>, FormRejection>,
 ) -> Result<Response, PageError> {
@@ -258,7 +257,7 @@ pub struct AccountForm {
 /// password, once.
 pub async fn create_account(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     form: Result<Form<AccountForm>, FormRejection>,
 ) -> Result<Response, PageError> {
@@ -292,7 +291,7 @@ pub struct MembershipForm {
 /// `POST /admin/memberships`
 pub async fn set_membership(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     form: Result<Form<MembershipForm>, FormRejection>,
 ) -> Result<Response, PageError> {

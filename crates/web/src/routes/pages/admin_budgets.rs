@@ -5,18 +5,18 @@
 
 use super::{admin::after_change, format_time, rejected, PageUser};
 use crate::{
-    audit::Client,
     error::{AppError, PageError},
-    services::{
-        admin::Actor,
-        budgets::{self, BudgetOverride, BudgetsView},
-    },
     state::AppState,
 };
 use axum::{
     extract::{rejection::FormRejection, State},
     response::Response,
     Form,
+};
+use rampart_app::{
+    admin::Actor,
+    budgets::{self, BudgetOverride, BudgetsView},
+    Origin,
 };
 use rampart_guard::LimitsOverride;
 use serde::Deserialize;
@@ -174,7 +174,7 @@ impl BudgetForm {
 /// given) or an account override (email given).
 pub async fn set_budget(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     form: Result<Form<BudgetForm>, FormRejection>,
 ) -> Result<Response, PageError> {
@@ -214,7 +214,7 @@ pub struct RemoveBudgetForm {
 /// `POST /admin/budgets/remove`
 pub async fn remove_budget(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     form: Result<Form<RemoveBudgetForm>, FormRejection>,
 ) -> Result<Response, PageError> {

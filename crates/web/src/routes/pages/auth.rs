@@ -4,10 +4,8 @@
 
 use super::{capitalised, rejected, render, render_with, Nav};
 use crate::{
-    audit::Client,
     auth::{self, Credential, SigningIn},
-    error::{AppError, PageError},
-    routes::api::session::{change_password_for, sign_in, sign_out},
+    error::{ApiError, AppError, PageError},
     state::AppState,
 };
 use askama::Template;
@@ -17,6 +15,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     Form,
 };
+use rampart_app::{identity::login, Origin};
 use rampart_store::SessionStage;
 use serde::Deserialize;
 
@@ -45,7 +44,7 @@ pub async fn show_login(State(state): State<AppState>) -> Response {
     render(&LoginPage {
         email: String::new(),
         error: None,
-        providers: crate::auth::oidc::listed(&state.config),
+        providers: rampart_app::identity::oidc::listed(&state.config),
     })
 }
 
@@ -53,20 +52,27 @@ pub async fn show_login(State(state): State<AppState>) -> Response {
 /// the password was a one-time password, else to the home page.
 pub async fn submit_login(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
-    match sign_in(&state, &client, &form.email, &form.password).await {
+    match login::with_password(&state, &client, &form.email, &form.password).await {
         Ok(signed) => {
             let next = crate::auth::stage::page_of(signed.stage);
-            Ok(([(header::SET_COOKIE, signed.cookie)], Redirect::to(next)).into_response())
+            Ok((
+                [(
+                    header::SET_COOKIE,
+                    crate::auth::session_cookie(&state, &signed.secret)?,
+                )],
+                Redirect::to(next),
+            )
+                .into_response())
         }
         Err(AppError::BadCredentials) => {
             let page = LoginPage {
                 email: form.email.chars().take(254).collect(),
                 error: Some("Wrong email or password.".into()),
-                providers: crate::auth::oidc::listed(&state.config),
+                providers: rampart_app::identity::oidc::listed(&state.config),
             };
             Ok(render_with(StatusCode::UNAUTHORIZED, &page))
         }
@@ -88,9 +94,9 @@ pub async fn submit_login(
                     .take(254)
                     .collect(),
                 error: Some(error),
-                providers: crate::auth::oidc::listed(&state.config),
+                providers: rampart_app::identity::oidc::listed(&state.config),
             };
-            let mut response = render_with(e.status(), &page);
+            let mut response = render_with(crate::error::status(&e), &page);
             if let AppError::TooManyRequests(wait) = e {
                 if let Ok(v) = axum::http::HeaderValue::from_str(&wait.as_secs().max(1).to_string())
                 {
@@ -136,7 +142,7 @@ fn must_change(user: &crate::auth::Authenticated) -> bool {
 
 /// `GET /account/password`
 pub async fn show_password_change(
-    user: Result<SigningIn, AppError>,
+    user: Result<SigningIn, ApiError>,
 ) -> Result<Response, PageError> {
     let SigningIn(user) = user?;
     Ok(render(&PasswordPage {
@@ -150,8 +156,8 @@ pub async fn show_password_change(
 /// session with a fully signed-in one.
 pub async fn submit_password_change(
     State(state): State<AppState>,
-    client: Client,
-    user: Result<SigningIn, AppError>,
+    client: Origin,
+    user: Result<SigningIn, ApiError>,
     form: Result<Form<PasswordForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let SigningIn(user) = user?;
@@ -173,16 +179,21 @@ pub async fn submit_password_change(
             "The new passwords do not match.",
         );
     }
-    match change_password_for(&state, &user, &client, &form.current, &form.new).await {
+    match login::change_password(&state, &user, &client, &form.current, &form.new).await {
         Ok(signed) => Ok((
-            [(header::SET_COOKIE, signed.cookie)],
+            [(
+                header::SET_COOKIE,
+                crate::auth::session_cookie(&state, &signed.secret)?,
+            )],
             Redirect::to(crate::auth::stage::page_of(signed.stage)),
         )
             .into_response()),
         Err(AppError::BadCredentials) => {
             again(StatusCode::UNAUTHORIZED, "The current password is wrong.")
         }
-        Err(e @ AppError::Invalid(_)) => again(e.status(), &capitalised(&e.to_string())),
+        Err(e @ AppError::Invalid(_)) => {
+            again(crate::error::status(&e), &capitalised(&e.to_string()))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -190,11 +201,11 @@ pub async fn submit_password_change(
 /// `POST /logout`: ends the session, clears the cookie.
 pub async fn submit_logout(
     State(state): State<AppState>,
-    client: Client,
-    user: Result<SigningIn, AppError>,
+    client: Origin,
+    user: Result<SigningIn, ApiError>,
 ) -> Result<Response, PageError> {
     let SigningIn(user) = user?;
-    sign_out(&state, &user, &client).await?;
+    login::sign_out(&state, &user, &client).await?;
     Ok((
         [(header::SET_COOKIE, auth::clear_cookie(&state))],
         Redirect::to("/login"),

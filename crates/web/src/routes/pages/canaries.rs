@@ -5,11 +5,8 @@
 
 use super::{format_size, format_time, rejected, render, Nav, PageUser};
 use crate::{
-    audit::Client,
-    error::PageError,
-    routes::api::documents::check_declared_length,
-    services::{canaries, read_canary_upload},
-    state::AppState,
+    error::PageError, routes::api::documents::check_declared_length, state::AppState,
+    upload::read_canary_upload,
 };
 use askama::Template;
 use axum::{
@@ -17,6 +14,7 @@ use axum::{
     http::HeaderMap,
     response::{IntoResponse, Redirect, Response},
 };
+use rampart_app::{canaries, Origin};
 use serde::Deserialize;
 
 /// A canary as a row of the list.
@@ -49,7 +47,7 @@ pub struct CanariesPage {
 /// `GET /security/canaries`
 pub async fn show_canaries(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
 ) -> Result<Response, PageError> {
     let canaries = canaries::list(&state, &user, &client)
@@ -73,7 +71,7 @@ pub async fn show_canaries(
 /// `POST /security/canaries`: plants a canary from the form's upload.
 pub async fn plant_canary(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
@@ -99,7 +97,7 @@ pub struct SetForm {
 /// `POST /security/canaries/set`: turns a document into a canary or back.
 pub async fn set_canary(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     form: Result<Form<SetForm>, FormRejection>,
 ) -> Result<Response, PageError> {

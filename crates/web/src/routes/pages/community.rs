@@ -4,15 +4,10 @@
 
 use super::{format_size, format_time, may, rejected, render, Nav, PageUser};
 use crate::{
-    audit::Client,
     error::{AppError, PageError},
     routes::api::documents::check_declared_length,
-    services::{
-        admin::{self, Actor},
-        documents::{self, CommunityAction},
-        read_upload,
-    },
     state::AppState,
+    upload::read_upload,
 };
 use askama::Template;
 use axum::{
@@ -24,6 +19,11 @@ use axum::{
     http::HeaderMap,
     response::{IntoResponse, Redirect, Response},
     Form,
+};
+use rampart_app::{
+    admin::{self, Actor},
+    documents::{self, CommunityAction},
+    Origin,
 };
 use rampart_domain::Action;
 use rampart_store::{Cursor, DocumentRow, MemberRow};
@@ -103,7 +103,7 @@ pub struct ListQuery {
 /// `GET /p/{portal}/{community}`
 pub async fn show_community(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     Path((portal, community)): Path<(String, String)>,
     query: Result<Query<ListQuery>, QueryRejection>,
@@ -173,7 +173,7 @@ pub async fn show_community(
 /// document and shows it.
 pub async fn upload_document(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     Path((portal, community)): Path<(String, String)>,
     headers: HeaderMap,
@@ -219,7 +219,7 @@ fn back_to(portal: &str, community: &str) -> Response {
 /// `POST /p/{portal}/{community}/members`: adds a member or changes a role.
 pub async fn add_member(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     Path((portal, community)): Path<(String, String)>,
     form: Result<Form<MemberForm>, FormRejection>,
@@ -240,7 +240,7 @@ pub async fn add_member(
 /// `POST /p/{portal}/{community}/members/remove`: removes a member.
 pub async fn remove_member(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     Path((portal, community)): Path<(String, String)>,
     form: Result<Form<RemoveMemberForm>, FormRejection>,

@@ -6,13 +6,8 @@
 
 use super::{rejected, render, render_with, Nav, PageUser};
 use crate::{
-    audit::Client,
     auth::Authenticated,
     error::{AppError, PageError},
-    services::{
-        guard::{self, StepUpProof},
-        passkeys,
-    },
     state::AppState,
 };
 use askama::Template;
@@ -21,6 +16,11 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     Form,
+};
+use rampart_app::{
+    guard::{self, StepUpProof},
+    identity::passkeys,
+    Origin,
 };
 use serde::Deserialize;
 
@@ -116,7 +116,7 @@ pub async fn show_confirm(
 /// and ends the session).
 pub async fn submit_confirm(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     form: Result<Form<ConfirmForm>, FormRejection>,
 ) -> Result<Response, PageError> {

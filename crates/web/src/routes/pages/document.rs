@@ -5,14 +5,8 @@
 
 use super::{format_size, format_time, may, rejected, render, Nav, PageUser};
 use crate::{
-    audit::Client,
-    error::PageError,
-    routes::api::documents::check_declared_length,
-    services::{
-        documents::{self, DocumentAction},
-        read_upload,
-    },
-    state::AppState,
+    error::PageError, routes::api::documents::check_declared_length, state::AppState,
+    upload::read_upload,
 };
 use askama::Template;
 use axum::{
@@ -21,6 +15,10 @@ use axum::{
     },
     http::HeaderMap,
     response::{IntoResponse, Redirect, Response},
+};
+use rampart_app::{
+    documents::{self, DocumentAction},
+    Origin,
 };
 use rampart_domain::{Action, Marking};
 use rampart_store::VersionRow;
@@ -100,7 +98,7 @@ pub struct DocumentPage {
 /// `GET /d/{id}`
 pub async fn show_document(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
@@ -118,7 +116,7 @@ pub async fn show_document(
     // Canaries must look like any other document to everyone who is not
     // watching for them (administrators included: an insider is who a
     // canary catches).
-    let show_canary = crate::services::canaries::sees_canaries(&user);
+    let show_canary = rampart_app::canaries::sees_canaries(&user);
     let page = DocumentPage {
         nav: Nav::of(&user),
         title: doc.title.clone(),
@@ -179,21 +177,22 @@ pub struct ContentQuery {
 /// `GET /d/{id}/content[?version=N]`
 pub async fn download_document(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     Path(id): Path<String>,
     query: Result<Query<ContentQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
     let Query(query) = query.map_err(|e| rejected(e.status(), e.body_text()))?;
     let doc = documents::document_for(&state, &user, &client, &id, DocumentAction::Read).await?;
-    Ok(documents::download(&state, &user, &client, &doc, query.version).await?)
+    let download = documents::download(&state, &user, &client, &doc, query.version).await?;
+    Ok(crate::routes::download::response(download)?)
 }
 
 /// `POST /d/{id}/versions`: stores the upload as the next version and shows
 /// the document again.
 pub async fn upload_version(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     Path(id): Path<String>,
     headers: HeaderMap,

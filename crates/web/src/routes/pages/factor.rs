@@ -1,14 +1,12 @@
 //! Second-factor pages: enrollment at first sign-in (QR code, key, link,
 //! then the recovery codes once; the key stays the same across reloads and
 //! wrong codes until "New key") and the code form of later sign-ins, over
-//! the same service as the JSON API (`services::identity`).
+//! the same service as the JSON API (`rampart_app::identity::sign_in`).
 
 use super::{capitalised, rejected, render, render_with, Nav};
 use crate::{
-    audit::Client,
     auth::{stage, SigningIn},
-    error::{AppError, PageError},
-    services::{identity, passkeys},
+    error::{ApiError, AppError, PageError},
     state::AppState,
 };
 use askama::Template;
@@ -17,6 +15,10 @@ use axum::{
     http::{header, StatusCode},
     response::{IntoResponse, Redirect, Response},
     Form,
+};
+use rampart_app::{
+    identity::{passkeys, sign_in},
+    Origin,
 };
 use serde::Deserialize;
 
@@ -69,10 +71,11 @@ pub struct CodeForm {
 /// A refusal the user can act on, as a sentence; anything else propagates.
 fn explain(e: AppError) -> Result<(StatusCode, String), PageError> {
     match e {
-        AppError::BadSecondFactor => {
-            Ok((e.status(), "That code is wrong or was already used.".into()))
-        }
-        AppError::Invalid(_) => Ok((e.status(), capitalised(&e.to_string()))),
+        AppError::BadSecondFactor => Ok((
+            crate::error::status(&e),
+            "That code is wrong or was already used.".into(),
+        )),
+        AppError::Invalid(_) => Ok((crate::error::status(&e), capitalised(&e.to_string()))),
         AppError::TooManyRequests(wait) => Ok((
             StatusCode::TOO_MANY_REQUESTS,
             format!(
@@ -87,11 +90,10 @@ fn explain(e: AppError) -> Result<(StatusCode, String), PageError> {
 async fn enrollment_page(
     state: &AppState,
     user: &crate::auth::Authenticated,
-    client: &Client,
+    client: &Origin,
     error: Option<String>,
 ) -> Result<EnrollPage, PageError> {
-    let e =
-        identity::begin_enrollment(state, user, client, identity::EnrollmentKey::Pending).await?;
+    let e = sign_in::begin_enrollment(state, user, client, sign_in::EnrollmentKey::Pending).await?;
     Ok(EnrollPage {
         nav: Nav::of(user),
         secret: e.secret,
@@ -105,8 +107,8 @@ async fn enrollment_page(
 /// every load until it is confirmed or replaced with "New key").
 pub async fn show_enrollment(
     State(state): State<AppState>,
-    client: Client,
-    user: Result<SigningIn, AppError>,
+    client: Origin,
+    user: Result<SigningIn, ApiError>,
 ) -> Result<Response, PageError> {
     let SigningIn(user) = user?;
     if user.stage() != rampart_store::SessionStage::EnrollSecondFactor {
@@ -121,18 +123,25 @@ pub async fn show_enrollment(
 /// codes and sets the cookie of the now complete session.
 pub async fn submit_enrollment(
     State(state): State<AppState>,
-    client: Client,
-    user: Result<SigningIn, AppError>,
+    client: Origin,
+    user: Result<SigningIn, ApiError>,
     form: Result<Form<CodeForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let SigningIn(user) = user?;
     let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
-    match identity::confirm_enrollment(&state, &user, &client, &form.code).await {
+    match sign_in::confirm_enrollment(&state, &user, &client, &form.code).await {
         Ok((signed, codes)) => {
             let mut nav = Nav::of(&user);
             nav.csrf = signed.csrf.clone();
             let page = RecoveryCodesPage { nav, codes };
-            Ok(([(header::SET_COOKIE, signed.cookie)], render(&page)).into_response())
+            Ok((
+                [(
+                    header::SET_COOKIE,
+                    crate::auth::session_cookie(&state, &signed.secret)?,
+                )],
+                render(&page),
+            )
+                .into_response())
         }
         Err(e) => {
             let (status, message) = explain(e)?;
@@ -149,11 +158,11 @@ pub async fn submit_enrollment(
 /// page again through a redirect, so that a reload does not make another.
 pub async fn replace_enrollment_key(
     State(state): State<AppState>,
-    client: Client,
-    user: Result<SigningIn, AppError>,
+    client: Origin,
+    user: Result<SigningIn, ApiError>,
 ) -> Result<Response, PageError> {
     let SigningIn(user) = user?;
-    identity::begin_enrollment(&state, &user, &client, identity::EnrollmentKey::New).await?;
+    sign_in::begin_enrollment(&state, &user, &client, sign_in::EnrollmentKey::New).await?;
     Ok(Redirect::to("/account/second-factor").into_response())
 }
 
@@ -167,7 +176,7 @@ async fn offers_passkey(
 /// `GET /login/second-factor`
 pub async fn show_second_factor(
     State(state): State<AppState>,
-    user: Result<SigningIn, AppError>,
+    user: Result<SigningIn, ApiError>,
 ) -> Result<Response, PageError> {
     let SigningIn(user) = user?;
     if user.stage() != rampart_store::SessionStage::SecondFactor {
@@ -184,18 +193,23 @@ pub async fn show_second_factor(
 /// is tried as a recovery code.
 pub async fn submit_second_factor(
     State(state): State<AppState>,
-    client: Client,
-    user: Result<SigningIn, AppError>,
+    client: Origin,
+    user: Result<SigningIn, ApiError>,
     form: Result<Form<CodeForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let SigningIn(user) = user?;
     let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
     let code = form.code.trim();
-    let method = identity::method_of_code(code);
-    match identity::enter_second_factor(&state, &user, &client, method, code).await {
-        Ok(signed) => {
-            Ok(([(header::SET_COOKIE, signed.cookie)], Redirect::to("/")).into_response())
-        }
+    let method = sign_in::method_of_code(code);
+    match sign_in::enter_second_factor(&state, &user, &client, method, code).await {
+        Ok(signed) => Ok((
+            [(
+                header::SET_COOKIE,
+                crate::auth::session_cookie(&state, &signed.secret)?,
+            )],
+            Redirect::to("/"),
+        )
+            .into_response()),
         Err(e) => {
             let (status, message) = explain(e)?;
             let page = SecondFactorPage {

@@ -2,9 +2,10 @@
 //! role in each (the same visibility as `GET /api/v1/portals`).
 
 use super::{render, Nav, PageUser};
-use crate::{error::PageError, services::documents, state::AppState};
+use crate::{error::PageError, state::AppState};
 use askama::Template;
 use axum::{extract::State, response::Response};
+use rampart_app::documents;
 
 /// A community as listed on the home page.
 #[derive(Debug, Clone)]

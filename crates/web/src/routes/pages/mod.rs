@@ -82,7 +82,7 @@ impl FromRequestParts<AppState> for PageUser {
         match Authenticated::from_request_parts(parts, state).await {
             Ok(user) => Ok(PageUser(user)),
             // A valid session part-way through sign-in goes to its next step.
-            Err(e) => Err(PageError(e).into_response()),
+            Err(e) => Err(PageError(e.0).into_response()),
         }
     }
 }

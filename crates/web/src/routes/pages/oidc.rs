@@ -6,17 +6,16 @@
 //! browser would not send the new cookie on it.
 
 use super::{auth::LoginPage, render, render_with};
-use crate::{
-    audit::Client,
-    error::PageError,
-    services::oidc::{self, Callback, Refused},
-    state::AppState,
-};
+use crate::{error::PageError, state::AppState};
 use askama::Template;
 use axum::{
     extract::{rejection::QueryRejection, Path, Query, State},
     http::{header, StatusCode},
     response::{IntoResponse, Redirect, Response},
+};
+use rampart_app::{
+    identity::oidc::flow::{self as oidc, Callback, Refused},
+    Origin,
 };
 use serde::Deserialize;
 
@@ -41,15 +40,15 @@ fn refused(state: &AppState, e: Refused) -> Result<Response, PageError> {
     match e {
         Refused::Oidc(e) => {
             let status = match e {
-                crate::auth::oidc::OidcError::UnknownProvider => StatusCode::NOT_FOUND,
-                crate::auth::oidc::OidcError::Provider(_)
-                | crate::auth::oidc::OidcError::Issuer(_) => StatusCode::BAD_GATEWAY,
+                rampart_app::identity::oidc::OidcError::UnknownProvider => StatusCode::NOT_FOUND,
+                rampart_app::identity::oidc::OidcError::Provider(_)
+                | rampart_app::identity::oidc::OidcError::Issuer(_) => StatusCode::BAD_GATEWAY,
                 _ => StatusCode::UNAUTHORIZED,
             };
             let page = LoginPage {
                 email: String::new(),
                 error: Some(format!("Sign-in failed: {e}.")),
-                providers: crate::auth::oidc::listed(&state.config),
+                providers: rampart_app::identity::oidc::listed(&state.config),
             };
             Ok(render_with(status, &page))
         }
@@ -60,7 +59,7 @@ fn refused(state: &AppState, e: Refused) -> Result<Response, PageError> {
 /// `GET /login/oidc/{provider}`: redirects to the provider.
 pub async fn start_oidc_login(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     Path(provider): Path<String>,
 ) -> Result<Response, PageError> {
     match oidc::begin(&state, &client, &provider).await {
@@ -72,7 +71,7 @@ pub async fn start_oidc_login(
 /// `GET /login/oidc/callback`: finishes the sign-in.
 pub async fn finish_oidc_login(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     query: Result<Query<CallbackQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
     // A malformed query is treated as one without a state: refused, audited.
@@ -86,9 +85,10 @@ pub async fn finish_oidc_login(
         Ok(signed) => {
             let next = crate::auth::stage::page_of(signed.stage);
             let mut response = render(&OidcDonePage { next });
-            response
-                .headers_mut()
-                .insert(header::SET_COOKIE, signed.cookie);
+            response.headers_mut().insert(
+                header::SET_COOKIE,
+                crate::auth::session_cookie(&state, &signed.secret)?,
+            );
             Ok(response)
         }
         Err(e) => refused(&state, e),

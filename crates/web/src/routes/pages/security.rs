@@ -8,10 +8,8 @@
 
 use super::{may, rejected, render, Nav, PageUser};
 use crate::{
-    audit::Client,
     auth::Authenticated,
     error::{AppError, PageError},
-    services::guard,
     state::AppState,
 };
 use askama::Template;
@@ -19,6 +17,7 @@ use axum::{
     extract::{rejection::QueryRejection, Path, Query, State},
     response::{IntoResponse, Redirect, Response},
 };
+use rampart_app::{guard, Origin};
 use rampart_domain::Action;
 use rampart_store::{
     auditlog::{self, StoredCheckpoint, VerificationRecord},
@@ -132,7 +131,7 @@ pub struct EventItem {
     pub outcome: &'static str,
     /// Acting account, or empty.
     pub account: String,
-    /// Client address, or empty.
+    /// Origin address, or empty.
     pub ip: String,
     /// Document id, or empty.
     pub document: String,
@@ -475,7 +474,7 @@ fn format_ms(ms: i64) -> String {
 async fn require_investigator(
     state: &AppState,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     kind: &str,
 ) -> Result<(), PageError> {
     if may(user, Action::Investigate) {
@@ -490,7 +489,7 @@ async fn require_investigator(
 /// `GET /security`
 pub async fn show_console(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     query: Result<Query<ConsoleQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
@@ -567,7 +566,7 @@ fn shorten(problem: String) -> String {
 /// the run, and goes back to the console.
 pub async fn verify_now(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
 ) -> Result<Response, PageError> {
     require_investigator(&state, &user, &client, "audit.verify").await?;
@@ -612,7 +611,7 @@ pub async fn verify_now(
 /// closes its open alerts), then back to the console.
 pub async fn unlock_alert(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
@@ -626,7 +625,7 @@ pub async fn unlock_alert(
 /// the alert, then back to the console.
 pub async fn keep_locked(
     State(state): State<AppState>,
-    client: Client,
+    client: Origin,
     PageUser(user): PageUser,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {

@@ -7,7 +7,7 @@
 //! yield anyone's second factor. Recovery codes are stored as BLAKE3 hashes
 //! keyed the same way, so they cannot be brute-forced from a copy either.
 
-use crate::error::AppError;
+use crate::Error;
 use chacha20poly1305::{
     aead::{Aead, KeyInit},
     XChaCha20Poly1305, XNonce,
@@ -45,21 +45,21 @@ impl FactorKeys {
     }
 
     /// nonce ‖ ciphertext of a secret.
-    pub fn seal(&self, secret: &[u8]) -> Result<Vec<u8>, AppError> {
+    pub fn seal(&self, secret: &[u8]) -> Result<Vec<u8>, Error> {
         let cipher = XChaCha20Poly1305::new((&self.seal).into());
         let nonce = rampart_domain::random_bytes::<24>();
         let mut out = nonce.to_vec();
         let sealed = cipher
             .encrypt(XNonce::from_slice(&nonce), secret)
-            .map_err(|_| AppError::Internal(anyhow::anyhow!("sealing a TOTP secret failed")))?;
+            .map_err(|_| Error::Internal(anyhow::anyhow!("sealing a TOTP secret failed")))?;
         out.extend_from_slice(&sealed);
         Ok(out)
     }
 
     /// The secret inside a sealed box (a wrong key or an edited row fails).
-    pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, AppError> {
+    pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, Error> {
         if sealed.len() < 24 {
-            return Err(AppError::Internal(anyhow::anyhow!(
+            return Err(Error::Internal(anyhow::anyhow!(
                 "sealed TOTP secret is truncated"
             )));
         }
@@ -67,7 +67,7 @@ impl FactorKeys {
         XChaCha20Poly1305::new((&self.seal).into())
             .decrypt(XNonce::from_slice(nonce), ciphertext)
             .map_err(|_| {
-                AppError::Internal(anyhow::anyhow!(
+                Error::Internal(anyhow::anyhow!(
                     "a TOTP secret does not open with keys/data.key"
                 ))
             })
@@ -193,9 +193,9 @@ pub fn recovery_well_formed(code: &str) -> bool {
 
 /// The inline SVG of a QR code for `uri` (without the XML prolog, which
 /// has no place inside HTML).
-pub fn qr_svg(uri: &str) -> Result<String, AppError> {
+pub fn qr_svg(uri: &str) -> Result<String, Error> {
     let code = qrcode::QrCode::new(uri.as_bytes())
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("QR code: {e}")))?;
+        .map_err(|e| Error::Internal(anyhow::anyhow!("QR code: {e}")))?;
     let svg = code
         .render::<qrcode::render::svg::Color<'_>>()
         .min_dimensions(200, 200)

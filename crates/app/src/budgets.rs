@@ -8,7 +8,7 @@
 //! change goes through the policy (administrators only; everyone else is
 //! told there is nothing here) and is audited with the old and new limits.
 
-use crate::{error::AppError, services::admin::Actor, state::AppState};
+use crate::{admin::Actor, context::App, error::Error};
 use rampart_domain::{AccountId, Action, CommunityId, CommunityPath, CommunityRole, Email};
 use rampart_guard::{Limits, LimitsOverride, Role, StoredOverrides};
 use rampart_store::BudgetOverrideRow;
@@ -46,11 +46,11 @@ fn parse_limits(json: &str) -> Result<LimitsOverride, rampart_store::Error> {
         .map_err(|e| rampart_store::Error::Corrupt(format!("guard budget override: {e}")))
 }
 
-fn to_json(limits: &LimitsOverride) -> Result<String, AppError> {
-    serde_json::to_string(limits).map_err(|e| AppError::Internal(e.into()))
+fn to_json(limits: &LimitsOverride) -> Result<String, Error> {
+    serde_json::to_string(limits).map_err(|e| Error::Internal(e.into()))
 }
 
-fn parsed(row: BudgetOverrideRow) -> Result<BudgetOverride, AppError> {
+fn parsed(row: BudgetOverrideRow) -> Result<BudgetOverride, Error> {
     Ok(BudgetOverride {
         limits: parse_limits(&row.limits)?,
         target: row.target,
@@ -72,11 +72,11 @@ pub fn guard_role(role: CommunityRole) -> Role {
 /// The stored overrides that apply to `account` acting as `role` in
 /// `community` (the request path's one lookup).
 pub async fn overrides_for(
-    state: &AppState,
+    state: &App,
     account: AccountId,
     community: CommunityId,
     role: Role,
-) -> Result<StoredOverrides, AppError> {
+) -> Result<StoredOverrides, Error> {
     let (community, account) = state
         .store
         .budget_overrides_for(account, community, role.as_str())
@@ -88,23 +88,23 @@ pub async fn overrides_for(
 }
 
 /// Checks an override typed by an administrator.
-fn validate(limits: &LimitsOverride) -> Result<(), AppError> {
+fn validate(limits: &LimitsOverride) -> Result<(), Error> {
     if limits.is_empty() {
-        return Err(AppError::Invalid(
+        return Err(Error::Invalid(
             "set at least one limit (remove the override to fall back)".into(),
         ));
     }
     limits.check().map_err(|e| match e {
-        rampart_guard::GuardError::InvalidConfig(message) => AppError::Invalid(message),
+        rampart_guard::GuardError::InvalidConfig(message) => Error::Invalid(message),
     })
 }
 
 async fn record(
-    state: &AppState,
+    state: &App,
     actor: Actor<'_>,
     kind: &str,
     detail: serde_json::Value,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let mut event = actor.event(state, kind);
     event.detail = detail;
     state.record(event).await.map(|_| ())
@@ -118,12 +118,12 @@ fn actor_name(actor: Actor<'_>) -> String {
 }
 
 /// Administrators only: the policy's answer for anyone else.
-pub fn require_admin(actor: Actor<'_>) -> Result<(), AppError> {
+pub fn require_admin(actor: Actor<'_>) -> Result<(), Error> {
     actor.check(Action::Administer)
 }
 
 /// Role defaults and every stored override; administrators only.
-pub async fn list(state: &AppState, actor: Actor<'_>) -> Result<BudgetsView, AppError> {
+pub async fn list(state: &App, actor: Actor<'_>) -> Result<BudgetsView, Error> {
     actor.check(Action::Administer)?;
     let budgets = &state.config.guard.budgets;
     let communities = state
@@ -152,34 +152,34 @@ pub async fn list(state: &AppState, actor: Actor<'_>) -> Result<BudgetsView, App
 }
 
 async fn community_named(
-    state: &AppState,
+    state: &App,
     community: &str,
-) -> Result<rampart_store::CommunityRow, AppError> {
+) -> Result<rampart_store::CommunityRow, Error> {
     let path: CommunityPath = community.parse()?;
     state
         .store
         .community_by_path(path.portal.as_str(), path.community.as_str())
         .await?
-        .ok_or_else(|| AppError::Invalid(format!("no community named {path}")))
+        .ok_or_else(|| Error::Invalid(format!("no community named {path}")))
 }
 
 async fn account_named(
-    state: &AppState,
+    state: &App,
     email: &str,
-) -> Result<(Email, rampart_store::AccountRow), AppError> {
+) -> Result<(Email, rampart_store::AccountRow), Error> {
     let email: Email = email.parse()?;
     match state.store.account_by_email(&email).await? {
         Some(account) => Ok((email, account)),
-        None => Err(AppError::Invalid(format!("no account with email {email}"))),
+        None => Err(Error::Invalid(format!("no account with email {email}"))),
     }
 }
 
 /// The override stored for `role` in `community`, if any.
 async fn community_override(
-    state: &AppState,
+    state: &App,
     path: &str,
     role: &str,
-) -> Result<Option<LimitsOverride>, AppError> {
+) -> Result<Option<LimitsOverride>, Error> {
     Ok(state
         .store
         .community_budget_overrides()
@@ -193,12 +193,12 @@ async fn community_override(
 /// Sets the override of `role` in `community` (`portal/community`);
 /// returns the limits a member with that role now gets there.
 pub async fn set_community(
-    state: &AppState,
+    state: &App,
     actor: Actor<'_>,
     community: &str,
     role: &str,
     limits: LimitsOverride,
-) -> Result<Limits, AppError> {
+) -> Result<Limits, Error> {
     actor.check(Action::Administer)?;
     let row = community_named(state, community).await?;
     let role: CommunityRole = role.parse()?;
@@ -235,11 +235,11 @@ pub async fn set_community(
 
 /// Removes the override of `role` in `community`; 404 if there was none.
 pub async fn remove_community(
-    state: &AppState,
+    state: &App,
     actor: Actor<'_>,
     community: &str,
     role: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     actor.check(Action::Administer)?;
     let row = community_named(state, community).await?;
     let role: CommunityRole = role.parse()?;
@@ -250,7 +250,7 @@ pub async fn remove_community(
         .remove_community_budget(row.id, role.as_str())
         .await?
     {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     record(
         state,
@@ -262,10 +262,7 @@ pub async fn remove_community(
 }
 
 /// The override stored for an account, if any.
-async fn account_override(
-    state: &AppState,
-    email: &Email,
-) -> Result<Option<LimitsOverride>, AppError> {
+async fn account_override(state: &App, email: &Email) -> Result<Option<LimitsOverride>, Error> {
     Ok(state
         .store
         .account_budget_overrides()
@@ -278,11 +275,11 @@ async fn account_override(
 
 /// Sets the override of an account (in every community it belongs to).
 pub async fn set_account(
-    state: &AppState,
+    state: &App,
     actor: Actor<'_>,
     email: &str,
     limits: LimitsOverride,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     actor.check(Action::Administer)?;
     let (email, account) = account_named(state, email).await?;
     validate(&limits)?;
@@ -306,16 +303,12 @@ pub async fn set_account(
 }
 
 /// Removes the override of an account; 404 if there was none.
-pub async fn remove_account(
-    state: &AppState,
-    actor: Actor<'_>,
-    email: &str,
-) -> Result<(), AppError> {
+pub async fn remove_account(state: &App, actor: Actor<'_>, email: &str) -> Result<(), Error> {
     actor.check(Action::Administer)?;
     let (email, account) = account_named(state, email).await?;
     let before = account_override(state, &email).await?;
     if !state.store.remove_account_budget(account.id).await? {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     record(
         state,

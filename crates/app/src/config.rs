@@ -30,7 +30,7 @@ pub struct Config {
     /// Second factor and sign-in throttling.
     pub identity: IdentityConfig,
     /// Sign-in through OpenID Providers.
-    pub oidc: crate::auth::oidc::OidcConfig,
+    pub oidc: crate::identity::oidc::OidcConfig,
 }
 
 /// `[watermark]`: limits of per-download marking.

@@ -3,7 +3,7 @@
 //! named communities).
 
 use super::{hash_secret, load_principal, Authenticated, Credential};
-use crate::{audit::Client, error::AppError, state::AppState};
+use crate::{context::App, error::Error, Origin};
 use rampart_domain::{AccountId, CommunityId, TokenScope};
 use rampart_store::{NewToken, Outcome};
 use time::OffsetDateTime;
@@ -80,16 +80,18 @@ pub async fn issue_token_with_id(
     Ok((token.id, secret))
 }
 
-pub(super) async fn authenticate_token(
-    state: &AppState,
-    client: &Client,
+/// The principal of an API token, refusing an unknown, expired or revoked
+/// one (audited).
+pub async fn authenticate_token(
+    state: &App,
+    client: &Origin,
     secret: &str,
-) -> Result<Authenticated, AppError> {
+) -> Result<Authenticated, Error> {
     if !(secret.starts_with(PREFIX) && secret.len() == PREFIX.len() + 64) {
-        return Err(AppError::Unauthenticated);
+        return Err(Error::Unauthenticated);
     }
     let Some(token) = state.store.token_by_hash(&hash_secret(secret)).await? else {
-        return Err(AppError::Unauthenticated);
+        return Err(Error::Unauthenticated);
     };
     let now = state.clock.now();
     let refusal = if token.revoked_at.is_some() {
@@ -104,10 +106,10 @@ pub(super) async fn authenticate_token(
         event.session = Some(token.id.clone());
         event.detail = serde_json::json!({ "reason": reason });
         state.record(event).await?;
-        return Err(AppError::Unauthenticated);
+        return Err(Error::Unauthenticated);
     }
     let scope = parse_scope(&token.scope).ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!("token {} has a malformed scope", token.id))
+        Error::Internal(anyhow::anyhow!("token {} has a malformed scope", token.id))
     })?;
     let (principal, account) = load_principal(state, token.account, scope).await?;
     if token

@@ -9,7 +9,7 @@
 //! scraper refused a hundred times pages an officer once or twice, not a
 //! hundred times.
 
-use crate::{audit::Client, error::AppError, state::AppState};
+use crate::{context::App, error::Error, Origin};
 use rampart_guard::AlertSeverity;
 use rampart_store::{AlertChange, AlertDocument, AlertRow, AlertUpdate};
 use serde_json::{json, Value};
@@ -29,17 +29,17 @@ pub struct Alerting<'a> {
     pub decision: &'a str,
     /// New reasons in words.
     pub reasons: Vec<String>,
-    /// The credential, as [`crate::auth::Authenticated::credential_name`].
+    /// The credential, as [`crate::identity::Authenticated::credential_name`].
     pub credential: Option<String>,
     /// The client.
-    pub client: &'a Client,
+    pub client: &'a Origin,
     /// The document the request was for.
     pub document: Option<AlertDocument>,
 }
 
 /// Raises an alert or adds to the account's open one; publishes new alerts
 /// and escalations.
-pub async fn raise(state: &AppState, alerting: Alerting<'_>) -> Result<AlertRow, AppError> {
+pub async fn raise(state: &App, alerting: Alerting<'_>) -> Result<AlertRow, Error> {
     let update = AlertUpdate {
         time: state.clock.now(),
         account: alerting.account.to_owned(),
@@ -47,8 +47,8 @@ pub async fn raise(state: &AppState, alerting: Alerting<'_>) -> Result<AlertRow,
         decision: alerting.decision.to_owned(),
         reasons: alerting.reasons,
         credential: alerting.credential,
-        ip: Some(alerting.client.ip.clone()),
-        user_agent: Some(alerting.client.user_agent.clone()).filter(|ua| !ua.is_empty()),
+        ip: Some(alerting.client.ip().to_owned()),
+        user_agent: Some(alerting.client.user_agent().to_owned()).filter(|ua| !ua.is_empty()),
         document: alerting.document,
     };
     let (alert, change) = state.store.raise_alert(&update, EPISODE).await?;
@@ -61,11 +61,11 @@ pub async fn raise(state: &AppState, alerting: Alerting<'_>) -> Result<AlertRow,
 /// Raises an alert that no engine assessment produced (the sign-in
 /// throttle's credential-stuffing detector).
 pub async fn raise_identity_alert(
-    state: &AppState,
+    state: &App,
     account: &str,
-    client: &Client,
+    client: &Origin,
     reasons: Vec<String>,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     raise(
         state,
         Alerting {
@@ -82,7 +82,7 @@ pub async fn raise_identity_alert(
     .map(|_| ())
 }
 
-fn publish(state: &AppState, alert: &AlertRow) {
+fn publish(state: &App, alert: &AlertRow) {
     println!("{}", ecs_line(alert));
     tracing::warn!(alert = alert.id, account = %alert.account, severity = %alert.severity, decision = %alert.decision, "guard alert");
     if let Some(url) = state.config.guard.webhook_url.clone() {

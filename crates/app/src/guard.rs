@@ -6,7 +6,7 @@
 //! durable before the request goes on (group-committed immediate
 //! transactions, so concurrent requests and several nodes share it); the
 //! peer baseline is a snapshot merged every few seconds
-//! (`services::guard_peers`). The decision is acted on here:
+//! (`guard_peers`). The decision is acted on here:
 //!
 //! - `allow`: carry on;
 //! - `throttle`: audited, answered 429 with `Retry-After`; a new throttle
@@ -22,7 +22,7 @@
 //! exponential backoff) by a background task.
 
 use super::alerts::Alerting;
-use crate::{audit::Client, auth::Authenticated, error::AppError, state::AppState};
+use crate::{context::App, error::Error, identity::Authenticated, Origin};
 use rampart_domain::{authorize, AccountStatus, Action, CommunityId, CommunityRole, Decision};
 use rampart_guard::{
     sketch::stable_hash, Assessment, Event, EventKind, IpState, PeerDelta, PrincipalState,
@@ -101,7 +101,7 @@ struct Request<'a> {
     visible: Option<u32>,
 }
 
-fn event_for(state: &AppState, user: &Authenticated, client: &Client, r: &Request<'_>) -> Event {
+fn event_for(state: &App, user: &Authenticated, client: &Origin, r: &Request<'_>) -> Event {
     Event {
         at: Timestamp(millis(state.clock.now())),
         principal: user.email.to_string(),
@@ -115,18 +115,18 @@ fn event_for(state: &AppState, user: &Authenticated, client: &Client, r: &Reques
         bytes: r.bytes,
         community: r.path.clone(),
         role: guard_role(user.principal.role_in(r.community)),
-        ip: parse_ip(&client.ip),
-        user_agent: client.user_agent.clone(),
+        ip: parse_ip(client.ip()),
+        user_agent: client.user_agent().to_owned(),
         visible_documents: r.visible,
     }
 }
 
 async fn check(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     request: Request<'_>,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let mut event = event_for(state, user, client, &request);
     let guard = state.guard.clone();
     let role = event.role.as_str();
@@ -143,7 +143,7 @@ async fn check(
         .store
         .guard_update(
             user.principal.account,
-            Some(&client.ip),
+            Some(client.ip()),
             state.clock.now(),
             move |s: &mut GuardStates| {
                 if let EventKind::ListPage { .. } = event.kind {
@@ -180,12 +180,12 @@ async fn check(
 /// Checks a listing page of `community` (`portal/community`) before it is
 /// audited and answered.
 pub async fn check_listing(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     community: &str,
     cursor: bool,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let Some((portal, slug)) = community.split_once('/') else {
         return Ok(());
     };
@@ -211,7 +211,7 @@ pub async fn check_listing(
 
 /// How many documents the request's credential lets the account see: the
 /// documents releasable to it in every community it may read.
-async fn visible_documents(state: &AppState, user: &Authenticated) -> Result<u32, AppError> {
+async fn visible_documents(state: &App, user: &Authenticated) -> Result<u32, Error> {
     let mut total: u64 = 0;
     for (community, _) in &user.principal.memberships {
         if authorize(&user.principal, Action::ReadCommunity(*community)) == Decision::Allow {
@@ -230,12 +230,12 @@ async fn visible_documents(state: &AppState, user: &Authenticated) -> Result<u32
 
 /// Checks a metadata view (`bytes` = 0) or a download of `bytes` bytes.
 pub async fn check_document(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     doc: &DocumentRow,
     download: Option<u64>,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let visible = match download {
         Some(_) => Some(visible_documents(state, user).await?),
         None => None,
@@ -277,13 +277,13 @@ fn repeats_refusal(reason: &rampart_guard::Reason) -> bool {
 /// other than allow is audited and raises (or adds to) the account's alert
 /// for the episode.
 async fn act(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     event: &Event,
     document: Option<&DocumentRow>,
     assessment: Assessment,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     use rampart_guard::Decision as G;
     let Some(severity) = assessment.alert_severity() else {
         return Ok(());
@@ -336,14 +336,14 @@ async fn act(
     .await?;
     Err(match assessment.decision {
         G::Allow => return Ok(()),
-        G::StepUp => AppError::StepUpRequired,
-        G::Throttle { retry_after } => AppError::TooManyRequests(retry_after),
-        G::Suspend => AppError::Unauthenticated,
+        G::StepUp => Error::StepUpRequired,
+        G::Throttle { retry_after } => Error::TooManyRequests(retry_after),
+        G::Suspend => Error::Unauthenticated,
     })
 }
 
 /// Suspends the account: every session and token ends.
-async fn contain(state: &AppState, account: rampart_domain::AccountId) -> Result<(), AppError> {
+async fn contain(state: &App, account: rampart_domain::AccountId) -> Result<(), Error> {
     state
         .store
         .set_account_status(account, AccountStatus::Suspended, state.clock.now())
@@ -352,7 +352,7 @@ async fn contain(state: &AppState, account: rampart_domain::AccountId) -> Result
 }
 
 /// A step-up event: only its time, address and user agent matter.
-fn step_up_event(state: &AppState, user: &Authenticated, client: &Client) -> Event {
+fn step_up_event(state: &App, user: &Authenticated, client: &Origin) -> Event {
     Event {
         at: Timestamp(millis(state.clock.now())),
         principal: user.email.to_string(),
@@ -363,8 +363,8 @@ fn step_up_event(state: &AppState, user: &Authenticated, client: &Client) -> Eve
         bytes: 0,
         community: String::new(),
         role: Role::Reader,
-        ip: parse_ip(&client.ip),
-        user_agent: client.user_agent.clone(),
+        ip: parse_ip(client.ip()),
+        user_agent: client.user_agent().to_owned(),
         visible_documents: None,
     }
 }
@@ -391,15 +391,15 @@ pub enum StepUpProof {
 /// account that must have one) rather than its password: a stolen
 /// password alone must not pass the guard's challenge.
 pub async fn step_up_needs_second_factor(
-    state: &AppState,
+    state: &App,
     account: rampart_domain::AccountId,
-) -> Result<bool, AppError> {
+) -> Result<bool, Error> {
     let account = state
         .store
         .account_by_id(account)
         .await?
-        .ok_or(AppError::Unauthenticated)?;
-    Ok(crate::services::identity::second_factor_required(
+        .ok_or(Error::Unauthenticated)?;
+    Ok(crate::identity::sign_in::second_factor_required(
         state, &account,
     ))
 }
@@ -410,19 +410,19 @@ pub async fn step_up_needs_second_factor(
 /// password is refused and counts as a failure); exempt accounts may use
 /// the password, or a code if they enrolled one anyway.
 pub async fn confirm_step_up(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     proof: &StepUpProof,
-) -> Result<(), AppError> {
-    use crate::services::identity::{code_accepted, method_of_code, Method};
+) -> Result<(), Error> {
+    use crate::identity::sign_in::{code_accepted, method_of_code, Method};
     // A token is what a scraper holds; the hold it shares with the account's
     // sessions ends only through a person in a browser, or an officer.
-    if matches!(user.credential, crate::auth::Credential::Token) {
+    if matches!(user.credential, crate::identity::Credential::Token) {
         let mut event = state.event_for(user, client, "guard.step_up", Outcome::Denied);
         event.detail = json!({"passed": false, "method": "token"});
         state.record(event).await?;
-        return Err(AppError::Forbidden(
+        return Err(Error::Forbidden(
             "an API token cannot confirm a step-up: sign in to the web UI and confirm at /account/confirm, or ask a security officer to release the account",
         ));
     }
@@ -437,13 +437,13 @@ pub async fn confirm_step_up(
                 Method::Totp => "totp",
                 Method::Recovery => "recovery",
             };
-            (passed, name, AppError::BadSecondFactor)
+            (passed, name, Error::BadSecondFactor)
         }
         StepUpProof::Passkey {
             challenge,
             credential,
         } => {
-            let passed = crate::services::passkeys::check_step_up(
+            let passed = crate::identity::passkeys::check_step_up(
                 state,
                 user,
                 client,
@@ -451,12 +451,12 @@ pub async fn confirm_step_up(
                 credential.clone(),
             )
             .await?;
-            (passed, "webauthn", AppError::BadSecondFactor)
+            (passed, "webauthn", Error::BadSecondFactor)
         }
         StepUpProof::Password(_) if needs_factor => (
             false,
             "password",
-            AppError::Forbidden(
+            Error::Forbidden(
                 "this account confirms with its second factor (send \"code\"), not its password",
             ),
         ),
@@ -466,8 +466,8 @@ pub async fn confirm_step_up(
                 .account_by_id(account)
                 .await?
                 .map(|a| a.password_hash);
-            let passed = crate::auth::verify_password(hash, password).await?;
-            (passed, "password", AppError::BadCredentials)
+            let passed = crate::identity::verify_password(hash, password).await?;
+            (passed, "password", Error::BadCredentials)
         }
     };
     let event = step_up_event(state, user, client);
@@ -505,27 +505,27 @@ pub async fn confirm_step_up(
 /// Lets security officers through; for anyone else the endpoint does not
 /// exist (404), and the attempt is audited as a denied `kind`.
 pub async fn require_investigator(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     kind: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     if authorize(&user.principal, Action::Investigate) == Decision::Allow {
         return Ok(());
     }
     state
         .record(state.event_for(user, client, kind, Outcome::Denied))
         .await?;
-    Err(AppError::NotFound)
+    Err(Error::NotFound)
 }
 
 /// Alerts for the console and the API (open ones unless `all`), audited.
 pub async fn list_alerts(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     all: bool,
-) -> Result<Vec<AlertRow>, AppError> {
+) -> Result<Vec<AlertRow>, Error> {
     require_investigator(state, user, client, "guard.alerts").await?;
     let alerts = state.store.alerts(all, 500).await?;
     let mut event = state.event_for(user, client, "guard.alerts", Outcome::Ok);
@@ -538,18 +538,18 @@ pub async fn list_alerts(
 /// suspension and throttle, closes the account's open alerts; audited.
 /// Returns how many alerts were closed.
 pub async fn unlock(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     email: &str,
-) -> Result<u64, AppError> {
+) -> Result<u64, Error> {
     require_investigator(state, user, client, "guard.unlock").await?;
-    let email: rampart_domain::Email = email.parse().map_err(|_| AppError::NotFound)?;
+    let email: rampart_domain::Email = email.parse().map_err(|_| Error::NotFound)?;
     let account = state
         .store
         .account_by_email(&email)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     let now = state.clock.now();
     let guard = state.guard.clone();
     state
@@ -579,13 +579,13 @@ pub async fn unlock(
 
 /// "Keep locked": closes one alert without unlocking; audited.
 pub async fn keep_locked(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     id: i64,
-) -> Result<AlertRow, AppError> {
+) -> Result<AlertRow, Error> {
     require_investigator(state, user, client, "guard.keep_locked").await?;
-    let alert = state.store.alert(id).await?.ok_or(AppError::NotFound)?;
+    let alert = state.store.alert(id).await?.ok_or(Error::NotFound)?;
     state
         .store
         .close_alert(id, user.email.as_str(), state.clock.now())

@@ -3,10 +3,10 @@
 //! both validate the same way and both leave an audit event.
 
 use crate::{
-    audit::Client,
-    auth::{self, Authenticated},
-    error::AppError,
-    state::AppState,
+    context::App,
+    error::Error,
+    identity::{self, Authenticated},
+    Origin,
 };
 use rampart_domain::{
     authorize, AccountId, Action, CommunityPath, CommunityRole, Decision, DisplayName, Email,
@@ -21,37 +21,25 @@ pub enum Actor<'a> {
     /// Someone at the server's console (`rampart admin …`, first start).
     Console,
     /// A signed-in user through the web UI.
-    User(&'a Authenticated, &'a Client),
+    User(&'a Authenticated, &'a Origin),
 }
 
 impl Actor<'_> {
-    pub(crate) fn event(&self, state: &AppState, kind: &str) -> AuditEvent {
+    pub fn event(&self, state: &App, kind: &str) -> AuditEvent {
         match self {
-            Actor::Console => {
-                let mut e = state.event(
-                    &Client {
-                        ip: "console".into(),
-                        user_agent: String::new(),
-                    },
-                    kind,
-                    Outcome::Ok,
-                );
-                e.ip = None;
-                e.session = Some("console".into());
-                e
-            }
+            Actor::Console => state.event(&Origin::Console, kind, Outcome::Ok),
             Actor::User(user, client) => state.event_for(user, client, kind, Outcome::Ok),
         }
     }
 
     /// Console changes are always allowed; users go through the policy.
-    pub(crate) fn check(&self, action: Action<'_>) -> Result<(), AppError> {
+    pub fn check(&self, action: Action<'_>) -> Result<(), Error> {
         match self {
             Actor::Console => Ok(()),
             Actor::User(user, _) => match authorize(&user.principal, action) {
                 Decision::Allow => Ok(()),
-                Decision::NotFound => Err(AppError::NotFound),
-                Decision::Forbidden => Err(AppError::Forbidden("your role does not allow this")),
+                Decision::NotFound => Err(Error::NotFound),
+                Decision::Forbidden => Err(Error::Forbidden("your role does not allow this")),
             },
         }
     }
@@ -68,26 +56,26 @@ enum Missing {
 
 /// Parses an email and loads its account.
 async fn account_named(
-    state: &AppState,
+    state: &App,
     email: &str,
     missing: Missing,
-) -> Result<(Email, rampart_store::AccountRow), AppError> {
+) -> Result<(Email, rampart_store::AccountRow), Error> {
     let email: Email = email.parse()?;
     match state.store.account_by_email(&email).await? {
         Some(account) => Ok((email, account)),
         None => Err(match missing {
-            Missing::Invalid => AppError::Invalid(format!("no account with email {email}")),
-            Missing::NotFound => AppError::NotFound,
+            Missing::Invalid => Error::Invalid(format!("no account with email {email}")),
+            Missing::NotFound => Error::NotFound,
         }),
     }
 }
 
 async fn record(
-    state: &AppState,
+    state: &App,
     actor: Actor<'_>,
     kind: &str,
     detail: serde_json::Value,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let mut event = actor.event(state, kind);
     event.detail = detail;
     state.record(event).await.map(|_| ())
@@ -106,7 +94,7 @@ pub struct Overview {
 
 /// Lists portals, communities and accounts; administrators only (everyone
 /// else is told there is nothing here).
-pub async fn overview(state: &AppState, actor: Actor<'_>) -> Result<Overview, AppError> {
+pub async fn overview(state: &App, actor: Actor<'_>) -> Result<Overview, Error> {
     actor.check(Action::Administer)?;
     Ok(Overview {
         portals: state.store.list_portals().await?,
@@ -117,11 +105,11 @@ pub async fn overview(state: &AppState, actor: Actor<'_>) -> Result<Overview, Ap
 
 /// Creates a portal.
 pub async fn create_portal(
-    state: &AppState,
+    state: &App,
     actor: Actor<'_>,
     slug: &str,
     name: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     actor.check(Action::Administer)?;
     let slug: Slug = slug.parse()?;
     let name: DisplayName = name.parse()?;
@@ -140,15 +128,15 @@ pub async fn create_portal(
 
 /// Creates a community in a portal.
 pub async fn create_community(
-    state: &AppState,
+    state: &App,
     actor: Actor<'_>,
     portal: &str,
     slug: &str,
     name: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     actor.check(Action::Administer)?;
     let portal_row = state.store.portal_by_slug(portal).await?.ok_or_else(|| {
-        AppError::Invalid(format!(
+        Error::Invalid(format!(
             "no portal named {:?}",
             portal.chars().take(40).collect::<String>()
         ))
@@ -185,16 +173,16 @@ pub struct AccountInput<'a> {
 
 /// Creates an account and returns its one-time password (shown once).
 pub async fn create_account(
-    state: &AppState,
+    state: &App,
     actor: Actor<'_>,
     input: AccountInput<'_>,
-) -> Result<(AccountId, String), AppError> {
+) -> Result<(AccountId, String), Error> {
     actor.check(Action::Administer)?;
     let email: Email = input.email.parse()?;
     let name: DisplayName = input.name.parse()?;
     let nation: Nation = input.nation.parse()?;
-    let password = auth::generate_one_time_password();
-    let hash = auth::hash_password(&password).await?;
+    let password = identity::generate_one_time_password();
+    let hash = identity::hash_password(&password).await?;
     let id = state
         .store
         .create_account(
@@ -221,12 +209,12 @@ pub async fn create_account(
 
 /// Adds a member to `portal/community` with a role (or changes the role).
 pub async fn set_membership(
-    state: &AppState,
+    state: &App,
     actor: Actor<'_>,
     community: &str,
     email: &str,
     role: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let path: CommunityPath = community.parse()?;
     let role: CommunityRole = role.parse()?;
     let row = state
@@ -235,7 +223,7 @@ pub async fn set_membership(
         .await?;
     let Some(row) = row else {
         actor.check(Action::Administer)?;
-        return Err(AppError::Invalid(format!("no community named {path}")));
+        return Err(Error::Invalid(format!("no community named {path}")));
     };
     actor.check(Action::ManageMembers(row.id))?;
     let (email, account) = account_named(state, email, Missing::Invalid).await?;
@@ -254,17 +242,17 @@ pub async fn set_membership(
 
 /// Removes a member from `portal/community`.
 pub async fn remove_membership(
-    state: &AppState,
+    state: &App,
     actor: Actor<'_>,
     community: &str,
     email: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let path: CommunityPath = community.parse()?;
     let row = state
         .store
         .community_by_path(path.portal.as_str(), path.community.as_str())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     actor.check(Action::ManageMembers(row.id))?;
     let (email, account) = account_named(state, email, Missing::NotFound).await?;
     state.store.remove_membership(account.id, row.id).await?;
@@ -281,13 +269,13 @@ pub async fn remove_membership(
 /// `scope` is `full`, `read`, or a comma-separated list of
 /// `portal/community` paths.
 pub async fn issue_token(
-    state: &AppState,
+    state: &App,
     actor: Actor<'_>,
     email: &str,
     name: &str,
     scope: &str,
     expires_at: Option<OffsetDateTime>,
-) -> Result<String, AppError> {
+) -> Result<String, Error> {
     actor.check(Action::Administer)?;
     let (email, account) = account_named(state, email, Missing::Invalid).await?;
     let scope = match scope.trim() {
@@ -301,7 +289,7 @@ pub async fn issue_token(
                     .store
                     .community_by_path(path.portal.as_str(), path.community.as_str())
                     .await?
-                    .ok_or_else(|| AppError::Invalid(format!("no community named {path}")))?;
+                    .ok_or_else(|| Error::Invalid(format!("no community named {path}")))?;
                 ids.push(row.id);
             }
             TokenScope::Communities(ids)
@@ -310,9 +298,9 @@ pub async fn issue_token(
     let name: DisplayName = name.parse()?;
     let now = state.clock.now();
     if expires_at.is_some_and(|e| e <= now) {
-        return Err(AppError::Invalid("expiry must be in the future".into()));
+        return Err(Error::Invalid("expiry must be in the future".into()));
     }
-    let secret = auth::issue_token(
+    let secret = identity::issue_token(
         &state.store,
         account.id,
         name.as_str(),
@@ -325,28 +313,25 @@ pub async fn issue_token(
         state,
         actor,
         "admin.token_add",
-        serde_json::json!({"email": email, "scope": auth::scope_text(&scope), "expires_at": expires_at.map(|e| e.unix_timestamp())}),
+        serde_json::json!({"email": email, "scope": identity::scope_text(&scope), "expires_at": expires_at.map(|e| e.unix_timestamp())}),
     )
     .await?;
     Ok(secret)
 }
 
 /// An account's tokens, newest first (secrets are never stored, so never shown).
-pub async fn list_tokens(
-    state: &AppState,
-    email: &str,
-) -> Result<Vec<rampart_store::TokenRow>, AppError> {
+pub async fn list_tokens(state: &App, email: &str) -> Result<Vec<rampart_store::TokenRow>, Error> {
     let (_, account) = account_named(state, email, Missing::NotFound).await?;
     Ok(state.store.tokens_of(account.id).await?)
 }
 
 /// Revokes one of an account's tokens.
 pub async fn revoke_token(
-    state: &AppState,
+    state: &App,
     actor: Actor<'_>,
     email: &str,
     id: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     actor.check(Action::Administer)?;
     let (email, account) = account_named(state, email, Missing::NotFound).await?;
     state

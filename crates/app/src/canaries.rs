@@ -12,25 +12,25 @@
 
 use super::documents::{insert_document, NewAs};
 use super::upload::Upload;
-use crate::{audit::Client, auth::Authenticated, error::AppError, state::AppState};
+use crate::{context::App, error::Error, identity::Authenticated, Origin};
 use rampart_domain::{authorize, Action, CommunityRole, Decision, DocumentId, Email};
 use rampart_store::{DocumentRow, Outcome};
 
 /// Lets security officers through; for anyone else the function does not
 /// exist (404), and the attempt is audited as a denied `kind`.
 pub async fn require_officer(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     kind: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     if authorize(&user.principal, Action::ManageCanaries) == Decision::Allow {
         return Ok(());
     }
     state
         .record(state.event_for(user, client, kind, Outcome::Denied))
         .await?;
-    Err(AppError::NotFound)
+    Err(Error::NotFound)
 }
 
 /// Plants a canary from an upload that names its `community`
@@ -38,11 +38,11 @@ pub async fn require_officer(
 /// `attributed_to` (a contributor or manager of the community) or to the
 /// community's latest uploader.
 pub async fn plant(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     mut upload: Upload,
-) -> Result<(DocumentId, i64), AppError> {
+) -> Result<(DocumentId, i64), Error> {
     require_officer(state, user, client, "canary.plant").await?;
     let community = upload.community.take().unwrap_or_default();
     let attributed_to = upload.attributed_to.take();
@@ -50,7 +50,7 @@ pub async fn plant(
         Some((portal, slug)) => state.store.community_by_path(portal, slug).await?,
         None => None,
     }
-    .ok_or_else(|| AppError::Invalid("community: no community of that portal/name".into()))?;
+    .ok_or_else(|| Error::Invalid("community: no community of that portal/name".into()))?;
     let account = match attributed_to
         .as_deref()
         .map(str::trim)
@@ -59,7 +59,7 @@ pub async fn plant(
         Some(email) => {
             let email: Email = email
                 .parse()
-                .map_err(|_| AppError::Invalid("attributed_to: not an email address".into()))?;
+                .map_err(|_| Error::Invalid("attributed_to: not an email address".into()))?;
             let account = match state.store.account_by_email(&email).await? {
                 Some(a) => Some(a.id),
                 None => None,
@@ -74,13 +74,13 @@ pub async fn plant(
                 None => false,
             };
             account.filter(|_| contributes).ok_or_else(|| {
-                AppError::Invalid(
+                Error::Invalid(
                     "attributed_to: not a contributor or manager of the community".into(),
                 )
             })?
         }
         None => state.store.latest_uploader(row.id).await?.ok_or_else(|| {
-            AppError::Invalid(
+            Error::Invalid(
                 "attributed_to: the community has no document yet; name a contributor".into(),
             )
         })?,
@@ -108,18 +108,18 @@ pub async fn plant(
 /// Turning a document that members already read into a canary makes their
 /// next look at it an alert: the officer's call, audited.
 pub async fn set(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     id: &str,
     canary: bool,
-) -> Result<DocumentRow, AppError> {
+) -> Result<DocumentRow, Error> {
     require_officer(state, user, client, "canary.set").await?;
-    let id: DocumentId = id.parse().map_err(|_| AppError::NotFound)?;
+    let id: DocumentId = id.parse().map_err(|_| Error::NotFound)?;
     if !state.store.set_canary(id, canary).await? {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
-    let doc = state.store.document(id).await?.ok_or(AppError::NotFound)?;
+    let doc = state.store.document(id).await?.ok_or(Error::NotFound)?;
     let mut event = state.event_for(user, client, "canary.set", Outcome::Ok);
     event.document = Some(id.to_string());
     event.detail = serde_json::json!({"canary": canary});
@@ -129,10 +129,10 @@ pub async fn set(
 
 /// Every canary, for the console and the API; audited.
 pub async fn list(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
-) -> Result<Vec<DocumentRow>, AppError> {
+    client: &Origin,
+) -> Result<Vec<DocumentRow>, Error> {
     require_officer(state, user, client, "canary.list").await?;
     let canaries = state.store.canaries(1_000).await?;
     let mut event = state.event_for(user, client, "canary.list", Outcome::Ok);

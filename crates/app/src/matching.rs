@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use tokio::io::AsyncReadExt;
 
-use crate::state::AppState;
+use crate::App;
 
 /// Fingerprints one blob and stores the index of `document` version
 /// `version`. Errors are those of reading the blob or writing the store;
@@ -102,13 +102,7 @@ pub fn entry_for(sha: [u8; 32], bytes: &[u8], filename: &str, limits: &Limits) -
 
 /// The upload hook: indexes a freshly committed version, logging (never
 /// returning) failures.
-pub async fn index_upload(
-    state: &AppState,
-    document: &str,
-    version: i64,
-    blob: &str,
-    filename: &str,
-) {
+pub async fn index_upload(state: &App, document: &str, version: i64, blob: &str, filename: &str) {
     let now = state.clock.now();
     if let Err(e) = index_version(
         &state.store,

@@ -5,13 +5,7 @@
 
 use super::upload::{media_type_for, Upload};
 use super::watermark::{Recipient, Served};
-use crate::{audit::Client, auth::Authenticated, error::AppError, state::AppState};
-use axum::{
-    body::Body,
-    http::{header, HeaderValue, StatusCode},
-    response::Response,
-};
-use futures_util::StreamExt;
+use crate::{context::App, error::Error, identity::Authenticated, Origin};
 use rampart_domain::{
     authorize, Action, CommunityId, Decision, DocumentId, DownloadId, Marking, NewMarking,
     ReleasableCommunity, Title,
@@ -40,22 +34,22 @@ pub enum DocumentAction {
     Revise,
 }
 
-fn decision_to_result(decision: Decision) -> Result<(), AppError> {
+fn decision_to_result(decision: Decision) -> Result<(), Error> {
     match decision {
         Decision::Allow => Ok(()),
-        Decision::NotFound => Err(AppError::NotFound),
-        Decision::Forbidden => Err(AppError::Forbidden("your role does not allow this here")),
+        Decision::NotFound => Err(Error::NotFound),
+        Decision::Forbidden => Err(Error::Forbidden("your role does not allow this here")),
     }
 }
 
 async fn audit_denial(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     kind: &str,
     document: Option<String>,
     detail: serde_json::Value,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let mut event = state.event_for(user, client, kind, Outcome::Denied);
     event.document = document;
     event.detail = detail;
@@ -65,13 +59,13 @@ async fn audit_denial(
 /// Looks up `portal/community` and checks the action; unknown and invisible
 /// communities both answer 404, and the denial is audited.
 pub async fn community_for(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     portal: &str,
     community: &str,
     action: CommunityAction,
-) -> Result<CommunityRow, AppError> {
+) -> Result<CommunityRow, Error> {
     let row = state.store.community_by_path(portal, community).await?;
     let decision = match &row {
         None => Decision::NotFound,
@@ -97,18 +91,18 @@ pub async fn community_for(
         serde_json::json!({"community": path, "action": format!("{action:?}").to_lowercase()}),
     )
     .await?;
-    decision_to_result(decision).and(Err(AppError::NotFound))
+    decision_to_result(decision).and(Err(Error::NotFound))
 }
 
 /// Looks up a document by its id text and checks the action; malformed,
 /// unknown and invisible ids all answer 404, and the denial is audited.
 pub async fn document_for(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     id: &str,
     action: DocumentAction,
-) -> Result<DocumentRow, AppError> {
+) -> Result<DocumentRow, Error> {
     let row = match id.parse::<DocumentId>() {
         Ok(id) => state.store.document(id).await?,
         Err(_) => None,
@@ -140,7 +134,7 @@ pub async fn document_for(
         serde_json::json!({"action": format!("{action:?}").to_lowercase()}),
     )
     .await?;
-    decision_to_result(decision).and(Err(AppError::NotFound))
+    decision_to_result(decision).and(Err(Error::NotFound))
 }
 
 /// Resolves the communities named in a marking: each must exist and the
@@ -148,11 +142,11 @@ pub async fn document_for(
 /// is no existence oracle). A security officer planting a canary need not
 /// be a member (`planting`).
 async fn resolve_marking(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
     new: NewMarking,
     planting: bool,
-) -> Result<Marking, AppError> {
+) -> Result<Marking, Error> {
     let mut communities = Vec::new();
     for path in &new.releasable_communities {
         let row = state
@@ -161,7 +155,7 @@ async fn resolve_marking(
             .await?
             .filter(|c| planting || user.principal.role_in(c.id).is_some())
             .ok_or_else(|| {
-                AppError::Invalid(format!(
+                Error::Invalid(format!(
                     "releasable: you are not a member of a community named {path}"
                 ))
             })?;
@@ -183,23 +177,23 @@ async fn resolve_marking(
 /// Refuses the `canary` field to anyone but a security officer: only they
 /// make canaries, and to everyone else a canary must look like any other
 /// document.
-pub(crate) fn check_canary_field(user: &Authenticated, upload: &Upload) -> Result<(), AppError> {
+pub fn check_canary_field(user: &Authenticated, upload: &Upload) -> Result<(), Error> {
     if upload.canary.is_some()
         && authorize(&user.principal, Action::ManageCanaries) != Decision::Allow
     {
-        return Err(AppError::Forbidden("only security officers make canaries"));
+        return Err(Error::Forbidden("only security officers make canaries"));
     }
     Ok(())
 }
 
 /// Validates an upload and stores it as a new document.
 pub async fn create_document(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     community: &CommunityRow,
     upload: Upload,
-) -> Result<(DocumentId, i64), AppError> {
+) -> Result<(DocumentId, i64), Error> {
     check_canary_field(user, &upload)?;
     let by = user.principal.account;
     insert_document(state, user, client, community, upload, NewAs::Upload(by)).await
@@ -208,7 +202,7 @@ pub async fn create_document(
 /// How a new document comes to be: uploaded by the acting account, or a
 /// canary planted by a security officer and attributed to a contributor of
 /// the community (the audit log keeps who planted it).
-pub(crate) enum NewAs {
+pub enum NewAs {
     /// Uploaded by this account.
     Upload(rampart_domain::AccountId),
     /// Planted as a canary, shown as uploaded by this account.
@@ -220,18 +214,18 @@ pub(crate) enum NewAs {
     },
 }
 
-pub(crate) async fn insert_document(
-    state: &AppState,
+pub async fn insert_document(
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     community: &CommunityRow,
     upload: Upload,
     as_: NewAs,
-) -> Result<(DocumentId, i64), AppError> {
+) -> Result<(DocumentId, i64), Error> {
     let title: Title = upload
         .title
         .as_deref()
-        .ok_or_else(|| AppError::Invalid("title: missing".into()))?
+        .ok_or_else(|| Error::Invalid("title: missing".into()))?
         .parse()?;
     let mut marking = NewMarking::parse(
         upload.label.as_deref(),
@@ -255,7 +249,7 @@ pub(crate) async fn insert_document(
     let marking = resolve_marking(state, user, marking, attributed_to.is_some()).await?;
     let file = upload
         .file
-        .ok_or_else(|| AppError::Invalid("file: missing".into()))?;
+        .ok_or_else(|| Error::Invalid("file: missing".into()))?;
     let media_type = media_type_for(&file.filename).to_owned();
     let blob = file.writer.finish().await?;
     let id = DocumentId::random();
@@ -290,23 +284,23 @@ pub(crate) async fn insert_document(
 /// Stores an upload as the next version of a document. Marking fields are
 /// not accepted here: a version changes content, not release.
 pub async fn add_version(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     document: &DocumentRow,
     upload: Upload,
-) -> Result<i64, AppError> {
+) -> Result<i64, Error> {
     check_canary_field(user, &upload)?;
     if upload.title.is_some()
         || upload.label.is_some()
         || upload.releasable.is_some()
         || upload.canary.is_some()
     {
-        return Err(AppError::Invalid("a new version takes only a file".into()));
+        return Err(Error::Invalid("a new version takes only a file".into()));
     }
     let file = upload
         .file
-        .ok_or_else(|| AppError::Invalid("file: missing".into()))?;
+        .ok_or_else(|| Error::Invalid("file: missing".into()))?;
     let media_type = media_type_for(&file.filename).to_owned();
     let blob = file.writer.finish().await?;
     let version = NewVersion {
@@ -333,11 +327,11 @@ pub async fn add_version(
 
 /// Audits a view of document metadata.
 pub async fn audit_view(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     doc: &DocumentRow,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     super::guard::check_document(state, user, client, doc, None).await?;
     let mut event = state.event_for(user, client, "view", Outcome::Ok);
     event.document = Some(doc.id.to_string());
@@ -347,11 +341,11 @@ pub async fn audit_view(
 
 /// Audits a listing page.
 pub async fn audit_listing(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     what: serde_json::Value,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     if let Some(community) = what.get("community").and_then(|c| c.as_str()) {
         let cursor = what["cursor"].as_str().is_some_and(|c| !c.is_empty());
         super::guard::check_listing(state, user, client, community, cursor).await?;
@@ -361,15 +355,48 @@ pub async fn audit_listing(
     state.record(event).await.map(|_| ())
 }
 
-/// Serves one version of a document. The order is the contract: blob
-/// opened, audit event durable, download registered, then bytes.
+/// A copy ready to go out: its audit event is durable and its download
+/// registered, so the caller may send its bytes.
+#[derive(Debug)]
+pub struct Download {
+    /// The registered download (its marks decode to this).
+    pub id: DownloadId,
+    /// The version's media type.
+    pub media_type: String,
+    /// The name the recipient saves it under.
+    pub filename: String,
+    /// The copy's length in bytes.
+    pub length: u64,
+    /// The watermark scheme (`unmarkable` for a copy that carries none).
+    pub scheme: String,
+    /// The bytes.
+    pub content: Content,
+}
+
+/// The bytes of a [`Download`].
+#[derive(Debug)]
+pub enum Content {
+    /// A marked copy held in memory.
+    Bytes(Vec<u8>),
+    /// The stored file, then `tail` (empty where the copy is the original).
+    File {
+        /// The stored original, opened.
+        file: tokio::fs::File,
+        /// What follows it (a PDF incremental update carrying the marks).
+        tail: Vec<u8>,
+    },
+}
+
+/// Makes one version of a document ready to serve. The order is the
+/// contract: guard passed, blob opened, audit event durable, download
+/// registered; only then does the caller read the bytes out.
 pub async fn download(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     doc: &DocumentRow,
     version: Option<i64>,
-) -> Result<Response, AppError> {
+) -> Result<Download, Error> {
     let version = match version {
         None => doc.current.clone(),
         Some(n) => state
@@ -378,12 +405,12 @@ pub async fn download(
             .await?
             .into_iter()
             .find(|v| v.number == n)
-            .ok_or(AppError::NotFound)?,
+            .ok_or(Error::NotFound)?,
     };
     super::guard::check_document(state, user, client, doc, u64::try_from(version.size).ok())
         .await?;
     let hash =
-        rampart_blobs::BlobHash::parse(&version.blob).map_err(|e| AppError::Internal(e.into()))?;
+        rampart_blobs::BlobHash::parse(&version.blob).map_err(|e| Error::Internal(e.into()))?;
     let download = DownloadId::random();
     let now = state.clock.now();
     let size = u64::try_from(version.size).unwrap_or(0);
@@ -406,7 +433,7 @@ pub async fn download(
             },
         )
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(|e| Error::Internal(e.into()))?;
     let registration = &marked.registration;
     let mut event = state.event_for(user, client, "download", Outcome::Ok);
     event.document = Some(doc.id.to_string());
@@ -426,31 +453,25 @@ pub async fn download(
                 session: user.credential_id.clone(),
                 document: doc.id,
                 version: version.number,
-                ip: client.ip.clone(),
-                user_agent: client.user_agent.clone(),
+                ip: client.ip().to_owned(),
+                user_agent: client.user_agent().to_owned(),
                 scheme: registration.scheme.clone(),
                 params: registration.params.to_string(),
             },
             now,
         )
         .await?;
-    // Only now, with the event durable and the download registered, is the
-    // blob read out to the client.
-    let (length, body, filename) = match marked.served {
+    let (length, content, filename) = match marked.served {
         Served::Bytes(bytes) => (
             bytes.len() as u64,
-            Body::from(bytes),
+            Content::Bytes(bytes),
             version.filename.clone(),
         ),
-        Served::Append(update) => {
+        Served::Append(tail) => {
             let file = state.blobs.open_blob(&hash).await?;
-            let len = size + update.len() as u64;
-            let tail = futures_util::stream::once(async move {
-                Ok::<_, std::io::Error>(axum::body::Bytes::from(update))
-            });
             (
-                len,
-                Body::from_stream(tokio_util::io::ReaderStream::new(file).chain(tail)),
+                size + tail.len() as u64,
+                Content::File { file, tail },
                 version.filename.clone(),
             )
         }
@@ -458,25 +479,22 @@ pub async fn download(
             let file = state.blobs.open_blob(&hash).await?;
             (
                 size,
-                Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+                Content::File {
+                    file,
+                    tail: Vec::new(),
+                },
                 unmarked_filename(&version.filename, &download),
             )
         }
     };
-    Response::builder()
-        .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, version.media_type.as_str())
-        .header(header::CONTENT_LENGTH, length)
-        .header(header::CONTENT_DISPOSITION, content_disposition(&filename))
-        // Served content is never rendered in our origin's context.
-        .header(
-            header::CONTENT_SECURITY_POLICY,
-            "sandbox; default-src 'none'",
-        )
-        .header("x-rampart-download", download.to_string())
-        .header("x-rampart-watermark", registration.scheme.as_str())
-        .body(body)
-        .map_err(|e| AppError::Internal(e.into()))
+    Ok(Download {
+        id: download,
+        media_type: version.media_type.to_string(),
+        filename,
+        length,
+        scheme: registration.scheme.clone(),
+        content,
+    })
 }
 
 /// The file name of an unmarked copy: the download id before the
@@ -491,34 +509,6 @@ fn unmarked_filename(filename: &str, download: &DownloadId) -> String {
     }
 }
 
-/// `attachment` with an ASCII fallback and the RFC 5987 UTF-8 name.
-fn content_disposition(filename: &str) -> HeaderValue {
-    let ascii: String = filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-() ".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = filename
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    HeaderValue::from_str(&format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
-    ))
-    .unwrap_or(HeaderValue::from_static("attachment"))
-}
-
 /// Whether the principal may see this community in lists at all (member, or
 /// an administrator managing it).
 pub fn visible_community(user: &Authenticated, id: CommunityId) -> bool {
@@ -529,9 +519,9 @@ pub fn visible_community(user: &Authenticated, id: CommunityId) -> bool {
 /// The communities the principal sees in lists ([`visible_community`]),
 /// for the portal listings of the API and the web UI's home page.
 pub async fn visible_communities(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-) -> Result<Vec<CommunityRow>, AppError> {
+) -> Result<Vec<CommunityRow>, Error> {
     Ok(state
         .store
         .list_communities()
@@ -545,9 +535,9 @@ pub async fn visible_communities(
 /// with at least one visible community (administrators see every portal,
 /// to manage them).
 pub async fn visible_portals(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-) -> Result<Vec<(PortalRow, Vec<CommunityRow>)>, AppError> {
+) -> Result<Vec<(PortalRow, Vec<CommunityRow>)>, Error> {
     let communities = visible_communities(state, user).await?;
     Ok(state
         .store
@@ -570,12 +560,12 @@ pub async fn visible_portals(
 /// pre-filters by releasability; the policy function has the last word on
 /// every row.
 pub async fn list_page(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
     community: &CommunityRow,
     cursor: Option<&rampart_store::Cursor>,
     limit: u32,
-) -> Result<(Vec<DocumentRow>, Option<rampart_store::Cursor>), AppError> {
+) -> Result<(Vec<DocumentRow>, Option<rampart_store::Cursor>), Error> {
     let (page, next) = state
         .store
         .list_documents_for_member(

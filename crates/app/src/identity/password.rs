@@ -4,7 +4,7 @@
 //! sign-in. New passwords are judged by length and by zxcvbn's estimate of
 //! how guessable they are, never by composition rules (NIST SP 800-63B).
 
-use crate::error::AppError;
+use crate::Error;
 use argon2::{
     password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Algorithm, Argon2, Params, Version,
@@ -15,14 +15,14 @@ const M_COST: u32 = 19 * 1024;
 const T_COST: u32 = 2;
 const P_COST: u32 = 1;
 
-fn argon2() -> Result<Argon2<'static>, AppError> {
+fn argon2() -> Result<Argon2<'static>, Error> {
     let params = Params::new(M_COST, T_COST, P_COST, None)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("argon2 params: {e}")))?;
+        .map_err(|e| Error::Internal(anyhow::anyhow!("argon2 params: {e}")))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
 /// Hashes a password into a PHC string.
-pub async fn hash_password(password: &str) -> Result<String, AppError> {
+pub async fn hash_password(password: &str) -> Result<String, Error> {
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::encode_b64(&rampart_domain::random_bytes::<16>())
@@ -33,7 +33,7 @@ pub async fn hash_password(password: &str) -> Result<String, AppError> {
         Ok(hash.to_string())
     })
     .await
-    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(|e| Error::Internal(e.into()))?
 }
 
 /// A PHC string that matches no password: verifying against it costs as much
@@ -42,7 +42,7 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 
 /// Checks a password against a stored hash (or the dummy hash when the
 /// account does not exist). Any malformed input is simply "no".
-pub async fn verify_password(hash: Option<String>, password: &str) -> Result<bool, AppError> {
+pub async fn verify_password(hash: Option<String>, password: &str) -> Result<bool, Error> {
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
         let known = hash.is_some();
@@ -56,7 +56,7 @@ pub async fn verify_password(hash: Option<String>, password: &str) -> Result<boo
         Ok(ok && known)
     })
     .await
-    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(|e| Error::Internal(e.into()))?
 }
 
 /// Whether a stored hash was made with other parameters (or another
@@ -75,15 +75,15 @@ pub fn needs_rehash(hash: &str) -> bool {
 /// Length bounds, no control characters, and a zxcvbn score of at least 3
 /// (guessing takes more than 10¹⁰ tries) counting the account's own email
 /// and name as known words. No composition rules (NIST SP 800-63B).
-pub fn check_new_password(password: &str, user_inputs: &[&str]) -> Result<(), AppError> {
+pub fn check_new_password(password: &str, user_inputs: &[&str]) -> Result<(), Error> {
     let chars = password.chars().count();
     if chars < 12 {
-        return Err(AppError::Invalid(
+        return Err(Error::Invalid(
             "new password must have at least 12 characters".into(),
         ));
     }
     if password.len() > 1024 || password.chars().any(char::is_control) {
-        return Err(AppError::Invalid(
+        return Err(Error::Invalid(
             "new password must be at most 1024 bytes without control characters".into(),
         ));
     }
@@ -101,7 +101,7 @@ pub fn check_new_password(password: &str, user_inputs: &[&str]) -> Result<(), Ap
         if !message.ends_with('.') {
             message.push_str(". Add more words or characters");
         }
-        return Err(AppError::Invalid(message));
+        return Err(Error::Invalid(message));
     }
     Ok(())
 }
@@ -125,7 +125,7 @@ mod tests {
         for weak in ["passwordpassword", "qwertyuiop123", "ann@example.org1"] {
             let e = check_new_password(weak, &["ann@example.org"]);
             assert!(
-                matches!(&e, Err(AppError::Invalid(m)) if m.contains("too easy to guess")),
+                matches!(&e, Err(Error::Invalid(m)) if m.contains("too easy to guess")),
                 "{weak}: {e:?}"
             );
         }

@@ -13,11 +13,11 @@
 //! each challenge is answered once, on any node, and never after 5 minutes.
 
 use crate::{
-    audit::Client,
-    auth::{self, Authenticated, Credential},
-    error::AppError,
-    services::identity::{self, SignedIn},
-    state::AppState,
+    context::App,
+    error::Error,
+    identity::sign_in::{self, SignedIn},
+    identity::{self, Authenticated, Credential},
+    Origin,
 };
 use rampart_domain::AccountId;
 use rampart_store::{CounterCheck, NewWebauthnCredential, Outcome, SessionStage};
@@ -34,9 +34,9 @@ const AUTHENTICATE: &str = "authenticate";
 const STEP_UP: &str = "step_up";
 
 /// The relying party of `[http] public_url`, or why there is none.
-fn relying_party(state: &AppState) -> Result<Webauthn, AppError> {
+fn relying_party(state: &App) -> Result<Webauthn, Error> {
     let off = || {
-        AppError::Invalid(
+        Error::Invalid(
             "passkeys need [http] public_url with a host name (not an IP address)".into(),
         )
     };
@@ -48,7 +48,7 @@ fn relying_party(state: &AppState) -> Result<Webauthn, AppError> {
 }
 
 /// Whether passkeys can be used with this configuration.
-pub(crate) fn available(state: &AppState) -> bool {
+pub fn available(state: &App) -> bool {
     relying_party(state).is_ok()
 }
 
@@ -64,11 +64,11 @@ fn user_handle(account: AccountId) -> Uuid {
     Uuid::from_bytes(bytes)
 }
 
-fn corrupt(e: serde_json::Error) -> AppError {
-    AppError::Internal(anyhow::anyhow!("stored passkey state: {e}"))
+fn corrupt(e: serde_json::Error) -> Error {
+    Error::Internal(anyhow::anyhow!("stored passkey state: {e}"))
 }
 
-async fn passkeys_of(state: &AppState, account: AccountId) -> Result<Vec<Passkey>, AppError> {
+async fn passkeys_of(state: &App, account: AccountId) -> Result<Vec<Passkey>, Error> {
     state
         .store
         .webauthn_credentials(account)
@@ -79,17 +79,17 @@ async fn passkeys_of(state: &AppState, account: AccountId) -> Result<Vec<Passkey
 }
 
 /// Whether the account has a passkey.
-pub(crate) async fn has_passkey(state: &AppState, account: AccountId) -> Result<bool, AppError> {
+pub async fn has_passkey(state: &App, account: AccountId) -> Result<bool, Error> {
     Ok(!state.store.webauthn_credentials(account).await?.is_empty())
 }
 
 async fn put_challenge(
-    state: &AppState,
+    state: &App,
     account: AccountId,
     purpose: &str,
     ceremony: String,
-) -> Result<String, AppError> {
-    let (handle, hash) = auth::new_secret();
+) -> Result<String, Error> {
+    let (handle, hash) = identity::new_secret();
     state
         .store
         .put_webauthn_challenge(
@@ -104,12 +104,12 @@ async fn put_challenge(
 }
 
 async fn take_challenge<T: serde::de::DeserializeOwned>(
-    state: &AppState,
+    state: &App,
     account: AccountId,
     purpose: &str,
     handle: &str,
-) -> Result<Option<T>, AppError> {
-    let hash = auth::hash_secret(handle);
+) -> Result<Option<T>, Error> {
+    let hash = identity::hash_secret(handle);
     match state
         .store
         .take_webauthn_challenge(&hash, account, purpose, state.clock.now())
@@ -122,25 +122,25 @@ async fn take_challenge<T: serde::de::DeserializeOwned>(
 
 /// Audits a refused ceremony step with its reason.
 async fn refuse(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     kind: &str,
     reason: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let mut event = state.event_for(user, client, kind, Outcome::Failed);
     event.detail = json!({ "reason": reason });
     state.record(event).await?;
     Ok(())
 }
 
-fn require_full_session(user: &Authenticated) -> Result<(), AppError> {
+fn require_full_session(user: &Authenticated) -> Result<(), Error> {
     match &user.credential {
         Credential::Session {
             stage: SessionStage::Full,
             ..
         } => Ok(()),
-        _ => Err(AppError::Forbidden(
+        _ => Err(Error::Forbidden(
             "passkeys are added from a signed-in browser session, not with an API token",
         )),
     }
@@ -148,10 +148,7 @@ fn require_full_session(user: &Authenticated) -> Result<(), AppError> {
 
 /// Starts a registration: `{challenge, options}` (options are the
 /// `publicKey` member of `navigator.credentials.create()`).
-pub(crate) async fn start_registration(
-    state: &AppState,
-    user: &Authenticated,
-) -> Result<Value, AppError> {
+pub async fn start_registration(state: &App, user: &Authenticated) -> Result<Value, Error> {
     require_full_session(user)?;
     let rp = relying_party(state)?;
     let account = user.principal.account;
@@ -167,7 +164,7 @@ pub(crate) async fn start_registration(
             user.email.as_str(),
             Some(existing),
         )
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("passkey registration: {e}")))?;
+        .map_err(|e| Error::Internal(anyhow::anyhow!("passkey registration: {e}")))?;
     let ceremony = serde_json::to_string(&ceremony).map_err(corrupt)?;
     let challenge = put_challenge(state, account, REGISTER, ceremony).await?;
     Ok(json!({ "challenge": challenge, "options": options }))
@@ -175,20 +172,20 @@ pub(crate) async fn start_registration(
 
 /// Finishes a registration with the authenticator's answer; the passkey is
 /// stored under `name`. Audited either way.
-pub(crate) async fn finish_registration(
-    state: &AppState,
+pub async fn finish_registration(
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     challenge: &str,
     name: &str,
     credential: Value,
-) -> Result<(i64, String), AppError> {
+) -> Result<(i64, String), Error> {
     require_full_session(user)?;
     let rp = relying_party(state)?;
     let account = user.principal.account;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-        return Err(AppError::Invalid(
+        return Err(Error::Invalid(
             "a passkey name has 1 to 64 characters".into(),
         ));
     }
@@ -203,7 +200,7 @@ pub(crate) async fn finish_registration(
             "unknown, used or expired challenge",
         )
         .await?;
-        return Err(AppError::Invalid(
+        return Err(Error::Invalid(
             "the challenge is unknown, already used or expired: start again".into(),
         ));
     };
@@ -216,7 +213,7 @@ pub(crate) async fn finish_registration(
             "malformed credential",
         )
         .await?;
-        return Err(AppError::BadRequest(
+        return Err(Error::BadRequest(
             "the credential is not a WebAuthn attestation".into(),
         ));
     };
@@ -226,7 +223,7 @@ pub(crate) async fn finish_registration(
             // The library's reason names the check (origin, RP id hash,
             // challenge, signature); it holds no secret.
             refuse(state, user, client, "webauthn_register", &e.to_string()).await?;
-            return Err(AppError::Invalid(format!("the passkey was refused: {e}")));
+            return Err(Error::Invalid(format!("the passkey was refused: {e}")));
         }
     };
     let new = NewWebauthnCredential {
@@ -246,7 +243,7 @@ pub(crate) async fn finish_registration(
 }
 
 /// The account's passkeys, for the account page and the API.
-pub(crate) async fn list(state: &AppState, account: AccountId) -> Result<Vec<Value>, AppError> {
+pub async fn list(state: &App, account: AccountId) -> Result<Vec<Value>, Error> {
     Ok(state
         .store
         .webauthn_credentials(account)
@@ -264,19 +261,19 @@ pub(crate) async fn list(state: &AppState, account: AccountId) -> Result<Vec<Val
 }
 
 /// Removes one of the account's passkeys (404 for anyone else's); audited.
-pub(crate) async fn remove(
-    state: &AppState,
+pub async fn remove(
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     id: i64,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     require_full_session(user)?;
     if !state
         .store
         .remove_webauthn_credential(user.principal.account, id)
         .await?
     {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     let mut event = state.event_for(user, client, "webauthn_remove", Outcome::Ok);
     event.detail = json!({ "credential": id });
@@ -286,14 +283,14 @@ pub(crate) async fn remove(
 
 /// Why an assertion was refused: the error to answer with, and the reason
 /// to audit.
-pub(crate) struct Refusal {
+pub struct Refusal {
     /// What the client is told.
-    pub error: AppError,
+    pub error: Error,
     /// What the audit event says.
     pub reason: String,
 }
 
-fn refusal(error: AppError, reason: impl Into<String>) -> Refusal {
+fn refusal(error: Error, reason: impl Into<String>) -> Refusal {
     Refusal {
         error,
         reason: reason.into(),
@@ -303,19 +300,15 @@ fn refusal(error: AppError, reason: impl Into<String>) -> Refusal {
 /// Starts an assertion ceremony for `purpose` over the account's passkeys:
 /// `{challenge, options}` (the `publicKey` member of
 /// `navigator.credentials.get()`).
-async fn start_assertion(
-    state: &AppState,
-    account: AccountId,
-    purpose: &str,
-) -> Result<Value, AppError> {
+async fn start_assertion(state: &App, account: AccountId, purpose: &str) -> Result<Value, Error> {
     let rp = relying_party(state)?;
     let passkeys = passkeys_of(state, account).await?;
     if passkeys.is_empty() {
-        return Err(AppError::Invalid("this account has no passkey".into()));
+        return Err(Error::Invalid("this account has no passkey".into()));
     }
     let (options, ceremony) = rp
         .start_passkey_authentication(&passkeys)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("passkey assertion: {e}")))?;
+        .map_err(|e| Error::Internal(anyhow::anyhow!("passkey assertion: {e}")))?;
     let ceremony = serde_json::to_string(&ceremony).map_err(corrupt)?;
     let challenge = put_challenge(state, account, purpose, ceremony).await?;
     Ok(json!({ "challenge": challenge, "options": options }))
@@ -326,28 +319,26 @@ async fn start_assertion(
 /// by webauthn-rs, the credential must still be the account's, and its
 /// counter is recorded (a regression is audited as `webauthn_counter`).
 async fn check_assertion(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     purpose: &str,
     challenge: &str,
     credential: Value,
-) -> Result<Result<(), Refusal>, AppError> {
+) -> Result<Result<(), Refusal>, Error> {
     let rp = relying_party(state)?;
     let account = user.principal.account;
     let Some(ceremony) =
         take_challenge::<PasskeyAuthentication>(state, account, purpose, challenge).await?
     else {
         return Ok(Err(refusal(
-            AppError::Invalid(
-                "the challenge is unknown, already used or expired: start again".into(),
-            ),
+            Error::Invalid("the challenge is unknown, already used or expired: start again".into()),
             "unknown, used or expired challenge",
         )));
     };
     let Ok(credential) = serde_json::from_value::<PublicKeyCredential>(credential) else {
         return Ok(Err(refusal(
-            AppError::BadRequest("the credential is not a WebAuthn assertion".into()),
+            Error::BadRequest("the credential is not a WebAuthn assertion".into()),
             "malformed credential",
         )));
     };
@@ -355,7 +346,7 @@ async fn check_assertion(
         Ok(r) => r,
         // The library's reason names the check that failed (origin, RP id
         // hash, signature, counter); it holds no secret.
-        Err(e) => return Ok(Err(refusal(AppError::BadSecondFactor, e.to_string()))),
+        Err(e) => return Ok(Err(refusal(Error::BadSecondFactor, e.to_string()))),
     };
     // The ceremony allowed the passkeys the account had at its start; one
     // removed since then is refused here.
@@ -364,10 +355,7 @@ async fn check_assertion(
         .iter_mut()
         .find(|p| p.cred_id() == result.cred_id())
     else {
-        return Ok(Err(refusal(
-            AppError::BadSecondFactor,
-            "unknown credential",
-        )));
+        return Ok(Err(refusal(Error::BadSecondFactor, "unknown credential")));
     };
     passkey.update_credential(&result);
     let check = state
@@ -381,10 +369,7 @@ async fn check_assertion(
         )
         .await?;
     match check {
-        CounterCheck::Unknown => Ok(Err(refusal(
-            AppError::BadSecondFactor,
-            "unknown credential",
-        ))),
+        CounterCheck::Unknown => Ok(Err(refusal(Error::BadSecondFactor, "unknown credential"))),
         CounterCheck::Regressed => {
             // Synced passkeys keep no counter and always send 0, and
             // webauthn-rs already refuses a counter that went back; what
@@ -400,59 +385,53 @@ async fn check_assertion(
 }
 
 /// Starts the passkey step of a sign-in.
-pub(crate) async fn start_sign_in(
-    state: &AppState,
-    user: &Authenticated,
-) -> Result<Value, AppError> {
-    identity::require_stage(user, SessionStage::SecondFactor)?;
+pub async fn start_sign_in(state: &App, user: &Authenticated) -> Result<Value, Error> {
+    sign_in::require_stage(user, SessionStage::SecondFactor)?;
     start_assertion(state, user.principal.account, AUTHENTICATE).await
 }
 
 /// Finishes the passkey step of a sign-in: a right answer replaces the
 /// session by a fully signed-in one. Refusals are audited and counted by
 /// the second-factor throttle like wrong codes.
-pub(crate) async fn finish_sign_in(
-    state: &AppState,
+pub async fn finish_sign_in(
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     challenge: &str,
     credential: Value,
-) -> Result<SignedIn, AppError> {
+) -> Result<SignedIn, Error> {
     const KIND: &str = "login_webauthn";
-    identity::require_stage(user, SessionStage::SecondFactor)?;
-    let key = auth::throttle::factor_key(user.principal.account);
-    auth::throttle::check_factor(state, &key).await?;
+    sign_in::require_stage(user, SessionStage::SecondFactor)?;
+    let key = identity::throttle::factor_key(user.principal.account);
+    identity::throttle::check_factor(state, &key).await?;
     if let Err(refused) =
         check_assertion(state, user, client, AUTHENTICATE, challenge, credential).await?
     {
         refuse(state, user, client, KIND, &refused.reason).await?;
-        auth::throttle::factor_failed(state, &key).await?;
+        identity::throttle::factor_failed(state, &key).await?;
         return Err(refused.error);
     }
     state.store.clear_throttle(&key).await?;
     state
         .record(state.event_for(user, client, KIND, Outcome::Ok))
         .await?;
-    identity::promote(state, user, client).await
+    sign_in::promote(state, user, client).await
 }
 
 /// Starts a passkey step-up (the exfiltration guard's challenge).
-pub(crate) async fn start_step_up(
-    state: &AppState,
-    user: &Authenticated,
-) -> Result<Value, AppError> {
+pub async fn start_step_up(state: &App, user: &Authenticated) -> Result<Value, Error> {
     start_assertion(state, user.principal.account, STEP_UP).await
 }
 
 /// Checks a passkey step-up answer. The guard records and audits the
 /// outcome (`guard.step_up`); here only the refusal's reason is audited.
-pub(crate) async fn check_step_up(
-    state: &AppState,
+pub async fn check_step_up(
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     challenge: &str,
     credential: Value,
-) -> Result<bool, AppError> {
+) -> Result<bool, Error> {
     match check_assertion(state, user, client, STEP_UP, challenge, credential).await? {
         Ok(()) => Ok(true),
         Err(refused) => {

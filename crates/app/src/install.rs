@@ -4,9 +4,9 @@
 //! administrator, whose one-time password is returned to be shown once.
 
 use crate::{
+    admin::{self, AccountInput, Actor},
     config::Config,
-    services::admin::{self, AccountInput, Actor},
-    state::AppState,
+    context::App,
 };
 use anyhow::Context;
 use rampart_blobs::BlobStore;
@@ -37,7 +37,7 @@ pub async fn open(
     data: &Path,
     config: Config,
     clock: Arc<dyn Clock>,
-) -> anyhow::Result<(AppState, Option<FirstAdmin>)> {
+) -> anyhow::Result<(App, Option<FirstAdmin>)> {
     crate::datadir::secure(data)?;
     let keys = data.join("keys");
     if !keys.exists() {
@@ -56,7 +56,7 @@ pub async fn open(
     let blobs = BlobStore::open(data.join("blobs")).context("opening blob store")?;
     let signer = audit_signer(data, &config.audit.origin)?;
     let log = AuditLog::start(store.clone(), signer);
-    let state = AppState::new(store, blobs, clock, config, log, fingerprinter(data)?)
+    let state = App::new(store, blobs, clock, config, log, fingerprinter(data)?)
         .with_data_key(&data_key(data)?);
     let first = if state.store.count_accounts().await? == 0 {
         let install = state.config.install.clone();
@@ -121,7 +121,7 @@ fn read_key(data: &Path, name: &str) -> anyhow::Result<[u8; 32]> {
 
 /// Merges the guard's pending peer-baseline additions, flushes the audit
 /// log (a final checkpoint) and closes the database.
-pub async fn close(state: &AppState) -> anyhow::Result<()> {
+pub async fn close(state: &App) -> anyhow::Result<()> {
     // The guard's unmerged peer-baseline additions (at most a few seconds).
     state.guard_peers.flush(&state.store, &state.clock).await;
     state.log.close().await.context("closing the audit log")?;
@@ -130,7 +130,7 @@ pub async fn close(state: &AppState) -> anyhow::Result<()> {
 }
 
 /// Removes upload leftovers and unreferenced blobs (after a crash).
-pub async fn collect_garbage(state: &AppState) -> anyhow::Result<usize> {
+pub async fn collect_garbage(state: &App) -> anyhow::Result<usize> {
     let referenced = state.store.referenced_blobs().await?;
     let blobs = state.blobs.clone();
     let removed = tokio::task::spawn_blocking(move || {

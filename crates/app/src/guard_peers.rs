@@ -17,7 +17,7 @@
 //! written durably before content leaves), only the behaviour score does,
 //! through features that already need days of history.
 
-use crate::error::AppError;
+use crate::Error;
 use rampart_domain::Clock;
 use rampart_guard::{PeerBaseline, PeerDelta};
 use rampart_store::Store;
@@ -59,8 +59,8 @@ fn parse(json: Option<&str>) -> rampart_store::Result<PeerBaseline> {
     }
 }
 
-fn internal(what: &str) -> AppError {
-    AppError::Internal(anyhow::anyhow!("{what}"))
+fn internal(what: &str) -> Error {
+    Error::Internal(anyhow::anyhow!("{what}"))
 }
 
 impl PeerBaselines {
@@ -71,7 +71,7 @@ impl PeerBaselines {
         store: &Store,
         community: &str,
         role: &str,
-    ) -> Result<Arc<PeerBaseline>, AppError> {
+    ) -> Result<Arc<PeerBaseline>, Error> {
         let key = (community.to_owned(), role.to_owned());
         {
             let groups = self

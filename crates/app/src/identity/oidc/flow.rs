@@ -16,15 +16,15 @@
 //! * Failures count against the source IP in the sign-in throttle.
 
 use crate::{
-    audit::Client,
-    auth::{
+    context::App,
+    error::Error,
+    identity::sign_in::{self, SignedIn},
+    identity::{
         self,
         oidc::{self, OidcError, VerifiedIdentity},
         throttle,
     },
-    error::AppError,
-    services::identity::{self, SignedIn},
-    state::AppState,
+    Origin,
 };
 use rampart_domain::{AccountStatus, Email};
 use rampart_store::{AccountRow, NewAccount, Outcome, SessionStage};
@@ -32,7 +32,7 @@ use rampart_store::{AccountRow, NewAccount, Outcome, SessionStage};
 /// The throttle keys of an OIDC attempt: the source IP and network count;
 /// the account key is a name no email can have, so OIDC failures never
 /// block an account's password sign-in.
-fn keys(client: &Client) -> throttle::Keys {
+fn keys(client: &Origin) -> throttle::Keys {
     throttle::Keys::new(client, "(oidc)")
 }
 
@@ -41,11 +41,11 @@ pub enum Refused {
     /// Audited; show the reason to the person.
     Oidc(OidcError),
     /// Throttled or an internal failure.
-    App(AppError),
+    App(Error),
 }
 
-impl From<AppError> for Refused {
-    fn from(e: AppError) -> Self {
+impl From<Error> for Refused {
+    fn from(e: Error) -> Self {
         Refused::App(e)
     }
 }
@@ -58,8 +58,8 @@ impl From<rampart_store::Error> for Refused {
 
 /// Audits a failed attempt and counts it against the source.
 async fn refuse(
-    state: &AppState,
-    client: &Client,
+    state: &App,
+    client: &Origin,
     provider: &str,
     account: Option<String>,
     e: OidcError,
@@ -84,7 +84,7 @@ async fn refuse(
 }
 
 /// `GET /login/oidc/{provider}`: the URL to send the browser to.
-pub async fn begin(state: &AppState, client: &Client, provider: &str) -> Result<String, Refused> {
+pub async fn begin(state: &App, client: &Origin, provider: &str) -> Result<String, Refused> {
     throttle::check(state, &keys(client)).await?;
     match oidc::begin(state, provider).await {
         Ok(url) => Ok(url),
@@ -112,8 +112,8 @@ pub struct Callback<'a> {
 /// `GET /login/oidc/callback`: spends the state, verifies the answer and
 /// opens a session at the right stage.
 pub async fn finish(
-    state: &AppState,
-    client: &Client,
+    state: &App,
+    client: &Origin,
     callback: Callback<'_>,
 ) -> Result<SignedIn, Refused> {
     throttle::check(state, &keys(client)).await?;
@@ -148,7 +148,7 @@ pub async fn finish(
         Err(other) => return Err(other),
     };
     let stage = stage_after_oidc(state, &account, identity.second_factor).await?;
-    let (signed, session_id) = identity::open_session(state, &account, stage, client).await?;
+    let (signed, session_id) = sign_in::open_session(state, &account, stage, client).await?;
     let mut event = state.event(client, "login", Outcome::Ok);
     event.account = Some(account.email.to_string());
     event.session = Some(session_id);
@@ -165,8 +165,8 @@ pub async fn finish(
 /// The account a verified identity signs in to (created only when the
 /// provider allows registration).
 async fn account_for(
-    state: &AppState,
-    client: &Client,
+    state: &App,
+    client: &Origin,
     identity: &VerifiedIdentity,
 ) -> Result<AccountRow, Refused> {
     let email: Email = match (&identity.email, identity.email_verified) {
@@ -186,8 +186,8 @@ async fn account_for(
 }
 
 async fn register(
-    state: &AppState,
-    client: &Client,
+    state: &App,
+    client: &Origin,
     identity: &VerifiedIdentity,
     email: &Email,
 ) -> Result<AccountRow, Refused> {
@@ -195,13 +195,13 @@ async fn register(
     let nation = match (&config.allow_registration, &config.registration_nation) {
         (true, Some(nation)) => nation
             .parse()
-            .map_err(|e: rampart_domain::Error| AppError::Internal(e.into()))?,
+            .map_err(|e: rampart_domain::Error| Error::Internal(e.into()))?,
         _ => return Err(Refused::Oidc(OidcError::UnknownAccount)),
     };
     // Nobody learns this password: the account signs in through the
     // provider until an administrator issues a one-time password.
     let unknown = hex::encode(rampart_domain::random_bytes::<32>());
-    let password_hash = auth::hash_password(&unknown).await?;
+    let password_hash = identity::hash_password(&unknown).await?;
     let name = email.as_str().split('@').next().unwrap_or("").to_owned();
     let id = state
         .store
@@ -217,7 +217,7 @@ async fn register(
             state.clock.now(),
         )
         .await
-        .map_err(AppError::from)?;
+        .map_err(Error::from)?;
     let mut event = state.event(client, "oidc.account_register", Outcome::Ok);
     event.account = Some(email.to_string());
     event.detail = serde_json::json!({"method": "oidc", "provider": identity.provider});
@@ -226,17 +226,17 @@ async fn register(
         .store
         .account_by_id(id)
         .await?
-        .ok_or(AppError::Unauthenticated)?)
+        .ok_or(Error::Unauthenticated)?)
 }
 
 /// The stage of a session opened through a provider (see the module doc:
 /// no password stage; the provider's second factor only when configured).
 async fn stage_after_oidc(
-    state: &AppState,
+    state: &App,
     account: &AccountRow,
     provider_second_factor: bool,
-) -> Result<SessionStage, AppError> {
-    if provider_second_factor || !identity::second_factor_required(state, account) {
+) -> Result<SessionStage, Error> {
+    if provider_second_factor || !sign_in::second_factor_required(state, account) {
         return Ok(SessionStage::Full);
     }
     Ok(match state.store.totp_factor(account.id).await? {

@@ -5,20 +5,20 @@
 //! a leaked token stays as narrow as it was issued.
 
 use crate::{
-    audit::Client,
-    auth::{self, Authenticated, Credential},
-    error::AppError,
-    state::AppState,
+    context::App,
+    error::Error,
+    identity::{self, Authenticated, Credential},
+    Origin,
 };
 use rampart_domain::{CommunityPath, DisplayName, TokenScope};
 use rampart_store::{DeviceNotice, Outcome, SessionListing, TokenRow};
 use serde_json::json;
 
 /// The session hash of the caller, refusing tokens.
-fn session_hash(user: &Authenticated) -> Result<&[u8], AppError> {
+fn session_hash(user: &Authenticated) -> Result<&[u8], Error> {
     match &user.credential {
         Credential::Session { hash, .. } => Ok(hash),
-        Credential::Token => Err(AppError::Forbidden(
+        Credential::Token => Err(Error::Forbidden(
             "sessions and tokens are managed from a signed-in browser session",
         )),
     }
@@ -55,10 +55,7 @@ impl SessionView {
 }
 
 /// The caller's complete sessions, most recently used first.
-pub async fn sessions(
-    state: &AppState,
-    user: &Authenticated,
-) -> Result<Vec<SessionView>, AppError> {
+pub async fn sessions(state: &App, user: &Authenticated) -> Result<Vec<SessionView>, Error> {
     let mine = session_hash(user)?;
     let rows: Vec<SessionListing> = state.store.sessions_of(user.principal.account).await?;
     Ok(rows
@@ -76,11 +73,11 @@ pub async fn sessions(
 
 /// Ends one of the caller's sessions (404 for anyone else's).
 pub async fn end_session(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     id: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     session_hash(user)?;
     state
         .store
@@ -94,10 +91,10 @@ pub async fn end_session(
 
 /// Ends every session of the caller but this one.
 pub async fn end_other_sessions(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
-) -> Result<u64, AppError> {
+    client: &Origin,
+) -> Result<u64, Error> {
     let mine = session_hash(user)?.to_vec();
     let ended = state
         .store
@@ -123,7 +120,7 @@ pub fn token_json(t: &TokenRow) -> serde_json::Value {
 }
 
 /// The caller's tokens, newest first.
-pub async fn tokens(state: &AppState, user: &Authenticated) -> Result<Vec<TokenRow>, AppError> {
+pub async fn tokens(state: &App, user: &Authenticated) -> Result<Vec<TokenRow>, Error> {
     session_hash(user)?;
     Ok(state.store.tokens_of(user.principal.account).await?)
 }
@@ -135,13 +132,13 @@ const MAX_TOKEN_DAYS: u32 = 365;
 /// `PORTAL/COMMUNITY` the caller is a member of. Returns the secret, to be
 /// shown once.
 pub async fn create_token(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     name: &str,
     scope: &str,
     expires_days: Option<u32>,
-) -> Result<(String, String), AppError> {
+) -> Result<(String, String), Error> {
     session_hash(user)?;
     let name: DisplayName = name.parse()?;
     let scope = match scope.trim() {
@@ -156,12 +153,12 @@ pub async fn create_token(
                     .await?
                     .filter(|c| user.principal.role_in(c.id).is_some())
                     .ok_or_else(|| {
-                        AppError::Invalid(format!("you are not a member of a community {path}"))
+                        Error::Invalid(format!("you are not a member of a community {path}"))
                     })?;
                 ids.push(row.id);
             }
             if ids.is_empty() {
-                return Err(AppError::Invalid(
+                return Err(Error::Invalid(
                     "scope must be read or a list of PORTAL/COMMUNITY".into(),
                 ));
             }
@@ -170,12 +167,12 @@ pub async fn create_token(
     };
     let days = expires_days.unwrap_or(90);
     if days == 0 || days > MAX_TOKEN_DAYS {
-        return Err(AppError::Invalid(format!(
+        return Err(Error::Invalid(format!(
             "expiry must be between 1 and {MAX_TOKEN_DAYS} days"
         )));
     }
     let now = state.clock.now();
-    let (id, secret) = auth::issue_token_with_id(
+    let (id, secret) = identity::issue_token_with_id(
         &state.store,
         user.principal.account,
         name.as_str(),
@@ -185,18 +182,18 @@ pub async fn create_token(
     )
     .await?;
     let mut event = state.event_for(user, client, "token_create", Outcome::Ok);
-    event.detail = json!({ "token": id, "scope": auth::scope_text(&scope), "days": days });
+    event.detail = json!({ "token": id, "scope": identity::scope_text(&scope), "days": days });
     state.record(event).await?;
     Ok((id, secret))
 }
 
 /// Revokes one of the caller's tokens (404 for anyone else's).
 pub async fn revoke_token(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     id: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     session_hash(user)?;
     state
         .store
@@ -209,22 +206,19 @@ pub async fn revoke_token(
 }
 
 /// Sign-ins from new devices, for the account page.
-pub async fn notices(
-    state: &AppState,
-    user: &Authenticated,
-) -> Result<Vec<DeviceNotice>, AppError> {
+pub async fn notices(state: &App, user: &Authenticated) -> Result<Vec<DeviceNotice>, Error> {
     Ok(state.store.device_notices(user.principal.account).await?)
 }
 
 /// The caller's second factor in words, for the account page.
-pub async fn factor_summary(state: &AppState, user: &Authenticated) -> Result<String, AppError> {
+pub async fn factor_summary(state: &App, user: &Authenticated) -> Result<String, Error> {
     let account = user.principal.account;
     Ok(match state.store.totp_factor(account).await? {
         Some(f) if f.confirmed => {
             let left = state.store.unused_recovery_codes(account).await?.len();
             format!(
                 "Authenticator app (TOTP) set up; {left} of {} recovery codes left.",
-                crate::auth::totp::RECOVERY_CODES
+                crate::identity::totp::RECOVERY_CODES
             )
         }
         _ => "No second factor set up.".to_owned(),

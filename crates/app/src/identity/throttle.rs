@@ -16,12 +16,7 @@
 //! from many IPs, within an hour raises one alert per source and hour
 //! through the guard's alert channel.
 
-use crate::{
-    audit::{network_of, Client},
-    error::AppError,
-    services::alerts,
-    state::AppState,
-};
+use crate::{alerts, context::App, error::Error, network_of, Origin};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -30,7 +25,7 @@ use time::OffsetDateTime;
 const WINDOW: time::Duration = time::Duration::hours(1);
 
 /// The throttle keys of one attempt.
-pub(crate) struct Keys {
+pub struct Keys {
     ip: String,
     net: String,
     account: String,
@@ -42,13 +37,13 @@ pub(crate) struct Keys {
 impl Keys {
     /// Keys for a password attempt on `account` (the email as typed,
     /// normalised, or a placeholder when malformed) from `client`.
-    pub(crate) fn new(client: &Client, account: &str) -> Self {
-        let net = network_of(&client.ip);
+    pub fn new(client: &Origin, account: &str) -> Self {
+        let net = network_of(client.ip());
         Keys {
-            ip: format!("ip:{}", client.ip),
+            ip: format!("ip:{}", client.ip()),
             net: format!("net:{net}"),
             account: format!("account:{account}"),
-            client_ip: client.ip.clone(),
+            client_ip: client.ip().to_owned(),
             client_net: net,
             account_name: account.to_owned(),
         }
@@ -73,7 +68,7 @@ fn remaining(until: OffsetDateTime, now: OffsetDateTime) -> Option<Duration> {
 
 /// Refuses the attempt (429 with `Retry-After`) if its source is blocked,
 /// or if the account is blocked and the source has itself failed lately.
-pub(crate) async fn check(state: &AppState, keys: &Keys) -> Result<(), AppError> {
+pub async fn check(state: &App, keys: &Keys) -> Result<(), Error> {
     let now = state.clock.now();
     let states = state
         .store
@@ -92,13 +87,13 @@ pub(crate) async fn check(state: &AppState, keys: &Keys) -> Result<(), AppError>
         }
     }
     if wait > Duration::ZERO {
-        return Err(AppError::TooManyRequests(wait));
+        return Err(Error::TooManyRequests(wait));
     }
     Ok(())
 }
 
 /// Counts a failed attempt against every key.
-pub(crate) async fn failed(state: &AppState, keys: &Keys) -> Result<(), AppError> {
+pub async fn failed(state: &App, keys: &Keys) -> Result<(), Error> {
     let now = state.clock.now();
     let config = &state.config.identity;
     let free = i64::from(config.free_failures);
@@ -122,7 +117,7 @@ pub(crate) async fn failed(state: &AppState, keys: &Keys) -> Result<(), AppError
 /// Logs a failed or refused attempt for the detector and raises an alert
 /// when a source tries too many accounts or an account is tried from too
 /// many sources.
-pub(crate) async fn detect(state: &AppState, keys: &Keys) -> Result<(), AppError> {
+pub async fn detect(state: &App, keys: &Keys) -> Result<(), Error> {
     let now = state.clock.now();
     let counts = state
         .store
@@ -167,7 +162,7 @@ pub(crate) async fn detect(state: &AppState, keys: &Keys) -> Result<(), AppError
     }
     for (key, account, reason) in alerts {
         if state.store.mark_alerted(&key, now, now - WINDOW).await? {
-            let client = Client {
+            let client = Origin::Http {
                 ip: keys.client_ip.clone(),
                 user_agent: String::new(),
             };
@@ -178,23 +173,23 @@ pub(crate) async fn detect(state: &AppState, keys: &Keys) -> Result<(), AppError
 }
 
 /// The key that limits second-factor guesses of one account.
-pub(crate) fn factor_key(account: rampart_domain::AccountId) -> String {
+pub fn factor_key(account: rampart_domain::AccountId) -> String {
     format!("factor:{}", account.0)
 }
 
 /// Refuses a second-factor attempt while the account's factor key is
 /// blocked.
-pub(crate) async fn check_factor(state: &AppState, key: &str) -> Result<(), AppError> {
+pub async fn check_factor(state: &App, key: &str) -> Result<(), Error> {
     let now = state.clock.now();
     let states = state.store.throttle_states(&[key.to_owned()]).await?;
     match states.first().and_then(|s| remaining(s.blocked_until, now)) {
-        Some(wait) => Err(AppError::TooManyRequests(wait)),
+        Some(wait) => Err(Error::TooManyRequests(wait)),
         None => Ok(()),
     }
 }
 
 /// Counts a failed second-factor attempt.
-pub(crate) async fn factor_failed(state: &AppState, key: &str) -> Result<(), AppError> {
+pub async fn factor_failed(state: &App, key: &str) -> Result<(), Error> {
     let now = state.clock.now();
     let free = i64::from(state.config.identity.free_failures);
     let cap = state.config.identity.max_backoff_secs;

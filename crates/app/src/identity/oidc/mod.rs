@@ -8,17 +8,18 @@
 //! minutes. ID tokens are verified by the `openidconnect` crate (signature
 //! against the provider's JWKS, issuer, audience, expiry against the app's
 //! clock, nonce); what that means for the account is decided in
-//! `services::oidc`.
+//! `oidc`.
 //!
 //! Provider metadata is discovered on first use and cached for an hour
 //! (so rotated signing keys are picked up). Every request to a provider
 //! goes through one HTTP client with a timeout that follows no redirects.
 
-mod config;
+pub mod config;
+pub mod flow;
 
 pub use config::{OidcConfig, OidcProviderConfig};
 
-use crate::state::AppState;
+use crate::App;
 use openidconnect::{
     core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata},
     AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
@@ -30,11 +31,11 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use time::OffsetDateTime;
 
 /// How long a redirect to a provider may take to come back.
-pub(crate) const LOGIN_LIFETIME: time::Duration = time::Duration::minutes(10);
+pub const LOGIN_LIFETIME: time::Duration = time::Duration::minutes(10);
 /// How long discovered provider metadata (and its JWKS) is trusted.
 const METADATA_LIFETIME: time::Duration = time::Duration::hours(1);
 /// The callback every provider redirects to (the state names the provider).
-pub(crate) const CALLBACK_PATH: &str = "/login/oidc/callback";
+pub const CALLBACK_PATH: &str = "/login/oidc/callback";
 
 /// A client built from discovered metadata.
 type DiscoveredClient = CoreClient<
@@ -151,7 +152,7 @@ pub struct VerifiedIdentity {
 
 impl Providers {
     /// Builds the providers of `config` (nothing is fetched yet).
-    pub(crate) fn new(config: &crate::config::Config) -> Self {
+    pub fn new(config: &crate::config::Config) -> Self {
         let redirect = format!(
             "{}{CALLBACK_PATH}",
             config.http.public_url.trim_end_matches('/')
@@ -220,7 +221,7 @@ impl Provider {
 
 /// Starts a sign-in: stores state, nonce and PKCE verifier and returns the
 /// provider's authorization URL to redirect to.
-pub(crate) async fn begin(state: &AppState, provider_name: &str) -> Result<String, OidcError> {
+pub async fn begin(state: &App, provider_name: &str) -> Result<String, OidcError> {
     let provider = state.oidc.get(provider_name)?;
     let now = state.clock.now();
     let client = provider.client(&state.oidc.redirect, now).await?;
@@ -255,7 +256,7 @@ pub(crate) async fn begin(state: &AppState, provider_name: &str) -> Result<Strin
 
 /// The provider name a callback's `state` belongs to, taking (and so
 /// spending) the sign-in; refused when unknown, used or expired.
-pub(crate) async fn take_login(state: &AppState, csrf: &str) -> Result<OidcLogin, OidcError> {
+pub async fn take_login(state: &App, csrf: &str) -> Result<OidcLogin, OidcError> {
     if csrf.is_empty() || csrf.len() > 256 {
         return Err(OidcError::State);
     }
@@ -273,8 +274,8 @@ pub(crate) async fn take_login(state: &AppState, csrf: &str) -> Result<OidcLogin
 }
 
 /// Exchanges the code and verifies the ID token of a taken sign-in.
-pub(crate) async fn finish(
-    state: &AppState,
+pub async fn finish(
+    state: &App,
     login: &OidcLogin,
     code: &str,
 ) -> Result<VerifiedIdentity, OidcError> {
@@ -338,7 +339,7 @@ fn token_fault(e: &ClaimsVerificationError) -> &'static str {
 }
 
 /// `(name, display_name)` of each provider, for the sign-in page.
-pub(crate) fn listed(config: &crate::config::Config) -> Vec<(String, String)> {
+pub fn listed(config: &crate::config::Config) -> Vec<(String, String)> {
     config
         .oidc
         .providers
@@ -348,8 +349,8 @@ pub(crate) fn listed(config: &crate::config::Config) -> Vec<(String, String)> {
 }
 
 /// The provider's configuration (for registration).
-pub(crate) fn provider_config<'a>(
-    state: &'a AppState,
+pub fn provider_config<'a>(
+    state: &'a App,
     name: &str,
 ) -> Result<&'a OidcProviderConfig, OidcError> {
     Ok(&state.oidc.get(name)?.config)

@@ -87,7 +87,7 @@ fn default_timeout() -> u64 {
 
 impl OidcConfig {
     /// Checks names, URLs and the registration rule.
-    pub(crate) fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), String> {
         let mut seen = std::collections::HashSet::new();
         for p in &self.providers {
             let bad = |what: &str| format!("[oidc] provider {:?}: {what}", p.name);

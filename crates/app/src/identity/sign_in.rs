@@ -4,20 +4,19 @@
 //! and the web UI both call these, so both audit and throttle the same way.
 
 use crate::{
-    audit::{network_of, Client},
-    auth::{self, stage, throttle, totp, Authenticated, Credential},
-    error::AppError,
-    state::AppState,
+    context::App,
+    error::Error,
+    identity::{self, stage, throttle, totp, Authenticated, Credential},
+    network_of, Origin,
 };
-use axum::http::HeaderValue;
 use rampart_domain::{AccountId, InstallRole};
 use rampart_store::{AccountRow, Outcome, SessionStage};
 use subtle::ConstantTimeEq;
 
-/// A session just opened: its cookie, CSRF token and stage.
+/// A session just opened: its secret, CSRF token and stage.
 pub struct SignedIn {
-    /// `Set-Cookie` value.
-    pub cookie: HeaderValue,
+    /// The session's secret (the web layer sets it as the session cookie).
+    pub secret: String,
     /// The new session's CSRF token.
     pub csrf: String,
     /// How far sign-in got.
@@ -50,7 +49,7 @@ pub struct Enrollment {
 
 /// Whether the account must use a second factor (every account unless
 /// `[identity] exempt_roles` names one of its install roles; never admins).
-pub(crate) fn second_factor_required(state: &AppState, account: &AccountRow) -> bool {
+pub fn second_factor_required(state: &App, account: &AccountRow) -> bool {
     if account.admin {
         return true;
     }
@@ -59,10 +58,10 @@ pub(crate) fn second_factor_required(state: &AppState, account: &AccountRow) -> 
 }
 
 /// The stage after a correct password (or a completed password change).
-pub(crate) async fn stage_after_password(
-    state: &AppState,
+pub async fn stage_after_password(
+    state: &App,
     account: &AccountRow,
-) -> Result<SessionStage, AppError> {
+) -> Result<SessionStage, Error> {
     if account.must_change_password {
         return Ok(SessionStage::PasswordChange);
     }
@@ -84,13 +83,14 @@ pub(crate) async fn stage_after_password(
 }
 
 /// Opens a session in `stage`; a complete sign-in also checks the device.
-pub(crate) async fn open_session(
-    state: &AppState,
+pub async fn open_session(
+    state: &App,
     account: &AccountRow,
     stage: SessionStage,
-    client: &Client,
-) -> Result<(SignedIn, String), AppError> {
-    let (cookie, csrf, session_id) = auth::start_session(state, account.id, stage, client).await?;
+    client: &Origin,
+) -> Result<(SignedIn, String), Error> {
+    let session = identity::start_session(state, account.id, stage, client).await?;
+    let session_id = session.public_id;
     if stage == SessionStage::Full {
         note_device(state, account, client, &session_id).await?;
     }
@@ -102,8 +102,8 @@ pub(crate) async fn open_session(
     }
     Ok((
         SignedIn {
-            cookie,
-            csrf,
+            secret: session.secret,
+            csrf: session.csrf,
             stage,
             methods,
         },
@@ -114,22 +114,22 @@ pub(crate) async fn open_session(
 /// Remembers the device (network and user agent) of a complete sign-in and
 /// audits `new_device` when the account has signed in before, elsewhere.
 async fn note_device(
-    state: &AppState,
+    state: &App,
     account: &AccountRow,
-    client: &Client,
+    client: &Origin,
     session_id: &str,
-) -> Result<(), AppError> {
-    let net = network_of(&client.ip);
+) -> Result<(), Error> {
+    let net = network_of(client.ip());
     let now = state.clock.now();
     if state
         .store
-        .remember_device(account.id, &net, &client.user_agent, now)
+        .remember_device(account.id, &net, client.user_agent(), now)
         .await?
     {
         let mut event = state.event(client, "new_device", Outcome::Ok);
         event.account = Some(account.email.to_string());
         event.session = Some(session_id.to_owned());
-        event.detail = serde_json::json!({"network": net, "user_agent": client.user_agent});
+        event.detail = serde_json::json!({"network": net, "user_agent": client.user_agent()});
         state.record(event).await?;
     }
     Ok(())
@@ -137,11 +137,11 @@ async fn note_device(
 
 /// Replaces a pending session by a fully signed-in one (a fresh id, so the
 /// pre-authentication cookie is worth nothing afterwards).
-pub(crate) async fn promote(
-    state: &AppState,
+pub async fn promote(
+    state: &App,
     user: &Authenticated,
-    client: &Client,
-) -> Result<SignedIn, AppError> {
+    client: &Origin,
+) -> Result<SignedIn, Error> {
     if let Credential::Session { hash, .. } = &user.credential {
         state.store.delete_session(hash).await?;
     }
@@ -151,38 +151,38 @@ pub(crate) async fn promote(
         .0)
 }
 
-async fn account_of(state: &AppState, id: AccountId) -> Result<AccountRow, AppError> {
+async fn account_of(state: &App, id: AccountId) -> Result<AccountRow, Error> {
     state
         .store
         .account_by_id(id)
         .await?
-        .ok_or(AppError::Unauthenticated)
+        .ok_or(Error::Unauthenticated)
 }
 
-fn keys(state: &AppState) -> Result<&totp::FactorKeys, AppError> {
+fn keys(state: &App) -> Result<&totp::FactorKeys, Error> {
     state
         .factor_keys
         .as_deref()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no data key for second factors")))
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("no data key for second factors")))
 }
 
-pub(crate) fn require_stage(user: &Authenticated, wanted: SessionStage) -> Result<(), AppError> {
+pub fn require_stage(user: &Authenticated, wanted: SessionStage) -> Result<(), Error> {
     match &user.credential {
         Credential::Session { stage, .. } if *stage == wanted => Ok(()),
-        Credential::Session { .. } => Err(AppError::Forbidden(
+        Credential::Session { .. } => Err(Error::Forbidden(
             "this step does not belong to the session's stage of signing in",
         )),
-        Credential::Token => Err(AppError::Forbidden("sign in with a password for this")),
+        Credential::Token => Err(Error::Forbidden("sign in with a password for this")),
     }
 }
 
-fn now_step(state: &AppState) -> i64 {
+fn now_step(state: &App) -> i64 {
     totp::step_at(state.clock.now().unix_timestamp())
 }
 
 /// Which key an enrollment shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum EnrollmentKey {
+pub enum EnrollmentKey {
     /// The session's pending key, or a new one if it has none yet: what
     /// every load of the page shows, so a reload, a wrong code or a
     /// back-and-forth keeps the key the owner already scanned.
@@ -193,22 +193,22 @@ pub(crate) enum EnrollmentKey {
 }
 
 /// The hash of the session asking (pending secrets belong to a session).
-fn session_of(user: &Authenticated) -> Result<&[u8], AppError> {
+fn session_of(user: &Authenticated) -> Result<&[u8], Error> {
     match &user.credential {
         Credential::Session { hash, .. } => Ok(hash),
-        Credential::Token => Err(AppError::Forbidden("sign in with a password for this")),
+        Credential::Token => Err(Error::Forbidden("sign in with a password for this")),
     }
 }
 
 /// Shows the secret being enrolled: the session's pending one (sealed at
 /// rest, bound to this session), or a new one when there is none or `key`
 /// asks for it. A new secret is audited as `totp_enroll`.
-pub(crate) async fn begin_enrollment(
-    state: &AppState,
+pub async fn begin_enrollment(
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     key: EnrollmentKey,
-) -> Result<Enrollment, AppError> {
+) -> Result<Enrollment, Error> {
     require_stage(user, SessionStage::EnrollSecondFactor)?;
     let session = session_of(user)?;
     let account = user.principal.account;
@@ -218,7 +218,7 @@ pub(crate) async fn begin_enrollment(
         .await?
         .is_some_and(|f| f.confirmed)
     {
-        return Err(AppError::Conflict("second factor"));
+        return Err(Error::Conflict("second factor"));
     }
     let keys = keys(state)?;
     let pending = match key {
@@ -265,12 +265,12 @@ pub(crate) async fn begin_enrollment(
 
 /// Audits a refused code and counts it against the account's factor key.
 async fn refuse_code(
-    state: &AppState,
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     kind: &str,
     reason: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let mut event = state.event_for(user, client, kind, Outcome::Failed);
     event.detail = serde_json::json!({ "reason": reason });
     state.record(event).await?;
@@ -280,19 +280,19 @@ async fn refuse_code(
 /// Confirms enrollment with a first code: the factor becomes active, ten
 /// recovery codes are issued (returned once, stored hashed) and the session
 /// becomes fully signed in.
-pub(crate) async fn confirm_enrollment(
-    state: &AppState,
+pub async fn confirm_enrollment(
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     code: &str,
-) -> Result<(SignedIn, Vec<String>), AppError> {
+) -> Result<(SignedIn, Vec<String>), Error> {
     require_stage(user, SessionStage::EnrollSecondFactor)?;
     let account = user.principal.account;
     throttle::check_factor(state, &throttle::factor_key(account)).await?;
     let code = code.trim();
     if !totp::well_formed(code) {
         refuse_code(state, user, client, "totp_confirm", "malformed code").await?;
-        return Err(AppError::Invalid("the code must be 6 digits".into()));
+        return Err(Error::Invalid("the code must be 6 digits".into()));
     }
     // Only this session's pending secret: one shown to another session
     // (another browser, a stolen half-signed-in cookie) is not confirmed
@@ -302,7 +302,7 @@ pub(crate) async fn confirm_enrollment(
         .store
         .pending_totp(session, account)
         .await?
-        .ok_or_else(|| AppError::Invalid("start the enrollment first".into()))?;
+        .ok_or_else(|| Error::Invalid("start the enrollment first".into()))?;
     let keys = keys(state)?;
     let secret = keys.open(&sealed)?;
     let step = totp::matching_step(&secret, code, now_step(state));
@@ -319,7 +319,7 @@ pub(crate) async fn confirm_enrollment(
     };
     if !confirmed {
         refuse_code(state, user, client, "totp_confirm", "wrong code").await?;
-        return Err(AppError::BadSecondFactor);
+        return Err(Error::BadSecondFactor);
     }
     state
         .record(state.event_for(user, client, "totp_confirm", Outcome::Ok))
@@ -329,7 +329,7 @@ pub(crate) async fn confirm_enrollment(
 
 /// How the second factor is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Method {
+pub enum Method {
     /// A 6-digit TOTP code.
     Totp,
     /// One of the recovery codes.
@@ -339,12 +339,12 @@ pub(crate) enum Method {
 /// Whether `code` is a right, unused second-factor code of `account`, and
 /// if so uses it up. Every refusal looks the same to the caller (no factor,
 /// wrong code, code already used).
-pub(crate) async fn code_accepted(
-    state: &AppState,
+pub async fn code_accepted(
+    state: &App,
     account: AccountId,
     method: Method,
     code: &str,
-) -> Result<bool, AppError> {
+) -> Result<bool, Error> {
     Ok(match method {
         Method::Totp => {
             let Some(factor) = state
@@ -381,7 +381,7 @@ pub(crate) async fn code_accepted(
 
 /// The method of a typed code: six digits are TOTP, anything long enough
 /// to be one is tried as a recovery code.
-pub(crate) fn method_of_code(code: &str) -> Method {
+pub fn method_of_code(code: &str) -> Method {
     if totp::well_formed(code) || code.len() < 8 {
         Method::Totp
     } else {
@@ -391,13 +391,13 @@ pub(crate) fn method_of_code(code: &str) -> Method {
 
 /// Checks the second factor of a session in the `second_factor` stage and,
 /// if right, replaces it by a fully signed-in session.
-pub(crate) async fn enter_second_factor(
-    state: &AppState,
+pub async fn enter_second_factor(
+    state: &App,
     user: &Authenticated,
-    client: &Client,
+    client: &Origin,
     method: Method,
     code: &str,
-) -> Result<SignedIn, AppError> {
+) -> Result<SignedIn, Error> {
     require_stage(user, SessionStage::SecondFactor)?;
     let account = user.principal.account;
     let key = throttle::factor_key(account);
@@ -413,7 +413,7 @@ pub(crate) async fn enter_second_factor(
     };
     if !shaped {
         refuse_code(state, user, client, kind, "malformed code").await?;
-        return Err(AppError::Invalid(match method {
+        return Err(Error::Invalid(match method {
             Method::Totp => "the code must be 6 digits".into(),
             Method::Recovery => "a recovery code has 10 letters and digits".into(),
         }));
@@ -421,7 +421,7 @@ pub(crate) async fn enter_second_factor(
     let accepted = code_accepted(state, account, method, code).await?;
     if !accepted {
         refuse_code(state, user, client, kind, "wrong or used code").await?;
-        return Err(AppError::BadSecondFactor);
+        return Err(Error::BadSecondFactor);
     }
     state.store.clear_throttle(&key).await?;
     let mut event = state.event_for(user, client, kind, Outcome::Ok);
@@ -438,14 +438,14 @@ pub(crate) async fn enter_second_factor(
 /// the test kit). Returns the base32 secret and the recovery codes. Audited
 /// as `totp_enroll` by `console`.
 pub async fn enroll_at_console(
-    state: &AppState,
+    state: &App,
     email: &rampart_domain::Email,
-) -> Result<(String, Vec<String>), AppError> {
+) -> Result<(String, Vec<String>), Error> {
     let account = state
         .store
         .account_by_email(email)
         .await?
-        .ok_or_else(|| AppError::Invalid(format!("no account with email {email}")))?;
+        .ok_or_else(|| Error::Invalid(format!("no account with email {email}")))?;
     let keys = keys(state)?;
     let secret = totp::new_secret();
     let now = state.clock.now();
@@ -461,18 +461,10 @@ pub async fn enroll_at_console(
         .confirm_totp(account.id, 0, &hashes, now)
         .await?
     {
-        return Err(AppError::Conflict("second factor"));
+        return Err(Error::Conflict("second factor"));
     }
-    let mut event = state.event(
-        &Client {
-            ip: "console".into(),
-            user_agent: String::new(),
-        },
-        "totp_enroll",
-        Outcome::Ok,
-    );
+    let mut event = state.event(&Origin::Console, "totp_enroll", Outcome::Ok);
     event.account = Some(account.email.to_string());
-    event.session = Some("console".into());
     state.record(event).await?;
     Ok((totp::secret_base32(&secret), codes))
 }

@@ -1,0 +1,95 @@
+//! Streaming multipart uploads: the file part goes straight to a blob temp
+//! file (never into memory), text parts are capped, and anything that goes
+//! wrong drops the temp file so that nothing is left behind.
+
+use crate::error::AppError;
+use axum::extract::Multipart;
+use rampart_app::{sanitize_filename, Upload, UploadedFile};
+use rampart_blobs::BlobStore;
+
+const MAX_TEXT_FIELD: usize = 4096;
+const MAX_PARTS: usize = 16;
+
+/// What a multipart upload may carry besides the file: every text field at
+/// its longest, plus each part's boundary and headers. A declared
+/// `Content-Length` above `[upload] max_bytes` plus this is refused before
+/// a byte of the body is read.
+pub const MULTIPART_OVERHEAD: u64 = (MAX_PARTS * (MAX_TEXT_FIELD + 1024)) as u64;
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    // The client stopped sending, which is not a malformed body.
+    if crate::server::is_body_timeout(&e) {
+        return AppError::RequestTimeout;
+    }
+    AppError::BadRequest(format!("malformed multipart body: {}", e.body_text()))
+}
+
+/// Reads the whole multipart body of a document or version upload.
+pub async fn read_upload(
+    multipart: Multipart,
+    blobs: &BlobStore,
+    limit: u64,
+) -> Result<Upload, AppError> {
+    read_form(multipart, blobs, limit, false).await
+}
+
+/// Reads the multipart body of a planted canary: an upload that also names
+/// its `community` and whom it is `attributed_to`.
+pub async fn read_canary_upload(
+    multipart: Multipart,
+    blobs: &BlobStore,
+    limit: u64,
+) -> Result<Upload, AppError> {
+    read_form(multipart, blobs, limit, true).await
+}
+
+async fn read_form(
+    mut multipart: Multipart,
+    blobs: &BlobStore,
+    limit: u64,
+    planting: bool,
+) -> Result<Upload, AppError> {
+    let mut upload = Upload::default();
+    let mut parts = 0;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Err(AppError::BadRequest("too many form fields".into()));
+        }
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "file" {
+            if upload.file.is_some() {
+                return Err(AppError::BadRequest("more than one file".into()));
+            }
+            let filename = sanitize_filename(field.file_name().unwrap_or(""));
+            let mut writer = blobs.writer(limit).await?;
+            while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                writer.write(&chunk).await?;
+            }
+            upload.file = Some(UploadedFile { writer, filename });
+            continue;
+        }
+        let slot = match name.as_str() {
+            "title" => &mut upload.title,
+            "label" => &mut upload.label,
+            "releasable" => &mut upload.releasable,
+            "public_since" => &mut upload.public_since,
+            "public_source" => &mut upload.public_source,
+            "canary" => &mut upload.canary,
+            "community" if planting => &mut upload.community,
+            "attributed_to" if planting => &mut upload.attributed_to,
+            _ => return Err(AppError::BadRequest("unknown form field".into())),
+        };
+        let mut text = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            if text.len() + chunk.len() > MAX_TEXT_FIELD {
+                return Err(AppError::BadRequest(format!("field {name} is too long")));
+            }
+            text.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8(text)
+            .map_err(|_| AppError::BadRequest(format!("field {name} is not UTF-8")))?;
+        *slot = Some(text);
+    }
+    Ok(upload)
+}
