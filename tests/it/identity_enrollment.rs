@@ -85,7 +85,7 @@ async fn totp_enroll_events(app: &TestApp) -> usize {
     app.audit()
         .await
         .iter()
-        .filter(|e| e.kind == "totp_enroll" && e.account.as_deref() == Some(ANN))
+        .filter(|e| e.kind == "totp.enroll" && e.account.as_deref() == Some(ANN))
         .count()
 }
 

@@ -169,11 +169,11 @@ async fn a_registered_passkey_signs_in_once_per_challenge() {
     let audit = app.audit().await;
     assert!(audit
         .iter()
-        .any(|e| e.kind == "webauthn_register" && e.outcome == rampart_store::Outcome::Ok));
+        .any(|e| e.kind == "passkey.register" && e.outcome == rampart_store::Outcome::Ok));
     assert!(audit
         .iter()
-        .any(|e| e.kind == "login_webauthn" && e.outcome == rampart_store::Outcome::Ok));
-    assert!(audit.iter().any(|e| e.kind == "login_webauthn"
+        .any(|e| e.kind == "login_passkey" && e.outcome == rampart_store::Outcome::Ok));
+    assert!(audit.iter().any(|e| e.kind == "login_passkey"
         && e.outcome == rampart_store::Outcome::Failed
         && e.detail["reason"] == "unknown, used or expired challenge"));
 }
@@ -269,8 +269,8 @@ async fn answers_for_another_origin_malformed_or_removed_credentials_are_refused
     let audit = app.audit().await;
     assert!(audit
         .iter()
-        .any(|e| e.kind == "webauthn_register" && e.outcome == rampart_store::Outcome::Failed));
-    assert!(audit.iter().any(|e| e.kind == "webauthn_remove"));
+        .any(|e| e.kind == "passkey.register" && e.outcome == rampart_store::Outcome::Failed));
+    assert!(audit.iter().any(|e| e.kind == "passkey.remove"));
 }
 
 #[tokio::test]

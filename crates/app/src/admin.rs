@@ -6,7 +6,7 @@ use crate::{
     context::App,
     error::Error,
     identity::{self, Authenticated},
-    Origin,
+    AuditKind, Origin,
 };
 use rampart_domain::{
     authorize, AccountId, Action, CommunityPath, CommunityRole, Decision, DisplayName, Email,
@@ -25,7 +25,7 @@ pub enum Actor<'a> {
 }
 
 impl Actor<'_> {
-    pub fn event(&self, state: &App, kind: &str) -> AuditEvent {
+    pub fn event(&self, state: &App, kind: AuditKind) -> AuditEvent {
         match self {
             Actor::Console => state.event(&Origin::Console, kind, Outcome::Ok),
             Actor::User(user, client) => state.event_for(user, client, kind, Outcome::Ok),
@@ -73,7 +73,7 @@ async fn account_named(
 async fn record(
     state: &App,
     actor: Actor<'_>,
-    kind: &str,
+    kind: AuditKind,
     detail: serde_json::Value,
 ) -> Result<(), Error> {
     let mut event = actor.event(state, kind);
@@ -120,7 +120,7 @@ pub async fn create_portal(
     record(
         state,
         actor,
-        "admin.portal_add",
+        AuditKind::AdminPortalAdd,
         serde_json::json!({"portal": slug, "name": name}),
     )
     .await
@@ -150,7 +150,7 @@ pub async fn create_community(
     record(
         state,
         actor,
-        "admin.community_add",
+        AuditKind::AdminCommunityAdd,
         serde_json::json!({"community": format!("{}/{}", portal_row.slug, slug), "name": name}),
     )
     .await
@@ -200,7 +200,7 @@ pub async fn create_account(
     record(
         state,
         actor,
-        "admin.account_add",
+        AuditKind::AdminAccountAdd,
         serde_json::json!({"email": email, "nation": nation, "admin": input.admin, "security": input.security}),
     )
     .await?;
@@ -234,7 +234,7 @@ pub async fn set_membership(
     record(
         state,
         actor,
-        "admin.member_set",
+        AuditKind::AdminMemberSet,
         serde_json::json!({"community": row.path(), "email": email, "role": role}),
     )
     .await
@@ -259,7 +259,7 @@ pub async fn remove_membership(
     record(
         state,
         actor,
-        "admin.member_remove",
+        AuditKind::AdminMemberRemove,
         serde_json::json!({"community": row.path(), "email": email}),
     )
     .await
@@ -312,7 +312,7 @@ pub async fn issue_token(
     record(
         state,
         actor,
-        "admin.token_add",
+        AuditKind::AdminTokenCreate,
         serde_json::json!({"email": email, "scope": identity::scope_text(&scope), "expires_at": expires_at.map(|e| e.unix_timestamp())}),
     )
     .await?;
@@ -341,7 +341,7 @@ pub async fn revoke_token(
     record(
         state,
         actor,
-        "admin.token_revoke",
+        AuditKind::AdminTokenRevoke,
         serde_json::json!({"email": email, "token": id}),
     )
     .await

@@ -8,7 +8,7 @@
 //! change goes through the policy (administrators only; everyone else is
 //! told there is nothing here) and is audited with the old and new limits.
 
-use crate::{admin::Actor, context::App, error::Error};
+use crate::{admin::Actor, context::App, error::Error, AuditKind};
 use rampart_domain::{AccountId, Action, CommunityId, CommunityPath, CommunityRole, Email};
 use rampart_guard::{Limits, LimitsOverride, Role, StoredOverrides};
 use rampart_store::BudgetOverrideRow;
@@ -102,7 +102,7 @@ fn validate(limits: &LimitsOverride) -> Result<(), Error> {
 async fn record(
     state: &App,
     actor: Actor<'_>,
-    kind: &str,
+    kind: AuditKind,
     detail: serde_json::Value,
 ) -> Result<(), Error> {
     let mut event = actor.event(state, kind);
@@ -218,7 +218,7 @@ pub async fn set_community(
     record(
         state,
         actor,
-        "admin.budget_set",
+        AuditKind::AdminBudgetSet,
         json!({"community": path, "role": role, "before": before, "limits": limits}),
     )
     .await?;
@@ -255,7 +255,7 @@ pub async fn remove_community(
     record(
         state,
         actor,
-        "admin.budget_remove",
+        AuditKind::AdminBudgetRemove,
         json!({"community": path, "role": role, "before": before}),
     )
     .await
@@ -296,7 +296,7 @@ pub async fn set_account(
     record(
         state,
         actor,
-        "admin.budget_set",
+        AuditKind::AdminBudgetSet,
         json!({"account": email, "before": before, "limits": limits}),
     )
     .await
@@ -313,7 +313,7 @@ pub async fn remove_account(state: &App, actor: Actor<'_>, email: &str) -> Resul
     record(
         state,
         actor,
-        "admin.budget_remove",
+        AuditKind::AdminBudgetRemove,
         json!({"account": email, "before": before}),
     )
     .await

@@ -12,7 +12,7 @@
 
 use super::documents::{insert_document, NewAs};
 use super::upload::Upload;
-use crate::{context::App, error::Error, identity::Authenticated, Origin};
+use crate::{context::App, error::Error, identity::Authenticated, AuditKind, Origin};
 use rampart_domain::{authorize, Action, CommunityRole, Decision, DocumentId, Email};
 use rampart_store::{DocumentRow, Outcome};
 
@@ -22,7 +22,7 @@ pub async fn require_officer(
     state: &App,
     user: &Authenticated,
     client: &Origin,
-    kind: &str,
+    kind: AuditKind,
 ) -> Result<(), Error> {
     if authorize(&user.principal, Action::ManageCanaries) == Decision::Allow {
         return Ok(());
@@ -43,7 +43,7 @@ pub async fn plant(
     client: &Origin,
     mut upload: Upload,
 ) -> Result<(DocumentId, i64), Error> {
-    require_officer(state, user, client, "canary.plant").await?;
+    require_officer(state, user, client, AuditKind::CanaryPlant).await?;
     let community = upload.community.take().unwrap_or_default();
     let attributed_to = upload.attributed_to.take();
     let row = match community.trim().split_once('/') {
@@ -114,13 +114,13 @@ pub async fn set(
     id: &str,
     canary: bool,
 ) -> Result<DocumentRow, Error> {
-    require_officer(state, user, client, "canary.set").await?;
+    require_officer(state, user, client, AuditKind::CanarySet).await?;
     let id: DocumentId = id.parse().map_err(|_| Error::NotFound)?;
     if !state.store.set_canary(id, canary).await? {
         return Err(Error::NotFound);
     }
     let doc = state.store.document(id).await?.ok_or(Error::NotFound)?;
-    let mut event = state.event_for(user, client, "canary.set", Outcome::Ok);
+    let mut event = state.event_for(user, client, AuditKind::CanarySet, Outcome::Ok);
     event.document = Some(id.to_string());
     event.detail = serde_json::json!({"canary": canary});
     state.record(event).await?;
@@ -133,9 +133,9 @@ pub async fn list(
     user: &Authenticated,
     client: &Origin,
 ) -> Result<Vec<DocumentRow>, Error> {
-    require_officer(state, user, client, "canary.list").await?;
+    require_officer(state, user, client, AuditKind::CanaryList).await?;
     let canaries = state.store.canaries(1_000).await?;
-    let mut event = state.event_for(user, client, "canary.list", Outcome::Ok);
+    let mut event = state.event_for(user, client, AuditKind::CanaryList, Outcome::Ok);
     event.detail = serde_json::json!({"count": canaries.len()});
     state.record(event).await?;
     Ok(canaries)

@@ -5,7 +5,7 @@
 
 use super::upload::{media_type_for, Upload};
 use super::watermark::{Recipient, Served};
-use crate::{context::App, error::Error, identity::Authenticated, Origin};
+use crate::{context::App, error::Error, identity::Authenticated, AuditKind, Origin};
 use rampart_domain::{
     authorize, Action, CommunityId, Decision, DocumentId, DownloadId, Marking, NewMarking,
     ReleasableCommunity, Title,
@@ -46,7 +46,7 @@ async fn audit_denial(
     state: &App,
     user: &Authenticated,
     client: &Origin,
-    kind: &str,
+    kind: AuditKind,
     document: Option<String>,
     detail: serde_json::Value,
 ) -> Result<(), Error> {
@@ -86,7 +86,7 @@ pub async fn community_for(
         state,
         user,
         client,
-        "community",
+        AuditKind::Community,
         None,
         serde_json::json!({"community": path, "action": format!("{action:?}").to_lowercase()}),
     )
@@ -129,7 +129,7 @@ pub async fn document_for(
         state,
         user,
         client,
-        "document",
+        AuditKind::Document,
         Some(shown_id),
         serde_json::json!({"action": format!("{action:?}").to_lowercase()}),
     )
@@ -242,9 +242,9 @@ pub async fn insert_document(
         }
     };
     let kind = if attributed_to.is_some() {
-        "canary.plant"
+        AuditKind::CanaryPlant
     } else {
-        "upload"
+        AuditKind::Upload
     };
     let marking = resolve_marking(state, user, marking, attributed_to.is_some()).await?;
     let file = upload
@@ -315,7 +315,7 @@ pub async fn add_version(
         .add_version(document.id, &version, state.clock.now())
         .await?;
     drop(blob);
-    let mut event = state.event_for(user, client, "upload", Outcome::Ok);
+    let mut event = state.event_for(user, client, AuditKind::Upload, Outcome::Ok);
     event.document = Some(document.id.to_string());
     event.version = Some(number);
     event.detail = serde_json::json!({"size": version.size, "blob": version.blob});
@@ -333,7 +333,7 @@ pub async fn audit_view(
     doc: &DocumentRow,
 ) -> Result<(), Error> {
     super::guard::check_document(state, user, client, doc, None).await?;
-    let mut event = state.event_for(user, client, "view", Outcome::Ok);
+    let mut event = state.event_for(user, client, AuditKind::View, Outcome::Ok);
     event.document = Some(doc.id.to_string());
     event.version = Some(doc.current.number);
     state.record(event).await.map(|_| ())
@@ -350,7 +350,7 @@ pub async fn audit_listing(
         let cursor = what["cursor"].as_str().is_some_and(|c| !c.is_empty());
         super::guard::check_listing(state, user, client, community, cursor).await?;
     }
-    let mut event = state.event_for(user, client, "list", Outcome::Ok);
+    let mut event = state.event_for(user, client, AuditKind::List, Outcome::Ok);
     event.detail = what;
     state.record(event).await.map(|_| ())
 }
@@ -435,7 +435,7 @@ pub async fn download(
         .await
         .map_err(|e| Error::Internal(e.into()))?;
     let registration = &marked.registration;
-    let mut event = state.event_for(user, client, "download", Outcome::Ok);
+    let mut event = state.event_for(user, client, AuditKind::Download, Outcome::Ok);
     event.document = Some(doc.id.to_string());
     event.version = Some(version.number);
     event.download = Some(download.to_string());
@@ -529,6 +529,30 @@ pub async fn visible_communities(
         .into_iter()
         .filter(|c| visible_community(user, c.id))
         .collect())
+}
+
+/// The communities of `portal` the principal sees. A portal that does
+/// not exist, or shows a non-administrator nothing, is not found (and the
+/// attempt audited): the answer does not tell the two apart.
+pub async fn portal_communities(
+    state: &App,
+    user: &Authenticated,
+    client: &Origin,
+    portal: &str,
+) -> Result<Vec<CommunityRow>, Error> {
+    let exists = state.store.portal_by_slug(portal).await?.is_some();
+    let communities: Vec<CommunityRow> = visible_communities(state, user)
+        .await?
+        .into_iter()
+        .filter(|c| c.portal == portal)
+        .collect();
+    if !exists || (communities.is_empty() && !user.principal.admin) {
+        let mut event = state.event_for(user, client, AuditKind::Portal, Outcome::Denied);
+        event.detail = serde_json::json!({"portal": portal.chars().take(64).collect::<String>()});
+        state.record(event).await?;
+        return Err(Error::NotFound);
+    }
+    Ok(communities)
 }
 
 /// The portals the principal sees, each with its visible communities: those

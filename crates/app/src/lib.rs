@@ -25,10 +25,11 @@ pub mod identity;
 pub mod install;
 pub mod matching;
 pub mod metrics;
+pub mod security;
 mod upload;
 pub mod watermark;
 
-pub use audit::{network_of, Origin};
+pub use audit::{network_of, AuditKind, Origin};
 pub use config::Config;
 pub use context::App;
 pub use error::Error;

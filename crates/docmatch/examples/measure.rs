@@ -11,6 +11,7 @@
 //! classify `genuine`, revised files `altered`, files new in NEW `unknown`,
 //! random 25% excerpts of OLD files `excerpt`. `pdf` compares this crate's
 //! PDF extraction with poppler's `pdftotext` (word-set agreement, speed).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test and example code: a failed assumption fails the run
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

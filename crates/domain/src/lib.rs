@@ -4,7 +4,6 @@
 //! This crate performs no I/O. Everything that crosses a trust boundary is
 //! parsed into one of these types first ("parse, don't validate"), so code
 //! further in never sees an invalid slug, nation or id.
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
 mod clock;
 mod error;

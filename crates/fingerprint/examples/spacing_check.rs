@@ -7,6 +7,7 @@
 //! copy, and whether its recipient alone is accused among 1000 accounts.
 //! An argument `read:<file>` instead reads a file made from such a copy
 //! (by another tool) and prints whom it accuses.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test and example code: a failed assumption fails the run
 
 #[path = "../tests/common/mod.rs"]
 mod common;

@@ -6,6 +6,7 @@
 //! from what each download costs once that is cached, as the server does,
 //! and a plain copy of the same bytes for comparison. DOCX and ODT are sized by their text (~1 MB / ~10 MB of text),
 //! as the repeated text compresses far below that in the zip.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test and example code: a failed assumption fails the run
 
 #[path = "../tests/common/mod.rs"]
 mod common;

@@ -57,7 +57,6 @@
 //! rasterising); text watermarks resist unaware transformations and collusion
 //! by mixing, not a deliberate, informed scrub. Visible marking lines are the
 //! complementary deterrent.
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod channels;
 mod code;

@@ -21,6 +21,7 @@
 //! (invisible text and marking line) from every page and accuses through
 //! the word-spacing channel alone (`+ 25% pages`: the first quarter of the
 //! pages only).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test and example code: a failed assumption fails the run
 
 mod common;
 

@@ -3,6 +3,7 @@
 //! invisible layer and marking line stripped), colluders mixing pages are
 //! caught with no innocent accused, unmarked PDFs accuse nobody, and hostile
 //! files do not panic the reader.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test and example code: a failed assumption fails the run
 
 mod common;
 

@@ -94,7 +94,6 @@
 //! `cargo run --release -p rampart-guard --example simulate`), which replays benign
 //! members with think times from a real web server log against fast, jittered,
 //! low-and-slow, distributed and insider attackers.
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod budgets;
 pub mod clock;

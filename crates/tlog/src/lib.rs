@@ -34,7 +34,6 @@
 //! # Ok(())
 //! # }
 //! ```
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![warn(missing_docs)]
 
 pub mod checkpoint;

@@ -8,7 +8,7 @@ use crate::{
     context::App,
     error::Error,
     identity::{self, Authenticated, Credential},
-    Origin,
+    AuditKind, Origin,
 };
 use rampart_domain::{CommunityPath, DisplayName, TokenScope};
 use rampart_store::{DeviceNotice, Outcome, SessionListing, TokenRow};
@@ -83,7 +83,7 @@ pub async fn end_session(
         .store
         .delete_session_of(user.principal.account, id)
         .await?;
-    let mut event = state.event_for(user, client, "session_end", Outcome::Ok);
+    let mut event = state.event_for(user, client, AuditKind::AccountSessionEnd, Outcome::Ok);
     event.detail = json!({ "ended": id });
     state.record(event).await?;
     Ok(())
@@ -100,7 +100,7 @@ pub async fn end_other_sessions(
         .store
         .delete_other_sessions(user.principal.account, &mine)
         .await?;
-    let mut event = state.event_for(user, client, "session_end", Outcome::Ok);
+    let mut event = state.event_for(user, client, AuditKind::AccountSessionEnd, Outcome::Ok);
     event.detail = json!({ "ended_others": ended });
     state.record(event).await?;
     Ok(ended)
@@ -181,7 +181,7 @@ pub async fn create_token(
         now,
     )
     .await?;
-    let mut event = state.event_for(user, client, "token_create", Outcome::Ok);
+    let mut event = state.event_for(user, client, AuditKind::AccountTokenCreate, Outcome::Ok);
     event.detail = json!({ "token": id, "scope": identity::scope_text(&scope), "days": days });
     state.record(event).await?;
     Ok((id, secret))
@@ -199,7 +199,7 @@ pub async fn revoke_token(
         .store
         .revoke_token(user.principal.account, id, state.clock.now())
         .await?;
-    let mut event = state.event_for(user, client, "token_revoke", Outcome::Ok);
+    let mut event = state.event_for(user, client, AuditKind::AccountTokenRevoke, Outcome::Ok);
     event.detail = json!({ "token": id });
     state.record(event).await?;
     Ok(())

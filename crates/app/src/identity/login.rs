@@ -4,7 +4,7 @@
 
 use crate::{
     identity::{self, sign_in, throttle, Authenticated, Credential, SignedIn},
-    App, Error, Origin,
+    App, AuditKind, Error, Origin,
 };
 use rampart_domain::Email;
 use rampart_store::{AccountRow, Outcome, SessionStage};
@@ -20,7 +20,7 @@ async fn check_email_shape(state: &App, client: &Origin, email: &str) -> Result<
         None
     };
     if let Some(reason) = problem {
-        let mut event = state.event(client, "login", Outcome::Failed);
+        let mut event = state.event(client, AuditKind::Login, Outcome::Failed);
         event.account = Some("(malformed)".into());
         event.detail = serde_json::json!({ "reason": reason });
         state.record(event).await?;
@@ -48,7 +48,7 @@ pub async fn with_password(
         .unwrap_or_else(|| "(malformed)".into());
     let keys = throttle::Keys::new(client, &shown_email);
     if let Err(e) = throttle::check(state, &keys).await {
-        let mut event = state.event(client, "login", Outcome::Denied);
+        let mut event = state.event(client, AuditKind::Login, Outcome::Denied);
         event.account = Some(shown_email);
         event.detail = serde_json::json!({"reason": "throttled"});
         state.record(event).await?;
@@ -64,7 +64,7 @@ pub async fn with_password(
     let account = match account {
         Some(a) if ok && a.status == rampart_domain::AccountStatus::Active => a,
         other => {
-            let mut event = state.event(client, "login", Outcome::Failed);
+            let mut event = state.event(client, AuditKind::Login, Outcome::Failed);
             event.account = Some(shown_email);
             event.detail = serde_json::json!({"reason": match &other {
                 None => "unknown account",
@@ -95,7 +95,7 @@ pub async fn with_password(
     }
     let stage = sign_in::stage_after_password(state, &account).await?;
     let (signed, session_id) = sign_in::open_session(state, &account, stage, client).await?;
-    let mut event = state.event(client, "login", Outcome::Ok);
+    let mut event = state.event(client, AuditKind::Login, Outcome::Ok);
     event.account = Some(account.email.to_string());
     event.session = Some(session_id);
     event.detail = serde_json::json!({"stage": stage.as_str()});
@@ -109,7 +109,7 @@ pub async fn sign_out(state: &App, user: &Authenticated, client: &Origin) -> Res
         state.store.delete_session(hash).await?;
     }
     state
-        .record(state.event_for(user, client, "logout", Outcome::Ok))
+        .record(state.event_for(user, client, AuditKind::Logout, Outcome::Ok))
         .await?;
     Ok(())
 }
@@ -129,7 +129,7 @@ pub async fn change_password(
         .await?
         .ok_or(Error::Unauthenticated)?;
     if !identity::verify_password(Some(account.password_hash.clone()), current).await? {
-        let mut event = state.event_for(user, client, "password_change", Outcome::Failed);
+        let mut event = state.event_for(user, client, AuditKind::PasswordChange, Outcome::Failed);
         event.detail = serde_json::json!({"reason": "wrong current password"});
         state.record(event).await?;
         return Err(Error::BadCredentials);
@@ -156,7 +156,7 @@ pub async fn change_password(
     };
     let (signed, _) = sign_in::open_session(state, &account, stage, client).await?;
     state
-        .record(state.event_for(user, client, "password_change", Outcome::Ok))
+        .record(state.event_for(user, client, AuditKind::PasswordChange, Outcome::Ok))
         .await?;
     Ok(signed)
 }

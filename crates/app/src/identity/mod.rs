@@ -24,7 +24,7 @@ pub use session::{authenticate_session, start_session, NewSession};
 pub use sign_in::SignedIn;
 pub use token::{authenticate_token, issue_token, issue_token_with_id, parse_scope, scope_text};
 
-use crate::{App, Error, Origin};
+use crate::{App, AuditKind, Error, Origin};
 use rampart_domain::{AccountStatus, Email, Principal, TokenScope};
 use rampart_store::{Outcome, SessionStage};
 
@@ -102,7 +102,7 @@ pub async fn refuse_csrf(
     origin: &Origin,
     path: &str,
 ) -> Result<(), Error> {
-    let mut event = state.event_for(user, origin, "csrf", Outcome::Denied);
+    let mut event = state.event_for(user, origin, AuditKind::Csrf, Outcome::Denied);
     event.detail = serde_json::json!({ "path": path });
     state.record(event).await?;
     Err(Error::Csrf)

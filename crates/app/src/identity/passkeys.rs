@@ -17,7 +17,7 @@ use crate::{
     error::Error,
     identity::sign_in::{self, SignedIn},
     identity::{self, Authenticated, Credential},
-    Origin,
+    AuditKind, Origin,
 };
 use rampart_domain::AccountId;
 use rampart_store::{CounterCheck, NewWebauthnCredential, Outcome, SessionStage};
@@ -125,7 +125,7 @@ async fn refuse(
     state: &App,
     user: &Authenticated,
     client: &Origin,
-    kind: &str,
+    kind: AuditKind,
     reason: &str,
 ) -> Result<(), Error> {
     let mut event = state.event_for(user, client, kind, Outcome::Failed);
@@ -196,7 +196,7 @@ pub async fn finish_registration(
             state,
             user,
             client,
-            "webauthn_register",
+            AuditKind::PasskeyRegister,
             "unknown, used or expired challenge",
         )
         .await?;
@@ -209,7 +209,7 @@ pub async fn finish_registration(
             state,
             user,
             client,
-            "webauthn_register",
+            AuditKind::PasskeyRegister,
             "malformed credential",
         )
         .await?;
@@ -222,7 +222,14 @@ pub async fn finish_registration(
         Err(e) => {
             // The library's reason names the check (origin, RP id hash,
             // challenge, signature); it holds no secret.
-            refuse(state, user, client, "webauthn_register", &e.to_string()).await?;
+            refuse(
+                state,
+                user,
+                client,
+                AuditKind::PasskeyRegister,
+                &e.to_string(),
+            )
+            .await?;
             return Err(Error::Invalid(format!("the passkey was refused: {e}")));
         }
     };
@@ -236,7 +243,7 @@ pub async fn finish_registration(
         .store
         .add_webauthn_credential(account, &new, state.clock.now())
         .await?;
-    let mut event = state.event_for(user, client, "webauthn_register", Outcome::Ok);
+    let mut event = state.event_for(user, client, AuditKind::PasskeyRegister, Outcome::Ok);
     event.detail = json!({ "credential": id, "name": name });
     state.record(event).await?;
     Ok((id, name.to_owned()))
@@ -275,7 +282,7 @@ pub async fn remove(
     {
         return Err(Error::NotFound);
     }
-    let mut event = state.event_for(user, client, "webauthn_remove", Outcome::Ok);
+    let mut event = state.event_for(user, client, AuditKind::PasskeyRemove, Outcome::Ok);
     event.detail = json!({ "credential": id });
     state.record(event).await?;
     Ok(())
@@ -374,7 +381,8 @@ async fn check_assertion(
             // Synced passkeys keep no counter and always send 0, and
             // webauthn-rs already refuses a counter that went back; what
             // gets here (a counter that stood still) is noted, not refused.
-            let mut event = state.event_for(user, client, "webauthn_counter", Outcome::Failed);
+            let mut event =
+                state.event_for(user, client, AuditKind::PasskeyCounter, Outcome::Failed);
             event.detail =
                 json!({ "counter": result.counter(), "reason": "counter did not advance" });
             state.record(event).await?;
@@ -400,7 +408,7 @@ pub async fn finish_sign_in(
     challenge: &str,
     credential: Value,
 ) -> Result<SignedIn, Error> {
-    const KIND: &str = "login_webauthn";
+    const KIND: AuditKind = AuditKind::LoginPasskey;
     sign_in::require_stage(user, SessionStage::SecondFactor)?;
     let key = identity::throttle::factor_key(user.principal.account);
     identity::throttle::check_factor(state, &key).await?;
@@ -435,7 +443,14 @@ pub async fn check_step_up(
     match check_assertion(state, user, client, STEP_UP, challenge, credential).await? {
         Ok(()) => Ok(true),
         Err(refused) => {
-            refuse(state, user, client, "webauthn_step_up", &refused.reason).await?;
+            refuse(
+                state,
+                user,
+                client,
+                AuditKind::PasskeyStepUp,
+                &refused.reason,
+            )
+            .await?;
             Ok(false)
         }
     }

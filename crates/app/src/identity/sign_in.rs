@@ -7,7 +7,7 @@ use crate::{
     context::App,
     error::Error,
     identity::{self, stage, throttle, totp, Authenticated, Credential},
-    network_of, Origin,
+    network_of, AuditKind, Origin,
 };
 use rampart_domain::{AccountId, InstallRole};
 use rampart_store::{AccountRow, Outcome, SessionStage};
@@ -126,7 +126,7 @@ async fn note_device(
         .remember_device(account.id, &net, client.user_agent(), now)
         .await?
     {
-        let mut event = state.event(client, "new_device", Outcome::Ok);
+        let mut event = state.event(client, AuditKind::NewDevice, Outcome::Ok);
         event.account = Some(account.email.to_string());
         event.session = Some(session_id.to_owned());
         event.detail = serde_json::json!({"network": net, "user_agent": client.user_agent()});
@@ -247,7 +247,7 @@ pub async fn begin_enrollment(
                 }
             };
             if created {
-                let mut event = state.event_for(user, client, "totp_enroll", Outcome::Ok);
+                let mut event = state.event_for(user, client, AuditKind::TotpEnroll, Outcome::Ok);
                 event.detail = serde_json::json!({ "new_key": key == EnrollmentKey::New });
                 state.record(event).await?;
             }
@@ -268,7 +268,7 @@ async fn refuse_code(
     state: &App,
     user: &Authenticated,
     client: &Origin,
-    kind: &str,
+    kind: AuditKind,
     reason: &str,
 ) -> Result<(), Error> {
     let mut event = state.event_for(user, client, kind, Outcome::Failed);
@@ -291,7 +291,14 @@ pub async fn confirm_enrollment(
     throttle::check_factor(state, &throttle::factor_key(account)).await?;
     let code = code.trim();
     if !totp::well_formed(code) {
-        refuse_code(state, user, client, "totp_confirm", "malformed code").await?;
+        refuse_code(
+            state,
+            user,
+            client,
+            AuditKind::TotpConfirm,
+            "malformed code",
+        )
+        .await?;
         return Err(Error::Invalid("the code must be 6 digits".into()));
     }
     // Only this session's pending secret: one shown to another session
@@ -318,11 +325,11 @@ pub async fn confirm_enrollment(
         None => false,
     };
     if !confirmed {
-        refuse_code(state, user, client, "totp_confirm", "wrong code").await?;
+        refuse_code(state, user, client, AuditKind::TotpConfirm, "wrong code").await?;
         return Err(Error::BadSecondFactor);
     }
     state
-        .record(state.event_for(user, client, "totp_confirm", Outcome::Ok))
+        .record(state.event_for(user, client, AuditKind::TotpConfirm, Outcome::Ok))
         .await?;
     Ok((promote(state, user, client).await?, codes))
 }
@@ -404,8 +411,8 @@ pub async fn enter_second_factor(
     throttle::check_factor(state, &key).await?;
     let code = code.trim();
     let kind = match method {
-        Method::Totp => "login_totp",
-        Method::Recovery => "login_recovery",
+        Method::Totp => AuditKind::LoginTotp,
+        Method::Recovery => AuditKind::LoginRecovery,
     };
     let shaped = match method {
         Method::Totp => totp::well_formed(code),
@@ -463,7 +470,7 @@ pub async fn enroll_at_console(
     {
         return Err(Error::Conflict("second factor"));
     }
-    let mut event = state.event(&Origin::Console, "totp_enroll", Outcome::Ok);
+    let mut event = state.event(&Origin::Console, AuditKind::TotpEnroll, Outcome::Ok);
     event.account = Some(account.email.to_string());
     state.record(event).await?;
     Ok((totp::secret_base32(&secret), codes))

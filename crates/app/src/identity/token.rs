@@ -3,7 +3,7 @@
 //! named communities).
 
 use super::{hash_secret, load_principal, Authenticated, Credential};
-use crate::{context::App, error::Error, Origin};
+use crate::{context::App, error::Error, AuditKind, Origin};
 use rampart_domain::{AccountId, CommunityId, TokenScope};
 use rampart_store::{NewToken, Outcome};
 use time::OffsetDateTime;
@@ -102,7 +102,7 @@ pub async fn authenticate_token(
         None
     };
     if let Some(reason) = refusal {
-        let mut event = state.event(client, "token", Outcome::Denied);
+        let mut event = state.event(client, AuditKind::Token, Outcome::Denied);
         event.session = Some(token.id.clone());
         event.detail = serde_json::json!({ "reason": reason });
         state.record(event).await?;

@@ -19,6 +19,7 @@
 //! Assumption: a step-up is passed by the account's owner (who has the second factor)
 //! and failed by an attacker who only has the password, so a step-up contains a
 //! stolen-credential attacker; the malicious insider passes it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test and example code: a failed assumption fails the run
 
 mod attacks;
 mod benign;

@@ -24,7 +24,7 @@ use crate::{
         oidc::{self, OidcError, VerifiedIdentity},
         throttle,
     },
-    Origin,
+    AuditKind, Origin,
 };
 use rampart_domain::{AccountStatus, Email};
 use rampart_store::{AccountRow, NewAccount, Outcome, SessionStage};
@@ -67,7 +67,7 @@ async fn refuse(
     if let Some(detail) = e.detail() {
         tracing::info!(provider, reason = %e.reason(), detail, "oidc sign-in refused");
     }
-    let mut event = state.event(client, "login", Outcome::Failed);
+    let mut event = state.event(client, AuditKind::Login, Outcome::Failed);
     event.account = account;
     event.detail = serde_json::json!({
         "method": "oidc",
@@ -149,7 +149,7 @@ pub async fn finish(
     };
     let stage = stage_after_oidc(state, &account, identity.second_factor).await?;
     let (signed, session_id) = sign_in::open_session(state, &account, stage, client).await?;
-    let mut event = state.event(client, "login", Outcome::Ok);
+    let mut event = state.event(client, AuditKind::Login, Outcome::Ok);
     event.account = Some(account.email.to_string());
     event.session = Some(session_id);
     event.detail = serde_json::json!({
@@ -218,7 +218,7 @@ async fn register(
         )
         .await
         .map_err(Error::from)?;
-    let mut event = state.event(client, "oidc.account_register", Outcome::Ok);
+    let mut event = state.event(client, AuditKind::OidcAccountRegister, Outcome::Ok);
     event.account = Some(email.to_string());
     event.detail = serde_json::json!({"method": "oidc", "provider": identity.provider});
     state.record(event).await?;

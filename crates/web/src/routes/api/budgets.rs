@@ -1,5 +1,5 @@
 //! Guard budget overrides through the JSON API, for administrators
-//! (`services::budgets` decides and audits; everyone else gets 404, or 403
+//! (`rampart_app::budgets` decides and audits; everyone else gets 404, or 403
 //! for an administrator's read-only credential, per the policy function).
 
 use crate::{

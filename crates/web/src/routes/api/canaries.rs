@@ -9,7 +9,7 @@ use axum::{
     http::{HeaderMap, StatusCode},
     Json,
 };
-use rampart_app::{canaries, Origin};
+use rampart_app::{canaries, AuditKind, Origin};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -35,7 +35,7 @@ pub async fn plant_canary(
     multipart: Multipart,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     // Nobody else's body is read at all.
-    canaries::require_officer(&state, &user, &client, "canary.plant").await?;
+    canaries::require_officer(&state, &user, &client, AuditKind::CanaryPlant).await?;
     check_declared_length(&state, &headers)?;
     let upload = read_canary_upload(multipart, &state.blobs, state.config.upload.max_bytes).await?;
     let (id, version) = canaries::plant(&state, &user, &client, upload).await?;

@@ -1,5 +1,5 @@
 //! Documents through the JSON API: list, upload, metadata, content, new
-//! versions. The flows themselves live in `services::documents`.
+//! versions. The flows themselves live in `rampart_app::documents`.
 
 use crate::{
     auth::Authenticated,

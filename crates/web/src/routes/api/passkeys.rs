@@ -1,6 +1,6 @@
 //! Passkeys (WebAuthn) over JSON: registration, listing and removal from
 //! the account, and the passkey step of a sign-in. The ceremonies and their
-//! checks live in `services::passkeys`.
+//! checks live in `rampart_app::identity::passkeys`.
 
 use crate::{
     auth::{Authenticated, SigningIn},

@@ -11,7 +11,7 @@ use axum::{
     extract::{Path, Query, State},
     Json,
 };
-use rampart_app::{alerts::alert_json, guard, Origin};
+use rampart_app::{alerts::alert_json, guard, AuditKind, Origin};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -30,7 +30,7 @@ pub async fn list_alerts(
     user: Authenticated,
     query: Result<Query<AlertsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    guard::require_investigator(&state, &user, &client, "guard.alerts").await?;
+    guard::require_investigator(&state, &user, &client, AuditKind::GuardAlerts).await?;
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let alerts = guard::list_alerts(&state, &user, &client, query.all.unwrap_or(false)).await?;
     Ok(Json(

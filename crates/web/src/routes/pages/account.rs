@@ -1,7 +1,7 @@
 //! The account page: sessions (end one, or all others), API tokens (create
 //! with a scope, shown once; revoke), passkeys (listed, removed here, added
 //! by `static/passkey.js`) and new-device notices, over
-//! `services::account` like the JSON API.
+//! `rampart_app::identity::account` like the JSON API.
 
 use super::{capitalised, format_time, rejected, render, render_with, Nav, PageUser};
 use crate::{

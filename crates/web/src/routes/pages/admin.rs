@@ -1,6 +1,6 @@
 //! The administration page: portals, communities and accounts, with forms to
 //! add each and to set memberships. Everything goes through
-//! `services::admin` with the signed-in user as the actor, so the policy
+//! `rampart_app::admin` with the signed-in user as the actor, so the policy
 //! decides (non-administrators are told there is nothing here) and every
 //! change is audited exactly as from the console.
 

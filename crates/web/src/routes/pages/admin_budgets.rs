@@ -1,7 +1,7 @@
 //! The guard budgets section of the administration page: role defaults
 //! (from the configuration, read-only here), the stored overrides per
 //! community and per account, and forms to set and remove them. Changes go
-//! through `services::budgets` (policy and audit), like the JSON API.
+//! through `rampart_app::budgets` (policy and audit), like the JSON API.
 
 use super::{admin::after_change, format_time, rejected, PageUser};
 use crate::{

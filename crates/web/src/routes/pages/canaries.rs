@@ -14,7 +14,7 @@ use axum::{
     http::HeaderMap,
     response::{IntoResponse, Redirect, Response},
 };
-use rampart_app::{canaries, Origin};
+use rampart_app::{canaries, AuditKind, Origin};
 use serde::Deserialize;
 
 /// A canary as a row of the list.
@@ -76,7 +76,7 @@ pub async fn plant_canary(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
-    canaries::require_officer(&state, &user, &client, "canary.plant").await?;
+    canaries::require_officer(&state, &user, &client, AuditKind::CanaryPlant).await?;
     check_declared_length(&state, &headers)?;
     let multipart = multipart.map_err(|e| rejected(e.status(), e.body_text()))?;
     let upload = read_canary_upload(multipart, &state.blobs, state.config.upload.max_bytes).await?;

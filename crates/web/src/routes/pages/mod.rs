@@ -19,6 +19,7 @@ mod factor;
 mod home;
 mod oidc;
 mod security;
+mod security_filter;
 
 use askama::Template;
 use axum::{

@@ -21,8 +21,12 @@
 //! ECS JSON line on stdout, and POSTed to `[guard] webhook_url` (retried with
 //! exponential backoff) by a background task.
 
-use super::alerts::Alerting;
-use crate::{context::App, error::Error, identity::Authenticated, Origin};
+mod step_up;
+
+pub use step_up::{confirm_step_up, step_up_needs_second_factor, StepUpProof};
+
+use crate::alerts::Alerting;
+use crate::{context::App, error::Error, identity::Authenticated, AuditKind, Origin};
 use rampart_domain::{authorize, AccountStatus, Action, CommunityId, CommunityRole, Decision};
 use rampart_guard::{
     sketch::stable_hash, Assessment, Event, EventKind, IpState, PeerDelta, PrincipalState,
@@ -295,7 +299,7 @@ async fn act(
         _ => None,
     };
     let reasons: Vec<String> = assessment.reasons.iter().map(|r| r.text.clone()).collect();
-    let mut audit = state.event_for(user, client, "guard", Outcome::Denied);
+    let mut audit = state.event_for(user, client, AuditKind::Guard, Outcome::Denied);
     audit.document = event.document.map(|d| d.to_string());
     audit.detail = json!({
         "decision": decision,
@@ -351,164 +355,13 @@ async fn contain(state: &App, account: rampart_domain::AccountId) -> Result<(), 
     Ok(())
 }
 
-/// A step-up event: only its time, address and user agent matter.
-fn step_up_event(state: &App, user: &Authenticated, client: &Origin) -> Event {
-    Event {
-        at: Timestamp(millis(state.clock.now())),
-        principal: user.email.to_string(),
-        kind: EventKind::ListPage { page: 0 },
-        document: None,
-        document_created: None,
-        canary: false,
-        bytes: 0,
-        community: String::new(),
-        role: Role::Reader,
-        ip: parse_ip(client.ip()),
-        user_agent: client.user_agent().to_owned(),
-        visible_documents: None,
-    }
-}
-
-/// What a step-up is proved with.
-#[derive(Debug)]
-pub enum StepUpProof {
-    /// A second-factor code: six digits (TOTP) or a recovery code.
-    Code(String),
-    /// The password, which only accounts exempt from the second factor
-    /// (`[identity] exempt_roles`) may use.
-    Password(String),
-    /// A passkey's answer to a challenge from
-    /// `POST /api/v1/account/confirm/webauthn/start`.
-    Passkey {
-        /// The ceremony's handle.
-        challenge: String,
-        /// The `PublicKeyCredential`.
-        credential: Value,
-    },
-}
-
-/// Whether `account` proves a step-up with its second factor (every
-/// account that must have one) rather than its password: a stolen
-/// password alone must not pass the guard's challenge.
-pub async fn step_up_needs_second_factor(
-    state: &App,
-    account: rampart_domain::AccountId,
-) -> Result<bool, Error> {
-    let account = state
-        .store
-        .account_by_id(account)
-        .await?
-        .ok_or(Error::Unauthenticated)?;
-    Ok(crate::identity::sign_in::second_factor_required(
-        state, &account,
-    ))
-}
-
-/// Checks the proof of a step-up and records the outcome with the guard;
-/// three failures in a row suspend the account. Accounts that must have a
-/// second factor prove it with an unused TOTP code or a recovery code (the
-/// password is refused and counts as a failure); exempt accounts may use
-/// the password, or a code if they enrolled one anyway.
-pub async fn confirm_step_up(
-    state: &App,
-    user: &Authenticated,
-    client: &Origin,
-    proof: &StepUpProof,
-) -> Result<(), Error> {
-    use crate::identity::sign_in::{code_accepted, method_of_code, Method};
-    // A token is what a scraper holds; the hold it shares with the account's
-    // sessions ends only through a person in a browser, or an officer.
-    if matches!(user.credential, crate::identity::Credential::Token) {
-        let mut event = state.event_for(user, client, "guard.step_up", Outcome::Denied);
-        event.detail = json!({"passed": false, "method": "token"});
-        state.record(event).await?;
-        return Err(Error::Forbidden(
-            "an API token cannot confirm a step-up: sign in to the web UI and confirm at /account/confirm, or ask a security officer to release the account",
-        ));
-    }
-    let account = user.principal.account;
-    let needs_factor = step_up_needs_second_factor(state, account).await?;
-    let (passed, method, refusal) = match proof {
-        StepUpProof::Code(code) => {
-            let code = code.trim();
-            let method = method_of_code(code);
-            let passed = code.len() <= 64 && code_accepted(state, account, method, code).await?;
-            let name = match method {
-                Method::Totp => "totp",
-                Method::Recovery => "recovery",
-            };
-            (passed, name, Error::BadSecondFactor)
-        }
-        StepUpProof::Passkey {
-            challenge,
-            credential,
-        } => {
-            let passed = crate::identity::passkeys::check_step_up(
-                state,
-                user,
-                client,
-                challenge,
-                credential.clone(),
-            )
-            .await?;
-            (passed, "webauthn", Error::BadSecondFactor)
-        }
-        StepUpProof::Password(_) if needs_factor => (
-            false,
-            "password",
-            Error::Forbidden(
-                "this account confirms with its second factor (send \"code\"), not its password",
-            ),
-        ),
-        StepUpProof::Password(password) => {
-            let hash = state
-                .store
-                .account_by_id(account)
-                .await?
-                .map(|a| a.password_hash);
-            let passed = crate::identity::verify_password(hash, password).await?;
-            (passed, "password", Error::BadCredentials)
-        }
-    };
-    let event = step_up_event(state, user, client);
-    let guard = state.guard.clone();
-    let outcome = state
-        .store
-        .guard_update(account, None, state.clock.now(), {
-            let event = event.clone();
-            move |s: &mut GuardStates| {
-                let mut principal: PrincipalState = load("principal", s.principal.as_ref())?;
-                let outcome = guard.record_step_up(&mut principal, &event, passed);
-                s.principal = save("principal", &principal)?;
-                Ok(outcome)
-            }
-        })
-        .await?;
-    let mut audit = state.event_for(
-        user,
-        client,
-        "guard.step_up",
-        if passed { Outcome::Ok } else { Outcome::Failed },
-    );
-    audit.detail = json!({"passed": passed, "method": method});
-    state.record(audit).await?;
-    if let Some(assessment) = outcome {
-        return act(state, user, client, &event, None, assessment).await;
-    }
-    if passed {
-        Ok(())
-    } else {
-        Err(refusal)
-    }
-}
-
 /// Lets security officers through; for anyone else the endpoint does not
 /// exist (404), and the attempt is audited as a denied `kind`.
 pub async fn require_investigator(
     state: &App,
     user: &Authenticated,
     client: &Origin,
-    kind: &str,
+    kind: AuditKind,
 ) -> Result<(), Error> {
     if authorize(&user.principal, Action::Investigate) == Decision::Allow {
         return Ok(());
@@ -526,9 +379,9 @@ pub async fn list_alerts(
     client: &Origin,
     all: bool,
 ) -> Result<Vec<AlertRow>, Error> {
-    require_investigator(state, user, client, "guard.alerts").await?;
+    require_investigator(state, user, client, AuditKind::GuardAlerts).await?;
     let alerts = state.store.alerts(all, 500).await?;
-    let mut event = state.event_for(user, client, "guard.alerts", Outcome::Ok);
+    let mut event = state.event_for(user, client, AuditKind::GuardAlerts, Outcome::Ok);
     event.detail = json!({"all": all, "count": alerts.len()});
     state.record(event).await?;
     Ok(alerts)
@@ -543,7 +396,7 @@ pub async fn unlock(
     client: &Origin,
     email: &str,
 ) -> Result<u64, Error> {
-    require_investigator(state, user, client, "guard.unlock").await?;
+    require_investigator(state, user, client, AuditKind::GuardUnlock).await?;
     let email: rampart_domain::Email = email.parse().map_err(|_| Error::NotFound)?;
     let account = state
         .store
@@ -571,7 +424,7 @@ pub async fn unlock(
         .store
         .close_alerts_of(email.as_str(), user.email.as_str(), now)
         .await?;
-    let mut event = state.event_for(user, client, "guard.unlock", Outcome::Ok);
+    let mut event = state.event_for(user, client, AuditKind::GuardUnlock, Outcome::Ok);
     event.detail = json!({"account": email.as_str(), "closed_alerts": closed});
     state.record(event).await?;
     Ok(closed)
@@ -584,13 +437,13 @@ pub async fn keep_locked(
     client: &Origin,
     id: i64,
 ) -> Result<AlertRow, Error> {
-    require_investigator(state, user, client, "guard.keep_locked").await?;
+    require_investigator(state, user, client, AuditKind::GuardKeepLocked).await?;
     let alert = state.store.alert(id).await?.ok_or(Error::NotFound)?;
     state
         .store
         .close_alert(id, user.email.as_str(), state.clock.now())
         .await?;
-    let mut event = state.event_for(user, client, "guard.keep_locked", Outcome::Ok);
+    let mut event = state.event_for(user, client, AuditKind::GuardKeepLocked, Outcome::Ok);
     event.detail = json!({"alert": id, "account": alert.account});
     state.record(event).await?;
     Ok(alert)

@@ -2,6 +2,10 @@
 //! failure to record is a failure of the use case: nothing is answered (and
 //! no byte of a document leaves) without its event on disk.
 
+mod kind;
+
+pub use kind::AuditKind;
+
 use crate::{identity::Authenticated, App, Error};
 use rampart_store::{AuditEvent, Outcome};
 use std::net::IpAddr;
@@ -73,11 +77,11 @@ pub fn network_of(ip: &str) -> String {
 
 impl App {
     /// A blank event of `kind` stamped with the current time.
-    pub fn event(&self, origin: &Origin, kind: &str, outcome: Outcome) -> AuditEvent {
+    pub(crate) fn event(&self, origin: &Origin, kind: AuditKind, outcome: Outcome) -> AuditEvent {
         AuditEvent {
             seq: 0,
             time: rampart_store::event_time(self.clock.now()),
-            kind: kind.to_owned(),
+            kind: kind.as_str().to_owned(),
             account: None,
             ip: origin.http_ip().map(str::to_owned),
             session: origin.is_console().then(|| "console".to_owned()),
@@ -90,11 +94,11 @@ impl App {
     }
 
     /// An event for an authenticated principal.
-    pub fn event_for(
+    pub(crate) fn event_for(
         &self,
         user: &Authenticated,
         origin: &Origin,
-        kind: &str,
+        kind: AuditKind,
         outcome: Outcome,
     ) -> AuditEvent {
         AuditEvent {
@@ -105,7 +109,7 @@ impl App {
     }
 
     /// Appends an event durably.
-    pub async fn record(&self, event: AuditEvent) -> Result<u64, Error> {
+    pub(crate) async fn record(&self, event: AuditEvent) -> Result<u64, Error> {
         self.audit
             .append(event)
             .await

@@ -1,0 +1,125 @@
+//! The crate graph points one way (docs/ARCHITECTURE.md): use cases live in
+//! `rampart-app`, HTTP in `rampart-web`, and only `serve` and the tests reach
+//! the web crate. Read from the manifests, so a new dependency that breaks
+//! the layering fails here rather than in review.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption fails the run
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    fs,
+    path::Path,
+};
+
+/// Each workspace crate's normal (non-dev) dependencies, by package name.
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut manifests = vec![root.join("Cargo.toml")];
+    for entry in fs::read_dir(root.join("crates")).unwrap() {
+        let manifest = entry.unwrap().path().join("Cargo.toml");
+        if manifest.exists() {
+            manifests.push(manifest);
+        }
+    }
+    manifests
+        .iter()
+        .map(|path| {
+            let text = fs::read_to_string(path).unwrap();
+            let mut name = None;
+            let mut deps = BTreeSet::new();
+            let mut section = String::new();
+            for line in text.lines().map(str::trim) {
+                if line.starts_with('[') {
+                    section = line.to_owned();
+                    continue;
+                }
+                let key = line.split(['=', '.', ' ']).next().unwrap_or("");
+                if section == "[package]" && key == "name" {
+                    name = line.split('"').nth(1).map(str::to_owned);
+                }
+                if section == "[dependencies]" && !key.is_empty() && !key.starts_with('#') {
+                    deps.insert(key.to_owned());
+                }
+            }
+            (name.unwrap(), deps)
+        })
+        .collect()
+}
+
+/// Everything `krate` depends on, directly or not.
+fn closure(graph: &BTreeMap<String, BTreeSet<String>>, krate: &str) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![krate.to_owned()];
+    while let Some(next) = todo.pop() {
+        for dep in graph.get(&next).into_iter().flatten() {
+            if seen.insert(dep.clone()) {
+                todo.push(dep.clone());
+            }
+        }
+    }
+    seen
+}
+
+#[test]
+fn only_the_binary_and_the_test_kit_depend_on_the_web_crate() {
+    let graph = graph();
+    assert!(graph.contains_key("rampart-app"), "{:?}", graph.keys());
+    for (krate, deps) in &graph {
+        if deps.contains("rampart-web") {
+            assert!(
+                krate == "rampart" || krate == "rampart-testkit",
+                "{krate} depends on rampart-web"
+            );
+        }
+    }
+    for krate in ["rampart-triage", "rampart-bench", "rampart-app"] {
+        assert!(
+            !closure(&graph, krate).contains("rampart-web"),
+            "{krate} reaches rampart-web"
+        );
+    }
+}
+
+#[test]
+fn the_application_crate_holds_no_http_type() {
+    let graph = graph();
+    let app = closure(&graph, "rampart-app");
+    for http in [
+        "axum",
+        "tower",
+        "hyper",
+        "hyper-util",
+        "askama",
+        "http-body",
+    ] {
+        assert!(!app.contains(http), "rampart-app reaches {http}");
+    }
+}
+
+#[test]
+fn commands_other_than_serve_call_the_application_layer() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/commands");
+    let mut files = vec![];
+    let mut todo = vec![dir];
+    while let Some(d) = todo.pop() {
+        for entry in fs::read_dir(d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 5);
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap();
+        if file.ends_with("serve.rs") {
+            continue;
+        }
+        assert!(
+            !text.contains("rampart_web"),
+            "{} uses rampart_web",
+            file.display()
+        );
+    }
+}
