@@ -25,6 +25,16 @@ pub struct Guard {
     pub(crate) config: GuardConfig,
 }
 
+/// The guard with the default configuration, which is valid (a test checks
+/// that [`Guard::new`] accepts it).
+impl Default for Guard {
+    fn default() -> Self {
+        Guard {
+            config: GuardConfig::default(),
+        }
+    }
+}
+
 impl Guard {
     /// A guard with `config`, after checking it.
     pub fn new(config: GuardConfig) -> Result<Self, GuardError> {

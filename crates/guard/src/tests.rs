@@ -786,3 +786,8 @@ fn most_of_a_small_visible_library_within_an_hour_asks_for_a_step_up() {
         assert!(w.run(&e).allowed());
     }
 }
+
+#[test]
+fn the_default_configuration_is_valid() {
+    assert!(Guard::new(GuardConfig::default()).is_ok());
+}

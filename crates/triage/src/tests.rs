@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
+use crate::analyze::thin_spacing;
 use proptest::prelude::*;
 use sha2::Digest;
 use std::io::{Cursor, Write};

@@ -88,6 +88,11 @@ impl AuditLog {
         &self.origin
     }
 
+    /// The verifier of the log's checkpoints.
+    pub fn verifier(&self) -> rampart_tlog::Verifier {
+        self.signer.verifier()
+    }
+
     /// The verifier key in signed-note format (`name+id+key`).
     pub fn verifier_key(&self) -> String {
         self.signer.verifier().to_key_string()
