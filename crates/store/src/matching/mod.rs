@@ -6,8 +6,13 @@
 //! queries. Every value is bound; the only SQL text that varies is the
 //! number of `?` placeholders of a batch, never input.
 
-use crate::{from_ms, to_ms, Error, Result, Store};
-use std::collections::HashMap;
+mod downloads;
+mod reader;
+
+pub use downloads::DownloadRecord;
+pub use reader::IndexReader;
+
+use crate::{to_ms, Error, Result, Store};
 use time::OffsetDateTime;
 
 /// What to store for one indexed file (a version or a public reference).
@@ -114,19 +119,6 @@ pub struct VersionToIndex {
     pub size: i64,
 }
 
-/// One recorded download of a document, for triage's cross-reference.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DownloadRecord {
-    /// Download id.
-    pub id: String,
-    /// Recipient's email.
-    pub account: String,
-    /// Version downloaded.
-    pub version: i64,
-    /// When.
-    pub time: OffsetDateTime,
-}
-
 /// Index coverage, for the report's notes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IndexStats {
@@ -150,7 +142,7 @@ pub struct IndexStats {
 pub const BOILERPLATE_ANCHOR_LIMIT: i64 = 50;
 /// The row of [`candidates_sql`]: version and public band items, version
 /// and public anchor postings.
-type CandidateRow = (
+pub(super) type CandidateRow = (
     Option<String>,
     Option<String>,
     Option<String>,
@@ -159,9 +151,9 @@ type CandidateRow = (
 
 /// Largest number of placeholders bound in one statement (SQLite's limit
 /// was 999 before 3.32).
-const BATCH: usize = 600;
+pub(super) const BATCH: usize = 600;
 
-fn placeholders(n: usize) -> String {
+pub(super) fn placeholders(n: usize) -> String {
     let mut s = String::with_capacity(n * 2);
     for i in 0..n {
         if i > 0 {
@@ -172,7 +164,7 @@ fn placeholders(n: usize) -> String {
     s
 }
 
-fn band_clause(n: usize) -> String {
+pub(super) fn band_clause(n: usize) -> String {
     if n == 0 {
         return "0".into();
     }
@@ -196,7 +188,7 @@ fn band_clause(n: usize) -> String {
 /// common phrase (at 10^5 versions, 1.6 M postings sit under 10,000
 /// boilerplate anchors). One row, not a row per posting or anchor: sqlx
 /// hands each row from SQLite's thread to the caller's.
-fn candidates_sql(nb: usize, na: usize) -> String {
+pub(super) fn candidates_sql(nb: usize, na: usize) -> String {
     let bands = band_clause(nb);
     let anchors = placeholders_rows(na);
     let postings = |table: &str, item: &str| {
@@ -218,14 +210,14 @@ fn candidates_sql(nb: usize, na: usize) -> String {
 
 /// `(?),(?),…`: `n` one-column rows (at least one, which binds NULL when
 /// there is nothing to ask: a `VALUES` list cannot be empty).
-fn placeholders_rows(n: usize) -> String {
+pub(super) fn placeholders_rows(n: usize) -> String {
     vec!["(?)"; n.max(1)].join(",")
 }
 
 /// Adds `count` 32-byte hashes, concatenated (as SQLite's
 /// `group_concat(hash, x'')` writes them), to `set`; a concatenation of
 /// another length means a stored hash is not 32 bytes.
-fn extend_from_concatenated(
+pub(super) fn extend_from_concatenated(
     set: &mut std::collections::HashSet<[u8; 32]>,
     count: i64,
     hashes: Option<Vec<u8>>,
@@ -246,27 +238,27 @@ fn extend_from_concatenated(
 }
 
 /// The items of a comma-separated id list.
-fn ids(list: &str) -> impl Iterator<Item = i64> + '_ {
+pub(super) fn ids(list: &str) -> impl Iterator<Item = i64> + '_ {
     list.split(',').filter_map(|i| i.parse().ok())
 }
 
 /// The two corpora: document versions and public references. Their
 /// posting tables have the same shape; only the names differ.
 #[derive(Clone, Copy)]
-enum Corpus {
+pub(super) enum Corpus {
     Versions,
     Public,
 }
 
 impl Corpus {
-    fn bands_insert(self) -> &'static str {
+    pub(super) fn bands_insert(self) -> &'static str {
         match self {
             Corpus::Versions => "INSERT OR IGNORE INTO match_bands (band, key, item) ",
             Corpus::Public => "INSERT OR IGNORE INTO public_ref_bands (band, key, ref_id) ",
         }
     }
 
-    fn anchors_insert(self) -> &'static str {
+    pub(super) fn anchors_insert(self) -> &'static str {
         match self {
             Corpus::Versions => "INSERT OR IGNORE INTO match_anchors (anchor, item) ",
             Corpus::Public => "INSERT OR IGNORE INTO public_ref_anchors (anchor, ref_id) ",
@@ -275,7 +267,7 @@ impl Corpus {
 
     /// Inserts an item's row: two identifying columns (document and
     /// version, or source and path), then its index entry and the time.
-    fn item_insert(self) -> &'static str {
+    pub(super) fn item_insert(self) -> &'static str {
         match self {
             Corpus::Versions => "INSERT INTO match_versions (document_id, version, bytes_sha256, text_sha256, fingerprint, encoding, problem, indexed_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -284,7 +276,7 @@ impl Corpus {
         }
     }
 
-    fn item(self, id: i64) -> ItemId {
+    pub(super) fn item(self, id: i64) -> ItemId {
         match self {
             Corpus::Versions => ItemId::Version(id),
             Corpus::Public => ItemId::Public(id),
@@ -370,7 +362,7 @@ async fn insert_postings(
     Ok(())
 }
 
-fn source_of(
+pub(super) fn source_of(
     doc: Option<String>,
     version: Option<i64>,
     public: Option<i64>,
@@ -566,229 +558,5 @@ impl Store {
             public_refs,
             stale_public_refs,
         })
-    }
-
-    /// The downloads of each of `documents` (every version), oldest first,
-    /// at most `limit` per document, with each document's total count; a
-    /// document nobody downloaded is absent. A few statements for any
-    /// number of documents: the report lists the downloads of every
-    /// matched document, and a statement per document was a tenth of a
-    /// second after the last file of a large dump.
-    pub async fn downloads_of_documents(
-        &self,
-        documents: &[String],
-        limit: i64,
-    ) -> Result<HashMap<String, (Vec<DownloadRecord>, i64)>> {
-        let mut out: HashMap<String, (Vec<DownloadRecord>, i64)> = HashMap::new();
-        for chunk in documents.chunks(BATCH) {
-            let mut q = sqlx::QueryBuilder::new(
-                "SELECT document_id, id, email, version, time, total FROM (
-                   SELECT d.document_id, d.id, a.email, d.version, d.time,
-                          row_number() OVER (PARTITION BY d.document_id ORDER BY d.time, d.id) AS n,
-                          count(*) OVER (PARTITION BY d.document_id) AS total
-                   FROM downloads d JOIN accounts a ON a.id = d.account_id
-                   WHERE d.document_id IN (",
-            );
-            let mut ids = q.separated(", ");
-            for doc in chunk {
-                ids.push_bind(doc);
-            }
-            // At least one row per document, for its total.
-            q.push(")) WHERE n <= max(1, ")
-                .push_bind(limit)
-                .push(") ORDER BY document_id, time, id");
-            let rows: Vec<(String, String, String, i64, i64, i64)> =
-                q.build_query_as().fetch_all(&self.pool).await?;
-            for (document, id, account, version, time, total) in rows {
-                let (records, count) = out.entry(document).or_default();
-                *count = total;
-                if (records.len() as i64) < limit {
-                    records.push(DownloadRecord {
-                        id,
-                        account,
-                        version,
-                        time: from_ms(time)?,
-                    });
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// Every download of an account as (document, title, version, time),
-    /// oldest first: an accused account's "also downloaded" list is this
-    /// minus the documents found in the dump.
-    pub async fn downloads_of_account(
-        &self,
-        email: &str,
-    ) -> Result<Vec<(String, String, i64, OffsetDateTime)>> {
-        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
-            "SELECT d.document_id, doc.title, d.version, d.time FROM downloads d
-             JOIN accounts a ON a.id = d.account_id JOIN documents doc ON doc.id = d.document_id
-             WHERE a.email = ? ORDER BY d.time, d.id",
-        )
-        .bind(email)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|(d, t, v, time)| Ok((d, t, v, from_ms(time)?)))
-            .collect()
-    }
-}
-
-/// A read session on the match index: lookups on one connection held for
-/// the session. Each statement on the pool takes a connection and gives it
-/// back, and sqlx pings a connection it gets back: two round trips to
-/// SQLite's thread per statement instead of one (measured: half the
-/// lookup stage's thread wake-ups).
-pub struct IndexReader {
-    conn: sqlx::pool::PoolConnection<sqlx::Sqlite>,
-}
-
-impl Store {
-    /// Opens a read session on the match index (one pooled connection).
-    pub async fn index_reader(&self) -> Result<IndexReader> {
-        Ok(IndexReader {
-            conn: self.pool.acquire().await?,
-        })
-    }
-}
-
-impl IndexReader {
-    /// Items whose bytes or normalised text hash equals the given ones.
-    pub async fn exact_matches(
-        &mut self,
-        bytes_sha256: &[u8; 32],
-        text_sha256: Option<&[u8; 32]>,
-    ) -> Result<Vec<MatchSource>> {
-        let text = text_sha256.map(|h| h.to_vec());
-        let rows: Vec<(Option<String>, Option<i64>, Option<i64>)> = sqlx::query_as(
-            "SELECT document_id, version, NULL FROM match_versions WHERE bytes_sha256 = ?1 OR text_sha256 = ?2
-             UNION
-             SELECT NULL, NULL, id FROM public_refs WHERE bytes_sha256 = ?1 OR text_sha256 = ?2",
-        )
-        .bind(&bytes_sha256[..])
-        .bind(text)
-        .fetch_all(&mut *self.conn)
-        .await?;
-        let mut out: Vec<MatchSource> = rows
-            .into_iter()
-            .filter_map(|(d, v, p)| source_of(d, v, p))
-            .collect();
-        out.sort();
-        out.dedup();
-        Ok(out)
-    }
-
-    /// Candidates sharing band keys or non-boilerplate anchors, in both
-    /// corpora, best evidence first, at most `limit`. One statement for a
-    /// file's usual number of keys (more are asked in batches).
-    pub async fn match_candidates(
-        &mut self,
-        bands: &[(u16, u64)],
-        anchors: &[u32],
-        limit: usize,
-    ) -> Result<Vec<Candidate>> {
-        let mut found: HashMap<ItemId, (u32, u32)> = HashMap::new();
-        // Each band key is bound twice (one per corpus), each anchor once.
-        let (band_batch, anchor_batch) = (BATCH / 8, BATCH / 2 - 2);
-        let rounds = bands
-            .len()
-            .div_ceil(band_batch)
-            .max(anchors.len().div_ceil(anchor_batch));
-        for round in 0..rounds {
-            let chunk_of = |len: usize, n: usize| (round * n).min(len)..((round + 1) * n).min(len);
-            let bands = &bands[chunk_of(bands.len(), band_batch)];
-            let anchors = &anchors[chunk_of(anchors.len(), anchor_batch)];
-            let sql = candidates_sql(bands.len(), anchors.len());
-            let mut q = sqlx::query_as::<_, CandidateRow>(&sql);
-            if anchors.is_empty() {
-                q = q.bind(None::<i64>);
-            }
-            for &a in anchors {
-                q = q.bind(i64::from(a));
-            }
-            for _corpus in 0..2 {
-                for &(band, key) in bands {
-                    q = q.bind(i64::from(band)).bind(key as i64);
-                }
-            }
-            q = q
-                .bind(BOILERPLATE_ANCHOR_LIMIT + 1)
-                .bind(BOILERPLATE_ANCHOR_LIMIT + 1);
-            let (version_bands, public_bands, version_anchors, public_anchors) =
-                q.fetch_one(&mut *self.conn).await?;
-            for (corpus, list) in [
-                (Corpus::Versions, version_bands),
-                (Corpus::Public, public_bands),
-            ] {
-                for id in ids(list.as_deref().unwrap_or_default()) {
-                    found.entry(corpus.item(id)).or_default().0 += 1;
-                }
-            }
-            for (corpus, lists) in [
-                (Corpus::Versions, version_anchors),
-                (Corpus::Public, public_anchors),
-            ] {
-                for postings in lists.as_deref().unwrap_or_default().split(';') {
-                    let items: Vec<i64> = ids(postings).collect();
-                    if items.len() as i64 > BOILERPLATE_ANCHOR_LIMIT {
-                        continue;
-                    }
-                    for id in items {
-                        found.entry(corpus.item(id)).or_default().1 += 1;
-                    }
-                }
-            }
-        }
-        let mut out: Vec<Candidate> = found
-            .into_iter()
-            .map(|(item, (bands, anchors))| Candidate {
-                item,
-                bands,
-                anchors,
-            })
-            .collect();
-        out.sort_by(|a, b| {
-            (b.bands + b.anchors)
-                .cmp(&(a.bands + a.anchors))
-                .then_with(|| a.item.cmp(&b.item))
-        });
-        out.truncate(limit);
-        Ok(out)
-    }
-
-    /// The stored fingerprints of the given items, with the version or
-    /// public reference each is (unknown items are absent).
-    pub async fn fingerprints_of(&mut self, items: &[ItemId]) -> Result<Vec<StoredFingerprint>> {
-        let mut out = Vec::with_capacity(items.len());
-        // Both corpora in one statement, as in `exact_matches` (an empty
-        // `IN ()` is valid SQLite).
-        for chunk in items.chunks(BATCH) {
-            let (versions, refs): (Vec<ItemId>, Vec<ItemId>) =
-                chunk.iter().partition(|i| matches!(i, ItemId::Version(_)));
-            let sql = format!(
-                "SELECT document_id, version, NULL, fingerprint FROM match_versions WHERE id IN ({})
-                 UNION ALL SELECT NULL, NULL, id, fingerprint FROM public_refs WHERE id IN ({})",
-                placeholders(versions.len()),
-                placeholders(refs.len())
-            );
-            type Row = (Option<String>, Option<i64>, Option<i64>, Option<Vec<u8>>);
-            let mut q = sqlx::query_as::<_, Row>(&sql);
-            for item in versions.iter().chain(&refs) {
-                let (ItemId::Version(id) | ItemId::Public(id)) = *item;
-                q = q.bind(id);
-            }
-            for (d, v, p, fingerprint) in q.fetch_all(&mut *self.conn).await? {
-                if let Some(source) = source_of(d, v, p) {
-                    out.push(StoredFingerprint {
-                        source,
-                        fingerprint,
-                    });
-                }
-            }
-        }
-        out.sort_by(|a, b| a.source.cmp(&b.source));
-        Ok(out)
     }
 }
