@@ -9,6 +9,11 @@
 //! read in place). Decompression is watched on *actual* output, not on
 //! declared sizes, against a ratio and absolute limits.
 
+mod archive;
+mod limits;
+
+use limits::{describe, Counting, Guard};
+
 use sha2::{Digest, Sha256};
 use std::{
     cell::Cell,
@@ -95,89 +100,6 @@ pub struct Progress {
     pub input_bytes: AtomicU64,
     /// Items reported so far.
     pub items: AtomicU64,
-}
-
-/// A decompression limit hit (carried inside `io::Error`).
-#[derive(Debug)]
-struct LimitHit(String);
-
-impl fmt::Display for LimitHit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for LimitHit {}
-
-fn limit_hit(e: &io::Error) -> Option<String> {
-    e.get_ref()
-        .and_then(|x| x.downcast_ref::<LimitHit>())
-        .map(|l| l.0.clone())
-}
-
-fn describe(e: &io::Error, what: &str) -> String {
-    match limit_hit(e) {
-        Some(l) => format!("refused: {l}"),
-        None => format!("{what}: {e}"),
-    }
-}
-
-/// Counts bytes read through it.
-struct Counting<R> {
-    inner: R,
-    count: Rc<Cell<u64>>,
-    progress: Option<Arc<Progress>>,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count.set(self.count.get() + n as u64);
-        if let Some(p) = &self.progress {
-            p.input_bytes.fetch_add(n as u64, Ordering::Relaxed);
-        }
-        Ok(n)
-    }
-}
-
-/// Watches a decompressed stream: absolute size, ratio to the compressed
-/// bytes consumed, and the walk's total expansion budget.
-struct Guard<R> {
-    inner: R,
-    out: u64,
-    compressed: Rc<Cell<u64>>,
-    expanded: Rc<Cell<u64>>,
-    limits: WalkLimits,
-}
-
-impl<R: Read> Read for Guard<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.out += n as u64;
-        self.expanded.set(self.expanded.get() + n as u64);
-        let l = &self.limits;
-        let fail = |m: String| Err(io::Error::other(LimitHit(m)));
-        if self.out > l.max_member_bytes {
-            return fail(format!(
-                "decompresses past the limit of {} bytes (zip bomb?)",
-                l.max_member_bytes
-            ));
-        }
-        if self.out > 1 << 20 && self.out > l.max_ratio.saturating_mul(self.compressed.get().max(1))
-        {
-            return fail(format!(
-                "compression ratio above {}:1 (zip bomb?)",
-                l.max_ratio
-            ));
-        }
-        if self.expanded.get() > l.max_expanded_bytes {
-            return fail(format!(
-                "the dump decompresses past the limit of {} bytes in total",
-                l.max_expanded_bytes
-            ));
-        }
-        Ok(n)
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -470,155 +392,6 @@ impl<'a> Walker<'a> {
                 let leaf = self.read_leaf_keep(path, name, r, keep, declared);
                 self.emit(leaf);
             }
-        }
-    }
-
-    fn walk_gzip(&mut self, path: String, name: String, r: Box<dyn Read + '_>, depth: usize) {
-        let compressed = Rc::new(Cell::new(0));
-        let counted = Counting {
-            inner: r,
-            count: compressed.clone(),
-            progress: None,
-        };
-        let mut inner: Box<dyn Read + '_> = Box::new(Guard {
-            inner: flate2::read::MultiGzDecoder::new(counted),
-            out: 0,
-            compressed,
-            expanded: self.expanded.clone(),
-            limits: self.limits.clone(),
-        });
-        let mut head = [0u8; 512];
-        let n = match read_head(&mut inner, &mut head) {
-            Ok(n) => n,
-            Err(e) => return self.refuse(path, describe(&e, "corrupt gzip")),
-        };
-        let kind = sniff(&head[..n]);
-        let inner: Box<dyn Read + '_> = Box::new(Cursor::new(head[..n].to_vec()).chain(inner));
-        if kind == Kind::Tar {
-            return self.walk_tar(path, inner, depth + 1);
-        }
-        let lower = name.to_ascii_lowercase();
-        let stem = if let Some(s) = lower.strip_suffix(".tgz") {
-            format!("{}.tar", &name[..s.len()])
-        } else if lower.ends_with(".gz") {
-            name[..name.len() - 3].to_owned()
-        } else {
-            name.clone()
-        };
-        let stem = if stem.is_empty() { "data".into() } else { stem };
-        self.walk_stream(format!("{path}!/{stem}"), stem, inner, None, depth + 1);
-    }
-
-    fn walk_tar(&mut self, path: String, r: Box<dyn Read + '_>, depth: usize) {
-        let mut archive = tar::Archive::new(r);
-        let entries = match archive.entries() {
-            Ok(e) => e,
-            Err(e) => return self.refuse(path, describe(&e, "corrupt tar")),
-        };
-        for entry in entries {
-            if self.stopped {
-                return;
-            }
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => return self.refuse(path, describe(&e, "corrupt tar")),
-            };
-            let raw = entry.path_bytes().into_owned();
-            let member = format!("{path}!/{}", lossy_name(&raw));
-            let kind = entry.header().entry_type();
-            use tar::EntryType as T;
-            let refusal = match kind {
-                T::Directory | T::XGlobalHeader | T::XHeader => continue,
-                T::Regular | T::Continuous => bad_name(&raw),
-                T::Symlink => Some("refused: symbolic link in archive".into()),
-                T::Link => Some("refused: hard link in archive".into()),
-                T::Char | T::Block | T::Fifo => Some("refused: special file in archive".into()),
-                other => Some(format!("refused: unsupported tar entry type {other:?}")),
-            };
-            if let Some(problem) = refusal {
-                self.refuse(member, problem);
-                continue;
-            }
-            let name = base_name(&lossy_name(&raw));
-            let size = entry.size();
-            self.walk_stream(member, name, Box::new(entry), Some(size), depth);
-        }
-    }
-
-    fn walk_zip<R: Read + Seek>(&mut self, path: String, r: R, depth: usize) {
-        let mut archive = match zip::ZipArchive::new(r) {
-            Ok(a) => a,
-            Err(e) => return self.refuse(path, format!("corrupt zip: {e}")),
-        };
-        for i in 0..archive.len() {
-            if self.stopped {
-                return;
-            }
-            let meta = match archive.by_index_raw(i) {
-                Ok(f) => (
-                    f.name_raw().to_vec(),
-                    f.is_dir(),
-                    f.is_symlink(),
-                    f.encrypted(),
-                    f.compression(),
-                    f.size(),
-                    f.compressed_size(),
-                ),
-                Err(e) => {
-                    self.refuse(format!("{path}!/#{i}"), format!("corrupt zip member: {e}"));
-                    continue;
-                }
-            };
-            let (raw, is_dir, is_symlink, encrypted, method, size, csize) = meta;
-            let member = format!("{path}!/{}", lossy_name(&raw));
-            if is_dir && !is_symlink {
-                continue;
-            }
-            let l = &self.limits;
-            let refusal = if let Some(p) = bad_name(&raw) {
-                Some(p)
-            } else if is_symlink {
-                Some("refused: symbolic link in archive".into())
-            } else if encrypted {
-                Some("refused: encrypted archive member".into())
-            } else if !matches!(
-                method,
-                zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated
-            ) {
-                Some(format!("refused: unsupported compression method {method}"))
-            } else if size > l.max_member_bytes {
-                Some(format!(
-                    "refused: declared size {size} bytes exceeds the limit of {} bytes (zip bomb?)",
-                    l.max_member_bytes
-                ))
-            } else if size > 1 << 20 && size > l.max_ratio.saturating_mul(csize.max(1)) {
-                Some(format!(
-                    "refused: declared compression ratio above {}:1 (zip bomb?)",
-                    l.max_ratio
-                ))
-            } else {
-                None
-            };
-            if let Some(problem) = refusal {
-                self.refuse(member, problem);
-                continue;
-            }
-            let file = match archive.by_index(i) {
-                Ok(f) => f,
-                Err(e) => {
-                    self.refuse(member, format!("corrupt zip member: {e}"));
-                    continue;
-                }
-            };
-            let guard = Guard {
-                inner: file,
-                out: 0,
-                compressed: Rc::new(Cell::new(csize)),
-                expanded: self.expanded.clone(),
-                limits: self.limits.clone(),
-            };
-            let name = base_name(&lossy_name(&raw));
-            self.walk_stream(member, name, Box::new(guard), Some(size), depth);
         }
     }
 
