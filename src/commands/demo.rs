@@ -30,12 +30,12 @@ pub struct Opts {
 pub enum DemoCommand {
     /// Scrape a running portal as a compromised account and report how much
     /// it got before the exfiltration guard contained it.
-    Attack(super::demo_attack::Opts),
+    Attack(rampart_demo::attack::Opts),
 }
 
 pub async fn run(opts: Opts) -> anyhow::Result<()> {
     if let Some(DemoCommand::Attack(attack)) = opts.command {
-        return super::demo_attack::run(attack).await;
+        return rampart_demo::attack::run(attack).await;
     }
     let (state, first) = opts.data.open().await?;
     announce_first_admin(&first);

@@ -3,7 +3,6 @@
 pub mod admin;
 pub mod audit;
 pub mod demo;
-pub mod demo_attack;
 pub mod import;
 pub mod public;
 pub mod reindex;

@@ -5,10 +5,14 @@
 //! cooperation. [`generate`] builds, from a seed alone, a plausible but wholly
 //! fictional world of portals, communities, member accounts and several
 //! hundred non-public documents, so that the portal can be demonstrated (and
-//! its exfiltration defences exercised) without any real data. The crate does
-//! no I/O and knows nothing of the rest of the code base: it returns plain
-//! structs that the caller maps into its own store.
+//! its exfiltration defences exercised) without any real data. The generator
+//! does no I/O and knows nothing of the rest of the code base: it returns
+//! plain structs that the caller maps into its own store.
+//!
+//! [`attack`] is the other half of the demo: `rampart demo attack`, a
+//! scripted scrape as a compromised account, over HTTP like any client.
 
+pub mod attack;
 mod documents;
 mod genre;
 mod nations;
