@@ -60,10 +60,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/login", post(api::session::login))
         .route("/api/v1/login/totp", post(api::session::login_totp))
         .route("/api/v1/login/recovery", post(api::session::login_recovery))
-        .route("/api/v1/account/totp", post(api::session::begin_totp))
+        .route("/api/v1/account/totp", post(api::totp::begin_totp))
         .route(
             "/api/v1/account/totp/confirm",
-            post(api::session::confirm_totp),
+            post(api::totp::confirm_totp),
         )
         .route("/api/v1/account/sessions", get(api::account::list_sessions))
         .route(
@@ -79,11 +79,8 @@ pub fn router(state: AppState) -> Router {
             delete(api::account::revoke_token),
         )
         .route("/api/v1/logout", post(api::session::logout))
-        .route("/api/v1/me", get(api::session::me))
-        .route(
-            "/api/v1/account/password",
-            post(api::session::change_password),
-        )
+        .route("/api/v1/me", get(api::me::me))
+        .route("/api/v1/account/password", post(api::me::change_password))
         .route("/api/v1/account/confirm", post(api::confirm::confirm))
         .route(
             "/api/v1/account/confirm/webauthn/start",
