@@ -20,7 +20,7 @@ pub mod datadir;
 pub mod documents;
 mod error;
 pub mod guard;
-pub mod guard_peers;
+pub(crate) mod guard_peers;
 pub mod identity;
 pub mod install;
 pub mod matching;

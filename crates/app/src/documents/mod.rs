@@ -178,7 +178,7 @@ async fn resolve_marking(
 /// Refuses the `canary` field to anyone but a security officer: only they
 /// make canaries, and to everyone else a canary must look like any other
 /// document.
-pub fn check_canary_field(user: &Authenticated, upload: &Upload) -> Result<(), Error> {
+pub(crate) fn check_canary_field(user: &Authenticated, upload: &Upload) -> Result<(), Error> {
     if upload.canary.is_some()
         && authorize(&user.principal, Action::ManageCanaries) != Decision::Allow
     {
@@ -203,7 +203,7 @@ pub async fn create_document(
 /// How a new document comes to be: uploaded by the acting account, or a
 /// canary planted by a security officer and attributed to a contributor of
 /// the community (the audit log keeps who planted it).
-pub enum NewAs {
+pub(crate) enum NewAs {
     /// Uploaded by this account.
     Upload(rampart_domain::AccountId),
     /// Planted as a canary, shown as uploaded by this account.
@@ -215,7 +215,7 @@ pub enum NewAs {
     },
 }
 
-pub async fn insert_document(
+pub(crate) async fn insert_document(
     state: &App,
     user: &Authenticated,
     client: &Origin,

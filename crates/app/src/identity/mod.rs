@@ -12,8 +12,8 @@ pub mod passkeys;
 mod password;
 mod session;
 pub mod sign_in;
-pub mod stage;
-pub mod throttle;
+pub(crate) mod stage;
+pub(crate) mod throttle;
 mod token;
 pub mod totp;
 
@@ -29,14 +29,14 @@ use rampart_domain::{AccountStatus, Email, Principal, TokenScope};
 use rampart_store::{Outcome, SessionStage};
 
 /// A 256-bit secret in hex and the hash we store instead of it.
-pub fn new_secret() -> (String, Vec<u8>) {
+pub(crate) fn new_secret() -> (String, Vec<u8>) {
     let secret = hex::encode(rampart_domain::random_bytes::<32>());
     let hash = hash_secret(&secret);
     (secret, hash)
 }
 
 /// The stored form of a session or token secret.
-pub fn hash_secret(secret: &str) -> Vec<u8> {
+pub(crate) fn hash_secret(secret: &str) -> Vec<u8> {
     blake3::hash(secret.as_bytes()).as_bytes().to_vec()
 }
 
@@ -109,7 +109,7 @@ pub async fn refuse_csrf(
 }
 
 /// Loads the principal for an account, refusing suspended accounts.
-pub async fn load_principal(
+pub(crate) async fn load_principal(
     state: &App,
     account: rampart_domain::AccountId,
     scope: TokenScope,

@@ -433,7 +433,7 @@ pub async fn start_step_up(state: &App, user: &Authenticated) -> Result<Value, E
 
 /// Checks a passkey step-up answer. The guard records and audits the
 /// outcome (`guard.step_up`); here only the refusal's reason is audited.
-pub async fn check_step_up(
+pub(crate) async fn check_step_up(
     state: &App,
     user: &Authenticated,
     client: &Origin,

@@ -58,7 +58,7 @@ pub fn second_factor_required(state: &App, account: &AccountRow) -> bool {
 }
 
 /// The stage after a correct password (or a completed password change).
-pub async fn stage_after_password(
+pub(crate) async fn stage_after_password(
     state: &App,
     account: &AccountRow,
 ) -> Result<SessionStage, Error> {
@@ -83,7 +83,7 @@ pub async fn stage_after_password(
 }
 
 /// Opens a session in `stage`; a complete sign-in also checks the device.
-pub async fn open_session(
+pub(crate) async fn open_session(
     state: &App,
     account: &AccountRow,
     stage: SessionStage,
@@ -137,7 +137,7 @@ async fn note_device(
 
 /// Replaces a pending session by a fully signed-in one (a fresh id, so the
 /// pre-authentication cookie is worth nothing afterwards).
-pub async fn promote(
+pub(crate) async fn promote(
     state: &App,
     user: &Authenticated,
     client: &Origin,
@@ -166,7 +166,7 @@ fn keys(state: &App) -> Result<&totp::FactorKeys, Error> {
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("no data key for second factors")))
 }
 
-pub fn require_stage(user: &Authenticated, wanted: SessionStage) -> Result<(), Error> {
+pub(crate) fn require_stage(user: &Authenticated, wanted: SessionStage) -> Result<(), Error> {
     match &user.credential {
         Credential::Session { stage, .. } if *stage == wanted => Ok(()),
         Credential::Session { .. } => Err(Error::Forbidden(
@@ -346,7 +346,7 @@ pub enum Method {
 /// Whether `code` is a right, unused second-factor code of `account`, and
 /// if so uses it up. Every refusal looks the same to the caller (no factor,
 /// wrong code, code already used).
-pub async fn code_accepted(
+pub(crate) async fn code_accepted(
     state: &App,
     account: AccountId,
     method: Method,

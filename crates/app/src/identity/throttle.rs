@@ -117,7 +117,7 @@ pub async fn failed(state: &App, keys: &Keys) -> Result<(), Error> {
 /// Logs a failed or refused attempt for the detector and raises an alert
 /// when a source tries too many accounts or an account is tried from too
 /// many sources.
-pub async fn detect(state: &App, keys: &Keys) -> Result<(), Error> {
+pub(crate) async fn detect(state: &App, keys: &Keys) -> Result<(), Error> {
     let now = state.clock.now();
     let counts = state
         .store
@@ -173,13 +173,13 @@ pub async fn detect(state: &App, keys: &Keys) -> Result<(), Error> {
 }
 
 /// The key that limits second-factor guesses of one account.
-pub fn factor_key(account: rampart_domain::AccountId) -> String {
+pub(crate) fn factor_key(account: rampart_domain::AccountId) -> String {
     format!("factor:{}", account.0)
 }
 
 /// Refuses a second-factor attempt while the account's factor key is
 /// blocked.
-pub async fn check_factor(state: &App, key: &str) -> Result<(), Error> {
+pub(crate) async fn check_factor(state: &App, key: &str) -> Result<(), Error> {
     let now = state.clock.now();
     let states = state.store.throttle_states(&[key.to_owned()]).await?;
     match states.first().and_then(|s| remaining(s.blocked_until, now)) {
@@ -189,7 +189,7 @@ pub async fn check_factor(state: &App, key: &str) -> Result<(), Error> {
 }
 
 /// Counts a failed second-factor attempt.
-pub async fn factor_failed(state: &App, key: &str) -> Result<(), Error> {
+pub(crate) async fn factor_failed(state: &App, key: &str) -> Result<(), Error> {
     let now = state.clock.now();
     let free = i64::from(state.config.identity.free_failures);
     let cap = state.config.identity.max_backoff_secs;

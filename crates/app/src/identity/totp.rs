@@ -82,7 +82,7 @@ impl FactorKeys {
 }
 
 /// A new 160-bit secret (RFC 4226 recommends 160 bits).
-pub fn new_secret() -> [u8; 20] {
+pub(crate) fn new_secret() -> [u8; 20] {
     rampart_domain::random_bytes::<20>()
 }
 

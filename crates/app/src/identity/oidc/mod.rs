@@ -31,11 +31,11 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use time::OffsetDateTime;
 
 /// How long a redirect to a provider may take to come back.
-pub const LOGIN_LIFETIME: time::Duration = time::Duration::minutes(10);
+pub(crate) const LOGIN_LIFETIME: time::Duration = time::Duration::minutes(10);
 /// How long discovered provider metadata (and its JWKS) is trusted.
 const METADATA_LIFETIME: time::Duration = time::Duration::hours(1);
 /// The callback every provider redirects to (the state names the provider).
-pub const CALLBACK_PATH: &str = "/login/oidc/callback";
+pub(crate) const CALLBACK_PATH: &str = "/login/oidc/callback";
 
 /// A client built from discovered metadata.
 type DiscoveredClient = CoreClient<
@@ -256,7 +256,7 @@ pub async fn begin(state: &App, provider_name: &str) -> Result<String, OidcError
 
 /// The provider name a callback's `state` belongs to, taking (and so
 /// spending) the sign-in; refused when unknown, used or expired.
-pub async fn take_login(state: &App, csrf: &str) -> Result<OidcLogin, OidcError> {
+pub(crate) async fn take_login(state: &App, csrf: &str) -> Result<OidcLogin, OidcError> {
     if csrf.is_empty() || csrf.len() > 256 {
         return Err(OidcError::State);
     }
@@ -349,7 +349,7 @@ pub fn listed(config: &crate::config::Config) -> Vec<(String, String)> {
 }
 
 /// The provider's configuration (for registration).
-pub fn provider_config<'a>(
+pub(crate) fn provider_config<'a>(
     state: &'a App,
     name: &str,
 ) -> Result<&'a OidcProviderConfig, OidcError> {
