@@ -128,11 +128,24 @@ pub fn step_at(unix_secs: i64) -> i64 {
     unix_secs.div_euclid(STEP_SECS)
 }
 
+/// The HMAC key block for `secret` (RFC 2104): the secret zero-padded to
+/// SHA-1's 64-byte block, or its SHA-1 digest padded when longer. Built
+/// here, the key has the block's type, so keying cannot fail.
+fn hmac_key(secret: &[u8]) -> hmac::digest::Key<Hmac<sha1::Sha1>> {
+    use sha1::Digest;
+    let mut key = hmac::digest::Key::<Hmac<sha1::Sha1>>::default();
+    if secret.len() <= key.len() {
+        key[..secret.len()].copy_from_slice(secret);
+    } else {
+        let digest = sha1::Sha1::digest(secret);
+        key[..digest.len()].copy_from_slice(&digest);
+    }
+    key
+}
+
 /// The code for one step (RFC 4226 dynamic truncation).
 pub fn code_at(secret: &[u8], step: i64) -> String {
-    let Ok(mut mac) = <Hmac<sha1::Sha1> as Mac>::new_from_slice(secret) else {
-        unreachable!("HMAC takes keys of any length")
-    };
+    let mut mac = <Hmac<sha1::Sha1> as KeyInit>::new(&hmac_key(secret));
     mac.update(&step.to_be_bytes());
     let digest = mac.finalize().into_bytes();
     let offset = usize::from(digest[19] & 0x0f);
@@ -209,6 +222,24 @@ pub fn qr_svg(uri: &str) -> Result<String, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The key block built by hand keys HMAC exactly as the crate does from
+    /// a slice, for secrets shorter than, equal to and longer than a block.
+    #[test]
+    fn the_hmac_key_block_matches_keying_from_a_slice() {
+        for len in [0usize, 20, 63, 64, 65, 100] {
+            let secret: Vec<u8> = (0..len).map(|i| i as u8 ^ 0x5a).collect();
+            let mut by_slice = <Hmac<sha1::Sha1> as Mac>::new_from_slice(&secret).unwrap();
+            let mut by_block = <Hmac<sha1::Sha1> as KeyInit>::new(&hmac_key(&secret));
+            by_slice.update(b"step");
+            by_block.update(b"step");
+            assert_eq!(
+                by_slice.finalize().into_bytes(),
+                by_block.finalize().into_bytes(),
+                "{len}-byte secret"
+            );
+        }
+    }
 
     /// RFC 6238 appendix B, SHA-1 rows (the last six digits of each).
     #[test]
