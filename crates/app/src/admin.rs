@@ -70,7 +70,8 @@ async fn account_named(
     }
 }
 
-async fn record(
+/// Records `actor`'s change of `kind` with its detail.
+pub(crate) async fn record(
     state: &App,
     actor: Actor<'_>,
     kind: AuditKind,

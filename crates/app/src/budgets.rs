@@ -8,7 +8,12 @@
 //! change goes through the policy (administrators only; everyone else is
 //! told there is nothing here) and is audited with the old and new limits.
 
-use crate::{admin::Actor, context::App, error::Error, AuditKind};
+use crate::{
+    admin::{record, Actor},
+    context::App,
+    error::Error,
+    AuditKind,
+};
 use rampart_domain::{AccountId, Action, CommunityId, CommunityPath, CommunityRole, Email};
 use rampart_guard::{Limits, LimitsOverride, Role, StoredOverrides};
 use rampart_store::BudgetOverrideRow;
@@ -97,17 +102,6 @@ fn validate(limits: &LimitsOverride) -> Result<(), Error> {
     limits.check().map_err(|e| match e {
         rampart_guard::GuardError::InvalidConfig(message) => Error::Invalid(message),
     })
-}
-
-async fn record(
-    state: &App,
-    actor: Actor<'_>,
-    kind: AuditKind,
-    detail: serde_json::Value,
-) -> Result<(), Error> {
-    let mut event = actor.event(state, kind);
-    event.detail = detail;
-    state.record(event).await.map(|_| ())
 }
 
 fn actor_name(actor: Actor<'_>) -> String {

@@ -94,6 +94,20 @@ impl Authenticated {
     }
 }
 
+/// Audits a refused sign-in or ceremony step of `user` with its reason.
+pub(crate) async fn refuse(
+    state: &App,
+    user: &Authenticated,
+    origin: &Origin,
+    kind: crate::AuditKind,
+    reason: &str,
+) -> Result<(), Error> {
+    let mut event = state.event_for(user, origin, kind, Outcome::Failed);
+    event.detail = serde_json::json!({ "reason": reason });
+    state.record(event).await?;
+    Ok(())
+}
+
 /// Records a cookie-authenticated unsafe request to `path` that came
 /// without its session's CSRF token, and refuses it.
 pub async fn refuse_csrf(

@@ -120,20 +120,6 @@ async fn take_challenge<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// Audits a refused ceremony step with its reason.
-async fn refuse(
-    state: &App,
-    user: &Authenticated,
-    client: &Origin,
-    kind: AuditKind,
-    reason: &str,
-) -> Result<(), Error> {
-    let mut event = state.event_for(user, client, kind, Outcome::Failed);
-    event.detail = json!({ "reason": reason });
-    state.record(event).await?;
-    Ok(())
-}
-
 fn require_full_session(user: &Authenticated) -> Result<(), Error> {
     match &user.credential {
         Credential::Session {
@@ -192,7 +178,7 @@ pub async fn finish_registration(
     let Some(ceremony) =
         take_challenge::<PasskeyRegistration>(state, account, REGISTER, challenge).await?
     else {
-        refuse(
+        super::refuse(
             state,
             user,
             client,
@@ -205,7 +191,7 @@ pub async fn finish_registration(
         ));
     };
     let Ok(credential) = serde_json::from_value::<RegisterPublicKeyCredential>(credential) else {
-        refuse(
+        super::refuse(
             state,
             user,
             client,
@@ -222,7 +208,7 @@ pub async fn finish_registration(
         Err(e) => {
             // The library's reason names the check (origin, RP id hash,
             // challenge, signature); it holds no secret.
-            refuse(
+            super::refuse(
                 state,
                 user,
                 client,
@@ -415,7 +401,7 @@ pub async fn finish_sign_in(
     if let Err(refused) =
         check_assertion(state, user, client, AUTHENTICATE, challenge, credential).await?
     {
-        refuse(state, user, client, KIND, &refused.reason).await?;
+        super::refuse(state, user, client, KIND, &refused.reason).await?;
         identity::throttle::factor_failed(state, &key).await?;
         return Err(refused.error);
     }
@@ -443,7 +429,7 @@ pub(crate) async fn check_step_up(
     match check_assertion(state, user, client, STEP_UP, challenge, credential).await? {
         Ok(()) => Ok(true),
         Err(refused) => {
-            refuse(
+            super::refuse(
                 state,
                 user,
                 client,

@@ -271,9 +271,7 @@ async fn refuse_code(
     kind: AuditKind,
     reason: &str,
 ) -> Result<(), Error> {
-    let mut event = state.event_for(user, client, kind, Outcome::Failed);
-    event.detail = serde_json::json!({ "reason": reason });
-    state.record(event).await?;
+    identity::refuse(state, user, client, kind, reason).await?;
     throttle::factor_failed(state, &throttle::factor_key(user.principal.account)).await
 }
 
