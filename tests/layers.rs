@@ -7,7 +7,7 @@
 use std::{
     collections::{BTreeMap, BTreeSet},
     fs,
-    path::Path,
+    path::{Path, PathBuf},
 };
 
 /// Each workspace crate's normal (non-dev) dependencies, by package name.
@@ -95,9 +95,7 @@ fn the_application_crate_holds_no_http_type() {
     }
 }
 
-#[test]
-fn commands_other_than_serve_call_the_application_layer() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/commands");
+fn rust_files(dir: PathBuf) -> Vec<PathBuf> {
     let mut files = vec![];
     let mut todo = vec![dir];
     while let Some(d) = todo.pop() {
@@ -110,6 +108,12 @@ fn commands_other_than_serve_call_the_application_layer() {
             }
         }
     }
+    files
+}
+
+#[test]
+fn commands_other_than_serve_call_the_application_layer() {
+    let files = rust_files(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/commands"));
     assert!(files.len() > 5);
     for file in files {
         let text = fs::read_to_string(&file).unwrap();
@@ -121,5 +125,27 @@ fn commands_other_than_serve_call_the_application_layer() {
             "{} uses rampart_web",
             file.display()
         );
+    }
+}
+
+/// The API's routes are registered only from their `#[utoipa::path]`
+/// annotations (`utoipa_axum::routes!`), so every one of them is in the
+/// OpenAPI document; an axum `.route("/api/…")` would serve a path the
+/// document does not describe.
+#[test]
+fn every_api_route_is_registered_from_its_description() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/web/src");
+    let files = rust_files(root);
+    assert!(files.len() > 20);
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap();
+        let flat: String = text.split_whitespace().collect();
+        for quote in ["route(\"/api", "route_service(\"/api", "nest(\"/api"] {
+            assert!(
+                !flat.contains(quote),
+                "{} adds an API route outside the OpenAPI router",
+                file.display()
+            );
+        }
     }
 }

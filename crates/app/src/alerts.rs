@@ -91,7 +91,7 @@ fn publish(state: &App, alert: &AlertRow) {
 }
 
 /// The public form of an alert (API, webhook).
-pub fn alert_json(alert: &AlertRow) -> Value {
+pub(crate) fn alert_json(alert: &AlertRow) -> Value {
     json!({
         "id": alert.id,
         "time": rampart_store::event_time(alert.time),

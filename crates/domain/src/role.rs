@@ -7,6 +7,7 @@ use std::{fmt, str::FromStr};
 /// A member's role in one community. Ordered: each role can do what the one
 /// before it can.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum CommunityRole {
     /// Lists, views and downloads documents.
@@ -52,6 +53,7 @@ impl FromStr for CommunityRole {
 /// Install-wide roles. Neither grants access to documents by itself: an
 /// administrator manages structure, a security officer reads the audit trail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum InstallRole {
     /// Manages portals, communities, accounts and memberships.

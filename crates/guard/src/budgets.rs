@@ -19,6 +19,7 @@ pub const MAX_DISTINCT_LIMIT: u32 = 1_000;
 
 /// One complete set of limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
     /// Downloads in any sliding minute.
@@ -125,6 +126,7 @@ impl Limits {
 
 /// A partial set of limits: every field left out keeps the value it overrides.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsOverride {
     /// See [`Limits::downloads_per_minute`].

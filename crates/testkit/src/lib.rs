@@ -10,6 +10,8 @@
 //! only moves the clock on (by 30 s steps) when all three are used up.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod contract;
+
 use rampart_app::{
     admin::{self, AccountInput, Actor},
     install, App, Config,
@@ -471,32 +473,38 @@ impl Session {
 
     /// GET with the session.
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
+        let response = self
+            .client
             .get(format!("{}{path}", self.base))
             .send()
             .await
-            .unwrap()
+            .unwrap();
+        checked("GET", path, response).await
     }
 
     /// POST JSON with the CSRF header.
     pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.client
+        let response = self
+            .client
             .post(format!("{}{path}", self.base))
             .header("x-csrf-token", &self.csrf)
             .json(body)
             .send()
             .await
-            .unwrap()
+            .unwrap();
+        checked("POST", path, response).await
     }
 
     /// DELETE with the CSRF header.
     pub async fn delete(&self, path: &str) -> reqwest::Response {
-        self.client
+        let response = self
+            .client
             .delete(format!("{}{path}", self.base))
             .header("x-csrf-token", &self.csrf)
             .send()
             .await
-            .unwrap()
+            .unwrap();
+        checked("DELETE", path, response).await
     }
 
     /// POST an HTML form with the CSRF token in the query, as pages do.
@@ -512,14 +520,42 @@ impl Session {
 
     /// POST a multipart form with the CSRF header.
     pub async fn post_multipart(&self, path: &str, form: multipart::Form) -> reqwest::Response {
-        self.client
+        let response = self
+            .client
             .post(format!("{}{path}", self.base))
             .header("x-csrf-token", &self.csrf)
             .multipart(form)
             .send()
             .await
-            .unwrap()
+            .unwrap();
+        checked("POST", path, response).await
     }
+}
+
+/// `response`, after checking it against the API contract when it is a
+/// JSON answer of the API (see [`contract`]); other answers pass untouched
+/// (downloads stay streams).
+async fn checked(method: &str, path: &str, response: reqwest::Response) -> reqwest::Response {
+    let json = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !path.starts_with("/api/") || !(json || response.status().as_u16() >= 400) {
+        return response;
+    }
+    let status = response.status();
+    let version = response.version();
+    let url = response.url().clone();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.unwrap();
+    contract::check(method, path, status.as_u16(), json, &body);
+    let mut rebuilt = http::Response::builder().status(status).version(version);
+    if let Some(h) = rebuilt.headers_mut() {
+        *h = headers;
+    }
+    use reqwest::ResponseBuilderExt;
+    reqwest::Response::from(rebuilt.url(url).body(body).unwrap())
 }
 
 /// An upload form with a file and title, plus extra text fields.

@@ -10,6 +10,26 @@ use axum::{
     Json,
 };
 pub use rampart_app::Error as AppError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Every refusal and failure of the JSON API.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// The error itself.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable code to branch on: `not_found`, `unauthenticated`,
+    /// `step_up_required`, `too_many_requests`, …
+    pub code: &'static str,
+    /// For people; an internal error quotes the request id instead of its
+    /// cause.
+    pub message: String,
+}
 
 /// An application error answered as JSON (API routes).
 #[derive(Debug)]
@@ -86,8 +106,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let error = self.0;
         log(&error);
-        let body =
-            serde_json::json!({"error": {"code": error.code(), "message": public_message(&error)}});
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: error.code(),
+                message: public_message(&error),
+            },
+        };
         let mut response = (status(&error), Json(body)).into_response();
         retry_after(&error, &mut response);
         response

@@ -12,6 +12,7 @@
 
 pub mod auth;
 mod error;
+mod extract;
 mod middleware;
 mod routes;
 mod server;
@@ -25,6 +26,12 @@ pub use upload::MULTIPART_OVERHEAD;
 use rampart_app::App;
 
 use std::future::Future;
+
+/// The OpenAPI document of the JSON API, generated from the handlers (the
+/// one served at `/api/v1/openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes::api::document()
+}
 
 /// Builds the router with every route and layer.
 pub fn router(app: App) -> axum::Router {

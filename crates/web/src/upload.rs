@@ -2,8 +2,11 @@
 //! file (never into memory), text parts are capped, and anything that goes
 //! wrong drops the temp file so that nothing is left behind.
 
-use crate::error::AppError;
-use axum::extract::Multipart;
+use crate::{error::AppError, state::AppState};
+use axum::{
+    extract::Multipart,
+    http::{header, HeaderMap},
+};
 use rampart_app::{sanitize_filename, Upload, UploadedFile};
 use rampart_blobs::BlobStore;
 
@@ -92,4 +95,23 @@ async fn read_form(
         *slot = Some(text);
     }
     Ok(upload)
+}
+
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// Refuses bodies whose declared length is already over the limit, before
+/// reading a byte of them.
+pub(crate) fn check_declared_length(state: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
+    let limit = state.config.upload.max_bytes;
+    match content_length(headers) {
+        Some(n) if n > limit.saturating_add(64 * 1024) => Err(AppError::TooLarge(limit)),
+        _ => Ok(()),
+    }
 }

@@ -40,20 +40,6 @@ pub struct SessionView {
     pub current: bool,
 }
 
-impl SessionView {
-    /// The API form.
-    pub fn json(&self) -> serde_json::Value {
-        json!({
-            "id": self.id,
-            "ip": self.ip,
-            "user_agent": self.user_agent,
-            "created": rampart_store::event_time(self.created_at),
-            "last_seen": rampart_store::event_time(self.last_seen),
-            "current": self.current,
-        })
-    }
-}
-
 /// The caller's complete sessions, most recently used first.
 pub async fn sessions(state: &App, user: &Authenticated) -> Result<Vec<SessionView>, Error> {
     let mine = session_hash(user)?;
@@ -104,19 +90,6 @@ pub async fn end_other_sessions(
     event.detail = json!({ "ended_others": ended });
     state.record(event).await?;
     Ok(ended)
-}
-
-/// The API form of a token (never its secret, which is not stored).
-pub fn token_json(t: &TokenRow) -> serde_json::Value {
-    json!({
-        "id": t.id,
-        "name": t.name,
-        "scope": t.scope,
-        "created": rampart_store::event_time(t.created_at),
-        "expires": t.expires_at.map(rampart_store::event_time),
-        "last_used": t.last_used.map(rampart_store::event_time),
-        "revoked": t.revoked_at.map(rampart_store::event_time),
-    })
 }
 
 /// The caller's tokens, newest first.

@@ -20,7 +20,9 @@ use crate::{
     AuditKind, Origin,
 };
 use rampart_domain::AccountId;
-use rampart_store::{CounterCheck, NewWebauthnCredential, Outcome, SessionStage};
+use rampart_store::{
+    CounterCheck, NewWebauthnCredential, Outcome, SessionStage, WebauthnCredential,
+};
 use serde_json::{json, Value};
 use webauthn_rs::prelude::{
     Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
@@ -132,9 +134,19 @@ fn require_full_session(user: &Authenticated) -> Result<(), Error> {
     }
 }
 
+/// A ceremony begun: the challenge's id, to send back with the answer, and
+/// the options for the browser's WebAuthn call.
+pub struct Challenge {
+    /// Names the stored ceremony state.
+    pub challenge: String,
+    /// The `publicKey` member of `navigator.credentials.create()` or
+    /// `.get()`.
+    pub options: Value,
+}
+
 /// Starts a registration: `{challenge, options}` (options are the
 /// `publicKey` member of `navigator.credentials.create()`).
-pub async fn start_registration(state: &App, user: &Authenticated) -> Result<Value, Error> {
+pub async fn start_registration(state: &App, user: &Authenticated) -> Result<Challenge, Error> {
     require_full_session(user)?;
     let rp = relying_party(state)?;
     let account = user.principal.account;
@@ -153,7 +165,8 @@ pub async fn start_registration(state: &App, user: &Authenticated) -> Result<Val
         .map_err(|e| Error::Internal(anyhow::anyhow!("passkey registration: {e}")))?;
     let ceremony = serde_json::to_string(&ceremony).map_err(corrupt)?;
     let challenge = put_challenge(state, account, REGISTER, ceremony).await?;
-    Ok(json!({ "challenge": challenge, "options": options }))
+    let options = serde_json::to_value(options).map_err(corrupt)?;
+    Ok(Challenge { challenge, options })
 }
 
 /// Finishes a registration with the authenticator's answer; the passkey is
@@ -236,21 +249,8 @@ pub async fn finish_registration(
 }
 
 /// The account's passkeys, for the account page and the API.
-pub async fn list(state: &App, account: AccountId) -> Result<Vec<Value>, Error> {
-    Ok(state
-        .store
-        .webauthn_credentials(account)
-        .await?
-        .iter()
-        .map(|c| {
-            json!({
-                "id": c.id,
-                "name": c.name,
-                "created_at": rampart_store::event_time(c.created_at),
-                "last_used_at": c.last_used_at.map(rampart_store::event_time),
-            })
-        })
-        .collect())
+pub async fn list(state: &App, account: AccountId) -> Result<Vec<WebauthnCredential>, Error> {
+    Ok(state.store.webauthn_credentials(account).await?)
 }
 
 /// Removes one of the account's passkeys (404 for anyone else's); audited.
@@ -293,7 +293,11 @@ fn refusal(error: Error, reason: impl Into<String>) -> Refusal {
 /// Starts an assertion ceremony for `purpose` over the account's passkeys:
 /// `{challenge, options}` (the `publicKey` member of
 /// `navigator.credentials.get()`).
-async fn start_assertion(state: &App, account: AccountId, purpose: &str) -> Result<Value, Error> {
+async fn start_assertion(
+    state: &App,
+    account: AccountId,
+    purpose: &str,
+) -> Result<Challenge, Error> {
     let rp = relying_party(state)?;
     let passkeys = passkeys_of(state, account).await?;
     if passkeys.is_empty() {
@@ -304,7 +308,8 @@ async fn start_assertion(state: &App, account: AccountId, purpose: &str) -> Resu
         .map_err(|e| Error::Internal(anyhow::anyhow!("passkey assertion: {e}")))?;
     let ceremony = serde_json::to_string(&ceremony).map_err(corrupt)?;
     let challenge = put_challenge(state, account, purpose, ceremony).await?;
-    Ok(json!({ "challenge": challenge, "options": options }))
+    let options = serde_json::to_value(options).map_err(corrupt)?;
+    Ok(Challenge { challenge, options })
 }
 
 /// Checks an answer to a ceremony of `purpose`: the challenge is taken
@@ -379,7 +384,7 @@ async fn check_assertion(
 }
 
 /// Starts the passkey step of a sign-in.
-pub async fn start_sign_in(state: &App, user: &Authenticated) -> Result<Value, Error> {
+pub async fn start_sign_in(state: &App, user: &Authenticated) -> Result<Challenge, Error> {
     sign_in::require_stage(user, SessionStage::SecondFactor)?;
     start_assertion(state, user.principal.account, AUTHENTICATE).await
 }
@@ -413,7 +418,7 @@ pub async fn finish_sign_in(
 }
 
 /// Starts a passkey step-up (the exfiltration guard's challenge).
-pub async fn start_step_up(state: &App, user: &Authenticated) -> Result<Value, Error> {
+pub async fn start_step_up(state: &App, user: &Authenticated) -> Result<Challenge, Error> {
     start_assertion(state, user.principal.account, STEP_UP).await
 }
 

@@ -26,13 +26,11 @@ pub struct SignedIn {
 }
 
 impl SignedIn {
-    /// The sign-in API's answer for this session.
-    pub fn body(&self) -> serde_json::Value {
-        serde_json::json!({
-            "status": stage::status_of(self.stage),
-            "methods": self.methods,
-            "csrf": self.csrf,
-        })
+    /// Where sign-in stands, as the API spells it: `ok`,
+    /// `password_change_required`, `enroll_second_factor` or
+    /// `second_factor_required`.
+    pub fn status(&self) -> &'static str {
+        stage::status_of(self.stage)
     }
 }
 

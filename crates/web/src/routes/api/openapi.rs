@@ -1,12 +1,117 @@
-//! The OpenAPI document, kept by hand next to the routes it describes (a
-//! test checks that every API route appears in it).
+//! The OpenAPI document: generated from the handlers' annotations and the
+//! answers' types (utoipa), completed here with what every operation
+//! shares: how to authenticate, and the error answer.
 
-use axum::{http::header, response::IntoResponse};
+use crate::error::ErrorBody;
+use axum::{
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
+};
+use std::sync::OnceLock;
+use utoipa::{
+    openapi::{
+        path::Operation,
+        security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+        OpenApi as Document, Ref, RefOr, Response as ResponseDoc, ResponseBuilder,
+        SecurityRequirement,
+    },
+    OpenApi, ToSchema,
+};
 
-/// The document itself.
-pub const OPENAPI_JSON: &str = include_str!("openapi.json");
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Rampart API",
+        version = "1",
+        description = "Document portal that contains bulk exfiltration and traces leaks. \
+            Authenticate with the session cookie (unsafe methods need the X-CSRF-Token header) \
+            or an Authorization: Bearer API token. Errors are {\"error\": {\"code\", \"message\"}}; \
+            anything the caller may not see answers 404."
+    ),
+    servers((url = "/")),
+    components(schemas(ErrorBody)),
+)]
+struct Base;
 
-/// `GET /api/v1/openapi.json`
-pub async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON)
+/// The complete document.
+pub fn document() -> Document {
+    let mut doc = Base::openapi();
+    doc.merge(super::routes().merge(super::upload_routes()).into_openapi());
+    complete(&mut doc);
+    doc
+}
+
+/// Authentication and the error answer, the same for every operation.
+fn complete(doc: &mut Document) {
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "session",
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+            crate::auth::SESSION_COOKIE,
+        ))),
+    );
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
+    components.responses.insert(
+        "Error".into(),
+        RefOr::T(
+            ResponseBuilder::new()
+                .description("A refusal or failure: `{\"error\": {\"code\", \"message\"}}`")
+                .content(
+                    "application/json",
+                    utoipa::openapi::ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name(ErrorBody::name())))
+                        .build(),
+                )
+                .build(),
+        ),
+    );
+    doc.security = Some(vec![
+        SecurityRequirement::new("session", Vec::<String>::new()),
+        SecurityRequirement::new("bearer", Vec::<String>::new()),
+    ]);
+    for item in doc.paths.paths.values_mut() {
+        for op in operations(item) {
+            let error: RefOr<ResponseDoc> = RefOr::Ref(Ref::from_response_name("Error"));
+            op.responses.responses.insert("default".into(), error);
+        }
+    }
+}
+
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.patch.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// The document as served, rendered once.
+fn rendered() -> &'static Result<String, String> {
+    static RENDERED: OnceLock<Result<String, String>> = OnceLock::new();
+    RENDERED.get_or_init(|| document().to_pretty_json().map_err(|e| e.to_string()))
+}
+
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "meta",
+    security(()),
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = Object)),
+)]
+pub async fn openapi() -> Response {
+    match rendered() {
+        Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json.as_str()).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "rendering the OpenAPI document");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }

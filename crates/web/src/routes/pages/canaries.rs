@@ -5,8 +5,9 @@
 
 use super::{format_size, format_time, rejected, render, Nav, PageUser};
 use crate::{
-    error::PageError, routes::api::documents::check_declared_length, state::AppState,
-    upload::read_canary_upload,
+    error::PageError,
+    state::AppState,
+    upload::{check_declared_length, read_canary_upload},
 };
 use askama::Template;
 use axum::{

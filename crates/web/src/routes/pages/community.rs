@@ -5,8 +5,8 @@
 use super::{format_size, format_time, may, rejected, render, Nav, PageUser};
 use crate::{
     error::{AppError, PageError},
-    routes::api::documents::check_declared_length,
     state::AppState,
+    upload::check_declared_length,
     upload::read_upload,
 };
 use askama::Template;

@@ -5,8 +5,7 @@
 
 use super::{format_size, format_time, may, rejected, render, Nav, PageUser};
 use crate::{
-    error::PageError, routes::api::documents::check_declared_length, state::AppState,
-    upload::read_upload,
+    error::PageError, state::AppState, upload::check_declared_length, upload::read_upload,
 };
 use askama::Template;
 use axum::{

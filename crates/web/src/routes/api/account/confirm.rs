@@ -5,33 +5,31 @@
 //! answers a challenge from `/api/v1/account/confirm/webauthn/start` with
 //! `{"webauthn": {"challenge", "credential"}}`.
 
+use super::passkeys::{PasskeyAnswer, PasskeyChallenge};
+use crate::extract::Json;
 use crate::{
     auth::Authenticated,
     error::{ApiError, AppError},
+    routes::api::Status,
     state::AppState,
 };
-use axum::{extract::State, Json};
+use axum::extract::State;
 use rampart_app::{
     guard::{self, StepUpProof},
     Origin,
 };
 use serde::Deserialize;
-use serde_json::{json, Value};
-
-/// A passkey's answer.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PasskeyAnswer {
-    challenge: String,
-    credential: Value,
-}
+use utoipa::ToSchema;
 
 /// The body: exactly one of `code`, `webauthn` and `password`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Confirm {
+    /// A TOTP or recovery code.
     code: Option<String>,
+    /// The password (accounts exempt from the second factor only).
     password: Option<String>,
+    /// A passkey's answer to `/api/v1/account/confirm/webauthn/start`.
     webauthn: Option<PasskeyAnswer>,
 }
 
@@ -54,25 +52,40 @@ impl Confirm {
     }
 }
 
-/// `POST /api/v1/account/confirm/webauthn/start`: a passkey challenge for
-/// the step-up, answered through `POST /api/v1/account/confirm`.
+/// A passkey challenge for the step-up, answered through
+/// `POST /api/v1/account/confirm`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/account/confirm/webauthn/start",
+    tag = "account",
+    responses((status = 200, description = "The challenge", body = PasskeyChallenge)),
+)]
 pub async fn start_passkey_confirm(
     State(state): State<AppState>,
     user: Authenticated,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PasskeyChallenge>, ApiError> {
     Ok(Json(
-        rampart_app::identity::passkeys::start_step_up(&state, &user).await?,
+        rampart_app::identity::passkeys::start_step_up(&state, &user)
+            .await?
+            .into(),
     ))
 }
 
-/// `POST /api/v1/account/confirm`
+/// Proves the caller is present, lifting the guard's step-up.
+#[utoipa::path(
+    post,
+    path = "/api/v1/account/confirm",
+    tag = "account",
+    request_body = Confirm,
+    responses((status = 200, description = "`{\"status\": \"ok\"}`", body = Status)),
+)]
 pub async fn confirm(
     State(state): State<AppState>,
     client: Origin,
     user: Authenticated,
     Json(body): Json<Confirm>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Status>, ApiError> {
     let proof = body.proof()?;
     guard::confirm_step_up(&state, &user, &client, &proof).await?;
-    Ok(Json(json!({"status": "ok"})))
+    Ok(Json(Status::new("ok")))
 }

@@ -1,0 +1,3 @@
+//! For administrators: the guard's budgets.
+
+pub mod budgets;

@@ -1,0 +1,91 @@
+//! `POST /api/v1/login`, then `/api/v1/login/totp` or
+//! `/api/v1/login/recovery`.
+
+use super::{answer, SignInAnswer};
+use crate::extract::Json;
+use crate::{auth::SigningIn, error::ApiError, state::AppState};
+use axum::{extract::State, response::Response};
+use rampart_app::{
+    identity::{login, sign_in, sign_in::Method},
+    Origin,
+};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// `POST /api/v1/login` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// The account's email.
+    email: String,
+    /// Its password.
+    password: String,
+}
+
+/// A second-factor code.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    /// A 6-digit TOTP code, or a recovery code.
+    pub(crate) code: String,
+}
+
+/// Signs in with a password; the session may still need a password change
+/// or a second factor (see `status`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/login",
+    tag = "session",
+    security(()),
+    request_body = LoginRequest,
+    responses((status = 200, description = "Signed in, or the next step",
+        body = SignInAnswer, headers(("set-cookie" = String, description = "The session cookie")))),
+)]
+pub async fn login(
+    State(state): State<AppState>,
+    client: Origin,
+    Json(body): Json<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let signed = login::with_password(&state, &client, &body.email, &body.password).await?;
+    answer(&state, signed, None)
+}
+
+/// The second factor of a sign-in: a TOTP code.
+#[utoipa::path(
+    post,
+    path = "/api/v1/login/totp",
+    tag = "session",
+    request_body = CodeRequest,
+    responses((status = 200, description = "Signed in", body = SignInAnswer,
+        headers(("set-cookie" = String, description = "The new session cookie")))),
+)]
+pub async fn login_totp(
+    State(state): State<AppState>,
+    client: Origin,
+    SigningIn(user): SigningIn,
+    Json(body): Json<CodeRequest>,
+) -> Result<Response, ApiError> {
+    let signed =
+        sign_in::enter_second_factor(&state, &user, &client, Method::Totp, &body.code).await?;
+    answer(&state, signed, None)
+}
+
+/// The second factor of a sign-in: a recovery code instead of a TOTP code.
+#[utoipa::path(
+    post,
+    path = "/api/v1/login/recovery",
+    tag = "session",
+    request_body = CodeRequest,
+    responses((status = 200, description = "Signed in", body = SignInAnswer,
+        headers(("set-cookie" = String, description = "The new session cookie")))),
+)]
+pub async fn login_recovery(
+    State(state): State<AppState>,
+    client: Origin,
+    SigningIn(user): SigningIn,
+    Json(body): Json<CodeRequest>,
+) -> Result<Response, ApiError> {
+    let signed =
+        sign_in::enter_second_factor(&state, &user, &client, Method::Recovery, &body.code).await?;
+    answer(&state, signed, None)
+}
