@@ -80,18 +80,41 @@ fn only_the_binary_and_the_test_kit_depend_on_the_web_crate() {
 }
 
 #[test]
-fn the_application_crate_holds_no_http_type() {
+fn the_application_and_identity_crates_hold_no_http_type() {
     let graph = graph();
-    let app = closure(&graph, "rampart-app");
-    for http in [
-        "axum",
-        "tower",
-        "hyper",
-        "hyper-util",
-        "askama",
-        "http-body",
+    for krate in ["rampart-app", "rampart-identity"] {
+        let reached = closure(&graph, krate);
+        for http in [
+            "axum",
+            "tower",
+            "hyper",
+            "hyper-util",
+            "askama",
+            "http-body",
+        ] {
+            assert!(!reached.contains(http), "{krate} reaches {http}");
+        }
+    }
+}
+
+/// Identity sits under the application: the use cases call it, never the
+/// other way round (its alerts go out through a trait the application
+/// implements).
+#[test]
+fn identity_is_its_own_crate_under_the_application() {
+    let graph = graph();
+    assert!(graph["rampart-app"].contains("rampart-identity"));
+    let identity = closure(&graph, "rampart-identity");
+    for above in [
+        "rampart-app",
+        "rampart-web",
+        "rampart-guard",
+        "rampart-triage",
     ] {
-        assert!(!app.contains(http), "rampart-app reaches {http}");
+        assert!(
+            !identity.contains(above),
+            "rampart-identity reaches {above}"
+        );
     }
 }
 

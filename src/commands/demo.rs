@@ -7,11 +7,10 @@ use super::{announce_first_admin, DataOpts};
 use anyhow::Context;
 use rampart_app::{
     admin::{self, AccountInput, Actor},
-    canaries, documents,
-    identity::console_principal,
-    App, Origin, Upload, UploadedFile,
+    canaries, documents, App, Origin, Upload, UploadedFile,
 };
 use rampart_demo::{InstallRole, World};
+use rampart_identity::console_principal;
 
 /// Options of `rampart demo`.
 #[derive(Debug, clap::Args)]
@@ -74,8 +73,8 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn fail(e: rampart_app::Error) -> anyhow::Error {
-    anyhow::anyhow!("{e}")
+fn fail(e: impl Into<rampart_app::Error>) -> anyhow::Error {
+    anyhow::anyhow!("{}", e.into())
 }
 
 async fn seed_structure(
@@ -138,7 +137,7 @@ async fn seed_documents(state: &App, world: &World) -> anyhow::Result<usize> {
         .iter()
         .find(|a| a.install_role == Some(InstallRole::Security))
         .context("the demo world has no security officer")?;
-    let officer = console_principal(state, &officer.email.parse()?)
+    let officer = console_principal(&state.identity, &officer.email.parse()?)
         .await
         .map_err(fail)?;
     for doc in &world.documents {
@@ -171,7 +170,7 @@ async fn seed_documents(state: &App, world: &World) -> anyhow::Result<usize> {
             };
             canaries::plant(state, &officer, &client, upload).await
         } else {
-            let user = console_principal(state, &doc.uploader.parse()?)
+            let user = console_principal(&state.identity, &doc.uploader.parse()?)
                 .await
                 .map_err(fail)?;
             documents::create_document(state, &user, &client, &community, upload).await

@@ -6,7 +6,8 @@
 
 use super::DataOpts;
 use anyhow::Context;
-use rampart_app::{documents, identity::console_principal, Origin, Upload, UploadedFile};
+use rampart_app::{documents, Origin, Upload, UploadedFile};
+use rampart_identity::console_principal;
 use std::path::{Path, PathBuf};
 
 /// Options of `rampart import`.
@@ -42,7 +43,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
         .uploader
         .clone()
         .unwrap_or_else(|| state.config.install.admin_email.clone());
-    let user = console_principal(&state, &uploader.parse().context("--as")?)
+    let user = console_principal(&state.identity, &uploader.parse().context("--as")?)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let client = Origin::Console;
@@ -73,7 +74,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
 
 async fn import_one(
     state: &rampart_app::App,
-    user: &rampart_app::identity::Authenticated,
+    user: &rampart_identity::Authenticated,
     client: &Origin,
     community: &rampart_store::CommunityRow,
     file: &Path,

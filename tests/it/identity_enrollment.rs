@@ -28,9 +28,7 @@ async fn account_without_factor(app: &TestApp, email: &str) {
     )
     .await
     .unwrap();
-    let hash = rampart_app::identity::hash_password(PASSWORD)
-        .await
-        .unwrap();
+    let hash = rampart_identity::hash_password(PASSWORD).await.unwrap();
     app.state
         .store
         .set_password(id, &hash, false)
@@ -56,8 +54,8 @@ async fn enrolling(app: &TestApp, email: &str) -> Session {
 
 /// The current code of a base32 secret.
 fn code_of(app: &TestApp, secret: &str) -> String {
-    let secret = rampart_app::identity::totp::secret_from_base32(secret).unwrap();
-    rampart_app::identity::totp::code_at(&secret, app.totp_step())
+    let secret = rampart_identity::totp::secret_from_base32(secret).unwrap();
+    rampart_identity::totp::code_at(&secret, app.totp_step())
 }
 
 /// The key shown on an enrollment page.

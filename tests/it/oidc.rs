@@ -4,7 +4,8 @@
 //! default `/var/tmp/rampart-oidc-node`) and skips, saying why, when Node
 //! or the npm registry is not available.
 
-use rampart_app::{identity::oidc::OidcProviderConfig, Config};
+use rampart_app::Config;
+use rampart_identity::oidc::OidcProviderConfig;
 use rampart_testkit::TestApp;
 use reqwest::{StatusCode, Url};
 use serde_json::json;

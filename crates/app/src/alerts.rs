@@ -10,9 +10,14 @@
 //! hundred times.
 
 use crate::{context::App, error::Error, Origin};
+use futures_util::future::BoxFuture;
+use rampart_domain::Clock;
 use rampart_guard::AlertSeverity;
+use rampart_identity::AlertChannel;
+use rampart_store::Store;
 use rampart_store::{AlertChange, AlertDocument, AlertRow, AlertUpdate};
 use serde_json::{json, Value};
+use std::sync::Arc;
 use std::{sync::OnceLock, time::Duration};
 
 /// A decision adds to the account's open alert when that was last updated
@@ -37,56 +42,75 @@ pub struct Alerting<'a> {
     pub document: Option<AlertDocument>,
 }
 
+/// Where alerts are stored and published: the guard's decisions and
+/// identity's detector (through [`AlertChannel`]) alike.
+#[derive(Debug)]
+pub struct GuardAlerts {
+    /// Where alerts are kept.
+    pub store: Store,
+    /// Now.
+    pub clock: Arc<dyn Clock>,
+    /// `[guard] webhook_url`.
+    pub webhook_url: Option<String>,
+}
+
 /// Raises an alert or adds to the account's open one; publishes new alerts
 /// and escalations.
 pub async fn raise(state: &App, alerting: Alerting<'_>) -> Result<AlertRow, Error> {
-    let update = AlertUpdate {
-        time: state.clock.now(),
-        account: alerting.account.to_owned(),
-        severity: alerting.severity.as_str().to_owned(),
-        decision: alerting.decision.to_owned(),
-        reasons: alerting.reasons,
-        credential: alerting.credential,
-        ip: Some(alerting.client.ip().to_owned()),
-        user_agent: Some(alerting.client.user_agent().to_owned()).filter(|ua| !ua.is_empty()),
-        document: alerting.document,
-    };
-    let (alert, change) = state.store.raise_alert(&update, EPISODE).await?;
-    if change != AlertChange::Updated {
-        publish(state, &alert);
+    Ok(state.alerts.raise_alert(alerting).await?)
+}
+
+impl GuardAlerts {
+    async fn raise_alert(&self, alerting: Alerting<'_>) -> Result<AlertRow, rampart_store::Error> {
+        let update = AlertUpdate {
+            time: self.clock.now(),
+            account: alerting.account.to_owned(),
+            severity: alerting.severity.as_str().to_owned(),
+            decision: alerting.decision.to_owned(),
+            reasons: alerting.reasons,
+            credential: alerting.credential,
+            ip: Some(alerting.client.ip().to_owned()),
+            user_agent: Some(alerting.client.user_agent().to_owned()).filter(|ua| !ua.is_empty()),
+            document: alerting.document,
+        };
+        let (alert, change) = self.store.raise_alert(&update, EPISODE).await?;
+        if change != AlertChange::Updated {
+            self.publish(&alert);
+        }
+        Ok(alert)
     }
-    Ok(alert)
+
+    fn publish(&self, alert: &AlertRow) {
+        println!("{}", ecs_line(alert));
+        tracing::warn!(alert = alert.id, account = %alert.account, severity = %alert.severity, decision = %alert.decision, "guard alert");
+        if let Some(url) = self.webhook_url.clone() {
+            tokio::spawn(deliver(url, alert_json(alert)));
+        }
+    }
 }
 
-/// Raises an alert that no engine assessment produced (the sign-in
-/// throttle's credential-stuffing detector).
-pub async fn raise_identity_alert(
-    state: &App,
-    account: &str,
-    client: &Origin,
-    reasons: Vec<String>,
-) -> Result<(), Error> {
-    raise(
-        state,
-        Alerting {
-            account,
-            severity: AlertSeverity::High,
-            decision: "throttle",
-            reasons,
-            credential: None,
-            client,
-            document: None,
-        },
-    )
-    .await
-    .map(|_| ())
-}
-
-fn publish(state: &App, alert: &AlertRow) {
-    println!("{}", ecs_line(alert));
-    tracing::warn!(alert = alert.id, account = %alert.account, severity = %alert.severity, decision = %alert.decision, "guard alert");
-    if let Some(url) = state.config.guard.webhook_url.clone() {
-        tokio::spawn(deliver(url, alert_json(alert)));
+/// The sign-in throttle's credential-stuffing detector raises its alerts
+/// here, as `throttle` decisions of high severity.
+impl AlertChannel for GuardAlerts {
+    fn raise<'a>(
+        &'a self,
+        account: &'a str,
+        origin: &'a Origin,
+        reasons: Vec<String>,
+    ) -> BoxFuture<'a, Result<(), rampart_identity::Error>> {
+        Box::pin(async move {
+            self.raise_alert(Alerting {
+                account,
+                severity: AlertSeverity::High,
+                decision: "throttle",
+                reasons,
+                credential: None,
+                client: origin,
+                document: None,
+            })
+            .await?;
+            Ok(())
+        })
     }
 }
 

@@ -16,7 +16,7 @@ pub struct Config {
     /// HTTP serving.
     pub http: HttpConfig,
     /// Sign-in sessions.
-    pub session: SessionConfig,
+    pub session: rampart_identity::SessionConfig,
     /// Uploads.
     pub upload: UploadConfig,
     /// The first administrator.
@@ -28,9 +28,9 @@ pub struct Config {
     /// Forensic watermarks of served copies.
     pub watermark: WatermarkConfig,
     /// Second factor and sign-in throttling.
-    pub identity: IdentityConfig,
+    pub identity: rampart_identity::IdentityConfig,
     /// Sign-in through OpenID Providers.
-    pub oidc: crate::identity::oidc::OidcConfig,
+    pub oidc: rampart_identity::OidcConfig,
 }
 
 /// `[watermark]`: limits of per-download marking.
@@ -51,49 +51,6 @@ impl Default for WatermarkConfig {
         Self {
             max_bytes: 64 * 1024 * 1024,
             concurrency: 4,
-        }
-    }
-}
-
-/// `[identity]`: who must use a second factor, and the sign-in throttle.
-///
-/// ```toml
-/// [identity]
-/// exempt_roles = []          # or ["security"]; never "admin"
-/// free_failures = 5          # per account and per IP before back-off
-/// max_backoff_secs = 900     # back-off doubles from 1 s up to this
-/// locked_contact = "your security officer"   # whom a locked account is told to contact
-/// ```
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct IdentityConfig {
-    /// Install-wide roles whose accounts sign in with a password only.
-    /// Second factors are enforced for everyone else; `admin` can never be
-    /// exempted.
-    pub exempt_roles: Vec<rampart_domain::InstallRole>,
-    /// Failures per account and per IP before the back-off starts (a
-    /// network gets four times as many).
-    pub free_failures: u32,
-    /// The longest back-off, in seconds.
-    pub max_backoff_secs: u64,
-    /// Distinct accounts failing from one IP or network, or distinct IPs
-    /// failing for one account, within an hour, that raise a
-    /// credential-stuffing alert.
-    pub stuffing_threshold: u32,
-    /// Whom a locked (suspended) account is told to contact when it signs
-    /// in with its right password, e.g. "the security office, +32 2 000 00
-    /// 00". Shown to that account only, never to a wrong password.
-    pub locked_contact: String,
-}
-
-impl Default for IdentityConfig {
-    fn default() -> Self {
-        Self {
-            exempt_roles: Vec::new(),
-            free_failures: 5,
-            max_backoff_secs: 15 * 60,
-            stuffing_threshold: 10,
-            locked_contact: "your security officer".into(),
         }
     }
 }
@@ -321,25 +278,6 @@ impl HttpConfig {
     }
 }
 
-/// `[session]`
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SessionConfig {
-    /// A session unused this long ends.
-    pub idle_minutes: u32,
-    /// A session ends this long after sign-in, used or not.
-    pub absolute_hours: u32,
-}
-
-impl Default for SessionConfig {
-    fn default() -> Self {
-        Self {
-            idle_minutes: 30,
-            absolute_hours: 12,
-        }
-    }
-}
-
 /// `[upload]`
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -488,6 +426,52 @@ mod tests {
             assert_eq!(c.http.keep_alive(), None);
             jail.create_file("caps.toml", "[http]\nmax_connections_per_ip = 0\n")?;
             assert!(Config::load(Some(Path::new("caps.toml"))).is_err());
+            Ok(())
+        });
+    }
+
+    // `[oidc]` providers (their type is rampart-identity's).
+    const GOOD: &str = r#"
+[[oidc.providers]]
+name = "corp"
+display_name = "Corporate SSO"
+issuer = "http://sso.example.org"
+client_id = "rampart"
+client_secret = "s3cret"
+second_factor_amr = ["mfa"]
+"#;
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail closure signature
+    fn providers_are_validated_at_load() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("good.toml", GOOD)?;
+            let c = Config::load(Some(Path::new("good.toml"))).map_err(|e| e.to_string())?;
+            let p = &c.oidc.providers[0];
+            assert_eq!(p.scopes, ["openid", "email"]);
+            assert!(!p.allow_registration && p.second_factor_acr.is_empty());
+            assert!(!format!("{p:?}").contains("s3cret"));
+            let bad = [
+                format!("{GOOD}typo = 1\n"),
+                format!("{GOOD}allow_registration = true\n"),
+                format!("{GOOD}registration_nation = \"XXXX\"\n"),
+                GOOD.replace("\"corp\"", "\"callback\""),
+                GOOD.replace("\"corp\"", "\"Corp/x\""),
+                GOOD.replace("http://sso.example.org", "sso.example.org"),
+                format!("{GOOD}{}", GOOD.replace("Corporate", "Other")),
+            ];
+            for (i, text) in bad.iter().enumerate() {
+                let name = format!("bad{i}.toml");
+                jail.create_file(&name, text)?;
+                assert!(Config::load(Some(Path::new(&name))).is_err(), "{text}");
+            }
+            jail.create_file("https.toml", &GOOD.replace("http://", "https://"))?;
+            assert!(Config::load(Some(Path::new("https.toml"))).is_ok());
+            jail.create_file(
+                "reg.toml",
+                &format!("{GOOD}allow_registration = true\nregistration_nation = \"BEL\"\n"),
+            )?;
+            assert!(Config::load(Some(Path::new("reg.toml"))).is_ok());
             Ok(())
         });
     }

@@ -28,13 +28,14 @@ pub struct App {
     pub guard: Arc<rampart_guard::Guard>,
     /// Marks every served copy for its recipient.
     pub watermark: Arc<Watermarker>,
-    /// Keys for second factors at rest, derived from `keys/data.key`
-    /// (absent until [`App::with_data_key`]: no enrollment then).
-    pub factor_keys: Option<Arc<crate::identity::totp::FactorKeys>>,
     /// This node's snapshots of the guard's peer baselines.
     pub guard_peers: Arc<crate::guard_peers::PeerBaselines>,
-    /// The configured OpenID Providers (metadata discovered lazily).
-    pub oidc: Arc<crate::identity::oidc::Providers>,
+    /// Identity (`rampart-identity`) over the same store, clock and audit
+    /// sink, raising its alerts through [`crate::alerts::GuardAlerts`];
+    /// its second-factor keys come with [`App::with_data_key`].
+    pub identity: rampart_identity::Identity,
+    /// Where the guard's and identity's alerts go.
+    pub alerts: Arc<crate::alerts::GuardAlerts>,
 }
 
 impl App {
@@ -56,25 +57,42 @@ impl App {
                 rampart_guard::Guard::default()
             }
         };
+        let audit: Arc<dyn AuditSink> = Arc::new(log.clone());
+        let alerts = Arc::new(crate::alerts::GuardAlerts {
+            store: store.clone(),
+            clock: clock.clone(),
+            webhook_url: config.guard.webhook_url.clone(),
+        });
         Self {
             watermark: Arc::new(Watermarker::new(fingerprinter, config.watermark.clone())),
             guard: Arc::new(guard),
             guard_peers: Arc::default(),
-            oidc: Arc::new(crate::identity::oidc::Providers::new(&config)),
-            audit: Arc::new(log.clone()),
+            identity: rampart_identity::Identity::new(
+                store.clone(),
+                clock.clone(),
+                audit.clone(),
+                rampart_identity::Settings {
+                    identity: config.identity.clone(),
+                    session: config.session.clone(),
+                    oidc: config.oidc.clone(),
+                    public_url: config.http.public_url.clone(),
+                },
+                alerts.clone(),
+            ),
+            alerts,
+            audit,
             log,
             store,
             blobs,
             clock,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
-            factor_keys: None,
         }
     }
 
     /// Installs the data key that second-factor secrets are sealed with.
     pub fn with_data_key(mut self, key: &[u8; 32]) -> Self {
-        self.factor_keys = Some(Arc::new(crate::identity::totp::FactorKeys::derive(key)));
+        self.identity = self.identity.with_data_key(key);
         self
     }
 }

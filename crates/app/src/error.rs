@@ -86,6 +86,27 @@ impl Error {
     }
 }
 
+impl From<rampart_identity::Error> for Error {
+    fn from(e: rampart_identity::Error) -> Self {
+        use rampart_identity::Error as I;
+        match e {
+            I::Unauthenticated => Error::Unauthenticated,
+            I::BadCredentials => Error::BadCredentials,
+            I::AccountLocked(contact) => Error::AccountLocked(contact),
+            I::Csrf => Error::Csrf,
+            I::Forbidden(why) => Error::Forbidden(why),
+            I::SignInIncomplete(stage) => Error::SignInIncomplete(stage),
+            I::BadSecondFactor => Error::BadSecondFactor,
+            I::NotFound => Error::NotFound,
+            I::BadRequest(why) => Error::BadRequest(why),
+            I::Invalid(why) => Error::Invalid(why),
+            I::Conflict(what) => Error::Conflict(what),
+            I::TooManyRequests(after) => Error::TooManyRequests(after),
+            I::Internal(e) => Error::Internal(e),
+        }
+    }
+}
+
 impl From<rampart_store::Error> for Error {
     fn from(e: rampart_store::Error) -> Self {
         match e {

@@ -21,7 +21,6 @@ pub mod documents;
 mod error;
 pub mod guard;
 pub(crate) mod guard_peers;
-pub mod identity;
 pub mod install;
 pub mod matching;
 pub mod metrics;
@@ -30,7 +29,10 @@ mod upload;
 pub mod watermark;
 
 pub use audit::{network_of, AuditKind, Origin};
+// Identity is its own crate (`rampart-identity`); the use cases here
+// reach it as `identity`.
 pub use config::Config;
 pub use context::App;
 pub use error::Error;
+use rampart_identity as identity;
 pub use upload::{media_type_for, sanitize_filename, Upload, UploadedFile};

@@ -5,6 +5,7 @@
 //! parsed into one of these types first ("parse, don't validate"), so code
 //! further in never sees an invalid slug, nation or id.
 
+mod audit;
 mod clock;
 mod error;
 mod ids;
@@ -14,6 +15,7 @@ mod nation_codes;
 mod policy;
 mod role;
 
+pub use audit::{network_of, AuditKind, Origin};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use ids::{random_bytes, AccountId, CommunityId, DocumentId, DownloadId, PortalId};

@@ -268,7 +268,13 @@ mod tests {
     #[test]
     #[should_panic(expected = "without JSON")]
     fn a_plain_text_error_fails() {
-        check("POST", "/api/v1/login", 422, false, b"Failed to deserialize");
+        check(
+            "POST",
+            "/api/v1/login",
+            422,
+            false,
+            b"Failed to deserialize",
+        );
     }
 
     #[test]

@@ -239,18 +239,18 @@ impl TestApp {
         )
         .await
         .unwrap();
-        let hash = rampart_app::identity::hash_password(PASSWORD)
-            .await
-            .unwrap();
+        let hash = rampart_identity::hash_password(PASSWORD).await.unwrap();
         self.state
             .store
             .set_password(id, &hash, false)
             .await
             .unwrap();
-        let (secret, codes) =
-            rampart_app::identity::sign_in::enroll_at_console(&self.state, &email.parse().unwrap())
-                .await
-                .unwrap();
+        let (secret, codes) = rampart_identity::sign_in::enroll_at_console(
+            &self.state.identity,
+            &email.parse().unwrap(),
+        )
+        .await
+        .unwrap();
         self.remember_totp(email, &secret, 0);
         self.recovery
             .lock()
@@ -282,16 +282,14 @@ impl TestApp {
 
     /// The current RFC 6238 time step of the manual clock.
     pub fn totp_step(&self) -> i64 {
-        rampart_app::identity::totp::step_at(
-            rampart_domain::Clock::now(&*self.clock).unix_timestamp(),
-        )
+        rampart_identity::totp::step_at(rampart_domain::Clock::now(&*self.clock).unix_timestamp())
     }
 
     /// The code of `email` at `step` (without marking it used).
     pub fn totp_code_at(&self, email: &str, step: i64) -> String {
         let factors = self.factors.lock().unwrap();
         let factor = factors.get(email).expect("a TOTP factor the kit knows");
-        rampart_app::identity::totp::code_at(&factor.secret, step)
+        rampart_identity::totp::code_at(&factor.secret, step)
     }
 
     /// A code for `email` the server has not seen yet: the oldest step it

@@ -57,7 +57,8 @@ pub async fn step_up_needs_second_factor(
         .await?
         .ok_or(Error::Unauthenticated)?;
     Ok(crate::identity::sign_in::second_factor_required(
-        state, &account,
+        &state.identity,
+        &account,
     ))
 }
 
@@ -89,7 +90,8 @@ pub async fn confirm_step_up(
         StepUpProof::Code(code) => {
             let code = code.trim();
             let method = method_of_code(code);
-            let passed = code.len() <= 64 && code_accepted(state, account, method, code).await?;
+            let passed =
+                code.len() <= 64 && code_accepted(&state.identity, account, method, code).await?;
             let name = match method {
                 Method::Totp => "totp",
                 Method::Recovery => "recovery",
@@ -101,7 +103,7 @@ pub async fn confirm_step_up(
             credential,
         } => {
             let passed = crate::identity::passkeys::check_step_up(
-                state,
+                &state.identity,
                 user,
                 client,
                 challenge,

@@ -7,9 +7,8 @@ use serde_json::{json, Value};
 
 /// The current TOTP code of a secret, by the system clock.
 fn totp_now(secret: &[u8]) -> String {
-    let step =
-        rampart_app::identity::totp::step_at(time::OffsetDateTime::now_utc().unix_timestamp());
-    rampart_app::identity::totp::code_at(secret, step)
+    let step = rampart_identity::totp::step_at(time::OffsetDateTime::now_utc().unix_timestamp());
+    rampart_identity::totp::code_at(secret, step)
 }
 
 pub(super) async fn post_json(
@@ -46,7 +45,7 @@ pub(super) async fn sign_in_fully(
 ) -> anyhow::Result<String> {
     let mut secret = match &opts.totp_secret {
         Some(text) => Some(
-            rampart_app::identity::totp::secret_from_base32(text)
+            rampart_identity::totp::secret_from_base32(text)
                 .context("--totp-secret is not base32")?,
         ),
         None => None,
@@ -58,7 +57,7 @@ pub(super) async fn sign_in_fully(
             "password_change_required" => {
                 let new = format!(
                     "taken over {}",
-                    rampart_app::identity::generate_one_time_password()
+                    rampart_identity::generate_one_time_password()
                 );
                 let next = post_json(
                     http,
@@ -86,7 +85,7 @@ pub(super) async fn sign_in_fully(
                     "enrolled a second factor for {}: --totp-secret {text}",
                     opts.email
                 );
-                let bytes = rampart_app::identity::totp::secret_from_base32(text)
+                let bytes = rampart_identity::totp::secret_from_base32(text)
                     .context("the server's TOTP secret is not base32")?;
                 let code = totp_now(&bytes);
                 secret = Some(bytes);

@@ -2,7 +2,7 @@
 //! agent ([`Origin`]), and the principal behind the session cookie or the
 //! `Authorization: Bearer` token ([`Authenticated`]). Cookie-authenticated
 //! unsafe requests must also carry the session's CSRF token. What a secret
-//! is worth is decided by `rampart_app::identity`; this module only finds it
+//! is worth is decided by `rampart_identity`; this module only finds it
 //! in the request.
 
 mod cookie;
@@ -10,14 +10,15 @@ mod origin;
 pub(crate) mod stage;
 
 pub use cookie::{clear_cookie, session_cookie, SESSION_COOKIE};
-pub use rampart_app::identity::{Authenticated, Credential};
+pub use rampart_identity::{Authenticated, Credential};
 
 use crate::{
     error::{ApiError, AppError},
     state::AppState,
 };
 use axum::{extract::FromRequestParts, http::request::Parts};
-use rampart_app::{identity, Origin};
+use rampart_app::Origin;
+use rampart_identity as identity;
 use rampart_store::SessionStage;
 use subtle::ConstantTimeEq;
 
@@ -61,10 +62,10 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Authenticat
         let secret = value
             .strip_prefix("Bearer ")
             .ok_or(AppError::Unauthenticated)?;
-        return identity::authenticate_token(state, &origin, secret.trim()).await;
+        return Ok(identity::authenticate_token(&state.identity, &origin, secret.trim()).await?);
     }
     let secret = cookie::session_secret(parts).ok_or(AppError::Unauthenticated)?;
-    let user = identity::authenticate_session(state, secret).await?;
+    let user = identity::authenticate_session(&state.identity, secret).await?;
     if !parts.method.is_safe() {
         let sent = parts
             .headers
@@ -74,7 +75,7 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Authenticat
             .or_else(|| csrf_from_query(parts.uri.query()));
         let ok = sent.is_some_and(|s| bool::from(s.as_bytes().ct_eq(user.csrf().as_bytes())));
         if !ok {
-            identity::refuse_csrf(state, &user, &origin, parts.uri.path()).await?;
+            identity::refuse_csrf(&state.identity, &user, &origin, parts.uri.path()).await?;
         }
     }
     Ok(user)

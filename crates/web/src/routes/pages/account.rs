@@ -1,7 +1,7 @@
 //! The account page: sessions (end one, or all others), API tokens (create
 //! with a scope, shown once; revoke), passkeys (listed, removed here, added
 //! by `static/passkey.js`) and new-device notices, over
-//! `rampart_app::identity::account` like the JSON API.
+//! `rampart_identity::account` like the JSON API.
 
 use super::{capitalised, format_time, rejected, render, render_with, Nav, PageUser};
 use crate::{
@@ -16,7 +16,8 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     Form,
 };
-use rampart_app::{identity::account, Origin};
+use rampart_app::Origin;
+use rampart_identity::account;
 use serde::Deserialize;
 
 /// A session row.
@@ -106,7 +107,7 @@ async fn page(
     let never = || "never".to_owned();
     Ok(AccountPage {
         nav: Nav::of(user),
-        sessions: account::sessions(state, user)
+        sessions: account::sessions(&state.identity, user)
             .await?
             .into_iter()
             .map(|s| SessionLine {
@@ -118,7 +119,7 @@ async fn page(
                 current: s.current,
             })
             .collect(),
-        tokens: account::tokens(state, user)
+        tokens: account::tokens(&state.identity, user)
             .await?
             .into_iter()
             .map(|t| TokenLine {
@@ -130,7 +131,7 @@ async fn page(
                 revoked: t.revoked_at.is_some(),
             })
             .collect(),
-        notices: account::notices(state, user)
+        notices: account::notices(&state.identity, user)
             .await?
             .into_iter()
             .map(|n| NoticeLine {
@@ -139,7 +140,7 @@ async fn page(
                 first_seen: format_time(n.first_seen),
             })
             .collect(),
-        factor: account::factor_summary(state, user).await?,
+        factor: account::factor_summary(&state.identity, user).await?,
         passkeys: state
             .store
             .webauthn_credentials(user.principal.account)
@@ -152,7 +153,7 @@ async fn page(
                 last_used: c.last_used_at.map(format_time).unwrap_or_else(never),
             })
             .collect(),
-        passkeys_available: rampart_app::identity::passkeys::available(state),
+        passkeys_available: rampart_identity::passkeys::available(&state.identity),
         new_token,
         error,
     })
@@ -173,7 +174,7 @@ pub async fn end_session(
     PageUser(user): PageUser,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    account::end_session(&state, &user, &client, &id).await?;
+    account::end_session(&state.identity, &user, &client, &id).await?;
     Ok(Redirect::to("/account").into_response())
 }
 
@@ -183,7 +184,7 @@ pub async fn end_other_sessions(
     client: Origin,
     PageUser(user): PageUser,
 ) -> Result<Response, PageError> {
-    account::end_other_sessions(&state, &user, &client).await?;
+    account::end_other_sessions(&state.identity, &user, &client).await?;
     Ok(Redirect::to("/account").into_response())
 }
 
@@ -211,7 +212,17 @@ pub async fn create_token(
             Err(_) => Some(0),
         },
     };
-    match account::create_token(&state, &user, &client, &form.name, &form.scope, days).await {
+    match account::create_token(
+        &state.identity,
+        &user,
+        &client,
+        &form.name,
+        &form.scope,
+        days,
+    )
+    .await
+    .map_err(AppError::from)
+    {
         Ok((_, secret)) => Ok(render_with(
             StatusCode::CREATED,
             &page(&state, &user, Some(secret), None).await?,
@@ -234,7 +245,7 @@ pub async fn revoke_token(
     PageUser(user): PageUser,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    account::revoke_token(&state, &user, &client, &id).await?;
+    account::revoke_token(&state.identity, &user, &client, &id).await?;
     Ok(Redirect::to("/account").into_response())
 }
 
@@ -245,6 +256,6 @@ pub async fn remove_passkey(
     PageUser(user): PageUser,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    rampart_app::identity::passkeys::remove(&state, &user, &client, id).await?;
+    rampart_identity::passkeys::remove(&state.identity, &user, &client, id).await?;
     Ok(Redirect::to("/account").into_response())
 }

@@ -15,7 +15,8 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     Form,
 };
-use rampart_app::{identity::login, Origin};
+use rampart_app::Origin;
+use rampart_identity::login;
 use rampart_store::SessionStage;
 use serde::Deserialize;
 
@@ -44,7 +45,7 @@ pub async fn show_login(State(state): State<AppState>) -> Response {
     render(&LoginPage {
         email: String::new(),
         error: None,
-        providers: rampart_app::identity::oidc::listed(&state.config),
+        providers: rampart_identity::oidc::listed(&state.config.oidc),
     })
 }
 
@@ -56,7 +57,10 @@ pub async fn submit_login(
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
-    match login::with_password(&state, &client, &form.email, &form.password).await {
+    match login::with_password(&state.identity, &client, &form.email, &form.password)
+        .await
+        .map_err(AppError::from)
+    {
         Ok(signed) => {
             let next = crate::auth::stage::page_of(signed.stage);
             Ok((
@@ -72,7 +76,7 @@ pub async fn submit_login(
             let page = LoginPage {
                 email: form.email.chars().take(254).collect(),
                 error: Some("Wrong email or password.".into()),
-                providers: rampart_app::identity::oidc::listed(&state.config),
+                providers: rampart_identity::oidc::listed(&state.config.oidc),
             };
             Ok(render_with(StatusCode::UNAUTHORIZED, &page))
         }
@@ -94,7 +98,7 @@ pub async fn submit_login(
                     .take(254)
                     .collect(),
                 error: Some(error),
-                providers: rampart_app::identity::oidc::listed(&state.config),
+                providers: rampart_identity::oidc::listed(&state.config.oidc),
             };
             let mut response = render_with(crate::error::status(&e), &page);
             if let AppError::TooManyRequests(wait) = e {
@@ -179,7 +183,10 @@ pub async fn submit_password_change(
             "The new passwords do not match.",
         );
     }
-    match login::change_password(&state, &user, &client, &form.current, &form.new).await {
+    match login::change_password(&state.identity, &user, &client, &form.current, &form.new)
+        .await
+        .map_err(AppError::from)
+    {
         Ok(signed) => Ok((
             [(
                 header::SET_COOKIE,
@@ -205,7 +212,7 @@ pub async fn submit_logout(
     user: Result<SigningIn, ApiError>,
 ) -> Result<Response, PageError> {
     let SigningIn(user) = user?;
-    login::sign_out(&state, &user, &client).await?;
+    login::sign_out(&state.identity, &user, &client).await?;
     Ok((
         [(header::SET_COOKIE, auth::clear_cookie(&state))],
         Redirect::to("/login"),

@@ -19,9 +19,9 @@ use axum::{
 };
 use rampart_app::{
     guard::{self, StepUpProof},
-    identity::passkeys,
     Origin,
 };
+use rampart_identity::passkeys;
 use serde::Deserialize;
 
 /// The form.
@@ -80,7 +80,8 @@ async fn page(
 ) -> Result<ConfirmPage, PageError> {
     let account = user.principal.account;
     let second_factor = guard::step_up_needs_second_factor(state, account).await?;
-    let passkey = passkeys::available(state) && passkeys::has_passkey(state, account).await?;
+    let passkey = passkeys::available(&state.identity)
+        && passkeys::has_passkey(&state.identity, account).await?;
     let (totp, recovery) = if second_factor {
         (
             state

@@ -1,7 +1,7 @@
 //! Second-factor pages: enrollment at first sign-in (QR code, key, link,
 //! then the recovery codes once; the key stays the same across reloads and
 //! wrong codes until "New key") and the code form of later sign-ins, over
-//! the same service as the JSON API (`rampart_app::identity::sign_in`).
+//! the same service as the JSON API (`rampart_identity::sign_in`).
 
 use super::{capitalised, rejected, render, render_with, Nav};
 use crate::{
@@ -16,10 +16,8 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     Form,
 };
-use rampart_app::{
-    identity::{passkeys, sign_in},
-    Origin,
-};
+use rampart_app::Origin;
+use rampart_identity::{passkeys, sign_in};
 use serde::Deserialize;
 
 /// The enrollment page.
@@ -93,7 +91,13 @@ async fn enrollment_page(
     client: &Origin,
     error: Option<String>,
 ) -> Result<EnrollPage, PageError> {
-    let e = sign_in::begin_enrollment(state, user, client, sign_in::EnrollmentKey::Pending).await?;
+    let e = sign_in::begin_enrollment(
+        &state.identity,
+        user,
+        client,
+        sign_in::EnrollmentKey::Pending,
+    )
+    .await?;
     Ok(EnrollPage {
         nav: Nav::of(user),
         secret: e.secret,
@@ -129,7 +133,7 @@ pub async fn submit_enrollment(
 ) -> Result<Response, PageError> {
     let SigningIn(user) = user?;
     let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
-    match sign_in::confirm_enrollment(&state, &user, &client, &form.code).await {
+    match sign_in::confirm_enrollment(&state.identity, &user, &client, &form.code).await {
         Ok((signed, codes)) => {
             let mut nav = Nav::of(&user);
             nav.csrf = signed.csrf.clone();
@@ -144,7 +148,7 @@ pub async fn submit_enrollment(
                 .into_response())
         }
         Err(e) => {
-            let (status, message) = explain(e)?;
+            let (status, message) = explain(e.into())?;
             // The same key again: the owner has scanned it, and most wrong
             // codes are typos or a slow clock, not a wrong key.
             let page = enrollment_page(&state, &user, &client, Some(message)).await?;
@@ -162,7 +166,7 @@ pub async fn replace_enrollment_key(
     user: Result<SigningIn, ApiError>,
 ) -> Result<Response, PageError> {
     let SigningIn(user) = user?;
-    sign_in::begin_enrollment(&state, &user, &client, sign_in::EnrollmentKey::New).await?;
+    sign_in::begin_enrollment(&state.identity, &user, &client, sign_in::EnrollmentKey::New).await?;
     Ok(Redirect::to("/account/second-factor").into_response())
 }
 
@@ -170,7 +174,8 @@ async fn offers_passkey(
     state: &AppState,
     user: &crate::auth::Authenticated,
 ) -> Result<bool, AppError> {
-    Ok(passkeys::available(state) && passkeys::has_passkey(state, user.principal.account).await?)
+    Ok(passkeys::available(&state.identity)
+        && passkeys::has_passkey(&state.identity, user.principal.account).await?)
 }
 
 /// `GET /login/second-factor`
@@ -201,7 +206,7 @@ pub async fn submit_second_factor(
     let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
     let code = form.code.trim();
     let method = sign_in::method_of_code(code);
-    match sign_in::enter_second_factor(&state, &user, &client, method, code).await {
+    match sign_in::enter_second_factor(&state.identity, &user, &client, method, code).await {
         Ok(signed) => Ok((
             [(
                 header::SET_COOKIE,
@@ -211,7 +216,7 @@ pub async fn submit_second_factor(
         )
             .into_response()),
         Err(e) => {
-            let (status, message) = explain(e)?;
+            let (status, message) = explain(e.into())?;
             let page = SecondFactorPage {
                 nav: Nav::of(&user),
                 passkey: offers_passkey(&state, &user).await?,

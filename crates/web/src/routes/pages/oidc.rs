@@ -13,10 +13,8 @@ use axum::{
     http::{header, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
-use rampart_app::{
-    identity::oidc::flow::{self as oidc, Callback, Refused},
-    Origin,
-};
+use rampart_app::Origin;
+use rampart_identity::oidc::flow::{self as oidc, Callback, Refused};
 use serde::Deserialize;
 
 /// Where a signed-in browser goes next.
@@ -40,19 +38,19 @@ fn refused(state: &AppState, e: Refused) -> Result<Response, PageError> {
     match e {
         Refused::Oidc(e) => {
             let status = match e {
-                rampart_app::identity::oidc::OidcError::UnknownProvider => StatusCode::NOT_FOUND,
-                rampart_app::identity::oidc::OidcError::Provider(_)
-                | rampart_app::identity::oidc::OidcError::Issuer(_) => StatusCode::BAD_GATEWAY,
+                rampart_identity::oidc::OidcError::UnknownProvider => StatusCode::NOT_FOUND,
+                rampart_identity::oidc::OidcError::Provider(_)
+                | rampart_identity::oidc::OidcError::Issuer(_) => StatusCode::BAD_GATEWAY,
                 _ => StatusCode::UNAUTHORIZED,
             };
             let page = LoginPage {
                 email: String::new(),
                 error: Some(format!("Sign-in failed: {e}.")),
-                providers: rampart_app::identity::oidc::listed(&state.config),
+                providers: rampart_identity::oidc::listed(&state.config.oidc),
             };
             Ok(render_with(status, &page))
         }
-        Refused::App(e) => Err(e.into()),
+        Refused::Failed(e) => Err(e.into()),
     }
 }
 
@@ -62,7 +60,7 @@ pub async fn start_oidc_login(
     client: Origin,
     Path(provider): Path<String>,
 ) -> Result<Response, PageError> {
-    match oidc::begin(&state, &client, &provider).await {
+    match oidc::begin(&state.identity, &client, &provider).await {
         Ok(url) => Ok(Redirect::to(&url).into_response()),
         Err(e) => refused(&state, e),
     }
@@ -81,7 +79,7 @@ pub async fn finish_oidc_login(
         code: query.as_ref().and_then(|q| q.code.as_deref()),
         error: query.as_ref().and_then(|q| q.error.as_deref()),
     };
-    match oidc::finish(&state, &client, callback).await {
+    match oidc::finish(&state.identity, &client, callback).await {
         Ok(signed) => {
             let next = crate::auth::stage::page_of(signed.stage);
             let mut response = render(&OidcDonePage { next });

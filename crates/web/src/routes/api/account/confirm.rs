@@ -65,7 +65,7 @@ pub async fn start_passkey_confirm(
     user: Authenticated,
 ) -> Result<Json<PasskeyChallenge>, ApiError> {
     Ok(Json(
-        rampart_app::identity::passkeys::start_step_up(&state, &user)
+        rampart_identity::passkeys::start_step_up(&state.identity, &user)
             .await?
             .into(),
     ))

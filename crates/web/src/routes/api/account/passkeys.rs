@@ -1,10 +1,11 @@
 //! Passkeys (WebAuthn) of the account: registration, listing and removal.
-//! The ceremonies and their checks live in `rampart_app::identity::passkeys`.
+//! The ceremonies and their checks live in `rampart_identity::passkeys`.
 
 use crate::extract::{Json, Path};
 use crate::{auth::Authenticated, error::ApiError, routes::api::Items, state::AppState};
 use axum::{extract::State, http::StatusCode};
-use rampart_app::{identity::passkeys, Origin};
+use rampart_app::Origin;
+use rampart_identity::passkeys;
 use rampart_store::{event_time, WebauthnCredential};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -99,7 +100,9 @@ pub async fn start_registration(
     user: Authenticated,
 ) -> Result<Json<PasskeyChallenge>, ApiError> {
     Ok(Json(
-        passkeys::start_registration(&state, &user).await?.into(),
+        passkeys::start_registration(&state.identity, &user)
+            .await?
+            .into(),
     ))
 }
 
@@ -118,7 +121,7 @@ pub async fn finish_registration(
     Json(body): Json<RegisterFinish>,
 ) -> Result<(StatusCode, Json<PasskeyRegistered>), ApiError> {
     let (id, name) = passkeys::finish_registration(
-        &state,
+        &state.identity,
         &user,
         &client,
         &body.challenge,
@@ -140,7 +143,7 @@ pub async fn list_passkeys(
     State(state): State<AppState>,
     user: Authenticated,
 ) -> Result<Json<Items<PasskeyItem>>, ApiError> {
-    let items = passkeys::list(&state, user.principal.account)
+    let items = passkeys::list(&state.identity, user.principal.account)
         .await?
         .iter()
         .map(PasskeyItem::from)
@@ -162,6 +165,6 @@ pub async fn remove_passkey(
     user: Authenticated,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    passkeys::remove(&state, &user, &client, id).await?;
+    passkeys::remove(&state.identity, &user, &client, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

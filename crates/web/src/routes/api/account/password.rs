@@ -9,7 +9,8 @@ use crate::{
     state::AppState,
 };
 use axum::{extract::State, response::Response};
-use rampart_app::{identity::login, Origin};
+use rampart_app::Origin;
+use rampart_identity::login;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -42,6 +43,7 @@ pub async fn change_password(
     if matches!(user.credential, Credential::Token) {
         return Err(AppError::Forbidden("sign in with a password to change it").into());
     }
-    let signed = login::change_password(&state, &user, &client, &body.current, &body.new).await?;
+    let signed =
+        login::change_password(&state.identity, &user, &client, &body.current, &body.new).await?;
     answer(&state, signed, None)
 }

@@ -3,10 +3,8 @@
 use crate::extract::{Json, Path};
 use crate::{auth::Authenticated, error::ApiError, routes::api::Items, state::AppState};
 use axum::{extract::State, http::StatusCode};
-use rampart_app::{
-    identity::account::{self, SessionView},
-    Origin,
-};
+use rampart_app::Origin;
+use rampart_identity::account::{self, SessionView};
 use rampart_store::event_time;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -52,7 +50,7 @@ pub async fn list_sessions(
     State(state): State<AppState>,
     user: Authenticated,
 ) -> Result<Json<Items<SessionItem>>, ApiError> {
-    let items = account::sessions(&state, &user)
+    let items = account::sessions(&state.identity, &user)
         .await?
         .iter()
         .map(SessionItem::from)
@@ -74,6 +72,6 @@ pub async fn end_session(
     user: Authenticated,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    account::end_session(&state, &user, &client, &id).await?;
+    account::end_session(&state.identity, &user, &client, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

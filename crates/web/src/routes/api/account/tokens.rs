@@ -4,7 +4,8 @@
 use crate::extract::{Json, Path};
 use crate::{auth::Authenticated, error::ApiError, routes::api::Items, state::AppState};
 use axum::{extract::State, http::StatusCode};
-use rampart_app::{identity::account, Origin};
+use rampart_app::Origin;
+use rampart_identity::account;
 use rampart_store::{event_time, TokenRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -75,7 +76,7 @@ pub async fn list_tokens(
     State(state): State<AppState>,
     user: Authenticated,
 ) -> Result<Json<Items<TokenItem>>, ApiError> {
-    let items = account::tokens(&state, &user)
+    let items = account::tokens(&state.identity, &user)
         .await?
         .iter()
         .map(TokenItem::from)
@@ -98,7 +99,7 @@ pub async fn create_token(
     Json(body): Json<NewTokenRequest>,
 ) -> Result<(StatusCode, Json<NewToken>), ApiError> {
     let (id, token) = account::create_token(
-        &state,
+        &state.identity,
         &user,
         &client,
         &body.name,
@@ -123,6 +124,6 @@ pub async fn revoke_token(
     user: Authenticated,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    account::revoke_token(&state, &user, &client, &id).await?;
+    account::revoke_token(&state.identity, &user, &client, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

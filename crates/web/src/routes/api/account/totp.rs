@@ -10,7 +10,8 @@ use crate::{
     state::AppState,
 };
 use axum::{extract::State, response::Response};
-use rampart_app::{identity::sign_in, Origin};
+use rampart_app::Origin;
+use rampart_identity::sign_in;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -54,7 +55,7 @@ pub async fn begin_totp(
     } else {
         sign_in::EnrollmentKey::Pending
     };
-    let e = sign_in::begin_enrollment(&state, &user, &client, key).await?;
+    let e = sign_in::begin_enrollment(&state.identity, &user, &client, key).await?;
     Ok(Json(TotpEnrollment {
         secret: e.secret,
         uri: e.uri,
@@ -77,6 +78,7 @@ pub async fn confirm_totp(
     SigningIn(user): SigningIn,
     Json(body): Json<CodeRequest>,
 ) -> Result<Response, ApiError> {
-    let (signed, codes) = sign_in::confirm_enrollment(&state, &user, &client, &body.code).await?;
+    let (signed, codes) =
+        sign_in::confirm_enrollment(&state.identity, &user, &client, &body.code).await?;
     answer(&state, signed, Some(codes))
 }

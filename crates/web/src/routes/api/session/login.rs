@@ -5,10 +5,8 @@ use super::{answer, SignInAnswer};
 use crate::extract::Json;
 use crate::{auth::SigningIn, error::ApiError, state::AppState};
 use axum::{extract::State, response::Response};
-use rampart_app::{
-    identity::{login, sign_in, sign_in::Method},
-    Origin,
-};
+use rampart_app::Origin;
+use rampart_identity::{login, sign_in, sign_in::Method};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -46,7 +44,8 @@ pub async fn login(
     client: Origin,
     Json(body): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let signed = login::with_password(&state, &client, &body.email, &body.password).await?;
+    let signed =
+        login::with_password(&state.identity, &client, &body.email, &body.password).await?;
     answer(&state, signed, None)
 }
 
@@ -66,7 +65,8 @@ pub async fn login_totp(
     Json(body): Json<CodeRequest>,
 ) -> Result<Response, ApiError> {
     let signed =
-        sign_in::enter_second_factor(&state, &user, &client, Method::Totp, &body.code).await?;
+        sign_in::enter_second_factor(&state.identity, &user, &client, Method::Totp, &body.code)
+            .await?;
     answer(&state, signed, None)
 }
 
@@ -85,7 +85,13 @@ pub async fn login_recovery(
     SigningIn(user): SigningIn,
     Json(body): Json<CodeRequest>,
 ) -> Result<Response, ApiError> {
-    let signed =
-        sign_in::enter_second_factor(&state, &user, &client, Method::Recovery, &body.code).await?;
+    let signed = sign_in::enter_second_factor(
+        &state.identity,
+        &user,
+        &client,
+        Method::Recovery,
+        &body.code,
+    )
+    .await?;
     answer(&state, signed, None)
 }

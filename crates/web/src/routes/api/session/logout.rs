@@ -12,7 +12,8 @@ use axum::{
     http::{header, HeaderMap},
     response::{IntoResponse, Response},
 };
-use rampart_app::{identity::login, Origin};
+use rampart_app::Origin;
+use rampart_identity::login;
 
 /// Ends the caller's session.
 #[utoipa::path(
@@ -27,7 +28,7 @@ pub async fn logout(
     client: Origin,
     SigningIn(user): SigningIn,
 ) -> Result<Response, ApiError> {
-    login::sign_out(&state, &user, &client).await?;
+    login::sign_out(&state.identity, &user, &client).await?;
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, auth::clear_cookie(&state));
     Ok((headers, Json(Status::new("signed_out"))).into_response())

@@ -12,7 +12,7 @@ use axum::{
     http::{header, HeaderMap},
     response::{IntoResponse, Response},
 };
-use rampart_app::identity::SignedIn;
+use rampart_identity::SignedIn;
 use serde::Serialize;
 use utoipa::ToSchema;
 

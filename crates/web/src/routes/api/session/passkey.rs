@@ -10,7 +10,8 @@ use crate::{
     state::AppState,
 };
 use axum::{extract::State, response::Response};
-use rampart_app::{identity::passkeys, Origin};
+use rampart_app::Origin;
+use rampart_identity::passkeys;
 
 /// A passkey challenge for the second factor of this sign-in.
 #[utoipa::path(
@@ -23,7 +24,11 @@ pub async fn start_sign_in(
     State(state): State<AppState>,
     SigningIn(user): SigningIn,
 ) -> Result<Json<PasskeyChallenge>, ApiError> {
-    Ok(Json(passkeys::start_sign_in(&state, &user).await?.into()))
+    Ok(Json(
+        passkeys::start_sign_in(&state.identity, &user)
+            .await?
+            .into(),
+    ))
 }
 
 /// The passkey's answer: like `/api/v1/login/totp`.
@@ -41,7 +46,13 @@ pub async fn finish_sign_in(
     SigningIn(user): SigningIn,
     Json(body): Json<PasskeyAnswer>,
 ) -> Result<Response, ApiError> {
-    let signed =
-        passkeys::finish_sign_in(&state, &user, &client, &body.challenge, body.credential).await?;
+    let signed = passkeys::finish_sign_in(
+        &state.identity,
+        &user,
+        &client,
+        &body.challenge,
+        body.credential,
+    )
+    .await?;
     answer(&state, signed, None)
 }

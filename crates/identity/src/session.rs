@@ -3,7 +3,7 @@
 //! a short life for a session part-way through sign-in.
 
 use super::{hash_secret, load_principal, new_secret, Authenticated, Credential};
-use crate::{context::App, error::Error, Origin};
+use crate::{Error, Identity, Origin};
 use rampart_domain::{AccountId, TokenScope};
 use rampart_store::SessionStage;
 use time::Duration;
@@ -24,7 +24,7 @@ pub struct NewSession {
 
 /// Creates a session.
 pub async fn start_session(
-    state: &App,
+    state: &Identity,
     account: AccountId,
     stage: SessionStage,
     client: &Origin,
@@ -56,7 +56,7 @@ pub async fn start_session(
 
 /// The principal of a session secret, refusing an expired session (and
 /// deleting it).
-pub async fn authenticate_session(state: &App, secret: &str) -> Result<Authenticated, Error> {
+pub async fn authenticate_session(state: &Identity, secret: &str) -> Result<Authenticated, Error> {
     if secret.len() != 64 {
         return Err(Error::Unauthenticated);
     }

@@ -16,7 +16,7 @@
 //! from many IPs, within an hour raises one alert per source and hour
 //! through the guard's alert channel.
 
-use crate::{alerts, context::App, error::Error, network_of, Origin};
+use crate::{network_of, Error, Identity, Origin};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -68,7 +68,7 @@ fn remaining(until: OffsetDateTime, now: OffsetDateTime) -> Option<Duration> {
 
 /// Refuses the attempt (429 with `Retry-After`) if its source is blocked,
 /// or if the account is blocked and the source has itself failed lately.
-pub async fn check(state: &App, keys: &Keys) -> Result<(), Error> {
+pub async fn check(state: &Identity, keys: &Keys) -> Result<(), Error> {
     let now = state.clock.now();
     let states = state
         .store
@@ -93,7 +93,7 @@ pub async fn check(state: &App, keys: &Keys) -> Result<(), Error> {
 }
 
 /// Counts a failed attempt against every key.
-pub async fn failed(state: &App, keys: &Keys) -> Result<(), Error> {
+pub async fn failed(state: &Identity, keys: &Keys) -> Result<(), Error> {
     let now = state.clock.now();
     let config = &state.config.identity;
     let free = i64::from(config.free_failures);
@@ -117,7 +117,7 @@ pub async fn failed(state: &App, keys: &Keys) -> Result<(), Error> {
 /// Logs a failed or refused attempt for the detector and raises an alert
 /// when a source tries too many accounts or an account is tried from too
 /// many sources.
-pub(crate) async fn detect(state: &App, keys: &Keys) -> Result<(), Error> {
+pub(crate) async fn detect(state: &Identity, keys: &Keys) -> Result<(), Error> {
     let now = state.clock.now();
     let counts = state
         .store
@@ -166,7 +166,7 @@ pub(crate) async fn detect(state: &App, keys: &Keys) -> Result<(), Error> {
                 ip: keys.client_ip.clone(),
                 user_agent: String::new(),
             };
-            alerts::raise_identity_alert(state, &account, &client, vec![reason]).await?;
+            state.alerts.raise(&account, &client, vec![reason]).await?;
         }
     }
     Ok(())
@@ -179,7 +179,7 @@ pub(crate) fn factor_key(account: rampart_domain::AccountId) -> String {
 
 /// Refuses a second-factor attempt while the account's factor key is
 /// blocked.
-pub(crate) async fn check_factor(state: &App, key: &str) -> Result<(), Error> {
+pub(crate) async fn check_factor(state: &Identity, key: &str) -> Result<(), Error> {
     let now = state.clock.now();
     let states = state.store.throttle_states(&[key.to_owned()]).await?;
     match states.first().and_then(|s| remaining(s.blocked_until, now)) {
@@ -189,7 +189,7 @@ pub(crate) async fn check_factor(state: &App, key: &str) -> Result<(), Error> {
 }
 
 /// Counts a failed second-factor attempt.
-pub(crate) async fn factor_failed(state: &App, key: &str) -> Result<(), Error> {
+pub(crate) async fn factor_failed(state: &Identity, key: &str) -> Result<(), Error> {
     let now = state.clock.now();
     let free = i64::from(state.config.identity.free_failures);
     let cap = state.config.identity.max_backoff_secs;

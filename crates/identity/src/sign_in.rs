@@ -4,10 +4,8 @@
 //! and the web UI both call these, so both audit and throttle the same way.
 
 use crate::{
-    context::App,
-    error::Error,
-    identity::{self, stage, throttle, totp, Authenticated, Credential},
-    network_of, AuditKind, Origin,
+    network_of, stage, throttle, totp, AuditKind, Authenticated, Credential, Error, Identity,
+    Origin,
 };
 use rampart_domain::{AccountId, InstallRole};
 use rampart_store::{AccountRow, Outcome, SessionStage};
@@ -47,7 +45,7 @@ pub struct Enrollment {
 
 /// Whether the account must use a second factor (every account unless
 /// `[identity] exempt_roles` names one of its install roles; never admins).
-pub fn second_factor_required(state: &App, account: &AccountRow) -> bool {
+pub fn second_factor_required(state: &Identity, account: &AccountRow) -> bool {
     if account.admin {
         return true;
     }
@@ -57,7 +55,7 @@ pub fn second_factor_required(state: &App, account: &AccountRow) -> bool {
 
 /// The stage after a correct password (or a completed password change).
 pub(crate) async fn stage_after_password(
-    state: &App,
+    state: &Identity,
     account: &AccountRow,
 ) -> Result<SessionStage, Error> {
     if account.must_change_password {
@@ -82,12 +80,12 @@ pub(crate) async fn stage_after_password(
 
 /// Opens a session in `stage`; a complete sign-in also checks the device.
 pub(crate) async fn open_session(
-    state: &App,
+    state: &Identity,
     account: &AccountRow,
     stage: SessionStage,
     client: &Origin,
 ) -> Result<(SignedIn, String), Error> {
-    let session = identity::start_session(state, account.id, stage, client).await?;
+    let session = crate::start_session(state, account.id, stage, client).await?;
     let session_id = session.public_id;
     if stage == SessionStage::Full {
         note_device(state, account, client, &session_id).await?;
@@ -112,7 +110,7 @@ pub(crate) async fn open_session(
 /// Remembers the device (network and user agent) of a complete sign-in and
 /// audits `new_device` when the account has signed in before, elsewhere.
 async fn note_device(
-    state: &App,
+    state: &Identity,
     account: &AccountRow,
     client: &Origin,
     session_id: &str,
@@ -136,7 +134,7 @@ async fn note_device(
 /// Replaces a pending session by a fully signed-in one (a fresh id, so the
 /// pre-authentication cookie is worth nothing afterwards).
 pub(crate) async fn promote(
-    state: &App,
+    state: &Identity,
     user: &Authenticated,
     client: &Origin,
 ) -> Result<SignedIn, Error> {
@@ -149,7 +147,7 @@ pub(crate) async fn promote(
         .0)
 }
 
-async fn account_of(state: &App, id: AccountId) -> Result<AccountRow, Error> {
+async fn account_of(state: &Identity, id: AccountId) -> Result<AccountRow, Error> {
     state
         .store
         .account_by_id(id)
@@ -157,7 +155,7 @@ async fn account_of(state: &App, id: AccountId) -> Result<AccountRow, Error> {
         .ok_or(Error::Unauthenticated)
 }
 
-fn keys(state: &App) -> Result<&totp::FactorKeys, Error> {
+fn keys(state: &Identity) -> Result<&totp::FactorKeys, Error> {
     state
         .factor_keys
         .as_deref()
@@ -174,7 +172,7 @@ pub(crate) fn require_stage(user: &Authenticated, wanted: SessionStage) -> Resul
     }
 }
 
-fn now_step(state: &App) -> i64 {
+fn now_step(state: &Identity) -> i64 {
     totp::step_at(state.clock.now().unix_timestamp())
 }
 
@@ -202,7 +200,7 @@ fn session_of(user: &Authenticated) -> Result<&[u8], Error> {
 /// rest, bound to this session), or a new one when there is none or `key`
 /// asks for it. A new secret is audited as `totp_enroll`.
 pub async fn begin_enrollment(
-    state: &App,
+    state: &Identity,
     user: &Authenticated,
     client: &Origin,
     key: EnrollmentKey,
@@ -263,13 +261,13 @@ pub async fn begin_enrollment(
 
 /// Audits a refused code and counts it against the account's factor key.
 async fn refuse_code(
-    state: &App,
+    state: &Identity,
     user: &Authenticated,
     client: &Origin,
     kind: AuditKind,
     reason: &str,
 ) -> Result<(), Error> {
-    identity::refuse(state, user, client, kind, reason).await?;
+    crate::refuse(state, user, client, kind, reason).await?;
     throttle::factor_failed(state, &throttle::factor_key(user.principal.account)).await
 }
 
@@ -277,7 +275,7 @@ async fn refuse_code(
 /// recovery codes are issued (returned once, stored hashed) and the session
 /// becomes fully signed in.
 pub async fn confirm_enrollment(
-    state: &App,
+    state: &Identity,
     user: &Authenticated,
     client: &Origin,
     code: &str,
@@ -342,8 +340,8 @@ pub enum Method {
 /// Whether `code` is a right, unused second-factor code of `account`, and
 /// if so uses it up. Every refusal looks the same to the caller (no factor,
 /// wrong code, code already used).
-pub(crate) async fn code_accepted(
-    state: &App,
+pub async fn code_accepted(
+    state: &Identity,
     account: AccountId,
     method: Method,
     code: &str,
@@ -395,7 +393,7 @@ pub fn method_of_code(code: &str) -> Method {
 /// Checks the second factor of a session in the `second_factor` stage and,
 /// if right, replaces it by a fully signed-in session.
 pub async fn enter_second_factor(
-    state: &App,
+    state: &Identity,
     user: &Authenticated,
     client: &Origin,
     method: Method,
@@ -441,7 +439,7 @@ pub async fn enter_second_factor(
 /// the test kit). Returns the base32 secret and the recovery codes. Audited
 /// as `totp_enroll` by `console`.
 pub async fn enroll_at_console(
-    state: &App,
+    state: &Identity,
     email: &rampart_domain::Email,
 ) -> Result<(String, Vec<String>), Error> {
     let account = state

@@ -3,15 +3,14 @@
 //! audit events for the JSON API and the web UI.
 
 use crate::{
-    identity::{self, sign_in, throttle, Authenticated, Credential, SignedIn},
-    App, AuditKind, Error, Origin,
+    sign_in, throttle, AuditKind, Authenticated, Credential, Error, Identity, Origin, SignedIn,
 };
 use rampart_domain::Email;
 use rampart_store::{AccountRow, Outcome, SessionStage};
 
 /// Checks the email's shape before any database work: oversized or
 /// control-character input is a clear 422, audited.
-async fn check_email_shape(state: &App, client: &Origin, email: &str) -> Result<(), Error> {
+async fn check_email_shape(state: &Identity, client: &Origin, email: &str) -> Result<(), Error> {
     let problem = if email.len() > 254 {
         Some("email longer than 254 bytes")
     } else if email.chars().any(char::is_control) {
@@ -35,7 +34,7 @@ async fn check_email_shape(state: &App, client: &Origin, email: &str) -> Result<
 /// stage is limited to what the account may do next. Attempts are
 /// throttled per account, IP and network before the password is checked.
 pub async fn with_password(
-    state: &App,
+    state: &Identity,
     client: &Origin,
     email: &str,
     password: &str,
@@ -59,8 +58,8 @@ pub async fn with_password(
         Some(e) => state.store.account_by_email(e).await?,
         None => None,
     };
-    let ok = identity::verify_password(account.as_ref().map(|a| a.password_hash.clone()), password)
-        .await?;
+    let ok =
+        crate::verify_password(account.as_ref().map(|a| a.password_hash.clone()), password).await?;
     let account = match account {
         Some(a) if ok && a.status == rampart_domain::AccountStatus::Active => a,
         other => {
@@ -86,8 +85,8 @@ pub async fn with_password(
             });
         }
     };
-    if identity::needs_rehash(&account.password_hash) {
-        let hash = identity::hash_password(password).await?;
+    if crate::needs_rehash(&account.password_hash) {
+        let hash = crate::hash_password(password).await?;
         state
             .store
             .set_password(account.id, &hash, account.must_change_password)
@@ -104,7 +103,11 @@ pub async fn with_password(
 }
 
 /// Ends the session (or does nothing for a token, which is revoked instead).
-pub async fn sign_out(state: &App, user: &Authenticated, client: &Origin) -> Result<(), Error> {
+pub async fn sign_out(
+    state: &Identity,
+    user: &Authenticated,
+    client: &Origin,
+) -> Result<(), Error> {
     if let Credential::Session { hash, .. } = &user.credential {
         state.store.delete_session(hash).await?;
     }
@@ -117,7 +120,7 @@ pub async fn sign_out(state: &App, user: &Authenticated, client: &Origin) -> Res
 /// Verifies the current password, stores the new one, and replaces the
 /// session with a fully signed-in one (a fresh id: no fixation).
 pub async fn change_password(
-    state: &App,
+    state: &Identity,
     user: &Authenticated,
     client: &Origin,
     current: &str,
@@ -128,19 +131,19 @@ pub async fn change_password(
         .account_by_id(user.principal.account)
         .await?
         .ok_or(Error::Unauthenticated)?;
-    if !identity::verify_password(Some(account.password_hash.clone()), current).await? {
+    if !crate::verify_password(Some(account.password_hash.clone()), current).await? {
         let mut event = state.event_for(user, client, AuditKind::PasswordChange, Outcome::Failed);
         event.detail = serde_json::json!({"reason": "wrong current password"});
         state.record(event).await?;
         return Err(Error::BadCredentials);
     }
-    identity::check_new_password(new, &[account.email.as_str(), &account.name])?;
+    crate::check_new_password(new, &[account.email.as_str(), &account.name])?;
     if new == current {
         return Err(Error::Invalid(
             "the new password must differ from the current one".into(),
         ));
     }
-    let hash = identity::hash_password(new).await?;
+    let hash = crate::hash_password(new).await?;
     state.store.set_password(account.id, &hash, false).await?;
     // Every other session of the account ends with the old password.
     state.store.delete_sessions_of(account.id).await?;

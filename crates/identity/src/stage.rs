@@ -5,7 +5,7 @@
 use rampart_store::SessionStage;
 
 /// The sign-in API's name for a stage.
-pub(crate) fn status_of(stage: SessionStage) -> &'static str {
+pub fn status_of(stage: SessionStage) -> &'static str {
     match stage {
         SessionStage::Full => "ok",
         SessionStage::PasswordChange => "password_change_required",
@@ -15,7 +15,7 @@ pub(crate) fn status_of(stage: SessionStage) -> &'static str {
 }
 
 /// The second-factor methods a stage offers.
-pub(crate) fn methods_of(stage: SessionStage) -> Vec<&'static str> {
+pub fn methods_of(stage: SessionStage) -> Vec<&'static str> {
     match stage {
         SessionStage::SecondFactor => vec!["totp", "recovery"],
         SessionStage::EnrollSecondFactor => vec!["totp"],

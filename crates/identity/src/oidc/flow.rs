@@ -16,15 +16,9 @@
 //! * Failures count against the source IP in the sign-in throttle.
 
 use crate::{
-    context::App,
-    error::Error,
-    identity::sign_in::{self, SignedIn},
-    identity::{
-        self,
-        oidc::{self, OidcError, VerifiedIdentity},
-        throttle,
-    },
-    AuditKind, Origin,
+    oidc::{self, OidcError, VerifiedIdentity},
+    sign_in::{self, SignedIn},
+    throttle, AuditKind, Error, Identity, Origin,
 };
 use rampart_domain::{AccountStatus, Email};
 use rampart_store::{AccountRow, NewAccount, Outcome, SessionStage};
@@ -41,24 +35,24 @@ pub enum Refused {
     /// Audited; show the reason to the person.
     Oidc(OidcError),
     /// Throttled or an internal failure.
-    App(Error),
+    Failed(Error),
 }
 
 impl From<Error> for Refused {
     fn from(e: Error) -> Self {
-        Refused::App(e)
+        Refused::Failed(e)
     }
 }
 
 impl From<rampart_store::Error> for Refused {
     fn from(e: rampart_store::Error) -> Self {
-        Refused::App(e.into())
+        Refused::Failed(e.into())
     }
 }
 
 /// Audits a failed attempt and counts it against the source.
 async fn refuse(
-    state: &App,
+    state: &Identity,
     client: &Origin,
     provider: &str,
     account: Option<String>,
@@ -75,16 +69,16 @@ async fn refuse(
         "reason": e.reason(),
     });
     if let Err(err) = state.record(event).await {
-        return Refused::App(err);
+        return Refused::Failed(err);
     }
     if let Err(err) = throttle::failed(state, &keys(client)).await {
-        return Refused::App(err);
+        return Refused::Failed(err);
     }
     Refused::Oidc(e)
 }
 
 /// `GET /login/oidc/{provider}`: the URL to send the browser to.
-pub async fn begin(state: &App, client: &Origin, provider: &str) -> Result<String, Refused> {
+pub async fn begin(state: &Identity, client: &Origin, provider: &str) -> Result<String, Refused> {
     throttle::check(state, &keys(client)).await?;
     match oidc::begin(state, provider).await {
         Ok(url) => Ok(url),
@@ -112,7 +106,7 @@ pub struct Callback<'a> {
 /// `GET /login/oidc/callback`: spends the state, verifies the answer and
 /// opens a session at the right stage.
 pub async fn finish(
-    state: &App,
+    state: &Identity,
     client: &Origin,
     callback: Callback<'_>,
 ) -> Result<SignedIn, Refused> {
@@ -165,7 +159,7 @@ pub async fn finish(
 /// The account a verified identity signs in to (created only when the
 /// provider allows registration).
 async fn account_for(
-    state: &App,
+    state: &Identity,
     client: &Origin,
     identity: &VerifiedIdentity,
 ) -> Result<AccountRow, Refused> {
@@ -186,7 +180,7 @@ async fn account_for(
 }
 
 async fn register(
-    state: &App,
+    state: &Identity,
     client: &Origin,
     identity: &VerifiedIdentity,
     email: &Email,
@@ -201,7 +195,7 @@ async fn register(
     // Nobody learns this password: the account signs in through the
     // provider until an administrator issues a one-time password.
     let unknown = hex::encode(rampart_domain::random_bytes::<32>());
-    let password_hash = identity::hash_password(&unknown).await?;
+    let password_hash = crate::hash_password(&unknown).await?;
     let name = email.as_str().split('@').next().unwrap_or("").to_owned();
     let id = state
         .store
@@ -232,7 +226,7 @@ async fn register(
 /// The stage of a session opened through a provider (see the module doc:
 /// no password stage; the provider's second factor only when configured).
 async fn stage_after_oidc(
-    state: &App,
+    state: &Identity,
     account: &AccountRow,
     provider_second_factor: bool,
 ) -> Result<SessionStage, Error> {

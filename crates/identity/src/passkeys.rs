@@ -13,11 +13,8 @@
 //! each challenge is answered once, on any node, and never after 5 minutes.
 
 use crate::{
-    context::App,
-    error::Error,
-    identity::sign_in::{self, SignedIn},
-    identity::{self, Authenticated, Credential},
-    AuditKind, Origin,
+    sign_in::{self, SignedIn},
+    AuditKind, Authenticated, Credential, Error, Identity, Origin,
 };
 use rampart_domain::AccountId;
 use rampart_store::{
@@ -36,13 +33,13 @@ const AUTHENTICATE: &str = "authenticate";
 const STEP_UP: &str = "step_up";
 
 /// The relying party of `[http] public_url`, or why there is none.
-fn relying_party(state: &App) -> Result<Webauthn, Error> {
+fn relying_party(state: &Identity) -> Result<Webauthn, Error> {
     let off = || {
         Error::Invalid(
             "passkeys need [http] public_url with a host name (not an IP address)".into(),
         )
     };
-    let origin = Url::parse(&state.config.http.public_url).map_err(|_| off())?;
+    let origin = Url::parse(&state.config.public_url).map_err(|_| off())?;
     let rp_id = origin.domain().ok_or_else(off)?.to_owned();
     WebauthnBuilder::new(&rp_id, &origin)
         .and_then(|b| b.rp_name("Rampart").build())
@@ -50,7 +47,7 @@ fn relying_party(state: &App) -> Result<Webauthn, Error> {
 }
 
 /// Whether passkeys can be used with this configuration.
-pub fn available(state: &App) -> bool {
+pub fn available(state: &Identity) -> bool {
     relying_party(state).is_ok()
 }
 
@@ -70,7 +67,7 @@ fn corrupt(e: serde_json::Error) -> Error {
     Error::Internal(anyhow::anyhow!("stored passkey state: {e}"))
 }
 
-async fn passkeys_of(state: &App, account: AccountId) -> Result<Vec<Passkey>, Error> {
+async fn passkeys_of(state: &Identity, account: AccountId) -> Result<Vec<Passkey>, Error> {
     state
         .store
         .webauthn_credentials(account)
@@ -81,17 +78,17 @@ async fn passkeys_of(state: &App, account: AccountId) -> Result<Vec<Passkey>, Er
 }
 
 /// Whether the account has a passkey.
-pub async fn has_passkey(state: &App, account: AccountId) -> Result<bool, Error> {
+pub async fn has_passkey(state: &Identity, account: AccountId) -> Result<bool, Error> {
     Ok(!state.store.webauthn_credentials(account).await?.is_empty())
 }
 
 async fn put_challenge(
-    state: &App,
+    state: &Identity,
     account: AccountId,
     purpose: &str,
     ceremony: String,
 ) -> Result<String, Error> {
-    let (handle, hash) = identity::new_secret();
+    let (handle, hash) = crate::new_secret();
     state
         .store
         .put_webauthn_challenge(
@@ -106,12 +103,12 @@ async fn put_challenge(
 }
 
 async fn take_challenge<T: serde::de::DeserializeOwned>(
-    state: &App,
+    state: &Identity,
     account: AccountId,
     purpose: &str,
     handle: &str,
 ) -> Result<Option<T>, Error> {
-    let hash = identity::hash_secret(handle);
+    let hash = crate::hash_secret(handle);
     match state
         .store
         .take_webauthn_challenge(&hash, account, purpose, state.clock.now())
@@ -146,7 +143,10 @@ pub struct Challenge {
 
 /// Starts a registration: `{challenge, options}` (options are the
 /// `publicKey` member of `navigator.credentials.create()`).
-pub async fn start_registration(state: &App, user: &Authenticated) -> Result<Challenge, Error> {
+pub async fn start_registration(
+    state: &Identity,
+    user: &Authenticated,
+) -> Result<Challenge, Error> {
     require_full_session(user)?;
     let rp = relying_party(state)?;
     let account = user.principal.account;
@@ -172,7 +172,7 @@ pub async fn start_registration(state: &App, user: &Authenticated) -> Result<Cha
 /// Finishes a registration with the authenticator's answer; the passkey is
 /// stored under `name`. Audited either way.
 pub async fn finish_registration(
-    state: &App,
+    state: &Identity,
     user: &Authenticated,
     client: &Origin,
     challenge: &str,
@@ -249,13 +249,13 @@ pub async fn finish_registration(
 }
 
 /// The account's passkeys, for the account page and the API.
-pub async fn list(state: &App, account: AccountId) -> Result<Vec<WebauthnCredential>, Error> {
+pub async fn list(state: &Identity, account: AccountId) -> Result<Vec<WebauthnCredential>, Error> {
     Ok(state.store.webauthn_credentials(account).await?)
 }
 
 /// Removes one of the account's passkeys (404 for anyone else's); audited.
 pub async fn remove(
-    state: &App,
+    state: &Identity,
     user: &Authenticated,
     client: &Origin,
     id: i64,
@@ -294,7 +294,7 @@ fn refusal(error: Error, reason: impl Into<String>) -> Refusal {
 /// `{challenge, options}` (the `publicKey` member of
 /// `navigator.credentials.get()`).
 async fn start_assertion(
-    state: &App,
+    state: &Identity,
     account: AccountId,
     purpose: &str,
 ) -> Result<Challenge, Error> {
@@ -317,7 +317,7 @@ async fn start_assertion(
 /// by webauthn-rs, the credential must still be the account's, and its
 /// counter is recorded (a regression is audited as `webauthn_counter`).
 async fn check_assertion(
-    state: &App,
+    state: &Identity,
     user: &Authenticated,
     client: &Origin,
     purpose: &str,
@@ -384,7 +384,7 @@ async fn check_assertion(
 }
 
 /// Starts the passkey step of a sign-in.
-pub async fn start_sign_in(state: &App, user: &Authenticated) -> Result<Challenge, Error> {
+pub async fn start_sign_in(state: &Identity, user: &Authenticated) -> Result<Challenge, Error> {
     sign_in::require_stage(user, SessionStage::SecondFactor)?;
     start_assertion(state, user.principal.account, AUTHENTICATE).await
 }
@@ -393,7 +393,7 @@ pub async fn start_sign_in(state: &App, user: &Authenticated) -> Result<Challeng
 /// session by a fully signed-in one. Refusals are audited and counted by
 /// the second-factor throttle like wrong codes.
 pub async fn finish_sign_in(
-    state: &App,
+    state: &Identity,
     user: &Authenticated,
     client: &Origin,
     challenge: &str,
@@ -401,13 +401,13 @@ pub async fn finish_sign_in(
 ) -> Result<SignedIn, Error> {
     const KIND: AuditKind = AuditKind::LoginPasskey;
     sign_in::require_stage(user, SessionStage::SecondFactor)?;
-    let key = identity::throttle::factor_key(user.principal.account);
-    identity::throttle::check_factor(state, &key).await?;
+    let key = crate::throttle::factor_key(user.principal.account);
+    crate::throttle::check_factor(state, &key).await?;
     if let Err(refused) =
         check_assertion(state, user, client, AUTHENTICATE, challenge, credential).await?
     {
         super::refuse(state, user, client, KIND, &refused.reason).await?;
-        identity::throttle::factor_failed(state, &key).await?;
+        crate::throttle::factor_failed(state, &key).await?;
         return Err(refused.error);
     }
     state.store.clear_throttle(&key).await?;
@@ -418,14 +418,14 @@ pub async fn finish_sign_in(
 }
 
 /// Starts a passkey step-up (the exfiltration guard's challenge).
-pub async fn start_step_up(state: &App, user: &Authenticated) -> Result<Challenge, Error> {
+pub async fn start_step_up(state: &Identity, user: &Authenticated) -> Result<Challenge, Error> {
     start_assertion(state, user.principal.account, STEP_UP).await
 }
 
 /// Checks a passkey step-up answer. The guard records and audits the
 /// outcome (`guard.step_up`); here only the refusal's reason is audited.
-pub(crate) async fn check_step_up(
-    state: &App,
+pub async fn check_step_up(
+    state: &Identity,
     user: &Authenticated,
     client: &Origin,
     challenge: &str,

@@ -4,12 +4,7 @@
 //! signed-in session manages these: a token cannot mint or list tokens, so
 //! a leaked token stays as narrow as it was issued.
 
-use crate::{
-    context::App,
-    error::Error,
-    identity::{self, Authenticated, Credential},
-    AuditKind, Origin,
-};
+use crate::{AuditKind, Authenticated, Credential, Error, Identity, Origin};
 use rampart_domain::{CommunityPath, DisplayName, TokenScope};
 use rampart_store::{DeviceNotice, Outcome, SessionListing, TokenRow};
 use serde_json::json;
@@ -41,7 +36,7 @@ pub struct SessionView {
 }
 
 /// The caller's complete sessions, most recently used first.
-pub async fn sessions(state: &App, user: &Authenticated) -> Result<Vec<SessionView>, Error> {
+pub async fn sessions(state: &Identity, user: &Authenticated) -> Result<Vec<SessionView>, Error> {
     let mine = session_hash(user)?;
     let rows: Vec<SessionListing> = state.store.sessions_of(user.principal.account).await?;
     Ok(rows
@@ -59,7 +54,7 @@ pub async fn sessions(state: &App, user: &Authenticated) -> Result<Vec<SessionVi
 
 /// Ends one of the caller's sessions (404 for anyone else's).
 pub async fn end_session(
-    state: &App,
+    state: &Identity,
     user: &Authenticated,
     client: &Origin,
     id: &str,
@@ -77,7 +72,7 @@ pub async fn end_session(
 
 /// Ends every session of the caller but this one.
 pub async fn end_other_sessions(
-    state: &App,
+    state: &Identity,
     user: &Authenticated,
     client: &Origin,
 ) -> Result<u64, Error> {
@@ -93,7 +88,7 @@ pub async fn end_other_sessions(
 }
 
 /// The caller's tokens, newest first.
-pub async fn tokens(state: &App, user: &Authenticated) -> Result<Vec<TokenRow>, Error> {
+pub async fn tokens(state: &Identity, user: &Authenticated) -> Result<Vec<TokenRow>, Error> {
     session_hash(user)?;
     Ok(state.store.tokens_of(user.principal.account).await?)
 }
@@ -105,7 +100,7 @@ const MAX_TOKEN_DAYS: u32 = 365;
 /// `PORTAL/COMMUNITY` the caller is a member of. Returns the secret, to be
 /// shown once.
 pub async fn create_token(
-    state: &App,
+    state: &Identity,
     user: &Authenticated,
     client: &Origin,
     name: &str,
@@ -145,7 +140,7 @@ pub async fn create_token(
         )));
     }
     let now = state.clock.now();
-    let (id, secret) = identity::issue_token_with_id(
+    let (id, secret) = crate::issue_token_with_id(
         &state.store,
         user.principal.account,
         name.as_str(),
@@ -155,14 +150,14 @@ pub async fn create_token(
     )
     .await?;
     let mut event = state.event_for(user, client, AuditKind::AccountTokenCreate, Outcome::Ok);
-    event.detail = json!({ "token": id, "scope": identity::scope_text(&scope), "days": days });
+    event.detail = json!({ "token": id, "scope": crate::scope_text(&scope), "days": days });
     state.record(event).await?;
     Ok((id, secret))
 }
 
 /// Revokes one of the caller's tokens (404 for anyone else's).
 pub async fn revoke_token(
-    state: &App,
+    state: &Identity,
     user: &Authenticated,
     client: &Origin,
     id: &str,
@@ -179,19 +174,19 @@ pub async fn revoke_token(
 }
 
 /// Sign-ins from new devices, for the account page.
-pub async fn notices(state: &App, user: &Authenticated) -> Result<Vec<DeviceNotice>, Error> {
+pub async fn notices(state: &Identity, user: &Authenticated) -> Result<Vec<DeviceNotice>, Error> {
     Ok(state.store.device_notices(user.principal.account).await?)
 }
 
 /// The caller's second factor in words, for the account page.
-pub async fn factor_summary(state: &App, user: &Authenticated) -> Result<String, Error> {
+pub async fn factor_summary(state: &Identity, user: &Authenticated) -> Result<String, Error> {
     let account = user.principal.account;
     Ok(match state.store.totp_factor(account).await? {
         Some(f) if f.confirmed => {
             let left = state.store.unused_recovery_codes(account).await?.len();
             format!(
                 "Authenticator app (TOTP) set up; {left} of {} recovery codes left.",
-                crate::identity::totp::RECOVERY_CODES
+                crate::totp::RECOVERY_CODES
             )
         }
         _ => "No second factor set up.".to_owned(),

@@ -3,7 +3,7 @@
 //! named communities).
 
 use super::{hash_secret, load_principal, Authenticated, Credential};
-use crate::{context::App, error::Error, AuditKind, Origin};
+use crate::{AuditKind, Error, Identity, Origin};
 use rampart_domain::{AccountId, CommunityId, TokenScope};
 use rampart_store::{NewToken, Outcome};
 use time::OffsetDateTime;
@@ -83,7 +83,7 @@ pub async fn issue_token_with_id(
 /// The principal of an API token, refusing an unknown, expired or revoked
 /// one (audited).
 pub async fn authenticate_token(
-    state: &App,
+    state: &Identity,
     client: &Origin,
     secret: &str,
 ) -> Result<Authenticated, Error> {

@@ -6,16 +6,24 @@
 //! and headers and checks CSRF; everything else is decided here.
 
 pub mod account;
+mod config;
+mod context;
+mod error;
 pub mod login;
 pub mod oidc;
 pub mod passkeys;
 mod password;
 mod session;
 pub mod sign_in;
-pub(crate) mod stage;
+pub mod stage;
 pub(crate) mod throttle;
 mod token;
 pub mod totp;
+
+pub use config::{IdentityConfig, SessionConfig};
+pub use context::{AlertChannel, Identity, Settings};
+pub use error::Error;
+pub use oidc::OidcConfig;
 
 pub use password::{
     check_new_password, generate_one_time_password, hash_password, needs_rehash, verify_password,
@@ -24,7 +32,7 @@ pub use session::{authenticate_session, start_session, NewSession};
 pub use sign_in::SignedIn;
 pub use token::{authenticate_token, issue_token, issue_token_with_id, parse_scope, scope_text};
 
-use crate::{App, AuditKind, Error, Origin};
+use rampart_domain::{network_of, AuditKind, Origin};
 use rampart_domain::{AccountStatus, Email, Principal, TokenScope};
 use rampart_store::{Outcome, SessionStage};
 
@@ -96,10 +104,10 @@ impl Authenticated {
 
 /// Audits a refused sign-in or ceremony step of `user` with its reason.
 pub(crate) async fn refuse(
-    state: &App,
+    state: &Identity,
     user: &Authenticated,
     origin: &Origin,
-    kind: crate::AuditKind,
+    kind: AuditKind,
     reason: &str,
 ) -> Result<(), Error> {
     let mut event = state.event_for(user, origin, kind, Outcome::Failed);
@@ -111,7 +119,7 @@ pub(crate) async fn refuse(
 /// Records a cookie-authenticated unsafe request to `path` that came
 /// without its session's CSRF token, and refuses it.
 pub async fn refuse_csrf(
-    state: &App,
+    state: &Identity,
     user: &Authenticated,
     origin: &Origin,
     path: &str,
@@ -124,7 +132,7 @@ pub async fn refuse_csrf(
 
 /// Loads the principal for an account, refusing suspended accounts.
 pub(crate) async fn load_principal(
-    state: &App,
+    state: &Identity,
     account: rampart_domain::AccountId,
     scope: TokenScope,
 ) -> Result<(Principal, rampart_store::AccountRow), Error> {
@@ -151,7 +159,7 @@ pub(crate) async fn load_principal(
 
 /// The principal for work done at the server's console on behalf of an
 /// account (imports, the demo seeder): full scope, audited as `console`.
-pub async fn console_principal(state: &App, email: &Email) -> Result<Authenticated, Error> {
+pub async fn console_principal(state: &Identity, email: &Email) -> Result<Authenticated, Error> {
     let account = state
         .store
         .account_by_email(email)

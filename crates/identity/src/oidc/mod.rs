@@ -19,7 +19,7 @@ pub mod flow;
 
 pub use config::{OidcConfig, OidcProviderConfig};
 
-use crate::App;
+use crate::Identity;
 use openidconnect::{
     core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata},
     AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
@@ -152,11 +152,8 @@ pub struct VerifiedIdentity {
 
 impl Providers {
     /// Builds the providers of `config` (nothing is fetched yet).
-    pub fn new(config: &crate::config::Config) -> Self {
-        let redirect = format!(
-            "{}{CALLBACK_PATH}",
-            config.http.public_url.trim_end_matches('/')
-        );
+    pub fn new(config: &crate::Settings) -> Self {
+        let redirect = format!("{}{CALLBACK_PATH}", config.public_url.trim_end_matches('/'));
         let mut by_name = HashMap::new();
         for p in &config.oidc.providers {
             let http = reqwest::Client::builder()
@@ -221,7 +218,7 @@ impl Provider {
 
 /// Starts a sign-in: stores state, nonce and PKCE verifier and returns the
 /// provider's authorization URL to redirect to.
-pub async fn begin(state: &App, provider_name: &str) -> Result<String, OidcError> {
+pub async fn begin(state: &Identity, provider_name: &str) -> Result<String, OidcError> {
     let provider = state.oidc.get(provider_name)?;
     let now = state.clock.now();
     let client = provider.client(&state.oidc.redirect, now).await?;
@@ -256,7 +253,7 @@ pub async fn begin(state: &App, provider_name: &str) -> Result<String, OidcError
 
 /// The provider name a callback's `state` belongs to, taking (and so
 /// spending) the sign-in; refused when unknown, used or expired.
-pub(crate) async fn take_login(state: &App, csrf: &str) -> Result<OidcLogin, OidcError> {
+pub(crate) async fn take_login(state: &Identity, csrf: &str) -> Result<OidcLogin, OidcError> {
     if csrf.is_empty() || csrf.len() > 256 {
         return Err(OidcError::State);
     }
@@ -275,7 +272,7 @@ pub(crate) async fn take_login(state: &App, csrf: &str) -> Result<OidcLogin, Oid
 
 /// Exchanges the code and verifies the ID token of a taken sign-in.
 pub async fn finish(
-    state: &App,
+    state: &Identity,
     login: &OidcLogin,
     code: &str,
 ) -> Result<VerifiedIdentity, OidcError> {
@@ -339,9 +336,8 @@ fn token_fault(e: &ClaimsVerificationError) -> &'static str {
 }
 
 /// `(name, display_name)` of each provider, for the sign-in page.
-pub fn listed(config: &crate::config::Config) -> Vec<(String, String)> {
+pub fn listed(config: &OidcConfig) -> Vec<(String, String)> {
     config
-        .oidc
         .providers
         .iter()
         .map(|p| (p.name.clone(), p.display_name.clone()))
@@ -350,7 +346,7 @@ pub fn listed(config: &crate::config::Config) -> Vec<(String, String)> {
 
 /// The provider's configuration (for registration).
 pub(crate) fn provider_config<'a>(
-    state: &'a App,
+    state: &'a Identity,
     name: &str,
 ) -> Result<&'a OidcProviderConfig, OidcError> {
     Ok(&state.oidc.get(name)?.config)

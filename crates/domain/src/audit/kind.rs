@@ -1,5 +1,5 @@
 //! Every kind of audit event Rampart writes, in one enum: an event can only
-//! be built with one of these ([`crate::App::event`]), the security
+//! be built with one of these (`rampart_app`'s `App::event`), the security
 //! console's filter offers exactly these, and `docs/AUDIT.md` lists them
 //! (a test keeps the table and the enum equal). The string form is stable:
 //! it is what the log holds and what people filter on.
