@@ -18,8 +18,8 @@ const BATCH: usize = 256;
 
 pub async fn run(opts: Opts) -> anyhow::Result<()> {
     use futures_util::StreamExt;
-    let (_, store, _) = opts.data.open_existing().await?;
-    let blobs = rampart_blobs::BlobStore::open(opts.data.data.join("blobs"))?;
+    let (config, store, _) = opts.data.open_existing().await?;
+    let blobs = config.store.open_blobs(&opts.data.data)?;
     // Each version's rows are replaced in place (not cleared first): the
     // index stays whole for triage while this runs, and clearing 10⁵
     // versions' rows took minutes on its own (87 s for the bands alone).

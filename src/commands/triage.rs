@@ -33,13 +33,11 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
             anyhow::bail!("{}: no such file or directory", p.display());
         }
     }
-    let (_, store, _) = opts.data.open_existing().await?;
+    let (config, store, _) = opts.data.open_existing().await?;
     let options = rampart_triage::Options {
         progress: !opts.quiet,
         fingerprinter: Some(rampart_app::install::fingerprinter(&opts.data.data)?),
-        blobs: Some(rampart_blobs::BlobStore::open(
-            opts.data.data.join("blobs"),
-        )?),
+        blobs: Some(config.store.open_blobs(&opts.data.data)?),
         ..rampart_triage::Options::default()
     };
     let report = rampart_triage::triage(&store, &opts.dump, &options)

@@ -5,6 +5,7 @@
 mod auditlog;
 mod auth;
 mod authz;
+mod blobs;
 mod cli;
 mod containment;
 mod crash;

@@ -57,6 +57,10 @@ pub enum Error {
     /// know which the account is (the page at `/account/confirm` says).
     #[error("confirm it is you with your second factor to continue (accounts exempt from one: with the password)")]
     StepUpRequired,
+    /// A backend this request needs (the database, the blob store) does
+    /// not answer; the cause goes to the log.
+    #[error("{0} is unavailable; try again shortly")]
+    Unavailable(&'static str),
     /// Anything else; details only in the log.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -81,6 +85,7 @@ impl Error {
             Error::RequestTimeout => "request_timeout",
             Error::TooManyRequests(_) => "throttled",
             Error::StepUpRequired => "step_up_required",
+            Error::Unavailable(_) => "unavailable",
             Error::Internal(_) => "internal",
         }
     }
@@ -127,6 +132,10 @@ impl From<rampart_blobs::Error> for Error {
     fn from(e: rampart_blobs::Error) -> Self {
         match e {
             rampart_blobs::Error::TooLarge { limit } => Error::TooLarge(limit),
+            rampart_blobs::Error::Remote(cause) => {
+                tracing::error!(%cause, "the blob store does not answer");
+                Error::Unavailable("the blob store")
+            }
             other => Error::Internal(other.into()),
         }
     }

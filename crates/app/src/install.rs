@@ -9,7 +9,6 @@ use crate::{
     context::App,
 };
 use anyhow::Context;
-use rampart_blobs::BlobStore;
 use rampart_domain::Clock;
 use rampart_store::{auditlog::AuditLog, Store};
 use std::{
@@ -53,7 +52,10 @@ pub async fn open(
     let store = Store::open(&data.join("rampart.db"))
         .await
         .with_context(|| format!("opening database in {}", data.display()))?;
-    let blobs = BlobStore::open(data.join("blobs")).context("opening blob store")?;
+    let blobs = config
+        .store
+        .open_blobs(data)
+        .context("opening blob store")?;
     let signer = audit_signer(data, &config.audit.origin)?;
     let log = AuditLog::start(store.clone(), signer);
     let state = App::new(store, blobs, clock, config, log, fingerprinter(data)?)
@@ -132,12 +134,16 @@ pub async fn close(state: &App) -> anyhow::Result<()> {
 /// Removes upload leftovers and unreferenced blobs (after a crash).
 pub async fn collect_garbage(state: &App) -> anyhow::Result<usize> {
     let referenced = state.store.referenced_blobs().await?;
+    let remote = state
+        .blobs
+        .collect_remote_garbage(|h| referenced.contains(h.as_str()))
+        .await?;
     let blobs = state.blobs.clone();
     let removed = tokio::task::spawn_blocking(move || {
         blobs.collect_garbage(|h| referenced.contains(h.as_str()))
     })
     .await??;
-    Ok(removed)
+    Ok(removed + remote)
 }
 
 fn ensure_key(path: &Path) -> anyhow::Result<()> {

@@ -11,6 +11,13 @@
 //! Blobs are the library itself, so every directory is created 0700 and every
 //! file 0600 whatever the process umask: the crate is used by tests and tools
 //! that do not set one.
+//!
+//! With a [`Remote`] (an S3-compatible bucket, see [`remote`]) the bucket is
+//! the store of record and the directory a cache of it keyed by content.
+
+pub mod remote;
+
+pub use remote::{Remote, S3Settings};
 
 use std::{
     fs::File,
@@ -38,6 +45,15 @@ pub enum Error {
     /// File system failure.
     #[error("blob store i/o: {0}")]
     Io(#[from] io::Error),
+    /// The bucket refused or could not be reached.
+    #[error("blob store: {0}")]
+    Remote(String),
+    /// The bucket's settings are unusable.
+    #[error("blob store configuration: {0}")]
+    Config(String),
+    /// Stored bytes do not hash to their name.
+    #[error("blob store: {0}")]
+    Corrupt(String),
 }
 
 /// Result alias for this crate.
@@ -69,10 +85,12 @@ impl std::fmt::Display for BlobHash {
     }
 }
 
-/// A local directory of blobs: `<root>/<hh>/<hash>` plus `<root>/tmp/`.
+/// A local directory of blobs: `<root>/<hh>/<hash>` plus `<root>/tmp/`;
+/// with a bucket, a cache of it.
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     root: PathBuf,
+    remote: Option<std::sync::Arc<Remote>>,
 }
 
 /// A blob that is complete on disk. Keep it until the database row that
@@ -105,7 +123,18 @@ impl BlobStore {
     pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
         let root = root.into();
         create_private_dir(&root.join("tmp"))?;
-        Ok(Self { root })
+        Ok(Self { root, remote: None })
+    }
+
+    /// The same directory as a cache of `remote`, the store of record.
+    pub fn with_remote(mut self, remote: Remote) -> Self {
+        self.remote = Some(std::sync::Arc::new(remote));
+        self
+    }
+
+    /// The bucket, if blobs live in one.
+    pub fn remote(&self) -> Option<&Remote> {
+        self.remote.as_deref()
     }
 
     /// Whether the store's directory is reachable and writable.
@@ -116,6 +145,9 @@ impl BlobStore {
                 io::ErrorKind::PermissionDenied,
                 "read-only",
             )));
+        }
+        if let Some(remote) = &self.remote {
+            remote.check().await?;
         }
         Ok(())
     }
@@ -164,12 +196,58 @@ impl BlobStore {
         w.finish().await
     }
 
-    /// Opens a blob for reading.
+    /// Opens a blob for reading (fetched from the bucket into the cache
+    /// first, and checked, when this node does not have it yet).
     pub async fn open_blob(&self, hash: &BlobHash) -> Result<tokio::fs::File> {
         match tokio::fs::File::open(self.path_of(hash)).await {
             Ok(f) => Ok(f),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::NotFound(hash.0.clone())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => match &self.remote {
+                Some(remote) => self.fetch(remote, hash).await,
+                None => Err(Error::NotFound(hash.0.clone())),
+            },
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Brings blob `hash` from the bucket into the cache, through a temp
+    /// file renamed into place once its bytes are checked.
+    async fn fetch(&self, remote: &Remote, hash: &BlobHash) -> Result<tokio::fs::File> {
+        let mut writer = self.writer(u64::MAX).await?;
+        let file = writer
+            .file
+            .as_mut()
+            .ok_or_else(|| io::Error::other("writer finished"))?;
+        writer.size = remote.fetch(hash, file).await?;
+        let tmp_path = std::mem::take(&mut writer.tmp_path);
+        let final_path = self.path_of(hash);
+        let moved = tmp_path.clone();
+        tokio::task::spawn_blocking(move || -> io::Result<()> {
+            let dir = final_path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            create_private_dir(&dir)?;
+            std::fs::rename(&moved, &final_path)?;
+            File::open(&dir)?.sync_all()
+        })
+        .await
+        .map_err(io::Error::other)?
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp_path);
+        })?;
+        drop(writer);
+        Ok(tokio::fs::File::open(self.path_of(hash)).await?)
+    }
+
+    /// Deletes the bucket's blobs that `is_referenced` does not know (see
+    /// [`Remote::collect_garbage`]); nothing without a bucket.
+    pub async fn collect_remote_garbage(
+        &self,
+        is_referenced: impl Fn(&BlobHash) -> bool,
+    ) -> Result<usize> {
+        match &self.remote {
+            Some(remote) => remote.collect_garbage(is_referenced, GRACE).await,
+            None => Ok(0),
         }
     }
 
@@ -315,6 +393,13 @@ impl BlobWriter {
         .map_err(io::Error::other)??;
         // The rename succeeded (or the temp file is gone): nothing to clean.
         self.tmp_path = PathBuf::new();
+        if let Some(remote) = &self.store.remote {
+            // The row that references the blob is committed only after
+            // this: the bucket has it before anyone can ask for it.
+            remote
+                .upload(&hash, &self.store.path_of(&hash), size)
+                .await?;
+        }
         Ok(StoredBlob {
             hash,
             size,

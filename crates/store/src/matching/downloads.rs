@@ -1,7 +1,7 @@
 //! The download records triage cross-references: every download of the
 //! documents a dump matched, and everything an accused account downloaded.
 
-use super::BATCH;
+use super::sql::BATCH;
 use crate::{from_ms, Result, Store};
 use std::collections::HashMap;
 use time::OffsetDateTime;

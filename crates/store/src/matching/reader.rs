@@ -3,8 +3,9 @@
 //! connection held for the session.
 
 use super::{
-    candidates_sql, ids, placeholders, source_of, Candidate, CandidateRow, Corpus, ItemId,
-    MatchSource, StoredFingerprint, BATCH, BOILERPLATE_ANCHOR_LIMIT,
+    source_of,
+    sql::{candidates_sql, ids, placeholders, CandidateRow, BATCH},
+    Candidate, Corpus, ItemId, MatchSource, StoredFingerprint, BOILERPLATE_ANCHOR_LIMIT,
 };
 use crate::{Result, Store};
 use std::collections::HashMap;

@@ -17,10 +17,17 @@ pub async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// The database and the blob store answer.
+/// The database and the blob store answer (503 and the cause in the log
+/// when one does not, so a load balancer takes the node out).
 pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
-    state.store.check().await?;
-    state.blobs.check().await?;
+    if let Err(e) = state.store.check().await {
+        tracing::error!(error = %e, "readiness: the database does not answer");
+        return Err(AppError::Unavailable("the database").into());
+    }
+    if let Err(e) = state.blobs.check().await {
+        tracing::error!(error = %e, "readiness: the blob store does not answer");
+        return Err(AppError::Unavailable("the blob store").into());
+    }
     Ok("ready\n")
 }
 

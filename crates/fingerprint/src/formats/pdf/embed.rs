@@ -31,7 +31,7 @@ impl Fingerprinter {
         if original.len() != template.len || *blake3::hash(original).as_bytes() != template.digest {
             return Err(Error::TemplateMismatch);
         }
-        let update = self.pdf_update(template, mark, marking_line);
+        let update = self.pdf_update(template, mark, marking_line)?;
         let mut bytes = Vec::with_capacity(original.len() + update.bytes.len());
         bytes.extend_from_slice(original);
         bytes.extend_from_slice(&update.bytes);
@@ -47,10 +47,14 @@ impl Fingerprinter {
     /// The caller must serve it after exactly that original (the template
     /// is bound to the original's BLAKE3 digest and length; see
     /// [`PdfTemplate::digest`]).
-    pub fn pdf_update(&self, template: &PdfTemplate, mark: &Mark, marking_line: &str) -> Embedded {
+    pub fn pdf_update(
+        &self,
+        template: &PdfTemplate,
+        mark: &Mark,
+        marking_line: &str,
+    ) -> Result<Embedded> {
         let plan = self.prepare_pdf(template, mark.version);
         self.pdf_update_prepared(template, &plan, mark, marking_line)
-            .unwrap_or_else(|_| unreachable!("the plan was made for this template and version"))
     }
 
     /// [`Fingerprinter::pdf_update`] with the mark-independent work done

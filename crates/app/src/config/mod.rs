@@ -2,6 +2,10 @@
 //! by `RAMPART_SECTION__KEY` environment variables. Unknown keys are errors,
 //! so a typo never silently falls back to a default.
 
+mod store;
+
+pub use store::{S3Config, StoreConfig};
+
 use figment::{
     providers::{Env, Format, Serialized, Toml},
     Figment,
@@ -31,6 +35,8 @@ pub struct Config {
     pub identity: rampart_identity::IdentityConfig,
     /// Sign-in through OpenID Providers.
     pub oidc: rampart_identity::OidcConfig,
+    /// Where blobs live.
+    pub store: StoreConfig,
 }
 
 /// `[watermark]`: limits of per-download marking.
@@ -373,6 +379,7 @@ impl Config {
             return Err("[identity] locked_contact must be 1-200 characters without control or format characters".into());
         }
         self.oidc.validate()?;
+        self.store.validate()?;
         Ok(())
     }
 }
