@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 
 fn bytes(n: usize, seed: u64) -> Vec<u8> {
     let mut out = Vec::with_capacity(n);
-    let mut x = seed | 1;
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     while out.len() < n {
         x ^= x << 13;
         x ^= x >> 7;
@@ -27,7 +27,9 @@ fn bytes(n: usize, seed: u64) -> Vec<u8> {
 
 fn node(s3: &S3Server, cache: &std::path::Path) -> BlobStore {
     let remote = Remote::s3("s3://library/blobs", &s3.settings()).unwrap();
-    BlobStore::open(cache).unwrap().with_remote(remote)
+    BlobStore::open(cache)
+        .unwrap()
+        .with_remote(remote, u64::MAX)
 }
 
 fn key(hash: &BlobHash) -> String {
@@ -179,6 +181,36 @@ async fn a_portal_on_a_bucket_serves_uploads_from_it_and_reports_it_in_readyz() 
         .await
         .unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_cache_of_a_bucket_stays_within_its_bound() {
+    let s3 = S3Server::start("library").await;
+    let dir = tempfile::tempdir().unwrap();
+    let remote = Remote::s3("s3://library/blobs", &s3.settings()).unwrap();
+    let store = BlobStore::open(dir.path())
+        .unwrap()
+        .with_remote(remote, 250 * 1024);
+    let cached = |h: &BlobHash| dir.path().join(&h.as_str()[..2]).join(h.as_str());
+    let mut hashes = Vec::new();
+    for seed in 10..16 {
+        // Each upload is held (locked) until its row would be committed.
+        let stored = store.put(&bytes(100 * 1024, seed), u64::MAX).await.unwrap();
+        hashes.push(stored.hash.clone());
+    }
+    let held: u64 = hashes
+        .iter()
+        .filter_map(|h| std::fs::metadata(cached(h)).ok())
+        .map(|m| m.len())
+        .sum();
+    assert!(held <= 250 * 1024, "the cache holds {held} bytes");
+    assert!(!cached(&hashes[0]).exists(), "the oldest went first");
+    assert!(cached(&hashes[5]).exists(), "the newest stays");
+    // An evicted blob is fetched again, whole.
+    assert_eq!(
+        read(&store, &hashes[0]).await.unwrap(),
+        bytes(100 * 1024, 10)
+    );
 }
 
 #[tokio::test]

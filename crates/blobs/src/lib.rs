@@ -15,6 +15,7 @@
 //! With a [`Remote`] (an S3-compatible bucket, see [`remote`]) the bucket is
 //! the store of record and the directory a cache of it keyed by content.
 
+mod cache;
 pub mod remote;
 
 pub use remote::{Remote, S3Settings};
@@ -91,6 +92,7 @@ impl std::fmt::Display for BlobHash {
 pub struct BlobStore {
     root: PathBuf,
     remote: Option<std::sync::Arc<Remote>>,
+    cache: Option<std::sync::Arc<cache::Cache>>,
 }
 
 /// A blob that is complete on disk. Keep it until the database row that
@@ -123,13 +125,27 @@ impl BlobStore {
     pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
         let root = root.into();
         create_private_dir(&root.join("tmp"))?;
-        Ok(Self { root, remote: None })
+        Ok(Self {
+            root,
+            remote: None,
+            cache: None,
+        })
     }
 
-    /// The same directory as a cache of `remote`, the store of record.
-    pub fn with_remote(mut self, remote: Remote) -> Self {
+    /// The same directory as a cache of `remote`, the store of record,
+    /// holding at most about `cache_bytes` (see [`cache`]).
+    pub fn with_remote(mut self, remote: Remote, cache_bytes: u64) -> Self {
         self.remote = Some(std::sync::Arc::new(remote));
+        self.cache = Some(std::sync::Arc::new(cache::Cache::new(cache_bytes)));
         self
+    }
+
+    /// Counts `size` new bytes in the cache, evicting if it is full.
+    async fn cached(&self, size: u64) -> Result<()> {
+        if let Some(cache) = &self.cache {
+            cache.added(&self.root, size).await?;
+        }
+        Ok(())
     }
 
     /// The bucket, if blobs live in one.
@@ -199,8 +215,14 @@ impl BlobStore {
     /// Opens a blob for reading (fetched from the bucket into the cache
     /// first, and checked, when this node does not have it yet).
     pub async fn open_blob(&self, hash: &BlobHash) -> Result<tokio::fs::File> {
-        match tokio::fs::File::open(self.path_of(hash)).await {
-            Ok(f) => Ok(f),
+        let path = self.path_of(hash);
+        match tokio::fs::File::open(&path).await {
+            Ok(f) => {
+                if self.cache.is_some() {
+                    cache::Cache::touch(&path);
+                }
+                Ok(f)
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => match &self.remote {
                 Some(remote) => self.fetch(remote, hash).await,
                 None => Err(Error::NotFound(hash.0.clone())),
@@ -235,8 +257,12 @@ impl BlobStore {
         .inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp_path);
         })?;
+        let size = writer.size;
         drop(writer);
-        Ok(tokio::fs::File::open(self.path_of(hash)).await?)
+        // Opened before the cache may evict it: an open file reads on.
+        let file = tokio::fs::File::open(self.path_of(hash)).await?;
+        self.cached(size).await?;
+        Ok(file)
     }
 
     /// Deletes the bucket's blobs that `is_referenced` does not know (see
@@ -399,6 +425,7 @@ impl BlobWriter {
             remote
                 .upload(&hash, &self.store.path_of(&hash), size)
                 .await?;
+            self.store.cached(size).await?;
         }
         Ok(StoredBlob {
             hash,

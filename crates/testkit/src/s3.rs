@@ -92,6 +92,7 @@ impl S3Server {
             access_key_id: Some(ACCESS_KEY.into()),
             secret_access_key: Some(SECRET_KEY.into()),
             allow_http: true,
+            ..Default::default()
         }
     }
 

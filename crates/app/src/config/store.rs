@@ -11,6 +11,7 @@
 //! access_key_id = "…"
 //! secret_access_key = "…"
 //! allow_http = false
+//! cache_bytes = 10737418240          # this node's cache of the bucket (10 GiB)
 //! ```
 //!
 //! The database is the embedded SQLite in this release; `[store] database`
@@ -41,7 +42,7 @@ impl Default for StoreConfig {
 }
 
 /// `[store.s3]`.
-#[derive(Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct S3Config {
     /// `https://s3.example.org`; path-style requests are used.
@@ -54,6 +55,22 @@ pub struct S3Config {
     pub secret_access_key: Option<String>,
     /// Allow a plain `http://` endpoint.
     pub allow_http: bool,
+    /// How much of the bucket this node keeps on its disk (`blobs/` in the
+    /// data dir); the least recently used blobs go first.
+    pub cache_bytes: u64,
+}
+
+impl Default for S3Config {
+    fn default() -> Self {
+        Self {
+            endpoint: None,
+            region: None,
+            access_key_id: None,
+            secret_access_key: None,
+            allow_http: false,
+            cache_bytes: 10 * 1024 * 1024 * 1024,
+        }
+    }
 }
 
 impl std::fmt::Debug for S3Config {
@@ -67,6 +84,7 @@ impl std::fmt::Debug for S3Config {
                 &self.secret_access_key.as_ref().map(|_| "…"),
             )
             .field("allow_http", &self.allow_http)
+            .field("cache_bytes", &self.cache_bytes)
             .finish()
     }
 }
@@ -96,6 +114,9 @@ impl StoreConfig {
 
     /// Checks the URL's shape (the bucket itself is checked at start).
     pub fn validate(&self) -> Result<(), String> {
+        if self.s3.cache_bytes < 64 * 1024 * 1024 {
+            return Err("[store.s3] cache_bytes must be at least 64 MiB".into());
+        }
         match self.location(Path::new(""))? {
             Location::Dir(_) => Ok(()),
             Location::Bucket(url) => Remote::s3(&url, &self.s3_settings())
@@ -121,7 +142,7 @@ impl StoreConfig {
             Location::Dir(dir) => Ok(BlobStore::open(dir)?),
             Location::Bucket(url) => {
                 let remote = Remote::s3(&url, &self.s3_settings())?;
-                Ok(BlobStore::open(data.join("blobs"))?.with_remote(remote))
+                Ok(BlobStore::open(data.join("blobs"))?.with_remote(remote, self.s3.cache_bytes))
             }
         }
     }
