@@ -318,3 +318,42 @@ async fn tokens_expire_are_revocable_and_scoped() {
         "{denied:#?}"
     );
 }
+
+/// One request, one credential: a good bearer token beside a made-up
+/// session cookie (or a good session beside a made-up token) is refused,
+/// as JSON, and each credential alone works.
+#[tokio::test]
+async fn a_request_with_two_credentials_is_refused_whatever_they_are_worth() {
+    let app = TestApp::spawn().await;
+    app.user("ann@example.org", "NOR", None).await;
+    let token = app.token("ann@example.org", "read", None).await;
+    let client = reqwest::Client::new();
+    let alone = client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(alone.status(), 200);
+    let both = client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .header("cookie", "rampart_session=00ff00ff")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(both.status(), 401);
+    let body: Value = both.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "ambiguous_credentials");
+
+    let ann = app.login("ann@example.org", PASSWORD).await;
+    assert_eq!(ann.get("/api/v1/me").await.status(), 200);
+    let with_forged_token = ann
+        .client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_forged_token.status(), 401);
+}

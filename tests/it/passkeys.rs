@@ -165,7 +165,8 @@ async fn a_registered_passkey_signs_in_once_per_challenge() {
     // the challenge is gone.
     let (other, _) = password_step(&app).await;
     let (status, body) = finish_sign_in(&other, &start["challenge"], &credential).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "precondition");
     let audit = app.audit().await;
     assert!(audit
         .iter()
@@ -283,7 +284,7 @@ async fn passkeys_are_off_without_a_host_name() {
             .await,
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status, StatusCode::CONFLICT);
     assert!(body["error"]["message"]
         .as_str()
         .unwrap()

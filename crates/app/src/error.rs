@@ -57,6 +57,13 @@ pub enum Error {
     /// know which the account is (the page at `/account/confirm` says).
     #[error("confirm it is you with your second factor to continue (accounts exempt from one: with the password)")]
     StepUpRequired,
+    /// Cannot be done in the current state.
+    #[error("{0}")]
+    Precondition(String),
+    /// A request with two credentials (a session cookie and a bearer
+    /// token): refused whatever either is worth.
+    #[error("send one credential: a session cookie or an Authorization header, not both")]
+    AmbiguousCredentials,
     /// A backend this request needs (the database, the blob store) does
     /// not answer; the cause goes to the log.
     #[error("{0} is unavailable; try again shortly")]
@@ -86,6 +93,8 @@ impl Error {
             Error::TooManyRequests(_) => "throttled",
             Error::StepUpRequired => "step_up_required",
             Error::Unavailable(_) => "unavailable",
+            Error::Precondition(_) => "precondition",
+            Error::AmbiguousCredentials => "ambiguous_credentials",
             Error::Internal(_) => "internal",
         }
     }
@@ -107,6 +116,7 @@ impl From<rampart_identity::Error> for Error {
             I::Invalid(why) => Error::Invalid(why),
             I::Conflict(what) => Error::Conflict(what),
             I::TooManyRequests(after) => Error::TooManyRequests(after),
+            I::Precondition(why) => Error::Precondition(why),
             I::Internal(e) => Error::Internal(e),
         }
     }

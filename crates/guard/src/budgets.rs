@@ -127,25 +127,71 @@ impl Limits {
 /// A partial set of limits: every field left out keeps the value it overrides.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(min_properties = 1))]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsOverride {
     /// See [`Limits::downloads_per_minute`].
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, minimum = 1, maximum = 1_000_000)
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub downloads_per_minute: Option<u32>,
     /// See [`Limits::downloads_per_hour`].
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, minimum = 1, maximum = 1_000_000)
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub downloads_per_hour: Option<u32>,
     /// See [`Limits::downloads_per_day`].
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, minimum = 1, maximum = 1_000_000)
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub downloads_per_day: Option<u32>,
     /// See [`Limits::bytes_per_minute`].
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, minimum = 1, maximum = 1_000_000_000_000_000_u64)
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_per_minute: Option<u64>,
     /// See [`Limits::bytes_per_hour`].
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, minimum = 1, maximum = 1_000_000_000_000_000_u64)
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_per_hour: Option<u64>,
     /// See [`Limits::bytes_per_day`].
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, minimum = 1, maximum = 1_000_000_000_000_000_u64)
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_per_day: Option<u64>,
     /// See [`Limits::distinct_documents_per_7_days`].
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, minimum = 1, maximum = 1_000)
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub distinct_documents_per_7_days: Option<u32>,
     /// See [`Limits::list_pages_per_hour`].
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, minimum = 1, maximum = 1_000_000)
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub list_pages_per_hour: Option<u32>,
     /// See [`Limits::metadata_views_per_hour`].
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, minimum = 1, maximum = 1_000_000)
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata_views_per_hour: Option<u32>,
 }
 

@@ -40,6 +40,10 @@ pub enum Error {
     /// Already exists.
     #[error("{0} already exists")]
     Conflict(&'static str),
+    /// Cannot be done in the current state (no passkey to use, a ceremony
+    /// that is unknown or over, a server not set up for it).
+    #[error("{0}")]
+    Precondition(String),
     /// Throttled; try again after this long.
     #[error("too many requests")]
     TooManyRequests(Duration),

@@ -35,8 +35,8 @@ const STEP_UP: &str = "step_up";
 /// The relying party of `[http] public_url`, or why there is none.
 fn relying_party(state: &Identity) -> Result<Webauthn, Error> {
     let off = || {
-        Error::Invalid(
-            "passkeys need [http] public_url with a host name (not an IP address)".into(),
+        Error::Precondition(
+            "passkeys are not set up on this server: [http] public_url needs a host name (not an IP address)".into(),
         )
     };
     let origin = Url::parse(&state.config.public_url).map_err(|_| off())?;
@@ -199,7 +199,7 @@ pub async fn finish_registration(
             "unknown, used or expired challenge",
         )
         .await?;
-        return Err(Error::Invalid(
+        return Err(Error::Precondition(
             "the challenge is unknown, already used or expired: start again".into(),
         ));
     };
@@ -301,7 +301,7 @@ async fn start_assertion(
     let rp = relying_party(state)?;
     let passkeys = passkeys_of(state, account).await?;
     if passkeys.is_empty() {
-        return Err(Error::Invalid("this account has no passkey".into()));
+        return Err(Error::Precondition("this account has no passkey".into()));
     }
     let (options, ceremony) = rp
         .start_passkey_authentication(&passkeys)
@@ -330,7 +330,9 @@ async fn check_assertion(
         take_challenge::<PasskeyAuthentication>(state, account, purpose, challenge).await?
     else {
         return Ok(Err(refusal(
-            Error::Invalid("the challenge is unknown, already used or expired: start again".into()),
+            Error::Precondition(
+                "the challenge is unknown, already used or expired: start again".into(),
+            ),
             "unknown, used or expired challenge",
         )));
     };

@@ -47,7 +47,8 @@ pub fn status(error: &AppError) -> StatusCode {
         AppError::Unauthenticated
         | AppError::BadCredentials
         | AppError::BadSecondFactor
-        | AppError::StepUpRequired => StatusCode::UNAUTHORIZED,
+        | AppError::StepUpRequired
+        | AppError::AmbiguousCredentials => StatusCode::UNAUTHORIZED,
         AppError::Csrf
         | AppError::Forbidden(_)
         | AppError::SignInIncomplete(_)
@@ -60,6 +61,7 @@ pub fn status(error: &AppError) -> StatusCode {
         AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Precondition(_) => StatusCode::CONFLICT,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

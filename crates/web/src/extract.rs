@@ -22,10 +22,11 @@ pub struct Json<T>(pub T);
 /// values (negative numbers, unknown fields), 400 for anything else
 /// (malformed JSON, no `Content-Type: application/json`).
 pub(crate) fn json_refused(e: JsonRejection) -> AppError {
-    if e.status() == StatusCode::UNPROCESSABLE_ENTITY {
-        AppError::Invalid(e.body_text())
-    } else {
-        AppError::BadRequest(e.body_text())
+    match e.status() {
+        StatusCode::UNPROCESSABLE_ENTITY => AppError::Invalid(e.body_text()),
+        // A body sent without a declared length that outgrows the limit.
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(crate::routes::BODY_LIMIT as u64),
+        _ => AppError::BadRequest(e.body_text()),
     }
 }
 
@@ -33,10 +34,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        axum::Json::<T>::from_request(req, state)
+        // Through a `Value` first: JSON Schema counts `30.0` as an integer,
+        // so integral numbers written as floats are taken as integers here,
+        // in one place, for every body the API reads.
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(req, state)
             .await
-            .map(|axum::Json(v)| Json(v))
-            .map_err(|e| ApiError(json_refused(e)))
+            .map_err(|e| ApiError(json_refused(e)))?;
+        from_value(value).map(Json)
     }
 }
 
@@ -44,10 +48,44 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::OptionalFromRequest<S> 
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
-        <axum::Json<T> as axum::extract::OptionalFromRequest<S>>::from_request(req, state)
+        let value =
+            <axum::Json<serde_json::Value> as axum::extract::OptionalFromRequest<S>>::from_request(
+                req, state,
+            )
             .await
-            .map(|v| v.map(|axum::Json(v)| Json(v)))
-            .map_err(|e| ApiError(json_refused(e)))
+            .map_err(|e| ApiError(json_refused(e)))?;
+        match value {
+            Some(axum::Json(value)) => from_value(value).map(|v| Some(Json(v))),
+            None => Ok(None),
+        }
+    }
+}
+
+/// A parsed body as `T`: 422 with serde's reason when it does not fit.
+fn from_value<T: DeserializeOwned>(mut value: serde_json::Value) -> Result<T, ApiError> {
+    integral_floats_as_integers(&mut value);
+    // Named like axum's own refusals: the field's path, then the reason.
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        ApiError(AppError::Invalid(format!(
+            "Failed to deserialize the JSON body into the target type: {e}"
+        )))
+    })
+}
+
+fn integral_floats_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                // Exactly representable integers only (|f| < 2^53).
+                if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
+                    *value = Value::from(f as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
     }
 }
 

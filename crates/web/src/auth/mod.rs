@@ -55,9 +55,17 @@ impl FromRequestParts<AppState> for SigningIn {
     }
 }
 
+/// One request, one credential: a bearer token or a session cookie. A
+/// request that carries both is refused whatever either is worth, so that
+/// no combination of a good credential and a forged one is ever served
+/// (fail closed).
 async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Authenticated, AppError> {
     let origin = origin::of(parts, state);
-    if let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) {
+    let bearer = parts.headers.get(axum::http::header::AUTHORIZATION);
+    if bearer.is_some() && cookie::session_secret(parts).is_some() {
+        return Err(AppError::AmbiguousCredentials);
+    }
+    if let Some(header) = bearer {
         let value = header.to_str().map_err(|_| AppError::Unauthenticated)?;
         let secret = value
             .strip_prefix("Bearer ")

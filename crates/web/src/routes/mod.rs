@@ -10,7 +10,7 @@ use crate::{middleware, state::AppState};
 use axum::{extract::DefaultBodyLimit, routing::get, Router};
 
 /// Small JSON and form bodies; uploads lift this on their own routes.
-const BODY_LIMIT: usize = 64 * 1024;
+pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 
 /// Unknown paths: JSON under `/api/`, an error page elsewhere.
 async fn not_found(uri: axum::http::Uri) -> axum::response::Response {

@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use utoipa::{
     openapi::{
         path::Operation,
+        schema::{AdditionalProperties, ArrayItems, Schema},
         security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
         OpenApi as Document, Ref, RefOr, Response as ResponseDoc, ResponseBuilder,
         SecurityRequirement,
@@ -72,11 +73,52 @@ fn complete(doc: &mut Document) {
         SecurityRequirement::new("session", Vec::<String>::new()),
         SecurityRequirement::new("bearer", Vec::<String>::new()),
     ]);
+    close_objects(doc);
     for item in doc.paths.paths.values_mut() {
         for op in operations(item) {
             let error: RefOr<ResponseDoc> = RefOr::Ref(Ref::from_response_name("Error"));
             op.responses.responses.insert("default".into(), error);
         }
+    }
+}
+
+/// Every object that lists its properties allows no others: the server
+/// refuses unknown fields in every body it reads (`deny_unknown_fields`,
+/// multipart included) and sends none it does not describe. utoipa says so
+/// for structs but not for the variants of an untagged enum, so it is said
+/// here, for every schema at once.
+fn close_objects(doc: &mut Document) {
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for schema in components.schemas.values_mut() {
+        close(schema);
+    }
+}
+
+fn close(schema: &mut RefOr<Schema>) {
+    let RefOr::T(schema) = schema else {
+        return;
+    };
+    match schema {
+        Schema::Object(object) => {
+            if !object.properties.is_empty() && object.additional_properties.is_none() {
+                object.additional_properties =
+                    Some(Box::new(AdditionalProperties::FreeForm(false)));
+            }
+            for property in object.properties.values_mut() {
+                close(property);
+            }
+        }
+        Schema::OneOf(one_of) => one_of.items.iter_mut().for_each(close),
+        Schema::AllOf(all_of) => all_of.items.iter_mut().for_each(close),
+        Schema::AnyOf(any_of) => any_of.items.iter_mut().for_each(close),
+        Schema::Array(array) => {
+            if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                close(items);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -21,39 +21,45 @@ use rampart_app::{
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-/// The body: exactly one of `code`, `webauthn` and `password`.
+/// The body: exactly one proof.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Confirm {
-    /// A TOTP or recovery code.
-    code: Option<String>,
-    /// The password (accounts exempt from the second factor only).
-    password: Option<String>,
+#[serde(untagged, deny_unknown_fields)]
+pub enum Confirm {
+    /// The second factor: a TOTP code, or a recovery code.
+    Code {
+        /// 6 digits, or a recovery code.
+        #[schema(pattern = "^([0-9]{6}|[A-Za-z0-9]{10})$")]
+        code: String,
+    },
     /// A passkey's answer to `/api/v1/account/confirm/webauthn/start`.
-    webauthn: Option<PasskeyAnswer>,
+    Passkey {
+        /// The answer.
+        webauthn: PasskeyAnswer,
+    },
+    /// The password: only accounts exempt from the second factor.
+    Password {
+        /// The password.
+        password: String,
+    },
 }
 
 impl Confirm {
-    /// The proof, or why the body is not one.
-    pub(crate) fn proof(self) -> Result<StepUpProof, ApiError> {
-        match (self.code, self.password, self.webauthn) {
-            (Some(code), None, None) => Ok(StepUpProof::Code(code)),
-            (None, Some(password), None) => Ok(StepUpProof::Password(password)),
-            (None, None, Some(answer)) => Ok(StepUpProof::Passkey {
-                challenge: answer.challenge,
-                credential: answer.credential,
-            }),
-            _ => Err(AppError::Invalid(
-                "send exactly one of \"code\" or \"webauthn\" (second factor) and \"password\""
-                    .into(),
-            )
-            .into()),
+    /// The proof.
+    pub(crate) fn proof(self) -> StepUpProof {
+        match self {
+            Confirm::Code { code } => StepUpProof::Code(code),
+            Confirm::Password { password } => StepUpProof::Password(password),
+            Confirm::Passkey { webauthn } => StepUpProof::Passkey {
+                challenge: webauthn.challenge,
+                credential: webauthn.credential,
+            },
         }
     }
 }
 
 /// A passkey challenge for the step-up, answered through
-/// `POST /api/v1/account/confirm`.
+/// `POST /api/v1/account/confirm` (409 `precondition` when the account has
+/// no passkey, or the server no host name in `[http] public_url`).
 #[utoipa::path(
     post,
     path = "/api/v1/account/confirm/webauthn/start",
@@ -83,9 +89,33 @@ pub async fn confirm(
     State(state): State<AppState>,
     client: Origin,
     user: Authenticated,
-    Json(body): Json<Confirm>,
+    body: Result<Json<Confirm>, ApiError>,
 ) -> Result<Json<Status>, ApiError> {
-    let proof = body.proof()?;
+    let Json(body) = body.map_err(|e| match e.0 {
+        AppError::Invalid(_) => ApiError(AppError::Invalid(
+            "send exactly one of \"code\" or \"webauthn\" (second factor) and \"password\"".into(),
+        )),
+        other => ApiError(other),
+    })?;
+    let proof = body.proof();
     guard::confirm_step_up(&state, &user, &client, &proof).await?;
     Ok(Json(Status::new("ok")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Confirm;
+
+    #[test]
+    fn exactly_one_proof_is_accepted() {
+        let one = |body: &str| serde_json::from_str::<Confirm>(body).is_ok();
+        assert!(one(r#"{"code": "123456"}"#));
+        assert!(one(r#"{"password": "correct horse"}"#));
+        assert!(one(
+            r#"{"webauthn": {"challenge": "c", "credential": {"id": "x"}}}"#
+        ));
+        assert!(!one(r#"{}"#));
+        assert!(!one(r#"{"code": "123456", "password": "correct horse"}"#));
+        assert!(!one(r#"{"code": "123456", "extra": 1}"#));
+    }
 }

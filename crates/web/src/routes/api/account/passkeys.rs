@@ -48,7 +48,8 @@ pub struct PasskeyAnswer {
 pub struct RegisterFinish {
     /// The challenge's id.
     challenge: String,
-    /// A name for the passkey.
+    /// A name for the passkey: 1 to 64 characters, no control characters.
+    #[schema(pattern = r"^[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]{0,63}$")]
     name: String,
     /// The authenticator's answer.
     #[schema(value_type = Object)]
@@ -88,7 +89,9 @@ impl From<&WebauthnCredential> for PasskeyItem {
     }
 }
 
-/// Begins registering a passkey (from a signed-in browser session).
+/// Begins registering a passkey (from a signed-in browser session; an API
+/// token gets 403). Passkeys need `[http] public_url` with a host name:
+/// without one this answers 409 `precondition`.
 #[utoipa::path(
     post,
     path = "/api/v1/account/webauthn/register/start",

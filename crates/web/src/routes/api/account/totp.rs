@@ -47,9 +47,10 @@ pub async fn begin_totp(
     State(state): State<AppState>,
     client: Origin,
     SigningIn(user): SigningIn,
-    body: Option<Json<BeginTotpRequest>>,
+    // No body, `null` and `{}` all ask for the pending secret.
+    body: Option<Json<Option<BeginTotpRequest>>>,
 ) -> Result<Json<TotpEnrollment>, ApiError> {
-    let Json(body) = body.unwrap_or_default();
+    let body = body.and_then(|Json(b)| b).unwrap_or_default();
     let key = if body.new {
         sign_in::EnrollmentKey::New
     } else {

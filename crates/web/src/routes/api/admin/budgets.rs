@@ -192,7 +192,8 @@ pub async fn remove_community_budget(
     put,
     path = "/api/v1/admin/budgets/accounts/{email}",
     tag = "admin",
-    params(("email" = String, Path, description = "The account's email")),
+    params(("email" = String, Path, description = "The account's email",
+        pattern = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$")),
     request_body = LimitsOverride,
     responses((status = 200, description = "Set", body = AccountBudgetSet)),
 )]
@@ -218,7 +219,8 @@ pub async fn set_account_budget(
     delete,
     path = "/api/v1/admin/budgets/accounts/{email}",
     tag = "admin",
-    params(("email" = String, Path, description = "The account's email")),
+    params(("email" = String, Path, description = "The account's email",
+        pattern = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$")),
     responses((status = 204, description = "Removed")),
 )]
 pub async fn remove_account_budget(

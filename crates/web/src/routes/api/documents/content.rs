@@ -28,7 +28,7 @@ pub struct ContentQuery {
     params(("id" = String, Path, description = "Document id"), ContentQuery),
     responses(
         (status = 200, description = "The marked copy, in the document's media type",
-         content_type = "application/octet-stream",
+         content_type = "*/*",
          headers(
              ("x-rampart-download" = String, description = "This copy's download id"),
              ("x-rampart-watermark" = String, description = "How this copy is marked"),

@@ -21,9 +21,10 @@ use utoipa::{IntoParams, ToSchema};
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// Where the previous page ended (its `next`).
+    /// Where the previous page ended (its `next`; empty: the first page).
+    #[param(pattern = r"^([0-9]{1,18}\.[0-9a-f]{32})?$")]
     cursor: Option<String>,
-    /// Page size, 1 to 200 (default 50).
+    /// Page size, 1 to 200 (default 50; larger asks get 200).
     limit: Option<u32>,
 }
 
@@ -46,7 +47,15 @@ pub struct DocumentPage {
         ("community" = String, Path, description = "Community slug"),
         ListQuery,
     ),
-    responses((status = 200, description = "One page of documents", body = DocumentPage)),
+    responses((status = 200, description = "One page of documents", body = DocumentPage,
+        links(
+            ("GetDocument" = (operation_id = "get_document",
+                parameters(("id" = "$response.body#/items/0/id")))),
+            ("DownloadDocument" = (operation_id = "download_document",
+                parameters(("id" = "$response.body#/items/0/id")))),
+            ("UploadVersion" = (operation_id = "upload_version",
+                parameters(("id" = "$response.body#/items/0/id")))),
+        ))),
 )]
 pub async fn list_documents(
     State(state): State<AppState>,

@@ -149,6 +149,16 @@ impl From<&VersionRow> for VersionView {
     }
 }
 
+/// The multipart form of a new version: the file alone (the title and the
+/// marking are the document's).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct VersionForm {
+    /// The file.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
 /// A document or version just stored.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Created {
@@ -166,8 +176,12 @@ pub struct UploadForm {
     /// The file.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
-    /// Title (default: the file name).
-    title: Option<String>,
+    /// Title: 1 to 200 characters, without control or format characters
+    /// or path separators.
+    #[schema(
+        pattern = r"^[^\s/\\\u0000-\u001F\u007F-\u009F][^/\\\u0000-\u001F\u007F-\u009F]{0,199}$"
+    )]
+    title: String,
     /// Marking label (default `NON-PUBLIC`).
     label: Option<String>,
     /// Comma-separated nations (`FRA, NOR`) and communities

@@ -27,7 +27,13 @@ use rampart_app::{
         ("community" = String, Path, description = "Community slug"),
     ),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
-    responses((status = 201, description = "Stored as version 1", body = Created)),
+    responses((status = 201, description = "Stored as version 1", body = Created,
+        links(
+            ("GetDocument" = (operation_id = "get_document",
+                parameters(("id" = "$response.body#/id")))),
+            ("DownloadDocument" = (operation_id = "download_document",
+                parameters(("id" = "$response.body#/id")))),
+        ))),
 )]
 pub async fn upload_document(
     State(state): State<AppState>,

@@ -1,6 +1,6 @@
 //! `POST /api/v1/documents/{id}/versions`
 
-use super::{Created, UploadForm};
+use super::{Created, VersionForm};
 use crate::extract::{Json, Multipart, Path};
 use crate::{
     auth::Authenticated,
@@ -24,7 +24,7 @@ use rampart_app::{
     path = "/api/v1/documents/{id}/versions",
     tag = "documents",
     params(("id" = String, Path, description = "Document id")),
-    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    request_body(content = VersionForm, content_type = "multipart/form-data"),
     responses((status = 201, description = "The version stored", body = Created)),
 )]
 pub async fn upload_version(

@@ -41,7 +41,9 @@ pub struct CommunityView {
     get,
     path = "/api/v1/portals",
     tag = "portals",
-    responses((status = 200, description = "The portals", body = Items<PortalView>)),
+    responses((status = 200, description = "The portals", body = Items<PortalView>,
+        links(("ListCommunities" = (operation_id = "list_communities",
+            parameters(("portal" = "$response.body#/items/0/slug"))))))),
 )]
 pub async fn list_portals(
     State(state): State<AppState>,
@@ -68,7 +70,12 @@ pub async fn list_portals(
     path = "/api/v1/portals/{portal}/communities",
     tag = "portals",
     params(("portal" = String, Path, description = "Portal slug")),
-    responses((status = 200, description = "The communities", body = Items<CommunityView>)),
+    responses((status = 200, description = "The communities", body = Items<CommunityView>,
+        links(("ListDocuments" = (operation_id = "list_documents",
+            parameters(
+                ("portal" = "$response.body#/items/0/portal"),
+                ("community" = "$response.body#/items/0/slug"),
+            )))))),
 )]
 pub async fn list_communities(
     State(state): State<AppState>,

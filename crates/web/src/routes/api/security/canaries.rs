@@ -29,8 +29,11 @@ pub struct CanaryForm {
     /// The decoy file.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
-    /// Its title.
-    title: Option<String>,
+    /// Its title (as for any document).
+    #[schema(
+        pattern = r"^[^\s/\\\u0000-\u001F\u007F-\u009F][^/\\\u0000-\u001F\u007F-\u009F]{0,199}$"
+    )]
+    title: String,
     /// Its marking label.
     label: Option<String>,
     /// Nations and communities it is releasable to.

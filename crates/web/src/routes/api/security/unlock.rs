@@ -21,7 +21,8 @@ pub struct Unlocked {
     post,
     path = "/api/v1/security/accounts/{email}/unlock",
     tag = "security",
-    params(("email" = String, Path, description = "The account's email")),
+    params(("email" = String, Path, description = "The account's email",
+        pattern = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$")),
     responses((status = 200, description = "Unlocked", body = Unlocked)),
 )]
 pub async fn unlock_account(

@@ -14,17 +14,29 @@ use utoipa::ToSchema;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    /// The account's email.
+    /// The account's email (printable ASCII; at most 254 bytes).
+    #[schema(pattern = "^[ -~]{1,254}$")]
     email: String,
     /// Its password.
     password: String,
 }
 
-/// A second-factor code.
+/// A TOTP code.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
-    /// A 6-digit TOTP code, or a recovery code.
+    /// The 6 digits the authenticator app shows.
+    #[schema(pattern = "^[0-9]{6}$")]
+    pub(crate) code: String,
+}
+
+/// A recovery code.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryCodeRequest {
+    /// One of the ten codes shown at enrollment: 10 letters and digits
+    /// (spaces and dashes between them are ignored).
+    #[schema(pattern = "^[A-Za-z0-9]{10}$")]
     pub(crate) code: String,
 }
 
@@ -75,7 +87,7 @@ pub async fn login_totp(
     post,
     path = "/api/v1/login/recovery",
     tag = "session",
-    request_body = CodeRequest,
+    request_body = RecoveryCodeRequest,
     responses((status = 200, description = "Signed in", body = SignInAnswer,
         headers(("set-cookie" = String, description = "The new session cookie")))),
 )]
@@ -83,7 +95,7 @@ pub async fn login_recovery(
     State(state): State<AppState>,
     client: Origin,
     SigningIn(user): SigningIn,
-    Json(body): Json<CodeRequest>,
+    Json(body): Json<RecoveryCodeRequest>,
 ) -> Result<Response, ApiError> {
     let signed = sign_in::enter_second_factor(
         &state.identity,

@@ -13,7 +13,9 @@ use axum::{extract::State, response::Response};
 use rampart_app::Origin;
 use rampart_identity::passkeys;
 
-/// A passkey challenge for the second factor of this sign-in.
+/// A passkey challenge for the second factor of this sign-in (409
+/// `precondition` when the account has no passkey, or the server no host
+/// name in `[http] public_url`).
 #[utoipa::path(
     post,
     path = "/api/v1/login/webauthn/start",
