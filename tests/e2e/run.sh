@@ -29,6 +29,10 @@ export RAMPART_LOG=warn
 otp="$("$bin" admin --data "$data" user add --email e2e@example.org --name "E2E User" --nation NOR 2>/dev/null)"
 "$bin" admin --data "$data" member add alpha/ops e2e@example.org contributor 2>/dev/null
 otp2="$("$bin" admin --data "$data" user add --email passkey@example.org --name "Passkey User" --nation NOR 2>/dev/null)"
+member_otp="$("$bin" admin --data "$data" user add --email member@example.org --name "Maria Member-Example With A Long Name" --nation NOR 2>/dev/null)"
+"$bin" admin --data "$data" member add alpha/ops member@example.org contributor 2>/dev/null
+officer_otp="$("$bin" admin --data "$data" user add --email officer@example.org --name "Olaf Officer" --nation NOR --role security 2>/dev/null)"
+admin_otp="$("$bin" admin --data "$data" user add --email admin@example.org --name "Ada Admin" --nation NOR --role admin 2>/dev/null)"
 
 # Passkeys need a host name as relying party (an IP address cannot be a
 # WebAuthn RP id) and the exact origin the browser uses, port included: the
@@ -46,3 +50,5 @@ done
 
 BASE="http://localhost:$port" EMAIL="e2e@example.org" OTP="$otp" node --test "$here/upload.test.mjs"
 BASE="http://localhost:$port" EMAIL="passkey@example.org" OTP="$otp2" node --test "$here/passkey.test.mjs"
+BASE="http://localhost:$port" MEMBER_OTP="$member_otp" OFFICER_OTP="$officer_otp" ADMIN_OTP="$admin_otp" \
+  SHOTS="${SHOTS:-${CARGO_TARGET_DIR:-$root/target}/e2e-screenshots}" node --test "$here/layout.test.mjs"

@@ -1,0 +1,96 @@
+// Every page fits a phone: at 390 and 1280 px wide nothing scrolls
+// sideways, for an anonymous visitor, a member, a security officer and an
+// administrator. A screenshot of each page at each width goes to $SHOTS
+// (default: a temporary folder, printed) for people to look at.
+// Started by tests/e2e/run.sh with BASE and the accounts' one-time
+// passwords set.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { firstSignIn, launchOptions } from './signin.mjs';
+
+const { BASE, MEMBER_OTP, OFFICER_OTP, ADMIN_OTP } = process.env;
+const shots = process.env.SHOTS || mkdtempSync(join(tmpdir(), 'rampart-shots-'));
+mkdirSync(shots, { recursive: true });
+const WIDTHS = [390, 1280];
+
+// How far the page reaches past the viewport, and what reaches furthest.
+async function overflow(page) {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const over = document.documentElement.scrollWidth - width;
+    let widest = null;
+    if (over > 0) {
+      const clipped = (el) => {
+        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+          if (/(auto|scroll|hidden)/.test(getComputedStyle(a).overflowX)) return true;
+        }
+        return false;
+      };
+      for (const el of document.body.querySelectorAll('*')) {
+        if (clipped(el)) continue;
+        const r = el.getBoundingClientRect();
+        if (r.right > width + 1 && (!widest || r.right > widest.right)) {
+          widest = { right: Math.round(r.right), tag: el.tagName.toLowerCase(), cls: el.className, text: (el.innerText || '').slice(0, 40) };
+        }
+      }
+    }
+    return { over, widest };
+  });
+}
+
+async function check(page, name, path, problems) {
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 900 });
+    const response = await page.goto(`${BASE}${path}`);
+    assert.ok(response.status() < 500, `${path}: ${response.status()}`);
+    const { over, widest } = await overflow(page);
+    if (over > 0) problems.push(`${name} at ${width} px: ${over} px too wide (${JSON.stringify(widest)})`);
+    await page.screenshot({ path: join(shots, `${name}-${width}.png`), fullPage: true });
+  }
+}
+
+test('no page scrolls sideways at 390 or 1280 px', async () => {
+  const browser = await chromium.launch(launchOptions());
+  const problems = [];
+  try {
+    const anonymous = await (await browser.newContext()).newPage();
+    await check(anonymous, 'login', '/login', problems);
+
+    const member = await (await browser.newContext()).newPage();
+    await firstSignIn(member, BASE, 'member@example.org', MEMBER_OTP);
+    // A document with a long, unbroken name, as real file names are.
+    await member.goto(`${BASE}/p/alpha/ops`);
+    const dir = mkdtempSync(join(tmpdir(), 'rampart-layout-'));
+    const file = join(dir, 'Lessons_learned_convoy_operations_winter_exercise_final_v3_reviewed.txt');
+    writeFileSync(file, 'Lessons learned: convoy timing, fuel and spare parts.\n');
+    await member.getByLabel('File').setInputFiles(file);
+    await member.getByLabel('Title').fill('Lessons learned from the winter convoy exercise, final reviewed version');
+    await member.getByRole('button', { name: 'Upload', exact: true }).click();
+    await member.waitForURL(/\/d\/[0-9a-f]{32}$/);
+    const documentPath = new URL(member.url()).pathname;
+    for (const [name, path] of [
+      ['home', '/'], ['community', '/p/alpha/ops'], ['document', documentPath],
+      ['account', '/account'], ['confirm', '/account/confirm'], ['not-found', '/p/alpha/nothing'],
+    ]) {
+      await check(member, name, path, problems);
+    }
+
+    const officer = await (await browser.newContext()).newPage();
+    await firstSignIn(officer, BASE, 'officer@example.org', OFFICER_OTP);
+    for (const [name, path] of [['security', '/security'], ['canaries', '/security/canaries']]) {
+      await check(officer, name, path, problems);
+    }
+
+    const admin = await (await browser.newContext()).newPage();
+    await firstSignIn(admin, BASE, 'admin@example.org', ADMIN_OTP);
+    await check(admin, 'admin', '/admin', problems);
+  } finally {
+    await browser.close();
+  }
+  console.log(`screenshots in ${shots}`);
+  assert.deepEqual(problems, [], problems.join('\n'));
+});
