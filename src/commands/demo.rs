@@ -48,13 +48,15 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     let accounts = seed_structure(&state, &world).await?;
     let documents = seed_documents(&state, &world).await?;
     rampart_app::install::close(&state).await?;
+    let table = accounts_table(&world, &accounts);
+    let saved = opts.data.data.join("demo-accounts.txt");
+    super::write_private(&saved, table.as_bytes())?;
     println!();
     println!(
-        "Demo accounts (email, role, one-time password — each must be changed at first sign-in, then a second factor is set up):"
+        "Demo accounts (each one-time password must be changed at first sign-in, then a second factor is set up; also in {}):",
+        saved.display()
     );
-    for (email, role, password) in &accounts {
-        println!("  {email:<45} {role:<10} {password}");
-    }
+    print!("{table}");
     println!();
     println!(
         "Seeded {} portals, {} communities, {} accounts and {documents} documents.",
@@ -66,11 +68,47 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
             .sum::<usize>(),
         accounts.len()
     );
+    // Named with the binary this ran as (a release build, an installed
+    // copy, or cargo's target dir).
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "rampart".into());
     println!(
-        "Serve it with:  cargo run --release -- serve --data {}",
+        "Serve it with:  {exe} serve --data {}",
         opts.data.data.display()
     );
     Ok(())
+}
+
+/// One line per account: email, one-time password, and its install role
+/// or its communities with the role in each.
+fn accounts_table(world: &World, accounts: &[(String, String, String)]) -> String {
+    let mut out = format!("{:<45} {:<24} {}\n", "EMAIL", "ONE-TIME PASSWORD", "ROLES");
+    for (email, role, password) in accounts {
+        let mut roles: Vec<String> = world
+            .portals
+            .iter()
+            .flat_map(|p| {
+                p.communities.iter().filter_map(move |c| {
+                    c.members
+                        .iter()
+                        .find(|m| &m.email == email)
+                        .map(|m| format!("{}/{} {}", p.slug, c.slug, m.role.as_str()))
+                })
+            })
+            .collect();
+        if role != "member" {
+            roles.insert(0, format!("install {role}"));
+        }
+        if roles.is_empty() {
+            roles.push("no community".into());
+        }
+        out.push_str(&format!(
+            "{email:<45} {password:<24} {}\n",
+            roles.join(", ")
+        ));
+    }
+    out
 }
 
 fn fail(e: impl Into<rampart_app::Error>) -> anyhow::Error {

@@ -81,6 +81,10 @@ test('no page scrolls sideways at 390 or 1280 px', async () => {
 
     const officer = await (await browser.newContext()).newPage();
     await firstSignIn(officer, BASE, 'officer@example.org', OFFICER_OTP);
+    // An officer's home leads to the console, not to "ask an administrator".
+    assert.equal(await officer.getByRole('link', { name: 'Security console' }).count(), 1);
+    assert.doesNotMatch(await officer.locator('main').innerText(), /Ask an administrator/);
+    await check(officer, 'home-officer', '/', problems);
     for (const [name, path] of [['security', '/security'], ['canaries', '/security/canaries']]) {
       await check(officer, name, path, problems);
     }

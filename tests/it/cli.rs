@@ -208,3 +208,55 @@ fn import_loads_a_directory_and_reports_bad_files() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// `rampart demo` hands over what a new user needs: every account with its
+/// one-time password and its communities and roles (also in a file of the
+/// data dir, private to the service account), and the command that serves
+/// the install with the binary it ran as. Logs carry no colour codes when
+/// they go to a file.
+#[test]
+fn demo_lists_accounts_with_their_communities_and_names_the_serve_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rampart"));
+    let out = cmd
+        .args(["demo", "--data"])
+        .arg(&data)
+        .env("RAMPART_LOG", "info")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    let saved = std::fs::read_to_string(data.join("demo-accounts.txt")).unwrap();
+    assert!(text.contains(&saved), "the file holds the printed table");
+    let mode = std::fs::metadata(data.join("demo-accounts.txt"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let rows: Vec<&str> = saved.lines().skip(1).collect();
+    assert!(rows.len() > 100, "{} accounts", rows.len());
+    let communities = rows
+        .iter()
+        .filter(|r| {
+            r.contains('/')
+                && (r.contains(" reader") || r.contains(" contributor") || r.contains(" manager"))
+        })
+        .count();
+    assert!(
+        communities >= rows.len() - 2,
+        "member rows name their communities"
+    );
+    assert!(rows.iter().any(|r| r.contains("install admin")));
+    assert!(rows.iter().any(|r| r.contains("install security")));
+    let serve = format!(
+        "Serve it with:  {} serve --data {}",
+        env!("CARGO_BIN_EXE_rampart"),
+        data.display()
+    );
+    assert!(text.contains(&serve), "{text}");
+    assert!(
+        !out.stderr.contains(&0x1b),
+        "no colour codes in a redirected log"
+    );
+}
