@@ -72,6 +72,13 @@ test('no page scrolls sideways at 390 or 1280 px', async () => {
     await member.getByRole('button', { name: 'Upload', exact: true }).click();
     await member.waitForURL(/\/d\/[0-9a-f]{32}$/);
     const documentPath = new URL(member.url()).pathname;
+    // The document page says where it is, what it is, who uploaded it, and
+    // that the copy is marked and logged, beside a clear Download button.
+    assert.match(await member.locator('.crumbs').innerText(), /Home \/ Alpha portal \/ Operations/);
+    assert.equal(await member.locator('a.button', { hasText: 'Download' }).count(), 1);
+    assert.match(await member.locator('.download').innerText(), /Plain text/);
+    assert.match(await member.locator('.download').innerText(), /marked for you/);
+    assert.match(await member.locator('table.versions').innerText(), /Maria Member-Example/);
     for (const [name, path] of [
       ['home', '/'], ['community', '/p/alpha/ops'], ['document', documentPath],
       ['account', '/account'], ['confirm', '/account/confirm'], ['not-found', '/p/alpha/nothing'],

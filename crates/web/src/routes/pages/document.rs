@@ -32,9 +32,9 @@ pub struct VersionItem {
     pub filename: String,
     /// Size.
     pub size: String,
-    /// MIME type.
-    pub media_type: String,
-    /// Uploader's email.
+    /// The file type in words (`PDF document`, `Plain text`, …).
+    pub file_type: String,
+    /// The uploader's name (their email when the account is gone).
     pub uploaded_by: String,
     /// Upload time.
     pub uploaded_at: String,
@@ -43,17 +43,42 @@ pub struct VersionItem {
 }
 
 impl VersionItem {
-    fn of(id: &str, v: &VersionRow) -> Self {
+    fn of(id: &str, v: &VersionRow, uploader: String) -> Self {
         VersionItem {
             number: v.number,
             filename: v.filename.clone(),
             size: format_size(v.size),
-            media_type: v.media_type.clone(),
-            uploaded_by: v.uploaded_by.clone(),
+            file_type: file_type(&v.media_type),
+            uploaded_by: uploader,
             uploaded_at: format_time(v.uploaded_at),
             href: format!("/d/{id}/content?version={}", v.number),
         }
     }
+}
+
+/// A media type in words, for people.
+fn file_type(media_type: &str) -> String {
+    let known = match media_type.split(';').next().unwrap_or("").trim() {
+        "application/pdf" => "PDF document",
+        "text/plain" => "Plain text",
+        "text/markdown" => "Markdown text",
+        "text/html" => "Web page (HTML)",
+        "text/csv" => "Spreadsheet (CSV)",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
+            "Word document"
+        }
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "Excel workbook",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation" => {
+            "PowerPoint presentation"
+        }
+        "application/vnd.oasis.opendocument.text" => "OpenDocument text",
+        "application/vnd.oasis.opendocument.spreadsheet" => "OpenDocument spreadsheet",
+        "application/zip" => "ZIP archive",
+        "image/png" => "PNG image",
+        "image/jpeg" => "JPEG image",
+        _ => return media_type.to_owned(),
+    };
+    known.to_owned()
 }
 
 /// `GET /d/{id}`
@@ -68,6 +93,8 @@ pub struct DocumentPage {
     pub title: String,
     /// The marking banner text.
     pub banner: String,
+    /// Owning portal's display name.
+    pub portal_name: String,
     /// Owning community's display name.
     pub community_name: String,
     /// Owning community's `portal/community`.
@@ -90,6 +117,8 @@ pub struct DocumentPage {
     pub current: i64,
     /// Every version, oldest first.
     pub versions: Vec<VersionItem>,
+    /// The current version, for the download button.
+    pub latest: Option<VersionItem>,
     /// Whether to show the new-version form.
     pub can_revise: bool,
 }
@@ -109,8 +138,22 @@ pub async fn show_document(
         .await?
         .map(|c| c.name)
         .unwrap_or_default();
+    let portal_name = state
+        .store
+        .portal_by_slug(&doc.portal_slug)
+        .await?
+        .map(|p| p.name)
+        .unwrap_or_else(|| doc.portal_slug.clone());
     documents::audit_view(&state, &user, &client, &doc).await?;
     let id = doc.id.to_string();
+    let mut items = Vec::with_capacity(versions.len());
+    for v in &versions {
+        items.push(VersionItem::of(
+            &id,
+            v,
+            uploader_name(&state, &v.uploaded_by).await?,
+        ));
+    }
     let marking = &doc.marking;
     // Canaries must look like any other document to everyone who is not
     // watching for them (administrators included: an insider is who a
@@ -120,6 +163,7 @@ pub async fn show_document(
         nav: Nav::of(&user),
         title: doc.title.clone(),
         banner: marking.banner(),
+        portal_name,
         community_name,
         community_path: format!("{}/{}", doc.portal_slug, doc.community_slug),
         community_href: format!("/p/{}/{}", doc.portal_slug, doc.community_slug),
@@ -132,11 +176,26 @@ pub async fn show_document(
         show_canary,
         canary: show_canary && marking.canary,
         current: doc.current.number,
-        versions: versions.iter().map(|v| VersionItem::of(&id, v)).collect(),
+        latest: items.last().cloned(),
+        versions: items,
         can_revise: may(&user, Action::ReviseDocument(doc.community, marking)),
         id,
     };
     Ok(render(&page))
+}
+
+/// The uploader's display name, or the email as stored when the account
+/// cannot be found.
+async fn uploader_name(state: &AppState, email: &str) -> Result<String, PageError> {
+    let Ok(parsed) = email.parse() else {
+        return Ok(email.to_owned());
+    };
+    Ok(state
+        .store
+        .account_by_email(&parsed)
+        .await?
+        .map(|a| a.name)
+        .unwrap_or_else(|| email.to_owned()))
 }
 
 /// `nations: FRA, NOR; communities: nato/intel`, or who else may see an

@@ -12,7 +12,7 @@ use time::{
 };
 
 /// Events per page unless the filter asks otherwise.
-const DEFAULT_LIMIT: u32 = 200;
+const DEFAULT_LIMIT: u32 = 50;
 /// The most events one page shows.
 const MAX_LIMIT: u32 = 1000;
 /// Longest filter value accepted (events must stay small).
