@@ -315,3 +315,63 @@ async fn admin_pages_manage_structure_and_reject_duplicates() {
         assert!(kinds.iter().any(|k| k == kind), "{kind} audited: {kinds:?}");
     }
 }
+
+/// A refused upload answers in place: the community page again, signed in,
+/// the reason beside the form, every field as typed, and word that the
+/// file must be chosen again; nothing is stored.
+#[tokio::test]
+async fn a_refused_upload_keeps_what_was_typed() {
+    let app = TestApp::spawn().await;
+    app.portal("alpha").await;
+    app.community("alpha", "ops").await;
+    app.user("ann@example.org", "NOR", None).await;
+    app.member("alpha/ops", "ann@example.org", "contributor")
+        .await;
+    let (client, _) = app.browser_sign_in("ann@example.org", PASSWORD).await;
+    let csrf = csrf_of(&client, &app, "/p/alpha/ops").await;
+    let form = upload_form(
+        "Convoy lessons <winter>",
+        "lessons.txt",
+        b"fictional".to_vec(),
+        &[
+            ("label", "RESTRICTED"),
+            ("releasable", "NOR, XXQ"),
+            ("public_source", "nowhere yet"),
+        ],
+    );
+    let r = client
+        .post(app.url(&format!("/p/alpha/ops/documents?csrf={csrf}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Sign out"), "the signed-in layout");
+    assert!(
+        page.contains(r#"id="upload-error""#) && page.contains("XXQ"),
+        "{page}"
+    );
+    assert!(page.contains("Choose the file again"));
+    assert!(
+        page.contains(r#"value="Convoy lessons &#60;winter&#62;""#)
+            || page.contains(r#"value="Convoy lessons &lt;winter&gt;""#),
+        "the title as typed, escaped: {page}"
+    );
+    assert!(page.contains(r#"value="RESTRICTED""#));
+    assert!(page.contains(r#"value="NOR, XXQ""#));
+    assert!(page.contains(r#"value="nowhere yet""#));
+    let listed: serde_json::Value = app
+        .login("ann@example.org", PASSWORD)
+        .await
+        .get("/api/v1/portals/alpha/communities/ops/documents")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["items"].as_array().unwrap().len(),
+        0,
+        "nothing stored"
+    );
+}

@@ -2,7 +2,7 @@
 //! API listing), the upload form for contributors, and the member list with
 //! its forms for managers and administrators.
 
-use super::{format_size, format_time, may, rejected, render, Nav, PageUser};
+use super::{format_size, format_time, may, rejected, render, render_with, Nav, PageUser};
 use crate::{
     error::{AppError, PageError},
     state::AppState,
@@ -91,6 +91,38 @@ pub struct CommunityPage {
     pub can_manage: bool,
     /// Members, for managers and administrators.
     pub members: Vec<MemberRow>,
+    /// Why the last upload was refused, shown beside the form.
+    pub upload_error: Option<String>,
+    /// What the refused upload's form held, to fill it again.
+    pub typed: Typed,
+}
+
+/// The text fields of an upload form, as the user typed them.
+#[derive(Debug, Clone, Default)]
+pub struct Typed {
+    /// Title.
+    pub title: String,
+    /// Label.
+    pub label: String,
+    /// Releasability.
+    pub releasable: String,
+    /// `YYYY-MM-DD`.
+    pub public_since: String,
+    /// Where it was published.
+    pub public_source: String,
+}
+
+impl Typed {
+    fn of(upload: &rampart_app::Upload) -> Self {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        Typed {
+            title: text(&upload.title),
+            label: text(&upload.label),
+            releasable: text(&upload.releasable),
+            public_since: text(&upload.public_since),
+            public_source: text(&upload.public_source),
+        }
+    }
 }
 
 /// Listing query.
@@ -109,11 +141,32 @@ pub async fn show_community(
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
     let Query(query) = query.map_err(|e| rejected(e.status(), e.body_text()))?;
+    let page = community_page(
+        &state,
+        &user,
+        &client,
+        &portal,
+        &community,
+        query.cursor.as_deref(),
+    )
+    .await?;
+    Ok(render(&page))
+}
+
+/// The community page as `user` sees it, at `cursor`.
+async fn community_page(
+    state: &AppState,
+    user: &rampart_identity::Authenticated,
+    client: &Origin,
+    portal: &str,
+    community: &str,
+    cursor: Option<&str>,
+) -> Result<CommunityPage, PageError> {
     // Administrators who are not members may still manage the members; for
     // everyone else the page is a member's view.
     let member = state
         .store
-        .community_by_path(&portal, &community)
+        .community_by_path(portal, community)
         .await?
         .is_some_and(|c| user.principal.role_in(c.id).is_some());
     let action = if member || !user.principal.admin {
@@ -121,36 +174,36 @@ pub async fn show_community(
     } else {
         CommunityAction::Manage
     };
-    let row = documents::community_for(&state, &user, &client, &portal, &community, action).await?;
-    let can_read = may(&user, Action::ReadCommunity(row.id));
+    let row = documents::community_for(state, user, client, portal, community, action).await?;
+    let can_read = may(user, Action::ReadCommunity(row.id));
     let (docs, next) = if can_read {
-        let cursor = match query.cursor.as_deref() {
+        let decoded = match cursor {
             None | Some("") => None,
             Some(c) => Some(
                 Cursor::decode(c).ok_or_else(|| AppError::BadRequest("malformed cursor".into()))?,
             ),
         };
         let (page, next) =
-            documents::list_page(&state, &user, &row, cursor.as_ref(), PAGE_SIZE).await?;
+            documents::list_page(state, user, &row, decoded.as_ref(), PAGE_SIZE).await?;
         documents::audit_listing(
-            &state,
-            &user,
-            &client,
-            json!({"community": row.path(), "cursor": query.cursor, "count": page.len()}),
+            state,
+            user,
+            client,
+            json!({"community": row.path(), "cursor": cursor, "count": page.len()}),
         )
         .await?;
         (page, next)
     } else {
         (Vec::new(), None)
     };
-    let can_manage = may(&user, Action::ManageMembers(row.id));
+    let can_manage = may(user, Action::ManageMembers(row.id));
     let members = if can_manage {
         state.store.members_of(row.id).await?
     } else {
         Vec::new()
     };
-    let page = CommunityPage {
-        nav: Nav::of(&user),
+    Ok(CommunityPage {
+        nav: Nav::of(user),
         base: format!("/p/{}/{}", row.portal, row.slug),
         path: row.path(),
         role: user
@@ -159,14 +212,15 @@ pub async fn show_community(
             .map(|r| r.as_str().to_owned()),
         can_read,
         documents: docs.iter().map(DocumentItem::of).collect(),
-        paged: query.cursor.as_deref().is_some_and(|c| !c.is_empty()),
+        paged: cursor.is_some_and(|c| !c.is_empty()),
         next: next.map(|c| c.encode()),
-        can_upload: may(&user, Action::Contribute(row.id)),
+        can_upload: may(user, Action::Contribute(row.id)),
         can_manage,
         members,
         name: row.name,
-    };
-    Ok(render(&page))
+        upload_error: None,
+        typed: Typed::default(),
+    })
 }
 
 /// `POST /p/{portal}/{community}/documents`: stores the upload as a new
@@ -191,8 +245,28 @@ pub async fn upload_document(
     check_declared_length(&state, &headers)?;
     let multipart = multipart.map_err(|e| rejected(e.status(), e.body_text()))?;
     let upload = read_upload(multipart, &state.blobs, state.config.upload.max_bytes).await?;
-    let (id, _) = documents::create_document(&state, &user, &client, &community, upload).await?;
-    Ok(Redirect::to(&format!("/d/{id}")).into_response())
+    let typed = Typed::of(&upload);
+    match documents::create_document(&state, &user, &client, &community, upload).await {
+        Ok((id, _)) => Ok(Redirect::to(&format!("/d/{id}")).into_response()),
+        // What the person typed is refused: the page again, the error
+        // beside the form, the fields as typed (a browser never keeps the
+        // chosen file, so the message says to choose it again).
+        Err(e @ (AppError::Invalid(_) | AppError::BadRequest(_))) => {
+            let mut page = community_page(
+                &state,
+                &user,
+                &client,
+                &community.portal,
+                &community.slug,
+                None,
+            )
+            .await?;
+            page.upload_error = Some(format!("{e}. Choose the file again."));
+            page.typed = typed;
+            Ok(render_with(crate::error::status(&e), &page))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `POST /p/{portal}/{community}/members` body.

@@ -54,7 +54,7 @@ pub fn render<T: Template>(template: &T) -> Response {
 }
 
 /// Renders a template with a status other than 200.
-fn render_with<T: Template>(status: StatusCode, template: &T) -> Response {
+pub(crate) fn render_with<T: Template>(status: StatusCode, template: &T) -> Response {
     (status, render(template)).into_response()
 }
 
