@@ -375,3 +375,27 @@ async fn a_refused_upload_keeps_what_was_typed() {
         "nothing stored"
     );
 }
+
+/// An error page for a signed-in person keeps the signed-in header (home,
+/// account, sign out), so that nobody is stranded on a bare error.
+#[tokio::test]
+async fn error_pages_keep_the_signed_in_layout() {
+    let app = TestApp::spawn().await;
+    app.portal("alpha").await;
+    app.user("ann@example.org", "NOR", None).await;
+    let (client, _) = app.browser_sign_in("ann@example.org", PASSWORD).await;
+    for path in ["/p/alpha/nothing", "/d/00000000000000000000000000000000"] {
+        let r = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("Sign out") && page.contains("ann@example.org"),
+            "{path}: {page}"
+        );
+        assert!(page.contains("Error 404"));
+    }
+    // Anonymous visitors get the same page without a header to sign out of.
+    let r = reqwest::get(app.url("/nothing/here")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(!r.text().await.unwrap().contains("Sign out"));
+}

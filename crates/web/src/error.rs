@@ -163,6 +163,7 @@ impl IntoResponse for PageError {
             status: status.as_u16(),
             message,
             request_id: crate::middleware::current_request_id(),
+            nav: crate::middleware::signed_in(),
         };
         let mut response = (status, crate::routes::pages::render(&page)).into_response();
         retry_after(&error, &mut response);

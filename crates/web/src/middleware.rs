@@ -14,6 +14,23 @@ use std::time::Instant;
 
 tokio::task_local! {
     static REQUEST_ID: String;
+    /// Who is signed in, once a page handler has authenticated the request,
+    /// so that an error page keeps the signed-in header.
+    static SIGNED_IN: std::cell::RefCell<Option<crate::routes::pages::Nav>>;
+}
+
+/// Remembers the signed-in header of the request being handled.
+pub(crate) fn remember_signed_in(nav: crate::routes::pages::Nav) {
+    let _ = SIGNED_IN.try_with(|cell| *cell.borrow_mut() = Some(nav));
+}
+
+/// The signed-in header of the request being handled, if a page handler
+/// authenticated it.
+pub(crate) fn signed_in() -> Option<crate::routes::pages::Nav> {
+    SIGNED_IN
+        .try_with(|cell| cell.borrow().clone())
+        .ok()
+        .flatten()
 }
 
 /// The id of the request being handled, or `-` outside a request.
@@ -28,7 +45,8 @@ const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Gives each request a random id, echoed in `X-Request-Id`.
 pub async fn request_id(request: Request, next: Next) -> Response {
     let id = hex::encode(rampart_domain::random_bytes::<8>());
-    let mut response = REQUEST_ID.scope(id.clone(), next.run(request)).await;
+    let handled = SIGNED_IN.scope(std::cell::RefCell::new(None), next.run(request));
+    let mut response = REQUEST_ID.scope(id.clone(), handled).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(X_REQUEST_ID, v);
     }

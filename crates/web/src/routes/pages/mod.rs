@@ -68,6 +68,8 @@ pub struct ErrorPage {
     pub message: String,
     /// The id to quote to an operator.
     pub request_id: String,
+    /// The signed-in header, when the request was authenticated.
+    pub nav: Option<Nav>,
 }
 
 /// A signed-in principal for pages. Anonymous visitors are sent to
@@ -81,7 +83,10 @@ impl FromRequestParts<AppState> for PageUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         match Authenticated::from_request_parts(parts, state).await {
-            Ok(user) => Ok(PageUser(user)),
+            Ok(user) => {
+                crate::middleware::remember_signed_in(Nav::of(&user));
+                Ok(PageUser(user))
+            }
             // A valid session part-way through sign-in goes to its next step.
             Err(e) => Err(PageError(e.0).into_response()),
         }
