@@ -57,7 +57,9 @@ export async function firstSignIn(page, base, email, otp) {
   await page.getByLabel('Code from the app').fill(totp(secret, usedStep));
   await page.getByRole('button', { name: 'Confirm' }).click();
   await page.locator('#recovery-codes').waitFor();
-  await page.getByRole('link', { name: 'Continue' }).click();
-  await page.waitForURL(`${base}/`);
+  await page.getByLabel('I have saved these codes somewhere safe').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  // The acknowledgement is a GET form with no field: "/?".
+  await page.waitForURL((url) => url.pathname === '/' && url.origin === new URL(base).origin);
   return { password, secret, usedStep };
 }

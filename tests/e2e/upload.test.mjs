@@ -46,8 +46,22 @@ test('sign in, change the one-time password, enroll TOTP, upload, download, sign
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.locator('#recovery-codes').waitFor();
     assert.equal(await page.locator('#recovery-codes li').count(), 10);
-    await page.getByRole('link', { name: 'Continue' }).click();
-    await page.waitForURL(`${BASE}/`);
+    // Continuing takes saying the codes were saved; they can be downloaded.
+    const [codes] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download as a text file' }).click(),
+    ]);
+    const codesFile = join(mkdtempSync(join(tmpdir(), 'rampart-codes-')), 'codes.txt');
+    await codes.saveAs(codesFile);
+    const codesText = readFileSync(codesFile, 'utf8');
+    for (const li of await page.locator('#recovery-codes li').allInnerTexts()) {
+      assert.ok(codesText.includes(li.trim()), `the file holds ${li}`);
+    }
+    await page.getByRole('button', { name: 'Continue' }).click();
+    assert.match(page.url(), /\/account\/second-factor(\?|$)/, 'not before the codes are saved');
+    await page.getByLabel('I have saved these codes somewhere safe').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL((url) => url.pathname === '/' && url.origin === new URL(BASE).origin);
 
     await page.getByRole('link', { name: /Operations/ }).first().click();
     await page.waitForURL(/\/p\/alpha\/ops/);

@@ -45,6 +45,32 @@ pub struct RecoveryCodesPage {
     pub nav: Nav,
     /// The codes.
     pub codes: Vec<String>,
+    /// The codes as a percent-encoded text file, for the download link.
+    pub download: String,
+}
+
+impl RecoveryCodesPage {
+    fn new(nav: Nav, codes: Vec<String>) -> Self {
+        let text = format!(
+            "Rampart recovery codes for {}\nEach signs you in once if you lose your authenticator.\n\n{}\n",
+            nav.email,
+            codes.join("\n")
+        );
+        let download = text
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        RecoveryCodesPage {
+            nav,
+            codes,
+            download,
+        }
+    }
 }
 
 /// The code form of a sign-in.
@@ -137,7 +163,7 @@ pub async fn submit_enrollment(
         Ok((signed, codes)) => {
             let mut nav = Nav::of(&user);
             nav.csrf = signed.csrf.clone();
-            let page = RecoveryCodesPage { nav, codes };
+            let page = RecoveryCodesPage::new(nav, codes);
             Ok((
                 [(
                     header::SET_COOKIE,
