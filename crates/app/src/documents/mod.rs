@@ -427,27 +427,36 @@ pub async fn visible_portals(
         .collect())
 }
 
-/// One page of a community's documents the principal may read. The SQL
-/// pre-filters by releasability; the policy function has the last word on
-/// every row.
+/// One page of a community's documents the principal may read, after the
+/// page `cursor` (the client's text form; empty or none: the first page),
+/// audited as a listing and counted by the guard. The SQL pre-filters by
+/// releasability; the policy function has the last word on every row.
 pub async fn list_page(
     state: &App,
     user: &Authenticated,
+    client: &Origin,
     community: &CommunityRow,
-    cursor: Option<&rampart_store::Cursor>,
+    cursor: Option<&str>,
     limit: u32,
 ) -> Result<(Vec<DocumentRow>, Option<rampart_store::Cursor>), Error> {
+    let decoded = match cursor {
+        None | Some("") => None,
+        Some(c) => Some(
+            rampart_store::Cursor::decode(c)
+                .ok_or_else(|| Error::BadRequest("malformed cursor".into()))?,
+        ),
+    };
     let (page, next) = state
         .store
         .list_documents_for_member(
             community.id,
             user.principal.account,
             &user.principal.nation,
-            cursor,
+            decoded.as_ref(),
             limit,
         )
         .await?;
-    let page = page
+    let page: Vec<DocumentRow> = page
         .into_iter()
         .filter(|d| {
             authorize(
@@ -456,5 +465,12 @@ pub async fn list_page(
             ) == Decision::Allow
         })
         .collect();
+    audit_listing(
+        state,
+        user,
+        client,
+        serde_json::json!({"community": community.path(), "cursor": cursor, "count": page.len()}),
+    )
+    .await?;
     Ok((page, next))
 }

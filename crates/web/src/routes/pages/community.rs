@@ -26,9 +26,8 @@ use rampart_app::{
     Origin,
 };
 use rampart_domain::Action;
-use rampart_store::{Cursor, DocumentRow, MemberRow};
+use rampart_store::{DocumentRow, MemberRow};
 use serde::Deserialize;
-use serde_json::json;
 
 /// Documents per page.
 const PAGE_SIZE: u32 = 50;
@@ -177,22 +176,7 @@ async fn community_page(
     let row = documents::community_for(state, user, client, portal, community, action).await?;
     let can_read = may(user, Action::ReadCommunity(row.id));
     let (docs, next) = if can_read {
-        let decoded = match cursor {
-            None | Some("") => None,
-            Some(c) => Some(
-                Cursor::decode(c).ok_or_else(|| AppError::BadRequest("malformed cursor".into()))?,
-            ),
-        };
-        let (page, next) =
-            documents::list_page(state, user, &row, decoded.as_ref(), PAGE_SIZE).await?;
-        documents::audit_listing(
-            state,
-            user,
-            client,
-            json!({"community": row.path(), "cursor": cursor, "count": page.len()}),
-        )
-        .await?;
-        (page, next)
+        documents::list_page(state, user, client, &row, cursor, PAGE_SIZE).await?
     } else {
         (Vec::new(), None)
     };

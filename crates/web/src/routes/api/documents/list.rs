@@ -2,17 +2,12 @@
 
 use super::DocumentView;
 use crate::extract::{Json, Path, Query};
-use crate::{
-    auth::Authenticated,
-    error::{ApiError, AppError},
-    state::AppState,
-};
+use crate::{auth::Authenticated, error::ApiError, state::AppState};
 use axum::extract::State;
 use rampart_app::{
     documents::{self, CommunityAction},
     Origin,
 };
-use rampart_store::Cursor;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -73,20 +68,14 @@ pub async fn list_documents(
         CommunityAction::Read,
     )
     .await?;
-    let cursor = match query.cursor.as_deref() {
-        None | Some("") => None,
-        Some(c) => {
-            Some(Cursor::decode(c).ok_or_else(|| AppError::BadRequest("malformed cursor".into()))?)
-        }
-    };
     let limit = query.limit.unwrap_or(50).clamp(1, 200);
-    let (page, next) =
-        documents::list_page(&state, &user, &community, cursor.as_ref(), limit).await?;
-    documents::audit_listing(
+    let (page, next) = documents::list_page(
         &state,
         &user,
         &client,
-        serde_json::json!({"community": community.path(), "cursor": query.cursor, "count": page.len()}),
+        &community,
+        query.cursor.as_deref(),
+        limit,
     )
     .await?;
     Ok(Json(DocumentPage {
