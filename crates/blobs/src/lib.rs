@@ -235,29 +235,25 @@ impl BlobStore {
     /// file renamed into place once its bytes are checked.
     async fn fetch(&self, remote: &Remote, hash: &BlobHash) -> Result<tokio::fs::File> {
         let mut writer = self.writer(u64::MAX).await?;
-        let file = writer
-            .file
-            .as_mut()
-            .ok_or_else(|| io::Error::other("writer finished"))?;
-        writer.size = remote.fetch(hash, file).await?;
+        remote.fetch(hash, &mut writer).await?;
+        if writer.hasher.finalize().to_hex().as_str() != hash.0 {
+            return Err(Error::Corrupt(format!(
+                "{}: the bucket's copy of blob {} does not hash to its name",
+                remote.url(),
+                hash.0
+            )));
+        }
+        let size = writer.size;
+        writer.make_durable().await?;
         let tmp_path = std::mem::take(&mut writer.tmp_path);
         let final_path = self.path_of(hash);
-        let moved = tmp_path.clone();
-        tokio::task::spawn_blocking(move || -> io::Result<()> {
-            let dir = final_path
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default();
-            create_private_dir(&dir)?;
-            std::fs::rename(&moved, &final_path)?;
-            File::open(&dir)?.sync_all()
+        tokio::task::spawn_blocking(move || {
+            move_into_place(&tmp_path, &final_path).inspect_err(|_| {
+                let _ = std::fs::remove_file(&tmp_path);
+            })
         })
         .await
-        .map_err(io::Error::other)?
-        .inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp_path);
-        })?;
-        let size = writer.size;
+        .map_err(io::Error::other)??;
         drop(writer);
         // Opened before the cache may evict it: an open file reads on.
         let file = tokio::fs::File::open(self.path_of(hash)).await?;
@@ -325,6 +321,18 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
         .create(dir)
 }
 
+/// Renames the durable temp file `tmp` to `final_path` (creating its
+/// fan-out directory) and makes the rename durable.
+fn move_into_place(tmp: &Path, final_path: &Path) -> io::Result<()> {
+    let dir = final_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    create_private_dir(&dir)?;
+    std::fs::rename(tmp, final_path)?;
+    File::open(&dir)?.sync_all()
+}
+
 /// Blobs written in the last minutes are spared: flock's exclusive-to-shared
 /// conversion is not atomic, and a writer may sit between rename and commit.
 fn is_young(path: &Path) -> bool {
@@ -375,17 +383,22 @@ impl BlobWriter {
         self.size
     }
 
-    /// Makes the blob durable and moves it into place. If the same content is
-    /// already stored, the temp file is discarded and the existing blob is
-    /// locked instead.
-    pub async fn finish(mut self) -> Result<StoredBlob> {
+    /// Flushes and fsyncs the temp file, and closes it.
+    async fn make_durable(&mut self) -> Result<()> {
         let mut file = self
             .file
             .take()
             .ok_or_else(|| io::Error::other("writer finished"))?;
         file.flush().await?;
         file.sync_all().await?;
-        drop(file);
+        Ok(())
+    }
+
+    /// Makes the blob durable and moves it into place. If the same content is
+    /// already stored, the temp file is discarded and the existing blob is
+    /// locked instead.
+    pub async fn finish(mut self) -> Result<StoredBlob> {
+        self.make_durable().await?;
         let hash = BlobHash(self.hasher.finalize().to_hex().to_string());
         let final_path = self.store.path_of(&hash);
         let tmp_path = self.tmp_path.clone();
@@ -395,11 +408,6 @@ impl BlobWriter {
             .take()
             .ok_or_else(|| io::Error::other("writer finished"))?;
         let lock = tokio::task::spawn_blocking(move || -> io::Result<File> {
-            let dir = final_path
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default();
-            create_private_dir(&dir)?;
             if let Ok(existing) = File::open(&final_path) {
                 // Same content already stored: drop our copy and hold the
                 // existing blob until the caller commits. Shared, so that
@@ -409,8 +417,7 @@ impl BlobWriter {
                 existing.lock_shared()?;
                 return Ok(existing);
             }
-            std::fs::rename(&tmp_path, &final_path)?;
-            File::open(&dir)?.sync_all()?;
+            move_into_place(&tmp_path, &final_path)?;
             // The lock moves with the inode; share it from now on.
             own_lock.lock_shared()?;
             Ok(own_lock)

@@ -20,7 +20,7 @@ use object_store::{
     aws::AmazonS3Builder, path::Path as Key, ObjectStore, PutPayload, RetryConfig, WriteMultipart,
 };
 use std::{path::Path, sync::Arc, time::Duration};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 
 /// `[store.s3]`: where the bucket is and how to sign in to it. Fields left
 /// out come from the standard `AWS_*` environment variables.
@@ -176,9 +176,10 @@ impl Remote {
         Ok(())
     }
 
-    /// Downloads blob `hash` into the new file `into`, checking that its
-    /// bytes hash to its name; `NotFound` if the bucket lacks it.
-    pub(crate) async fn fetch(&self, hash: &BlobHash, into: &mut tokio::fs::File) -> Result<u64> {
+    /// Downloads blob `hash` through `into` (which hashes and counts what
+    /// it writes); `NotFound` if the bucket lacks it. The caller checks the
+    /// hash before the bytes are used.
+    pub(crate) async fn fetch(&self, hash: &BlobHash, into: &mut crate::BlobWriter) -> Result<()> {
         let got = match self.store.get(&self.key(hash)).await {
             Ok(got) => got,
             Err(object_store::Error::NotFound { .. }) => {
@@ -187,23 +188,11 @@ impl Remote {
             Err(e) => return Err(remote_error(&self.url, "fetching a blob", e)),
         };
         let mut stream = got.into_stream();
-        let mut hasher = blake3::Hasher::new();
-        let mut size = 0u64;
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| remote_error(&self.url, "fetching a blob", e))?;
-            hasher.update(&chunk);
-            into.write_all(&chunk).await?;
-            size += chunk.len() as u64;
+            into.write(&chunk).await?;
         }
-        if hasher.finalize().to_hex().as_str() != hash.0 {
-            return Err(Error::Corrupt(format!(
-                "{}: the bucket's copy of blob {} does not hash to its name",
-                self.url, hash.0
-            )));
-        }
-        into.flush().await?;
-        into.sync_all().await?;
-        Ok(size)
+        Ok(())
     }
 
     /// Deletes the bucket's blobs that `is_referenced` does not know and
