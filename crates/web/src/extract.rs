@@ -21,7 +21,7 @@ pub struct Json<T>(pub T);
 /// A JSON body that failed to parse: 422 for well-formed JSON with wrong
 /// values (negative numbers, unknown fields), 400 for anything else
 /// (malformed JSON, no `Content-Type: application/json`).
-pub(crate) fn json_refused(e: JsonRejection) -> AppError {
+fn json_refused(e: JsonRejection) -> AppError {
     match e.status() {
         StatusCode::UNPROCESSABLE_ENTITY => AppError::Invalid(e.body_text()),
         // A body sent without a declared length that outgrows the limit.
