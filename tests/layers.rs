@@ -118,6 +118,50 @@ fn identity_is_its_own_crate_under_the_application() {
     }
 }
 
+/// The backend is chosen once, where the application opens its store: the
+/// crates that use state see only the storage seam (`rampart-store`), and
+/// the seam knows no backend.
+#[test]
+fn only_the_application_opens_a_storage_backend() {
+    let graph = graph();
+    let backends = ["rampart-store-sqlite", "rampart-store-postgres"];
+    for backend in backends {
+        assert!(graph["rampart-app"].contains(backend), "{backend}");
+    }
+    for (krate, deps) in &graph {
+        for backend in backends {
+            // The test kit makes scratch schemas; the benchmark and the
+            // demo's attack report read an embedded data dir they made.
+            let allowed = [
+                "rampart-app",
+                "rampart-testkit",
+                "rampart-bench",
+                "rampart-demo",
+            ];
+            assert!(
+                !deps.contains(backend) || allowed.contains(&krate.as_str()),
+                "{krate} depends on {backend}"
+            );
+        }
+    }
+    let seam = closure(&graph, "rampart-store");
+    for backend in backends {
+        assert!(!seam.contains(backend), "the seam reaches {backend}");
+    }
+    for user in [
+        "rampart-identity",
+        "rampart-triage",
+        "rampart-web",
+        "rampart-guard",
+    ] {
+        let reached = &graph[user];
+        assert!(
+            backends.iter().all(|b| !reached.contains(*b)),
+            "{user} names a backend"
+        );
+    }
+}
+
 fn rust_files(dir: PathBuf) -> Vec<PathBuf> {
     let mut files = vec![];
     let mut todo = vec![dir];

@@ -49,12 +49,11 @@ impl DataOpts {
     ) -> anyhow::Result<(Config, rampart_store::Store, rampart_tlog::Signer)> {
         let config = Config::load(self.config.as_deref())
             .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
-        let db = self.data.join("rampart.db");
-        if !db.exists() {
+        if !self.data.join("keys").is_dir() {
             anyhow::bail!("no Rampart data in {}", self.data.display());
         }
         rampart_app::datadir::secure(&self.data)?;
-        let store = rampart_store::Store::open(&db).await?;
+        let store = config.store.open_existing_database(&self.data).await?;
         let signer = install::audit_signer(&self.data, &config.audit.origin)?;
         Ok((config, store, signer))
     }

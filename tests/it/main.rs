@@ -22,6 +22,7 @@ mod identity_locked;
 mod oidc;
 mod pages;
 mod passkeys;
+mod postgres;
 mod security_console;
 mod step_up;
 mod triage;

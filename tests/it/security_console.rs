@@ -204,18 +204,11 @@ async fn verify_now_records_the_outcome_and_names_the_tampered_index() {
         .find(|e| e.kind == "login" && e.account.as_deref() == Some("ann@example.org"))
         .unwrap()
         .seq;
-    let db = app.dir.path().join("rampart.db");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
-    sqlx::query(
-        "UPDATE audit_events SET entry = CAST(REPLACE(CAST(entry AS TEXT), 'ann@example.org', 'eve@example.org') AS BLOB) WHERE seq = ?",
+    app.execute_sql(
+        &format!("UPDATE audit_events SET entry = CAST(REPLACE(CAST(entry AS TEXT), 'ann@example.org', 'eve@example.org') AS BLOB) WHERE seq = {seq}"),
+        &format!("UPDATE audit_events SET entry = convert_to(replace(convert_from(entry, 'UTF8'), 'ann@example.org', 'eve@example.org'), 'UTF8') WHERE seq = {seq}"),
     )
-    .bind(i64::try_from(seq).unwrap())
-    .execute(&pool)
-    .await
-    .unwrap();
-    pool.close().await;
+    .await;
 
     let r = verify(&app, &sec, &sec.csrf).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);

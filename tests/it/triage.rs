@@ -60,12 +60,14 @@ async fn upload(
     v["id"].as_str().unwrap().to_owned()
 }
 
-fn rampart(cwd: &Path, data: &Path, args: &[&str]) -> std::process::Output {
+/// `rampart ARGS --data DIR` on the app's state, in `cwd`.
+fn rampart(cwd: &Path, app: &TestApp, args: &[&str]) -> std::process::Output {
     let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
         .current_dir(cwd)
         .args(args)
         .arg("--data")
-        .arg(data)
+        .arg(app.dir.path())
+        .envs(app.command_env())
         .env("RAMPART_LOG", "warn")
         .output()
         .unwrap();
@@ -156,7 +158,7 @@ async fn triage_report_covers_every_verdict_and_refused_members() {
     std::fs::write(public_dir.join("release-2024.txt"), &press).unwrap();
     let out = rampart(
         work.path(),
-        app.dir.path(),
+        &app,
         &[
             "public",
             "add",
@@ -199,7 +201,7 @@ async fn triage_report_covers_every_verdict_and_refused_members() {
 
     let out = rampart(
         work.path(),
-        app.dir.path(),
+        &app,
         &[
             "triage",
             "dump",
@@ -296,12 +298,12 @@ async fn reindex_rebuilds_the_index_from_the_blobs() {
     );
 
     let work = tempfile::tempdir().unwrap();
-    let out = rampart(work.path(), app.dir.path(), &["reindex"]);
+    let out = rampart(work.path(), &app, &["reindex"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("reindexed 1 versions"));
     std::fs::write(work.path().join("copy.txt"), edit(&text, 15)).unwrap();
     let out = rampart(
         work.path(),
-        app.dir.path(),
+        &app,
         &["triage", "copy.txt", "--json", "r.json"],
     );
     assert!(out.stderr.is_empty() || !String::from_utf8_lossy(&out.stderr).contains('\r'));
@@ -311,20 +313,28 @@ async fn reindex_rebuilds_the_index_from_the_blobs() {
     assert_eq!(report["items"][0]["title"], "Plan");
 }
 
-/// A connection to the data directory's database, beside the server's.
-async fn database(data: &Path) -> sqlx::SqlitePool {
-    let db = data.join("rampart.db");
-    sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap()
-}
-
 /// Rewrites every stored fingerprint as an earlier release wrote it: its
 /// encoding tag, and no band keys (an earlier signature's bands never meet
-/// a current one's).
-async fn age_the_index(data: &Path) {
+/// a current one's). As the release before this one encoded them (`DMF2`,
+/// with other shingle hashes), tagged as migration 0009 tags rows.
+async fn age_the_index(app: &TestApp) {
     const EARLIER: &[u8; 4] = b"DMF2";
-    let pool = database(data).await;
+    if rampart_testkit::on_postgres() {
+        let mut sql = String::new();
+        for table in ["match_versions", "public_refs"] {
+            sql.push_str(&format!(
+                "UPDATE {table} SET fingerprint = overlay(fingerprint PLACING 'DMF2'::bytea FROM 1 FOR 4),
+                     encoding = 'DMF2'::bytea WHERE fingerprint IS NOT NULL;"
+            ));
+        }
+        sql.push_str("DELETE FROM match_bands;");
+        app.execute_sql("", &sql).await;
+        return;
+    }
+    let db = app.dir.path().join("rampart.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
     for table in ["match_versions", "public_refs"] {
         let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(&format!(
             "SELECT rowid, fingerprint FROM {table} WHERE fingerprint IS NOT NULL"
@@ -334,8 +344,6 @@ async fn age_the_index(data: &Path) {
         .unwrap();
         assert!(!rows.is_empty(), "{table}");
         for (rowid, mut fp) in rows {
-            // As the release before this one encoded them (`DMF2`, with
-            // other shingle hashes), tagged as migration 0009 tags rows.
             fp[..4].copy_from_slice(EARLIER);
             sqlx::query(&format!(
                 "UPDATE {table} SET fingerprint = ?, encoding = ? WHERE rowid = ?"
@@ -363,19 +371,15 @@ async fn an_index_from_an_earlier_release_matches_exactly_until_reindex_renews_i
     std::fs::write(work.path().join("press/release.txt"), prose(12, 600)).unwrap();
     rampart(
         work.path(),
-        app.dir.path(),
+        &app,
         &["public", "add", "press", "--source", "Press"],
     );
-    age_the_index(app.dir.path()).await;
+    age_the_index(&app).await;
     std::fs::create_dir(work.path().join("dump")).unwrap();
     std::fs::write(work.path().join("dump/copy.txt"), edit(&text, 15)).unwrap();
     std::fs::write(work.path().join("dump/exact.txt"), &text).unwrap();
     let triage = || {
-        rampart(
-            work.path(),
-            app.dir.path(),
-            &["triage", "dump", "--json", "r.json"],
-        );
+        rampart(work.path(), &app, &["triage", "dump", "--json", "r.json"]);
         let r: Value =
             serde_json::from_slice(&std::fs::read(work.path().join("r.json")).unwrap()).unwrap();
         let notes = r["notes"].to_string();
@@ -396,7 +400,7 @@ async fn an_index_from_an_earlier_release_matches_exactly_until_reindex_renews_i
     assert!(notes.contains("rampart reindex"), "{notes}");
     assert!(notes.contains("1 public references were registered by an earlier release"));
 
-    let out = rampart(work.path(), app.dir.path(), &["reindex"]);
+    let out = rampart(work.path(), &app, &["reindex"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("reindexed 1 versions"), "{err}");
     assert!(err.contains("register them again"), "{err}");
@@ -436,16 +440,16 @@ async fn triage_stops_with_one_line_when_the_store_fails_mid_run() {
         )
         .unwrap();
     }
-    let pool = database(app.dir.path()).await;
-    sqlx::query("DROP TABLE public_ref_anchors")
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    app.execute_sql(
+        "DROP TABLE public_ref_anchors",
+        "DROP TABLE public_ref_anchors",
+    )
+    .await;
     let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
         .current_dir(work.path())
         .args(["triage", "dump", "--json", "r.json", "--data"])
         .arg(app.dir.path())
+        .envs(app.command_env())
         .env("RAMPART_LOG", "off")
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -466,12 +470,13 @@ async fn triage_stops_with_one_line_when_the_store_fails_mid_run() {
     assert!(!status.success());
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(errors.len(), 1, "{stderr}");
-    assert_eq!(
-        errors[0]
-            .matches("no such table: public_ref_anchors")
-            .count(),
-        1,
-        "{stderr}"
-    );
+    // SQLite's words, or PostgreSQL's.
+    let missing = errors[0]
+        .matches("no such table: public_ref_anchors")
+        .count()
+        + errors[0]
+            .matches("relation \"public_ref_anchors\" does not exist")
+            .count();
+    assert_eq!(missing, 1, "{stderr}");
     assert!(!work.path().join("r.json").exists());
 }

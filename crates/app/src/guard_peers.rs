@@ -160,10 +160,11 @@ impl PeerBaselines {
                 .await
                 .and_then(|json| parse(json.as_deref()))
         } else {
+            let delta = pending.clone();
             store
-                .merge_guard_peers(&key.0, &key.1, clock.now(), |json| {
+                .merge_guard_peers(&key.0, &key.1, clock.now(), move |json| {
                     let mut baseline = parse(json.as_deref())?;
-                    baseline.apply(&pending);
+                    baseline.apply(&delta);
                     serde_json::to_string(&baseline).map_err(|e| {
                         rampart_store::Error::Corrupt(format!("guard peer state: {e}"))
                     })

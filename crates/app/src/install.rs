@@ -10,7 +10,7 @@ use crate::{
 };
 use anyhow::Context;
 use rampart_domain::Clock;
-use rampart_store::{auditlog::AuditLog, Store};
+use rampart_store::auditlog::AuditLog;
 use std::{
     io::Write,
     os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt},
@@ -49,7 +49,9 @@ pub async fn open(
     for name in KEYS {
         ensure_key(&keys.join(name))?;
     }
-    let store = Store::open(&data.join("rampart.db"))
+    let store = config
+        .store
+        .open_database(data)
         .await
         .with_context(|| format!("opening database in {}", data.display()))?;
     let blobs = config

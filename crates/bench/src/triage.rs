@@ -28,7 +28,7 @@ pub struct Opts {
 }
 
 pub async fn run(opts: Opts) -> anyhow::Result<()> {
-    let store = rampart_store::Store::open(&opts.data.join("rampart.db"))
+    let store = rampart_store_sqlite::open(&opts.data.join("rampart.db"))
         .await
         .with_context(|| format!("opening {}", opts.data.display()))?;
     let fingerprinter = if opts.no_key {

@@ -105,7 +105,7 @@ pub async fn failed(state: &Identity, keys: &Keys) -> Result<(), Error> {
             &[keys.ip.clone(), keys.net.clone(), keys.account.clone()],
             now,
             now - WINDOW,
-            |key, failures| {
+            &|key, failures| {
                 let free = if key == net_key { free * 4 } else { free };
                 i64::try_from(backoff(failures, free, cap).as_millis()).unwrap_or(i64::MAX)
             },
@@ -195,7 +195,7 @@ pub(crate) async fn factor_failed(state: &Identity, key: &str) -> Result<(), Err
     let cap = state.config.identity.max_backoff_secs;
     state
         .store
-        .record_throttle_failures(&[key.to_owned()], now, now - WINDOW, |_, failures| {
+        .record_throttle_failures(&[key.to_owned()], now, now - WINDOW, &|_, failures| {
             i64::try_from(backoff(failures, free, cap).as_millis()).unwrap_or(i64::MAX)
         })
         .await?;

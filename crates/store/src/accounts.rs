@@ -1,8 +1,7 @@
 //! Accounts: who can sign in, with which nation and install-wide roles.
 
-use crate::{conflict_as, from_ms, to_ms, Error, Result, Store};
+use crate::Result;
 use rampart_domain::{AccountId, AccountStatus, CommunityId, CommunityRole, Email, Nation};
-use sqlx::Row;
 use time::OffsetDateTime;
 
 /// An account as stored.
@@ -47,154 +46,36 @@ pub struct NewAccount {
     pub security: bool,
 }
 
-const COLUMNS: &str = "id, email, name, nation, password_hash, must_change_password, status, is_admin, is_security, created_at";
-
-fn account_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<AccountRow> {
-    let status = match row.try_get::<String, _>("status")?.as_str() {
-        "active" => AccountStatus::Active,
-        "suspended" => AccountStatus::Suspended,
-        other => return Err(Error::Corrupt(format!("account status {other:?}"))),
-    };
-    Ok(AccountRow {
-        id: AccountId(row.try_get("id")?),
-        email: row.try_get::<String, _>("email")?.parse()?,
-        name: row.try_get("name")?,
-        nation: row.try_get::<String, _>("nation")?.parse()?,
-        password_hash: row.try_get("password_hash")?,
-        must_change_password: row.try_get("must_change_password")?,
-        status,
-        admin: row.try_get("is_admin")?,
-        security: row.try_get("is_security")?,
-        created_at: from_ms(row.try_get("created_at")?)?,
-    })
-}
-
-impl Store {
+/// Accounts operations of a storage backend.
+#[async_trait::async_trait]
+pub trait Accounts: Send + Sync {
     /// Creates an account whose password must be changed at first sign-in.
-    pub async fn create_account(&self, new: &NewAccount, now: OffsetDateTime) -> Result<AccountId> {
-        let id = sqlx::query(
-            "INSERT INTO accounts (email, name, nation, password_hash, must_change_password, status, is_admin, is_security, created_at)
-             VALUES (?, ?, ?, ?, 1, 'active', ?, ?, ?)",
-        )
-        .bind(new.email.as_str())
-        .bind(&new.name)
-        .bind(new.nation.as_str())
-        .bind(&new.password_hash)
-        .bind(new.admin)
-        .bind(new.security)
-        .bind(to_ms(now))
-        .execute(&self.pool)
-        .await
-        .map_err(conflict_as("account"))?
-        .last_insert_rowid();
-        Ok(AccountId(id))
-    }
+    async fn create_account(&self, new: &NewAccount, now: OffsetDateTime) -> Result<AccountId>;
 
     /// Looks an account up by email.
-    pub async fn account_by_email(&self, email: &Email) -> Result<Option<AccountRow>> {
-        let sql = format!("SELECT {COLUMNS} FROM accounts WHERE email = ?");
-        sqlx::query(&sql)
-            .bind(email.as_str())
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(account_from_row)
-            .transpose()
-    }
+    async fn account_by_email(&self, email: &Email) -> Result<Option<AccountRow>>;
 
     /// Looks an account up by key.
-    pub async fn account_by_id(&self, id: AccountId) -> Result<Option<AccountRow>> {
-        let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = ?");
-        sqlx::query(&sql)
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(account_from_row)
-            .transpose()
-    }
+    async fn account_by_id(&self, id: AccountId) -> Result<Option<AccountRow>>;
 
     /// Every account, by email.
-    pub async fn list_accounts(&self) -> Result<Vec<AccountRow>> {
-        let sql = format!("SELECT {COLUMNS} FROM accounts ORDER BY email");
-        sqlx::query(&sql)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(account_from_row)
-            .collect()
-    }
+    async fn list_accounts(&self) -> Result<Vec<AccountRow>>;
 
     /// How many accounts exist (zero means a fresh install).
-    pub async fn count_accounts(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
-            .fetch_one(&self.pool)
-            .await?)
-    }
+    async fn count_accounts(&self) -> Result<i64>;
 
     /// Replaces the password hash; `must_change` marks it one-time.
-    pub async fn set_password(&self, id: AccountId, hash: &str, must_change: bool) -> Result<()> {
-        let done = sqlx::query(
-            "UPDATE accounts SET password_hash = ?, must_change_password = ? WHERE id = ?",
-        )
-        .bind(hash)
-        .bind(must_change)
-        .bind(id.0)
-        .execute(&self.pool)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(Error::NotFound("account"));
-        }
-        Ok(())
-    }
+    async fn set_password(&self, id: AccountId, hash: &str, must_change: bool) -> Result<()>;
 
     /// Suspends or reactivates an account. Suspension also ends every
     /// session and revokes every token, in the same transaction.
-    pub async fn set_account_status(
+    async fn set_account_status(
         &self,
         id: AccountId,
         status: AccountStatus,
         now: OffsetDateTime,
-    ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("UPDATE accounts SET status = ? WHERE id = ?")
-            .bind(status.as_str())
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(Error::NotFound("account"));
-        }
-        if status == AccountStatus::Suspended {
-            sqlx::query("DELETE FROM sessions WHERE account_id = ?")
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "UPDATE api_tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL",
-            )
-            .bind(to_ms(now))
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
+    ) -> Result<()>;
 
     /// The communities an account belongs to, with its role in each.
-    pub async fn memberships_of(&self, id: AccountId) -> Result<Vec<(CommunityId, CommunityRole)>> {
-        let rows = sqlx::query("SELECT community_id, role FROM memberships WHERE account_id = ?")
-            .bind(id.0)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    CommunityId(r.try_get("community_id")?),
-                    r.try_get::<String, _>("role")?.parse()?,
-                ))
-            })
-            .collect()
-    }
+    async fn memberships_of(&self, id: AccountId) -> Result<Vec<(CommunityId, CommunityRole)>>;
 }

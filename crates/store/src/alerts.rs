@@ -9,18 +9,9 @@
 //! it — so that an officer reads one alert that tells the whole story
 //! instead of a hundred that each tell one request.
 
-use crate::{from_ms, to_ms, Result, Store};
+use crate::Result;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use time::{Duration, OffsetDateTime};
-
-/// At most this many reasons are kept on one alert (the first ones: what
-/// started the episode matters most).
-const MAX_REASONS: usize = 40;
-/// At most this many credentials, addresses and user agents.
-const MAX_SOURCES: usize = 20;
-/// At most this many documents.
-const MAX_DOCUMENTS: usize = 100;
 
 /// A document an alert's episode touched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,50 +94,13 @@ pub enum AlertChange {
     Updated,
 }
 
-const ALERT_COLUMNS: &str = "id, time, updated_at, account, ip, severity, decision, decisions, \
-     reasons, credentials, ips, user_agents, documents, state, resolved_by, resolved_at";
-
-fn corrupt(what: &str, e: serde_json::Error) -> crate::Error {
-    crate::Error::Corrupt(format!("alert {what}: {e}"))
-}
-
-fn json_of<T: Serialize>(what: &str, value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| corrupt(what, e))
-}
-
-fn parsed<T: for<'de> Deserialize<'de>>(row: &sqlx::sqlite::SqliteRow, column: &str) -> Result<T> {
-    let text: String = row.try_get(column)?;
-    serde_json::from_str(&text).map_err(|e| corrupt(column, e))
-}
-
-fn alert_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<AlertRow> {
-    let time = from_ms(row.try_get("time")?)?;
-    Ok(AlertRow {
-        id: row.try_get("id")?,
-        time,
-        updated: row
-            .try_get::<Option<i64>, _>("updated_at")?
-            .map(from_ms)
-            .transpose()?
-            .unwrap_or(time),
-        account: row.try_get("account")?,
-        ip: row.try_get("ip")?,
-        severity: row.try_get("severity")?,
-        decision: row.try_get("decision")?,
-        decisions: row.try_get("decisions")?,
-        reasons: parsed(row, "reasons")?,
-        credentials: parsed(row, "credentials")?,
-        ips: parsed(row, "ips")?,
-        user_agents: parsed(row, "user_agents")?,
-        documents: parsed(row, "documents")?,
-        state: row.try_get("state")?,
-        resolved_by: row.try_get("resolved_by")?,
-        resolved_at: row
-            .try_get::<Option<i64>, _>("resolved_at")?
-            .map(from_ms)
-            .transpose()?,
-    })
-}
+/// At most this many reasons are kept on one alert (the first ones: what
+/// started the episode matters most).
+const MAX_REASONS: usize = 40;
+/// At most this many credentials, addresses and user agents.
+const MAX_SOURCES: usize = 20;
+/// At most this many documents.
+const MAX_DOCUMENTS: usize = 100;
 
 fn severity_rank(severity: &str) -> u8 {
     match severity {
@@ -172,7 +126,7 @@ fn add_unique<T: PartialEq>(list: &mut Vec<T>, item: T, cap: usize) {
 }
 
 /// Adds one decision to an open alert; says whether it escalated.
-fn merge(alert: &mut AlertRow, update: &AlertUpdate) -> AlertChange {
+pub fn merge_update(alert: &mut AlertRow, update: &AlertUpdate) -> AlertChange {
     let mut change = AlertChange::Updated;
     if severity_rank(&update.severity) > severity_rank(&alert.severity) {
         alert.severity = update.severity.clone();
@@ -205,7 +159,7 @@ fn merge(alert: &mut AlertRow, update: &AlertUpdate) -> AlertChange {
     change
 }
 
-fn fresh(update: &AlertUpdate) -> AlertRow {
+pub fn open_episode(update: &AlertUpdate) -> AlertRow {
     let mut alert = AlertRow {
         id: 0,
         time: update.time,
@@ -224,149 +178,34 @@ fn fresh(update: &AlertUpdate) -> AlertRow {
         resolved_by: None,
         resolved_at: None,
     };
-    merge(&mut alert, update);
+    merge_update(&mut alert, update);
     alert
 }
 
-impl Store {
+/// Alerts operations of a storage backend.
+#[async_trait::async_trait]
+pub trait Alerts: Send + Sync {
     /// Raises an alert for `update`, or adds it to the account's open alert
     /// when that was updated within `episode`; returns the alert as it now
     /// stands and what changed. One immediate transaction, so concurrent
     /// decisions (and nodes) add to one alert instead of each raising one.
-    pub async fn raise_alert(
+    async fn raise_alert(
         &self,
         update: &AlertUpdate,
         episode: Duration,
-    ) -> Result<(AlertRow, AlertChange)> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let sql = format!(
-            "SELECT {ALERT_COLUMNS} FROM guard_alerts
-             WHERE account = ? AND state = 'open' AND coalesce(updated_at, time) >= ?
-             ORDER BY id DESC LIMIT 1"
-        );
-        let open = sqlx::query(&sql)
-            .bind(&update.account)
-            .bind(to_ms(update.time - episode))
-            .fetch_optional(&mut *tx)
-            .await?
-            .as_ref()
-            .map(alert_from_row)
-            .transpose()?;
-        let (mut alert, change) = match open {
-            Some(mut alert) => {
-                let change = merge(&mut alert, update);
-                (alert, change)
-            }
-            None => (fresh(update), AlertChange::Raised),
-        };
-        let reasons = json_of("reasons", &alert.reasons)?;
-        let credentials = json_of("credentials", &alert.credentials)?;
-        let ips = json_of("ips", &alert.ips)?;
-        let user_agents = json_of("user agents", &alert.user_agents)?;
-        let documents = json_of("documents", &alert.documents)?;
-        if change == AlertChange::Raised {
-            alert.id = sqlx::query(
-                "INSERT INTO guard_alerts (time, updated_at, account, ip, severity, decision,
-                     decisions, reasons, credentials, ips, user_agents, documents, state)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')",
-            )
-            .bind(to_ms(alert.time))
-            .bind(to_ms(alert.updated))
-            .bind(&alert.account)
-            .bind(&alert.ip)
-            .bind(&alert.severity)
-            .bind(&alert.decision)
-            .bind(alert.decisions)
-            .bind(reasons)
-            .bind(credentials)
-            .bind(ips)
-            .bind(user_agents)
-            .bind(documents)
-            .execute(&mut *tx)
-            .await?
-            .last_insert_rowid();
-        } else {
-            sqlx::query(
-                "UPDATE guard_alerts SET updated_at = ?, severity = ?, decision = ?,
-                     decisions = ?, reasons = ?, credentials = ?, ips = ?, user_agents = ?,
-                     documents = ?
-                 WHERE id = ?",
-            )
-            .bind(to_ms(alert.updated))
-            .bind(&alert.severity)
-            .bind(&alert.decision)
-            .bind(alert.decisions)
-            .bind(reasons)
-            .bind(credentials)
-            .bind(ips)
-            .bind(user_agents)
-            .bind(documents)
-            .bind(alert.id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok((alert, change))
-    }
+    ) -> Result<(AlertRow, AlertChange)>;
 
     /// Alerts, newest first: only open ones unless `all`, at most `limit`.
-    pub async fn alerts(&self, all: bool, limit: u32) -> Result<Vec<AlertRow>> {
-        let filter = if all { "" } else { "WHERE state = 'open'" };
-        let sql =
-            format!("SELECT {ALERT_COLUMNS} FROM guard_alerts {filter} ORDER BY id DESC LIMIT ?");
-        sqlx::query(&sql)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(alert_from_row)
-            .collect()
-    }
+    async fn alerts(&self, all: bool, limit: u32) -> Result<Vec<AlertRow>>;
 
     /// One alert by id.
-    pub async fn alert(&self, id: i64) -> Result<Option<AlertRow>> {
-        let sql = format!("SELECT {ALERT_COLUMNS} FROM guard_alerts WHERE id = ?");
-        sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(alert_from_row)
-            .transpose()
-    }
+    async fn alert(&self, id: i64) -> Result<Option<AlertRow>>;
 
     /// Closes one open alert; returns whether it was open.
-    pub async fn close_alert(&self, id: i64, by: &str, now: OffsetDateTime) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE guard_alerts SET state = 'closed', resolved_by = ?, resolved_at = ?
-             WHERE id = ? AND state = 'open'",
-        )
-        .bind(by)
-        .bind(to_ms(now))
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
-    }
+    async fn close_alert(&self, id: i64, by: &str, now: OffsetDateTime) -> Result<bool>;
 
     /// Closes every open alert of an account; returns how many.
-    pub async fn close_alerts_of(
-        &self,
-        account: &str,
-        by: &str,
-        now: OffsetDateTime,
-    ) -> Result<u64> {
-        let done = sqlx::query(
-            "UPDATE guard_alerts SET state = 'closed', resolved_by = ?, resolved_at = ?
-             WHERE account = ? AND state = 'open'",
-        )
-        .bind(by)
-        .bind(to_ms(now))
-        .bind(account)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
-    }
+    async fn close_alerts_of(&self, account: &str, by: &str, now: OffsetDateTime) -> Result<u64>;
 }
 
 #[cfg(test)]
@@ -392,19 +231,19 @@ mod tests {
 
     #[test]
     fn an_episode_only_rises_and_gathers_without_repeating() {
-        let mut alert = fresh(&update("medium", "step_up", "score 55"));
+        let mut alert = open_episode(&update("medium", "step_up", "score 55"));
         assert_eq!(alert.decisions, 1);
         let mut same = update("medium", "step_up", "score 55");
         same.credential = Some("session 1a2b".into());
-        assert_eq!(merge(&mut alert, &same), AlertChange::Updated);
+        assert_eq!(merge_update(&mut alert, &same), AlertChange::Updated);
         assert_eq!(alert.reasons, ["score 55"]);
         assert_eq!(alert.credentials, ["token scraper", "session 1a2b"]);
         assert_eq!(alert.documents.len(), 1);
         let worse = update("critical", "suspend", "10 requests while held");
-        assert_eq!(merge(&mut alert, &worse), AlertChange::Escalated);
+        assert_eq!(merge_update(&mut alert, &worse), AlertChange::Escalated);
         // A later, milder decision does not lower what the episode reached.
         assert_eq!(
-            merge(&mut alert, &update("high", "throttle", "budget")),
+            merge_update(&mut alert, &update("high", "throttle", "budget")),
             AlertChange::Updated
         );
         assert_eq!(
@@ -414,7 +253,7 @@ mod tests {
         assert_eq!(alert.reasons.len(), 3);
         assert_eq!(alert.decisions, 4);
         for i in 0..200 {
-            merge(&mut alert, &update("high", "throttle", &format!("r{i}")));
+            merge_update(&mut alert, &update("high", "throttle", &format!("r{i}")));
         }
         assert_eq!(alert.reasons.len(), MAX_REASONS);
         assert_eq!(alert.reasons[0], "score 55");

@@ -5,9 +5,8 @@
 //! The trait is deliberately small: the tamper-evident Merkle log replaces
 //! the table-backed implementation here without touching any caller.
 
-use crate::{Result, Store};
+use crate::Result;
 use serde::Serialize;
-use sqlx::Row;
 
 /// The one time format of audit events: RFC 3339, UTC, always with
 /// milliseconds, so that times compare correctly as strings.
@@ -38,7 +37,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Ok => "ok",
             Outcome::Denied => "denied",
@@ -100,61 +100,19 @@ pub struct AuditFilter {
     pub limit: Option<u32>,
 }
 
-impl Store {
+/// AuditEvents operations of a storage backend.
+#[async_trait::async_trait]
+pub trait AuditEvents: Send + Sync {
     /// Reads events back in sequence order.
-    pub async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
-        self.audit_events_before(filter, None).await
-    }
+    async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>>;
 
     /// Reads events back in sequence order, only those with a sequence
     /// number below `before_seq` when given: with [`AuditFilter::limit`],
     /// the page of events just older than `before_seq`, for paginating
     /// backwards through the trail.
-    pub async fn audit_events_before(
+    async fn audit_events_before(
         &self,
         filter: &AuditFilter,
         before_seq: Option<u64>,
-    ) -> Result<Vec<AuditEvent>> {
-        let before = before_seq.map(|s| i64::try_from(s).unwrap_or(i64::MAX));
-        let rows = sqlx::query(
-            "SELECT * FROM (SELECT * FROM audit_events
-               WHERE (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR document = ?2) AND (?3 IS NULL OR kind = ?3)
-                 AND (?5 IS NULL OR time >= ?5) AND (?6 IS NULL OR time < ?6)
-                 AND (?7 IS NULL OR seq < ?7)
-               ORDER BY seq DESC LIMIT ?4) ORDER BY seq",
-        )
-        .bind(&filter.account)
-        .bind(&filter.document)
-        .bind(&filter.kind)
-        .bind(filter.limit.map(i64::from).unwrap_or(-1))
-        .bind(&filter.since)
-        .bind(&filter.until)
-        .bind(before)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let outcome = match r.try_get::<String, _>("outcome")?.as_str() {
-                    "ok" => Outcome::Ok,
-                    "denied" => Outcome::Denied,
-                    _ => Outcome::Failed,
-                };
-                let detail: String = r.try_get("detail")?;
-                Ok(AuditEvent {
-                    seq: u64::try_from(r.try_get::<i64, _>("seq")?).unwrap_or_default(),
-                    time: r.try_get("time")?,
-                    kind: r.try_get("kind")?,
-                    account: r.try_get("account")?,
-                    session: r.try_get("session")?,
-                    ip: r.try_get("ip")?,
-                    document: r.try_get("document")?,
-                    version: r.try_get("version")?,
-                    download: r.try_get("download")?,
-                    outcome,
-                    detail: serde_json::from_str(&detail)
-                        .map_err(|e| crate::Error::Corrupt(format!("audit detail: {e}")))?,
-                })
-            })
-            .collect()
-    }
+    ) -> Result<Vec<AuditEvent>>;
 }

@@ -1,19 +1,17 @@
-//! The exfiltration guard's memory and its alerts.
+//! The exfiltration guard's memory.
 //!
 //! The guard engine (`rampart-guard`) is pure; its states are serialised to
-//! JSON by the web layer and kept here, one row per account, per
-//! (community, role) peer group and per client IP. [`Store::guard_update`]
-//! reads an account's (and an IP's) rows, lets the caller assess, and
-//! writes back what changed inside an immediate transaction shared with the
-//! other updates waiting at that moment (group commit): the write lock is
-//! taken before the read, so concurrent requests (and several processes
-//! sharing the database) never lose each other's updates, and the caller
-//! goes on only once its update is durable. Peer baselines are not part of
-//! it: they are read from a snapshot and merged every few seconds with
-//! [`Store::merge_guard_peers`].
+//! JSON by the application layer and kept by the backend, one row per
+//! account, per (community, role) peer group and per client IP.
+//! [`Store::guard_update`] reads an account's (and an IP's) rows, lets the
+//! caller assess, and writes back what changed; backends take the write
+//! lock before the read, so concurrent requests (and several processes or
+//! nodes sharing the database) never lose each other's updates, and the
+//! caller goes on only once its update is durable. Peer baselines are not
+//! part of it: they are read from a snapshot and merged every few seconds
+//! with [`Store::merge_guard_peers`].
 
-use crate::guard_writer::{write_batch, Job, Update};
-use crate::{to_ms, Error, Result, Store};
+use crate::{Error, Result, Store};
 use rampart_domain::AccountId;
 use time::OffsetDateTime;
 use tokio::sync::oneshot;
@@ -34,13 +32,48 @@ pub struct GuardStates {
     pub ip: Option<String>,
 }
 
+/// The work of one guard update: reads and replaces the states it is
+/// handed. An error discards that update's changes only.
+pub type GuardUpdate = Box<dyn FnOnce(&mut GuardStates) -> Result<()> + Send>;
+
+/// Merges the stored baseline of a peer group (if any) with new
+/// observations and returns the baseline to store.
+pub type PeerMerge = Box<dyn FnOnce(Option<String>) -> Result<String> + Send>;
+
+/// Guard state operations of a storage backend.
+#[async_trait::async_trait]
+pub trait GuardState: Send + Sync {
+    /// Reads the states of `account` (and of `ip`, when given), runs
+    /// `update` on them and writes back what it changed, returning once
+    /// that write is durable. Updates are serialised per install: an update
+    /// sees the states earlier ones left, whichever node made them.
+    async fn apply_guard_update(
+        &self,
+        account: AccountId,
+        ip: Option<&str>,
+        now: OffsetDateTime,
+        update: GuardUpdate,
+    ) -> Result<()>;
+
+    /// Reads the stored baseline of the peer group (`community`, `role`),
+    /// hands it to `merge` and stores what it returns, atomically.
+    async fn merge_peer_baseline(
+        &self,
+        community: &str,
+        role: &str,
+        now: OffsetDateTime,
+        merge: PeerMerge,
+    ) -> Result<String>;
+
+    /// The stored baseline of the peer group (`community`, `role`), if any.
+    async fn guard_peers(&self, community: &str, role: &str) -> Result<Option<String>>;
+}
+
 impl Store {
     /// Reads the guard states of `account` (and of the client `ip`, when
     /// given), hands them to `assess`, and writes back what it changed; the
-    /// call returns once that write is durable. Concurrent calls are group
-    /// committed in one immediate transaction (see `guard_writer`): the
-    /// write lock is taken before the read, calls run in order, and a call
-    /// sees the states earlier calls left. An error from `assess` discards
+    /// call returns once that write is durable (see
+    /// [`GuardState::apply_guard_update`]). An error from `assess` discards
     /// that call's changes only.
     pub async fn guard_update<T: Send + 'static>(
         &self,
@@ -50,71 +83,28 @@ impl Store {
         assess: impl FnOnce(&mut GuardStates) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let (answer, answered) = oneshot::channel();
-        let update: Update = Box::new(move |states: &mut GuardStates| {
+        let update: GuardUpdate = Box::new(move |states: &mut GuardStates| {
             let value = assess(states)?;
             let _ = answer.send(value);
             Ok(())
         });
-        let (done, finished) = oneshot::channel();
-        let job = Job {
-            account: account.0,
-            ip: ip.map(str::to_owned),
-            now,
-            update,
-            done,
-        };
-        if let Some(job) = self.guard_writer.submit(&self.pool, job).await {
-            write_batch(&self.pool, vec![job]).await;
-        }
-        finished
-            .await
-            .map_err(|_| Error::Guard("the guard state writer stopped".into()))??;
+        self.apply_guard_update(account, ip, now, update).await?;
         answered
             .await
             .map_err(|_| Error::Guard("the guard update gave no answer".into()))
     }
 
-    /// Reads the stored baseline of the peer group (`community`, `role`),
-    /// hands it to `merge` and stores what it returns, in one immediate
-    /// transaction. Deltas from every node are merged this way, every few
-    /// seconds, outside the request path.
+    /// Merges a peer group's baseline (see
+    /// [`GuardState::merge_peer_baseline`]). Deltas from every node are
+    /// merged this way, every few seconds, outside the request path.
     pub async fn merge_guard_peers(
         &self,
         community: &str,
         role: &str,
         now: OffsetDateTime,
-        merge: impl FnOnce(Option<String>) -> Result<String>,
+        merge: impl FnOnce(Option<String>) -> Result<String> + Send + 'static,
     ) -> Result<String> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let stored: Option<String> =
-            sqlx::query_scalar("SELECT state FROM guard_peers WHERE community = ? AND role = ?")
-                .bind(community)
-                .bind(role)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let state = merge(stored)?;
-        sqlx::query(
-            "INSERT INTO guard_peers (community, role, state, updated_at) VALUES (?, ?, ?, ?)
-             ON CONFLICT (community, role) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-        )
-        .bind(community)
-        .bind(role)
-        .bind(&state)
-        .bind(to_ms(now))
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(state)
-    }
-
-    /// The stored baseline of the peer group (`community`, `role`), if any.
-    pub async fn guard_peers(&self, community: &str, role: &str) -> Result<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT state FROM guard_peers WHERE community = ? AND role = ?")
-                .bind(community)
-                .bind(role)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        self.merge_peer_baseline(community, role, now, Box::new(merge))
+            .await
     }
 }

@@ -5,9 +5,8 @@
 //! them, one row per (community, role) and per account, and answers the one
 //! lookup the request path needs.
 
-use crate::{from_ms, to_ms, Result, Store};
+use crate::Result;
 use rampart_domain::{AccountId, CommunityId};
-use sqlx::Row;
 use time::OffsetDateTime;
 
 /// A stored override.
@@ -26,139 +25,47 @@ pub struct BudgetOverrideRow {
     pub updated_by: String,
 }
 
-fn override_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<BudgetOverrideRow> {
-    Ok(BudgetOverrideRow {
-        target: row.try_get("target")?,
-        role: row.try_get("role")?,
-        limits: row.try_get("limits")?,
-        updated_at: from_ms(row.try_get("updated_at")?)?,
-        updated_by: row.try_get("updated_by")?,
-    })
-}
-
-impl Store {
+/// BudgetOverrides operations of a storage backend.
+#[async_trait::async_trait]
+pub trait BudgetOverrides: Send + Sync {
     /// The overrides that apply to `account` acting as `role` in
     /// `community`: (community override, account override), as JSON.
-    pub async fn budget_overrides_for(
+    async fn budget_overrides_for(
         &self,
         account: AccountId,
         community: CommunityId,
         role: &str,
-    ) -> Result<(Option<String>, Option<String>)> {
-        let row = sqlx::query(
-            "SELECT
-               (SELECT limits FROM guard_community_budgets WHERE community_id = ? AND role = ?) AS community,
-               (SELECT limits FROM guard_account_budgets WHERE account_id = ?) AS account",
-        )
-        .bind(community.0)
-        .bind(role)
-        .bind(account.0)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok((row.try_get("community")?, row.try_get("account")?))
-    }
+    ) -> Result<(Option<String>, Option<String>)>;
 
     /// Every community override, by community path and role.
-    pub async fn community_budget_overrides(&self) -> Result<Vec<BudgetOverrideRow>> {
-        sqlx::query(
-            "SELECT p.slug || '/' || c.slug AS target, b.role, b.limits, b.updated_at, b.updated_by
-             FROM guard_community_budgets b
-             JOIN communities c ON c.id = b.community_id
-             JOIN portals p ON p.id = c.portal_id
-             ORDER BY p.slug, c.slug, b.role",
-        )
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(override_from_row)
-        .collect()
-    }
+    async fn community_budget_overrides(&self) -> Result<Vec<BudgetOverrideRow>>;
 
     /// Every account override, by email.
-    pub async fn account_budget_overrides(&self) -> Result<Vec<BudgetOverrideRow>> {
-        sqlx::query(
-            "SELECT a.email AS target, NULL AS role, b.limits, b.updated_at, b.updated_by
-             FROM guard_account_budgets b
-             JOIN accounts a ON a.id = b.account_id
-             ORDER BY a.email",
-        )
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(override_from_row)
-        .collect()
-    }
+    async fn account_budget_overrides(&self) -> Result<Vec<BudgetOverrideRow>>;
 
     /// Sets (or replaces) the override of `role` in `community`.
-    pub async fn set_community_budget(
+    async fn set_community_budget(
         &self,
         community: CommunityId,
         role: &str,
         limits: &str,
         by: &str,
         now: OffsetDateTime,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO guard_community_budgets (community_id, role, limits, updated_at, updated_by)
-             VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (community_id, role) DO UPDATE SET
-               limits = excluded.limits, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-        )
-        .bind(community.0)
-        .bind(role)
-        .bind(limits)
-        .bind(to_ms(now))
-        .bind(by)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
+    ) -> Result<()>;
 
     /// Removes the override of `role` in `community`; returns whether there
     /// was one.
-    pub async fn remove_community_budget(
-        &self,
-        community: CommunityId,
-        role: &str,
-    ) -> Result<bool> {
-        let done =
-            sqlx::query("DELETE FROM guard_community_budgets WHERE community_id = ? AND role = ?")
-                .bind(community.0)
-                .bind(role)
-                .execute(&self.pool)
-                .await?;
-        Ok(done.rows_affected() > 0)
-    }
+    async fn remove_community_budget(&self, community: CommunityId, role: &str) -> Result<bool>;
 
     /// Sets (or replaces) the override of `account`.
-    pub async fn set_account_budget(
+    async fn set_account_budget(
         &self,
         account: AccountId,
         limits: &str,
         by: &str,
         now: OffsetDateTime,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO guard_account_budgets (account_id, limits, updated_at, updated_by)
-             VALUES (?, ?, ?, ?)
-             ON CONFLICT (account_id) DO UPDATE SET
-               limits = excluded.limits, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-        )
-        .bind(account.0)
-        .bind(limits)
-        .bind(to_ms(now))
-        .bind(by)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
+    ) -> Result<()>;
 
     /// Removes the override of `account`; returns whether there was one.
-    pub async fn remove_account_budget(&self, account: AccountId) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM guard_account_budgets WHERE account_id = ?")
-            .bind(account.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() > 0)
-    }
+    async fn remove_account_budget(&self, account: AccountId) -> Result<bool>;
 }

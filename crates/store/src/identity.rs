@@ -4,9 +4,8 @@
 //! account's own sessions. The throttle lives here rather than in memory so
 //! that several nodes share it.
 
-use crate::{from_ms, to_ms, Error, Result, Store};
+use crate::Result;
 use rampart_domain::AccountId;
-use sqlx::Row;
 use time::OffsetDateTime;
 
 /// A stored TOTP factor.
@@ -72,376 +71,104 @@ pub struct SessionListing {
     pub last_seen: OffsetDateTime,
 }
 
-impl Store {
+/// SignIn operations of a storage backend.
+#[async_trait::async_trait]
+pub trait SignIn: Send + Sync {
     /// The account's TOTP factor, confirmed or not.
-    pub async fn totp_factor(&self, account: AccountId) -> Result<Option<TotpFactor>> {
-        let row = sqlx::query(
-            "SELECT sealed_secret, confirmed_at, last_step FROM totp_factors WHERE account_id = ?",
-        )
-        .bind(account.0)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(TotpFactor {
-                sealed_secret: r.try_get("sealed_secret")?,
-                confirmed: r.try_get::<Option<i64>, _>("confirmed_at")?.is_some(),
-                last_step: r.try_get("last_step")?,
-            })
-        })
-        .transpose()
-    }
+    async fn totp_factor(&self, account: AccountId) -> Result<Option<TotpFactor>>;
 
     /// Stores a new, unconfirmed TOTP secret, replacing an unconfirmed one.
     /// A confirmed factor is never replaced here ([`Error::Conflict`]).
-    pub async fn begin_totp(
+    async fn begin_totp(
         &self,
         account: AccountId,
         sealed_secret: &[u8],
         now: OffsetDateTime,
-    ) -> Result<()> {
-        let done = sqlx::query(
-            "INSERT INTO totp_factors (account_id, sealed_secret, confirmed_at, last_step, created_at)
-             VALUES (?, ?, NULL, -1, ?)
-             ON CONFLICT (account_id) DO UPDATE SET sealed_secret = excluded.sealed_secret,
-                 last_step = -1, created_at = excluded.created_at
-             WHERE totp_factors.confirmed_at IS NULL",
-        )
-        .bind(account.0)
-        .bind(sealed_secret)
-        .bind(to_ms(now))
-        .execute(&self.pool)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(Error::Conflict("second factor"));
-        }
-        Ok(())
-    }
+    ) -> Result<()>;
 
     /// Confirms the pending factor with an accepted `step` and replaces the
     /// recovery codes, in one transaction. False if there is no pending
     /// factor or the step was already used.
-    pub async fn confirm_totp(
+    async fn confirm_totp(
         &self,
         account: AccountId,
         step: i64,
         recovery_hashes: &[Vec<u8>],
         now: OffsetDateTime,
-    ) -> Result<bool> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let done = sqlx::query(
-            "UPDATE totp_factors SET confirmed_at = ?, last_step = ?
-             WHERE account_id = ? AND confirmed_at IS NULL AND last_step < ?",
-        )
-        .bind(to_ms(now))
-        .bind(step)
-        .bind(account.0)
-        .bind(step)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        sqlx::query("DELETE FROM recovery_codes WHERE account_id = ?")
-            .bind(account.0)
-            .execute(&mut *tx)
-            .await?;
-        for hash in recovery_hashes {
-            sqlx::query("INSERT INTO recovery_codes (account_id, code_hash) VALUES (?, ?)")
-                .bind(account.0)
-                .bind(hash)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(true)
-    }
+    ) -> Result<bool>;
 
     /// Marks `step` used if it is newer than every step used before: the
     /// compare-and-set that makes each code single-use, also across nodes.
-    pub async fn accept_totp_step(&self, account: AccountId, step: i64) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE totp_factors SET last_step = ?
-             WHERE account_id = ? AND confirmed_at IS NOT NULL AND last_step < ?",
-        )
-        .bind(step)
-        .bind(account.0)
-        .bind(step)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
+    async fn accept_totp_step(&self, account: AccountId, step: i64) -> Result<bool>;
 
     /// Hashes of the account's unused recovery codes.
-    pub async fn unused_recovery_codes(&self, account: AccountId) -> Result<Vec<Vec<u8>>> {
-        Ok(sqlx::query_scalar(
-            "SELECT code_hash FROM recovery_codes WHERE account_id = ? AND used_at IS NULL",
-        )
-        .bind(account.0)
-        .fetch_all(&self.pool)
-        .await?)
-    }
+    async fn unused_recovery_codes(&self, account: AccountId) -> Result<Vec<Vec<u8>>>;
 
     /// Uses up one recovery code; false if it was used meanwhile.
-    pub async fn use_recovery_code(
+    async fn use_recovery_code(
         &self,
         account: AccountId,
         hash: &[u8],
         now: OffsetDateTime,
-    ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE recovery_codes SET used_at = ? WHERE account_id = ? AND code_hash = ? AND used_at IS NULL",
-        )
-        .bind(to_ms(now))
-        .bind(account.0)
-        .bind(hash)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
+    ) -> Result<bool>;
 
     /// The back-off states of the given keys (absent keys are clean).
-    pub async fn throttle_states(&self, keys: &[String]) -> Result<Vec<ThrottleState>> {
-        let mut out = Vec::new();
-        for key in keys {
-            let row = sqlx::query(
-                "SELECT failures, last_failure, blocked_until FROM sign_in_throttle WHERE key = ?",
-            )
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
-            if let Some(r) = row {
-                out.push(ThrottleState {
-                    key: key.clone(),
-                    failures: r.try_get("failures")?,
-                    last_failure: from_ms(r.try_get("last_failure")?)?,
-                    blocked_until: from_ms(r.try_get("blocked_until")?)?,
-                });
-            }
-        }
-        Ok(out)
-    }
+    async fn throttle_states(&self, keys: &[String]) -> Result<Vec<ThrottleState>>;
 
     /// Counts a failure against each key, in one immediate transaction: a
     /// counter idle since `reset_before` starts again at one, and
     /// `blocked_for(failures)` (milliseconds) sets how long the key is
     /// refused from now.
-    pub async fn record_throttle_failures(
+    async fn record_throttle_failures(
         &self,
         keys: &[String],
         now: OffsetDateTime,
         reset_before: OffsetDateTime,
-        blocked_for: impl Fn(&str, i64) -> i64,
-    ) -> Result<()> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        for key in keys {
-            let failures: i64 = sqlx::query_scalar(
-                "INSERT INTO sign_in_throttle (key, failures, last_failure, blocked_until)
-                 VALUES (?, 1, ?, 0)
-                 ON CONFLICT (key) DO UPDATE SET
-                     failures = CASE WHEN last_failure < ? THEN 1 ELSE failures + 1 END,
-                     last_failure = excluded.last_failure
-                 RETURNING failures",
-            )
-            .bind(key)
-            .bind(to_ms(now))
-            .bind(to_ms(reset_before))
-            .fetch_one(&mut *tx)
-            .await?;
-            let until = to_ms(now).saturating_add(blocked_for(key, failures));
-            sqlx::query(
-                "UPDATE sign_in_throttle SET blocked_until = MAX(blocked_until, ?) WHERE key = ?",
-            )
-            .bind(until)
-            .bind(key)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
+        blocked_for: &(dyn for<'k> Fn(&'k str, i64) -> i64 + Send + Sync),
+    ) -> Result<()>;
 
     /// Clears a key (a successful second factor clears `factor:…`).
-    pub async fn clear_throttle(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sign_in_throttle WHERE key = ?")
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
+    async fn clear_throttle(&self, key: &str) -> Result<()>;
 
     /// Notes that an alert was raised for `key`; false if one already was
     /// since `since` (one alert per key and window, not one per attempt).
-    pub async fn mark_alerted(
+    async fn mark_alerted(
         &self,
         key: &str,
         now: OffsetDateTime,
         since: OffsetDateTime,
-    ) -> Result<bool> {
-        let done = sqlx::query(
-            "INSERT INTO sign_in_throttle (key, failures, last_failure, blocked_until, alerted_at)
-             VALUES (?, 0, ?, 0, ?)
-             ON CONFLICT (key) DO UPDATE SET alerted_at = excluded.alerted_at
-             WHERE alerted_at IS NULL OR alerted_at < ?",
-        )
-        .bind(key)
-        .bind(to_ms(now))
-        .bind(to_ms(now))
-        .bind(to_ms(since))
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
+    ) -> Result<bool>;
 
     /// Logs a failed (or refused) sign-in for the detector, forgets entries
     /// older than `forget_before`, and returns the counts since `since`.
-    pub async fn record_sign_in_failure(
+    async fn record_sign_in_failure(
         &self,
         ip: &str,
         net: &str,
         account: &str,
         now: OffsetDateTime,
         since: OffsetDateTime,
-    ) -> Result<StuffingCounts> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query("DELETE FROM sign_in_failures WHERE time < ?")
-            .bind(to_ms(since))
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO sign_in_failures (time, ip, net, account) VALUES (?, ?, ?, ?)")
-            .bind(to_ms(now))
-            .bind(ip)
-            .bind(net)
-            .bind(account)
-            .execute(&mut *tx)
-            .await?;
-        let count = |sql: &'static str, value: &str| {
-            sqlx::query_scalar::<_, i64>(sql).bind(value.to_owned())
-        };
-        let accounts_from_ip = count(
-            "SELECT COUNT(DISTINCT account) FROM sign_in_failures WHERE ip = ?",
-            ip,
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        let accounts_from_net = count(
-            "SELECT COUNT(DISTINCT account) FROM sign_in_failures WHERE net = ?",
-            net,
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        let sources_for_account = count(
-            "SELECT COUNT(DISTINCT ip) FROM sign_in_failures WHERE account = ?",
-            account,
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(StuffingCounts {
-            accounts_from_ip,
-            accounts_from_net,
-            sources_for_account,
-        })
-    }
+    ) -> Result<StuffingCounts>;
 
     /// Remembers the device of a complete sign-in. Returns true when the
     /// account had signed in before, but never from this device (a notice).
-    pub async fn remember_device(
+    async fn remember_device(
         &self,
         account: AccountId,
         net: &str,
         user_agent: &str,
         now: OffsetDateTime,
-    ) -> Result<bool> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let known: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM known_devices WHERE account_id = ?")
-                .bind(account.0)
-                .fetch_one(&mut *tx)
-                .await?;
-        let done = sqlx::query(
-            "INSERT OR IGNORE INTO known_devices (account_id, net, user_agent, first_seen, is_new)
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(account.0)
-        .bind(net)
-        .bind(user_agent)
-        .bind(to_ms(now))
-        .bind(known > 0)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(known > 0 && done.rows_affected() == 1)
-    }
+    ) -> Result<bool>;
 
     /// Sign-ins from new devices, newest first.
-    pub async fn device_notices(&self, account: AccountId) -> Result<Vec<DeviceNotice>> {
-        let rows = sqlx::query(
-            "SELECT net, user_agent, first_seen FROM known_devices
-             WHERE account_id = ? AND is_new = 1 ORDER BY first_seen DESC LIMIT 20",
-        )
-        .bind(account.0)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(DeviceNotice {
-                    net: r.try_get("net")?,
-                    user_agent: r.try_get("user_agent")?,
-                    first_seen: from_ms(r.try_get("first_seen")?)?,
-                })
-            })
-            .collect()
-    }
+    async fn device_notices(&self, account: AccountId) -> Result<Vec<DeviceNotice>>;
 
     /// The account's sessions, most recently used first.
-    pub async fn sessions_of(&self, account: AccountId) -> Result<Vec<SessionListing>> {
-        let rows = sqlx::query(
-            "SELECT public_id, token_hash, ip, user_agent, created_at, last_seen FROM sessions
-             WHERE account_id = ? AND stage = 'full' ORDER BY last_seen DESC",
-        )
-        .bind(account.0)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SessionListing {
-                    public_id: r.try_get("public_id")?,
-                    token_hash: r.try_get("token_hash")?,
-                    ip: r.try_get("ip")?,
-                    user_agent: r.try_get("user_agent")?,
-                    created_at: from_ms(r.try_get("created_at")?)?,
-                    last_seen: from_ms(r.try_get("last_seen")?)?,
-                })
-            })
-            .collect()
-    }
+    async fn sessions_of(&self, account: AccountId) -> Result<Vec<SessionListing>>;
 
     /// Ends one of the account's sessions by its public id.
-    pub async fn delete_session_of(&self, account: AccountId, public_id: &str) -> Result<()> {
-        let done = sqlx::query("DELETE FROM sessions WHERE account_id = ? AND public_id = ?")
-            .bind(account.0)
-            .bind(public_id)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(Error::NotFound("session"));
-        }
-        Ok(())
-    }
+    async fn delete_session_of(&self, account: AccountId, public_id: &str) -> Result<()>;
 
     /// Ends every session of the account but the one given.
-    pub async fn delete_other_sessions(&self, account: AccountId, keep: &[u8]) -> Result<u64> {
-        Ok(
-            sqlx::query("DELETE FROM sessions WHERE account_id = ? AND token_hash <> ?")
-                .bind(account.0)
-                .bind(keep)
-                .execute(&self.pool)
-                .await?
-                .rows_affected(),
-        )
-    }
+    async fn delete_other_sessions(&self, account: AccountId, keep: &[u8]) -> Result<u64>;
 }
-
-#[cfg(test)]
-#[path = "identity_tests.rs"]
-mod tests;

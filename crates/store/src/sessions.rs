@@ -1,9 +1,8 @@
 //! Server-side sessions and API tokens. Only hashes of the secrets are
 //! stored, so a copy of the database does not let anyone sign in.
 
-use crate::{conflict_as, from_ms, to_ms, Error, Result, Store};
+use crate::{Error, Result};
 use rampart_domain::AccountId;
-use sqlx::Row;
 use time::OffsetDateTime;
 
 /// How far a session's holder has got through sign-in.
@@ -30,7 +29,8 @@ impl SessionStage {
         }
     }
 
-    fn parse(s: &str) -> Result<Self> {
+    /// Reads the stored word back.
+    pub fn parse(s: &str) -> Result<Self> {
         match s {
             "password_change" => Ok(Self::PasswordChange),
             "enroll_second_factor" => Ok(Self::EnrollSecondFactor),
@@ -115,177 +115,44 @@ pub struct TokenRow {
     pub last_used: Option<OffsetDateTime>,
 }
 
-fn token_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<TokenRow> {
-    let opt = |col: &str| -> Result<Option<OffsetDateTime>> {
-        r.try_get::<Option<i64>, _>(col)?.map(from_ms).transpose()
-    };
-    Ok(TokenRow {
-        id: r.try_get("id")?,
-        account: AccountId(r.try_get("account_id")?),
-        name: r.try_get("name")?,
-        scope: r.try_get("scope")?,
-        created_at: from_ms(r.try_get("created_at")?)?,
-        expires_at: opt("expires_at")?,
-        revoked_at: opt("revoked_at")?,
-        last_used: opt("last_used")?,
-    })
-}
-
-impl Store {
+/// Sessions operations of a storage backend.
+#[async_trait::async_trait]
+pub trait Sessions: Send + Sync {
     /// Stores a new session.
-    pub async fn create_session(&self, s: &NewSession, now: OffsetDateTime) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, public_id, account_id, stage, csrf, created_at, last_seen, ip, user_agent)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&s.token_hash)
-        .bind(&s.public_id)
-        .bind(s.account.0)
-        .bind(s.stage.as_str())
-        .bind(&s.csrf)
-        .bind(to_ms(now))
-        .bind(to_ms(now))
-        .bind(&s.ip)
-        .bind(&s.user_agent)
-        .execute(&self.pool)
-        .await
-        .map_err(conflict_as("session"))?;
-        Ok(())
-    }
+    async fn create_session(&self, s: &NewSession, now: OffsetDateTime) -> Result<()>;
 
     /// Finds a session by the hash of its cookie value.
-    pub async fn session_by_hash(&self, token_hash: &[u8]) -> Result<Option<SessionRow>> {
-        let row = sqlx::query(
-            "SELECT public_id, account_id, stage, csrf, created_at, last_seen FROM sessions WHERE token_hash = ?",
-        )
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(SessionRow {
-                public_id: r.try_get("public_id")?,
-                account: AccountId(r.try_get("account_id")?),
-                stage: SessionStage::parse(&r.try_get::<String, _>("stage")?)?,
-                csrf: r.try_get("csrf")?,
-                created_at: from_ms(r.try_get("created_at")?)?,
-                last_seen: from_ms(r.try_get("last_seen")?)?,
-            })
-        })
-        .transpose()
-    }
+    async fn session_by_hash(&self, token_hash: &[u8]) -> Result<Option<SessionRow>>;
 
     /// Records activity on a session.
-    pub async fn touch_session(&self, token_hash: &[u8], now: OffsetDateTime) -> Result<()> {
-        sqlx::query("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
-            .bind(to_ms(now))
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
+    async fn touch_session(&self, token_hash: &[u8], now: OffsetDateTime) -> Result<()>;
 
     /// Ends one session.
-    pub async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
+    async fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
 
     /// Ends every session of an account.
-    pub async fn delete_sessions_of(&self, account: AccountId) -> Result<u64> {
-        Ok(sqlx::query("DELETE FROM sessions WHERE account_id = ?")
-            .bind(account.0)
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
-    }
+    async fn delete_sessions_of(&self, account: AccountId) -> Result<u64>;
 
     /// Removes sessions idle or older than the given limits.
-    pub async fn purge_sessions(
+    async fn purge_sessions(
         &self,
         idle_before: OffsetDateTime,
         created_before: OffsetDateTime,
-    ) -> Result<u64> {
-        Ok(
-            sqlx::query("DELETE FROM sessions WHERE last_seen < ? OR created_at < ?")
-                .bind(to_ms(idle_before))
-                .bind(to_ms(created_before))
-                .execute(&self.pool)
-                .await?
-                .rows_affected(),
-        )
-    }
+    ) -> Result<u64>;
 
     /// Stores a new API token.
-    pub async fn create_token(&self, t: &NewToken, now: OffsetDateTime) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO api_tokens (id, token_hash, account_id, name, scope, created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&t.id)
-        .bind(&t.token_hash)
-        .bind(t.account.0)
-        .bind(&t.name)
-        .bind(&t.scope)
-        .bind(to_ms(now))
-        .bind(t.expires_at.map(to_ms))
-        .execute(&self.pool)
-        .await
-        .map_err(conflict_as("token"))?;
-        Ok(())
-    }
+    async fn create_token(&self, t: &NewToken, now: OffsetDateTime) -> Result<()>;
 
     /// Finds a token by the hash of its secret (expired and revoked ones
     /// included: the caller decides and audits why it is refused).
-    pub async fn token_by_hash(&self, token_hash: &[u8]) -> Result<Option<TokenRow>> {
-        sqlx::query("SELECT * FROM api_tokens WHERE token_hash = ?")
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(token_from_row)
-            .transpose()
-    }
+    async fn token_by_hash(&self, token_hash: &[u8]) -> Result<Option<TokenRow>>;
 
     /// The tokens of an account, newest first.
-    pub async fn tokens_of(&self, account: AccountId) -> Result<Vec<TokenRow>> {
-        sqlx::query("SELECT * FROM api_tokens WHERE account_id = ? ORDER BY created_at DESC")
-            .bind(account.0)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(token_from_row)
-            .collect()
-    }
+    async fn tokens_of(&self, account: AccountId) -> Result<Vec<TokenRow>>;
 
     /// Records a token's use.
-    pub async fn touch_token(&self, id: &str, now: OffsetDateTime) -> Result<()> {
-        sqlx::query("UPDATE api_tokens SET last_used = ? WHERE id = ?")
-            .bind(to_ms(now))
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
+    async fn touch_token(&self, id: &str, now: OffsetDateTime) -> Result<()>;
 
     /// Revokes a token of the given account.
-    pub async fn revoke_token(
-        &self,
-        account: AccountId,
-        id: &str,
-        now: OffsetDateTime,
-    ) -> Result<()> {
-        let done = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL")
-            .bind(to_ms(now))
-            .bind(id)
-            .bind(account.0)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(Error::NotFound("token"));
-        }
-        Ok(())
-    }
+    async fn revoke_token(&self, account: AccountId, id: &str, now: OffsetDateTime) -> Result<()>;
 }

@@ -3,85 +3,41 @@
 //! every load of the enrollment page made a new secret, so the key a user
 //! had scanned stopped working after a reload or a wrong code.
 
-use crate::{to_ms, Result, Store};
+use crate::Result;
 use rampart_domain::AccountId;
 use time::OffsetDateTime;
 
-impl Store {
+/// PendingTotp operations of a storage backend.
+#[async_trait::async_trait]
+pub trait PendingTotp: Send + Sync {
     /// The sealed secret the session is enrolling, if any. Scoped by the
     /// account too, so a session hash alone never reaches a secret.
-    pub async fn pending_totp(
+    async fn pending_totp(
         &self,
         session_hash: &[u8],
         account: AccountId,
-    ) -> Result<Option<Vec<u8>>> {
-        Ok(sqlx::query_scalar(
-            "SELECT sealed_secret FROM totp_pending WHERE session_hash = ? AND account_id = ?",
-        )
-        .bind(session_hash)
-        .bind(account.0)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
+    ) -> Result<Option<Vec<u8>>>;
 
     /// Stores `sealed_secret` for the session unless it already has one,
     /// and returns the one kept: two loads of the page at once show the
     /// same key, whichever wrote first.
-    pub async fn keep_pending_totp(
+    async fn keep_pending_totp(
         &self,
         session_hash: &[u8],
         account: AccountId,
         sealed_secret: &[u8],
         now: OffsetDateTime,
-    ) -> Result<(Vec<u8>, bool)> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let created = sqlx::query(
-            "INSERT INTO totp_pending (session_hash, account_id, sealed_secret, created_at)
-             VALUES (?, ?, ?, ?) ON CONFLICT (session_hash) DO NOTHING",
-        )
-        .bind(session_hash)
-        .bind(account.0)
-        .bind(sealed_secret)
-        .bind(to_ms(now))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        let kept: Vec<u8> = sqlx::query_scalar(
-            "SELECT sealed_secret FROM totp_pending WHERE session_hash = ? AND account_id = ?",
-        )
-        .bind(session_hash)
-        .bind(account.0)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok((kept, created))
-    }
+    ) -> Result<(Vec<u8>, bool)>;
 
     /// Replaces the session's pending secret (the owner asked for a new
     /// key: the old one stops working).
-    pub async fn replace_pending_totp(
+    async fn replace_pending_totp(
         &self,
         session_hash: &[u8],
         account: AccountId,
         sealed_secret: &[u8],
         now: OffsetDateTime,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO totp_pending (session_hash, account_id, sealed_secret, created_at)
-             VALUES (?, ?, ?, ?)
-             ON CONFLICT (session_hash) DO UPDATE SET sealed_secret = excluded.sealed_secret,
-                 created_at = excluded.created_at
-             WHERE totp_pending.account_id = excluded.account_id",
-        )
-        .bind(session_hash)
-        .bind(account.0)
-        .bind(sealed_secret)
-        .bind(to_ms(now))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
+    ) -> Result<()>;
 
     /// Makes the session's pending secret the account's confirmed factor,
     /// with `step` (the step of the confirming code) spent, and replaces
@@ -90,7 +46,7 @@ impl Store {
     /// key meanwhile, nothing is confirmed. False also when the account
     /// already has a confirmed factor. Every pending secret of the account
     /// goes with the confirmation.
-    pub async fn confirm_pending_totp(
+    async fn confirm_pending_totp(
         &self,
         session_hash: &[u8],
         account: AccountId,
@@ -98,59 +54,5 @@ impl Store {
         step: i64,
         recovery_hashes: &[Vec<u8>],
         now: OffsetDateTime,
-    ) -> Result<bool> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let taken = sqlx::query(
-            "DELETE FROM totp_pending
-             WHERE session_hash = ? AND account_id = ? AND sealed_secret = ?",
-        )
-        .bind(session_hash)
-        .bind(account.0)
-        .bind(sealed_secret)
-        .execute(&mut *tx)
-        .await?;
-        if taken.rows_affected() != 1 {
-            return Ok(false);
-        }
-        let confirmed = sqlx::query(
-            "INSERT INTO totp_factors (account_id, sealed_secret, confirmed_at, last_step, created_at)
-             VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (account_id) DO UPDATE SET sealed_secret = excluded.sealed_secret,
-                 confirmed_at = excluded.confirmed_at, last_step = excluded.last_step,
-                 created_at = excluded.created_at
-             WHERE totp_factors.confirmed_at IS NULL",
-        )
-        .bind(account.0)
-        .bind(sealed_secret)
-        .bind(to_ms(now))
-        .bind(step)
-        .bind(to_ms(now))
-        .execute(&mut *tx)
-        .await?;
-        if confirmed.rows_affected() != 1 {
-            // Dropping the transaction rolls the deletion back.
-            return Ok(false);
-        }
-        sqlx::query("DELETE FROM totp_pending WHERE account_id = ?")
-            .bind(account.0)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM recovery_codes WHERE account_id = ?")
-            .bind(account.0)
-            .execute(&mut *tx)
-            .await?;
-        for hash in recovery_hashes {
-            sqlx::query("INSERT INTO recovery_codes (account_id, code_hash) VALUES (?, ?)")
-                .bind(account.0)
-                .bind(hash)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(true)
-    }
+    ) -> Result<bool>;
 }
-
-#[cfg(test)]
-#[path = "totp_pending_tests.rs"]
-mod tests;

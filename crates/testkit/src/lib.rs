@@ -8,6 +8,11 @@
 //! A code is accepted once per account; the kit uses the three codes the
 //! server accepts at a time (previous, current and next step) in order, and
 //! only moves the clock on (by 30 s steps) when all three are used up.
+//!
+//! With `RAMPART_TEST_BACKEND=postgres`, every server keeps its state in a
+//! fresh schema of the PostgreSQL test database instead of a SQLite file
+//! (see [`rampart_store_postgres::scratch`]); CI runs the integration suite
+//! both ways.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod contract;
@@ -21,6 +26,7 @@ use rampart_app::{
     install, App, Config,
 };
 use rampart_domain::ManualClock;
+use rampart_store_postgres::scratch::{test_database, Schema};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::{
@@ -28,6 +34,12 @@ use std::{
     net::SocketAddr,
     sync::{Arc, Mutex},
 };
+
+/// Whether the integration tests run on PostgreSQL
+/// (`RAMPART_TEST_BACKEND=postgres`) rather than the embedded SQLite.
+pub fn on_postgres() -> bool {
+    std::env::var("RAMPART_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
 
 /// The password every test user gets (long enough for the policy).
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -44,6 +56,9 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     /// The first administrator and its one-time password.
     pub first_admin: (String, String),
+    /// The PostgreSQL schema holding its state, when the tests run on
+    /// PostgreSQL; dropped with the app.
+    pub schema: Option<Arc<Schema>>,
     /// TOTP secret and last used step of each account the kit knows.
     factors: Arc<Mutex<HashMap<String, Factor>>>,
     /// Recovery codes issued by [`TestApp::user`], per email.
@@ -77,8 +92,15 @@ impl TestApp {
 
     /// Starts a server on a listener bound beforehand, for configurations
     /// that must know the address (`[http] public_url` for OIDC callbacks).
-    pub async fn spawn_on(config: Config, listener: tokio::net::TcpListener) -> Self {
+    pub async fn spawn_on(mut config: Config, listener: tokio::net::TcpListener) -> Self {
         let dir = tempfile::tempdir().unwrap();
+        let schema = if on_postgres() {
+            let schema = Schema::create(&test_database()).await.unwrap();
+            config.store.database = schema.url();
+            Some(Arc::new(schema))
+        } else {
+            None
+        };
         let clock = Arc::new(ManualClock::new(
             time::OffsetDateTime::from_unix_timestamp(1_780_000_000).unwrap(),
         ));
@@ -99,6 +121,7 @@ impl TestApp {
             clock,
             dir,
             first_admin: (first.email, first.password),
+            schema,
             factors: Arc::default(),
             recovery: Arc::default(),
         }
@@ -129,6 +152,7 @@ impl TestApp {
             clock: self.clock,
             dir: self.dir,
             first_admin: self.first_admin,
+            schema: self.schema,
             factors: self.factors,
             recovery: self.recovery,
         }
@@ -451,5 +475,39 @@ impl TestApp {
             .audit_events(&Default::default())
             .await
             .unwrap()
+    }
+}
+
+impl TestApp {
+    /// The environment a `rampart` command needs to work on this app's
+    /// state besides `--data`: on PostgreSQL, the schema's URL as
+    /// `RAMPART_STORE__DATABASE`; nothing on SQLite (the data dir holds it).
+    pub fn command_env(&self) -> Vec<(&'static str, String)> {
+        match &self.schema {
+            Some(schema) => vec![("RAMPART_STORE__DATABASE", schema.url())],
+            None => Vec::new(),
+        }
+    }
+
+    /// Runs one raw statement on this app's database, beside the server,
+    /// for tests that play a hand edit, an earlier release or a broken
+    /// database: `sqlite` on the embedded database, `postgres` on the
+    /// schema.
+    pub async fn execute_sql(&self, sqlite: &str, postgres: &str) {
+        match &self.schema {
+            Some(schema) => {
+                let pool = sqlx::PgPool::connect(&schema.url()).await.unwrap();
+                sqlx::raw_sql(postgres).execute(&pool).await.unwrap();
+                pool.close().await;
+            }
+            None => {
+                let db = self.dir.path().join("rampart.db");
+                let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+                    .await
+                    .unwrap();
+                sqlx::raw_sql(sqlite).execute(&pool).await.unwrap();
+                pool.close().await;
+            }
+        }
     }
 }

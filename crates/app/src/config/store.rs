@@ -1,9 +1,12 @@
-//! `[store]`: where the blobs live. The embedded default keeps them in the
-//! data dir; `s3://bucket/prefix` puts them in an S3-compatible bucket,
-//! with the data dir's `blobs/` as this node's cache of it.
+//! `[store]`: where the state and the blobs live. The embedded default
+//! keeps both in the data dir (a SQLite file and a directory);
+//! `postgres://…` puts the state in PostgreSQL and `s3://bucket/prefix` the
+//! blobs in an S3-compatible bucket, with the data dir's `blobs/` as this
+//! node's cache of it. The backend is chosen here, once, at start.
 //!
 //! ```toml
 //! [store]
+//! database = "sqlite://rampart.db"   # relative to --data; or "postgres://user@host/db"
 //! blobs = "file://blobs"             # relative to --data; or "s3://bucket/prefix"
 //! [store.s3]                         # only for s3:// blobs; AWS_* variables fill the gaps
 //! endpoint = "https://s3.example.org"
@@ -13,12 +16,9 @@
 //! allow_http = false
 //! cache_bytes = 10737418240          # this node's cache of the bucket (10 GiB)
 //! ```
-//!
-//! The database is the embedded SQLite in this release; `[store] database`
-//! (PostgreSQL) comes with the storage seam, and until then is an unknown
-//! key, refused like any other.
 
 use rampart_blobs::{BlobStore, Remote, S3Settings};
+use rampart_store::Store;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -26,6 +26,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
+    /// `sqlite://PATH` (relative to the data dir) or `postgres://…`.
+    pub database: String,
     /// `file://PATH` (relative to the data dir) or `s3://bucket/prefix`.
     pub blobs: String,
     /// The bucket's endpoint and credentials.
@@ -35,6 +37,7 @@ pub struct StoreConfig {
 impl Default for StoreConfig {
     fn default() -> Self {
         Self {
+            database: "sqlite://rampart.db".into(),
             blobs: "file://blobs".into(),
             s3: S3Config::default(),
         }
@@ -89,6 +92,26 @@ impl std::fmt::Debug for S3Config {
     }
 }
 
+/// Which database, parsed.
+enum Database {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:…{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// Where blobs live, parsed.
 enum Location {
     Dir(PathBuf),
@@ -112,8 +135,47 @@ impl StoreConfig {
         ))
     }
 
-    /// Checks the URL's shape (the bucket itself is checked at start).
+    fn database(&self, data: &Path) -> Result<Database, String> {
+        if let Some(path) = self.database.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("[store] database: sqlite:// needs a path".into());
+            }
+            return Ok(Database::Sqlite(data.join(path)));
+        }
+        if self.database.starts_with("postgres://") || self.database.starts_with("postgresql://") {
+            return Ok(Database::Postgres(self.database.clone()));
+        }
+        Err(format!(
+            "[store] database must be sqlite://PATH or postgres://…, not {:?}",
+            redact(&self.database)
+        ))
+    }
+
+    /// Opens the database of the install at `data` and brings its schema up
+    /// to date.
+    pub async fn open_database(&self, data: &Path) -> anyhow::Result<Store> {
+        match self.database(data).map_err(anyhow::Error::msg)? {
+            Database::Sqlite(path) => Ok(rampart_store_sqlite::open(&path).await?),
+            Database::Postgres(url) => Ok(rampart_store_postgres::connect(&url).await?),
+        }
+    }
+
+    /// Opens the database of an existing install: an embedded database
+    /// must already exist (a mistyped data dir must not create an empty
+    /// install).
+    pub async fn open_existing_database(&self, data: &Path) -> anyhow::Result<Store> {
+        if let Database::Sqlite(path) = self.database(data).map_err(anyhow::Error::msg)? {
+            if !path.exists() {
+                anyhow::bail!("no Rampart database at {}", path.display());
+            }
+        }
+        self.open_database(data).await
+    }
+
+    /// Checks the URLs' shape (the database and the bucket themselves are
+    /// checked at start).
     pub fn validate(&self) -> Result<(), String> {
+        self.database(Path::new(""))?;
         if self.s3.cache_bytes < 64 * 1024 * 1024 {
             return Err("[store.s3] cache_bytes must be at least 64 MiB".into());
         }

@@ -67,7 +67,7 @@ async fn read_portal(
     if !db.exists() {
         bail!("no Rampart data in {}", dir.display());
     }
-    let store = rampart_store::Store::open(&db).await?;
+    let store = rampart_store_sqlite::open(&db).await?;
     let email: rampart_domain::Email = email.parse()?;
     let account = store
         .account_by_email(&email)

@@ -13,8 +13,8 @@ mod append;
 mod read;
 mod verify;
 
-pub use append::{canonical_entry, MAX_ENTRY};
-pub use read::{StoredCheckpoint, VerificationRecord};
+pub use append::{canonical_entry, edge_from_row, MAX_ENTRY};
+pub use read::{AuditLogStorage, LoggedRow, StoredCheckpoint, VerificationRecord};
 pub use verify::{verify_log, Finding, VerifyReport};
 
 use crate::{AuditEvent, AuditSink, Error, Result, Store};

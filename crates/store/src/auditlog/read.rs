@@ -1,5 +1,5 @@
-//! Reading the log back: stored hashes for proofs and tiles, entry bundles,
-//! checkpoints.
+//! The log's storage operations, and reading the log back: stored hashes
+//! for proofs and tiles, entry bundles, checkpoints.
 //!
 //! The tlog crate's algorithms take a synchronous [`HashReader`]; our
 //! hashes live behind an async pool. [`Store::with_hashes`] bridges the two
@@ -7,9 +7,8 @@
 //! which indexes it asked for and did not get, fetching those, and trying
 //! again — each algorithm asks for all it needs in one or two rounds.
 
-use crate::{Error, Result, Store};
-use rampart_tlog::{Hash, HashReader};
-use sqlx::Row;
+use crate::{AuditEvent, Error, Result, Store};
+use rampart_tlog::{Hash, HashReader, RightEdge};
 use std::{cell::RefCell, collections::HashMap};
 
 struct FetchedHashes<'a> {
@@ -47,19 +46,105 @@ pub struct StoredCheckpoint {
     pub created_at: i64,
 }
 
-fn checkpoint_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<StoredCheckpoint> {
-    let root: Vec<u8> = r.try_get("root")?;
-    Ok(StoredCheckpoint {
-        size: u64::try_from(r.try_get::<i64, _>("size")?)
-            .map_err(|_| Error::Corrupt("checkpoint size".into()))?,
-        root: Hash::from_slice(&root)
-            .map_err(|e| Error::Corrupt(format!("checkpoint root: {e}")))?,
-        signed: r.try_get("signed")?,
-        created_at: r.try_get("created_at")?,
-    })
+/// The outcome of one `audit verify` run.
+#[derive(Debug, Clone)]
+pub struct VerificationRecord {
+    /// When it ran (Unix ms).
+    pub time: i64,
+    /// Whether everything held.
+    pub ok: bool,
+    /// Entries checked.
+    pub entries: u64,
+    /// The first problem, when it failed.
+    pub problem: Option<String>,
+}
+
+/// An event row as stored: the columns investigators query, and the
+/// canonical entry the tree is made of. `audit verify` checks that the two
+/// agree.
+#[derive(Debug, Clone)]
+pub struct LoggedRow {
+    /// Leaf index.
+    pub seq: i64,
+    /// Column `time`.
+    pub time: Option<String>,
+    /// Column `kind`.
+    pub kind: Option<String>,
+    /// Column `account`.
+    pub account: Option<String>,
+    /// Column `session`.
+    pub session: Option<String>,
+    /// Column `ip`.
+    pub ip: Option<String>,
+    /// Column `document`.
+    pub document: Option<String>,
+    /// Column `version`.
+    pub version: Option<i64>,
+    /// Column `download`.
+    pub download: Option<String>,
+    /// Column `outcome`.
+    pub outcome: Option<String>,
+    /// Column `detail` (JSON text).
+    pub detail: String,
+    /// The canonical entry (the leaf).
+    pub entry: Vec<u8>,
+}
+
+/// Audit log storage operations of a storage backend.
+#[async_trait::async_trait]
+pub trait AuditLogStorage: Send + Sync {
+    /// Appends events as consecutive leaves in one durable transaction:
+    /// each event gets the next leaf index as its `seq`, its canonical JSON
+    /// becomes the leaf, and the new stored hashes and right edge are
+    /// written with it. Returns the first one's `seq`. Appenders are
+    /// serialised, across processes too.
+    async fn append_entries(&self, events: Vec<AuditEvent>) -> Result<u64>;
+
+    /// The tree's right edge as stored in the log head.
+    async fn log_edge(&self) -> Result<RightEdge>;
+
+    /// The stored hashes at these indexes (those that exist).
+    async fn stored_hashes(&self, indexes: &[u64]) -> Result<Vec<(u64, Hash)>>;
+
+    /// Stored hashes with `start <= idx < end`, raw, in index order.
+    async fn stored_hash_range(&self, start: u64, end: u64) -> Result<Vec<(u64, Vec<u8>)>>;
+
+    /// Canonical entries `from..to` (leaf indexes), in order.
+    async fn log_entries(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>>;
+
+    /// Up to `limit` event rows from leaf index `from` on, in order.
+    async fn logged_rows(&self, from: u64, limit: u32) -> Result<Vec<LoggedRow>>;
+
+    /// Stores a signed checkpoint (a second one of the same size is
+    /// ignored).
+    async fn store_checkpoint(
+        &self,
+        size: u64,
+        root: &Hash,
+        signed: &str,
+        now_ms: i64,
+    ) -> Result<()>;
+
+    /// The newest checkpoint, if any.
+    async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>>;
+
+    /// Every checkpoint, oldest first.
+    async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>>;
+
+    /// Records a verification outcome.
+    async fn record_verification(&self, record: &VerificationRecord) -> Result<()>;
+
+    /// The most recent verification, if any ran.
+    async fn last_verification(&self) -> Result<Option<VerificationRecord>>;
 }
 
 impl Store {
+    /// The current tree size and root.
+    pub async fn log_head(&self) -> Result<(u64, Hash)> {
+        let edge = self.log_edge().await?;
+        Ok((edge.size(), edge.root()))
+    }
+
     /// Runs a tlog algorithm against the stored hashes, fetching what it
     /// asks for.
     pub async fn with_hashes<T>(
@@ -90,130 +175,5 @@ impl Store {
             }
         }
         Err(Error::Log("hash reads did not converge".into()))
-    }
-
-    async fn stored_hashes(&self, indexes: &[u64]) -> Result<Vec<(u64, Hash)>> {
-        // One bound parameter per index; the statement text only varies in
-        // the number of placeholders.
-        let placeholders = vec!["?"; indexes.len()].join(",");
-        let sql = format!("SELECT idx, hash FROM tlog_hashes WHERE idx IN ({placeholders})");
-        let mut query = sqlx::query(&sql);
-        for i in indexes {
-            query = query.bind(i64::try_from(*i).map_err(|_| Error::Corrupt("hash index".into()))?);
-        }
-        let rows = query.fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| {
-                let idx: i64 = r.try_get("idx")?;
-                let hash: Vec<u8> = r.try_get("hash")?;
-                Ok((
-                    u64::try_from(idx).map_err(|_| Error::Corrupt("hash index".into()))?,
-                    Hash::from_slice(&hash)
-                        .map_err(|e| Error::Corrupt(format!("stored hash {idx}: {e}")))?,
-                ))
-            })
-            .collect()
-    }
-
-    /// Canonical entries `from..to` (leaf indexes), in order.
-    pub async fn log_entries(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>> {
-        let rows = sqlx::query(
-            "SELECT seq, entry FROM audit_events WHERE seq >= ? AND seq < ? ORDER BY seq",
-        )
-        .bind(i64::try_from(from).unwrap_or(i64::MAX))
-        .bind(i64::try_from(to).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
-        .await?;
-        if rows.len() as u64 != to.saturating_sub(from) {
-            return Err(Error::Log(format!(
-                "entries {from}..{to} are not all stored"
-            )));
-        }
-        rows.iter().map(|r| Ok(r.try_get("entry")?)).collect()
-    }
-
-    /// Stores a signed checkpoint.
-    pub async fn store_checkpoint(
-        &self,
-        size: u64,
-        root: &Hash,
-        signed: &str,
-        now_ms: i64,
-    ) -> Result<()> {
-        sqlx::query("INSERT OR IGNORE INTO tlog_checkpoints (size, root, signed, created_at) VALUES (?, ?, ?, ?)")
-            .bind(i64::try_from(size).map_err(|_| Error::Corrupt("size".into()))?)
-            .bind(&root.0[..])
-            .bind(signed)
-            .bind(now_ms)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// The newest checkpoint, if any.
-    pub async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>> {
-        sqlx::query("SELECT * FROM tlog_checkpoints ORDER BY size DESC LIMIT 1")
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(checkpoint_from_row)
-            .transpose()
-    }
-
-    /// Every checkpoint, oldest first.
-    pub async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>> {
-        sqlx::query("SELECT * FROM tlog_checkpoints ORDER BY size")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(checkpoint_from_row)
-            .collect()
-    }
-}
-
-/// The outcome of one `audit verify` run.
-#[derive(Debug, Clone)]
-pub struct VerificationRecord {
-    /// When it ran (Unix ms).
-    pub time: i64,
-    /// Whether everything held.
-    pub ok: bool,
-    /// Entries checked.
-    pub entries: u64,
-    /// The first problem, when it failed.
-    pub problem: Option<String>,
-}
-
-impl Store {
-    /// Records a verification outcome.
-    pub async fn record_verification(&self, record: &VerificationRecord) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO audit_verifications (time, ok, entries, problem) VALUES (?, ?, ?, ?)",
-        )
-        .bind(record.time)
-        .bind(record.ok)
-        .bind(i64::try_from(record.entries).unwrap_or(i64::MAX))
-        .bind(&record.problem)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// The most recent verification, if any ran.
-    pub async fn last_verification(&self) -> Result<Option<VerificationRecord>> {
-        let row = sqlx::query(
-            "SELECT time, ok, entries, problem FROM audit_verifications ORDER BY id DESC LIMIT 1",
-        )
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(VerificationRecord {
-                time: r.try_get("time")?,
-                ok: r.try_get("ok")?,
-                entries: u64::try_from(r.try_get::<i64, _>("entries")?).unwrap_or_default(),
-                problem: r.try_get("problem")?,
-            })
-        })
-        .transpose()
     }
 }

@@ -4,10 +4,9 @@
 //! a checkpoint kept elsewhere. Any edit, deletion, reordering or truncation
 //! shows up as a finding naming the first index that is wrong.
 
-use super::append::edge_from_row;
+use super::LoggedRow;
 use crate::{Error, Result, Store};
 use rampart_tlog::{leaf_hash, stored_hash_index, Checkpoint, Hash, RightEdge, VerifierList};
-use sqlx::Row;
 use std::collections::BTreeMap;
 
 /// One thing that does not hold.
@@ -57,7 +56,7 @@ impl VerifyReport {
     }
 }
 
-const CHUNK: i64 = 8192;
+const CHUNK: u32 = 8192;
 
 fn bad(index: u64, problem: String) -> Finding {
     Finding {
@@ -67,42 +66,41 @@ fn bad(index: u64, problem: String) -> Finding {
 }
 
 /// The columns an investigator reads must say what the entry says.
-fn check_columns(seq: u64, entry: &[u8], row: &sqlx::sqlite::SqliteRow) -> Result<Option<Finding>> {
+fn check_columns(seq: u64, entry: &[u8], row: &LoggedRow) -> Option<Finding> {
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(entry) else {
-        return Ok(Some(bad(
+        return Some(bad(
             seq,
             format!("entry {seq} is not valid JSON (edited entry)"),
-        )));
+        ));
     };
     if json["seq"].as_u64() != Some(seq) {
-        return Ok(Some(bad(
+        return Some(bad(
             seq,
             format!(
                 "entry at index {seq} carries seq {} (reordered or moved entry)",
                 json["seq"]
             ),
-        )));
+        ));
     }
-    let detail: String = row.try_get("detail")?;
-    let same = json["time"].as_str() == row.try_get::<Option<String>, _>("time")?.as_deref()
-        && json["kind"].as_str() == row.try_get::<Option<String>, _>("kind")?.as_deref()
-        && json["account"].as_str() == row.try_get::<Option<String>, _>("account")?.as_deref()
-        && json["session"].as_str() == row.try_get::<Option<String>, _>("session")?.as_deref()
-        && json["ip"].as_str() == row.try_get::<Option<String>, _>("ip")?.as_deref()
-        && json["document"].as_str() == row.try_get::<Option<String>, _>("document")?.as_deref()
-        && json["version"].as_i64() == row.try_get::<Option<i64>, _>("version")?
-        && json["download"].as_str() == row.try_get::<Option<String>, _>("download")?.as_deref()
-        && json["outcome"].as_str() == row.try_get::<Option<String>, _>("outcome")?.as_deref()
-        && serde_json::from_str::<serde_json::Value>(&detail)
+    let same = json["time"].as_str() == row.time.as_deref()
+        && json["kind"].as_str() == row.kind.as_deref()
+        && json["account"].as_str() == row.account.as_deref()
+        && json["session"].as_str() == row.session.as_deref()
+        && json["ip"].as_str() == row.ip.as_deref()
+        && json["document"].as_str() == row.document.as_deref()
+        && json["version"].as_i64() == row.version
+        && json["download"].as_str() == row.download.as_deref()
+        && json["outcome"].as_str() == row.outcome.as_deref()
+        && serde_json::from_str::<serde_json::Value>(&row.detail)
             .ok()
             .as_ref()
             == Some(&json["detail"]);
-    Ok((!same).then(|| {
+    (!same).then(|| {
         bad(
             seq,
             format!("event {seq}: stored columns differ from the logged entry (edited event)"),
         )
-    }))
+    })
 }
 
 /// Verifies the log in `store` against the log key, and against `trusted`
@@ -156,22 +154,14 @@ pub async fn verify_log(
     let mut first_stored_mismatch = None;
     let mut next: u64 = 0;
     'chunks: loop {
-        let rows = sqlx::query(
-            "SELECT seq, time, kind, account, session, ip, document, version, download, outcome, detail, entry
-             FROM audit_events WHERE seq >= ? ORDER BY seq LIMIT ?",
-        )
-        .bind(i64::try_from(next).unwrap_or(i64::MAX))
-        .bind(CHUNK)
-        .fetch_all(&store.pool)
-        .await?;
+        let rows = store.logged_rows(next, CHUNK).await?;
         if rows.is_empty() {
             break;
         }
         let start_idx = stored_hash_index(0, next);
         let mut recomputed: Vec<(u64, Hash)> = Vec::new();
         for row in &rows {
-            let seq = u64::try_from(row.try_get::<i64, _>("seq")?)
-                .map_err(|_| Error::Corrupt("negative seq".into()))?;
+            let seq = u64::try_from(row.seq).map_err(|_| Error::Corrupt("negative seq".into()))?;
             if seq != next {
                 findings.push(bad(
                     next,
@@ -179,13 +169,13 @@ pub async fn verify_log(
                 ));
                 break 'chunks;
             }
-            let entry: Vec<u8> = row.try_get("entry")?;
-            if let Some(f) = check_columns(seq, &entry, row)? {
+            let entry = &row.entry;
+            if let Some(f) = check_columns(seq, entry, row) {
                 findings.push(f);
             }
             let base = stored_hash_index(0, seq);
             let hashes = edge
-                .append(leaf_hash(&entry))
+                .append(leaf_hash(entry))
                 .map_err(|e| Error::Log(e.to_string()))?;
             recomputed.extend(
                 hashes
@@ -199,22 +189,11 @@ pub async fn verify_log(
             }
         }
         let end_idx = stored_hash_index(0, next);
-        let stored_rows = sqlx::query(
-            "SELECT idx, hash FROM tlog_hashes WHERE idx >= ? AND idx < ? ORDER BY idx",
-        )
-        .bind(i64::try_from(start_idx).unwrap_or(i64::MAX))
-        .bind(i64::try_from(end_idx).unwrap_or(i64::MAX))
-        .fetch_all(&store.pool)
-        .await?;
-        let stored: BTreeMap<u64, Vec<u8>> = stored_rows
-            .iter()
-            .map(|r| {
-                Ok((
-                    u64::try_from(r.try_get::<i64, _>("idx")?).unwrap_or(u64::MAX),
-                    r.try_get("hash")?,
-                ))
-            })
-            .collect::<Result<_>>()?;
+        let stored: BTreeMap<u64, Vec<u8>> = store
+            .stored_hash_range(start_idx, end_idx)
+            .await?
+            .into_iter()
+            .collect();
         if first_stored_mismatch.is_none() {
             for (idx, h) in &recomputed {
                 if stored.get(idx).map(Vec::as_slice) != Some(&h.0[..]) {
@@ -231,10 +210,7 @@ pub async fn verify_log(
         }
     }
 
-    let head = sqlx::query("SELECT size, nodes FROM tlog_head WHERE id = 1")
-        .fetch_one(&store.pool)
-        .await?;
-    let head = edge_from_row(head.try_get("size")?, &head.try_get::<Vec<u8>, _>("nodes")?)?;
+    let head = store.log_edge().await?;
     if head.size() != next {
         findings.push(bad(
             next.min(head.size()),

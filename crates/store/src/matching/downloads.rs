@@ -1,8 +1,7 @@
 //! The download records triage cross-references: every download of the
 //! documents a dump matched, and everything an accused account downloaded.
 
-use super::sql::BATCH;
-use crate::{from_ms, Result, Store};
+use crate::Result;
 use std::collections::HashMap;
 use time::OffsetDateTime;
 
@@ -19,71 +18,26 @@ pub struct DownloadRecord {
     pub time: OffsetDateTime,
 }
 
-impl Store {
+/// MatchDownloads operations of a storage backend.
+#[async_trait::async_trait]
+pub trait MatchDownloads: Send + Sync {
     /// The downloads of each of `documents` (every version), oldest first,
     /// at most `limit` per document, with each document's total count; a
     /// document nobody downloaded is absent. A few statements for any
     /// number of documents: the report lists the downloads of every
     /// matched document, and a statement per document was a tenth of a
     /// second after the last file of a large dump.
-    pub async fn downloads_of_documents(
+    async fn downloads_of_documents(
         &self,
         documents: &[String],
         limit: i64,
-    ) -> Result<HashMap<String, (Vec<DownloadRecord>, i64)>> {
-        let mut out: HashMap<String, (Vec<DownloadRecord>, i64)> = HashMap::new();
-        for chunk in documents.chunks(BATCH) {
-            let mut q = sqlx::QueryBuilder::new(
-                "SELECT document_id, id, email, version, time, total FROM (
-                   SELECT d.document_id, d.id, a.email, d.version, d.time,
-                          row_number() OVER (PARTITION BY d.document_id ORDER BY d.time, d.id) AS n,
-                          count(*) OVER (PARTITION BY d.document_id) AS total
-                   FROM downloads d JOIN accounts a ON a.id = d.account_id
-                   WHERE d.document_id IN (",
-            );
-            let mut ids = q.separated(", ");
-            for doc in chunk {
-                ids.push_bind(doc);
-            }
-            // At least one row per document, for its total.
-            q.push(")) WHERE n <= max(1, ")
-                .push_bind(limit)
-                .push(") ORDER BY document_id, time, id");
-            let rows: Vec<(String, String, String, i64, i64, i64)> =
-                q.build_query_as().fetch_all(&self.pool).await?;
-            for (document, id, account, version, time, total) in rows {
-                let (records, count) = out.entry(document).or_default();
-                *count = total;
-                if (records.len() as i64) < limit {
-                    records.push(DownloadRecord {
-                        id,
-                        account,
-                        version,
-                        time: from_ms(time)?,
-                    });
-                }
-            }
-        }
-        Ok(out)
-    }
+    ) -> Result<HashMap<String, (Vec<DownloadRecord>, i64)>>;
 
     /// Every download of an account as (document, title, version, time),
     /// oldest first: an accused account's "also downloaded" list is this
     /// minus the documents found in the dump.
-    pub async fn downloads_of_account(
+    async fn downloads_of_account(
         &self,
         email: &str,
-    ) -> Result<Vec<(String, String, i64, OffsetDateTime)>> {
-        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
-            "SELECT d.document_id, doc.title, d.version, d.time FROM downloads d
-             JOIN accounts a ON a.id = d.account_id JOIN documents doc ON doc.id = d.document_id
-             WHERE a.email = ? ORDER BY d.time, d.id",
-        )
-        .bind(email)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|(d, t, v, time)| Ok((d, t, v, from_ms(time)?)))
-            .collect()
-    }
+    ) -> Result<Vec<(String, String, i64, OffsetDateTime)>>;
 }

@@ -6,7 +6,7 @@
 //!     cargo run --release -p rampart-store --example audit_bench -- [SECONDS] [VERIFY_ENTRIES]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use rampart_store::{auditlog, AuditEvent, AuditSink, Outcome, Store};
+use rampart_store::{auditlog, AuditEvent, AuditSink, Outcome};
 use std::time::{Duration, Instant};
 
 fn event(i: u64) -> AuditEvent {
@@ -34,7 +34,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 async fn appends(writers: usize, secs: u64) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("bench.db")).await.unwrap();
+    let store = rampart_store_sqlite::open(&dir.path().join("bench.db"))
+        .await
+        .unwrap();
     let signer = rampart_tlog::Signer::from_seed("bench.example/audit", &[1; 32]).unwrap();
     let log = auditlog::AuditLog::start(store.clone(), signer);
     let deadline = Instant::now() + Duration::from_secs(secs);
@@ -72,7 +74,9 @@ async fn appends(writers: usize, secs: u64) {
 
 async fn proofs_and_verify(entries: u64) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("bench.db")).await.unwrap();
+    let store = rampart_store_sqlite::open(&dir.path().join("bench.db"))
+        .await
+        .unwrap();
     let signer = rampart_tlog::Signer::from_seed("bench.example/audit", &[1; 32]).unwrap();
     let verifier = signer.verifier();
     let fill = Instant::now();

@@ -13,7 +13,8 @@
 //! database never lose each other's updates) are those of one transaction
 //! per request; the fsync is shared.
 
-use crate::{guard::GuardStates, to_ms, Error, Result};
+use crate::to_ms;
+use rampart_store::{Error, GuardStates, GuardUpdate, Result};
 use std::collections::{hash_map::Entry, HashMap};
 use std::sync::OnceLock;
 use time::OffsetDateTime;
@@ -22,15 +23,12 @@ use tokio::sync::{mpsc, oneshot};
 /// Largest number of updates committed together.
 pub const MAX_BATCH: usize = 128;
 
-/// The work of one update: reads and replaces the states it is handed.
-pub(crate) type Update = Box<dyn FnOnce(&mut GuardStates) -> Result<()> + Send>;
-
 /// One queued update.
 pub(crate) struct Job {
     pub(crate) account: i64,
     pub(crate) ip: Option<String>,
     pub(crate) now: OffsetDateTime,
-    pub(crate) update: Update,
+    pub(crate) update: GuardUpdate,
     /// Answered once the batch holding the update has committed (or failed).
     pub(crate) done: oneshot::Sender<Result<()>>,
 }

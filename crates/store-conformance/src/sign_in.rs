@@ -1,11 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-use crate::{NewAccount, Store};
 use rampart_domain::AccountId;
+use rampart_store::{NewAccount, Store};
 use time::{Duration, OffsetDateTime};
 
-async fn store_with_account() -> (tempfile::TempDir, Store, AccountId) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("rampart.db")).await.unwrap();
+async fn store_with_account(store: Store) -> (Store, AccountId) {
     let id = store
         .create_account(
             &NewAccount {
@@ -20,16 +17,15 @@ async fn store_with_account() -> (tempfile::TempDir, Store, AccountId) {
         )
         .await
         .unwrap();
-    (dir, store, id)
+    (store, id)
 }
 
 fn now() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap()
 }
 
-#[tokio::test]
-async fn totp_steps_are_accepted_once_and_in_order() {
-    let (_d, s, ann) = store_with_account().await;
+pub async fn totp_steps_are_accepted_once_and_in_order(store: Store) {
+    let (s, ann) = store_with_account(store).await;
     s.begin_totp(ann, b"sealed", now()).await.unwrap();
     assert!(
         !s.accept_totp_step(ann, 10).await.unwrap(),
@@ -57,13 +53,12 @@ async fn totp_steps_are_accepted_once_and_in_order() {
     assert_eq!(s.unused_recovery_codes(ann).await.unwrap(), vec![vec![2]]);
 }
 
-#[tokio::test]
-async fn throttle_counters_grow_block_and_reset_after_quiet() {
-    let (_d, s, _) = store_with_account().await;
+pub async fn throttle_counters_grow_block_and_reset_after_quiet(store: Store) {
+    let (s, _) = store_with_account(store).await;
     let keys = vec!["ip:192.0.2.1".to_owned()];
     let block = |_: &str, failures: i64| if failures > 2 { 1000 * failures } else { 0 };
     for _ in 0..3 {
-        s.record_throttle_failures(&keys, now(), now() - Duration::hours(1), block)
+        s.record_throttle_failures(&keys, now(), now() - Duration::hours(1), &block)
             .await
             .unwrap();
     }
@@ -72,7 +67,7 @@ async fn throttle_counters_grow_block_and_reset_after_quiet() {
     assert_eq!(state.blocked_until, now() + Duration::seconds(3));
     // Two hours later the counter starts again.
     let later = now() + Duration::hours(2);
-    s.record_throttle_failures(&keys, later, later - Duration::hours(1), block)
+    s.record_throttle_failures(&keys, later, later - Duration::hours(1), &block)
         .await
         .unwrap();
     assert_eq!(s.throttle_states(&keys).await.unwrap()[0].failures, 1);
@@ -95,9 +90,8 @@ async fn throttle_counters_grow_block_and_reset_after_quiet() {
         .unwrap());
 }
 
-#[tokio::test]
-async fn the_detector_counts_distinct_accounts_and_sources() {
-    let (_d, s, _) = store_with_account().await;
+pub async fn the_detector_counts_distinct_accounts_and_sources(store: Store) {
+    let (s, _) = store_with_account(store).await;
     let since = now() - Duration::hours(1);
     for i in 0..5 {
         s.record_sign_in_failure("192.0.2.1", "192.0.2.0/24", &format!("a{i}"), now(), since)
@@ -131,9 +125,8 @@ async fn the_detector_counts_distinct_accounts_and_sources() {
     assert_eq!((c.accounts_from_ip, c.accounts_from_net), (1, 1));
 }
 
-#[tokio::test]
-async fn devices_after_the_first_are_notices() {
-    let (_d, s, ann) = store_with_account().await;
+pub async fn devices_after_the_first_are_notices(store: Store) {
+    let (s, ann) = store_with_account(store).await;
     assert!(!s
         .remember_device(ann, "192.0.2.0/24", "A", now())
         .await

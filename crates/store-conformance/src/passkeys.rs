@@ -1,11 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-use crate::{CounterCheck, Error, NewAccount, NewWebauthnCredential, Store};
 use rampart_domain::AccountId;
+use rampart_store::{CounterCheck, Error, NewAccount, NewWebauthnCredential, Store};
 use time::{Duration, OffsetDateTime};
 
-async fn store_with(emails: &[&str]) -> (tempfile::TempDir, Store, Vec<AccountId>) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("rampart.db")).await.unwrap();
+async fn store_with(store: Store, emails: &[&str]) -> (Store, Vec<AccountId>) {
     let mut ids = Vec::new();
     for email in emails {
         let id = store
@@ -24,7 +21,7 @@ async fn store_with(emails: &[&str]) -> (tempfile::TempDir, Store, Vec<AccountId
             .unwrap();
         ids.push(id);
     }
-    (dir, store, ids)
+    (store, ids)
 }
 
 fn now() -> OffsetDateTime {
@@ -40,9 +37,8 @@ fn key(id: &[u8], count: u32) -> NewWebauthnCredential {
     }
 }
 
-#[tokio::test]
-async fn credentials_belong_to_one_account_and_are_removed_in_scope() {
-    let (_d, s, ids) = store_with(&["ann@example.org", "bob@example.org"]).await;
+pub async fn credentials_belong_to_one_account_and_are_removed_in_scope(store: Store) {
+    let (s, ids) = store_with(store, &["ann@example.org", "bob@example.org"]).await;
     let (ann, bob) = (ids[0], ids[1]);
     let id = s
         .add_webauthn_credential(ann, &key(b"k1", 0), now())
@@ -59,9 +55,8 @@ async fn credentials_belong_to_one_account_and_are_removed_in_scope() {
     assert!(s.webauthn_credentials(ann).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn counters_only_move_forward() {
-    let (_d, s, ids) = store_with(&["ann@example.org"]).await;
+pub async fn counters_only_move_forward(store: Store) {
+    let (s, ids) = store_with(store, &["ann@example.org"]).await;
     let ann = ids[0];
     s.add_webauthn_credential(ann, &key(b"k1", 5), now())
         .await
@@ -81,9 +76,8 @@ async fn counters_only_move_forward() {
     );
 }
 
-#[tokio::test]
-async fn challenges_are_taken_once_in_scope_and_expire() {
-    let (_d, s, ids) = store_with(&["ann@example.org", "bob@example.org"]).await;
+pub async fn challenges_are_taken_once_in_scope_and_expire(store: Store) {
+    let (s, ids) = store_with(store, &["ann@example.org", "bob@example.org"]).await;
     let (ann, bob) = (ids[0], ids[1]);
     let later = now() + Duration::minutes(5);
     s.put_webauthn_challenge(b"h1", ann, "register", "state", later)

@@ -1,15 +1,12 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-use crate::{NewAccount, NewSession, SessionStage, Store};
 use rampart_domain::AccountId;
+use rampart_store::{NewAccount, NewSession, SessionStage, Store};
 use time::OffsetDateTime;
 
 fn now() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap()
 }
 
-async fn store_with_sessions() -> (tempfile::TempDir, Store, AccountId, [Vec<u8>; 2]) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("rampart.db")).await.unwrap();
+async fn store_with_sessions(store: Store) -> (Store, AccountId, [Vec<u8>; 2]) {
     let ann = store
         .create_account(
             &NewAccount {
@@ -42,12 +39,11 @@ async fn store_with_sessions() -> (tempfile::TempDir, Store, AccountId, [Vec<u8>
             .await
             .unwrap();
     }
-    (dir, store, ann, hashes)
+    (store, ann, hashes)
 }
 
-#[tokio::test]
-async fn a_pending_secret_is_kept_per_session_until_replaced() {
-    let (_d, s, ann, [a, b]) = store_with_sessions().await;
+pub async fn a_pending_secret_is_kept_per_session_until_replaced(store: Store) {
+    let (s, ann, [a, b]) = store_with_sessions(store).await;
     assert_eq!(s.pending_totp(&a, ann).await.unwrap(), None);
     let (kept, created) = s.keep_pending_totp(&a, ann, b"one", now()).await.unwrap();
     assert_eq!((kept.as_slice(), created), (&b"one"[..], true));
@@ -71,9 +67,8 @@ async fn a_pending_secret_is_kept_per_session_until_replaced() {
     assert_eq!(s.pending_totp(&a, ann).await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn confirming_takes_the_secret_that_was_checked_from_its_own_session() {
-    let (_d, s, ann, [a, b]) = store_with_sessions().await;
+pub async fn confirming_takes_the_secret_that_was_checked_from_its_own_session(store: Store) {
+    let (s, ann, [a, b]) = store_with_sessions(store).await;
     s.keep_pending_totp(&a, ann, b"mine", now()).await.unwrap();
     s.keep_pending_totp(&b, ann, b"other", now()).await.unwrap();
     // Not from another session, nor with a secret replaced meanwhile.

@@ -2,7 +2,7 @@
 //! lists, the LSH band clause and the candidate query, and parsing of
 //! `group_concat` lists.
 
-use crate::{Error, Result};
+use rampart_store::*;
 
 /// The row of [`candidates_sql`]: version and public band items, version
 /// and public anchor postings.

@@ -1,0 +1,151 @@
+//! Accounts: who can sign in, with which nation and install-wide roles.
+
+use crate::Sqlite;
+use rampart_domain::{AccountId, AccountStatus, CommunityId, CommunityRole, Email};
+use rampart_store::*;
+use sqlx::Row;
+use time::OffsetDateTime;
+
+const COLUMNS: &str = "id, email, name, nation, password_hash, must_change_password, status, is_admin, is_security, created_at";
+
+fn account_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<AccountRow> {
+    let status = match row.try_get::<String, _>("status")?.as_str() {
+        "active" => AccountStatus::Active,
+        "suspended" => AccountStatus::Suspended,
+        other => return Err(Error::Corrupt(format!("account status {other:?}"))),
+    };
+    Ok(AccountRow {
+        id: AccountId(row.try_get("id")?),
+        email: row.try_get::<String, _>("email")?.parse()?,
+        name: row.try_get("name")?,
+        nation: row.try_get::<String, _>("nation")?.parse()?,
+        password_hash: row.try_get("password_hash")?,
+        must_change_password: row.try_get("must_change_password")?,
+        status,
+        admin: row.try_get("is_admin")?,
+        security: row.try_get("is_security")?,
+        created_at: from_ms(row.try_get("created_at")?)?,
+    })
+}
+
+#[async_trait::async_trait]
+impl Accounts for Sqlite {
+    async fn create_account(&self, new: &NewAccount, now: OffsetDateTime) -> Result<AccountId> {
+        let id = sqlx::query(
+            "INSERT INTO accounts (email, name, nation, password_hash, must_change_password, status, is_admin, is_security, created_at)
+             VALUES (?, ?, ?, ?, 1, 'active', ?, ?, ?)",
+        )
+        .bind(new.email.as_str())
+        .bind(&new.name)
+        .bind(new.nation.as_str())
+        .bind(&new.password_hash)
+        .bind(new.admin)
+        .bind(new.security)
+        .bind(to_ms(now))
+        .execute(&self.pool)
+        .await
+        .map_err(conflict_as("account"))?
+        .last_insert_rowid();
+        Ok(AccountId(id))
+    }
+
+    async fn account_by_email(&self, email: &Email) -> Result<Option<AccountRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM accounts WHERE email = ?");
+        sqlx::query(&sql)
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(account_from_row)
+            .transpose()
+    }
+
+    async fn account_by_id(&self, id: AccountId) -> Result<Option<AccountRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = ?");
+        sqlx::query(&sql)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(account_from_row)
+            .transpose()
+    }
+
+    async fn list_accounts(&self) -> Result<Vec<AccountRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM accounts ORDER BY email");
+        sqlx::query(&sql)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(account_from_row)
+            .collect()
+    }
+
+    async fn count_accounts(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn set_password(&self, id: AccountId, hash: &str, must_change: bool) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE accounts SET password_hash = ?, must_change_password = ? WHERE id = ?",
+        )
+        .bind(hash)
+        .bind(must_change)
+        .bind(id.0)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound("account"));
+        }
+        Ok(())
+    }
+
+    async fn set_account_status(
+        &self,
+        id: AccountId,
+        status: AccountStatus,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE accounts SET status = ? WHERE id = ?")
+            .bind(status.as_str())
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound("account"));
+        }
+        if status == AccountStatus::Suspended {
+            sqlx::query("DELETE FROM sessions WHERE account_id = ?")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL",
+            )
+            .bind(to_ms(now))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn memberships_of(&self, id: AccountId) -> Result<Vec<(CommunityId, CommunityRole)>> {
+        let rows = sqlx::query("SELECT community_id, role FROM memberships WHERE account_id = ?")
+            .bind(id.0)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    CommunityId(r.try_get("community_id")?),
+                    r.try_get::<String, _>("role")?.parse()?,
+                ))
+            })
+            .collect()
+    }
+}

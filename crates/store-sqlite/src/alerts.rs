@@ -1,0 +1,190 @@
+//! Alerts for security officers: one per account and episode.
+//!
+//! Every decision of the guard other than allow (and every credential
+//! stuffing the sign-in throttle detects) raises an alert. A scrape is an
+//! episode, not one event: the decisions that follow the first while its
+//! alert is open (and was last updated within the episode window) update
+//! that alert — its severity and decision only ever rise, and the reasons,
+//! credentials, addresses, user agents and documents gathered are added to
+//! it — so that an officer reads one alert that tells the whole story
+//! instead of a hundred that each tell one request.
+
+use crate::Sqlite;
+use rampart_store::*;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use time::{Duration, OffsetDateTime};
+
+const ALERT_COLUMNS: &str = "id, time, updated_at, account, ip, severity, decision, decisions, \
+     reasons, credentials, ips, user_agents, documents, state, resolved_by, resolved_at";
+
+fn corrupt(what: &str, e: serde_json::Error) -> crate::Error {
+    crate::Error::Corrupt(format!("alert {what}: {e}"))
+}
+
+fn json_of<T: Serialize>(what: &str, value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| corrupt(what, e))
+}
+
+fn parsed<T: for<'de> Deserialize<'de>>(row: &sqlx::sqlite::SqliteRow, column: &str) -> Result<T> {
+    let text: String = row.try_get(column)?;
+    serde_json::from_str(&text).map_err(|e| corrupt(column, e))
+}
+
+fn alert_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<AlertRow> {
+    let time = from_ms(row.try_get("time")?)?;
+    Ok(AlertRow {
+        id: row.try_get("id")?,
+        time,
+        updated: row
+            .try_get::<Option<i64>, _>("updated_at")?
+            .map(from_ms)
+            .transpose()?
+            .unwrap_or(time),
+        account: row.try_get("account")?,
+        ip: row.try_get("ip")?,
+        severity: row.try_get("severity")?,
+        decision: row.try_get("decision")?,
+        decisions: row.try_get("decisions")?,
+        reasons: parsed(row, "reasons")?,
+        credentials: parsed(row, "credentials")?,
+        ips: parsed(row, "ips")?,
+        user_agents: parsed(row, "user_agents")?,
+        documents: parsed(row, "documents")?,
+        state: row.try_get("state")?,
+        resolved_by: row.try_get("resolved_by")?,
+        resolved_at: row
+            .try_get::<Option<i64>, _>("resolved_at")?
+            .map(from_ms)
+            .transpose()?,
+    })
+}
+
+#[async_trait::async_trait]
+impl Alerts for Sqlite {
+    async fn raise_alert(
+        &self,
+        update: &AlertUpdate,
+        episode: Duration,
+    ) -> Result<(AlertRow, AlertChange)> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let sql = format!(
+            "SELECT {ALERT_COLUMNS} FROM guard_alerts
+             WHERE account = ? AND state = 'open' AND coalesce(updated_at, time) >= ?
+             ORDER BY id DESC LIMIT 1"
+        );
+        let open = sqlx::query(&sql)
+            .bind(&update.account)
+            .bind(to_ms(update.time - episode))
+            .fetch_optional(&mut *tx)
+            .await?
+            .as_ref()
+            .map(alert_from_row)
+            .transpose()?;
+        let (mut alert, change) = match open {
+            Some(mut alert) => {
+                let change = merge_update(&mut alert, update);
+                (alert, change)
+            }
+            None => (open_episode(update), AlertChange::Raised),
+        };
+        let reasons = json_of("reasons", &alert.reasons)?;
+        let credentials = json_of("credentials", &alert.credentials)?;
+        let ips = json_of("ips", &alert.ips)?;
+        let user_agents = json_of("user agents", &alert.user_agents)?;
+        let documents = json_of("documents", &alert.documents)?;
+        if change == AlertChange::Raised {
+            alert.id = sqlx::query(
+                "INSERT INTO guard_alerts (time, updated_at, account, ip, severity, decision,
+                     decisions, reasons, credentials, ips, user_agents, documents, state)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')",
+            )
+            .bind(to_ms(alert.time))
+            .bind(to_ms(alert.updated))
+            .bind(&alert.account)
+            .bind(&alert.ip)
+            .bind(&alert.severity)
+            .bind(&alert.decision)
+            .bind(alert.decisions)
+            .bind(reasons)
+            .bind(credentials)
+            .bind(ips)
+            .bind(user_agents)
+            .bind(documents)
+            .execute(&mut *tx)
+            .await?
+            .last_insert_rowid();
+        } else {
+            sqlx::query(
+                "UPDATE guard_alerts SET updated_at = ?, severity = ?, decision = ?,
+                     decisions = ?, reasons = ?, credentials = ?, ips = ?, user_agents = ?,
+                     documents = ?
+                 WHERE id = ?",
+            )
+            .bind(to_ms(alert.updated))
+            .bind(&alert.severity)
+            .bind(&alert.decision)
+            .bind(alert.decisions)
+            .bind(reasons)
+            .bind(credentials)
+            .bind(ips)
+            .bind(user_agents)
+            .bind(documents)
+            .bind(alert.id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok((alert, change))
+    }
+
+    async fn alerts(&self, all: bool, limit: u32) -> Result<Vec<AlertRow>> {
+        let filter = if all { "" } else { "WHERE state = 'open'" };
+        let sql =
+            format!("SELECT {ALERT_COLUMNS} FROM guard_alerts {filter} ORDER BY id DESC LIMIT ?");
+        sqlx::query(&sql)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(alert_from_row)
+            .collect()
+    }
+
+    async fn alert(&self, id: i64) -> Result<Option<AlertRow>> {
+        let sql = format!("SELECT {ALERT_COLUMNS} FROM guard_alerts WHERE id = ?");
+        sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(alert_from_row)
+            .transpose()
+    }
+
+    async fn close_alert(&self, id: i64, by: &str, now: OffsetDateTime) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE guard_alerts SET state = 'closed', resolved_by = ?, resolved_at = ?
+             WHERE id = ? AND state = 'open'",
+        )
+        .bind(by)
+        .bind(to_ms(now))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn close_alerts_of(&self, account: &str, by: &str, now: OffsetDateTime) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE guard_alerts SET state = 'closed', resolved_by = ?, resolved_at = ?
+             WHERE account = ? AND state = 'open'",
+        )
+        .bind(by)
+        .bind(to_ms(now))
+        .bind(account)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+}

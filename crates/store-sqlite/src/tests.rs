@@ -1,0 +1,111 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! What only the SQLite backend has: its file, its migrations.
+
+use crate::MIGRATIONS;
+use rampart_store::{Error, IndexEntry, MatchSource, Store};
+use rampart_store_conformance::fixtures::{now, one_document};
+
+async fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = crate::open(&dir.path().join("rampart.db")).await.unwrap();
+    (dir, store)
+}
+
+#[tokio::test]
+async fn migration_10_moves_an_existing_index_to_item_ids() {
+    let (dir, s) = store().await;
+    let doc = one_document(&s).await;
+    s.close().await;
+    // Back to the shapes of migration 9, holding one indexed version.
+    let db = dir.path().join("rampart.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    sqlx::raw_sql(
+        "DROP TABLE match_bands; DROP TABLE match_anchors; DROP TABLE match_versions;
+         DROP TABLE public_ref_bands; DROP TABLE public_ref_anchors; DROP TABLE public_refs;
+         DELETE FROM schema_migrations WHERE version IN (2, 8, 9, 10)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| [2, 8, 9].contains(v)) {
+        sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)")
+            .bind(version)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO match_versions (document_id, version, bytes_sha256, fingerprint, encoding, indexed_at)
+         VALUES (?, 2, ?, X'444D463278', X'444D4632', 0)",
+    )
+    .bind(&doc)
+    .bind(&[2u8; 32][..])
+    .execute(&pool)
+    .await
+    .unwrap();
+    for sql in [
+        "INSERT INTO match_bands (band, key, document_id, version) VALUES (5, 55, ?, 2)",
+        "INSERT INTO match_anchors (anchor, document_id, version) VALUES (77, ?, 2)",
+    ] {
+        sqlx::query(sql).bind(&doc).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+
+    let s = crate::open(&db).await.unwrap();
+    let mut r = s.index_reader().await.unwrap();
+    let found = r.match_candidates(&[(5, 55)], &[77], 8).await.unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].bands, found[0].anchors), (1, 1));
+    let stored = r.fingerprints_of(&[found[0].item]).await.unwrap();
+    assert_eq!(
+        stored[0].source,
+        MatchSource::Version {
+            document: doc.clone(),
+            version: 2
+        }
+    );
+    assert_eq!(stored[0].fingerprint.as_deref(), Some(&b"DMF2x"[..]));
+    drop(r);
+    let stats = s.index_stats(b"DMF2").await.unwrap();
+    assert_eq!((stats.indexed, stats.stale), (1, 0));
+}
+
+#[tokio::test]
+async fn the_database_and_its_wal_and_shm_are_private_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, s) = store().await;
+    let slug = "modes".parse().unwrap();
+    s.create_portal(&slug, "Modes", now()).await.unwrap();
+    for name in ["rampart.db", "rampart.db-wal", "rampart.db-shm"] {
+        let meta = std::fs::metadata(dir.path().join(name)).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{name}");
+    }
+}
+
+/// A stored hash of another length (a hand-edited database) is refused,
+/// not read as shifted hashes.
+#[tokio::test]
+async fn a_hand_edited_hash_of_another_length_is_refused() {
+    let (dir, s) = store().await;
+    let entry = IndexEntry {
+        bytes_sha256: [1; 32],
+        text_sha256: Some([2; 32]),
+        ..IndexEntry::default()
+    };
+    s.add_public_ref("Press", "p.txt", &entry, now())
+        .await
+        .unwrap();
+    let db = dir.path().join("rampart.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE public_refs SET bytes_sha256 = x'f70102'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let err = s.indexed_hashes().await.unwrap_err();
+    assert!(matches!(err, Error::Corrupt(_)), "{err}");
+}
