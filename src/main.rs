@@ -35,6 +35,8 @@ enum Command {
     Public(commands::public::Opts),
     /// Rebuild the match index of every stored version from the blobs.
     Reindex(commands::reindex::Opts),
+    /// Copy an embedded install to PostgreSQL and an S3-compatible bucket.
+    Migrate(commands::migrate::Opts),
 }
 
 /// The umask of every command: files and directories Rampart creates are
@@ -75,6 +77,7 @@ fn main() -> ExitCode {
             Command::Triage(opts) => commands::triage::run(opts).await,
             Command::Public(opts) => commands::public::run(opts).await,
             Command::Reindex(opts) => commands::reindex::run(opts).await,
+            Command::Migrate(opts) => commands::migrate::run(opts).await,
         }
     });
     match result {

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod demo;
 pub mod import;
+pub mod migrate;
 pub mod public;
 pub mod reindex;
 pub mod serve;

@@ -24,6 +24,7 @@ pub(crate) mod guard_peers;
 pub mod install;
 pub mod matching;
 pub mod metrics;
+pub mod migrate;
 pub mod security;
 mod upload;
 pub mod watermark;

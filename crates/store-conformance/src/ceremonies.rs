@@ -133,3 +133,29 @@ pub async fn throttle_failures_raced_by_many_are_all_counted(store: Store) {
         assert_eq!(state.failures, RACERS as i64, "{state:?}");
     }
 }
+
+pub async fn a_passkey_counter_raced_by_many_advances_once(store: Store) {
+    let ann = account(&store, "ann@example.org").await;
+    let key = NewWebauthnCredential {
+        credential_id: b"key".to_vec(),
+        name: "laptop".into(),
+        passkey: "{}".into(),
+        sign_count: 5,
+    };
+    store
+        .add_webauthn_credential(ann, &key, now())
+        .await
+        .unwrap();
+    // The same assertion (counter 6) replayed by many at once: a clone.
+    let checks = race(&store, |s| async move {
+        s.use_webauthn_credential(ann, b"key", 6, "{}", now())
+            .await
+            .unwrap()
+    })
+    .await;
+    let advanced = checks
+        .iter()
+        .filter(|c| **c == CounterCheck::Advanced)
+        .count();
+    assert_eq!(advanced, 1, "{checks:?}");
+}

@@ -44,6 +44,7 @@ macro_rules! conformance {
             ceremonies::a_login_is_taken_once_and_stale_ones_are_swept,
             ceremonies::an_oidc_state_raced_by_many_is_taken_by_one,
             ceremonies::a_passkey_challenge_raced_by_many_is_taken_by_one,
+            ceremonies::a_passkey_counter_raced_by_many_advances_once,
             ceremonies::a_totp_step_raced_by_many_is_accepted_once,
             ceremonies::throttle_failures_raced_by_many_are_all_counted,
         }

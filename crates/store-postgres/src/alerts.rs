@@ -72,7 +72,7 @@ impl Alerts for Postgres {
         let sql = format!(
             "SELECT {ALERT_COLUMNS} FROM guard_alerts
              WHERE account = $1 AND state = 'open' AND coalesce(updated_at, time) >= $2
-             ORDER BY id DESC LIMIT 1"
+             ORDER BY id DESC LIMIT 1 FOR UPDATE"
         );
         let open = sqlx::query(&sql)
             .bind(&update.account)

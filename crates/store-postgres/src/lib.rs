@@ -28,6 +28,7 @@ mod oidc;
 mod portals;
 mod sessions;
 mod totp_pending;
+mod transfer;
 mod webauthn;
 
 pub mod scratch;
@@ -62,6 +63,8 @@ pub(crate) enum Area {
     Alerts = 6,
     /// Known devices of an account.
     Devices = 7,
+    /// Rewriting a version's match index rows.
+    MatchIndex = 8,
 }
 
 /// Takes `area`'s advisory lock until the end of the transaction `conn`

@@ -82,7 +82,7 @@ impl Passkeys for Postgres {
     ) -> Result<CounterCheck> {
         let mut tx = self.pool.begin().await?;
         let stored: Option<i64> = sqlx::query_scalar(
-            "SELECT sign_count FROM webauthn_credentials WHERE account_id = $1 AND credential_id = $2",
+            "SELECT sign_count FROM webauthn_credentials WHERE account_id = $1 AND credential_id = $2 FOR UPDATE",
         )
         .bind(account.0)
         .bind(credential_id)

@@ -21,6 +21,7 @@ mod oidc;
 mod portals;
 mod sessions;
 mod totp_pending;
+mod transfer;
 mod webauthn;
 
 pub(crate) use rampart_store::to_ms;

@@ -79,7 +79,7 @@ impl Passkeys for Sqlite {
         passkey: &str,
         now: OffsetDateTime,
     ) -> Result<CounterCheck> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let stored: Option<i64> = sqlx::query_scalar(
             "SELECT sign_count FROM webauthn_credentials WHERE account_id = ? AND credential_id = ?",
         )

@@ -29,6 +29,7 @@ mod oidc;
 mod portals;
 mod sessions;
 mod totp_pending;
+pub mod transfer;
 mod webauthn;
 
 pub use accounts::{AccountRow, Accounts, NewAccount};
@@ -131,6 +132,7 @@ pub trait Backend:
     + Portals
     + Sessions
     + SignIn
+    + transfer::Transfer
     + Send
     + Sync
     + 'static

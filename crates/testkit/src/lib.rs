@@ -94,7 +94,8 @@ impl TestApp {
     /// that must know the address (`[http] public_url` for OIDC callbacks).
     pub async fn spawn_on(mut config: Config, listener: tokio::net::TcpListener) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let schema = if on_postgres() {
+        // A test that names its own database keeps it.
+        let schema = if on_postgres() && config.store.database.starts_with("sqlite:") {
             let schema = Schema::create(&test_database()).await.unwrap();
             config.store.database = schema.url();
             Some(Arc::new(schema))
@@ -509,5 +510,57 @@ impl TestApp {
                 pool.close().await;
             }
         }
+    }
+}
+
+impl TestApp {
+    /// Another node of the same install: its own data dir holding a copy of
+    /// this one's keys (as an operator copies `keys/` to every node), the
+    /// same configuration (so the same database and bucket) and clock, its
+    /// own process state, served on a new port. It knows the users this
+    /// app made (their TOTP secrets and recovery codes). Only meaningful
+    /// when the state is shared: on PostgreSQL.
+    pub async fn spawn_node(&self) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&self.dir.path().join("keys"), &dir.path().join("keys"));
+        let config = (*self.state.config).clone();
+        let (state, first) = install::open(dir.path(), config, self.clock.clone())
+            .await
+            .unwrap();
+        assert!(
+            first.is_none(),
+            "a node of an install creates no administrator"
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let served = state.clone();
+        tokio::spawn(async move {
+            rampart_web::serve(served, listener, std::future::pending())
+                .await
+                .unwrap();
+        });
+        TestApp {
+            addr,
+            state,
+            clock: self.clock.clone(),
+            dir,
+            first_admin: self.first_admin.clone(),
+            schema: self.schema.clone(),
+            factors: self.factors.clone(),
+            recovery: self.recovery.clone(),
+        }
+    }
+}
+
+/// Copies a directory of files, keeping their modes.
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(to).unwrap();
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o700)).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        std::fs::copy(entry.path(), &target).unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
 }

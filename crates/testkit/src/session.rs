@@ -17,6 +17,16 @@ pub struct Session {
 }
 
 impl Session {
+    /// The same session (client, cookies, credentials, CSRF token) sent to
+    /// another node of the install.
+    pub fn on(&self, node: &crate::TestApp) -> Self {
+        Session {
+            client: self.client.clone(),
+            csrf: self.csrf.clone(),
+            base: node.url(""),
+        }
+    }
+
     /// The same client with another CSRF token.
     pub fn with_csrf(self, csrf: &str) -> Self {
         Session {

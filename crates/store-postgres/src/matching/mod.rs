@@ -31,6 +31,10 @@ async fn write_versions(
 ) -> Result<()> {
     use sqlx::Connection;
     let mut tx = conn.begin().await?;
+    // Indexing at upload and `rampart reindex` may rewrite one version at
+    // once: the second would not see the first's new row and trip on the
+    // unique key.
+    crate::lock(&mut tx, crate::Area::MatchIndex).await?;
     for &(document, version, entry) in entries {
         // Its postings go with it (ON DELETE CASCADE, by the item index).
         sqlx::query("DELETE FROM match_versions WHERE document_id = $1 AND version = $2")

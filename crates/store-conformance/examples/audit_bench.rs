@@ -1,12 +1,15 @@
-//! Benchmark (not a test) of the audit log on the embedded SQLite default:
-//! durable appends per second with 1, 16 and 256 concurrent writers and the
-//! wait until durable (p50/p99); inclusion-proof generation and
-//! verification; `audit verify` over a large log.
+//! Benchmark (not a test) of the audit log on both backends, in one run on
+//! the same machine: durable appends per second with 1, 16 and 256
+//! concurrent writers and the wait until durable (p50/p99) on the embedded
+//! SQLite and on PostgreSQL (a scratch schema of `RAMPART_TEST_POSTGRES`,
+//! by default the local test database); inclusion-proof generation and
+//! verification and `audit verify` over a large log, on each.
 //!
-//!     cargo run --release -p rampart-store --example audit_bench -- [SECONDS] [VERIFY_ENTRIES]
+//!     cargo run --release -p rampart-store-conformance --example audit_bench -- [SECONDS] [VERIFY_ENTRIES]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use rampart_store::{auditlog, AuditEvent, AuditSink, Outcome};
+use rampart_store::{auditlog, AuditEvent, AuditSink, Outcome, Store};
+use rampart_store_postgres::scratch::{test_database, Schema};
 use std::time::{Duration, Instant};
 
 fn event(i: u64) -> AuditEvent {
@@ -32,11 +35,25 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-async fn appends(writers: usize, secs: u64) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = rampart_store_sqlite::open(&dir.path().join("bench.db"))
-        .await
-        .unwrap();
+/// A fresh store of `backend`, and what must live as long as it.
+async fn fresh(backend: &str) -> (Box<dyn std::any::Any>, Store) {
+    if backend == "postgres" {
+        let schema = Schema::create(&test_database()).await.unwrap();
+        let store = rampart_store_postgres::connect(&schema.url())
+            .await
+            .unwrap();
+        (Box::new(schema), store)
+    } else {
+        let dir = tempfile::tempdir().unwrap();
+        let store = rampart_store_sqlite::open(&dir.path().join("bench.db"))
+            .await
+            .unwrap();
+        (Box::new(dir), store)
+    }
+}
+
+async fn appends(backend: &str, writers: usize, secs: u64) {
+    let (_keep, store) = fresh(backend).await;
     let signer = rampart_tlog::Signer::from_seed("bench.example/audit", &[1; 32]).unwrap();
     let log = auditlog::AuditLog::start(store.clone(), signer);
     let deadline = Instant::now() + Duration::from_secs(secs);
@@ -63,7 +80,7 @@ async fn appends(writers: usize, secs: u64) {
     let elapsed = started.elapsed().as_secs_f64();
     waits.sort_unstable();
     println!(
-        "{writers:>4} writers: {:>8.0} durable events/s   wait p50 {:>7.2} ms   p99 {:>7.2} ms   ({} events)",
+        "{backend:>8} {writers:>4} writers: {:>8.0} durable events/s   wait p50 {:>7.2} ms   p99 {:>7.2} ms   ({} events)",
         waits.len() as f64 / elapsed,
         percentile(&waits, 0.50).as_secs_f64() * 1e3,
         percentile(&waits, 0.99).as_secs_f64() * 1e3,
@@ -72,11 +89,8 @@ async fn appends(writers: usize, secs: u64) {
     log.close().await.unwrap();
 }
 
-async fn proofs_and_verify(entries: u64) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = rampart_store_sqlite::open(&dir.path().join("bench.db"))
-        .await
-        .unwrap();
+async fn proofs_and_verify(backend: &str, entries: u64) {
+    let (_keep, store) = fresh(backend).await;
     let signer = rampart_tlog::Signer::from_seed("bench.example/audit", &[1; 32]).unwrap();
     let verifier = signer.verifier();
     let fill = Instant::now();
@@ -137,7 +151,7 @@ async fn proofs_and_verify(entries: u64) {
     let verify = t.elapsed();
     assert!(report.ok(), "{:?}", report.findings);
     println!(
-        "log of {size} entries (filled in {:.1} s, batches of 4096)",
+        "{backend}: log of {size} entries (filled in {:.1} s, batches of 4096)",
         fill.as_secs_f64()
     );
     println!(
@@ -159,11 +173,15 @@ async fn main() {
     let secs: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
     let verify_entries: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     println!(
-        "durable appends ({secs} s each, SQLite WAL synchronous=FULL, group commit ≤ {} per batch)",
+        "durable appends ({secs} s each; SQLite WAL synchronous=FULL, PostgreSQL as configured; group commit ≤ {} per batch)",
         auditlog::MAX_BATCH
     );
-    for writers in [1, 16, 256] {
-        appends(writers, secs).await;
+    for backend in ["sqlite", "postgres"] {
+        for writers in [1, 16, 256] {
+            appends(backend, writers, secs).await;
+        }
     }
-    proofs_and_verify(verify_entries).await;
+    for backend in ["sqlite", "postgres"] {
+        proofs_and_verify(backend, verify_entries).await;
+    }
 }
