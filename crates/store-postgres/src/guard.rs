@@ -1,40 +1,64 @@
-//! The guard's state rows: per-account and per-IP states through the group
-//! committing writer (`guard_writer`), peer baselines merged in one
-//! immediate transaction.
+//! The guard's state rows: per-account and per-IP states written a group
+//! commit at a time (the store's `guard_writer` batches them), peer
+//! baselines merged one transaction each.
 
-use crate::guard_writer::{write_batch, Job};
 use crate::{to_ms, Postgres};
-use rampart_domain::AccountId;
-use rampart_store::{Error, GuardState, GuardUpdate, PeerMerge, Result};
+use rampart_store::{GuardBatch, GuardRows, GuardState, PeerMerge, Result};
 use time::OffsetDateTime;
-use tokio::sync::oneshot;
 
 #[async_trait::async_trait]
 impl GuardState for Postgres {
-    // Concurrent calls are group committed in one immediate transaction
-    // (see `guard_writer`): the write lock is taken before the read, calls
-    // run in order, and a call sees the states earlier calls left.
-    async fn apply_guard_update(
+    // The write lock is taken before the read (the Guard advisory lock), so
+    // batches of every process and node run one after another on the rows
+    // the previous ones left.
+    async fn guard_batch(
         &self,
-        account: AccountId,
-        ip: Option<&str>,
-        now: OffsetDateTime,
-        update: GuardUpdate,
+        accounts: &[i64],
+        ips: &[String],
+        at_ms: i64,
+        batch: GuardBatch,
     ) -> Result<()> {
-        let (done, finished) = oneshot::channel();
-        let job = Job {
-            account: account.0,
-            ip: ip.map(str::to_owned),
-            now,
-            update,
-            done,
-        };
-        if let Some(job) = self.guard_writer.submit(&self.pool, job).await {
-            write_batch(&self.pool, vec![job]).await;
+        let mut tx = self.pool.begin().await?;
+        crate::lock(&mut tx, crate::Area::Guard).await?;
+        let mut stored = GuardRows::default();
+        let principals: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT account_id, state FROM guard_principals WHERE account_id = ANY($1)",
+        )
+        .bind(accounts)
+        .fetch_all(&mut *tx)
+        .await?;
+        stored.principals.extend(principals);
+        let addresses: Vec<(String, String)> =
+            sqlx::query_as("SELECT ip, state FROM guard_ips WHERE ip = ANY($1)")
+                .bind(ips)
+                .fetch_all(&mut *tx)
+                .await?;
+        stored.ips.extend(addresses);
+        let changed = batch(stored);
+        for (account, state) in &changed.principals {
+            sqlx::query(
+                "INSERT INTO guard_principals (account_id, state, updated_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (account_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+            )
+            .bind(account)
+            .bind(state)
+            .bind(at_ms)
+            .execute(&mut *tx)
+            .await?;
         }
-        finished
-            .await
-            .map_err(|_| Error::Guard("the guard state writer stopped".into()))?
+        for (ip, state) in &changed.ips {
+            sqlx::query(
+                "INSERT INTO guard_ips (ip, state, updated_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (ip) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+            )
+            .bind(ip)
+            .bind(state)
+            .bind(at_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn merge_peer_baseline(

@@ -21,7 +21,6 @@ mod documents;
 mod downloads;
 mod guard;
 mod guard_budgets;
-mod guard_writer;
 mod identity;
 mod matching;
 mod oidc;
@@ -89,8 +88,6 @@ pub async fn connect(url: &str) -> Result<Store> {
 #[derive(Debug)]
 pub struct Postgres {
     pool: sqlx::PgPool,
-    /// Group commit of the guard's per-account state (see `guard_writer`).
-    guard_writer: std::sync::Arc<guard_writer::GuardWriter>,
 }
 
 const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
@@ -106,10 +103,7 @@ impl Postgres {
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await?;
-        let backend = Self {
-            pool,
-            guard_writer: std::sync::Arc::default(),
-        };
+        let backend = Self { pool };
         backend.migrate().await?;
         Ok(backend)
     }

@@ -14,7 +14,6 @@ mod documents;
 mod downloads;
 mod guard;
 mod guard_budgets;
-mod guard_writer;
 mod identity;
 mod matching;
 mod oidc;
@@ -47,8 +46,6 @@ pub async fn connect(url: &str) -> Result<Store> {
 #[derive(Debug)]
 pub struct Sqlite {
     pool: sqlx::SqlitePool,
-    /// Group commit of the guard's per-account state (see `guard_writer`).
-    guard_writer: std::sync::Arc<guard_writer::GuardWriter>,
 }
 
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -99,10 +96,7 @@ impl Sqlite {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        let backend = Self {
-            pool,
-            guard_writer: std::sync::Arc::default(),
-        };
+        let backend = Self { pool };
         backend.migrate().await?;
         Ok(backend)
     }

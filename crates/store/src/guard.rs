@@ -11,8 +11,10 @@
 //! part of it: they are read from a snapshot and merged every few seconds
 //! with [`Store::merge_guard_peers`].
 
+use crate::guard_writer::{write_batch, Job};
 use crate::{Error, Result, Store};
 use rampart_domain::AccountId;
+use std::collections::HashMap;
 use time::OffsetDateTime;
 use tokio::sync::oneshot;
 
@@ -40,19 +42,34 @@ pub type GuardUpdate = Box<dyn FnOnce(&mut GuardStates) -> Result<()> + Send>;
 /// observations and returns the baseline to store.
 pub type PeerMerge = Box<dyn FnOnce(Option<String>) -> Result<String> + Send>;
 
+/// Stored guard states by key: accounts' `PrincipalState`s and client
+/// addresses' `IpState`s, as JSON.
+#[derive(Debug, Clone, Default)]
+pub struct GuardRows {
+    /// By account key.
+    pub principals: HashMap<i64, String>,
+    /// By client address.
+    pub ips: HashMap<String, String>,
+}
+
+/// The work of one group commit: given the stored rows of the batch's
+/// accounts and addresses, the rows to write back (those that changed).
+pub type GuardBatch = Box<dyn FnOnce(GuardRows) -> GuardRows + Send>;
+
 /// Guard state operations of a storage backend.
 #[async_trait::async_trait]
 pub trait GuardState: Send + Sync {
-    /// Reads the states of `account` (and of `ip`, when given), runs
-    /// `update` on them and writes back what it changed, returning once
-    /// that write is durable. Updates are serialised per install: an update
-    /// sees the states earlier ones left, whichever node made them.
-    async fn apply_guard_update(
+    /// One group commit (see `guard_writer`): in one transaction that
+    /// serialises with every other guard write, whichever process or node
+    /// makes it, reads the stored states of `accounts` and `ips` (those that
+    /// exist), hands them to `batch`, writes back the rows it returns
+    /// (updated at `at_ms`) and commits. Returns once durable.
+    async fn guard_batch(
         &self,
-        account: AccountId,
-        ip: Option<&str>,
-        now: OffsetDateTime,
-        update: GuardUpdate,
+        accounts: &[i64],
+        ips: &[String],
+        at_ms: i64,
+        batch: GuardBatch,
     ) -> Result<()>;
 
     /// Reads the stored baseline of the peer group (`community`, `role`),
@@ -72,9 +89,10 @@ pub trait GuardState: Send + Sync {
 impl Store {
     /// Reads the guard states of `account` (and of the client `ip`, when
     /// given), hands them to `assess`, and writes back what it changed; the
-    /// call returns once that write is durable (see
-    /// [`GuardState::apply_guard_update`]). An error from `assess` discards
-    /// that call's changes only.
+    /// call returns once that write is durable. Concurrent calls are group
+    /// committed (see `guard_writer`): they run in order, and a call sees
+    /// the states earlier calls left. An error from `assess` discards that
+    /// call's changes only.
     pub async fn guard_update<T: Send + 'static>(
         &self,
         account: AccountId,
@@ -88,7 +106,20 @@ impl Store {
             let _ = answer.send(value);
             Ok(())
         });
-        self.apply_guard_update(account, ip, now, update).await?;
+        let (done, finished) = oneshot::channel();
+        let job = Job {
+            account: account.0,
+            ip: ip.map(str::to_owned),
+            now,
+            update,
+            done,
+        };
+        if let Some(job) = self.guard_writer.submit(&self.backend, job).await {
+            write_batch(&*self.backend, vec![job]).await;
+        }
+        finished
+            .await
+            .map_err(|_| Error::Guard("the guard state writer stopped".into()))??;
         answered
             .await
             .map_err(|_| Error::Guard("the guard update gave no answer".into()))

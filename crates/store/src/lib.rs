@@ -23,6 +23,7 @@ mod documents;
 mod downloads;
 mod guard;
 mod guard_budgets;
+mod guard_writer;
 mod identity;
 mod matching;
 mod oidc;
@@ -43,7 +44,7 @@ pub use auditlog::{
 };
 pub use documents::{Cursor, DocumentRow, Documents, NewDocument, NewVersion, VersionRow};
 pub use downloads::{Downloads, NewDownload, RegisteredDownload};
-pub use guard::{GuardState, GuardStates, GuardUpdate, PeerMerge};
+pub use guard::{GuardBatch, GuardRows, GuardState, GuardStates, GuardUpdate, PeerMerge};
 pub use guard_budgets::{BudgetOverrideRow, BudgetOverrides};
 pub use identity::{
     DeviceNotice, SessionListing, SignIn, StuffingCounts, ThrottleState, TotpFactor,
@@ -150,12 +151,19 @@ pub trait Backend:
 /// The handle to the state; cheap to clone. Its methods are those of the
 /// [`Backend`] it wraps.
 #[derive(Clone)]
-pub struct Store(Arc<dyn Backend>);
+pub struct Store {
+    backend: Arc<dyn Backend>,
+    /// Group commit of the guard's per-account state (see `guard_writer`).
+    guard_writer: Arc<guard_writer::GuardWriter>,
+}
 
 impl Store {
     /// Wraps a backend.
     pub fn new(backend: impl Backend) -> Self {
-        Self(Arc::new(backend))
+        Self {
+            backend: Arc::new(backend),
+            guard_writer: Arc::default(),
+        }
     }
 }
 
@@ -163,13 +171,13 @@ impl Deref for Store {
     type Target = dyn Backend;
 
     fn deref(&self) -> &Self::Target {
-        &*self.0
+        &*self.backend
     }
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("Store").field(&self.0.name()).finish()
+        f.debug_tuple("Store").field(&self.backend.name()).finish()
     }
 }
 
