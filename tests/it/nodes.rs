@@ -161,3 +161,55 @@ async fn sign_in_failures_count_together_whichever_node_they_reach() {
         rampart_app::install::close(&node.state).await.unwrap();
     }
 }
+
+/// A node that loses PostgreSQL answers 503 with the JSON error (and
+/// `/readyz` 503, so the balancer takes it out) instead of failing
+/// requests as internal errors, and recovers by itself when the database
+/// is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_loses_the_database_answers_503_and_recovers_by_itself() {
+    let schema = Schema::create(&test_database()).await.unwrap();
+    let proxy = rampart_testkit::proxy::TcpProxy::start("127.0.0.1:5432").await;
+    let mut config = Config::default();
+    config.store.database = schema
+        .url()
+        .replace("127.0.0.1:5432", &proxy.addr.to_string());
+    assert!(
+        config.store.database.contains(&proxy.addr.to_string()),
+        "{}",
+        config.store.database
+    );
+    let app = TestApp::spawn_with(config).await;
+    app.portal("alpha").await;
+    app.user(ANN, "NOR", None).await;
+    let ann = bearer(&app, &app.token(ANN, "full", None).await);
+    let anonymous = app.anonymous();
+    assert_eq!(anonymous.get("/readyz").await.status(), StatusCode::OK);
+    assert_eq!(ann.get("/api/v1/portals").await.status(), StatusCode::OK);
+
+    proxy.cut();
+    assert_eq!(
+        anonymous.get("/readyz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    let r = ann.get("/api/v1/portals").await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
+
+    proxy.restore();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let r = ann.get("/api/v1/portals").await;
+        if r.status() == StatusCode::OK {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still {} after the database came back",
+            r.status()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(anonymous.get("/readyz").await.status(), StatusCode::OK);
+}

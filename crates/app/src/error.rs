@@ -117,6 +117,7 @@ impl From<rampart_identity::Error> for Error {
             I::Conflict(what) => Error::Conflict(what),
             I::TooManyRequests(after) => Error::TooManyRequests(after),
             I::Precondition(why) => Error::Precondition(why),
+            I::Unavailable(what) => Error::Unavailable(what),
             I::Internal(e) => Error::Internal(e),
         }
     }
@@ -127,6 +128,10 @@ impl From<rampart_store::Error> for Error {
         match e {
             rampart_store::Error::Conflict(what) => Error::Conflict(what),
             rampart_store::Error::NotFound(_) => Error::NotFound,
+            e if e.is_unavailable() => {
+                tracing::error!(cause = %e, "the database does not answer");
+                Error::Unavailable("the database")
+            }
             other => Error::Internal(other.into()),
         }
     }

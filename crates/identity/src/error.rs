@@ -47,6 +47,10 @@ pub enum Error {
     /// Throttled; try again after this long.
     #[error("too many requests")]
     TooManyRequests(Duration),
+    /// The database does not answer (the cause goes to the log); the
+    /// request may succeed later.
+    #[error("{0} is unavailable; try again shortly")]
+    Unavailable(&'static str),
     /// Anything else; the cause goes to the log only.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -57,6 +61,10 @@ impl From<rampart_store::Error> for Error {
         match e {
             rampart_store::Error::Conflict(what) => Error::Conflict(what),
             rampart_store::Error::NotFound(_) => Error::NotFound,
+            e if e.is_unavailable() => {
+                tracing::error!(cause = %e, "the database does not answer");
+                Error::Unavailable("the database")
+            }
             other => Error::Internal(other.into()),
         }
     }

@@ -102,6 +102,24 @@ impl From<rampart_domain::Error> for Error {
     }
 }
 
+impl Error {
+    /// Whether the database could not be reached (no connection, a
+    /// connection lost, the pool closed): the request may succeed later,
+    /// unlike a query the database refused.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            Error::Database(
+                sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Io(_)
+                    | sqlx::Error::Tls(_)
+                    | sqlx::Error::WorkerCrashed
+            )
+        )
+    }
+}
+
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
