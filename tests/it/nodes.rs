@@ -193,8 +193,9 @@ async fn a_node_that_loses_the_database_answers_503_and_recovers_by_itself() {
         StatusCode::SERVICE_UNAVAILABLE
     );
     let r = ann.get("/api/v1/portals").await;
-    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let status = r.status();
     let body: Value = r.json().await.unwrap();
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["error"]["code"], "unavailable", "{body}");
 
     proxy.restore();

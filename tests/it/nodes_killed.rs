@@ -147,7 +147,9 @@ async fn a_node_killed_under_load_loses_no_answered_event_and_the_others_go_on()
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 401);
+    let status = r.status();
+    let retry = r.headers().get("retry-after").cloned();
+    assert_eq!(status, 401, "{retry:?}: {}", r.text().await.unwrap());
     assert!(
         since.elapsed() < Duration::from_secs(5),
         "{:?}",

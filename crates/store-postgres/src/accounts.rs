@@ -1,32 +1,14 @@
 //! Accounts: who can sign in, with which nation and install-wide roles.
 
+use crate::Cols;
 use crate::Postgres;
 use rampart_domain::{AccountId, AccountStatus, CommunityId, CommunityRole, Email};
+use rampart_store::rows;
 use rampart_store::*;
 use sqlx::Row;
 use time::OffsetDateTime;
 
 const COLUMNS: &str = "id, email, name, nation, password_hash, must_change_password, status, is_admin, is_security, created_at";
-
-fn account_from_row(row: &sqlx::postgres::PgRow) -> Result<AccountRow> {
-    let status = match row.try_get::<String, _>("status")?.as_str() {
-        "active" => AccountStatus::Active,
-        "suspended" => AccountStatus::Suspended,
-        other => return Err(Error::Corrupt(format!("account status {other:?}"))),
-    };
-    Ok(AccountRow {
-        id: AccountId(row.try_get("id")?),
-        email: row.try_get::<String, _>("email")?.parse()?,
-        name: row.try_get("name")?,
-        nation: row.try_get::<String, _>("nation")?.parse()?,
-        password_hash: row.try_get("password_hash")?,
-        must_change_password: row.try_get("must_change_password")?,
-        status,
-        admin: row.try_get("is_admin")?,
-        security: row.try_get("is_security")?,
-        created_at: from_ms(row.try_get("created_at")?)?,
-    })
-}
 
 #[async_trait::async_trait]
 impl Accounts for Postgres {
@@ -55,7 +37,7 @@ impl Accounts for Postgres {
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(account_from_row)
+            .map(|r| rows::account(&Cols(r)))
             .transpose()
     }
 
@@ -66,7 +48,7 @@ impl Accounts for Postgres {
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(account_from_row)
+            .map(|r| rows::account(&Cols(r)))
             .transpose()
     }
 
@@ -76,7 +58,7 @@ impl Accounts for Postgres {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(account_from_row)
+            .map(|r| rows::account(&Cols(r)))
             .collect()
     }
 

@@ -174,7 +174,13 @@ impl SignIn for Postgres {
             .bind(to_ms(reset_before))
             .fetch_one(&mut *tx)
             .await?;
-            let until = to_ms(now).saturating_add(blocked_for(key, failures));
+            // No block, no write: "blocked until now" would refuse, for a
+            // few milliseconds, a check that started before this failure.
+            let blocked = blocked_for(key, failures);
+            if blocked <= 0 {
+                continue;
+            }
+            let until = to_ms(now).saturating_add(blocked);
             sqlx::query(
                 "UPDATE sign_in_throttle SET blocked_until = GREATEST(blocked_until, $1) WHERE key = $2",
             )

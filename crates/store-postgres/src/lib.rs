@@ -77,6 +77,27 @@ pub(crate) async fn lock(conn: &mut sqlx::PgConnection, area: Area) -> Result<()
     Ok(())
 }
 
+/// A row of this backend as the store's row readers see it.
+pub(crate) struct Cols<'a>(pub(crate) &'a sqlx::postgres::PgRow);
+
+impl rampart_store::rows::Columns for Cols<'_> {
+    fn int(&self, name: &str) -> Result<Option<i64>> {
+        Ok(sqlx::Row::try_get(self.0, name)?)
+    }
+
+    fn text(&self, name: &str) -> Result<Option<String>> {
+        Ok(sqlx::Row::try_get(self.0, name)?)
+    }
+
+    fn flag(&self, name: &str) -> Result<Option<bool>> {
+        Ok(sqlx::Row::try_get(self.0, name)?)
+    }
+
+    fn bytes(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        Ok(sqlx::Row::try_get(self.0, name)?)
+    }
+}
+
 /// Connects to the database at `url` (`postgres://user:password@host/db`,
 /// with `?options=-csearch_path%3Dschema` to use a schema other than
 /// `public`) and brings its schema up to date.

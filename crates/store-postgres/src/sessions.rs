@@ -1,27 +1,13 @@
 //! Server-side sessions and API tokens. Only hashes of the secrets are
 //! stored, so a copy of the database does not let anyone sign in.
 
+use crate::Cols;
 use crate::Postgres;
 use rampart_domain::AccountId;
+use rampart_store::rows;
 use rampart_store::*;
 use sqlx::Row;
 use time::OffsetDateTime;
-
-fn token_from_row(r: &sqlx::postgres::PgRow) -> Result<TokenRow> {
-    let opt = |col: &str| -> Result<Option<OffsetDateTime>> {
-        r.try_get::<Option<i64>, _>(col)?.map(from_ms).transpose()
-    };
-    Ok(TokenRow {
-        id: r.try_get("id")?,
-        account: AccountId(r.try_get("account_id")?),
-        name: r.try_get("name")?,
-        scope: r.try_get("scope")?,
-        created_at: from_ms(r.try_get("created_at")?)?,
-        expires_at: opt("expires_at")?,
-        revoked_at: opt("revoked_at")?,
-        last_used: opt("last_used")?,
-    })
-}
 
 #[async_trait::async_trait]
 impl Sessions for Postgres {
@@ -129,7 +115,7 @@ impl Sessions for Postgres {
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(token_from_row)
+            .map(|r| rows::token(&Cols(r)))
             .transpose()
     }
 
@@ -139,7 +125,7 @@ impl Sessions for Postgres {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(token_from_row)
+            .map(|r| rows::token(&Cols(r)))
             .collect()
     }
 

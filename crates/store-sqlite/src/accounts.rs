@@ -1,32 +1,14 @@
 //! Accounts: who can sign in, with which nation and install-wide roles.
 
+use crate::Cols;
 use crate::Sqlite;
 use rampart_domain::{AccountId, AccountStatus, CommunityId, CommunityRole, Email};
+use rampart_store::rows;
 use rampart_store::*;
 use sqlx::Row;
 use time::OffsetDateTime;
 
 const COLUMNS: &str = "id, email, name, nation, password_hash, must_change_password, status, is_admin, is_security, created_at";
-
-fn account_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<AccountRow> {
-    let status = match row.try_get::<String, _>("status")?.as_str() {
-        "active" => AccountStatus::Active,
-        "suspended" => AccountStatus::Suspended,
-        other => return Err(Error::Corrupt(format!("account status {other:?}"))),
-    };
-    Ok(AccountRow {
-        id: AccountId(row.try_get("id")?),
-        email: row.try_get::<String, _>("email")?.parse()?,
-        name: row.try_get("name")?,
-        nation: row.try_get::<String, _>("nation")?.parse()?,
-        password_hash: row.try_get("password_hash")?,
-        must_change_password: row.try_get("must_change_password")?,
-        status,
-        admin: row.try_get("is_admin")?,
-        security: row.try_get("is_security")?,
-        created_at: from_ms(row.try_get("created_at")?)?,
-    })
-}
 
 #[async_trait::async_trait]
 impl Accounts for Sqlite {
@@ -56,7 +38,7 @@ impl Accounts for Sqlite {
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(account_from_row)
+            .map(|r| rows::account(&Cols(r)))
             .transpose()
     }
 
@@ -67,7 +49,7 @@ impl Accounts for Sqlite {
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(account_from_row)
+            .map(|r| rows::account(&Cols(r)))
             .transpose()
     }
 
@@ -77,7 +59,7 @@ impl Accounts for Sqlite {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(account_from_row)
+            .map(|r| rows::account(&Cols(r)))
             .collect()
     }
 

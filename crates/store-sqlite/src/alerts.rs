@@ -9,10 +9,11 @@
 //! it — so that an officer reads one alert that tells the whole story
 //! instead of a hundred that each tell one request.
 
+use crate::Cols;
 use crate::Sqlite;
+use rampart_store::rows;
 use rampart_store::*;
-use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
 const ALERT_COLUMNS: &str = "id, time, updated_at, account, ip, severity, decision, decisions, \
@@ -24,40 +25,6 @@ fn corrupt(what: &str, e: serde_json::Error) -> crate::Error {
 
 fn json_of<T: Serialize>(what: &str, value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| corrupt(what, e))
-}
-
-fn parsed<T: for<'de> Deserialize<'de>>(row: &sqlx::sqlite::SqliteRow, column: &str) -> Result<T> {
-    let text: String = row.try_get(column)?;
-    serde_json::from_str(&text).map_err(|e| corrupt(column, e))
-}
-
-fn alert_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<AlertRow> {
-    let time = from_ms(row.try_get("time")?)?;
-    Ok(AlertRow {
-        id: row.try_get("id")?,
-        time,
-        updated: row
-            .try_get::<Option<i64>, _>("updated_at")?
-            .map(from_ms)
-            .transpose()?
-            .unwrap_or(time),
-        account: row.try_get("account")?,
-        ip: row.try_get("ip")?,
-        severity: row.try_get("severity")?,
-        decision: row.try_get("decision")?,
-        decisions: row.try_get("decisions")?,
-        reasons: parsed(row, "reasons")?,
-        credentials: parsed(row, "credentials")?,
-        ips: parsed(row, "ips")?,
-        user_agents: parsed(row, "user_agents")?,
-        documents: parsed(row, "documents")?,
-        state: row.try_get("state")?,
-        resolved_by: row.try_get("resolved_by")?,
-        resolved_at: row
-            .try_get::<Option<i64>, _>("resolved_at")?
-            .map(from_ms)
-            .transpose()?,
-    })
 }
 
 #[async_trait::async_trait]
@@ -79,7 +46,7 @@ impl Alerts for Sqlite {
             .fetch_optional(&mut *tx)
             .await?
             .as_ref()
-            .map(alert_from_row)
+            .map(|r| rows::alert(&Cols(r)))
             .transpose()?;
         let (mut alert, change) = match open {
             Some(mut alert) => {
@@ -147,7 +114,7 @@ impl Alerts for Sqlite {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(alert_from_row)
+            .map(|r| rows::alert(&Cols(r)))
             .collect()
     }
 
@@ -158,7 +125,7 @@ impl Alerts for Sqlite {
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(alert_from_row)
+            .map(|r| rows::alert(&Cols(r)))
             .transpose()
     }
 

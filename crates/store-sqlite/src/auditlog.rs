@@ -1,7 +1,9 @@
 //! The audit log's tables: events (the leaves), the stored hashes the tiles
 //! are made of, the head (right edge), checkpoints and verifications.
 
+use crate::Cols;
 use crate::Sqlite;
+use rampart_store::rows;
 use rampart_store::{
     canonical_entry, edge_from_row, AuditEvent, AuditLogStorage, Error, LoggedRow, Result,
     StoredCheckpoint, VerificationRecord,
@@ -15,18 +17,6 @@ const ROWS_PER_STATEMENT: usize = 256;
 
 fn to_i64(n: u64) -> Result<i64> {
     i64::try_from(n).map_err(|_| Error::Corrupt("log index out of range".into()))
-}
-
-fn checkpoint_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<StoredCheckpoint> {
-    let root: Vec<u8> = r.try_get("root")?;
-    Ok(StoredCheckpoint {
-        size: u64::try_from(r.try_get::<i64, _>("size")?)
-            .map_err(|_| Error::Corrupt("checkpoint size".into()))?,
-        root: Hash::from_slice(&root)
-            .map_err(|e| Error::Corrupt(format!("checkpoint root: {e}")))?,
-        signed: r.try_get("signed")?,
-        created_at: r.try_get("created_at")?,
-    })
 }
 
 async fn head<'e>(executor: impl sqlx::SqliteExecutor<'e>) -> Result<RightEdge> {
@@ -217,7 +207,7 @@ impl AuditLogStorage for Sqlite {
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(checkpoint_from_row)
+            .map(|r| rows::checkpoint(&Cols(r)))
             .transpose()
     }
 
@@ -226,7 +216,7 @@ impl AuditLogStorage for Sqlite {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(checkpoint_from_row)
+            .map(|r| rows::checkpoint(&Cols(r)))
             .collect()
     }
 

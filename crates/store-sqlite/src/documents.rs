@@ -1,9 +1,10 @@
 //! Documents, their markings and their immutable versions.
 
+use crate::Cols;
 use crate::Sqlite;
-use rampart_domain::{AccountId, CommunityId, DocumentId, Marking, Nation, ReleasableCommunity};
+use rampart_domain::{AccountId, CommunityId, DocumentId, Nation};
+use rampart_store::rows;
 use rampart_store::*;
-use sqlx::Row;
 use time::{Date, OffsetDateTime};
 
 const DOCUMENT_SELECT: &str = "
@@ -32,77 +33,6 @@ const RELEASABLE_TO: &str = "
 
 fn date_text(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
-fn document_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<DocumentRow> {
-    let nations: Option<String> = r.try_get("nations")?;
-    let mut releasable_nations: Vec<Nation> = nations
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::parse)
-        .collect::<Result<_, _>>()?;
-    releasable_nations.sort();
-    let communities: Option<String> = r.try_get("rel_communities")?;
-    let mut releasable_communities = Vec::new();
-    for item in communities
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .filter(|s| !s.is_empty())
-    {
-        let (id, path) = item
-            .split_once(':')
-            .ok_or_else(|| Error::Corrupt(format!("releasable community {item:?}")))?;
-        let id = id
-            .parse()
-            .map_err(|_| Error::Corrupt(format!("community id {id:?}")))?;
-        releasable_communities.push(ReleasableCommunity {
-            id: CommunityId(id),
-            path: path.to_owned(),
-        });
-    }
-    releasable_communities.sort_by(|a, b| a.path.cmp(&b.path));
-    let public_since = r
-        .try_get::<Option<String>, _>("public_since")?
-        .map(|s| {
-            Date::parse(
-                &s,
-                time::macros::format_description!("[year]-[month]-[day]"),
-            )
-        })
-        .transpose()
-        .map_err(|e| Error::Corrupt(format!("public_since: {e}")))?;
-    Ok(DocumentRow {
-        id: r.try_get::<String, _>("id")?.parse()?,
-        community: CommunityId(r.try_get("community_id")?),
-        portal_slug: r.try_get("portal_slug")?,
-        community_slug: r.try_get("community_slug")?,
-        title: r.try_get("title")?,
-        marking: Marking {
-            label: r.try_get("label")?,
-            releasable_nations,
-            releasable_communities,
-            public_since,
-            public_source: r.try_get("public_source")?,
-            canary: r.try_get("canary")?,
-        },
-        created_at: from_ms(r.try_get("created_at")?)?,
-        current: version_from_row(r)?,
-    })
-}
-
-fn version_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<VersionRow> {
-    Ok(VersionRow {
-        number: r.try_get("number")?,
-        blob: r.try_get("blob")?,
-        size: r.try_get("size")?,
-        media_type: r.try_get("media_type")?,
-        filename: r.try_get("filename")?,
-        uploaded_by: r.try_get("uploaded_by")?,
-        uploaded_at: from_ms(r.try_get("uploaded_at")?)?,
-    })
 }
 
 async fn insert_version(
@@ -206,7 +136,7 @@ impl Documents for Sqlite {
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(document_from_row)
+            .map(|r| rows::document(&Cols(r)))
             .transpose()
     }
 
@@ -219,7 +149,7 @@ impl Documents for Sqlite {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(version_from_row)
+        .map(|r| rows::version(&Cols(r)))
         .collect()
     }
 
@@ -252,8 +182,10 @@ impl Documents for Sqlite {
             .bind(i64::from(limit) + 1)
             .fetch_all(&self.pool)
             .await?;
-        let mut docs: Vec<DocumentRow> =
-            rows.iter().map(document_from_row).collect::<Result<_>>()?;
+        let mut docs: Vec<DocumentRow> = rows
+            .iter()
+            .map(|r| rows::document(&Cols(r)))
+            .collect::<Result<_>>()?;
         let next = if docs.len() > limit as usize {
             docs.truncate(limit as usize);
             docs.last().map(|d| Cursor {
@@ -302,7 +234,7 @@ impl Documents for Sqlite {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(document_from_row)
+            .map(|r| rows::document(&Cols(r)))
             .collect()
     }
 

@@ -5,21 +5,13 @@
 //! them, one row per (community, role) and per account, and answers the one
 //! lookup the request path needs.
 
+use crate::Cols;
 use crate::Sqlite;
 use rampart_domain::{AccountId, CommunityId};
+use rampart_store::rows;
 use rampart_store::*;
 use sqlx::Row;
 use time::OffsetDateTime;
-
-fn override_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<BudgetOverrideRow> {
-    Ok(BudgetOverrideRow {
-        target: row.try_get("target")?,
-        role: row.try_get("role")?,
-        limits: row.try_get("limits")?,
-        updated_at: from_ms(row.try_get("updated_at")?)?,
-        updated_by: row.try_get("updated_by")?,
-    })
-}
 
 #[async_trait::async_trait]
 impl BudgetOverrides for Sqlite {
@@ -53,7 +45,7 @@ impl BudgetOverrides for Sqlite {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(override_from_row)
+        .map(|r| rows::budget_override(&Cols(r)))
         .collect()
     }
 
@@ -67,7 +59,7 @@ impl BudgetOverrides for Sqlite {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(override_from_row)
+        .map(|r| rows::budget_override(&Cols(r)))
         .collect()
     }
 

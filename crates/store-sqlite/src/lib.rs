@@ -29,6 +29,27 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use std::{path::Path, str::FromStr, time::Duration};
 use time::OffsetDateTime;
 
+/// A row of this backend as the store's row readers see it.
+pub(crate) struct Cols<'a>(pub(crate) &'a sqlx::sqlite::SqliteRow);
+
+impl rampart_store::rows::Columns for Cols<'_> {
+    fn int(&self, name: &str) -> Result<Option<i64>> {
+        Ok(sqlx::Row::try_get(self.0, name)?)
+    }
+
+    fn text(&self, name: &str) -> Result<Option<String>> {
+        Ok(sqlx::Row::try_get(self.0, name)?)
+    }
+
+    fn flag(&self, name: &str) -> Result<Option<bool>> {
+        Ok(sqlx::Row::try_get(self.0, name)?)
+    }
+
+    fn bytes(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        Ok(sqlx::Row::try_get(self.0, name)?)
+    }
+}
+
 /// Opens (creating if missing) the database file and brings its schema up
 /// to date.
 pub async fn open(path: &Path) -> Result<Store> {

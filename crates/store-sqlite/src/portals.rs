@@ -1,20 +1,13 @@
 //! Portals, their communities, and who belongs to which community in what
 //! role.
 
+use crate::Cols;
 use crate::Sqlite;
 use rampart_domain::{AccountId, CommunityId, CommunityRole, PortalId, Slug};
+use rampart_store::rows;
 use rampart_store::*;
 use sqlx::Row;
 use time::OffsetDateTime;
-
-fn community_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<CommunityRow> {
-    Ok(CommunityRow {
-        id: CommunityId(r.try_get("id")?),
-        portal: r.try_get("portal")?,
-        slug: r.try_get("slug")?,
-        name: r.try_get("name")?,
-    })
-}
 
 const COMMUNITY_SELECT: &str =
     "SELECT c.id, p.slug AS portal, c.slug, c.name FROM communities c JOIN portals p ON p.id = c.portal_id";
@@ -101,7 +94,7 @@ impl Portals for Sqlite {
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(community_from_row)
+            .map(|r| rows::community(&Cols(r)))
             .transpose()
     }
 
@@ -112,7 +105,7 @@ impl Portals for Sqlite {
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(community_from_row)
+            .map(|r| rows::community(&Cols(r)))
             .transpose()
     }
 
@@ -122,7 +115,7 @@ impl Portals for Sqlite {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(community_from_row)
+            .map(|r| rows::community(&Cols(r)))
             .collect()
     }
 

@@ -5,26 +5,13 @@
 //! challenge is answered at most once and never after it expires, and the
 //! signature counter only moves forward.
 
+use crate::Cols;
 use crate::Sqlite;
 use rampart_domain::AccountId;
+use rampart_store::rows;
 use rampart_store::*;
 use sqlx::Row;
 use time::OffsetDateTime;
-
-fn credential(r: &sqlx::sqlite::SqliteRow) -> Result<WebauthnCredential> {
-    Ok(WebauthnCredential {
-        id: r.try_get("id")?,
-        credential_id: r.try_get("credential_id")?,
-        name: r.try_get("name")?,
-        passkey: r.try_get("passkey")?,
-        sign_count: u32::try_from(r.try_get::<i64, _>("sign_count")?).unwrap_or(u32::MAX),
-        created_at: from_ms(r.try_get("created_at")?)?,
-        last_used_at: r
-            .try_get::<Option<i64>, _>("last_used_at")?
-            .map(from_ms)
-            .transpose()?,
-    })
-}
 
 #[async_trait::async_trait]
 impl Passkeys for Sqlite {
@@ -59,7 +46,7 @@ impl Passkeys for Sqlite {
         .bind(account.0)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(credential).collect()
+        rows.iter().map(|r| rows::passkey(&Cols(r))).collect()
     }
 
     async fn remove_webauthn_credential(&self, account: AccountId, id: i64) -> Result<bool> {

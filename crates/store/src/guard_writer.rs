@@ -130,13 +130,13 @@ pub(crate) async fn write_batch(backend: &dyn Backend, batch: Vec<Job>) {
             }
         }
         (result, _) => {
-            let message = match result {
-                Err(e) => e.to_string(),
-                Ok(()) => "the guard batch lost its outcomes".into(),
+            let failure = match result {
+                Err(e) => e,
+                Ok(()) => Error::Guard("the guard batch lost its outcomes".into()),
             };
-            tracing::error!(error = %message, "guard state batch failed");
+            tracing::error!(error = %failure, "guard state batch failed");
             for reply in replies {
-                let _ = reply.send(Err(Error::Guard(message.clone())));
+                let _ = reply.send(Err(failure.for_batch(Error::Guard)));
             }
         }
     }

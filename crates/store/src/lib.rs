@@ -28,6 +28,7 @@ mod identity;
 mod matching;
 mod oidc;
 mod portals;
+pub mod rows;
 mod sessions;
 mod totp_pending;
 pub mod transfer;
@@ -88,6 +89,10 @@ pub enum Error {
     /// The database failed.
     #[error("database: {0}")]
     Database(#[source] sqlx::Error),
+    /// The database could not be reached, as told to every caller of a
+    /// batch (a group commit) that failed for it.
+    #[error("database unreachable: {0}")]
+    Unreachable(String),
 }
 
 impl From<sqlx::Error> for Error {
@@ -107,16 +112,28 @@ impl Error {
     /// connection lost, the pool closed): the request may succeed later,
     /// unlike a query the database refused.
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            Error::Database(
-                sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::Io(_)
-                    | sqlx::Error::Tls(_)
-                    | sqlx::Error::WorkerCrashed
+        matches!(self, Error::Unreachable(_))
+            || matches!(
+                self,
+                Error::Database(
+                    sqlx::Error::PoolTimedOut
+                        | sqlx::Error::PoolClosed
+                        | sqlx::Error::Io(_)
+                        | sqlx::Error::Tls(_)
+                        | sqlx::Error::WorkerCrashed
+                )
             )
-        )
+    }
+
+    /// The same failure, for one of the callers of a failed batch (a
+    /// group commit): still "unreachable" when it was, else `otherwise`
+    /// with its message.
+    pub fn for_batch(&self, otherwise: fn(String) -> Error) -> Error {
+        if self.is_unavailable() {
+            Error::Unreachable(self.to_string())
+        } else {
+            otherwise(self.to_string())
+        }
     }
 }
 

@@ -29,7 +29,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
 struct Pending {
     event: AuditEvent,
-    reply: oneshot::Sender<Result<u64, String>>,
+    reply: oneshot::Sender<Result<u64>>,
 }
 
 /// The log: an [`AuditSink`] with signed checkpoints.
@@ -186,7 +186,7 @@ async fn sequence(store: Store, mut rx: mpsc::Receiver<Pending>) {
                 let message = e.to_string();
                 tracing::error!(error = %message, "audit batch failed");
                 for p in batch {
-                    let _ = p.reply.send(Err(message.clone()));
+                    let _ = p.reply.send(Err(e.for_batch(Error::Log)));
                 }
             }
         }
@@ -211,6 +211,5 @@ impl AuditSink for AuditLog {
         answer
             .await
             .map_err(|_| Error::Log("the audit sequencer stopped".into()))?
-            .map_err(Error::Log)
     }
 }
