@@ -125,9 +125,13 @@ impl Identity {
     /// Writes `event`; its sequence number once it is durable. A failure
     /// to record is a failure of the use case.
     pub async fn record(&self, event: AuditEvent) -> Result<u64, Error> {
-        self.audit
-            .append(event)
-            .await
-            .map_err(|e| Error::Internal(anyhow::Error::new(e).context("writing audit event")))
+        self.audit.append(event).await.map_err(|e| {
+            if e.is_unavailable() {
+                tracing::error!(cause = %e, "the audit log's database does not answer");
+                Error::Unavailable("the database")
+            } else {
+                Error::Internal(anyhow::Error::new(e).context("writing audit event"))
+            }
+        })
     }
 }

@@ -120,6 +120,9 @@ impl Error {
                         | sqlx::Error::PoolClosed
                         | sqlx::Error::Io(_)
                         | sqlx::Error::Tls(_)
+                        // What a connection cut during its handshake reads
+                        // as (an empty answer to PostgreSQL's SSLRequest).
+                        | sqlx::Error::Protocol(_)
                         | sqlx::Error::WorkerCrashed
                 )
             )
@@ -225,4 +228,26 @@ pub fn to_ms(t: OffsetDateTime) -> i64 {
 pub fn from_ms(ms: i64) -> Result<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .map_err(|e| Error::Corrupt(format!("timestamp {ms}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn lost_connections_are_unavailable_and_refusals_are_not() {
+        let lost = [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset)),
+            sqlx::Error::Protocol("unexpected response from SSLRequest: 0x00".into()),
+        ];
+        for e in lost {
+            let e = Error::Database(e);
+            assert!(e.is_unavailable(), "{e}");
+            assert!(e.for_batch(Error::Log).is_unavailable(), "{e}");
+        }
+        let refused = Error::Database(sqlx::Error::RowNotFound);
+        assert!(!refused.is_unavailable());
+        assert!(matches!(refused.for_batch(Error::Log), Error::Log(_)));
+    }
 }
