@@ -384,7 +384,11 @@ async fn error_pages_keep_the_signed_in_layout() {
     app.portal("alpha").await;
     app.user("ann@example.org", "NOR", None).await;
     let (client, _) = app.browser_sign_in("ann@example.org", PASSWORD).await;
-    for path in ["/p/alpha/nothing", "/d/00000000000000000000000000000000"] {
+    for path in [
+        "/p/alpha/nothing",
+        "/d/00000000000000000000000000000000",
+        "/no/such/page",
+    ] {
         let r = client.get(app.url(path)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
         let page = r.text().await.unwrap();

@@ -12,9 +12,22 @@ use axum::{extract::DefaultBodyLimit, routing::get, Router};
 /// Small JSON and form bodies; uploads lift this on their own routes.
 pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 
-/// Unknown paths: JSON under `/api/`, an error page elsewhere.
-async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
-    crate::error::respond_to(crate::error::AppError::NotFound, uri.path())
+/// Unknown paths: JSON under `/api/`, an error page elsewhere, which keeps
+/// the signed-in header for someone signed in (on safe requests only: they
+/// need no CSRF check, so a mistyped address records no refusal).
+async fn not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let path = request.uri().path().to_owned();
+    if !path.starts_with("/api/") && request.method().is_safe() {
+        let (mut parts, _) = request.into_parts();
+        let _ = <pages::PageUser as axum::extract::FromRequestParts<AppState>>::from_request_parts(
+            &mut parts, &state,
+        )
+        .await;
+    }
+    crate::error::respond_to(crate::error::AppError::NotFound, &path)
 }
 
 /// What `/metrics` is served on a separate `[http] metrics_listen`
