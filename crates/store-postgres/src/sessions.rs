@@ -6,7 +6,6 @@ use crate::Postgres;
 use rampart_domain::AccountId;
 use rampart_store::rows;
 use rampart_store::*;
-use sqlx::Row;
 use time::OffsetDateTime;
 
 #[async_trait::async_trait]
@@ -38,17 +37,7 @@ impl Sessions for Postgres {
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(SessionRow {
-                public_id: r.try_get("public_id")?,
-                account: AccountId(r.try_get("account_id")?),
-                stage: SessionStage::parse(&r.try_get::<String, _>("stage")?)?,
-                csrf: r.try_get("csrf")?,
-                created_at: from_ms(r.try_get("created_at")?)?,
-                last_seen: from_ms(r.try_get("last_seen")?)?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(|r| rows::session(&Cols(r))).transpose()
     }
 
     async fn touch_session(&self, token_hash: &[u8], now: OffsetDateTime) -> Result<()> {

@@ -1,8 +1,7 @@
 //! Reading the audit trail back, by account, document, kind and time.
 
-use crate::Sqlite;
+use crate::{Cols, Sqlite};
 use rampart_store::*;
-use sqlx::Row;
 
 #[async_trait::async_trait]
 impl AuditEvents for Sqlite {
@@ -32,29 +31,6 @@ impl AuditEvents for Sqlite {
         .bind(before)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let outcome = match r.try_get::<String, _>("outcome")?.as_str() {
-                    "ok" => Outcome::Ok,
-                    "denied" => Outcome::Denied,
-                    _ => Outcome::Failed,
-                };
-                let detail: String = r.try_get("detail")?;
-                Ok(AuditEvent {
-                    seq: u64::try_from(r.try_get::<i64, _>("seq")?).unwrap_or_default(),
-                    time: r.try_get("time")?,
-                    kind: r.try_get("kind")?,
-                    account: r.try_get("account")?,
-                    session: r.try_get("session")?,
-                    ip: r.try_get("ip")?,
-                    document: r.try_get("document")?,
-                    version: r.try_get("version")?,
-                    download: r.try_get("download")?,
-                    outcome,
-                    detail: serde_json::from_str(&detail)
-                        .map_err(|e| crate::Error::Corrupt(format!("audit detail: {e}")))?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| rows::audit_event(&Cols(r))).collect()
     }
 }

@@ -3,12 +3,13 @@
 
 use crate::Cols;
 use crate::Sqlite;
+use rampart_store::auditlog::{leaves, Leaves};
 use rampart_store::rows;
 use rampart_store::{
-    canonical_entry, edge_from_row, AuditEvent, AuditLogStorage, Error, LoggedRow, Result,
-    StoredCheckpoint, VerificationRecord,
+    edge_from_row, AuditEvent, AuditLogStorage, Error, LoggedRow, Result, StoredCheckpoint,
+    VerificationRecord,
 };
-use rampart_tlog::{leaf_hash, stored_hash_index, Hash, RightEdge};
+use rampart_tlog::{Hash, RightEdge};
 use sqlx::Row;
 
 /// Rows per multi-row INSERT (12 parameters each stays far below SQLite's
@@ -36,21 +37,10 @@ impl AuditLogStorage for Sqlite {
         let first = edge.size();
         // Compute everything first, then write it with a few multi-row
         // statements: per-statement overhead, not SQLite, limits throughput.
-        let mut hash_rows: Vec<(i64, Hash)> = Vec::new();
-        let mut event_rows: Vec<(i64, AuditEvent, Vec<u8>)> = Vec::with_capacity(events.len());
-        for mut event in events {
-            let seq = edge.size();
-            event.seq = seq;
-            let entry = canonical_entry(&event)?;
-            let hashes = edge
-                .append(leaf_hash(&entry))
-                .map_err(|e| Error::Corrupt(format!("appending to the log: {e}")))?;
-            let start = stored_hash_index(0, seq);
-            for (i, h) in hashes.into_iter().enumerate() {
-                hash_rows.push((to_i64(start + i as u64)?, h));
-            }
-            event_rows.push((to_i64(seq)?, event, entry));
-        }
+        let Leaves {
+            hashes: hash_rows,
+            events: event_rows,
+        } = leaves(&mut edge, events)?;
         for chunk in hash_rows.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO tlog_hashes (idx, hash) VALUES {}",
@@ -165,24 +155,7 @@ impl AuditLogStorage for Sqlite {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(LoggedRow {
-                    seq: r.try_get("seq")?,
-                    time: r.try_get("time")?,
-                    kind: r.try_get("kind")?,
-                    account: r.try_get("account")?,
-                    session: r.try_get("session")?,
-                    ip: r.try_get("ip")?,
-                    document: r.try_get("document")?,
-                    version: r.try_get("version")?,
-                    download: r.try_get("download")?,
-                    outcome: r.try_get("outcome")?,
-                    detail: r.try_get("detail")?,
-                    entry: r.try_get("entry")?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| rows::logged_row(&Cols(r))).collect()
     }
 
     async fn store_checkpoint(
@@ -239,14 +212,8 @@ impl AuditLogStorage for Sqlite {
         )
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(VerificationRecord {
-                time: r.try_get("time")?,
-                ok: r.try_get("ok")?,
-                entries: u64::try_from(r.try_get::<i64, _>("entries")?).unwrap_or_default(),
-                problem: r.try_get("problem")?,
-            })
-        })
-        .transpose()
+        row.as_ref()
+            .map(|r| rows::verification(&Cols(r)))
+            .transpose()
     }
 }

@@ -3,8 +3,9 @@
 //! cannot read a stored value two ways.
 
 use crate::{
-    from_ms, AccountRow, AlertRow, BudgetOverrideRow, CommunityRow, DocumentRow, Error, Result,
-    StoredCheckpoint, TokenRow, VersionRow, WebauthnCredential,
+    from_ms, AccountRow, AlertRow, AuditEvent, BudgetOverrideRow, CommunityRow, DocumentRow, Error,
+    LoggedRow, Outcome, Result, SessionRow, SessionStage, StoredCheckpoint, TokenRow,
+    VerificationRecord, VersionRow, WebauthnCredential,
 };
 use rampart_domain::{AccountId, AccountStatus, CommunityId, Marking, Nation, ReleasableCommunity};
 use rampart_tlog::Hash;
@@ -259,5 +260,69 @@ pub fn passkey(r: &impl Columns) -> Result<WebauthnCredential> {
             .get::<Option<i64>>("last_used_at")?
             .map(from_ms)
             .transpose()?,
+    })
+}
+
+/// A session.
+pub fn session(r: &impl Columns) -> Result<SessionRow> {
+    Ok(SessionRow {
+        public_id: r.get("public_id")?,
+        account: AccountId(r.get("account_id")?),
+        stage: SessionStage::parse(&r.get::<String>("stage")?)?,
+        csrf: r.get("csrf")?,
+        created_at: from_ms(r.get("created_at")?)?,
+        last_seen: from_ms(r.get("last_seen")?)?,
+    })
+}
+
+/// An audit event as its columns say (the investigator's view).
+pub fn audit_event(r: &impl Columns) -> Result<AuditEvent> {
+    let outcome = match r.get::<String>("outcome")?.as_str() {
+        "ok" => Outcome::Ok,
+        "denied" => Outcome::Denied,
+        _ => Outcome::Failed,
+    };
+    let detail: String = r.get("detail")?;
+    Ok(AuditEvent {
+        seq: u64::try_from(r.get::<i64>("seq")?).unwrap_or_default(),
+        time: r.get("time")?,
+        kind: r.get("kind")?,
+        account: r.get("account")?,
+        session: r.get("session")?,
+        ip: r.get("ip")?,
+        document: r.get("document")?,
+        version: r.get("version")?,
+        download: r.get("download")?,
+        outcome,
+        detail: serde_json::from_str(&detail)
+            .map_err(|e| Error::Corrupt(format!("audit detail: {e}")))?,
+    })
+}
+
+/// An event row with its canonical entry, for `audit verify`.
+pub fn logged_row(r: &impl Columns) -> Result<LoggedRow> {
+    Ok(LoggedRow {
+        seq: r.get("seq")?,
+        time: r.get("time")?,
+        kind: r.get("kind")?,
+        account: r.get("account")?,
+        session: r.get("session")?,
+        ip: r.get("ip")?,
+        document: r.get("document")?,
+        version: r.get("version")?,
+        download: r.get("download")?,
+        outcome: r.get("outcome")?,
+        detail: r.get("detail")?,
+        entry: r.get("entry")?,
+    })
+}
+
+/// The outcome of one `audit verify` run.
+pub fn verification(r: &impl Columns) -> Result<VerificationRecord> {
+    Ok(VerificationRecord {
+        time: r.get("time")?,
+        ok: r.get("ok")?,
+        entries: u64::try_from(r.get::<i64>("entries")?).unwrap_or_default(),
+        problem: r.get("problem")?,
     })
 }

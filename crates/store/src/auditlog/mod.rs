@@ -13,7 +13,7 @@ mod append;
 mod read;
 mod verify;
 
-pub use append::{canonical_entry, edge_from_row, MAX_ENTRY};
+pub use append::{canonical_entry, edge_from_row, leaves, Leaves, MAX_ENTRY};
 pub use read::{AuditLogStorage, LoggedRow, StoredCheckpoint, VerificationRecord};
 pub use verify::{verify_log, Finding, VerifyReport};
 
