@@ -34,7 +34,12 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
         .map(|v| {
             let blobs = &blobs;
             async move {
-                let entry = rampart_app::matching::read_entry(blobs, &v.blob, &v.filename).await;
+                let file = rampart_app::matching::VersionFile {
+                    blob: &v.blob,
+                    filename: &v.filename,
+                    title: &v.title,
+                };
+                let entry = rampart_app::matching::read_entry(blobs, file).await;
                 (v, entry)
             }
         })

@@ -34,6 +34,15 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
             "the match index holds fingerprints of an earlier release, which triage matches by exact hashes only; run `rampart reindex`"
         );
     }
+    // Versions stored before search existed are not found until
+    // `rampart reindex` extracts their text again.
+    let (versions, searchable) = state.store.search_coverage().await?;
+    if searchable < versions {
+        tracing::warn!(
+            versions = versions - searchable,
+            "versions are not in the search index yet (stored by an earlier release); run `rampart reindex`"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .with_context(|| format!("listening on {}", opts.listen))?;

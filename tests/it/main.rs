@@ -26,6 +26,7 @@ mod oidc;
 mod pages;
 mod passkeys;
 mod postgres;
+mod search;
 mod security_console;
 mod step_up;
 mod triage;

@@ -25,6 +25,7 @@ pub mod install;
 pub mod matching;
 pub mod metrics;
 pub mod migrate;
+pub mod search;
 pub mod security;
 mod upload;
 pub mod watermark;

@@ -12,34 +12,41 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use tokio::io::AsyncReadExt;
 
-use crate::App;
+use crate::{search::search_text, App};
+
+/// What is indexed of one version: where its bytes are and what it is
+/// called.
+#[derive(Debug, Clone, Copy)]
+pub struct VersionFile<'a> {
+    /// Blob hash.
+    pub blob: &'a str,
+    /// Uploaded file name (a format hint, and searched).
+    pub filename: &'a str,
+    /// The document's title (searched).
+    pub title: &'a str,
+}
 
 /// Fingerprints one blob and stores the index of `document` version
-/// `version`. Errors are those of reading the blob or writing the store;
-/// extraction problems are stored, not returned.
+/// `version`, with its search row. Errors are those of reading the blob or
+/// writing the store; extraction problems are stored, not returned.
 pub async fn index_version(
     store: &Store,
     blobs: &BlobStore,
     document: &str,
     version: i64,
-    blob: &str,
-    filename: &str,
+    file: VersionFile<'_>,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
-    let entry = read_entry(blobs, blob, filename).await?;
+    let entry = read_entry(blobs, file).await?;
     store.index_version(document, version, &entry, now).await?;
     Ok(())
 }
 
-/// The index entry of one stored blob (read, then fingerprinted on a
-/// blocking thread). Errors are those of reading the blob; extraction
-/// problems are in the entry.
-pub async fn read_entry(
-    blobs: &BlobStore,
-    blob: &str,
-    filename: &str,
-) -> anyhow::Result<IndexEntry> {
-    let hash = BlobHash::parse(blob)?;
+/// The index entry of one stored version (read, then fingerprinted on a
+/// blocking thread), with its search row. Errors are those of reading the
+/// blob; extraction problems are in the entry.
+pub async fn read_entry(blobs: &BlobStore, version: VersionFile<'_>) -> anyhow::Result<IndexEntry> {
+    let hash = BlobHash::parse(version.blob)?;
     let mut file = blobs.open_blob(&hash).await?;
     let limits = Limits::default();
     let mut hasher = Sha256::new();
@@ -67,11 +74,18 @@ pub async fn read_entry(
                 "{size} bytes is over the extraction limit of {} bytes",
                 limits.max_input_bytes
             )),
+            // Still found by its title and file name.
+            search: Some(search_text(version.title, version.filename, "")),
             ..IndexEntry::default()
         },
         Some(bytes) => {
-            let name = filename.to_owned();
-            tokio::task::spawn_blocking(move || entry_for(sha, &bytes, &name, &limits)).await?
+            let (name, title) = (version.filename.to_owned(), version.title.to_owned());
+            tokio::task::spawn_blocking(move || {
+                let (mut entry, text) = extract(sha, &bytes, &name, &limits);
+                entry.search = Some(search_text(&title, &name, &text));
+                entry
+            })
+            .await?
         }
     };
     Ok(entry)
@@ -79,42 +93,48 @@ pub async fn read_entry(
 
 /// Extracts and fingerprints `bytes` (CPU work: call from a blocking task).
 pub fn entry_for(sha: [u8; 32], bytes: &[u8], filename: &str, limits: &Limits) -> IndexEntry {
+    extract(sha, bytes, filename, limits).0
+}
+
+/// The index entry of `bytes` and their extracted text (empty when none
+/// could be extracted).
+fn extract(sha: [u8; 32], bytes: &[u8], filename: &str, limits: &Limits) -> (IndexEntry, String) {
     let params = Params::default();
     // The bytes were hashed while read: fingerprint from the text alone.
-    let fingerprint = rampart_docmatch::extract_text(bytes, Some(filename), limits)
-        .map(|e| Fingerprint::of(sha, &NormalizedText::new(&e.text), &params));
-    match fingerprint {
-        Ok(fp) => IndexEntry {
-            bytes_sha256: sha,
-            text_sha256: (fp.words > 0).then_some(fp.text_sha256),
-            fingerprint: Some(fp.to_bytes()),
-            problem: None,
-            bands: fp.band_keys(&params),
-            anchors: fp.anchors(&params),
-        },
-        Err(e) => IndexEntry {
-            bytes_sha256: sha,
-            problem: Some(e.to_string()),
-            ..IndexEntry::default()
-        },
-    }
+    let extracted = rampart_docmatch::extract_text(bytes, Some(filename), limits).map(|e| {
+        let fp = Fingerprint::of(sha, &NormalizedText::new(&e.text), &params);
+        (fp, e.text)
+    });
+    let (entry, text) = match extracted {
+        Ok((fp, text)) => (
+            IndexEntry {
+                bytes_sha256: sha,
+                text_sha256: (fp.words > 0).then_some(fp.text_sha256),
+                fingerprint: Some(fp.to_bytes()),
+                problem: None,
+                bands: fp.band_keys(&params),
+                anchors: fp.anchors(&params),
+                search: None,
+            },
+            text,
+        ),
+        Err(e) => (
+            IndexEntry {
+                bytes_sha256: sha,
+                problem: Some(e.to_string()),
+                ..IndexEntry::default()
+            },
+            String::new(),
+        ),
+    };
+    (entry, text)
 }
 
 /// The upload hook: indexes a freshly committed version, logging (never
 /// returning) failures.
-pub async fn index_upload(state: &App, document: &str, version: i64, blob: &str, filename: &str) {
+pub async fn index_upload(state: &App, document: &str, version: i64, file: VersionFile<'_>) {
     let now = state.clock.now();
-    if let Err(e) = index_version(
-        &state.store,
-        &state.blobs,
-        document,
-        version,
-        blob,
-        filename,
-        now,
-    )
-    .await
-    {
+    if let Err(e) = index_version(&state.store, &state.blobs, document, version, file, now).await {
         tracing::warn!(document, version, error = %format!("{e:#}"), "match index not updated; run `rampart reindex`");
     }
 }

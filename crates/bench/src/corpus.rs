@@ -289,6 +289,7 @@ async fn store_document(
             uploaded_by: uploader,
         };
         let now = state.clock.now();
+        let title = format!("{} ({index})", text.title);
         if version == 1 {
             let marking = Marking {
                 label: "NON-PUBLIC".into(),
@@ -300,14 +301,13 @@ async fn store_document(
                     .then(|| "Benchmark press release".to_owned()),
                 canary: false,
             };
-            let title = format!("{} ({index})", text.title);
             state
                 .store
                 .create_document(
                     &NewDocument {
                         id,
                         community,
-                        title,
+                        title: title.clone(),
                         marking,
                         version: new.clone(),
                     },
@@ -323,8 +323,11 @@ async fn store_document(
             &state.blobs,
             &id.to_string(),
             version,
-            &new.blob,
-            &name,
+            rampart_app::matching::VersionFile {
+                blob: &new.blob,
+                filename: &name,
+                title: &title,
+            },
             now,
         )
         .await?;

@@ -12,6 +12,7 @@ pub mod general;
 pub mod matching;
 pub mod passkeys;
 pub mod pending_totp;
+pub mod search;
 pub mod sign_in;
 
 pub use rampart_store::Store;
@@ -32,6 +33,9 @@ macro_rules! conformance {
             matching::indexed_hashes_hold_every_exact_hash_across_the_hash_space,
             matching::the_match_index_finds_items_by_band_and_anchor_and_skips_boilerplate,
             matching::downloads_of_documents_lists_each_documents_oldest_within_the_limit,
+            search::search_is_filtered_by_permission_inside_the_query,
+            search::search_ranks_titles_first_and_pages,
+            search::search_reads_phrases_prefixes_filters_and_every_version,
             sign_in::totp_steps_are_accepted_once_and_in_order,
             sign_in::throttle_counters_grow_block_and_reset_after_quiet,
             sign_in::the_detector_counts_distinct_accounts_and_sources,

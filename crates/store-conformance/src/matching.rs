@@ -13,6 +13,7 @@ fn entry(v: u64, fingerprint: &[u8]) -> IndexEntry {
         problem: None,
         bands: vec![(0, v), (1, v)],
         anchors: vec![7, 1000 + v as u32],
+        search: None,
     }
 }
 

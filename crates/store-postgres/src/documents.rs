@@ -24,7 +24,7 @@ JOIN accounts u ON u.id = v.uploaded_by";
 /// Releasability as a SQL filter, bound to (nation, account) as its
 /// parameters `$nation` and `$account`: mirrors `Principal::releasable` so
 /// that pages fill up; the policy function still checks every row.
-fn releasable_to(nation: u8, account: u8) -> String {
+pub(crate) fn releasable_to(nation: u8, account: u8) -> String {
     format!(
         "((NOT EXISTS (SELECT 1 FROM document_nations n WHERE n.document_id = d.id)
            AND NOT EXISTS (SELECT 1 FROM document_communities x WHERE x.document_id = d.id))

@@ -25,6 +25,7 @@ mod identity;
 mod matching;
 mod oidc;
 mod portals;
+mod search;
 mod sessions;
 mod totp_pending;
 mod transfer;
@@ -111,7 +112,10 @@ pub struct Postgres {
     pool: sqlx::PgPool,
 }
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_search.sql")),
+];
 
 impl Postgres {
     /// Connects and migrates.

@@ -24,7 +24,7 @@ JOIN accounts u ON u.id = v.uploaded_by";
 /// Releasability as a SQL filter, bound to (nation, account): mirrors
 /// `Principal::releasable` so that pages fill up; the policy function still
 /// checks every row.
-const RELEASABLE_TO: &str = "
+pub(crate) const RELEASABLE_TO: &str = "
   ((NOT EXISTS (SELECT 1 FROM document_nations n WHERE n.document_id = d.id)
     AND NOT EXISTS (SELECT 1 FROM document_communities x WHERE x.document_id = d.id))
    OR EXISTS (SELECT 1 FROM document_nations n WHERE n.document_id = d.id AND n.nation = ?)

@@ -18,6 +18,7 @@ mod identity;
 mod matching;
 mod oidc;
 mod portals;
+mod search;
 mod sessions;
 mod totp_pending;
 mod transfer;
@@ -85,6 +86,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0011_guard_alert_episodes.sql"),
     ),
     (12, include_str!("../migrations/0012_totp_pending.sql")),
+    (13, include_str!("../migrations/0013_search.sql")),
 ];
 
 impl Sqlite {

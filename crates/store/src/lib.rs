@@ -29,6 +29,7 @@ mod matching;
 mod oidc;
 mod portals;
 pub mod rows;
+mod search;
 mod sessions;
 mod totp_pending;
 pub mod transfer;
@@ -57,6 +58,9 @@ pub use matching::{
 };
 pub use oidc::{OidcLogin, OidcLogins};
 pub use portals::{CommunityRow, MemberRow, PortalRow, Portals};
+pub use search::{
+    fts5_query, tsquery, SearchHit, SearchIndex, SearchQuery, SearchTerm, SearchText, Token,
+};
 pub use sessions::{NewSession, NewToken, SessionRow, SessionStage, Sessions, TokenRow};
 pub use totp_pending::PendingTotp;
 pub use webauthn::{CounterCheck, NewWebauthnCredential, Passkeys, WebauthnCredential};
@@ -169,6 +173,7 @@ pub trait Backend:
     + Passkeys
     + PendingTotp
     + Portals
+    + SearchIndex
     + Sessions
     + SignIn
     + transfer::Transfer

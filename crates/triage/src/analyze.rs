@@ -192,6 +192,8 @@ pub fn index_entry(
             problem: None,
             bands: fp.band_keys(params),
             anchors: fp.anchors(params),
+            // Public references are not searched.
+            search: None,
         },
         None => IndexEntry {
             bytes_sha256,

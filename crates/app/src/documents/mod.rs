@@ -7,6 +7,7 @@ mod download;
 
 pub use download::{download, Content, Download};
 
+use crate::matching::VersionFile;
 use crate::upload::{media_type_for, Upload};
 use crate::{context::App, error::Error, identity::Authenticated, AuditKind, Origin};
 use rampart_domain::{
@@ -278,7 +279,12 @@ pub(crate) async fn insert_document(
     }
     state.record(event).await?;
     let (doc, v) = (id.to_string(), &new.version);
-    crate::matching::index_upload(state, &doc, 1, &v.blob, &v.filename).await;
+    let file = VersionFile {
+        blob: &v.blob,
+        filename: &v.filename,
+        title: &new.title,
+    };
+    crate::matching::index_upload(state, &doc, 1, file).await;
     Ok((id, 1))
 }
 
@@ -322,7 +328,12 @@ pub async fn add_version(
     event.detail = serde_json::json!({"size": version.size, "blob": version.blob});
     state.record(event).await?;
     let doc = document.id.to_string();
-    crate::matching::index_upload(state, &doc, number, &version.blob, &version.filename).await;
+    let file = VersionFile {
+        blob: &version.blob,
+        filename: &version.filename,
+        title: &document.title,
+    };
+    crate::matching::index_upload(state, &doc, number, file).await;
     Ok(number)
 }
 

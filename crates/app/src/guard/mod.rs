@@ -196,14 +196,28 @@ pub async fn check_listing(
     let Some(row) = state.store.community_by_path(portal, slug).await? else {
         return Ok(());
     };
+    check_list_page(state, user, client, row.id, row.path(), cursor).await
+}
+
+/// Checks a page of a listing or of search results: `path` names what is
+/// walked (a community's `portal/community`, or `(search)`), `community`
+/// whose budgets and role apply.
+pub async fn check_list_page(
+    state: &App,
+    user: &Authenticated,
+    client: &Origin,
+    community: CommunityId,
+    path: String,
+    cursor: bool,
+) -> Result<(), Error> {
     check(
         state,
         user,
         client,
         Request {
             kind: EventKind::ListPage { page: 0 },
-            community: row.id,
-            path: row.path(),
+            community,
+            path,
             document: None,
             bytes: 0,
             cursor,

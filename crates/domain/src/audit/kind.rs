@@ -82,6 +82,8 @@ kinds! {
     Document = "document",
     /// A library listing (one page of a community's documents).
     List = "list",
+    /// A search: its query, filters, page and how many results were shown.
+    Search = "search",
     /// A document's metadata viewed.
     View = "view",
     /// A copy served, with its download id and watermark scheme.

@@ -43,6 +43,7 @@ async fn write_versions(
             .execute(&mut *tx)
             .await?;
         insert_item(&mut tx, Corpus::Versions, (document, version), entry, now).await?;
+        crate::search::replace(&mut tx, document, version, entry.search.as_ref()).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -212,25 +213,31 @@ impl MatchIndex for Postgres {
         ] {
             sqlx::query(sql).execute(&mut *tx).await?;
         }
+        crate::search::clear(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn versions_to_index(&self) -> Result<Vec<VersionToIndex>> {
-        let rows: Vec<(String, i64, String, String, i64)> = sqlx::query_as(
-            "SELECT document_id, number, blob, filename, size FROM versions ORDER BY uploaded_at, document_id, number",
+        let rows: Vec<(String, i64, String, String, String, i64)> = sqlx::query_as(
+            "SELECT v.document_id, v.number, v.blob, v.filename, d.title, v.size
+             FROM versions v JOIN documents d ON d.id = v.document_id
+             ORDER BY v.uploaded_at, v.document_id, v.number",
         )
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(document, version, blob, filename, size)| VersionToIndex {
-                document,
-                version,
-                blob,
-                filename,
-                size,
-            })
+            .map(
+                |(document, version, blob, filename, title, size)| VersionToIndex {
+                    document,
+                    version,
+                    blob,
+                    filename,
+                    title,
+                    size,
+                },
+            )
             .collect())
     }
 

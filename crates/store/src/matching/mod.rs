@@ -31,6 +31,9 @@ pub struct IndexEntry {
     pub bands: Vec<(u16, u64)>,
     /// Anchors (sketch entries at the anchor level).
     pub anchors: Vec<u32>,
+    /// What full-text search indexes (versions only; public references
+    /// are not searched).
+    pub search: Option<crate::SearchText>,
 }
 
 impl IndexEntry {
@@ -115,6 +118,8 @@ pub struct VersionToIndex {
     pub blob: String,
     /// Uploaded file name (a format hint).
     pub filename: String,
+    /// The document's title (searched with the text).
+    pub title: String,
     /// Size in bytes.
     pub size: i64,
 }

@@ -13,6 +13,7 @@ pub mod admin;
 pub mod documents;
 mod openapi;
 pub mod portals;
+pub mod search;
 pub mod security;
 pub mod session;
 
@@ -73,6 +74,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(portals::list_portals))
         .routes(routes!(portals::list_communities))
         .routes(routes!(documents::show::get_document))
+        .routes(routes!(search::search_documents))
         .routes(routes!(documents::content::download_document))
         .routes(routes!(security::alerts::list_alerts))
         .routes(routes!(security::unlock::unlock_account))

@@ -327,6 +327,7 @@ mod tests {
                 admin: true,
                 security: true,
                 csrf: "c".into(),
+                q: String::new(),
             },
             email: "new@example.org".into(),
             password: "abcdEFGH2345jkmnPQRS".into(),

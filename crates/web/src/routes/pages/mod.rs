@@ -18,6 +18,7 @@ mod document;
 mod factor;
 mod home;
 mod oidc;
+mod search;
 mod security;
 mod security_filter;
 
@@ -104,6 +105,9 @@ pub struct Nav {
     pub security: bool,
     /// For the sign-out form.
     pub csrf: String,
+    /// The words in the header's search box (those searched for, on the
+    /// results page).
+    pub q: String,
 }
 
 impl Nav {
@@ -114,6 +118,7 @@ impl Nav {
             admin: user.principal.admin,
             security: may(user, Action::Investigate),
             csrf: user.csrf().to_owned(),
+            q: String::new(),
         }
     }
 }
@@ -246,6 +251,7 @@ pub fn routes() -> Router<AppState> {
             "/p/{portal}/{community}/members/remove",
             post(community::remove_member),
         )
+        .route("/search", get(search::show_search))
         .route("/d/{id}", get(document::show_document))
         .route("/d/{id}/content", get(document::download_document))
         .route("/admin", get(admin::show_admin))
