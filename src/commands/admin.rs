@@ -50,6 +50,15 @@ enum UserCommand {
         #[arg(long, value_parser = ["admin", "security"])]
         role: Option<String>,
     },
+    /// Create or update accounts and their directory profiles from a CSV
+    /// file with a header row (email, name, nation, organisation and the
+    /// configured personal fields). Every row is checked first; if any is
+    /// wrong, nothing is imported. Prints `email,one-time password` for
+    /// each account created.
+    Import {
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -143,6 +152,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
             .await
             .map(|(_, password)| println!("{password}"))
         }
+        AdminCommand::User(UserCommand::Import { file }) => import_profiles(&state, &file).await,
         AdminCommand::Token(TokenCommand::Add {
             email,
             expires,
@@ -197,4 +207,34 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     };
     rampart_app::install::close(&state).await?;
     result.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// `rampart admin user import FILE.csv`: the report on stderr, the new
+/// accounts' one-time passwords on stdout.
+async fn import_profiles(
+    state: &rampart_app::App,
+    file: &std::path::Path,
+) -> Result<(), rampart_app::Error> {
+    let text = std::fs::read(file)
+        .map_err(|e| rampart_app::Error::Invalid(format!("reading {}: {e}", file.display())))?;
+    let report = rampart_app::directory::import_csv(state, Actor::Console, &text).await?;
+    if !report.problems.is_empty() {
+        for problem in &report.problems {
+            eprintln!("{}: {problem}", file.display());
+        }
+        return Err(rampart_app::Error::Invalid(format!(
+            "{} problems; nothing was imported",
+            report.problems.len()
+        )));
+    }
+    for (email, password) in &report.created {
+        println!("{email},{password}");
+    }
+    eprintln!(
+        "imported {} profiles: {} accounts created, {} updated",
+        report.created.len() + report.updated,
+        report.created.len(),
+        report.updated
+    );
+    Ok(())
 }

@@ -46,6 +46,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     }
     let world = rampart_demo::generate(opts.seed);
     let accounts = seed_structure(&state, &world).await?;
+    let profiles = seed_profiles(&state, &world).await?;
     let documents = seed_documents(&state, &world).await?;
     rampart_app::install::close(&state).await?;
     let table = accounts_table(&world, &accounts);
@@ -59,7 +60,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     print!("{table}");
     println!();
     println!(
-        "Seeded {} portals, {} communities, {} accounts and {documents} documents.",
+        "Seeded {} portals, {} communities, {} accounts ({profiles} directory profiles) and {documents} documents.",
         world.portals.len(),
         world
             .portals
@@ -218,4 +219,71 @@ async fn seed_documents(state: &App, world: &World) -> anyhow::Result<usize> {
             .with_context(|| format!("document {:?}", doc.title))?;
     }
     Ok(world.documents.len())
+}
+
+/// Invented directory profiles for every demo account, imported as an
+/// administrator's CSV file would be (the same checks, sealed the same
+/// way). Phone numbers are in the 555 range and addresses are made up.
+async fn seed_profiles(state: &App, world: &World) -> anyhow::Result<usize> {
+    const ORGANISATIONS: &[&str] = &[
+        "Ministry of Defence",
+        "Joint Logistics Command",
+        "Defence Research Agency",
+        "Armed Forces Staff College",
+        "Defence Procurement Office",
+        "National Standards Directorate",
+    ];
+    const POSITIONS: &[&str] = &[
+        "Staff officer",
+        "Desk officer",
+        "Analyst",
+        "Programme manager",
+        "Liaison officer",
+        "Training coordinator",
+        "Logistics planner",
+    ];
+    const UNITS: &[&str] = &[
+        "J4 Logistics",
+        "J7 Training",
+        "J2 Intelligence",
+        "J6 Communications",
+        "Plans Branch",
+    ];
+    const STREETS: &[&str] = &[
+        "Harbour Road",
+        "Garrison Street",
+        "Station Square",
+        "Parade Lane",
+        "Bastion Way",
+    ];
+    let known = ["position", "unit", "phone", "address"];
+    let fields: Vec<&str> = known
+        .into_iter()
+        .filter(|f| state.config.directory.fields.iter().any(|c| c == f))
+        .collect();
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut csv = format!("email,organisation,{}\n", fields.join(","));
+    for (i, account) in world.accounts.iter().enumerate() {
+        let pick = |list: &[&'static str], salt: usize| list[(i * 7 + salt * 3) % list.len()];
+        let value = |field: &str| match field {
+            "position" => pick(POSITIONS, 1).to_owned(),
+            "unit" => pick(UNITS, 2).to_owned(),
+            "phone" => format!("+1 555 01{:02}", i % 100),
+            _ => format!("{} {}, Demo City", 10 + i % 90, pick(STREETS, 3)),
+        };
+        let mut row = vec![
+            quote(&account.email),
+            quote(&format!("{} ({})", pick(ORGANISATIONS, 0), account.nation)),
+        ];
+        row.extend(fields.iter().map(|f| quote(&value(f))));
+        csv.push_str(&row.join(","));
+        csv.push('\n');
+    }
+    let report = rampart_app::directory::import_csv(state, Actor::Console, csv.as_bytes())
+        .await
+        .map_err(fail)?;
+    if !report.problems.is_empty() {
+        anyhow::bail!("demo profiles: {}", report.problems.join("; "));
+    }
+    Ok(report.updated)
 }

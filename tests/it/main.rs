@@ -10,6 +10,7 @@ mod cli;
 mod containment;
 mod crash;
 mod demo_attack;
+mod directory;
 mod documents;
 mod guard;
 mod guard_budgets;

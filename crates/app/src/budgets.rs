@@ -79,12 +79,14 @@ pub fn guard_role(role: CommunityRole) -> Role {
 pub async fn overrides_for(
     state: &App,
     account: AccountId,
-    community: CommunityId,
+    community: Option<CommunityId>,
     role: Role,
 ) -> Result<StoredOverrides, Error> {
+    // Ids start at 1: without a community only the account's override is
+    // found.
     let (community, account) = state
         .store
-        .budget_overrides_for(account, community, role.as_str())
+        .budget_overrides_for(account, community.unwrap_or(CommunityId(0)), role.as_str())
         .await?;
     Ok(StoredOverrides {
         community: community.as_deref().map(parse_limits).transpose()?,

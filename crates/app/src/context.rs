@@ -36,6 +36,9 @@ pub struct App {
     pub identity: rampart_identity::Identity,
     /// Where the guard's and identity's alerts go.
     pub alerts: Arc<crate::alerts::GuardAlerts>,
+    /// Seals directory profiles' personal fields; installed with the data
+    /// key ([`App::with_data_key`]).
+    pub profile_key: Option<crate::directory::seal::ProfileKey>,
 }
 
 impl App {
@@ -80,6 +83,7 @@ impl App {
                 alerts.clone(),
             ),
             alerts,
+            profile_key: None,
             audit,
             log,
             store,
@@ -93,6 +97,7 @@ impl App {
     /// Installs the data key that second-factor secrets are sealed with.
     pub fn with_data_key(mut self, key: &[u8; 32]) -> Self {
         self.identity = self.identity.with_data_key(key);
+        self.profile_key = Some(crate::directory::seal::ProfileKey::derive(key));
         self
     }
 }

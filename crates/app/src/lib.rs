@@ -17,6 +17,7 @@ pub mod canaries;
 pub mod config;
 mod context;
 pub mod datadir;
+pub mod directory;
 pub mod documents;
 mod error;
 pub mod guard;

@@ -110,6 +110,12 @@ pub enum Action<'a> {
     /// canaries from real documents. The security role only: an
     /// administrator is an insider a canary must be able to catch too.
     ManageCanaries,
+    /// See every member's profile, not only those of the accounts the
+    /// principal shares a community with (need-to-know is the rule for
+    /// everyone else, and is applied in the directory's query).
+    ViewAllProfiles,
+    /// Change one's own directory profile.
+    EditOwnProfile,
 }
 
 impl Action<'_> {
@@ -121,6 +127,7 @@ impl Action<'_> {
                 | Action::ReviseDocument(..)
                 | Action::Administer
                 | Action::ManageCanaries
+                | Action::EditOwnProfile
         )
     }
 
@@ -131,7 +138,11 @@ impl Action<'_> {
             | Action::ManageMembers(c)
             | Action::ReadDocument(c, _)
             | Action::ReviseDocument(c, _) => Some(*c),
-            Action::Administer | Action::Investigate | Action::ManageCanaries => None,
+            Action::Administer
+            | Action::Investigate
+            | Action::ManageCanaries
+            | Action::ViewAllProfiles
+            | Action::EditOwnProfile => None,
         }
     }
 }
@@ -159,7 +170,10 @@ pub fn authorize(principal: &Principal, action: Action<'_>) -> Decision {
             Some(c) if !list.contains(&c) => return Decision::NotFound,
             None if matches!(
                 action,
-                Action::Administer | Action::Investigate | Action::ManageCanaries
+                Action::Administer
+                    | Action::Investigate
+                    | Action::ManageCanaries
+                    | Action::ViewAllProfiles
             ) =>
             {
                 return Decision::NotFound
@@ -176,6 +190,8 @@ pub fn authorize(principal: &Principal, action: Action<'_>) -> Decision {
         Action::Administer => principal.admin,
         Action::Investigate => principal.security || principal.admin,
         Action::ManageCanaries => principal.security,
+        Action::ViewAllProfiles => principal.admin || principal.security,
+        Action::EditOwnProfile => true,
     };
     if !visible {
         return Decision::NotFound;
@@ -188,7 +204,11 @@ pub fn authorize(principal: &Principal, action: Action<'_>) -> Decision {
         Action::ManageMembers(c) => {
             principal.admin || principal.role_in(c) == Some(CommunityRole::Manager)
         }
-        Action::Administer | Action::Investigate | Action::ManageCanaries => true,
+        Action::Administer
+        | Action::Investigate
+        | Action::ManageCanaries
+        | Action::ViewAllProfiles
+        | Action::EditOwnProfile => true,
     };
     if role_allows && principal.scope_allows(action.community(), action.writes()) {
         Decision::Allow

@@ -41,6 +41,18 @@ pub struct Limits {
     pub list_pages_per_hour: u32,
     /// Document metadata pages viewed in any sliding hour.
     pub metadata_views_per_hour: u32,
+    /// Member profiles shown (directory entries with personal fields) in
+    /// any sliding hour: a directory harvested is a breach of its own.
+    #[serde(default = "default_profile_views")]
+    pub profile_views_per_hour: u32,
+}
+
+/// The default budget of profile views: 50 an hour for every role (a
+/// member looks people up; a harvester reads the directory).
+pub const PROFILE_VIEWS_PER_HOUR: u32 = 50;
+
+const fn default_profile_views() -> u32 {
+    PROFILE_VIEWS_PER_HOUR
 }
 
 const MB: u64 = 1_000_000;
@@ -59,6 +71,7 @@ impl Limits {
                 distinct_documents_per_7_days: 150,
                 list_pages_per_hour: 60,
                 metadata_views_per_hour: 120,
+                profile_views_per_hour: PROFILE_VIEWS_PER_HOUR,
             },
             Role::Contributor => Limits {
                 downloads_per_minute: 40,
@@ -70,6 +83,7 @@ impl Limits {
                 distinct_documents_per_7_days: 250,
                 list_pages_per_hour: 90,
                 metadata_views_per_hour: 180,
+                profile_views_per_hour: PROFILE_VIEWS_PER_HOUR,
             },
             Role::Manager => Limits {
                 downloads_per_minute: 50,
@@ -81,6 +95,7 @@ impl Limits {
                 distinct_documents_per_7_days: 400,
                 list_pages_per_hour: 120,
                 metadata_views_per_hour: 240,
+                profile_views_per_hour: PROFILE_VIEWS_PER_HOUR,
             },
         }
     }
@@ -96,6 +111,7 @@ impl Limits {
             ),
             ("list_pages_per_hour", self.list_pages_per_hour),
             ("metadata_views_per_hour", self.metadata_views_per_hour),
+            ("profile_views_per_hour", self.profile_views_per_hour),
         ];
         for (name, value) in counts {
             if value == 0 {
@@ -193,6 +209,13 @@ pub struct LimitsOverride {
     )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata_views_per_hour: Option<u32>,
+    /// See [`Limits::profile_views_per_hour`].
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, minimum = 1, maximum = 1_000_000)
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile_views_per_hour: Option<u32>,
 }
 
 impl LimitsOverride {
@@ -214,6 +237,9 @@ impl LimitsOverride {
             metadata_views_per_hour: self
                 .metadata_views_per_hour
                 .unwrap_or(base.metadata_views_per_hour),
+            profile_views_per_hour: self
+                .profile_views_per_hour
+                .unwrap_or(base.profile_views_per_hour),
         }
     }
 }
@@ -260,6 +286,11 @@ impl LimitsOverride {
             (
                 "metadata_views_per_hour",
                 self.metadata_views_per_hour,
+                MAX_COUNT_LIMIT,
+            ),
+            (
+                "profile_views_per_hour",
+                self.profile_views_per_hour,
                 MAX_COUNT_LIMIT,
             ),
         ];

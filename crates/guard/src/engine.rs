@@ -405,6 +405,7 @@ fn record(state: &mut PrincipalState, peers: &mut PeerDelta, event: &Event, nove
             }
         }
         EventKind::MetadataView => state.views_hour.add(now, 1),
+        EventKind::ProfileViews { count } => state.profiles_hour.add(now, count.into()),
         EventKind::ListPage { page } => {
             let run = score::walk_run(state, event);
             state.list_hour.add(now, 1);

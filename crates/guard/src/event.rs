@@ -87,6 +87,11 @@ pub enum EventKind {
     MetadataView,
     /// The content of one document version.
     Download,
+    /// A page of the member directory showing `count` profiles.
+    ProfileViews {
+        /// Profiles shown.
+        count: u32,
+    },
 }
 
 /// One request, as seen by the guard.

@@ -209,6 +209,15 @@ pub(crate) fn usage(state: &mut PrincipalState, limits: &Limits, event: &Event) 
             let l = limits.metadata_views_per_hour.into();
             push("document views per hour", &state.views_hour, 1, l);
         }
+        EventKind::ProfileViews { count } => {
+            let l = limits.profile_views_per_hour.into();
+            push(
+                "profiles viewed per hour",
+                &state.profiles_hour,
+                count.into(),
+                l,
+            );
+        }
     }
     if let (Some(doc), EventKind::Download | EventKind::MetadataView) = (event.document, event.kind)
     {

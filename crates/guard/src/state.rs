@@ -312,6 +312,13 @@ pub struct PrincipalState {
     /// Distinct documents downloaded lately, newest last.
     #[serde(default = "taken_ring")]
     pub(crate) taken: Ring<Taken>,
+    /// Member profiles shown in the last hour.
+    #[serde(default = "hour_window")]
+    pub(crate) profiles_hour: SlidingWindow,
+}
+
+fn hour_window() -> SlidingWindow {
+    SlidingWindow::new(HOUR_MS, 60)
 }
 
 fn taken_ring() -> Ring<Taken> {
@@ -353,6 +360,7 @@ impl Default for PrincipalState {
             suspended: None,
             held: None,
             taken: taken_ring(),
+            profiles_hour: hour_window(),
         }
     }
 }
@@ -374,6 +382,7 @@ impl PrincipalState {
             &mut self.bytes_day,
             &mut self.list_hour,
             &mut self.views_hour,
+            &mut self.profiles_hour,
         ] {
             w.advance(now);
         }

@@ -553,6 +553,7 @@ fn memory_per_principal_stays_bounded() {
         distinct_documents_per_7_days: budgets::MAX_DISTINCT_LIMIT,
         list_pages_per_hour: u32::MAX,
         metadata_views_per_hour: u32::MAX,
+        profile_views_per_hour: u32::MAX,
     };
     c.budgets.reader = limits;
     let mut w = World::new(c);

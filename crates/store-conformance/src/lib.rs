@@ -7,6 +7,7 @@
 //! a fresh schema of the test database.
 
 pub mod ceremonies;
+pub mod directory;
 pub mod fixtures;
 pub mod general;
 pub mod matching;
@@ -33,6 +34,7 @@ macro_rules! conformance {
             matching::indexed_hashes_hold_every_exact_hash_across_the_hash_space,
             matching::the_match_index_finds_items_by_band_and_anchor_and_skips_boilerplate,
             matching::downloads_of_documents_lists_each_documents_oldest_within_the_limit,
+            directory::the_directory_shows_what_a_viewer_needs_to_know,
             search::search_is_filtered_by_permission_inside_the_query,
             search::search_ranks_titles_first_and_pages,
             search::search_reads_phrases_prefixes_filters_and_every_version,

@@ -17,6 +17,7 @@ mod accounts;
 mod alerts;
 mod audit;
 mod auditlog;
+mod directory;
 mod documents;
 mod downloads;
 mod guard;
@@ -115,6 +116,7 @@ pub struct Postgres {
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_search.sql")),
+    (3, include_str!("../migrations/0003_directory.sql")),
 ];
 
 impl Postgres {

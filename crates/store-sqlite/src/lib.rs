@@ -10,6 +10,7 @@ mod accounts;
 mod alerts;
 mod audit;
 mod auditlog;
+mod directory;
 mod documents;
 mod downloads;
 mod guard;
@@ -87,6 +88,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (12, include_str!("../migrations/0012_totp_pending.sql")),
     (13, include_str!("../migrations/0013_search.sql")),
+    (14, include_str!("../migrations/0014_directory.sql")),
 ];
 
 impl Sqlite {

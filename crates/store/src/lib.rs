@@ -19,6 +19,7 @@ mod accounts;
 mod alerts;
 mod audit;
 pub mod auditlog;
+mod directory;
 mod documents;
 mod downloads;
 mod guard;
@@ -44,6 +45,7 @@ pub use auditlog::{
     canonical_entry, edge_from_row, AuditLogStorage, LoggedRow, StoredCheckpoint,
     VerificationRecord,
 };
+pub use directory::{Directory, DirectoryQuery, ProfileRow, ProfileUpdate};
 pub use documents::{Cursor, DocumentRow, Documents, NewDocument, NewVersion, VersionRow};
 pub use downloads::{Downloads, NewDownload, RegisteredDownload};
 pub use guard::{GuardBatch, GuardRows, GuardState, GuardStates, GuardUpdate, PeerMerge};
@@ -164,6 +166,7 @@ pub trait Backend:
     + AuditEvents
     + AuditLogStorage
     + BudgetOverrides
+    + Directory
     + Documents
     + Downloads
     + GuardState

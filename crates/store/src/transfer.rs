@@ -75,6 +75,21 @@ pub const TABLES: &[Table] = &[
         ]
     ),
     table!(
+        "profiles",
+        false,
+        [
+            ("account_id", Int),
+            ("organisation", Text),
+            ("search_key", Text),
+            ("updated_at", Int)
+        ]
+    ),
+    table!(
+        "profile_fields",
+        false,
+        [("account_id", Int), ("field", Text), ("sealed", Bytes)]
+    ),
+    table!(
         "portals",
         true,
         [

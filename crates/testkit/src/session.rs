@@ -59,6 +59,19 @@ impl Session {
         checked("POST", path, response).await
     }
 
+    /// PUT JSON with the CSRF header.
+    pub async fn put_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        let response = self
+            .client
+            .put(format!("{}{path}", self.base))
+            .header("x-csrf-token", &self.csrf)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        checked("PUT", path, response).await
+    }
+
     /// DELETE with the CSRF header.
     pub async fn delete(&self, path: &str) -> reqwest::Response {
         let response = self

@@ -37,6 +37,8 @@ pub struct Config {
     pub oidc: rampart_identity::OidcConfig,
     /// Where blobs live.
     pub store: StoreConfig,
+    /// The member directory.
+    pub directory: crate::directory::DirectoryConfig,
 }
 
 /// `[watermark]`: limits of per-download marking.
@@ -354,6 +356,7 @@ impl Config {
     /// Checks what serde cannot: CIDRs parse, `admin` is never exempt from
     /// the second factor, the throttle has sane bounds.
     pub fn validate(&self) -> Result<(), String> {
+        self.directory.validate()?;
         for cidr in &self.http.trusted_proxies {
             parse_cidr(cidr)?;
         }

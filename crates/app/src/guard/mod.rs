@@ -95,7 +95,9 @@ fn page_ordinal(principal: Option<&String>, community: &str, cursor: bool) -> u3
 /// What is about to be served.
 struct Request<'a> {
     kind: EventKind,
-    community: CommunityId,
+    /// Whose budgets and role apply (none: the account's own override and
+    /// the reader's budgets; a directory page of someone in no community).
+    community: Option<CommunityId>,
     path: String,
     document: Option<&'a DocumentRow>,
     bytes: u64,
@@ -118,7 +120,7 @@ fn event_for(state: &App, user: &Authenticated, client: &Origin, r: &Request<'_>
         canary: r.document.is_some_and(|d| d.marking.canary),
         bytes: r.bytes,
         community: r.path.clone(),
-        role: guard_role(user.principal.role_in(r.community)),
+        role: guard_role(r.community.and_then(|c| user.principal.role_in(c))),
         ip: parse_ip(client.ip()),
         user_agent: client.user_agent().to_owned(),
         visible_documents: r.visible,
@@ -216,11 +218,42 @@ pub async fn check_list_page(
         client,
         Request {
             kind: EventKind::ListPage { page: 0 },
-            community,
+            community: Some(community),
             path,
             document: None,
             bytes: 0,
             cursor,
+            visible: None,
+        },
+    )
+    .await
+}
+
+/// What the guard sees as walked by a directory page.
+pub const DIRECTORY_PATH: &str = "(directory)";
+
+/// Checks a directory page about to show `count` profiles: drawn from the
+/// account's budget of profile views, under the budgets of its weakest role
+/// (`community`, the community where it holds it; none for an account in
+/// no community).
+pub async fn check_profile_views(
+    state: &App,
+    user: &Authenticated,
+    client: &Origin,
+    community: Option<CommunityId>,
+    count: u32,
+) -> Result<(), Error> {
+    check(
+        state,
+        user,
+        client,
+        Request {
+            kind: EventKind::ProfileViews { count },
+            community,
+            path: DIRECTORY_PATH.to_owned(),
+            document: None,
+            bytes: 0,
+            cursor: false,
             visible: None,
         },
     )
@@ -268,7 +301,7 @@ pub async fn check_document(
             } else {
                 EventKind::MetadataView
             },
-            community: doc.community,
+            community: Some(doc.community),
             path: format!("{}/{}", doc.portal_slug, doc.community_slug),
             document: Some(doc),
             bytes: download.unwrap_or(0),
@@ -323,6 +356,7 @@ async fn act(
             EventKind::ListPage { .. } => "list",
             EventKind::MetadataView => "view",
             EventKind::Download => "download",
+            EventKind::ProfileViews { .. } => "directory",
         },
         "community": event.community,
         "reasons": reasons,

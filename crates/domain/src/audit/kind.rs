@@ -74,6 +74,8 @@ kinds! {
     AccountTokenRevoke = "account.token_revoke",
     /// Another session of the account ended by its owner.
     AccountSessionEnd = "account.session_end",
+    /// A directory profile changed by its owner (which fields, never their values).
+    AccountProfile = "account.profile",
     /// A portal's communities listed, or a portal refused (it does not exist or shows nothing).
     Portal = "portal",
     /// A community refused to the principal.
@@ -84,6 +86,8 @@ kinds! {
     List = "list",
     /// A search: its query, filters, page and how many results were shown.
     Search = "search",
+    /// A page of the member directory: its query and every profile shown.
+    DirectoryView = "directory.view",
     /// A document's metadata viewed.
     View = "view",
     /// A copy served, with its download id and watermark scheme.
@@ -128,6 +132,8 @@ kinds! {
     AdminBudgetSet = "admin.budget_set",
     /// A download budget override removed.
     AdminBudgetRemove = "admin.budget_remove",
+    /// Profiles imported from a CSV file (how many accounts created and updated).
+    AdminProfileImport = "admin.profile_import",
 }
 
 impl std::fmt::Display for AuditKind {

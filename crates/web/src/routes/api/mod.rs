@@ -10,6 +10,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod directory;
 pub mod documents;
 mod openapi;
 pub mod portals;
@@ -75,6 +76,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(portals::list_communities))
         .routes(routes!(documents::show::get_document))
         .routes(routes!(search::search_documents))
+        .routes(routes!(directory::list_directory))
+        .routes(routes!(directory::get_profile, directory::put_profile))
         .routes(routes!(documents::content::download_document))
         .routes(routes!(security::alerts::list_alerts))
         .routes(routes!(security::unlock::unlock_account))

@@ -16,7 +16,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     Form,
 };
-use rampart_app::Origin;
+use rampart_app::{directory, Origin};
 use rampart_identity::account;
 use serde::Deserialize;
 
@@ -96,6 +96,31 @@ pub struct AccountPage {
     pub new_token: Option<String>,
     /// Why the last form was refused.
     pub error: Option<String>,
+    /// The directory profile's organisation.
+    pub organisation: String,
+    /// The directory profile's personal fields: (name, label, value).
+    pub profile_fields: Vec<(String, String, String)>,
+    /// Whether the profile was just saved.
+    pub profile_saved: bool,
+}
+
+/// The profile form's fields: every configured one, with its value.
+fn profile_form(state: &AppState, profile: &directory::Profile) -> Vec<(String, String, String)> {
+    state
+        .config
+        .directory
+        .fields
+        .iter()
+        .map(|f| {
+            let value = profile
+                .fields
+                .iter()
+                .find(|(n, _)| n == f)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            (f.clone(), directory::DirectoryConfig::label(f), value)
+        })
+        .collect()
 }
 
 async fn page(
@@ -105,7 +130,11 @@ async fn page(
     error: Option<String>,
 ) -> Result<AccountPage, AppError> {
     let never = || "never".to_owned();
+    let profile = directory::own_profile(state, user).await?;
     Ok(AccountPage {
+        profile_fields: profile_form(state, &profile),
+        organisation: profile.organisation,
+        profile_saved: false,
         nav: Nav::of(user),
         sessions: account::sessions(&state.identity, user)
             .await?
@@ -258,4 +287,47 @@ pub async fn remove_passkey(
 ) -> Result<Response, PageError> {
     rampart_identity::passkeys::remove(&state.identity, &user, &client, id).await?;
     Ok(Redirect::to("/account").into_response())
+}
+
+/// The profile form: the organisation and every configured field.
+#[derive(Debug, serde::Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    organisation: String,
+    #[serde(flatten)]
+    fields: std::collections::BTreeMap<String, String>,
+}
+
+/// `POST /account/profile`
+pub async fn update_profile(
+    State(state): State<AppState>,
+    client: Origin,
+    PageUser(user): PageUser,
+    form: Result<Form<ProfileForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
+    let input = directory::ProfileInput {
+        organisation: form.organisation,
+        fields: form.fields.into_iter().collect(),
+    };
+    match directory::update_own_profile(&state, &user, &client, &input).await {
+        Ok(_) => {
+            let mut shown = page(&state, &user, None, None).await?;
+            shown.profile_saved = true;
+            Ok(render(&shown))
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let message = capitalised(&e.to_string());
+            let mut shown = page(&state, &user, None, Some(message)).await?;
+            // Keep what was typed.
+            shown.organisation = input.organisation;
+            for (name, _, value) in &mut shown.profile_fields {
+                if let Some((_, typed)) = input.fields.iter().find(|(n, _)| n == name) {
+                    value.clone_from(typed);
+                }
+            }
+            Ok(render_with(crate::error::status(&e), &shown))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 /// The budget fields, in display order, with their labels.
-pub const LIMIT_FIELDS: [(&str, &str); 9] = [
+pub const LIMIT_FIELDS: [(&str, &str); 10] = [
     ("downloads_per_minute", "Downloads / minute"),
     ("downloads_per_hour", "Downloads / hour"),
     ("downloads_per_day", "Downloads / day"),
@@ -36,6 +36,7 @@ pub const LIMIT_FIELDS: [(&str, &str); 9] = [
     ),
     ("list_pages_per_hour", "Listing pages / hour"),
     ("metadata_views_per_hour", "Metadata views / hour"),
+    ("profile_views_per_hour", "Profiles viewed / hour"),
 ];
 
 /// One role's defaults, values in [`LIMIT_FIELDS`] order.
@@ -135,6 +136,7 @@ pub struct BudgetForm {
     distinct_documents_per_7_days: Option<String>,
     list_pages_per_hour: Option<String>,
     metadata_views_per_hour: Option<String>,
+    profile_views_per_hour: Option<String>,
 }
 
 impl BudgetForm {
@@ -153,6 +155,7 @@ impl BudgetForm {
             ),
             ("list_pages_per_hour", &self.list_pages_per_hour),
             ("metadata_views_per_hour", &self.metadata_views_per_hour),
+            ("profile_views_per_hour", &self.profile_views_per_hour),
         ];
         let mut map = serde_json::Map::new();
         for (name, value) in typed {
@@ -251,6 +254,7 @@ mod tests {
             distinct_documents_per_7_days: None,
             list_pages_per_hour: None,
             metadata_views_per_hour: None,
+            profile_views_per_hour: None,
         }
     }
 

@@ -14,6 +14,7 @@ mod auth;
 mod canaries;
 mod community;
 mod confirm;
+mod directory;
 mod document;
 mod factor;
 mod home;
@@ -252,6 +253,8 @@ pub fn routes() -> Router<AppState> {
             post(community::remove_member),
         )
         .route("/search", get(search::show_search))
+        .route("/directory", get(directory::show_directory))
+        .route("/account/profile", post(account::update_profile))
         .route("/d/{id}", get(document::show_document))
         .route("/d/{id}/content", get(document::download_document))
         .route("/admin", get(admin::show_admin))
