@@ -79,9 +79,17 @@ test('no page scrolls sideways at 390 or 1280 px', async () => {
     assert.match(await member.locator('.download').innerText(), /Plain text/);
     assert.match(await member.locator('.download').innerText(), /marked for you/);
     assert.match(await member.locator('table.versions').innerText(), /Maria Member-Example/);
+    // The header's search box finds it by a word of its text, the hit
+    // marked in the snippet.
+    await member.getByRole('searchbox', { name: 'Search documents' }).fill('spare');
+    await member.keyboard.press('Enter');
+    await member.waitForURL(/\/search\?q=spare/);
+    assert.match(await member.locator('ol.results').innerText(), /winter convoy exercise/);
+    assert.equal(await member.locator('ol.results mark').first().innerText(), 'spare');
     for (const [name, path] of [
       ['home', '/'], ['community', '/p/alpha/ops'], ['document', documentPath],
       ['account', '/account'], ['confirm', '/account/confirm'], ['not-found', '/p/alpha/nothing'],
+      ['search', '/search?q=convoy'], ['search-empty', '/search?q=nothing%20here'], ['directory', '/directory'],
     ]) {
       await check(member, name, path, problems);
     }
