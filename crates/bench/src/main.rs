@@ -10,6 +10,7 @@
 mod corpus;
 mod dump;
 mod render;
+mod search;
 mod text;
 mod triage;
 
@@ -25,6 +26,8 @@ enum Cli {
     /// Triage a dump (optionally without the fingerprint key) and print
     /// the wall time.
     Triage(triage::Opts),
+    /// Search latency over a generated data dir.
+    Search(search::Opts),
 }
 
 /// Options of `generate`.
@@ -64,6 +67,7 @@ fn main() -> anyhow::Result<()> {
     match cli {
         Cli::Generate(opts) => rt.block_on(generate(opts)),
         Cli::Triage(opts) => rt.block_on(triage::run(opts)),
+        Cli::Search(opts) => rt.block_on(search::run(opts)),
     }
 }
 

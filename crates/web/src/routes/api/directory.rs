@@ -60,7 +60,7 @@ pub struct DirectoryParams {
     #[param(max_length = 100)]
     q: Option<String>,
     /// Where the previous page ended (its `next`; empty: the first page).
-    #[param(max_length = 254, pattern = r"^([^@\s]+@[^@\s]+)?$")]
+    #[param(max_length = 254)]
     cursor: Option<String>,
 }
 
