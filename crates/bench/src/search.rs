@@ -125,6 +125,26 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
         percentile(&all_times, 0.5),
         percentile(&all_times, 0.99)
     );
+    // The reference: a community's listing page of 20, the same store
+    // and the same permission filter, measured the same way.
+    let mut list_times = Vec::with_capacity(opts.queries);
+    for _ in 0..opts.queries {
+        let Some(&community) = communities.choose(&mut rng) else {
+            break;
+        };
+        let started = Instant::now();
+        let _page = store
+            .list_documents_for_member(community, AccountId(1), &nation, None, 20)
+            .await?;
+        list_times.push(started.elapsed());
+    }
+    list_times.sort();
+    let (list50, list99) = (percentile(&list_times, 0.5), percentile(&list_times, 0.99));
+    println!(
+        "  reference: a listing page p50 {list50:.2} ms p99 {list99:.2} ms; search/listing p50 {:.1}x, p99 {:.1}x",
+        percentile(&all_times, 0.5) / list50.max(1e-6),
+        percentile(&all_times, 0.99) / list99.max(1e-6)
+    );
     store.close().await;
     Ok(())
 }
