@@ -37,6 +37,7 @@ macro_rules! conformance {
             directory::the_directory_shows_what_a_viewer_needs_to_know,
             search::search_is_filtered_by_permission_inside_the_query,
             search::search_ranks_titles_first_and_pages,
+            search::search_finds_visible_documents_below_many_hidden_ones,
             search::search_reads_phrases_prefixes_filters_and_every_version,
             sign_in::totp_steps_are_accepted_once_and_in_order,
             sign_in::throttle_counters_grow_block_and_reset_after_quiet,

@@ -331,3 +331,34 @@ pub async fn search_reads_phrases_prefixes_filters_and_every_version(store: Stor
     );
     assert_eq!(s.search_coverage().await.unwrap(), (2, 2));
 }
+
+pub async fn search_finds_visible_documents_below_many_hidden_ones(store: Store) {
+    let s = store;
+    let c1 = community(&s).await;
+    let by = account(&s, "carl@x.org").await;
+    // 300 documents the asker may not see, all ranked above the visible
+    // ones (the word in their titles), then 5 it may see.
+    for i in 0..300 {
+        doc(&s, c1, by, &format!("radar {i}"), &["FRA"], None, "radar").await;
+    }
+    let mut visible = Vec::new();
+    for i in 0..5 {
+        visible.push(doc(&s, c1, by, &format!("log {i}"), &[], None, "radar note").await);
+    }
+    visible.sort();
+    let asker = Asker {
+        account: by,
+        nation: "NOR".parse().unwrap(),
+        communities: vec![c1],
+    };
+    let mut found = asker.find(&s, "radar").await;
+    found.sort();
+    assert_eq!(found, visible);
+    let second = asker
+        .find_with(&s, "radar", |q| {
+            q.offset = 3;
+            q.limit = 10;
+        })
+        .await;
+    assert_eq!(second.len(), 2);
+}

@@ -14,3 +14,7 @@ CREATE VIRTUAL TABLE search_fts USING fts5(
     content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2'
 );
+-- Ranked by bm25 with titles weighing 10, file names 3 and bodies 1: as
+-- the table's `rank`, so that `ORDER BY rank LIMIT n` takes FTS5's
+-- top-n path.
+INSERT INTO search_fts (search_fts, rank) VALUES ('rank', 'bm25(10.0, 3.0, 1.0)');
