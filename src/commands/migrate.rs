@@ -82,6 +82,10 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
         report.log_entries, report.log_root, report.checkpoints
     );
     println!(
+        "Search index rebuilt in the target: {} versions searchable.",
+        report.searchable
+    );
+    println!(
         "Next: give every node [store] database and blobs as above, and the same keys/ directory."
     );
     target.close().await;

@@ -247,6 +247,10 @@ fn demo_lists_accounts_with_their_communities_and_names_the_serve_command() {
         communities >= rows.len() - 2,
         "member rows name their communities"
     );
+    assert!(
+        text.contains(&format!("({} directory profiles)", rows.len())),
+        "every demo account gets a profile: {text}"
+    );
     assert!(rows.iter().any(|r| r.contains("install admin")));
     assert!(rows.iter().any(|r| r.contains("install security")));
     let serve = format!(

@@ -100,6 +100,7 @@ async fn an_embedded_install_moves_to_postgresql_and_a_bucket_and_verifies() {
     let summary = ok(first);
     assert!(summary.contains("and 2 blobs"), "{summary}");
     assert!(summary.contains("verified"), "{summary}");
+    assert!(summary.contains("2 versions searchable"), "{summary}");
     // Both blobs are in the bucket, under the prefix.
     let objects = walk(&s3.root.path().join("rampart"));
     assert_eq!(objects.len(), 2, "{objects:?}");

@@ -403,3 +403,51 @@ async fn error_pages_keep_the_signed_in_layout() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert!(!r.text().await.unwrap().contains("Sign out"));
 }
+
+/// Page forms carry the CSRF token in a hidden field, so that it never
+/// shows in the address bar of an answer given in place: no url-encoded
+/// form's action holds it; posted in the body it is accepted and the
+/// handler never sees the field; missing or wrong, the form is refused.
+#[tokio::test]
+async fn form_tokens_travel_in_the_body_not_the_address() {
+    let app = TestApp::spawn().await;
+    app.user("ann@example.org", "NOR", None).await;
+    let (client, r) = app.browser_sign_in("ann@example.org", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = client
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("csrf="), "a token in a form's address");
+    let csrf = csrf_of(&client, &app, "/account").await;
+    assert_eq!(csrf.len(), 64);
+    let post = |form: Vec<(&'static str, String)>| {
+        let client = client.clone();
+        let url = app.url("/account/profile");
+        async move { client.post(url).form(&form).send().await.unwrap() }
+    };
+    // The profile form refuses fields it does not know: the token field
+    // reaching it would be a 422.
+    let r = post(vec![("csrf", csrf.clone()), ("organisation", "NDA".into())]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("Profile saved."));
+    for form in [
+        vec![("organisation", "Forged".to_owned())],
+        vec![("csrf", "0".repeat(64)), ("organisation", "Forged".into())],
+    ] {
+        assert_eq!(post(form).await.status(), StatusCode::FORBIDDEN);
+    }
+    let profile = client
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(profile.contains(r#"value="NDA""#) && !profile.contains("Forged"));
+}

@@ -51,6 +51,8 @@ pub struct Report {
     pub log_root: String,
     /// Signed checkpoints in the target's log.
     pub checkpoints: usize,
+    /// Versions in the target's search index.
+    pub searchable: i64,
 }
 
 /// The two ends of a copy.
@@ -105,6 +107,7 @@ pub async fn migrate(
         report.tables.push(copy);
     }
     ends.target.after_copy().await?;
+    report.searchable = copy_search_index(ends, progress).await?;
 
     let hashes: Vec<BlobHash> = ends
         .source
@@ -165,6 +168,40 @@ pub async fn migrate(
     report.log_root = verified.root.to_base64();
     report.checkpoints = verified.checkpoints;
     Ok(report)
+}
+
+/// Rebuilds the search index in the target from the source's stored texts
+/// (folded again: the backends keep the index in forms of their own);
+/// returns how many versions are searchable there, which must be as many
+/// as in the source.
+async fn copy_search_index(ends: &Ends<'_>, progress: &(dyn Fn(&str) + Sync)) -> Result<i64> {
+    let versions = ends.source.versions_to_index().await?;
+    let mut batch: Vec<(String, i64, rampart_store::SearchText)> = Vec::with_capacity(256);
+    let mut written = 0usize;
+    for (i, v) in versions.iter().enumerate() {
+        if let Some(body) = ends.source.search_body(&v.document, v.version).await? {
+            let text = crate::search::search_text(&v.title, &v.filename, &body);
+            batch.push((v.document.clone(), v.version, text));
+        }
+        if batch.len() == 256 || i + 1 == versions.len() {
+            let rows: Vec<(&str, i64, &rampart_store::SearchText)> =
+                batch.iter().map(|(d, n, t)| (d.as_str(), *n, t)).collect();
+            ends.target.set_search_texts(&rows).await?;
+            written += batch.len();
+            batch.clear();
+        }
+    }
+    let (_, source) = ends.source.search_coverage().await?;
+    let (_, target) = ends.target.search_coverage().await?;
+    progress(&format!(
+        "search index: {written} versions, {target} in the target"
+    ));
+    if source != target {
+        return Err(Error::Precondition(format!(
+            "the copied search index has {target} versions, the source's {source}"
+        )));
+    }
+    Ok(target)
 }
 
 /// A target whose log is not a prefix of the source's belongs to another

@@ -109,6 +109,15 @@ impl SearchIndex for Postgres {
         .await?)
     }
 
+    async fn set_search_texts(&self, rows: &[(&str, i64, &SearchText)]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for &(document, version, text) in rows {
+            replace(&mut tx, document, version, Some(text)).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn search_coverage(&self) -> Result<(i64, i64)> {
         Ok(sqlx::query_as(
             "SELECT (SELECT count(*) FROM versions), (SELECT count(*) FROM search_versions)",

@@ -121,6 +121,12 @@ pub trait SearchIndex: Send + Sync {
 
     /// Versions stored, and those in the search index.
     async fn search_coverage(&self) -> Result<(i64, i64)>;
+
+    /// Replaces the search rows of these versions in one transaction.
+    /// `rampart migrate` carries the index over this way: each backend
+    /// keeps it in a form of its own (an FTS5 table, a `tsvector`), so it
+    /// cannot be copied as rows.
+    async fn set_search_texts(&self, rows: &[(&str, i64, &SearchText)]) -> Result<()>;
 }
 
 fn joined(term: &SearchTerm, separator: &str) -> String {

@@ -180,7 +180,11 @@ pub async fn csrf_of(client: &reqwest::Client, app: &TestApp, page: &str) -> Str
         .text()
         .await
         .unwrap();
-    let start = html.find("csrf=").expect("a form with a CSRF token") + 5;
+    // A form's hidden field, or (multipart forms) its action's query.
+    let start = match html.find(r#"name="csrf" value=""#) {
+        Some(at) => at + r#"name="csrf" value=""#.len(),
+        None => html.find("csrf=").expect("a form with a CSRF token") + 5,
+    };
     html[start..]
         .chars()
         .take_while(char::is_ascii_hexdigit)

@@ -156,3 +156,63 @@ fn closing(mut response: Response) -> Response {
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
     response
 }
+
+/// Hands a page form's CSRF token from its body to the authentication
+/// layer.
+///
+/// Pages' forms carry the session's token in a hidden field named `csrf`
+/// rather than in their action's query, so that it never shows in the
+/// address bar (a form answered in place keeps the action's URL) nor in
+/// the history. The authentication layer checks the token before any
+/// handler runs, from the `x-csrf-token` header: here, on an unsafe
+/// request with a url-encoded body (small: the page routes' limit), the
+/// field is taken out of the body and passed on as that header, so no
+/// handler sees it. A body without the field passes unchanged, and the
+/// check then refuses it. Multipart uploads keep the token in the query:
+/// their bodies are not read before it is checked.
+pub async fn form_csrf(request: Request, next: Next) -> Response {
+    let url_encoded = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if request.method().is_safe() || !url_encoded || request.headers().contains_key(CSRF_HEADER) {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, crate::routes::BODY_LIMIT).await else {
+        return crate::error::respond_to(
+            AppError::BadRequest("the form could not be read".into()),
+            parts.uri.path(),
+        );
+    };
+    let mut token = None;
+    let kept: Vec<(String, String)> = form_urlencoded::parse(&bytes)
+        .filter_map(|(name, value)| {
+            if name == "csrf" && token.is_none() {
+                token = Some(value.into_owned());
+                None
+            } else {
+                Some((name.into_owned(), value.into_owned()))
+            }
+        })
+        .collect();
+    let body = match token.and_then(|t| HeaderValue::from_str(&t).ok()) {
+        Some(value) => {
+            parts.headers.insert(CSRF_HEADER, value);
+            form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&kept)
+                .finish()
+                .into_bytes()
+        }
+        None => bytes.to_vec(),
+    };
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    next.run(Request::from_parts(parts, axum::body::Body::from(body)))
+        .await
+}
+
+/// The header the authentication layer reads the CSRF token from.
+pub(crate) const CSRF_HEADER: &str = "x-csrf-token";

@@ -77,7 +77,7 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Authenticat
     if !parts.method.is_safe() {
         let sent = parts
             .headers
-            .get("x-csrf-token")
+            .get(crate::middleware::CSRF_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
             .or_else(|| csrf_from_query(parts.uri.query()));

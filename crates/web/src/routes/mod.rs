@@ -60,7 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/audit/checkpoint", get(audit::checkpoint))
         .route("/audit/tile/{*rest}", get(audit::tile))
-        .merge(pages::routes())
+        .merge(pages::routes().layer(axum::middleware::from_fn(middleware::form_csrf)))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(api.layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .fallback(not_found)

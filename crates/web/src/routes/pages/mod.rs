@@ -1,6 +1,9 @@
 //! The server-rendered web UI (askama templates, no JavaScript). Forms post
-//! back with the session's CSRF token in the action URL's query, which the
-//! authentication layer checks for every unsafe cookie request.
+//! back with the session's CSRF token in a hidden `csrf` field, which
+//! `middleware::form_csrf` hands to the authentication layer (it checks the
+//! token of every unsafe cookie request before any handler runs); upload
+//! forms (multipart) keep it in the action's query, since their bodies are
+//! not read before the check.
 //!
 //! This module holds what every page shares: rendering, the page
 //! principal extractor, the header navigation and small formatting helpers.
