@@ -68,7 +68,7 @@ test('no page scrolls sideways at 390 or 1280 px', async () => {
     const file = join(dir, 'Lessons_learned_convoy_operations_winter_exercise_final_v3_reviewed.txt');
     writeFileSync(file, 'Lessons learned: convoy timing, fuel and spare parts.\n');
     await member.getByLabel('File').setInputFiles(file);
-    await member.getByLabel('Title').fill('Lessons learned from the winter convoy exercise, final reviewed version');
+    await member.getByLabel('Title', { exact: true }).fill('Lessons learned from the winter convoy exercise, final reviewed version');
     await member.getByRole('button', { name: 'Upload', exact: true }).click();
     await member.waitForURL(/\/d\/[0-9a-f]{32}$/);
     const documentPath = new URL(member.url()).pathname;

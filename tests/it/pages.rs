@@ -451,3 +451,91 @@ async fn form_tokens_travel_in_the_body_not_the_address() {
         .unwrap();
     assert!(profile.contains(r#"value="NDA""#) && !profile.contains("Forged"));
 }
+
+/// A community's library sorts, filters by label and type, counts and
+/// pages, keeping the settings from page to page.
+#[tokio::test]
+async fn community_pages_sort_filter_count_and_page() {
+    let app = TestApp::spawn().await;
+    app.portal("alpha").await;
+    app.community("alpha", "ops").await;
+    app.user("carl@example.org", "NOR", None).await;
+    app.member("alpha/ops", "carl@example.org", "contributor")
+        .await;
+    let carl = rampart_testkit::bearer(&app, &app.token("carl@example.org", "full", None).await);
+    let upload = |title: String, file: &'static str, label: &'static str, body: Vec<u8>| {
+        let carl = &carl;
+        // One second apart: the order by date is the upload order.
+        app.clock.advance(std::time::Duration::from_secs(1));
+        async move {
+            let r = carl
+                .post_multipart(
+                    "/api/v1/portals/alpha/communities/ops/documents",
+                    upload_form(&title, file, body, &[("label", label)]),
+                )
+                .await;
+            assert_eq!(r.status(), StatusCode::CREATED);
+        }
+    };
+    upload("Zulu notes".into(), "z.md", "PARTNER", b"# z".to_vec()).await;
+    upload("alpha plan".into(), "a.txt", "NON-PUBLIC", vec![b'a'; 5000]).await;
+    upload("Mike memo".into(), "m.txt", "NON-PUBLIC", b"m".to_vec()).await;
+    let (client, _) = app.browser_sign_in("carl@example.org", PASSWORD).await;
+    let page = |query: &'static str| {
+        let client = client.clone();
+        let url = app.url(&format!("/p/alpha/ops{query}"));
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let titles = |html: &str| -> Vec<String> {
+        html.split("<td class=\"name\"><a href=\"/d/")
+            .skip(1)
+            .map(|part| {
+                let start = part.find('>').unwrap() + 1;
+                part[start..part.find("</a>").unwrap()].to_owned()
+            })
+            .collect()
+    };
+    let (status, html) = page("").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("1–3 of 3 documents."), "{html}");
+    assert_eq!(titles(&html), ["Mike memo", "alpha plan", "Zulu notes"]);
+    assert!(html.contains("Markdown text") && html.contains("carl@example.org"));
+    let (_, html) = page("?sort=title").await;
+    assert_eq!(titles(&html), ["alpha plan", "Mike memo", "Zulu notes"]);
+    let (_, html) = page("?sort=largest").await;
+    assert_eq!(titles(&html)[0], "alpha plan");
+    let (_, html) = page("?sort=oldest&label=PARTNER").await;
+    assert_eq!(titles(&html), ["Zulu notes"]);
+    assert!(
+        html.contains("1–1 of 1 matching documents (3 in all)."),
+        "{html}"
+    );
+    assert!(html.contains(r#"<option value="PARTNER" selected>"#));
+    let (_, html) = page("?type=text%2Fplain&label=PARTNER").await;
+    assert!(titles(&html).is_empty());
+    assert!(html.contains("None of the 3 documents matches these filters."));
+    assert_eq!(page("?sort=random").await.0, StatusCode::BAD_REQUEST);
+    // Paging keeps the order and filters.
+    for i in 0..50 {
+        upload(format!("Log {i:02}"), "l.txt", "NON-PUBLIC", b"l".to_vec()).await;
+    }
+    let (_, html) = page("?sort=title&label=NON-PUBLIC").await;
+    assert_eq!(titles(&html).len(), 50);
+    assert!(
+        html.contains("1–50 of 52 matching documents (53 in all)."),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            r#"href="/p/alpha/ops?sort=title&#38;label=NON-PUBLIC&#38;offset=50">Next page"#
+        ),
+        "{html}"
+    );
+    let (_, html) = page("?sort=title&label=NON-PUBLIC&offset=50").await;
+    assert_eq!(titles(&html), ["Log 49", "Mike memo"]);
+    assert!(html.contains("51–52 of 52 matching documents"));
+    assert!(html.contains("Previous page") && !html.contains("Next page"));
+}

@@ -7,7 +7,7 @@ use rampart_store::rows;
 use rampart_store::*;
 use time::{Date, OffsetDateTime};
 
-const DOCUMENT_SELECT: &str = "
+pub(crate) const DOCUMENT_SELECT: &str = "
 SELECT d.id, d.community_id, p.slug AS portal_slug, c.slug AS community_slug, d.title, d.label,
        d.public_since, d.public_source, d.canary, d.created_at,
        (SELECT string_agg(nation, ',') FROM document_nations WHERE document_id = d.id) AS nations,
@@ -200,6 +200,27 @@ impl Documents for Postgres {
             None
         };
         Ok((docs, next))
+    }
+
+    async fn browse_documents(
+        &self,
+        community: CommunityId,
+        account: AccountId,
+        nation: &Nation,
+        view: &LibraryView<'_>,
+        offset: u32,
+        limit: u32,
+    ) -> Result<(Vec<DocumentRow>, u64)> {
+        crate::library::browse(&self.pool, community, account, nation, view, offset, limit).await
+    }
+
+    async fn library_facets(
+        &self,
+        community: CommunityId,
+        account: AccountId,
+        nation: &Nation,
+    ) -> Result<(Vec<String>, Vec<String>)> {
+        crate::library::facets(&self.pool, community, account, nation).await
     }
 
     async fn count_documents_for_member(

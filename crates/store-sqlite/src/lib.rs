@@ -16,6 +16,7 @@ mod downloads;
 mod guard;
 mod guard_budgets;
 mod identity;
+mod library;
 mod matching;
 mod oidc;
 mod portals;

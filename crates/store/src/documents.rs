@@ -101,6 +101,31 @@ impl Cursor {
     }
 }
 
+/// How a community's library is shown: an order and two filters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LibraryView<'a> {
+    /// The order.
+    pub sort: LibrarySort,
+    /// Only documents with this marking label.
+    pub label: Option<&'a str>,
+    /// Only documents whose current version has this media type.
+    pub media_type: Option<&'a str>,
+}
+
+/// The orders of a library.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LibrarySort {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// Oldest first.
+    Oldest,
+    /// By title, A to Z (case ignored).
+    Title,
+    /// Largest current version first.
+    Largest,
+}
+
 /// Documents operations of a storage backend.
 #[async_trait::async_trait]
 pub trait Documents: Send + Sync {
@@ -131,6 +156,28 @@ pub trait Documents: Send + Sync {
         after: Option<&Cursor>,
         limit: u32,
     ) -> Result<(Vec<DocumentRow>, Option<Cursor>)>;
+
+    /// One page of a community's documents that `account` (of `nation`)
+    /// may see, narrowed and ordered by `view`, after `offset`; and how
+    /// many match the view in all.
+    async fn browse_documents(
+        &self,
+        community: CommunityId,
+        account: AccountId,
+        nation: &Nation,
+        view: &LibraryView<'_>,
+        offset: u32,
+        limit: u32,
+    ) -> Result<(Vec<DocumentRow>, u64)>;
+
+    /// The labels and media types of a community's documents that
+    /// `account` may see (what its filters offer), each sorted.
+    async fn library_facets(
+        &self,
+        community: CommunityId,
+        account: AccountId,
+        nation: &Nation,
+    ) -> Result<(Vec<String>, Vec<String>)>;
 
     /// How many documents of `community` are releasable to the account (the
     /// count of what [`Store::list_documents_for_member`] walks).

@@ -46,7 +46,9 @@ pub use auditlog::{
     VerificationRecord,
 };
 pub use directory::{Directory, DirectoryQuery, ProfileRow, ProfileUpdate};
-pub use documents::{Cursor, DocumentRow, Documents, NewDocument, NewVersion, VersionRow};
+pub use documents::{
+    Cursor, DocumentRow, Documents, LibrarySort, LibraryView, NewDocument, NewVersion, VersionRow,
+};
 pub use downloads::{Downloads, NewDownload, RegisteredDownload};
 pub use guard::{GuardBatch, GuardRows, GuardState, GuardStates, GuardUpdate, PeerMerge};
 pub use guard_budgets::{BudgetOverrideRow, BudgetOverrides};

@@ -3,8 +3,10 @@
 //! and serve a download only after its audit event and download record are
 //! durable.
 
+mod browse;
 mod download;
 
+pub use browse::{browse, Shelf, MAX_OFFSET};
 pub use download::{download, Content, Download};
 
 use crate::matching::VersionFile;

@@ -335,6 +335,6 @@ mod tests {
         let html = page.render().unwrap_or_default();
         assert!(html.contains("abcdEFGH2345jkmnPQRS"));
         assert!(html.contains("new@example.org"));
-        assert!(html.contains("/logout?csrf=c"));
+        assert!(html.contains(r#"action="/logout"><input type="hidden" name="csrf" value="c">"#));
     }
 }

@@ -1,6 +1,7 @@
-//! A community's page: its documents (cursor-paginated, audited like the
-//! API listing), the upload form for contributors, and the member list with
-//! its forms for managers and administrators.
+//! A community's page: its documents (sorted, filtered by label and type,
+//! counted and paged; audited and guard-checked like the API listing), the
+//! upload form for contributors, and the member list with its forms for
+//! managers and administrators.
 
 use super::{format_size, format_time, may, rejected, render, render_with, Nav, PageUser};
 use crate::{
@@ -26,7 +27,7 @@ use rampart_app::{
     Origin,
 };
 use rampart_domain::Action;
-use rampart_store::{DocumentRow, MemberRow};
+use rampart_store::{DocumentRow, LibrarySort, LibraryView, MemberRow};
 use serde::Deserialize;
 
 /// Documents per page.
@@ -47,6 +48,10 @@ pub struct DocumentItem {
     pub size: String,
     /// Creation time.
     pub created: String,
+    /// The current version's type in words.
+    pub kind: String,
+    /// Who uploaded the current version.
+    pub uploader: String,
 }
 
 impl DocumentItem {
@@ -58,6 +63,8 @@ impl DocumentItem {
             version: doc.current.number,
             size: format_size(doc.current.size),
             created: format_time(doc.created_at),
+            kind: super::document::file_type(&doc.current.media_type),
+            uploader: doc.current.uploaded_by.clone(),
         }
     }
 }
@@ -80,10 +87,8 @@ pub struct CommunityPage {
     pub can_read: bool,
     /// This page of documents.
     pub documents: Vec<DocumentItem>,
-    /// Whether this is a later page.
-    pub paged: bool,
-    /// Cursor of the next page.
-    pub next: Option<String>,
+    /// The order, filters, counts and paging of the documents.
+    pub shelf: ShelfView,
     /// Whether to show the upload form.
     pub can_upload: bool,
     /// Whether to show the members and their forms.
@@ -124,11 +129,88 @@ impl Typed {
     }
 }
 
-/// Listing query.
-#[derive(Debug, Deserialize)]
+/// How the documents are shown: the form above the table, the counts and
+/// the links to the neighbouring pages.
+#[derive(Debug, Clone, Default)]
+pub struct ShelfView {
+    /// `newest`, `oldest`, `title` or `largest`.
+    pub sort: String,
+    /// The label filter (empty: all).
+    pub label: String,
+    /// The media type filter (empty: all).
+    pub kind: String,
+    /// Labels on offer.
+    pub labels: Vec<String>,
+    /// Media types on offer, with their names for people.
+    pub types: Vec<(String, String)>,
+    /// Documents matching the filters.
+    pub matching: u64,
+    /// Documents the principal may see in the community.
+    pub visible: u64,
+    /// Ordinals of the first and last document shown.
+    pub first: u64,
+    /// See `first`.
+    pub last: u64,
+    /// Links to the previous and next pages.
+    pub prev: Option<String>,
+    /// See `prev`.
+    pub next: Option<String>,
+    /// Whether a filter is set.
+    pub filtered: bool,
+}
+
+/// Listing query: order, filters, position.
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    cursor: Option<String>,
+    sort: Option<String>,
+    label: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    offset: Option<u32>,
+}
+
+impl ListQuery {
+    fn sort(&self) -> Result<LibrarySort, AppError> {
+        Ok(match self.sort.as_deref().unwrap_or("") {
+            "" | "newest" => LibrarySort::Newest,
+            "oldest" => LibrarySort::Oldest,
+            "title" => LibrarySort::Title,
+            "largest" => LibrarySort::Largest,
+            other => {
+                return Err(AppError::BadRequest(format!(
+                    "sort: {other:?} is not newest, oldest, title or largest"
+                )))
+            }
+        })
+    }
+
+    fn filter(value: &Option<String>) -> Option<&str> {
+        value.as_deref().filter(|v| !v.is_empty())
+    }
+
+    /// The page's address with these settings at `offset`.
+    fn href(&self, base: &str, offset: u32) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [
+            ("sort", &self.sort),
+            ("label", &self.label),
+            ("type", &self.kind),
+        ] {
+            if let Some(v) = Self::filter(value) {
+                query.append_pair(name, v);
+            }
+        }
+        if offset > 0 {
+            query.append_pair("offset", &offset.to_string());
+        }
+        let query = query.finish();
+        if query.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{query}")
+        }
+    }
 }
 
 /// `GET /p/{portal}/{community}`
@@ -140,26 +222,18 @@ pub async fn show_community(
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
     let Query(query) = query.map_err(|e| rejected(e.status(), e.body_text()))?;
-    let page = community_page(
-        &state,
-        &user,
-        &client,
-        &portal,
-        &community,
-        query.cursor.as_deref(),
-    )
-    .await?;
+    let page = community_page(&state, &user, &client, &portal, &community, &query).await?;
     Ok(render(&page))
 }
 
-/// The community page as `user` sees it, at `cursor`.
+/// The community page as `user` sees it, shown as `query` asks.
 async fn community_page(
     state: &AppState,
     user: &rampart_identity::Authenticated,
     client: &Origin,
     portal: &str,
     community: &str,
-    cursor: Option<&str>,
+    query: &ListQuery,
 ) -> Result<CommunityPage, PageError> {
     // Administrators who are not members may still manage the members; for
     // everyone else the page is a member's view.
@@ -175,10 +249,39 @@ async fn community_page(
     };
     let row = documents::community_for(state, user, client, portal, community, action).await?;
     let can_read = may(user, Action::ReadCommunity(row.id));
-    let (docs, next) = if can_read {
-        documents::list_page(state, user, client, &row, cursor, PAGE_SIZE).await?
+    let base = format!("/p/{}/{}", row.portal, row.slug);
+    let (docs, shelf) = if can_read {
+        let offset = query.offset.unwrap_or(0);
+        let view = LibraryView {
+            sort: query.sort()?,
+            label: ListQuery::filter(&query.label),
+            media_type: ListQuery::filter(&query.kind),
+        };
+        let found = documents::browse(state, user, client, &row, &view, offset, PAGE_SIZE).await?;
+        let shown = found.documents.len() as u64;
+        let more = u64::from(offset) + shown < found.matching;
+        let shelf = ShelfView {
+            sort: query.sort.clone().unwrap_or_else(|| "newest".into()),
+            label: query.label.clone().unwrap_or_default(),
+            kind: query.kind.clone().unwrap_or_default(),
+            types: found
+                .types
+                .iter()
+                .map(|t| (t.clone(), super::document::file_type(t)))
+                .collect(),
+            labels: found.labels,
+            matching: found.matching,
+            visible: found.visible,
+            first: u64::from(offset) + u64::from(shown > 0),
+            last: u64::from(offset) + shown,
+            prev: (offset > 0).then(|| query.href(&base, offset.saturating_sub(PAGE_SIZE))),
+            next: (more && offset + PAGE_SIZE <= documents::MAX_OFFSET)
+                .then(|| query.href(&base, offset + PAGE_SIZE)),
+            filtered: view.label.is_some() || view.media_type.is_some(),
+        };
+        (found.documents, shelf)
     } else {
-        (Vec::new(), None)
+        (Vec::new(), ShelfView::default())
     };
     let can_manage = may(user, Action::ManageMembers(row.id));
     let members = if can_manage {
@@ -188,7 +291,7 @@ async fn community_page(
     };
     Ok(CommunityPage {
         nav: Nav::of(user),
-        base: format!("/p/{}/{}", row.portal, row.slug),
+        base,
         path: row.path(),
         role: user
             .principal
@@ -196,8 +299,7 @@ async fn community_page(
             .map(|r| r.as_str().to_owned()),
         can_read,
         documents: docs.iter().map(DocumentItem::of).collect(),
-        paged: cursor.is_some_and(|c| !c.is_empty()),
-        next: next.map(|c| c.encode()),
+        shelf,
         can_upload: may(user, Action::Contribute(row.id)),
         can_manage,
         members,
@@ -242,7 +344,7 @@ pub async fn upload_document(
                 &client,
                 &community.portal,
                 &community.slug,
-                None,
+                &ListQuery::default(),
             )
             .await?;
             page.upload_error = Some(format!("{e}. Choose the file again."));

@@ -57,7 +57,7 @@ impl VersionItem {
 }
 
 /// A media type in words, for people.
-fn file_type(media_type: &str) -> String {
+pub(super) fn file_type(media_type: &str) -> String {
     let known = match media_type.split(';').next().unwrap_or("").trim() {
         "application/pdf" => "PDF document",
         "text/plain" => "Plain text",
