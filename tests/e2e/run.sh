@@ -10,7 +10,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "installing chromium (Debian package)"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 fi
-if [ ! -d "$here/node_modules/playwright-core" ]; then
+if [ ! -d "$here/node_modules/playwright-core" ] || [ ! -d "$here/node_modules/axe-core" ]; then
   (cd "$here" && npm install --no-audit --no-fund --silent)
 fi
 
