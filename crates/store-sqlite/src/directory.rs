@@ -2,8 +2,9 @@
 
 use crate::{to_ms, Sqlite};
 use rampart_domain::AccountId;
-use rampart_store::{Directory, DirectoryQuery, ProfileRow, ProfileUpdate, Result};
-use std::collections::HashMap;
+use rampart_store::{
+    assemble_profiles, Directory, DirectoryQuery, EntryColumns, ProfileRow, ProfileUpdate, Result,
+};
 use time::OffsetDateTime;
 
 /// An entry without its fields: the account row and the organisation.
@@ -11,12 +12,11 @@ const ENTRY_SELECT: &str = "
 SELECT a.id, a.email, a.name, a.nation, coalesce(p.organisation, '') AS organisation
 FROM accounts a LEFT JOIN profiles p ON p.account_id = a.id";
 
-type Entry = (i64, String, String, String, String);
-
 impl Sqlite {
-    /// The sealed fields of `accounts`, by account.
-    async fn fields_of(&self, accounts: &[i64]) -> Result<HashMap<i64, Vec<(String, Vec<u8>)>>> {
-        let ids = serde_json::to_string(accounts)
+    /// Entries with their sealed fields.
+    async fn with_fields(&self, entries: Vec<EntryColumns>) -> Result<Vec<ProfileRow>> {
+        let accounts: Vec<i64> = entries.iter().map(|e| e.0).collect();
+        let ids = serde_json::to_string(&accounts)
             .map_err(|e| rampart_store::Error::Corrupt(format!("account list: {e}")))?;
         let rows: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(
             "SELECT account_id, field, sealed FROM profile_fields
@@ -25,27 +25,7 @@ impl Sqlite {
         .bind(ids)
         .fetch_all(&self.pool)
         .await?;
-        let mut out: HashMap<i64, Vec<(String, Vec<u8>)>> = HashMap::new();
-        for (account, field, sealed) in rows {
-            out.entry(account).or_default().push((field, sealed));
-        }
-        Ok(out)
-    }
-
-    async fn with_fields(&self, entries: Vec<Entry>) -> Result<Vec<ProfileRow>> {
-        let ids: Vec<i64> = entries.iter().map(|e| e.0).collect();
-        let mut fields = self.fields_of(&ids).await?;
-        Ok(entries
-            .into_iter()
-            .map(|(id, email, name, nation, organisation)| ProfileRow {
-                account: AccountId(id),
-                email,
-                name,
-                nation,
-                organisation,
-                fields: fields.remove(&id).unwrap_or_default(),
-            })
-            .collect())
+        Ok(assemble_profiles(entries, rows))
     }
 }
 
@@ -91,7 +71,7 @@ impl Directory for Sqlite {
 
     async fn profile(&self, account: AccountId) -> Result<Option<ProfileRow>> {
         let sql = format!("{ENTRY_SELECT} WHERE a.id = ?");
-        let entry: Option<Entry> = sqlx::query_as(&sql)
+        let entry: Option<EntryColumns> = sqlx::query_as(&sql)
             .bind(account.0)
             .fetch_optional(&self.pool)
             .await?;
@@ -117,7 +97,7 @@ impl Directory for Sqlite {
             .map(|list| serde_json::to_string(&list.iter().map(|c| c.0).collect::<Vec<_>>()))
             .transpose()
             .map_err(|e| rampart_store::Error::Corrupt(format!("community list: {e}")))?;
-        let entries: Vec<Entry> = sqlx::query_as(&sql)
+        let entries: Vec<EntryColumns> = sqlx::query_as(&sql)
             .bind(q.everyone)
             .bind(q.viewer.0)
             .bind(q.viewer.0)

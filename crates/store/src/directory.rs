@@ -38,6 +38,34 @@ pub struct ProfileRow {
     pub fields: Vec<(String, Vec<u8>)>,
 }
 
+/// A directory entry as a backend reads it: account id, email, name,
+/// nation, organisation.
+pub type EntryColumns = (i64, String, String, String, String);
+
+/// Entries with their sealed fields (`account id`, field, box), in the
+/// entries' order: what every backend's two reads make.
+pub fn assemble_profiles(
+    entries: Vec<EntryColumns>,
+    fields: Vec<(i64, String, Vec<u8>)>,
+) -> Vec<ProfileRow> {
+    let mut by_account: std::collections::HashMap<i64, Vec<(String, Vec<u8>)>> =
+        std::collections::HashMap::new();
+    for (account, field, sealed) in fields {
+        by_account.entry(account).or_default().push((field, sealed));
+    }
+    entries
+        .into_iter()
+        .map(|(id, email, name, nation, organisation)| ProfileRow {
+            account: AccountId(id),
+            email,
+            name,
+            nation,
+            organisation,
+            fields: by_account.remove(&id).unwrap_or_default(),
+        })
+        .collect()
+}
+
 /// A page of the directory as one account may see it.
 #[derive(Debug, Clone)]
 pub struct DirectoryQuery<'a> {

@@ -45,7 +45,9 @@ pub use auditlog::{
     canonical_entry, edge_from_row, AuditLogStorage, LoggedRow, StoredCheckpoint,
     VerificationRecord,
 };
-pub use directory::{Directory, DirectoryQuery, ProfileRow, ProfileUpdate};
+pub use directory::{
+    assemble_profiles, Directory, DirectoryQuery, EntryColumns, ProfileRow, ProfileUpdate,
+};
 pub use documents::{
     Cursor, DocumentRow, Documents, LibrarySort, LibraryView, NewDocument, NewVersion, VersionRow,
 };

@@ -4,7 +4,6 @@
 
 use super::audit_listing;
 use crate::{context::App, error::Error, identity::Authenticated, Origin};
-use rampart_domain::{authorize, Action, Decision};
 use rampart_store::{CommunityRow, DocumentRow, LibraryView};
 
 /// Paging stops here (a library walked further is a scrape; filters and
@@ -46,15 +45,7 @@ pub async fn browse(
         .store
         .browse_documents(community.id, account, nation, view, offset, limit)
         .await?;
-    let documents: Vec<DocumentRow> = page
-        .into_iter()
-        .filter(|d| {
-            authorize(
-                &user.principal,
-                Action::ReadDocument(d.community, &d.marking),
-            ) == Decision::Allow
-        })
-        .collect();
+    let documents = super::readable(user, page);
     audit_listing(
         state,
         user,

@@ -369,6 +369,20 @@ pub async fn audit_listing(
     state.record(event).await.map(|_| ())
 }
 
+/// The documents of a store page the policy function lets the principal
+/// read: the store's query pre-filters, the policy has the last word.
+pub(crate) fn readable(user: &Authenticated, documents: Vec<DocumentRow>) -> Vec<DocumentRow> {
+    documents
+        .into_iter()
+        .filter(|d| {
+            authorize(
+                &user.principal,
+                Action::ReadDocument(d.community, &d.marking),
+            ) == Decision::Allow
+        })
+        .collect()
+}
+
 /// Whether the principal may see this community in lists at all (member, or
 /// an administrator managing it).
 pub fn visible_community(user: &Authenticated, id: CommunityId) -> bool {
@@ -469,15 +483,7 @@ pub async fn list_page(
             limit,
         )
         .await?;
-    let page: Vec<DocumentRow> = page
-        .into_iter()
-        .filter(|d| {
-            authorize(
-                &user.principal,
-                Action::ReadDocument(d.community, &d.marking),
-            ) == Decision::Allow
-        })
-        .collect();
+    let page = readable(user, page);
     audit_listing(
         state,
         user,
