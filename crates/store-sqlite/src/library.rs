@@ -4,6 +4,7 @@ use crate::documents::{DOCUMENT_SELECT, RELEASABLE_TO};
 use crate::Cols;
 use rampart_domain::{AccountId, CommunityId, Nation};
 use rampart_store::{rows, DocumentRow, LibrarySort, LibraryView, Result};
+use std::collections::BTreeSet;
 
 /// The `ORDER BY` of a sort: one fixed text per order, never input.
 fn order(sort: LibrarySort) -> &'static str {
@@ -70,24 +71,19 @@ pub(crate) async fn facets(
     account: AccountId,
     nation: &Nation,
 ) -> Result<(Vec<String>, Vec<String>)> {
-    let of = |column: &str| {
-        format!(
-            "SELECT DISTINCT {column} FROM documents d
-             JOIN versions v ON v.document_id = d.id AND v.number = d.current_version
-             WHERE d.community_id = ? AND {RELEASABLE_TO} ORDER BY 1"
-        )
-    };
-    let mut out = Vec::new();
-    for column in ["d.label", "v.media_type"] {
-        let values: Vec<String> = sqlx::query_scalar(&of(column))
-            .bind(community.0)
-            .bind(nation.as_str())
-            .bind(account.0)
-            .fetch_all(pool)
-            .await?;
-        out.push(values);
-    }
-    let types = out.pop().unwrap_or_default();
-    let labels = out.pop().unwrap_or_default();
-    Ok((labels, types))
+    // One read of the pairs present; sorted here, bytewise, whatever the
+    // database's collation.
+    let sql = format!(
+        "SELECT DISTINCT d.label, v.media_type FROM documents d
+         JOIN versions v ON v.document_id = d.id AND v.number = d.current_version
+         WHERE d.community_id = ? AND {RELEASABLE_TO}"
+    );
+    let pairs: Vec<(String, String)> = sqlx::query_as(&sql)
+        .bind(community.0)
+        .bind(nation.as_str())
+        .bind(account.0)
+        .fetch_all(pool)
+        .await?;
+    let (labels, types): (BTreeSet<String>, BTreeSet<String>) = pairs.into_iter().unzip();
+    Ok((labels.into_iter().collect(), types.into_iter().collect()))
 }

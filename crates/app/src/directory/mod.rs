@@ -268,10 +268,10 @@ pub async fn directory_page(
     q: Option<&str>,
     cursor: Option<&str>,
 ) -> Result<Page, Error> {
-    let text = q.map(crate::search::text::terms).filter(|t| !t.is_empty());
     if q.is_some_and(|q| q.chars().count() > 100) {
         return Err(Error::Invalid("q: at most 100 characters".into()));
     }
+    let text = q.map(crate::search::text::terms).filter(|t| !t.is_empty());
     // The cursor is the last email shown: entries after it, by email. Any
     // text is a position, so nothing about it needs checking but its size.
     let after = match cursor {
