@@ -293,7 +293,7 @@ async fn the_admin_page_sets_and_removes_overrides_with_forms() {
     let (page, r) = app.browser_sign_in(ROOT, PASSWORD).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let html = page
-        .get(app.url("/admin"))
+        .get(app.url("/admin/budgets"))
         .send()
         .await
         .unwrap()
@@ -333,7 +333,28 @@ async fn the_admin_page_sets_and_removes_overrides_with_forms() {
     .await
     .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("at least 1"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("at least 1"));
+    // Answered in place: the reason in the account form, the email kept.
+    let form = html
+        .split("Set an account override")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        form.contains(r#"role="alert">Downloads / hour must be"#),
+        "{form}"
+    );
+    assert!(form.contains(&format!(
+        r#"name="email" type="email" required value="{ANN}""#
+    )));
+    // Byte budgets are typed and shown in units.
+    let r = post(
+        "/admin/budgets",
+        vec![("email", ANN), ("bytes_per_day", "2 GiB")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     // Without the CSRF token the form is refused.
     let r = page
         .post(app.url("/admin/budgets"))
@@ -344,7 +365,7 @@ async fn the_admin_page_sets_and_removes_overrides_with_forms() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 
     let html = page
-        .get(app.url("/admin?done=budget"))
+        .get(app.url("/admin/budgets?done=budget"))
         .send()
         .await
         .unwrap()
@@ -352,7 +373,8 @@ async fn the_admin_page_sets_and_removes_overrides_with_forms() {
         .await
         .unwrap();
     assert!(html.contains("Budget override saved."));
-    assert!(html.contains("downloads per minute 1"));
+    assert!(html.contains("Downloads / minute: 1"), "{html}");
+    assert!(html.contains("Bytes / day: 2.0 GiB"));
 
     let ann = app.login(ANN, PASSWORD).await;
     assert_eq!(
@@ -368,14 +390,14 @@ async fn the_admin_page_sets_and_removes_overrides_with_forms() {
     .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let html = page
-        .get(app.url("/admin"))
+        .get(app.url("/admin/budgets"))
         .send()
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    assert!(!html.contains("downloads per minute 1"));
+    assert!(!html.contains("Downloads / minute: 1"));
     let kinds: Vec<String> = app.audit().await.into_iter().map(|e| e.kind).collect();
     assert!(kinds.iter().any(|k| k == "admin.budget_set"));
     assert!(kinds.iter().any(|k| k == "admin.budget_remove"));
@@ -383,7 +405,12 @@ async fn the_admin_page_sets_and_removes_overrides_with_forms() {
     // A member has no admin page to post to.
     let (member, _) = app.browser_sign_in(ANN, PASSWORD).await;
     assert_eq!(
-        member.get(app.url("/admin")).send().await.unwrap().status(),
+        member
+            .get(app.url("/admin/budgets"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         StatusCode::NOT_FOUND
     );
 }

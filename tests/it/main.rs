@@ -2,6 +2,7 @@
 //! fresh data dirs, HTTP all the way.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod admin_pages;
 mod auditlog;
 mod auth;
 mod authz;
@@ -29,6 +30,7 @@ mod passkeys;
 mod postgres;
 mod search;
 mod security_console;
+mod security_review;
 mod step_up;
 mod triage;
 mod triage_files;

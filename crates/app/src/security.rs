@@ -5,12 +5,14 @@
 //! view is itself audited, with its filter, before anything is shown.
 
 use crate::{guard::require_investigator, identity::Authenticated, App, AuditKind, Error, Origin};
+use rampart_domain::DocumentId;
 use rampart_store::{
     auditlog::{self, StoredCheckpoint, VerificationRecord},
     AlertRow, AuditEvent, AuditFilter, Outcome,
 };
 use rampart_tlog::VerifierList;
 use serde_json::json;
+use std::collections::HashMap;
 
 /// One page of the console.
 #[derive(Debug)]
@@ -25,6 +27,9 @@ pub struct ConsoleView {
     pub events: Vec<AuditEvent>,
     /// The sequence number to page back from, when there are older events.
     pub older_than: Option<u64>,
+    /// The titles of the documents the page's events name, by id (a
+    /// document deleted since has none).
+    pub titles: HashMap<String, String>,
 }
 
 /// The console: its filter (`described` in words for the audit event),
@@ -58,13 +63,71 @@ pub async fn console(
         older_than = events.first().map(|e| e.seq);
     }
     events.reverse();
+    let titles = titles_of(state, &events).await?;
     Ok(ConsoleView {
         alerts,
         checkpoint,
         verification,
         events,
         older_than,
+        titles,
     })
+}
+
+/// The titles of the documents `events` name, one read per distinct id.
+async fn titles_of(state: &App, events: &[AuditEvent]) -> Result<HashMap<String, String>, Error> {
+    let mut titles = HashMap::new();
+    for id in events.iter().filter_map(|e| e.document.as_deref()) {
+        if titles.contains_key(id) {
+            continue;
+        }
+        let Ok(doc) = id.parse::<DocumentId>() else {
+            continue;
+        };
+        if let Some(row) = state.store.document(doc).await? {
+            titles.insert(id.to_owned(), row.title);
+        }
+    }
+    Ok(titles)
+}
+
+/// The most events one export holds; a longer trail is exported in parts
+/// by narrowing the filter (the time range).
+pub const EXPORT_LIMIT: u32 = 10_000;
+
+/// The trail as the filter selects it, newest first, at most
+/// [`EXPORT_LIMIT`] events, with the titles of the documents it names;
+/// audited (with the filter and the count) before it is returned. The
+/// third value says whether older events were left out.
+pub async fn export(
+    state: &App,
+    user: &Authenticated,
+    origin: &Origin,
+    filter: &AuditFilter,
+    described: &serde_json::Value,
+    format: &str,
+) -> Result<(Vec<AuditEvent>, HashMap<String, String>, bool), Error> {
+    require_investigator(state, user, origin, AuditKind::AuditExport).await?;
+    let probe = AuditFilter {
+        limit: Some(EXPORT_LIMIT + 1),
+        ..filter.clone()
+    };
+    let mut events = state.store.audit_events_before(&probe, None).await?;
+    let cut = events.len() > EXPORT_LIMIT as usize;
+    if cut {
+        events.remove(0);
+    }
+    events.reverse();
+    let mut event = state.event_for(user, origin, AuditKind::AuditExport, Outcome::Ok);
+    event.detail = json!({
+        "filter": described,
+        "format": format,
+        "events": events.len(),
+        "cut": cut,
+    });
+    state.record(event).await?;
+    let titles = titles_of(state, &events).await?;
+    Ok((events, titles, cut))
 }
 
 /// Recomputes the whole log from the stored entries and checks every
@@ -108,16 +171,18 @@ pub async fn verify_log(
     Ok(record)
 }
 
-/// Unlocks the account of alert `id` (and closes its open alerts).
+/// Unlocks the account of alert `id` (and closes its open alerts), with
+/// the officer's note.
 pub async fn unlock_alert(
     state: &App,
     user: &Authenticated,
     origin: &Origin,
     id: i64,
+    note: Option<&str>,
 ) -> Result<(), Error> {
     require_investigator(state, user, origin, AuditKind::GuardUnlock).await?;
     let alert = state.store.alert(id).await?.ok_or(Error::NotFound)?;
-    crate::guard::unlock(state, user, origin, &alert.account)
+    crate::guard::unlock(state, user, origin, &alert.account, note)
         .await
         .map(|_| ())
 }

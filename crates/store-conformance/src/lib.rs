@@ -48,6 +48,7 @@ macro_rules! conformance {
             passkeys::credentials_belong_to_one_account_and_are_removed_in_scope,
             passkeys::counters_only_move_forward,
             passkeys::challenges_are_taken_once_in_scope_and_expire,
+            passkeys::resetting_second_factors_removes_only_that_accounts,
             ceremonies::a_login_is_taken_once_and_stale_ones_are_swept,
             ceremonies::an_oidc_state_raced_by_many_is_taken_by_one,
             ceremonies::a_passkey_challenge_raced_by_many_is_taken_by_one,

@@ -119,3 +119,39 @@ pub async fn challenges_are_taken_once_in_scope_and_expire(store: Store) {
         "expired at five minutes"
     );
 }
+
+pub async fn resetting_second_factors_removes_only_that_accounts(store: Store) {
+    let (s, ids) = store_with(store, &["ann@example.org", "bob@example.org"]).await;
+    let (ann, bob) = (ids[0], ids[1]);
+    for who in [ann, bob] {
+        s.begin_totp(who, b"sealed", now()).await.unwrap();
+        assert!(s.confirm_totp(who, 10, &[vec![1]], now()).await.unwrap());
+    }
+    s.add_webauthn_credential(ann, &key(b"ann-key", 0), now())
+        .await
+        .unwrap();
+    s.add_webauthn_credential(bob, &key(b"bob-key", 0), now())
+        .await
+        .unwrap();
+
+    assert_eq!(s.reset_second_factors(ann).await.unwrap(), 2);
+    assert!(s.totp_factor(ann).await.unwrap().is_none());
+    assert!(s.webauthn_credentials(ann).await.unwrap().is_empty());
+    assert!(s.unused_recovery_codes(ann).await.unwrap().is_empty());
+    assert!(!s.accept_totp_step(ann, 11).await.unwrap());
+    // Enrolling again works, as on a fresh account.
+    s.begin_totp(ann, b"again", now()).await.unwrap();
+
+    assert!(s
+        .totp_factor(bob)
+        .await
+        .unwrap()
+        .is_some_and(|f| f.confirmed));
+    assert_eq!(s.webauthn_credentials(bob).await.unwrap().len(), 1);
+    assert_eq!(s.unused_recovery_codes(bob).await.unwrap().len(), 1);
+    assert_eq!(
+        s.reset_second_factors(ann).await.unwrap(),
+        1,
+        "the new secret"
+    );
+}

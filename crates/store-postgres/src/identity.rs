@@ -129,6 +129,29 @@ impl SignIn for Postgres {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn reset_second_factors(&self, account: AccountId) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let mut removed = 0;
+        for sql in [
+            "DELETE FROM totp_factors WHERE account_id = $1",
+            "DELETE FROM webauthn_credentials WHERE account_id = $1",
+        ] {
+            removed += sqlx::query(sql)
+                .bind(account.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        for sql in [
+            "DELETE FROM recovery_codes WHERE account_id = $1",
+            "DELETE FROM totp_pending WHERE account_id = $1",
+        ] {
+            sqlx::query(sql).bind(account.0).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(removed)
+    }
+
     async fn throttle_states(&self, keys: &[String]) -> Result<Vec<ThrottleState>> {
         let mut out = Vec::new();
         for key in keys {

@@ -112,6 +112,12 @@ pub trait SignIn: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<bool>;
 
+    /// Removes every second factor of the account (its TOTP secret, confirmed
+    /// or being enrolled, its recovery codes and its passkeys) in one
+    /// transaction, so that its next sign-in enrolls again. Returns how many
+    /// factors were removed (TOTP and passkeys; recovery codes go with TOTP).
+    async fn reset_second_factors(&self, account: AccountId) -> Result<u64>;
+
     /// The back-off states of the given keys (absent keys are clean).
     async fn throttle_states(&self, keys: &[String]) -> Result<Vec<ThrottleState>>;
 

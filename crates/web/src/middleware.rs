@@ -14,6 +14,8 @@ use std::time::Instant;
 
 tokio::task_local! {
     static REQUEST_ID: String;
+    /// The path asked for, so that the header can mark the current section.
+    static REQUEST_PATH: String;
     /// Who is signed in, once a page handler has authenticated the request,
     /// so that an error page keeps the signed-in header.
     static SIGNED_IN: std::cell::RefCell<Option<crate::routes::pages::Nav>>;
@@ -33,6 +35,11 @@ pub(crate) fn signed_in() -> Option<crate::routes::pages::Nav> {
         .flatten()
 }
 
+/// The path of the request being handled, or empty outside a request.
+pub(crate) fn current_path() -> String {
+    REQUEST_PATH.try_with(Clone::clone).unwrap_or_default()
+}
+
 /// The id of the request being handled, or `-` outside a request.
 pub fn current_request_id() -> String {
     REQUEST_ID
@@ -45,7 +52,9 @@ const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Gives each request a random id, echoed in `X-Request-Id`.
 pub async fn request_id(request: Request, next: Next) -> Response {
     let id = hex::encode(rampart_domain::random_bytes::<8>());
+    let path = request.uri().path().to_owned();
     let handled = SIGNED_IN.scope(std::cell::RefCell::new(None), next.run(request));
+    let handled = REQUEST_PATH.scope(path, handled);
     let mut response = REQUEST_ID.scope(id.clone(), handled).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(X_REQUEST_ID, v);

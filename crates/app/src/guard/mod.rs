@@ -21,8 +21,11 @@
 //! ECS JSON line on stdout, and POSTed to `[guard] webhook_url` (retried with
 //! exponential backoff) by a background task.
 
+mod review;
 mod step_up;
 
+pub(crate) use review::lift_suspension;
+pub use review::{keep_locked, list_alerts, require_investigator, review_note, unlock};
 pub use step_up::{confirm_step_up, step_up_needs_second_factor, StepUpProof};
 
 use crate::alerts::Alerting;
@@ -32,7 +35,7 @@ use rampart_guard::{
     sketch::stable_hash, Assessment, Event, EventKind, IpState, PeerDelta, PrincipalState,
     ReasonCode, Role, Severity, Timestamp,
 };
-use rampart_store::{AlertDocument, AlertRow, DocumentRow, GuardStates, Outcome};
+use rampart_store::{AlertDocument, DocumentRow, GuardStates, Outcome};
 use serde_json::{json, Value};
 use std::net::{IpAddr, Ipv4Addr};
 use time::OffsetDateTime;
@@ -401,98 +404,4 @@ async fn contain(state: &App, account: rampart_domain::AccountId) -> Result<(), 
         .set_account_status(account, AccountStatus::Suspended, state.clock.now())
         .await?;
     Ok(())
-}
-
-/// Lets security officers through; for anyone else the endpoint does not
-/// exist (404), and the attempt is audited as a denied `kind`.
-pub async fn require_investigator(
-    state: &App,
-    user: &Authenticated,
-    client: &Origin,
-    kind: AuditKind,
-) -> Result<(), Error> {
-    if authorize(&user.principal, Action::Investigate) == Decision::Allow {
-        return Ok(());
-    }
-    state
-        .record(state.event_for(user, client, kind, Outcome::Denied))
-        .await?;
-    Err(Error::NotFound)
-}
-
-/// Alerts for the console and the API (open ones unless `all`), audited.
-pub async fn list_alerts(
-    state: &App,
-    user: &Authenticated,
-    client: &Origin,
-    all: bool,
-) -> Result<Vec<AlertRow>, Error> {
-    require_investigator(state, user, client, AuditKind::GuardAlerts).await?;
-    let alerts = state.store.alerts(all, 500).await?;
-    let mut event = state.event_for(user, client, AuditKind::GuardAlerts, Outcome::Ok);
-    event.detail = json!({"all": all, "count": alerts.len()});
-    state.record(event).await?;
-    Ok(alerts)
-}
-
-/// A security officer's unlock: reactivates the account, lifts the guard's
-/// suspension and throttle, closes the account's open alerts; audited.
-/// Returns how many alerts were closed.
-pub async fn unlock(
-    state: &App,
-    user: &Authenticated,
-    client: &Origin,
-    email: &str,
-) -> Result<u64, Error> {
-    require_investigator(state, user, client, AuditKind::GuardUnlock).await?;
-    let email: rampart_domain::Email = email.parse().map_err(|_| Error::NotFound)?;
-    let account = state
-        .store
-        .account_by_email(&email)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let now = state.clock.now();
-    let guard = state.guard.clone();
-    state
-        .store
-        .guard_update(account.id, None, now, move |s: &mut GuardStates| {
-            if s.principal.is_some() {
-                let mut principal: PrincipalState = load("principal", s.principal.as_ref())?;
-                guard.unlock(&mut principal);
-                s.principal = save("principal", &principal)?;
-            }
-            Ok(())
-        })
-        .await?;
-    state
-        .store
-        .set_account_status(account.id, AccountStatus::Active, now)
-        .await?;
-    let closed = state
-        .store
-        .close_alerts_of(email.as_str(), user.email.as_str(), now)
-        .await?;
-    let mut event = state.event_for(user, client, AuditKind::GuardUnlock, Outcome::Ok);
-    event.detail = json!({"account": email.as_str(), "closed_alerts": closed});
-    state.record(event).await?;
-    Ok(closed)
-}
-
-/// "Keep locked": closes one alert without unlocking; audited.
-pub async fn keep_locked(
-    state: &App,
-    user: &Authenticated,
-    client: &Origin,
-    id: i64,
-) -> Result<AlertRow, Error> {
-    require_investigator(state, user, client, AuditKind::GuardKeepLocked).await?;
-    let alert = state.store.alert(id).await?.ok_or(Error::NotFound)?;
-    state
-        .store
-        .close_alert(id, user.email.as_str(), state.clock.now())
-        .await?;
-    let mut event = state.event_for(user, client, AuditKind::GuardKeepLocked, Outcome::Ok);
-    event.detail = json!({"alert": id, "account": alert.account});
-    state.record(event).await?;
-    Ok(alert)
 }

@@ -114,12 +114,24 @@ kinds! {
     AuditView = "audit.view",
     /// The whole audit log verified from the console.
     AuditVerify = "audit.verify",
+    /// The filtered audit trail exported (CSV or JSON) from the console.
+    AuditExport = "audit.export",
     /// A portal created by an administrator.
     AdminPortalAdd = "admin.portal_add",
     /// A community created by an administrator.
     AdminCommunityAdd = "admin.community_add",
     /// An account created by an administrator.
     AdminAccountAdd = "admin.account_add",
+    /// An account suspended by an administrator (its sessions end).
+    AdminAccountSuspend = "admin.account_suspend",
+    /// A suspended account let back in by an administrator.
+    AdminAccountUnlock = "admin.account_unlock",
+    /// An account's second factors removed by an administrator (it enrolls again).
+    AdminFactorsReset = "admin.factors_reset",
+    /// An account made to choose a new password at its next sign-in.
+    AdminPasswordExpire = "admin.password_expire",
+    /// An account's sessions ended by an administrator.
+    AdminSessionsEnd = "admin.sessions_end",
     /// A membership set (added or its role changed).
     AdminMemberSet = "admin.member_set",
     /// A membership removed.

@@ -3,7 +3,9 @@
 //! upload form for contributors, and the member list with its forms for
 //! managers and administrators.
 
-use super::{format_size, format_time, may, rejected, render, render_with, Nav, PageUser};
+use super::{
+    capitalised, format_size, format_time, may, rejected, render, render_with, Nav, PageUser,
+};
 use crate::{
     error::{AppError, PageError},
     state::AppState,
@@ -97,6 +99,8 @@ pub struct CommunityPage {
     pub members: Vec<MemberRow>,
     /// Why the last upload was refused, shown beside the form.
     pub upload_error: Option<String>,
+    /// Why the member form was refused, with the email and role as typed.
+    pub member_error: Option<(String, String, String)>,
     /// What the refused upload's form held, to fill it again.
     pub typed: Typed,
 }
@@ -305,6 +309,7 @@ async fn community_page(
         members,
         name: row.name,
         upload_error: None,
+        member_error: None,
         typed: Typed::default(),
     })
 }
@@ -370,10 +375,34 @@ pub struct RemoveMemberForm {
     email: String,
 }
 
-/// Where to go back to after a member change. The service accepted the
-/// path, so both parts are valid slugs.
-fn back_to(portal: &str, community: &str) -> Response {
-    Redirect::to(&format!("/p/{portal}/{community}")).into_response()
+/// After a member change: back to the community page, or the page again
+/// with the reason beside the members form and what was typed.
+async fn after_member_change(
+    state: &AppState,
+    user: &rampart_identity::Authenticated,
+    client: &Origin,
+    (portal, community): (&str, &str),
+    result: Result<(), AppError>,
+    typed: (String, String),
+) -> Result<Response, PageError> {
+    match result {
+        // The service accepted the path, so both parts are valid slugs.
+        Ok(()) => Ok(Redirect::to(&format!("/p/{portal}/{community}#members")).into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::BadRequest(_) | AppError::Conflict(_))) => {
+            let mut page = community_page(
+                state,
+                user,
+                client,
+                portal,
+                community,
+                &ListQuery::default(),
+            )
+            .await?;
+            page.member_error = Some((capitalised(&e.to_string()), typed.0, typed.1));
+            Ok(render_with(crate::error::status(&e), &page))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `POST /p/{portal}/{community}/members`: adds a member or changes a role.
@@ -386,15 +415,16 @@ pub async fn add_member(
 ) -> Result<Response, PageError> {
     let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
     let path = format!("{portal}/{community}");
-    admin::set_membership(
+    let result = admin::set_membership(
         &state,
         Actor::User(&user, &client),
         &path,
         form.email.trim(),
         &form.role,
     )
-    .await?;
-    Ok(back_to(&portal, &community))
+    .await;
+    let typed = (form.email, form.role);
+    after_member_change(&state, &user, &client, (&portal, &community), result, typed).await
 }
 
 /// `POST /p/{portal}/{community}/members/remove`: removes a member.
@@ -407,12 +437,13 @@ pub async fn remove_member(
 ) -> Result<Response, PageError> {
     let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
     let path = format!("{portal}/{community}");
-    admin::remove_membership(
+    let result = admin::remove_membership(
         &state,
         Actor::User(&user, &client),
         &path,
         form.email.trim(),
     )
-    .await?;
-    Ok(back_to(&portal, &community))
+    .await;
+    let typed = (String::new(), String::new());
+    after_member_change(&state, &user, &client, (&portal, &community), result, typed).await
 }

@@ -12,7 +12,6 @@
 
 mod account;
 mod admin;
-mod admin_budgets;
 mod auth;
 mod canaries;
 mod community;
@@ -24,6 +23,7 @@ mod home;
 mod oidc;
 mod search;
 mod security;
+mod security_export;
 mod security_filter;
 
 use askama::Template;
@@ -112,6 +112,23 @@ pub struct Nav {
     /// The words in the header's search box (those searched for, on the
     /// results page).
     pub q: String,
+    /// The section of the page shown (`home`, `directory`, `security`,
+    /// `admin`, `account`), which the header marks as current.
+    pub here: &'static str,
+}
+
+/// The header section a path belongs to.
+fn section_of(path: &str) -> &'static str {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    match first {
+        "" | "p" | "d" => "home",
+        "directory" => "directory",
+        "security" => "security",
+        "admin" => "admin",
+        "account" => "account",
+        "search" => "search",
+        _ => "",
+    }
 }
 
 impl Nav {
@@ -123,6 +140,7 @@ impl Nav {
             security: may(user, Action::Investigate),
             csrf: user.csrf().to_owned(),
             q: String::new(),
+            here: section_of(&crate::middleware::current_path()),
         }
     }
 }
@@ -134,7 +152,7 @@ fn may(user: &Authenticated, action: Action<'_>) -> bool {
 }
 
 /// A refused form, query or multipart body as a page error.
-fn rejected(status: StatusCode, text: String) -> PageError {
+pub(crate) fn rejected(status: StatusCode, text: String) -> PageError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         PageError(AppError::BadRequest("the form is too large".into()))
     } else {
@@ -156,7 +174,7 @@ fn capitalised(message: &str) -> String {
 }
 
 /// `YYYY-MM-DD HH:MM UTC`.
-fn format_time(t: OffsetDateTime) -> String {
+pub(crate) fn format_time(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02} UTC",
@@ -169,7 +187,7 @@ fn format_time(t: OffsetDateTime) -> String {
 }
 
 /// Bytes for people: `512 B`, `1.5 KiB`, `2.0 MiB`.
-fn format_size(bytes: i64) -> String {
+pub(crate) fn format_size(bytes: i64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if bytes < 1024 {
         return format!("{bytes} B");
@@ -260,15 +278,43 @@ pub fn routes() -> Router<AppState> {
         .route("/account/profile", post(account::update_profile))
         .route("/d/{id}", get(document::show_document))
         .route("/d/{id}/content", get(document::download_document))
-        .route("/admin", get(admin::show_admin))
-        .route("/admin/portals", post(admin::create_portal))
+        .route("/admin", get(admin::accounts::show_accounts))
+        .route("/admin/accounts", post(admin::accounts::create_account))
+        .route("/admin/accounts/{id}", get(admin::accounts::show_account))
+        .route(
+            "/admin/accounts/{id}/memberships",
+            post(admin::accounts::account_membership),
+        )
+        .route(
+            "/admin/accounts/{id}/tokens/{token}/revoke",
+            post(admin::accounts::revoke_account_token),
+        )
+        .route(
+            "/admin/accounts/{id}/{action}",
+            post(admin::accounts::account_action),
+        )
+        .route(
+            "/admin/portals",
+            get(admin::show_portals).post(admin::create_portal),
+        )
         .route("/admin/communities", post(admin::create_community))
-        .route("/admin/accounts", post(admin::create_account))
-        .route("/admin/memberships", post(admin::set_membership))
-        .route("/admin/budgets", post(admin_budgets::set_budget))
-        .route("/admin/budgets/remove", post(admin_budgets::remove_budget))
+        .route(
+            "/admin/memberships",
+            get(admin::show_memberships).post(admin::set_membership),
+        )
+        .route(
+            "/admin/budgets",
+            get(admin::budgets::show_budgets).post(admin::budgets::set_budget),
+        )
+        .route("/admin/budgets/remove", post(admin::budgets::remove_budget))
+        .route(
+            "/admin/tokens",
+            get(admin::tokens::show_tokens).post(admin::tokens::issue_token),
+        )
         .route("/security", get(security::show_console))
         .route("/security/verify", post(security::verify_now))
+        .route("/security/export.csv", get(security_export::export_csv))
+        .route("/security/export.json", get(security_export::export_json))
         .route("/security/alerts/{id}/unlock", post(security::unlock_alert))
         .route("/security/alerts/{id}/close", post(security::keep_locked))
         .route("/security/canaries/set", post(canaries::set_canary))

@@ -6,14 +6,24 @@
 //! administrators) see it; to everyone else it does not exist (404), and the
 //! attempt is audited. Every view is itself audited, with its filter.
 
-use super::{rejected, render, Nav, PageUser};
-use crate::{error::PageError, state::AppState};
+use super::{capitalised, rejected, render, render_with, Nav, PageUser};
+use crate::{
+    auth::Authenticated,
+    error::{AppError, PageError},
+    state::AppState,
+};
 use askama::Template;
 use axum::{
-    extract::{rejection::QueryRejection, Path, Query, State},
+    extract::{
+        rejection::{FormRejection, QueryRejection},
+        Path, Query, State,
+    },
     response::{IntoResponse, Redirect, Response},
+    Form,
 };
 use rampart_app::{guard, security, AuditKind, Origin};
+use serde::Deserialize;
+use std::collections::HashMap;
 
 use rampart_store::{
     auditlog::{StoredCheckpoint, VerificationRecord},
@@ -88,6 +98,8 @@ pub struct EventItem {
     pub ip: String,
     /// Document id, or empty.
     pub document: String,
+    /// The document's title, or empty (none named, or deleted since).
+    pub title: String,
     /// `/d/{id}` when there is a document.
     pub document_href: Option<String>,
     /// Download id, or empty.
@@ -97,7 +109,7 @@ pub struct EventItem {
 }
 
 impl EventItem {
-    fn of(e: AuditEvent) -> Self {
+    fn of(e: AuditEvent, titles: &HashMap<String, String>) -> Self {
         let outcome = match e.outcome {
             Outcome::Ok => "ok",
             Outcome::Denied => "denied",
@@ -111,6 +123,12 @@ impl EventItem {
             account: e.account.unwrap_or_default(),
             ip: e.ip.unwrap_or_default(),
             document_href: e.document.as_deref().map(|d| format!("/d/{}", encode(d))),
+            title: e
+                .document
+                .as_ref()
+                .and_then(|d| titles.get(d))
+                .cloned()
+                .unwrap_or_default(),
             document: e.document.unwrap_or_default(),
             download: e.download.unwrap_or_default(),
             detail: e.detail.to_string(),
@@ -144,6 +162,41 @@ pub struct SecurityConsolePage {
     pub newest: String,
     /// Link to the next older page, when there is one.
     pub older: Option<String>,
+    /// The filtered timeline as CSV and as JSON.
+    pub export_csv: String,
+    /// See `export_csv`.
+    pub export_json: String,
+    /// A review refused: the alert, why, and the note as typed.
+    pub review: Option<ReviewError>,
+}
+
+/// A review form sent back: which alert's, why, and what was typed.
+#[derive(Debug, Clone)]
+pub struct ReviewError {
+    /// The alert.
+    pub alert: i64,
+    /// Why it was refused.
+    pub message: String,
+    /// The note as typed.
+    pub note: String,
+}
+
+impl SecurityConsolePage {
+    /// The note typed for `alert`'s review forms, if one was sent back.
+    pub fn typed_note(&self, alert: &i64) -> &str {
+        match &self.review {
+            Some(r) if r.alert == *alert => &r.note,
+            _ => "",
+        }
+    }
+
+    /// Why `alert`'s review was refused, if it was.
+    pub fn review_error(&self, alert: &i64) -> Option<&str> {
+        match &self.review {
+            Some(r) if r.alert == *alert => Some(&r.message),
+            _ => None,
+        }
+    }
 }
 
 /// An open alert of the exfiltration guard, for display: one per account
@@ -222,11 +275,23 @@ pub async fn show_console(
     // not see the console must not tell them it exists.
     guard::require_investigator(&state, &user, &client, AuditKind::AuditView).await?;
     let Query(query) = query.map_err(|e| rejected(e.status(), e.body_text()))?;
+    let page = console_page(&state, &user, &client, query, None).await?;
+    Ok(render(&page))
+}
+
+/// The console as `query` filters it, with a refused review if any.
+async fn console_page(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Origin,
+    query: ConsoleQuery,
+    review: Option<ReviewError>,
+) -> Result<SecurityConsolePage, PageError> {
     let timeline = Timeline::parse(query)?;
     let view = security::console(
-        &state,
-        &user,
-        &client,
+        state,
+        user,
+        client,
         &timeline.filter,
         &timeline.describe(),
         timeline.before_seq,
@@ -235,15 +300,18 @@ pub async fn show_console(
     .await?;
     let older = view.older_than.map(|seq| timeline.link(Some(seq)));
     let alerts = view.alerts.into_iter().map(AlertItem::of).collect();
-    let checkpoint = view.checkpoint;
-    let verification = view.verification;
-    let events: Vec<EventItem> = view.events.into_iter().map(EventItem::of).collect();
+    let titles = view.titles;
+    let events: Vec<EventItem> = view
+        .events
+        .into_iter()
+        .map(|e| EventItem::of(e, &titles))
+        .collect();
     let f = &timeline.filter;
-    let page = SecurityConsolePage {
-        nav: Nav::of(&user),
+    Ok(SecurityConsolePage {
+        nav: Nav::of(user),
         alerts,
-        checkpoint: checkpoint.as_ref().map(CheckpointItem::of),
-        verification: verification.as_ref().map(VerificationItem::of),
+        checkpoint: view.checkpoint.as_ref().map(CheckpointItem::of),
+        verification: view.verification.as_ref().map(VerificationItem::of),
         filtered: f.account.is_some()
             || f.document.is_some()
             || f.kind.is_some()
@@ -255,8 +323,10 @@ pub async fn show_console(
         paged: timeline.before_seq.is_some(),
         newest: timeline.link(None),
         older,
-    };
-    Ok(render(&page))
+        export_csv: timeline.export_link("csv"),
+        export_json: timeline.export_link("json"),
+        review,
+    })
 }
 
 /// `POST /security/verify`: recomputes the whole log from the stored
@@ -271,6 +341,40 @@ pub async fn verify_now(
     Ok(Redirect::to("/security").into_response())
 }
 
+/// `POST /security/alerts/{id}/unlock` and `…/close` body: the officer's
+/// note on the decision (required; it goes into the audit event).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewForm {
+    note: String,
+}
+
+/// After a review: back to the console, or the console again with the
+/// reason beside the alert's forms and the note as typed.
+async fn after_review(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Origin,
+    id: i64,
+    note: String,
+    result: Result<(), AppError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(Redirect::to("/security").into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            let review = ReviewError {
+                alert: id,
+                message: capitalised(&e.to_string()),
+                note,
+            };
+            let page =
+                console_page(state, user, client, ConsoleQuery::default(), Some(review)).await?;
+            Ok(render_with(crate::error::status(&e), &page))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `POST /security/alerts/{id}/unlock`: unlocks the alert's account (and
 /// closes its open alerts), then back to the console.
 pub async fn unlock_alert(
@@ -278,9 +382,11 @@ pub async fn unlock_alert(
     client: Origin,
     PageUser(user): PageUser,
     Path(id): Path<i64>,
+    form: Result<Form<ReviewForm>, FormRejection>,
 ) -> Result<Response, PageError> {
-    security::unlock_alert(&state, &user, &client, id).await?;
-    Ok(Redirect::to("/security").into_response())
+    let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
+    let result = security::unlock_alert(&state, &user, &client, id, Some(&form.note)).await;
+    after_review(&state, &user, &client, id, form.note, result).await
 }
 
 /// `POST /security/alerts/{id}/close`: keeps the account locked and closes
@@ -290,7 +396,11 @@ pub async fn keep_locked(
     client: Origin,
     PageUser(user): PageUser,
     Path(id): Path<i64>,
+    form: Result<Form<ReviewForm>, FormRejection>,
 ) -> Result<Response, PageError> {
-    guard::keep_locked(&state, &user, &client, id).await?;
-    Ok(Redirect::to("/security").into_response())
+    let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
+    let result = guard::keep_locked(&state, &user, &client, id, Some(&form.note))
+        .await
+        .map(|_| ());
+    after_review(&state, &user, &client, id, form.note, result).await
 }

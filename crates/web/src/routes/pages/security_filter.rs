@@ -195,6 +195,26 @@ impl Timeline {
 
     /// `/security?…` with this filter, starting below `before_seq`.
     pub(super) fn link(&self, before_seq: Option<u64>) -> String {
+        let mut query = self.filter_query();
+        let _ = write!(query, "limit={}", self.form.limit);
+        if let Some(seq) = before_seq {
+            let _ = write!(query, "&before_seq={seq}");
+        }
+        format!("/security?{query}")
+    }
+
+    /// `/security/export.{format}?…` with this filter (all pages).
+    pub(super) fn export_link(&self, format: &str) -> String {
+        let query = self.filter_query();
+        format!(
+            "/security/export.{format}{}{}",
+            if query.is_empty() { "" } else { "?" },
+            query.trim_end_matches('&')
+        )
+    }
+
+    /// The set filter fields as `name=value&…`.
+    fn filter_query(&self) -> String {
         let f = &self.form;
         let mut query = String::new();
         for (name, value) in [
@@ -208,11 +228,7 @@ impl Timeline {
                 let _ = write!(query, "{name}={}&", encode(value));
             }
         }
-        let _ = write!(query, "limit={}", f.limit);
-        if let Some(seq) = before_seq {
-            let _ = write!(query, "&before_seq={seq}");
-        }
-        format!("/security?{query}")
+        query
     }
 }
 
@@ -283,8 +299,13 @@ mod tests {
             t.link(Some(42)),
             "/security?account=ann%40example.org&kind=login&limit=1000&before_seq=42"
         );
+        assert_eq!(
+            t.export_link("csv"),
+            "/security/export.csv?account=ann%40example.org&kind=login"
+        );
         let default = Timeline::parse(ConsoleQuery::default())?;
         assert_eq!(default.form.limit, DEFAULT_LIMIT);
+        assert_eq!(default.export_link("json"), "/security/export.json");
         for bad in [
             ConsoleQuery {
                 since: Some("tomorrow".into()),

@@ -31,7 +31,7 @@ pub async fn unlock_account(
     user: Authenticated,
     Path(email): Path<String>,
 ) -> Result<Json<Unlocked>, ApiError> {
-    let closed = guard::unlock(&state, &user, &client, &email).await?;
+    let closed = guard::unlock(&state, &user, &client, &email, None).await?;
     Ok(Json(Unlocked {
         account: email,
         closed_alerts: closed,

@@ -1,24 +1,33 @@
-//! The guard budgets section of the administration page: role defaults
-//! (from the configuration, read-only here), the stored overrides per
-//! community and per account, and forms to set and remove them. Changes go
-//! through `rampart_app::budgets` (policy and audit), like the JSON API.
+//! The download budgets section of the administration pages: role
+//! defaults (from the configuration, read-only here), the stored overrides
+//! per community and per account, and forms to set and remove them.
+//! Changes go through `rampart_app::budgets` (policy and audit), like the
+//! JSON API. Byte budgets are shown in binary units (`2.0 GiB`) and may be
+//! typed in them.
 
-use super::{admin::after_change, format_time, rejected, PageUser};
+use super::{after_change, sections::DoneQuery, Frame, Section, Tab};
 use crate::{
+    auth::Authenticated,
     error::{AppError, PageError},
+    routes::pages::{format_size, format_time, rejected, render, Nav, PageUser},
     state::AppState,
 };
+use askama::Template;
 use axum::{
-    extract::{rejection::FormRejection, State},
+    extract::{
+        rejection::{FormRejection, QueryRejection},
+        Query, State,
+    },
     response::Response,
     Form,
 };
 use rampart_app::{
-    admin::Actor,
+    admin::{self, Actor},
     budgets::{self, BudgetOverride, BudgetsView},
-    Origin,
+    documents, Origin,
 };
 use rampart_guard::LimitsOverride;
+use rampart_store::CommunityRow;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -78,17 +87,54 @@ fn field_values(value: &Value) -> Vec<(&'static str, String)> {
     LIMIT_FIELDS
         .iter()
         .filter_map(|(name, _)| match &value[*name] {
+            Value::Number(n) if name.starts_with("bytes_") => {
+                n.as_i64().map(|b| (*name, format_size(b)))
+            }
             Value::Number(n) => Some((*name, n.to_string())),
             _ => None,
         })
         .collect()
 }
 
+/// A typed byte budget: a whole number of bytes, or a number with a unit
+/// (`500 MiB`, `2 GiB`, `1.5 GB`; decimal and binary units, any case).
+pub fn parse_bytes(typed: &str) -> Option<u64> {
+    let typed = typed.trim();
+    let split = typed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(typed.len());
+    let (number, unit) = typed.split_at(split);
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "kib" | "k" => 1 << 10,
+        "mb" => 1_000_000,
+        "mib" | "m" => 1 << 20,
+        "gb" => 1_000_000_000,
+        "gib" | "g" => 1 << 30,
+        "tb" => 1_000_000_000_000,
+        "tib" | "t" => 1 << 40,
+        _ => return None,
+    };
+    if factor == 1 {
+        return number.parse().ok();
+    }
+    let value: f64 = number.parse().ok()?;
+    let bytes = (value * factor as f64).round();
+    (bytes.is_finite() && bytes >= 1.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
+}
+
 fn override_item(o: &BudgetOverride) -> OverrideItem {
     let value = serde_json::to_value(o.limits).unwrap_or(Value::Null);
     let summary = field_values(&value)
         .into_iter()
-        .map(|(name, v)| format!("{} {v}", name.replace('_', " ")))
+        .map(|(name, v)| {
+            let label = LIMIT_FIELDS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(name, |(_, label)| label);
+            format!("{label}: {v}")
+        })
         .collect::<Vec<_>>()
         .join(", ");
     OverrideItem {
@@ -119,6 +165,50 @@ pub fn section(view: &BudgetsView) -> BudgetsSection {
     }
 }
 
+/// `GET /admin/budgets`
+#[derive(Template)]
+#[template(path = "admin_budgets.html")]
+pub struct BudgetsPage {
+    /// Header navigation.
+    pub nav: Nav,
+    /// Tabs, notice, form sent back.
+    pub frame: Frame,
+    /// Defaults and overrides.
+    pub budgets: BudgetsSection,
+    /// Every community, for the override form.
+    pub communities: Vec<CommunityRow>,
+}
+
+pub(super) async fn budgets_page(
+    state: &AppState,
+    user: &Authenticated,
+    client: &Origin,
+    frame: Frame,
+) -> Result<BudgetsPage, AppError> {
+    let actor = Actor::User(user, client);
+    let overview = admin::overview(state, actor).await?;
+    let view = budgets::list(state, actor).await?;
+    documents::audit_listing(state, user, client, serde_json::json!({"admin": "budgets"})).await?;
+    Ok(BudgetsPage {
+        nav: Nav::of(user),
+        frame,
+        budgets: section(&view),
+        communities: overview.communities,
+    })
+}
+
+/// `GET /admin/budgets`
+pub async fn show_budgets(
+    State(state): State<AppState>,
+    client: Origin,
+    PageUser(user): PageUser,
+    query: Result<Query<DoneQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    let Query(query) = query.map_err(|e| rejected(e.status(), e.body_text()))?;
+    let page = budgets_page(&state, &user, &client, query.frame(Tab::Budgets)).await?;
+    Ok(render(&page))
+}
+
 /// `POST /admin/budgets` body: a community and role, or an email, and the
 /// limits to set (empty fields keep the value they would override).
 #[derive(Debug, Deserialize)]
@@ -140,9 +230,22 @@ pub struct BudgetForm {
 }
 
 impl BudgetForm {
-    /// The typed limits: whole numbers, empty fields left out.
-    fn limits(&self) -> Result<LimitsOverride, AppError> {
-        let typed = [
+    /// The fields as typed, to show again.
+    fn typed(&self) -> Vec<(&'static str, String)> {
+        let mut typed = vec![
+            ("community", self.community.clone().unwrap_or_default()),
+            ("role", self.role.clone().unwrap_or_default()),
+            ("email", self.email.clone().unwrap_or_default()),
+        ];
+        for (name, value) in self.fields() {
+            typed.push((name, value.clone().unwrap_or_default()));
+        }
+        typed
+    }
+
+    /// The limit fields by name.
+    fn fields(&self) -> [(&'static str, &Option<String>); 10] {
+        [
             ("downloads_per_minute", &self.downloads_per_minute),
             ("downloads_per_hour", &self.downloads_per_hour),
             ("downloads_per_day", &self.downloads_per_day),
@@ -156,16 +259,37 @@ impl BudgetForm {
             ("list_pages_per_hour", &self.list_pages_per_hour),
             ("metadata_views_per_hour", &self.metadata_views_per_hour),
             ("profile_views_per_hour", &self.profile_views_per_hour),
-        ];
+        ]
+    }
+
+    /// The typed limits: whole numbers (byte budgets may carry a unit),
+    /// empty fields left out.
+    fn limits(&self) -> Result<LimitsOverride, AppError> {
         let mut map = serde_json::Map::new();
-        for (name, value) in typed {
+        for (name, value) in self.fields() {
             let value = value.as_deref().map(str::trim).unwrap_or_default();
             if value.is_empty() {
                 continue;
             }
-            let n: u64 = value.parse().map_err(|_| {
-                AppError::Invalid(format!("{name} must be a whole number of at least 1"))
-            })?;
+            let label = LIMIT_FIELDS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(name, |(_, label)| label);
+            let n = if name.starts_with("bytes_") {
+                parse_bytes(value).ok_or_else(|| {
+                    AppError::Invalid(format!(
+                        "{label} must be a size such as 500 MiB or 2 GiB, or a number of bytes"
+                    ))
+                })?
+            } else {
+                value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| {
+                        AppError::Invalid(format!("{label} must be a whole number of at least 1"))
+                    })?
+            };
             map.insert(name.to_owned(), Value::from(n));
         }
         serde_json::from_value(Value::Object(map))
@@ -183,6 +307,12 @@ pub async fn set_budget(
 ) -> Result<Response, PageError> {
     let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
     let actor = Actor::User(&user, &client);
+    let which = if form.email.is_some() {
+        "budget_account"
+    } else {
+        "budget_community"
+    };
+    let typed = form.typed();
     let result = async {
         budgets::require_admin(actor)?;
         let limits = form.limits()?;
@@ -202,7 +332,18 @@ pub async fn set_budget(
         }
     }
     .await;
-    after_change(&state, &user, &client, result, "budget").await
+    let done = "/admin/budgets?done=budget";
+    after_change(
+        &state,
+        &user,
+        &client,
+        result,
+        done,
+        Section::Budgets,
+        which,
+        typed,
+    )
+    .await
 }
 
 /// `POST /admin/budgets/remove` body.
@@ -233,7 +374,19 @@ pub async fn remove_budget(
             "name a community and role, or an account".into(),
         )),
     };
-    after_change(&state, &user, &client, result, "budget_removed").await
+    let done = "/admin/budgets?done=budget_removed";
+    let section = Section::Budgets;
+    after_change(
+        &state,
+        &user,
+        &client,
+        result,
+        done,
+        section,
+        "budget_remove",
+        Vec::new(),
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -256,6 +409,29 @@ mod tests {
             metadata_views_per_hour: None,
             profile_views_per_hour: None,
         }
+    }
+
+    #[test]
+    fn byte_budgets_read_units() {
+        assert_eq!(parse_bytes("1048576"), Some(1 << 20));
+        assert_eq!(parse_bytes("500 MiB"), Some(500 << 20));
+        assert_eq!(parse_bytes("2gib"), Some(2 << 30));
+        assert_eq!(parse_bytes("1.5 GB"), Some(1_500_000_000));
+        assert_eq!(parse_bytes("10 parsecs"), None);
+        assert_eq!(parse_bytes("-1 MiB"), None);
+        assert_eq!(parse_bytes("0.0000001 KiB"), None);
+        let limits = form("", "2 GiB").limits().ok();
+        assert_eq!(limits.and_then(|l| l.bytes_per_day), Some(2 << 30));
+        let shown = field_values(
+            &serde_json::json!({"bytes_per_day": 2u64 << 30, "downloads_per_hour": 7}),
+        );
+        assert_eq!(
+            shown,
+            vec![
+                ("downloads_per_hour", "7".to_owned()),
+                ("bytes_per_day", "2.0 GiB".to_owned())
+            ]
+        );
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! tokens — shared by the admin pages and the `rampart admin` command, so
 //! both validate the same way and both leave an audit event.
 
+pub mod accounts;
+
 use crate::{
     context::App,
     error::Error,
