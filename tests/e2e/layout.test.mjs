@@ -84,11 +84,28 @@ test('no page scrolls sideways at 390 or 1280 px', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rampart-layout-'));
     const file = join(dir, 'Lessons_learned_convoy_operations_winter_exercise_final_v3_reviewed.txt');
     writeFileSync(file, 'Lessons learned: convoy timing, fuel and spare parts.\n');
-    await member.getByLabel('File').setInputFiles(file);
+    await member.getByLabel('Files').setInputFiles(file);
     await member.getByLabel('Title', { exact: true }).fill('Lessons learned from the winter convoy exercise, final reviewed version');
     await member.getByRole('button', { name: 'Upload', exact: true }).click();
-    await member.waitForURL(/\/d\/[0-9a-f]{32}$/);
+    await member.waitForURL(/\/d\/[0-9a-f]{32}\?uploaded=1$/);
+    assert.match(await member.locator('.notice').innerText(), /Uploaded\. Every copy anyone downloads is marked/);
     const documentPath = new URL(member.url()).pathname;
+    // Several files in one go: each a document titled by its name, and a
+    // message listing them.
+    await member.goto(`${BASE}/p/alpha/ops`);
+    const more = ['Fuel_plan_annex.txt', 'Road_movement_table.txt'].map((name) => {
+      const path = join(dir, name);
+      writeFileSync(path, `${name}: fictional test content.\n`);
+      return path;
+    });
+    await member.getByLabel('Files').setInputFiles(more);
+    await member.getByRole('button', { name: 'Upload', exact: true }).click();
+    await member.waitForURL(/\/p\/alpha\/ops\?uploaded=/);
+    const notice = await member.locator('.notice').innerText();
+    assert.match(notice, /2 documents uploaded/);
+    assert.match(notice, /Fuel_plan_annex/);
+    assert.match(notice, /Road_movement_table/);
+    await member.goto(`${BASE}${documentPath}`);
     // The document page says where it is, what it is, who uploaded it, and
     // that the copy is marked and logged, beside a clear Download button.
     assert.match(await member.locator('.crumbs').innerText(), /Home \/ Alpha portal \/ Operations/);
@@ -121,9 +138,50 @@ test('no page scrolls sideways at 390 or 1280 px', async () => {
       await check(officer, name, path, problems);
     }
 
+    // An alert to review: the officer plants a canary; the member opens it.
+    await officer.goto(`${BASE}/security/canaries`);
+    await officer.getByLabel('Community (portal/community)').fill('alpha/ops');
+    const bait = join(dir, 'Winter_logistics_annex.txt');
+    writeFileSync(bait, 'Winter logistics annex: fictional decoy.\n');
+    await officer.getByLabel('File').setInputFiles(bait);
+    await officer.getByLabel('Title', { exact: true }).fill('Winter logistics annex');
+    await officer.getByRole('button', { name: 'Plant' }).click();
+    await member.goto(`${BASE}/p/alpha/ops`);
+    await member.getByRole('link', { name: 'Winter logistics annex' }).click();
+    await check(officer, 'security-alert', '/security', problems);
+    // Reviewing takes a note and a confirmation; the note is audited.
+    const note = officer.getByLabel(/Why let member@example.org back in/);
+    await note.fill('Confirmed with Maria by phone: she opened it by mistake.');
+    await officer.getByLabel('I have reviewed the activity: unlock').check();
+    await officer.getByRole('button', { name: 'Unlock' }).click();
+    await officer.waitForURL(`${BASE}/security`);
+    assert.match(await officer.locator('main').innerText(), /No open alerts/);
+    await officer.goto(`${BASE}/security?kind=guard.unlock`);
+    assert.match(await officer.locator('table.timeline').innerText(), /guard\.unlock/);
+
     const admin = await (await browser.newContext({ bypassCSP: true })).newPage();
     await firstSignIn(admin, BASE, 'admin@example.org', ADMIN_OTP);
-    await check(admin, 'admin', '/admin', problems);
+    for (const [name, path] of [
+      ['admin', '/admin'], ['admin-portals', '/admin/portals'], ['admin-memberships', '/admin/memberships'],
+      ['admin-budgets', '/admin/budgets'], ['admin-tokens', '/admin/tokens'],
+    ]) {
+      await check(admin, name, path, problems);
+    }
+    // Managing an account: find it, open its page, act with a confirmation.
+    await admin.goto(`${BASE}/admin`);
+    await admin.getByLabel('Find accounts by email, name or nation').fill('maria');
+    await admin.getByRole('button', { name: 'Find' }).click();
+    await admin.getByRole('link', { name: 'member@example.org' }).click();
+    await admin.waitForURL(/\/admin\/accounts\/\d+$/);
+    const accountPath = new URL(admin.url()).pathname;
+    await check(admin, 'admin-account', accountPath, problems);
+    await admin.getByRole('button', { name: 'Force password change' }).click();
+    assert.equal(new URL(admin.url()).pathname, accountPath, 'not without the confirmation');
+    await admin.getByLabel('Require a new password').check();
+    await admin.getByRole('button', { name: 'Force password change' }).click();
+    await admin.waitForURL(/done=force_password_change/);
+    assert.match(await admin.locator('.notice').innerText(), /must choose a new password/);
+    assert.match(await admin.locator('dl.details').first().innerText(), /new password due/);
   } finally {
     await browser.close();
   }

@@ -70,10 +70,10 @@ test('sign in, change the one-time password, enroll TOTP, upload, download, sign
     const source = join(dir, 'briefing.txt');
     const content = `Counter-drone briefing ${Date.now()}\nFICTIONAL TEST DOCUMENT\n`;
     writeFileSync(source, content);
-    await page.getByLabel('File').setInputFiles(source);
+    await page.getByLabel('Files').setInputFiles(source);
     await page.getByLabel('Title', { exact: true }).fill('E2E briefing');
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
-    await page.waitForURL(/\/d\/[0-9a-f]{32}$/);
+    await page.waitForURL(/\/d\/[0-9a-f]{32}\?uploaded=1$/);
     assert.match(await page.locator('.banner').first().innerText(), /NON-PUBLIC/);
     assert.match(await page.locator('h1').innerText(), /E2E briefing/);
 

@@ -34,4 +34,5 @@ mod security_review;
 mod step_up;
 mod triage;
 mod triage_files;
+mod upload_page;
 mod watermark;

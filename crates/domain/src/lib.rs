@@ -19,7 +19,7 @@ pub use audit::{network_of, AuditKind, Origin};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use ids::{random_bytes, AccountId, CommunityId, DocumentId, DownloadId, PortalId};
-pub use marking::{Marking, NewMarking, ReleasableCommunity};
+pub use marking::{Marking, NewMarking, ReleasableCommunity, DEFAULT_LABEL};
 pub use names::{is_control_or_format, CommunityPath, DisplayName, Email, Nation, Slug, Title};
 pub use policy::{authorize, AccountStatus, Action, Decision, Principal, TokenScope};
 pub use role::{CommunityRole, InstallRole};

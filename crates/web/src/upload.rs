@@ -11,7 +11,11 @@ use rampart_app::{sanitize_filename, Upload, UploadedFile};
 use rampart_blobs::BlobStore;
 
 const MAX_TEXT_FIELD: usize = 4096;
-const MAX_PARTS: usize = 16;
+/// Text fields and files together (the upload page's releasability boxes
+/// are one field each).
+const MAX_PARTS: usize = 128;
+/// The most files one upload page form carries.
+pub const MAX_FILES: usize = 20;
 
 /// What a multipart upload may carry besides the file: every text field at
 /// its longest, plus each part's boundary and headers. A declared
@@ -33,7 +37,20 @@ pub async fn read_upload(
     blobs: &BlobStore,
     limit: u64,
 ) -> Result<Upload, AppError> {
-    read_form(multipart, blobs, limit, false).await
+    let (mut upload, files) = read_form(multipart, blobs, limit, false, 1).await?;
+    upload.file = files.into_iter().next();
+    Ok(upload)
+}
+
+/// Reads the upload page's body: the marking fields once, and up to
+/// [`MAX_FILES`] files (`limit` bytes together), each to become a
+/// document. Repeated `releasable` fields (the page's boxes) are joined.
+pub async fn read_uploads(
+    multipart: Multipart,
+    blobs: &BlobStore,
+    limit: u64,
+) -> Result<(Upload, Vec<UploadedFile>), AppError> {
+    read_form(multipart, blobs, limit, false, MAX_FILES).await
 }
 
 /// Reads the multipart body of a planted canary: an upload that also names
@@ -43,7 +60,9 @@ pub async fn read_canary_upload(
     blobs: &BlobStore,
     limit: u64,
 ) -> Result<Upload, AppError> {
-    read_form(multipart, blobs, limit, true).await
+    let (mut upload, files) = read_form(multipart, blobs, limit, true, 1).await?;
+    upload.file = files.into_iter().next();
+    Ok(upload)
 }
 
 async fn read_form(
@@ -51,8 +70,12 @@ async fn read_form(
     blobs: &BlobStore,
     limit: u64,
     planting: bool,
-) -> Result<Upload, AppError> {
+    max_files: usize,
+) -> Result<(Upload, Vec<UploadedFile>), AppError> {
     let mut upload = Upload::default();
+    let mut files: Vec<UploadedFile> = Vec::new();
+    // What the files before this one used of the limit they share.
+    let mut used = 0u64;
     let mut parts = 0;
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         parts += 1;
@@ -61,15 +84,26 @@ async fn read_form(
         }
         let name = field.name().unwrap_or("").to_owned();
         if name == "file" {
-            if upload.file.is_some() {
-                return Err(AppError::BadRequest("more than one file".into()));
+            let raw_name = field.file_name().unwrap_or("");
+            // A form whose file box was left empty still sends the part.
+            if raw_name.is_empty() && max_files > 1 {
+                while field.chunk().await.map_err(multipart_error)?.is_some() {}
+                continue;
             }
-            let filename = sanitize_filename(field.file_name().unwrap_or(""));
-            let mut writer = blobs.writer(limit).await?;
+            if files.len() >= max_files {
+                return Err(AppError::BadRequest(if max_files == 1 {
+                    "more than one file".into()
+                } else {
+                    format!("at most {max_files} files at once")
+                }));
+            }
+            let filename = sanitize_filename(raw_name);
+            let mut writer = blobs.writer(limit.saturating_sub(used)).await?;
             while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
                 writer.write(&chunk).await?;
+                used = used.saturating_add(chunk.len() as u64);
             }
-            upload.file = Some(UploadedFile { writer, filename });
+            files.push(UploadedFile { writer, filename });
             continue;
         }
         let slot = match name.as_str() {
@@ -92,9 +126,19 @@ async fn read_form(
         }
         let text = String::from_utf8(text)
             .map_err(|_| AppError::BadRequest(format!("field {name} is not UTF-8")))?;
-        *slot = Some(text);
+        match slot {
+            // Several boxes: one list.
+            Some(before) if name == "releasable" => {
+                if before.len() + text.len() >= MAX_TEXT_FIELD {
+                    return Err(AppError::BadRequest("field releasable is too long".into()));
+                }
+                before.push(',');
+                before.push_str(&text);
+            }
+            _ => *slot = Some(text),
+        }
     }
-    Ok(upload)
+    Ok((upload, files))
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {

@@ -39,6 +39,8 @@ pub struct Config {
     pub store: StoreConfig,
     /// The member directory.
     pub directory: crate::directory::DirectoryConfig,
+    /// The labels documents may carry.
+    pub markings: crate::documents::MarkingsConfig,
 }
 
 /// `[watermark]`: limits of per-download marking.
@@ -357,6 +359,7 @@ impl Config {
     /// the second factor, the throttle has sane bounds.
     pub fn validate(&self) -> Result<(), String> {
         self.directory.validate()?;
+        self.markings.validate()?;
         for cidr in &self.http.trusted_proxies {
             parse_cidr(cidr)?;
         }

@@ -5,9 +5,11 @@
 
 mod browse;
 mod download;
+mod markings;
 
 pub use browse::{browse, Shelf, MAX_OFFSET};
 pub use download::{download, Content, Download};
+pub use markings::MarkingsConfig;
 
 use crate::matching::VersionFile;
 use crate::upload::{media_type_for, Upload};
@@ -238,6 +240,10 @@ pub(crate) async fn insert_document(
         upload.public_source.as_deref(),
         upload.canary.as_deref(),
     )?;
+    marking.label = state
+        .config
+        .markings
+        .allowed(upload.label.as_deref(), marking.label)?;
     let (uploaded_by, attributed_to) = match as_ {
         NewAs::Upload(by) => (by, None),
         NewAs::Canary { account, email } => {

@@ -9,17 +9,13 @@ use super::{
 use crate::{
     error::{AppError, PageError},
     state::AppState,
-    upload::check_declared_length,
-    upload::read_upload,
 };
 use askama::Template;
 use axum::{
     extract::{
-        multipart::MultipartRejection,
         rejection::{FormRejection, QueryRejection},
-        Multipart, Path, Query, State,
+        Path, Query, State,
     },
-    http::HeaderMap,
     response::{IntoResponse, Redirect, Response},
     Form,
 };
@@ -103,6 +99,49 @@ pub struct CommunityPage {
     pub member_error: Option<(String, String, String)>,
     /// What the refused upload's form held, to fill it again.
     pub typed: Typed,
+    /// What the upload form offers.
+    pub choices: super::community_upload::UploadChoices,
+    /// Documents just uploaded (link, title), for the success message.
+    pub uploaded: Vec<(String, String)>,
+    /// How many were uploaded (some may be outside this page's filter).
+    pub uploaded_count: usize,
+}
+
+impl CommunityPage {
+    /// Whether `item` is among the releasability typed.
+    pub fn releasable_has(&self, item: &str) -> bool {
+        self.typed
+            .releasable
+            .split(',')
+            .any(|i| i.trim().eq_ignore_ascii_case(item))
+    }
+
+    /// The releasability typed that no box offers.
+    pub fn releasable_other(&self) -> String {
+        let offered = |i: &str| {
+            self.choices
+                .nations
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(i))
+                || self.choices.partners.iter().any(|(p, _)| p == i)
+        };
+        self.typed
+            .releasable
+            .split(',')
+            .map(str::trim)
+            .filter(|i| !i.is_empty() && !offered(i))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Whether `label` is the one to preselect.
+    pub fn label_chosen(&self, label: &str) -> bool {
+        if self.typed.label.is_empty() {
+            label == self.choices.default_label
+        } else {
+            self.typed.label.eq_ignore_ascii_case(label)
+        }
+    }
 }
 
 /// The text fields of an upload form, as the user typed them.
@@ -121,7 +160,7 @@ pub struct Typed {
 }
 
 impl Typed {
-    fn of(upload: &rampart_app::Upload) -> Self {
+    pub(super) fn of(upload: &rampart_app::Upload) -> Self {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         Typed {
             title: text(&upload.title),
@@ -163,7 +202,8 @@ pub struct ShelfView {
     pub filtered: bool,
 }
 
-/// Listing query: order, filters, position.
+/// Listing query: order, filters, position (and, after an upload of
+/// several files, their ids, for the success message).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
@@ -172,6 +212,7 @@ pub struct ListQuery {
     #[serde(rename = "type")]
     kind: Option<String>,
     offset: Option<u32>,
+    uploaded: Option<String>,
 }
 
 impl ListQuery {
@@ -231,7 +272,7 @@ pub async fn show_community(
 }
 
 /// The community page as `user` sees it, shown as `query` asks.
-async fn community_page(
+pub(super) async fn community_page(
     state: &AppState,
     user: &rampart_identity::Authenticated,
     client: &Origin,
@@ -254,6 +295,7 @@ async fn community_page(
     let row = documents::community_for(state, user, client, portal, community, action).await?;
     let can_read = may(user, Action::ReadCommunity(row.id));
     let base = format!("/p/{}/{}", row.portal, row.slug);
+    let mut suggestions = Vec::new();
     let (docs, shelf) = if can_read {
         let offset = query.offset.unwrap_or(0);
         let view = LibraryView {
@@ -273,7 +315,7 @@ async fn community_page(
                 .iter()
                 .map(|t| (t.clone(), super::document::file_type(t)))
                 .collect(),
-            labels: found.labels,
+            labels: found.labels.clone(),
             matching: found.matching,
             visible: found.visible,
             first: u64::from(offset) + u64::from(shown > 0),
@@ -283,6 +325,7 @@ async fn community_page(
                 .then(|| query.href(&base, offset + PAGE_SIZE)),
             filtered: view.label.is_some() || view.media_type.is_some(),
         };
+        suggestions = found.labels;
         (found.documents, shelf)
     } else {
         (Vec::new(), ShelfView::default())
@@ -293,6 +336,28 @@ async fn community_page(
     } else {
         Vec::new()
     };
+    let can_upload = may(user, Action::Contribute(row.id));
+    let choices = if can_upload {
+        super::community_upload::choices(state, user, &row, suggestions).await?
+    } else {
+        Default::default()
+    };
+    // The ids of an upload of several files, as the redirect named them;
+    // titles come from the page's own listing (newest first), so nothing
+    // is read that the listing did not already read and audit.
+    let just_uploaded: Vec<&str> = query
+        .uploaded
+        .as_deref()
+        .unwrap_or("")
+        .split('.')
+        .filter(|id| !id.is_empty())
+        .take(crate::upload::MAX_FILES)
+        .collect();
+    let uploaded = docs
+        .iter()
+        .filter(|d| just_uploaded.contains(&d.id.to_string().as_str()))
+        .map(|d| (format!("/d/{}", d.id), d.title.clone()))
+        .collect();
     Ok(CommunityPage {
         nav: Nav::of(user),
         base,
@@ -304,60 +369,17 @@ async fn community_page(
         can_read,
         documents: docs.iter().map(DocumentItem::of).collect(),
         shelf,
-        can_upload: may(user, Action::Contribute(row.id)),
+        can_upload,
         can_manage,
         members,
         name: row.name,
         upload_error: None,
         member_error: None,
         typed: Typed::default(),
+        choices,
+        uploaded,
+        uploaded_count: just_uploaded.len(),
     })
-}
-
-/// `POST /p/{portal}/{community}/documents`: stores the upload as a new
-/// document and shows it.
-pub async fn upload_document(
-    State(state): State<AppState>,
-    client: Origin,
-    PageUser(user): PageUser,
-    Path((portal, community)): Path<(String, String)>,
-    headers: HeaderMap,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Result<Response, PageError> {
-    let community = documents::community_for(
-        &state,
-        &user,
-        &client,
-        &portal,
-        &community,
-        CommunityAction::Contribute,
-    )
-    .await?;
-    check_declared_length(&state, &headers)?;
-    let multipart = multipart.map_err(|e| rejected(e.status(), e.body_text()))?;
-    let upload = read_upload(multipart, &state.blobs, state.config.upload.max_bytes).await?;
-    let typed = Typed::of(&upload);
-    match documents::create_document(&state, &user, &client, &community, upload).await {
-        Ok((id, _)) => Ok(Redirect::to(&format!("/d/{id}")).into_response()),
-        // What the person typed is refused: the page again, the error
-        // beside the form, the fields as typed (a browser never keeps the
-        // chosen file, so the message says to choose it again).
-        Err(e @ (AppError::Invalid(_) | AppError::BadRequest(_))) => {
-            let mut page = community_page(
-                &state,
-                &user,
-                &client,
-                &community.portal,
-                &community.slug,
-                &ListQuery::default(),
-            )
-            .await?;
-            page.upload_error = Some(format!("{e}. Choose the file again."));
-            page.typed = typed;
-            Ok(render_with(crate::error::status(&e), &page))
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// `POST /p/{portal}/{community}/members` body.

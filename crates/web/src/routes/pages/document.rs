@@ -121,6 +121,15 @@ pub struct DocumentPage {
     pub latest: Option<VersionItem>,
     /// Whether to show the new-version form.
     pub can_revise: bool,
+    /// Just uploaded: `document` or `version`, for the success message.
+    pub uploaded: Option<&'static str>,
+}
+
+/// `GET /d/{id}` query. Unknown parameters are ignored, as before there
+/// was one (links to documents are shared).
+#[derive(Debug, Default, Deserialize)]
+pub struct DocumentQuery {
+    uploaded: Option<String>,
 }
 
 /// `GET /d/{id}`
@@ -129,7 +138,13 @@ pub async fn show_document(
     client: Origin,
     PageUser(user): PageUser,
     Path(id): Path<String>,
+    query: Result<Query<DocumentQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
+    let uploaded = match query.ok().and_then(|Query(q)| q.uploaded).as_deref() {
+        Some("1") => Some("document"),
+        Some("version") => Some("version"),
+        _ => None,
+    };
     let doc = documents::document_for(&state, &user, &client, &id, DocumentAction::Read).await?;
     let versions = state.store.versions(doc.id).await?;
     let community_name = state
@@ -179,6 +194,7 @@ pub async fn show_document(
         latest: items.last().cloned(),
         versions: items,
         can_revise: may(&user, Action::ReviseDocument(doc.community, marking)),
+        uploaded,
         id,
     };
     Ok(render(&page))
@@ -261,5 +277,5 @@ pub async fn upload_version(
     let multipart = multipart.map_err(|e| rejected(e.status(), e.body_text()))?;
     let upload = read_upload(multipart, &state.blobs, state.config.upload.max_bytes).await?;
     documents::add_version(&state, &user, &client, &doc, upload).await?;
-    Ok(Redirect::to(&format!("/d/{}", doc.id)).into_response())
+    Ok(Redirect::to(&format!("/d/{}?uploaded=version", doc.id)).into_response())
 }

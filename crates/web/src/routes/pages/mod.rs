@@ -15,6 +15,7 @@ mod admin;
 mod auth;
 mod canaries;
 mod community;
+mod community_upload;
 mod confirm;
 mod directory;
 mod document;
@@ -325,7 +326,7 @@ pub fn upload_routes() -> Router<AppState> {
     Router::new()
         .route(
             "/p/{portal}/{community}/documents",
-            post(community::upload_document),
+            post(community_upload::upload_documents),
         )
         .route("/d/{id}/versions", post(document::upload_version))
         .route(

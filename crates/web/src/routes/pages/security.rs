@@ -117,7 +117,7 @@ impl EventItem {
         };
         EventItem {
             seq: e.seq,
-            time: e.time,
+            time: readable(&e.time),
             kind: e.kind,
             outcome,
             account: e.account.unwrap_or_default(),
@@ -234,8 +234,8 @@ impl AlertItem {
         sources.extend(a.user_agents.into_iter().map(|ua| format!("as \"{ua}\"")));
         AlertItem {
             id: a.id,
-            time: event_time(a.time),
-            updated: event_time(a.updated),
+            time: readable(&event_time(a.time)),
+            updated: readable(&event_time(a.updated)),
             activity: format!("/security?account={}", encode(&a.account)),
             account: a.account,
             severity: a.severity,
@@ -245,6 +245,17 @@ impl AlertItem {
             sources,
             documents: a.documents.into_iter().map(|d| d.title).collect(),
         }
+    }
+}
+
+/// An event time (`2026-12-04T23:06:55.577Z`) as people read it:
+/// `2026-12-04 23:06:55 UTC`. Anything else is shown as stored.
+fn readable(time: &str) -> String {
+    match (time.get(..10), time.get(11..19), time.get(10..11)) {
+        (Some(date), Some(clock), Some("T")) if time.ends_with('Z') => {
+            format!("{date} {clock} UTC")
+        }
+        _ => time.to_owned(),
     }
 }
 
