@@ -29,9 +29,10 @@ pub struct AccountPage {
 /// Accounts whose email, name or nation contains `text` (accents and case
 /// ignored; every word must match), by email, `limit` from `offset`.
 ///
-/// The list is filtered in memory: an install has thousands of accounts,
-/// not millions, and every account row is small (measured: 10,000 accounts
-/// list and filter in a few milliseconds on SQLite).
+/// The list is filtered in memory: an install has hundreds or thousands of
+/// accounts, not millions, and an account row is small. (Not measured
+/// beyond the demo's 153 accounts; a store query with `LIMIT` is the next
+/// step if an install ever has far more.)
 pub async fn find(
     state: &App,
     actor: Actor<'_>,
