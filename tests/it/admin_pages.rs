@@ -170,15 +170,21 @@ async fn accounts_are_found_paged_and_managed_from_their_page() {
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["status"], "password_change_required", "{body}");
 
-    // No suspending oneself; unknown actions and accounts do not exist.
+    // No suspending or unlocking oneself; unknown actions and accounts do not exist.
     let own = account_href(&admin, &app, ROOT).await;
-    let r = post(format!("{own}/suspend"), vec![]).await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("You cannot suspend your own account"));
+    for action in ["suspend", "unlock"] {
+        let r = post(format!("{own}/{action}"), vec![]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{action}");
+        let body = r.text().await.unwrap();
+        let why = body.split("role=\"alert\">").nth(1).unwrap_or(&body);
+        assert!(
+            why.starts_with("You cannot suspend or unlock your own account"),
+            "{action}: {}",
+            &why[..why.len().min(200)]
+        );
+    }
+    let (_, past) = text(&admin, &app, "/admin?offset=100").await;
+    assert!(past.contains("No more accounts past 100: 63 match."));
     assert_eq!(
         post(format!("{page}/delete"), vec![]).await.status(),
         StatusCode::NOT_FOUND

@@ -144,4 +144,28 @@ async fn reviews_carry_a_note_and_the_timeline_exports() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // The review forms do not exist for a member either, whatever the body
+    // (the policy answers before the form is read).
+    let carl_csrf = csrf_of(&carl, &app, "/account").await;
+    for body in [
+        vec![("csrf", carl_csrf.as_str())],
+        vec![("csrf", carl_csrf.as_str()), ("note", "x")],
+    ] {
+        let r = carl
+            .post(app.url(&format!("/security/alerts/{id}/close")))
+            .form(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    }
+    // No officer lifts a hold on their own account.
+    let sec_api = app.login("sec@example.org", PASSWORD).await;
+    let r = sec_api
+        .post_json(
+            "/api/v1/security/accounts/sec@example.org/unlock",
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

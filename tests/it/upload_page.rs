@@ -96,6 +96,16 @@ async fn several_files_upload_in_one_go_with_a_configured_label() {
             "{title} listed"
         );
     }
+    // A crafted link names nothing the listing holds: no message.
+    let html = client
+        .get(app.url("/p/alpha/ops?uploaded=0123.4567"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("uploaded."), "{html}");
 
     let ann = app.login("ann@example.org", PASSWORD).await;
     let listed: Value = ann

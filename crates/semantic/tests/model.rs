@@ -63,8 +63,18 @@ fn a_paraphrase_is_near_and_another_topic_far_even_in_a_padded_batch() {
 }
 
 #[test]
-fn passages_of_a_real_text_embed_within_the_token_limit() {
-    let text = std::fs::read_to_string("/usr/share/common-licenses/Apache-2.0").unwrap();
+fn passages_of_a_long_text_embed_within_the_token_limit() {
+    // A report of a few hundred words, as sentences of varied length.
+    let text: String = (1..=40)
+        .map(|i| {
+            format!(
+                "Exercise day {i} tested the movement of fuel, spare parts and medical supplies \
+                 across {} border crossings. The lessons recorded on day {i} concern timing, \
+                 radio discipline and the hand-over of loads between partner units.\n\n",
+                i % 7 + 1
+            )
+        })
+        .collect();
     let parts = passages(&text);
     assert!(parts.len() > 20, "{}", parts.len());
     let refs: Vec<&str> = parts.iter().take(8).map(|p| p.text.as_str()).collect();

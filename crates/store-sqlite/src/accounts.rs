@@ -69,6 +69,17 @@ impl Accounts for Sqlite {
             .await?)
     }
 
+    async fn require_password_change(&self, id: AccountId) -> Result<()> {
+        let done = sqlx::query("UPDATE accounts SET must_change_password = TRUE WHERE id = ?")
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound("account"));
+        }
+        Ok(())
+    }
+
     async fn set_password(&self, id: AccountId, hash: &str, must_change: bool) -> Result<()> {
         let done = sqlx::query(
             "UPDATE accounts SET password_hash = ?, must_change_password = ? WHERE id = ?",

@@ -67,6 +67,11 @@ pub trait Accounts: Send + Sync {
     /// Replaces the password hash; `must_change` marks it one-time.
     async fn set_password(&self, id: AccountId, hash: &str, must_change: bool) -> Result<()>;
 
+    /// Makes the account choose a new password at its next sign-in,
+    /// leaving the password itself as it is (a change made meanwhile is
+    /// kept).
+    async fn require_password_change(&self, id: AccountId) -> Result<()>;
+
     /// Suspends or reactivates an account. Suspension also ends every
     /// session and revokes every token, in the same transaction.
     async fn set_account_status(

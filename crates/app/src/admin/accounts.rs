@@ -175,11 +175,12 @@ pub async fn apply(
         .await?
         .ok_or(Error::NotFound)?;
     if let Actor::User(user, _) = actor {
-        // Locking oneself out leaves nobody to undo it from the web.
+        // Locking oneself out leaves nobody to undo it from the web, and
+        // lifting one's own hold would let a held account clear itself.
         let own = user.principal.account == id;
-        if own && matches!(action, AccountAction::Suspend) {
+        if own && matches!(action, AccountAction::Suspend | AccountAction::Unlock) {
             return Err(Error::Invalid(
-                "you cannot suspend your own account; ask another administrator".into(),
+                "you cannot suspend or unlock your own account; ask another administrator".into(),
             ));
         }
     }
@@ -218,10 +219,7 @@ pub async fn apply(
             )
         }
         AccountAction::ForcePasswordChange => {
-            state
-                .store
-                .set_password(id, &account.password_hash, true)
-                .await?;
+            state.store.require_password_change(id).await?;
             let sessions = state.store.delete_sessions_of(id).await?;
             (
                 json!({"email": email, "sessions_ended": sessions}),

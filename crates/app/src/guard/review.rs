@@ -82,6 +82,12 @@ pub async fn unlock(
     require_investigator(state, user, client, AuditKind::GuardUnlock).await?;
     let note = note.map(review_note).transpose()?;
     let email: rampart_domain::Email = email.parse().map_err(|_| Error::NotFound)?;
+    if email == user.email {
+        // An officer held by the guard must not clear their own hold.
+        return Err(Error::Invalid(
+            "you cannot unlock your own account; ask another security officer".into(),
+        ));
+    }
     let account = state
         .store
         .account_by_email(&email)

@@ -103,7 +103,7 @@ pub struct CommunityPage {
     pub choices: super::community_upload::UploadChoices,
     /// Documents just uploaded (link, title), for the success message.
     pub uploaded: Vec<(String, String)>,
-    /// How many were uploaded (some may be outside this page's filter).
+    /// How many of them the page found (the ids come from the address).
     pub uploaded_count: usize,
 }
 
@@ -353,7 +353,7 @@ pub(super) async fn community_page(
         .filter(|id| !id.is_empty())
         .take(crate::upload::MAX_FILES)
         .collect();
-    let uploaded = docs
+    let uploaded: Vec<(String, String)> = docs
         .iter()
         .filter(|d| just_uploaded.contains(&d.id.to_string().as_str()))
         .map(|d| (format!("/d/{}", d.id), d.title.clone()))
@@ -377,8 +377,9 @@ pub(super) async fn community_page(
         member_error: None,
         typed: Typed::default(),
         choices,
+        // Only ids the listing holds count: a crafted link shows nothing.
+        uploaded_count: uploaded.len(),
         uploaded,
-        uploaded_count: just_uploaded.len(),
     })
 }
 

@@ -121,15 +121,33 @@ pub async fn upload_documents(
     let mut names: Vec<String> = files.iter().map(|f| f.filename.clone()).collect();
     let mut stored: Vec<(String, String)> = Vec::new();
     let mut failure = None;
+    let typed_title = fields.title.as_deref().unwrap_or("");
+    let titles: Vec<String> = files
+        .iter()
+        .map(|f| title_for(typed_title, &f.filename, count))
+        .collect();
     if count == 0 {
         failure = Some(AppError::Invalid("choose at least one file".into()));
     }
-    for file in files {
+    // Every title is checked before anything is stored, so that a long
+    // file name cannot stop a batch half-way.
+    if let Some((title, name)) = titles
+        .iter()
+        .zip(&names)
+        .find(|(t, _)| t.parse::<rampart_domain::Title>().is_err())
+    {
+        let why = title
+            .parse::<rampart_domain::Title>()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        failure = Some(AppError::Invalid(format!("{name}: {why}")));
+    }
+    for (file, title) in files.into_iter().zip(titles) {
         if failure.is_some() {
             // Dropping the rest deletes their temporary files.
             break;
         }
-        let title = title_for(fields.title.as_deref().unwrap_or(""), &file.filename, count);
         let upload = Upload {
             title: Some(title.clone()),
             label: fields.label.clone(),

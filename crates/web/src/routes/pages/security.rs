@@ -395,6 +395,8 @@ pub async fn unlock_alert(
     Path(id): Path<i64>,
     form: Result<Form<ReviewForm>, FormRejection>,
 ) -> Result<Response, PageError> {
+    // Refused before the form is read, so that nobody else learns it exists.
+    guard::require_investigator(&state, &user, &client, AuditKind::GuardUnlock).await?;
     let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
     let result = security::unlock_alert(&state, &user, &client, id, Some(&form.note)).await;
     after_review(&state, &user, &client, id, form.note, result).await
@@ -409,6 +411,8 @@ pub async fn keep_locked(
     Path(id): Path<i64>,
     form: Result<Form<ReviewForm>, FormRejection>,
 ) -> Result<Response, PageError> {
+    // Refused before the form is read, so that nobody else learns it exists.
+    guard::require_investigator(&state, &user, &client, AuditKind::GuardKeepLocked).await?;
     let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
     let result = guard::keep_locked(&state, &user, &client, id, Some(&form.note))
         .await

@@ -152,6 +152,11 @@ pub(super) async fn list_page(
     let shown = found.accounts.len();
     let count = if found.matching == 0 {
         format!("No account matches. There are {} in all.", found.total)
+    } else if shown == 0 {
+        format!(
+            "No more accounts past {}: {} match.",
+            offset, found.matching
+        )
     } else if q.trim().is_empty() {
         format!(
             "{}–{} of {} accounts.",
