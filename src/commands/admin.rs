@@ -59,6 +59,21 @@ enum UserCommand {
         /// The CSV file.
         file: std::path::PathBuf,
     },
+    /// Suspend an account: no sign-in, session or token works until it is
+    /// unlocked.
+    Suspend { email: String },
+    /// Let a suspended or held account back in (also lifts the guard's hold
+    /// and closes its open alerts): the way back when the only
+    /// administrator or security officer is locked out.
+    Unlock { email: String },
+    /// Remove the account's authenticator, recovery codes and passkeys and
+    /// end its sessions; its next sign-in enrolls a second factor again.
+    ResetSecondFactor { email: String },
+    /// Make the account choose a new password at its next sign-in (its
+    /// sessions end).
+    ForcePasswordChange { email: String },
+    /// End every session of the account (API tokens are kept).
+    EndSessions { email: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -153,6 +168,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
             .map(|(_, password)| println!("{password}"))
         }
         AdminCommand::User(UserCommand::Import { file }) => import_profiles(&state, &file).await,
+        AdminCommand::User(command) => account_action(&state, command).await,
         AdminCommand::Token(TokenCommand::Add {
             email,
             expires,
@@ -207,6 +223,31 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     };
     rampart_app::install::close(&state).await?;
     result.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// `rampart admin user suspend|unlock|… EMAIL`: the same actions as the
+/// account's admin page, audited with the console as the actor; what was
+/// done goes to stdout.
+async fn account_action(
+    state: &rampart_app::App,
+    command: UserCommand,
+) -> Result<(), rampart_app::Error> {
+    use rampart_app::admin::accounts::{self, AccountAction as A};
+    let (email, action) = match command {
+        UserCommand::Suspend { email } => (email, A::Suspend),
+        UserCommand::Unlock { email } => (email, A::Unlock),
+        UserCommand::ResetSecondFactor { email } => (email, A::ResetSecondFactor),
+        UserCommand::ForcePasswordChange { email } => (email, A::ForcePasswordChange),
+        UserCommand::EndSessions { email } => (email, A::EndSessions),
+        UserCommand::Add { .. } | UserCommand::Import { .. } => {
+            return Err(rampart_app::Error::BadRequest(
+                "not an account action".into(),
+            ))
+        }
+    };
+    let done = accounts::apply_by_email(state, Actor::Console, &email, action).await?;
+    println!("{done}");
+    Ok(())
 }
 
 /// `rampart admin user import FILE.csv`: the report on stderr, the new

@@ -264,3 +264,72 @@ fn demo_lists_accounts_with_their_communities_and_names_the_serve_command() {
         "no colour codes in a redirected log"
     );
 }
+
+/// The console's way back in: an account locked by the guard (or by an
+/// administrator) is unlocked with `rampart admin user unlock`, and the
+/// other account actions are there too, each audited with the console as
+/// the actor.
+#[test]
+fn account_actions_run_from_the_console_and_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = rampart(
+        &data,
+        &[
+            "admin",
+            "user",
+            "add",
+            "--email",
+            "ann@example.org",
+            "--name",
+            "Ann",
+            "--nation",
+            "NOR",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let act = |action: &str, email: &str| rampart(&data, &["admin", "user", action, email]);
+
+    let out = act("suspend", "ann@example.org");
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        stdout(&out).contains("ann@example.org is suspended"),
+        "{out:?}"
+    );
+    let again = act("suspend", "ann@example.org");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already suspended"));
+    let out = act("unlock", "ann@example.org");
+    assert!(out.status.success(), "{out:?}");
+    assert!(stdout(&out).contains("can sign in again"));
+    for action in [
+        "reset-second-factor",
+        "force-password-change",
+        "end-sessions",
+    ] {
+        let out = act(action, "ann@example.org");
+        assert!(out.status.success(), "{action}: {out:?}");
+    }
+    let missing = act("unlock", "nobody@example.org");
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no account with email"));
+
+    let shown = rampart(&data, &["audit", "show", "--json"]);
+    let events: Vec<serde_json::Value> = stdout(&shown)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for kind in [
+        "admin.account_suspend",
+        "admin.account_unlock",
+        "admin.factors_reset",
+        "admin.password_expire",
+        "admin.sessions_end",
+    ] {
+        let e = events
+            .iter()
+            .find(|e| e["kind"] == kind)
+            .unwrap_or_else(|| panic!("{kind} audited: {events:?}"));
+        assert_eq!(e["detail"]["email"], "ann@example.org", "{kind}");
+    }
+}

@@ -238,6 +238,24 @@ pub async fn apply(
     Ok(done)
 }
 
+/// [`apply`] to the account named by `email` (the console names accounts
+/// by email); an unknown email is an input error.
+pub async fn apply_by_email(
+    state: &App,
+    actor: Actor<'_>,
+    email: &str,
+    action: AccountAction,
+) -> Result<String, Error> {
+    actor.check(Action::Administer)?;
+    let parsed: rampart_domain::Email = email.trim().parse()?;
+    let account = state
+        .store
+        .account_by_email(&parsed)
+        .await?
+        .ok_or_else(|| Error::Invalid(format!("no account with email {parsed}")))?;
+    apply(state, actor, account.id, action).await
+}
+
 fn actor_name(actor: Actor<'_>) -> String {
     match actor {
         Actor::Console => "console".to_owned(),
