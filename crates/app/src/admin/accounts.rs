@@ -77,6 +77,8 @@ pub struct AccountDetail {
     pub account: AccountRow,
     /// Its communities and roles there, by path.
     pub memberships: Vec<(CommunityRow, CommunityRole)>,
+    /// The communities it is not in, by path (for adding it to one).
+    pub other_communities: Vec<CommunityRow>,
     /// Its sessions, most recently used first.
     pub sessions: Vec<SessionListing>,
     /// Whether a TOTP factor is confirmed.
@@ -89,26 +91,26 @@ pub struct AccountDetail {
     pub tokens: Vec<TokenRow>,
 }
 
+/// One account by its key; administrators only (for everyone else, and
+/// for a key with no account, there is nothing here).
+pub async fn account(state: &App, actor: Actor<'_>, id: AccountId) -> Result<AccountRow, Error> {
+    actor.check(Action::Administer)?;
+    state.store.account_by_id(id).await?.ok_or(Error::NotFound)
+}
+
 /// Loads an account's picture by its key; administrators only.
 pub async fn detail(state: &App, actor: Actor<'_>, id: AccountId) -> Result<AccountDetail, Error> {
-    actor.check(Action::Administer)?;
-    let account = state
-        .store
-        .account_by_id(id)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let account = account(state, actor, id).await?;
     let roles = state.store.memberships_of(id).await?;
-    let mut memberships: Vec<(CommunityRow, CommunityRole)> = state
-        .store
-        .list_communities()
-        .await?
-        .into_iter()
-        .filter_map(|c| {
-            let role = roles.iter().find(|(cid, _)| *cid == c.id)?.1;
-            Some((c, role))
-        })
-        .collect();
+    let (mut memberships, mut other_communities) = (Vec::new(), Vec::new());
+    for c in state.store.list_communities().await? {
+        match roles.iter().find(|(cid, _)| *cid == c.id) {
+            Some((_, role)) => memberships.push((c, *role)),
+            None => other_communities.push(c),
+        }
+    }
     memberships.sort_by_key(|(c, _)| c.path());
+    other_communities.sort_by_key(CommunityRow::path);
     Ok(AccountDetail {
         sessions: state.store.sessions_of(id).await?,
         totp: state
@@ -126,6 +128,7 @@ pub async fn detail(state: &App, actor: Actor<'_>, id: AccountId) -> Result<Acco
         recovery_codes: state.store.unused_recovery_codes(id).await?.len(),
         tokens: state.store.tokens_of(id).await?,
         memberships,
+        other_communities,
         account,
     })
 }
@@ -168,12 +171,7 @@ pub async fn apply(
     id: AccountId,
     action: AccountAction,
 ) -> Result<String, Error> {
-    actor.check(Action::Administer)?;
-    let account = state
-        .store
-        .account_by_id(id)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let account = account(state, actor, id).await?;
     if let Actor::User(user, _) = actor {
         // Locking oneself out leaves nobody to undo it from the web, and
         // lifting one's own hold would let a held account clear itself.

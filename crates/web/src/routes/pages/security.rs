@@ -27,7 +27,7 @@ use std::collections::HashMap;
 
 use rampart_store::{
     auditlog::{StoredCheckpoint, VerificationRecord},
-    event_time, AuditEvent, Outcome,
+    AuditEvent,
 };
 
 use super::security_filter::{encode, ConsoleQuery, FilterForm, Timeline};
@@ -110,11 +110,7 @@ pub struct EventItem {
 
 impl EventItem {
     fn of(e: AuditEvent, titles: &HashMap<String, String>) -> Self {
-        let outcome = match e.outcome {
-            Outcome::Ok => "ok",
-            Outcome::Denied => "denied",
-            Outcome::Failed => "failed",
-        };
+        let outcome = e.outcome.as_str();
         EventItem {
             seq: e.seq,
             time: readable(&e.time),
@@ -234,8 +230,8 @@ impl AlertItem {
         sources.extend(a.user_agents.into_iter().map(|ua| format!("as \"{ua}\"")));
         AlertItem {
             id: a.id,
-            time: readable(&event_time(a.time)),
-            updated: readable(&event_time(a.updated)),
+            time: format_seconds(a.time),
+            updated: format_seconds(a.updated),
             activity: format!("/security?account={}", encode(&a.account)),
             account: a.account,
             severity: a.severity,
@@ -259,18 +255,24 @@ fn readable(time: &str) -> String {
     }
 }
 
+/// A time as `YYYY-MM-DD HH:MM:SS UTC`.
+fn format_seconds(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 /// Unix milliseconds as `YYYY-MM-DD HH:MM:SS UTC`.
 fn format_ms(ms: i64) -> String {
     match OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) {
-        Ok(t) => format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        ),
+        Ok(t) => format_seconds(t),
         Err(_) => format!("{ms} ms"),
     }
 }

@@ -16,7 +16,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use rampart_app::{guard, security, AuditKind, Origin};
-use rampart_store::{AuditEvent, Outcome};
+use rampart_store::AuditEvent;
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -111,20 +111,12 @@ async fn export(
         .into_response())
 }
 
-fn outcome(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Ok => "ok",
-        Outcome::Denied => "denied",
-        Outcome::Failed => "failed",
-    }
-}
-
 fn event_json(e: &AuditEvent, titles: &HashMap<String, String>) -> serde_json::Value {
     json!({
         "seq": e.seq,
         "time": e.time,
         "kind": e.kind,
-        "outcome": outcome(e.outcome),
+        "outcome": e.outcome.as_str(),
         "account": e.account,
         "session": e.session,
         "ip": e.ip,
@@ -148,7 +140,7 @@ fn csv(events: &[AuditEvent], titles: &HashMap<String, String>) -> String {
             e.seq.to_string(),
             e.time.clone(),
             e.kind.clone(),
-            outcome(e.outcome).to_owned(),
+            e.outcome.as_str().to_owned(),
             e.account.clone().unwrap_or_default(),
             e.session.clone().unwrap_or_default(),
             e.ip.clone().unwrap_or_default(),
@@ -186,6 +178,7 @@ fn cell(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rampart_store::Outcome;
 
     #[test]
     fn cells_are_quoted_and_formulas_defused() {

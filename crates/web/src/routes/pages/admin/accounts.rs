@@ -359,14 +359,6 @@ pub(super) async fn account_page(
     )
     .await?;
     let now = state.clock.now();
-    let member_of: Vec<String> = detail.memberships.iter().map(|(c, _)| c.path()).collect();
-    let other_communities = state
-        .store
-        .list_communities()
-        .await?
-        .into_iter()
-        .filter(|c| !member_of.contains(&c.path()))
-        .collect();
     Ok(AccountPage {
         nav: Nav::of(user),
         frame,
@@ -378,7 +370,7 @@ pub(super) async fn account_page(
             .iter()
             .map(|(c, role)| (c.path(), c.name.clone(), role.as_str().to_owned()))
             .collect(),
-        other_communities,
+        other_communities: detail.other_communities.clone(),
         sessions: detail
             .sessions
             .iter()
@@ -508,8 +500,8 @@ pub async fn account_membership(
     let Form(form) = form.map_err(|e| rejected(e.status(), e.body_text()))?;
     let id = AccountId(id);
     let actor = Actor::User(&user, &client);
-    let detail = manage::detail(&state, actor, id).await?;
-    let email = detail.account.email.as_str();
+    let account = manage::account(&state, actor, id).await?;
+    let email = account.email.as_str();
     let community = form.community.trim();
     let role = form.role.as_deref().map(str::trim).unwrap_or_default();
     let (result, done) = if role.is_empty() {
@@ -546,8 +538,8 @@ pub async fn revoke_account_token(
 ) -> Result<Response, PageError> {
     let id = AccountId(id);
     let actor = Actor::User(&user, &client);
-    let detail = manage::detail(&state, actor, id).await?;
-    let result = admin::revoke_token(&state, actor, detail.account.email.as_str(), &token).await;
+    let account = manage::account(&state, actor, id).await?;
+    let result = admin::revoke_token(&state, actor, account.email.as_str(), &token).await;
     let done = format!("/admin/accounts/{}?done=token_revoked", id.0);
     after_change(
         &state,

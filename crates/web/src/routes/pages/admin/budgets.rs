@@ -48,6 +48,14 @@ pub const LIMIT_FIELDS: [(&str, &str); 10] = [
     ("profile_views_per_hour", "Profiles viewed / hour"),
 ];
 
+/// The label of a budget field, for people (its name if it has none).
+fn label_of(name: &str) -> &str {
+    LIMIT_FIELDS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(name, |(_, label)| label)
+}
+
 /// One role's defaults, values in [`LIMIT_FIELDS`] order.
 #[derive(Debug, Clone)]
 pub struct RoleBudgetItem {
@@ -129,10 +137,7 @@ fn override_item(o: &BudgetOverride) -> OverrideItem {
     let summary = field_values(&value)
         .into_iter()
         .map(|(name, v)| {
-            let label = LIMIT_FIELDS
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map_or(name, |(_, label)| label);
+            let label = label_of(name);
             format!("{label}: {v}")
         })
         .collect::<Vec<_>>()
@@ -271,10 +276,7 @@ impl BudgetForm {
             if value.is_empty() {
                 continue;
             }
-            let label = LIMIT_FIELDS
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map_or(name, |(_, label)| label);
+            let label = label_of(name);
             let n = if name.starts_with("bytes_") {
                 parse_bytes(value).ok_or_else(|| {
                     AppError::Invalid(format!(
