@@ -36,12 +36,16 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     if source.is_empty() || source.chars().count() > 500 {
         anyhow::bail!("--source must be 1 to 500 characters");
     }
-    let (_, store, _) = opts.data.open_existing().await?;
+    let (config, store, _) = opts.data.open_existing().await?;
+    let options = rampart_triage::Options {
+        semantic: rampart_app::semantic::load(&config.semantic)?,
+        ..rampart_triage::Options::default()
+    };
     let added = rampart_triage::add_public(
         &store,
         &[dir],
         source,
-        &rampart_triage::Options::default(),
+        &options,
         time::OffsetDateTime::now_utc(),
     )
     .await?;
@@ -56,5 +60,9 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
         added.bytes_only,
         added.refused.len()
     );
+    match options.semantic {
+        Some(_) => println!("{} passages embedded for the semantic matcher", added.passages),
+        None => println!("semantic matcher off (no [semantic] model_dir): no passages embedded; a rewrite of this material will not be recognised as public"),
+    }
     Ok(())
 }

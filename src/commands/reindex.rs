@@ -1,7 +1,8 @@
 //! `rampart reindex`: rebuilds the match index of every stored version from
 //! the blobs (after an upgrade of the matcher, or if indexing at upload
 //! failed), version by version in place. Public reference material is
-//! kept. Progress goes to stderr.
+//! kept. Then, with the semantic matcher on, it embeds the passages of
+//! every version not yet embedded. Progress goes to stderr.
 
 use super::DataOpts;
 use std::io::IsTerminal;
@@ -20,6 +21,8 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     use futures_util::StreamExt;
     let (config, store, _) = opts.data.open_existing().await?;
     let blobs = config.store.open_blobs(&opts.data.data)?;
+    // Loaded first: a configured model that does not load stops here.
+    let embedder = rampart_app::semantic::load(&config.semantic)?;
     // Each version's rows are replaced in place (not cleared first): the
     // index stays whole for triage while this runs, and clearing 10⁵
     // versions' rows took minutes on its own (87 s for the bands alone).
@@ -71,6 +74,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     if tty {
         eprintln!();
     }
+    embed_all(&store, &blobs, embedder).await?;
     let stats = store
         .index_stats(rampart_docmatch::Fingerprint::ENCODING)
         .await?;
@@ -93,5 +97,37 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     if failed > 0 {
         anyhow::bail!("{failed} versions could not be indexed");
     }
+    Ok(())
+}
+
+/// Embeds the passages of every version the semantic matcher has not (the
+/// background embedder of `rampart serve` would, more slowly).
+async fn embed_all(
+    store: &rampart_store::Store,
+    blobs: &rampart_blobs::BlobStore,
+    embedder: Option<std::sync::Arc<rampart_semantic::Embedder>>,
+) -> anyhow::Result<()> {
+    let Some(embedder) = embedder else {
+        eprintln!("semantic matcher off (no [semantic] model_dir): no passages embedded");
+        return Ok(());
+    };
+    let started = std::time::Instant::now();
+    let mut done = 0;
+    loop {
+        let n = rampart_app::semantic::embed_pending(store, blobs, &embedder).await?;
+        if n == 0 {
+            break;
+        }
+        done += n;
+        eprint!("\rembedded {done} versions");
+    }
+    let cov = store.semantic_coverage(rampart_semantic::MODEL).await?;
+    eprintln!(
+        "\rembedded the passages of {done} versions in {:.1} s; {} of {} versions embedded, {} passages",
+        started.elapsed().as_secs_f64(),
+        cov.embedded,
+        cov.versions,
+        cov.passages
+    );
     Ok(())
 }

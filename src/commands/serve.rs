@@ -43,6 +43,25 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
             "versions are not in the search index yet (stored by an earlier release); run `rampart reindex`"
         );
     }
+    // The semantic matcher: off without a model (said once here, and in
+    // every triage report), else pending versions are embedded in the
+    // background.
+    let embedder = rampart_app::semantic::load(&state.config.semantic)?;
+    match &embedder {
+        None => println!(
+            "Semantic matcher: off (no [semantic] model_dir): rewritten leaks are not recognised"
+        ),
+        Some(_) => {
+            let cov = state
+                .store
+                .semantic_coverage(rampart_semantic::MODEL)
+                .await?;
+            println!(
+                "Semantic matcher: on ({} of {} versions embedded; the rest in the background)",
+                cov.embedded, cov.versions
+            );
+        }
+    }
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .with_context(|| format!("listening on {}", opts.listen))?;
@@ -71,6 +90,14 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     let stopped = |mut stopping: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stopping.wait_for(|stop| *stop).await;
     };
+    let embedding = embedder.map(|e| {
+        tokio::spawn(rampart_app::semantic::run_embedder(
+            state.store.clone(),
+            state.blobs.clone(),
+            e,
+            stopping.clone(),
+        ))
+    });
     let public = rampart_web::serve(state.clone(), listener, stopped(stopping.clone()));
     match metrics_listener {
         Some(l) => {
@@ -80,6 +107,10 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
             metrics?;
         }
         None => public.await?,
+    }
+    if let Some(embedding) = embedding {
+        // Finishes the version in hand (its passages are written whole).
+        let _ = embedding.await;
     }
     rampart_app::install::close(&state).await?;
     tracing::info!("stopped");

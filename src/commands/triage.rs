@@ -38,6 +38,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
         progress: !opts.quiet,
         fingerprinter: Some(rampart_app::install::fingerprinter(&opts.data.data)?),
         blobs: Some(config.store.open_blobs(&opts.data.data)?),
+        semantic: rampart_app::semantic::load(&config.semantic)?,
         ..rampart_triage::Options::default()
     };
     let report = rampart_triage::triage(&store, &opts.dump, &options)

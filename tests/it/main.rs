@@ -34,5 +34,6 @@ mod security_review;
 mod step_up;
 mod triage;
 mod triage_files;
+mod triage_rewrite;
 mod upload_page;
 mod watermark;

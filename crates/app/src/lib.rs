@@ -28,6 +28,7 @@ pub mod metrics;
 pub mod migrate;
 pub mod search;
 pub mod security;
+pub mod semantic;
 mod upload;
 pub mod watermark;
 

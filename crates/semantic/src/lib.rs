@@ -24,6 +24,13 @@ use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 /// The length of an embedding.
 pub const DIM: usize = 384;
+/// What stored passages were made with: the model, the quantisation and
+/// the passage rule. Passages of another tag are not compared with new
+/// ones (a change here makes every version pending again).
+pub const MODEL: &str = "all-MiniLM-L6-v2/int8/passages-40-80";
+/// Passages embedded in one batch: sorted by length, 8 at a time was the
+/// fastest on two cores (`examples/speed.rs`).
+pub const BATCH: usize = 8;
 /// Tokens read of one passage; the rest is cut (a passage of 80 words is
 /// about 110 tokens).
 pub const MAX_TOKENS: usize = 256;
@@ -138,6 +145,33 @@ impl Embedder {
         let norm = pooled.sqr()?.sum_keepdim(D::Minus1)?.sqrt()?;
         Ok(pooled.broadcast_div(&norm)?.to_vec2::<f32>()?)
     }
+}
+
+/// The quantised embeddings of `passages`, in order, batched by length.
+pub fn embed_passages(embedder: &Embedder, passages: &[Passage]) -> Result<Vec<Vec<i8>>, Error> {
+    let mut order: Vec<usize> = (0..passages.len()).collect();
+    order.sort_by_key(|&i| passages[i].text.len());
+    let mut out = vec![Vec::new(); passages.len()];
+    for chunk in order.chunks(BATCH) {
+        let texts: Vec<&str> = chunk.iter().map(|&i| passages[i].text.as_str()).collect();
+        for (&i, e) in chunk.iter().zip(embedder.embed(&texts)?) {
+            out[i] = quantise(&e);
+        }
+    }
+    Ok(out)
+}
+
+/// Passages of a stored text embedded (the first ones: some 75,000
+/// words, half a minute of one core at indexing).
+pub const MAX_STORED_PASSAGES: usize = 1000;
+
+/// A stored text's passages (the first [`MAX_STORED_PASSAGES`]) with their
+/// quantised embeddings, in order.
+pub fn embed_text(embedder: &Embedder, text: &str) -> Result<Vec<(String, Vec<i8>)>, Error> {
+    let mut ps = passages(text);
+    ps.truncate(MAX_STORED_PASSAGES);
+    let embeddings = embed_passages(embedder, &ps)?;
+    Ok(ps.into_iter().map(|p| p.text).zip(embeddings).collect())
 }
 
 /// The cosine of two unit-length embeddings: their dot product.

@@ -14,6 +14,7 @@ pub mod matching;
 pub mod passkeys;
 pub mod pending_totp;
 pub mod search;
+pub mod semantic;
 pub mod sign_in;
 
 pub use rampart_store::Store;
@@ -39,6 +40,7 @@ macro_rules! conformance {
             search::search_ranks_titles_first_and_pages,
             search::search_finds_visible_documents_below_many_hidden_ones,
             search::search_reads_phrases_prefixes_filters_and_every_version,
+            semantic::versions_wait_for_their_passages_until_embedded_by_the_current_model,
             sign_in::totp_steps_are_accepted_once_and_in_order,
             sign_in::throttle_counters_grow_block_and_reset_after_quiet,
             sign_in::the_detector_counts_distinct_accounts_and_sources,

@@ -28,6 +28,7 @@ mod matching;
 mod oidc;
 mod portals;
 mod search;
+mod semantic;
 mod sessions;
 mod totp_pending;
 mod transfer;
@@ -118,6 +119,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_search.sql")),
     (3, include_str!("../migrations/0003_directory.sql")),
+    (4, include_str!("../migrations/0004_passages.sql")),
 ];
 
 impl Postgres {

@@ -21,6 +21,7 @@ mod matching;
 mod oidc;
 mod portals;
 mod search;
+mod semantic;
 mod sessions;
 mod totp_pending;
 mod transfer;
@@ -90,6 +91,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("../migrations/0012_totp_pending.sql")),
     (13, include_str!("../migrations/0013_search.sql")),
     (14, include_str!("../migrations/0014_directory.sql")),
+    (15, include_str!("../migrations/0015_passages.sql")),
 ];
 
 impl Sqlite {

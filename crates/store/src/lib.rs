@@ -31,6 +31,7 @@ mod oidc;
 mod portals;
 pub mod rows;
 mod search;
+mod semantic;
 mod sessions;
 mod totp_pending;
 pub mod transfer;
@@ -66,6 +67,10 @@ pub use oidc::{OidcLogin, OidcLogins};
 pub use portals::{CommunityRow, MemberRow, PortalRow, Portals};
 pub use search::{
     fts5_query, tsquery, SearchHit, SearchIndex, SearchQuery, SearchTerm, SearchText, Token,
+};
+pub use semantic::{
+    embedding_bytes, embedding_from_bytes, EmbeddedItem, SemanticCoverage, SemanticIndex,
+    StoredPassage, VersionToEmbed,
 };
 pub use sessions::{NewSession, NewToken, SessionRow, SessionStage, Sessions, TokenRow};
 pub use totp_pending::PendingTotp;
@@ -181,6 +186,7 @@ pub trait Backend:
     + PendingTotp
     + Portals
     + SearchIndex
+    + SemanticIndex
     + Sessions
     + SignIn
     + transfer::Transfer

@@ -33,7 +33,8 @@ pub struct Analyzed {
     pub problem: Option<String>,
     /// Refused outright: reported `unknown` without matching.
     pub refused: bool,
-    /// The extracted text, kept for the watermark decoder.
+    /// The extracted text, kept for the watermark decoder, the word-by-word
+    /// comparison and the rewrite search.
     pub text: Option<String>,
     /// The download id a PDF, DOCX or ODT names in its metadata.
     pub metadata_download: Option<String>,
@@ -90,7 +91,7 @@ pub fn analyze(leaf: Leaf, opts: &Options, known: Option<&IndexedHashes>) -> Ana
                         out.spacing = thin_spacing(rampart_fingerprint::read_pdf_spacing(&content));
                     }
                 }
-                if opts.fingerprinter.is_some() || opts.blobs.is_some() {
+                if opts.fingerprinter.is_some() || opts.blobs.is_some() || opts.semantic.is_some() {
                     out.text = Some(extracted.text);
                 }
             }

@@ -35,7 +35,7 @@ const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;ma
 h1{margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:2px solid #ddd}h3{margin-bottom:.3em}\
 table{border-collapse:collapse;margin:.6em 0;width:100%}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}\
 th{background:#f0f0f0}.genuine{color:#b00020;font-weight:bold}.altered{color:#c75000;font-weight:bold}\
-.excerpt{color:#8a6d00;font-weight:bold}.public{color:#1b6e20}.unknown{color:#666}\
+.excerpt{color:#8a6d00;font-weight:bold}.rewritten{color:#6a1b9a;font-weight:bold}.public{color:#1b6e20}.unknown{color:#666}\
 .path{font-family:monospace;word-break:break-all}.empty{color:#666;font-style:italic}\
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:4px 8px;margin:4px 0}\
 .cards{display:flex;flex-wrap:wrap;gap:.6em;margin:.6em 0}.card{border:1px solid #ccc;border-radius:4px;padding:.4em .9em;min-width:6em}\
@@ -334,6 +334,44 @@ fn files(s: &mut String, report: &Report) {
             s.push_str("</ul>\n");
         }
     }
+    rewrites(s, report);
+}
+
+/// Each rewritten file beside the document it rewrites, passage by passage.
+fn rewrites(s: &mut String, report: &Report) {
+    let rewritten: Vec<&Item> = report
+        .items
+        .iter()
+        .filter(|i| i.rewrite.is_some())
+        .collect();
+    if rewritten.is_empty() {
+        return;
+    }
+    s.push_str("<h3>Rewritten files, passage by passage</h3>\n<p class=\"lead\">These files share no run of words with our documents, but their passages mean, in order, what the document's passages mean (a paraphrase or a summary). No watermark survives a rewrite: nobody is accused on its account, and the document's recipients below are leads, not suspects.</p>\n");
+    for i in rewritten {
+        let Some(r) = &i.rewrite else { continue };
+        let _ = writeln!(
+            s,
+            "<p>{} rewrites <strong>{}</strong>: {} of its {} aligned in order with the document's {} (mean similarity {:.2}).</p>",
+            path(&i.path),
+            escape(i.title.as_deref().unwrap_or("?")),
+            r.pairs.len(),
+            plural(r.file_passages, "passage", "passages"),
+            r.document_passages,
+            i.similarity.unwrap_or(0.0)
+        );
+        s.push_str("<div class=\"scroll\"><table class=\"pairs\"><tr><th>the file</th><th>our document</th><th class=\"num\">similarity</th></tr>\n");
+        for p in &r.pairs {
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{:.2}</td></tr>",
+                escape(&p.leaked),
+                escape(&p.ours),
+                p.similarity
+            );
+        }
+        s.push_str("</table></div>\n");
+    }
 }
 
 /// Each matched document's recorded downloads: the audit trail.
@@ -355,6 +393,13 @@ fn documents(s: &mut String, report: &Report) {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        if !d.rewritten.is_empty() {
+            let _ = writeln!(
+                s,
+                "<p class=\"lead\">Rewritten in {}: the recipients below are leads to examine, not accused (no watermark survives a rewrite).</p>",
+                d.rewritten.iter().map(|f| path(f)).collect::<Vec<_>>().join(", ")
+            );
+        }
         for x in &d.accused {
             let _ = writeln!(
                 s,

@@ -28,14 +28,15 @@ pub mod html;
 mod lookup;
 mod public;
 pub mod report;
+pub mod rewrite;
 pub mod verify;
 pub mod walk;
 
 pub use analyze::{analyze, index_entry, Analyzed};
-pub use public::{add_public, PublicAdded};
+pub use public::{add_public, embed_text, PublicAdded};
 pub use report::{
-    Account, Accusation, AlsoDownloaded, DocumentAccusation, DocumentDownloads, DownloadEntry,
-    Item, Report, Summary, WordDifferences, VERDICTS,
+    Account, Accusation, AlignedPassage, AlsoDownloaded, DocumentAccusation, DocumentDownloads,
+    DownloadEntry, Item, Report, RewriteEvidence, Summary, WordDifferences, VERDICTS,
 };
 pub use walk::{walk_all, walk_bytes, Leaf, Progress, WalkLimits, Walker};
 
@@ -87,6 +88,9 @@ pub struct Options {
     /// The stored versions' content, to compare near-whole matches word by
     /// word ([`verify`]); without it they stay `altered`.
     pub blobs: Option<rampart_blobs::BlobStore>,
+    /// The sentence-embedding model; without it no file is found
+    /// `rewritten` ([`rewrite`]), and the report says so.
+    pub semantic: Option<Arc<rampart_semantic::Embedder>>,
 }
 
 impl Default for Options {
@@ -104,6 +108,7 @@ impl Default for Options {
             max_downloads_listed: 1000,
             fingerprinter: None,
             blobs: None,
+            semantic: None,
         }
     }
 }
@@ -167,6 +172,14 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
         tokio::spawn(async move { store.index_stats(Fingerprint::ENCODING).await })
     };
     let known = Arc::new(store.indexed_hashes().await?);
+    let semantic = match &opts.semantic {
+        Some(embedder) => Some(Arc::new(rewrite::Semantic {
+            embedder: embedder.clone(),
+            index: rewrite::PassageIndex::new(store.embedded_items(rampart_semantic::MODEL).await?),
+            thresholds: rewrite::Thresholds::default(),
+        })),
+        None => None,
+    };
     let (tx, rx) = tokio::sync::mpsc::channel::<Analyzed>(64);
     let walker = {
         let (inputs, opts, progress) = (inputs.to_vec(), opts.clone(), progress.clone());
@@ -186,6 +199,7 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
             .blobs
             .clone()
             .map(|b| verify::VersionTexts::new(b, opts.extract.clone())),
+        semantic: semantic.clone(),
     });
     let mut lookups = tokio::task::JoinSet::new();
     for _ in 0..LOOKUPS {
@@ -240,9 +254,15 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
         summary.count(&i.verdict);
     }
     let mut matched: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut rewritten: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for i in &items {
-        if let (Some(d), "genuine" | "altered" | "excerpt") = (&i.document, i.verdict.as_str()) {
+        if let (Some(d), "genuine" | "altered" | "excerpt" | "rewritten") =
+            (&i.document, i.verdict.as_str())
+        {
             matched.entry(d.clone()).or_default().push(i.path.clone());
+            if i.verdict == "rewritten" {
+                rewritten.entry(d.clone()).or_default().push(i.path.clone());
+            }
         }
     }
     let ids: Vec<String> = matched.keys().cloned().collect();
@@ -256,6 +276,7 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
         documents.push(DocumentDownloads {
             title: info.as_ref().map(|i| i.title.clone()).unwrap_or_default(),
             community: info.map(|i| i.community).unwrap_or_default(),
+            rewritten: rewritten.remove(&doc).unwrap_or_default(),
             document: doc,
             files,
             downloads_total: total,
@@ -309,6 +330,7 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
             }
         }
     }
+    notes.extend(semantic_notes(store, semantic.as_deref(), &summary).await?);
     if stats.indexed < stats.versions {
         notes.push(format!(
             "{} of {} stored versions are not in the match index; run `rampart reindex`.",
@@ -361,6 +383,42 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
         documents,
         notes,
     })
+}
+
+/// What the report must say of the semantic matcher: off, or on with how
+/// much of the store it covers, and what a rewrite means for accusation.
+async fn semantic_notes(
+    store: &Store,
+    semantic: Option<&rewrite::Semantic>,
+    summary: &Summary,
+) -> Result<Vec<String>, Error> {
+    let Some(semantic) = semantic else {
+        return Ok(vec!["The semantic matcher is off (no `[semantic] model_dir` with the model; see the README): a paraphrase or summary of our documents is reported unknown.".to_owned()]);
+    };
+    let mut notes = Vec::new();
+    let cov = store.semantic_coverage(rampart_semantic::MODEL).await?;
+    notes.push(format!(
+        "The semantic matcher compared files that match nothing by words with {} of {} stored versions ({} passages).",
+        cov.embedded,
+        cov.versions,
+        semantic.index.passages()
+    ));
+    if cov.embedded < cov.versions {
+        notes.push(format!(
+            "{} stored versions have no passages yet: `rampart serve` embeds them in the background, `rampart reindex` at once; until then a rewrite of them is reported unknown.",
+            cov.versions - cov.embedded
+        ));
+    }
+    if cov.public_refs_without > 0 {
+        notes.push(format!(
+            "{} public references have no passages (registered without the model): register their folders again with `rampart public add` so that a rewrite of them is reported public.",
+            cov.public_refs_without
+        ));
+    }
+    if summary.rewritten > 0 {
+        notes.push("A rewritten file is one of our documents in other words: its passages align, in order, with the document's. No watermark survives a rewrite, so nobody is accused on its account; the document's recipients are listed as leads.".to_owned());
+    }
+    Ok(notes)
 }
 
 fn accusation(a: &decode::Accused) -> Accusation {

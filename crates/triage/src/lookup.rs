@@ -2,7 +2,7 @@
 //! LSH bands and anchors, then the classifier on the candidates; and, for a
 //! file that matched a version we served marked, reading its watermark.
 
-use crate::{analyze::Analyzed, decode, hex, report, verify, Error, Item, Options};
+use crate::{analyze::Analyzed, decode, hex, report, rewrite, verify, Error, Item, Options};
 use rampart_docmatch::{classify, Fingerprint, Verdict};
 use rampart_fingerprint::Observations;
 use rampart_store::{IndexReader, ItemId, MatchSource, RegisteredDownload, Store};
@@ -50,6 +50,16 @@ pub(crate) struct Shared {
     pub(crate) downloads: DownloadCache,
     /// The versions' texts, when blobs were given.
     pub(crate) texts: Option<verify::VersionTexts>,
+    /// The model and the stored passages, when the matcher is on.
+    pub(crate) semantic: Option<Arc<rewrite::Semantic>>,
+}
+
+/// A file found to be a rewrite of an indexed item.
+pub(crate) struct Rewritten {
+    pub(crate) source: MatchSource,
+    pub(crate) share: f64,
+    pub(crate) similarity: f64,
+    pub(crate) evidence: report::RewriteEvidence,
 }
 
 /// What the lookup stage found for one file.
@@ -62,6 +72,8 @@ pub(crate) struct Looked {
     pub(crate) reads: Option<(Arc<Vec<RegisteredDownload>>, Observations)>,
     /// A near-whole match compared word by word with its version.
     pub(crate) differences: Option<rampart_docmatch::Differences>,
+    /// For a file nothing matched by words: the item it rewrites.
+    pub(crate) rewritten: Option<Rewritten>,
 }
 
 /// The best match of one analysed file in the index: exact hashes first,
@@ -181,6 +193,10 @@ pub(crate) async fn look_up(
             }
         }
     }
+    let rewritten = match (&shared.semantic, &text, &best) {
+        (Some(semantic), Some(text), None) => find_rewrite(store, semantic, text).await?,
+        _ => None,
+    };
     let spacing = std::mem::take(&mut analyzed.spacing);
     let mut reads = None;
     // A file with no text here is an exact copy of a stored original: it
@@ -220,7 +236,48 @@ pub(crate) async fn look_up(
         best,
         reads,
         differences,
+        rewritten,
     })
+}
+
+/// Whether a file nothing matched by words rewrites an indexed item (the
+/// model runs on a blocking thread), with the aligned passages' texts.
+async fn find_rewrite(
+    store: &Store,
+    semantic: &Arc<rewrite::Semantic>,
+    text: &Arc<String>,
+) -> Result<Option<Rewritten>, Error> {
+    let (semantic, text) = (semantic.clone(), text.clone());
+    let found = tokio::task::spawn_blocking(move || semantic.find(&text))
+        .await
+        .map_err(|e| Error::Task("rewrite search", e.to_string()))?
+        .map_err(|e| Error::Task("rewrite search", e.to_string()))?;
+    let Some(found) = found else {
+        return Ok(None);
+    };
+    let a = found.alignment;
+    let ours = store.passages_of(&a.source).await?;
+    let pairs = a
+        .pairs
+        .iter()
+        .filter_map(|&(i, j, c)| {
+            Some(report::AlignedPassage {
+                leaked: found.passages.get(i)?.text.clone(),
+                ours: ours.get(j)?.text.clone(),
+                similarity: round4(f64::from(c)),
+            })
+        })
+        .collect();
+    Ok(Some(Rewritten {
+        source: a.source,
+        share: a.share,
+        similarity: a.similarity,
+        evidence: report::RewriteEvidence {
+            file_passages: found.passages.len(),
+            document_passages: a.ours,
+            pairs,
+        },
+    }))
 }
 
 pub(crate) struct Matcher<'a> {
@@ -230,6 +287,38 @@ pub(crate) struct Matcher<'a> {
 }
 
 impl Matcher<'_> {
+    /// Fills a rewritten file's item: its document (or public reference)
+    /// and the aligned passages. Nothing is decoded: no watermark survives
+    /// a rewrite.
+    async fn rewritten(&mut self, item: &mut Item, r: Rewritten) -> Result<(), Error> {
+        item.verdict = "rewritten".into();
+        item.similarity = Some(round4(r.similarity));
+        item.containment = Some(round4(r.share));
+        item.rewrite = Some(r.evidence);
+        match r.source {
+            MatchSource::Version { document, version } => {
+                if let Some(info) = self.doc(&document).await? {
+                    item.title = Some(info.title);
+                    item.community = Some(info.community);
+                    if let Some(public) = info.public {
+                        item.verdict = "public".into();
+                        item.public_source = Some(public);
+                    }
+                }
+                item.document = Some(document);
+                item.version = Some(version);
+            }
+            MatchSource::Public(id) => {
+                item.verdict = "public".into();
+                if let Some(p) = self.store.public_ref(id).await? {
+                    item.title = Some(p.path);
+                    item.public_source = Some(p.source);
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) async fn doc(&mut self, id: &str) -> Result<Option<DocInfo>, Error> {
         if let Some(d) = self.docs.get(id) {
             return Ok(d.clone());
@@ -264,6 +353,9 @@ impl Matcher<'_> {
             ..Item::default()
         };
         let Some((source, hit)) = looked.best else {
+            if let Some(r) = looked.rewritten {
+                self.rewritten(&mut item, r).await?;
+            }
             return Ok(item);
         };
         item.similarity = Some(round4(hit.similarity));

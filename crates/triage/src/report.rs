@@ -14,8 +14,15 @@
 use serde::Serialize;
 use std::fmt::Write as _;
 
-/// The five verdicts of DESIGN.md §9.
-pub const VERDICTS: [&str; 5] = ["genuine", "altered", "excerpt", "public", "unknown"];
+/// The verdicts of DESIGN.md §9: its five, and `rewritten` (issue 25).
+pub const VERDICTS: [&str; 6] = [
+    "genuine",
+    "altered",
+    "excerpt",
+    "rewritten",
+    "public",
+    "unknown",
+];
 
 /// The whole report.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -47,6 +54,9 @@ pub struct Summary {
     pub altered: u64,
     /// A part of a version.
     pub excerpt: u64,
+    /// Additive: a paraphrase or summary of a version (no word sequence
+    /// shared, its passages aligned in order).
+    pub rewritten: u64,
     /// Already released.
     pub public: u64,
     /// Matches nothing (or was refused).
@@ -60,6 +70,7 @@ impl Summary {
             "genuine" => self.genuine += 1,
             "altered" => self.altered += 1,
             "excerpt" => self.excerpt += 1,
+            "rewritten" => self.rewritten += 1,
             "public" => self.public += 1,
             _ => self.unknown += 1,
         }
@@ -71,6 +82,7 @@ impl Summary {
             "genuine" => self.genuine,
             "altered" => self.altered,
             "excerpt" => self.excerpt,
+            "rewritten" => self.rewritten,
             "public" => self.public,
             _ => self.unknown,
         }
@@ -84,7 +96,7 @@ pub struct Item {
     pub path: String,
     /// SHA-256 of the file's bytes (hex), when it was read.
     pub sha256: Option<String>,
-    /// `genuine`, `altered`, `excerpt`, `public` or `unknown`.
+    /// `genuine`, `altered`, `excerpt`, `rewritten`, `public` or `unknown`.
     pub verdict: String,
     /// Matched document id.
     pub document: Option<String>,
@@ -94,7 +106,8 @@ pub struct Item {
     pub title: Option<String>,
     /// Matched document's community (`portal/community`).
     pub community: Option<String>,
-    /// Jaccard similarity of the shingle sets (1.0 for genuine).
+    /// Jaccard similarity of the shingle sets (1.0 for genuine); for
+    /// `rewritten`, the mean cosine of the aligned passages.
     pub similarity: Option<f64>,
     /// Accounts the fingerprint decoder accuses for this copy.
     pub accused: Vec<Accusation>,
@@ -104,7 +117,8 @@ pub struct Item {
     /// Additive: where a `public` match was published.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_source: Option<String>,
-    /// Additive: share of the file's text found in the matched version.
+    /// Additive: share of the file's text found in the matched version
+    /// (for `rewritten`, the share of its passages aligned).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub containment: Option<f64>,
     /// Additive: the download id written in the file's metadata (PDF,
@@ -115,6 +129,32 @@ pub struct Item {
     /// with the version found once extraction's differences are set aside.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub differences: Option<WordDifferences>,
+    /// Additive: for `rewritten`, the passages that align, side by side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rewrite: Option<RewriteEvidence>,
+}
+
+/// Why a file is a rewrite of a version: its passages aligned in order
+/// with the version's, by meaning (sentence embeddings), not by words.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct RewriteEvidence {
+    /// The file's passages considered.
+    pub file_passages: usize,
+    /// The version's passages.
+    pub document_passages: usize,
+    /// The aligned pairs, in order.
+    pub pairs: Vec<AlignedPassage>,
+}
+
+/// A passage of the file beside the passage of ours it aligns with.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct AlignedPassage {
+    /// The file's passage.
+    pub leaked: String,
+    /// Ours.
+    pub ours: String,
+    /// Their cosine similarity.
+    pub similarity: f64,
 }
 
 /// A word-by-word comparison of a file with the version it matched.
@@ -192,8 +232,14 @@ pub struct DocumentDownloads {
     pub title: String,
     /// `portal/community`.
     pub community: String,
-    /// Dump paths that matched it.
+    /// Dump paths that matched it (rewritten ones included: see
+    /// `rewritten`).
     pub files: Vec<String>,
+    /// Additive: those of `files` that are rewrites of it. A rewrite
+    /// carries no watermark: its recipients below are leads to examine,
+    /// never accused on its account.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rewritten: Vec<String>,
     /// Number of recorded downloads (the list may be capped).
     pub downloads_total: i64,
     /// Accounts convicted only by several files of the dump together (this

@@ -41,6 +41,8 @@ pub struct Config {
     pub directory: crate::directory::DirectoryConfig,
     /// The labels documents may carry.
     pub markings: crate::documents::MarkingsConfig,
+    /// The sentence-embedding model that recognises rewritten leaks.
+    pub semantic: crate::semantic::SemanticConfig,
 }
 
 /// `[watermark]`: limits of per-download marking.

@@ -1,0 +1,97 @@
+//! The passage index: the durable queue of versions to embed, passages
+//! kept per version and per public reference, and the embeddings read back
+//! in order.
+
+use crate::fixtures::{now, one_document};
+use rampart_store::*;
+
+fn passage(text: &str, first: i8) -> StoredPassage {
+    StoredPassage {
+        text: text.into(),
+        // Both ends of the byte range survive the round trip.
+        embedding: vec![first, -128, 127, 0, -1],
+    }
+}
+
+pub async fn versions_wait_for_their_passages_until_embedded_by_the_current_model(store: Store) {
+    let s = store;
+    let doc = one_document(&s).await;
+    let pending = s.versions_to_embed("m1", 10).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(
+        (pending[0].document.as_str(), pending[0].version),
+        (doc.as_str(), 1)
+    );
+    assert_eq!(pending[0].filename, "a.txt");
+    let cov = s.semantic_coverage("m1").await.unwrap();
+    assert_eq!((cov.versions, cov.embedded, cov.passages), (1, 0, 0));
+
+    let passages = [passage("first", 5), passage("second", -7)];
+    s.set_version_passages(&doc, 1, "m1", &passages, now())
+        .await
+        .unwrap();
+    assert!(s.versions_to_embed("m1", 10).await.unwrap().is_empty());
+    // Another model has not embedded it: pending again for that one.
+    assert_eq!(s.versions_to_embed("m2", 10).await.unwrap().len(), 1);
+    let source = MatchSource::Version {
+        document: doc.clone(),
+        version: 1,
+    };
+    assert_eq!(s.passages_of(&source).await.unwrap(), passages.to_vec());
+    let items = s.embedded_items("m1").await.unwrap();
+    assert_eq!(
+        items,
+        vec![EmbeddedItem {
+            source: source.clone(),
+            embeddings: vec![passages[0].embedding.clone(), passages[1].embedding.clone()],
+        }]
+    );
+    assert!(s.embedded_items("m2").await.unwrap().is_empty());
+    let cov = s.semantic_coverage("m1").await.unwrap();
+    assert_eq!((cov.versions, cov.embedded, cov.passages), (1, 1, 2));
+
+    // Replacing keeps one set; an empty set still counts as embedded.
+    s.set_version_passages(&doc, 1, "m1", &passages[..1], now())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.passages_of(&source).await.unwrap(),
+        passages[..1].to_vec()
+    );
+    s.set_version_passages(&doc, 1, "m1", &[], now())
+        .await
+        .unwrap();
+    assert!(s.passages_of(&source).await.unwrap().is_empty());
+    assert!(s.versions_to_embed("m1", 10).await.unwrap().is_empty());
+    // A version that does not exist is skipped, not an error.
+    s.set_version_passages(&doc, 9, "m1", &passages, now())
+        .await
+        .unwrap();
+    let nine = MatchSource::Version {
+        document: doc.clone(),
+        version: 9,
+    };
+    assert!(s.passages_of(&nine).await.unwrap().is_empty());
+
+    // Public references keep theirs, by model.
+    let entry = IndexEntry {
+        bytes_sha256: [3; 32],
+        ..IndexEntry::default()
+    };
+    let id = s
+        .add_public_ref("Press", "p.txt", &entry, now())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.semantic_coverage("m1").await.unwrap().public_refs_without,
+        1
+    );
+    s.set_public_passages(id, "m1", &passages).await.unwrap();
+    let public = MatchSource::Public(id);
+    assert_eq!(s.passages_of(&public).await.unwrap(), passages.to_vec());
+    let items = s.embedded_items("m1").await.unwrap();
+    assert_eq!(items.len(), 1, "the version has no passages left");
+    assert_eq!(items[0].source, public);
+    let cov = s.semantic_coverage("m1").await.unwrap();
+    assert_eq!((cov.passages, cov.public_refs_without), (2, 0));
+}

@@ -1,0 +1,212 @@
+//! The passage index (see `rampart_store::SemanticIndex`): passages and
+//! their quantised embeddings per version and per public reference.
+
+use crate::{to_ms, Postgres};
+use rampart_store::{
+    embedding_bytes, embedding_from_bytes, EmbeddedItem, MatchSource, Result, SemanticCoverage,
+    SemanticIndex, StoredPassage, VersionToEmbed,
+};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+#[async_trait::async_trait]
+impl SemanticIndex for Postgres {
+    async fn versions_to_embed(&self, model: &str, limit: i64) -> Result<Vec<VersionToEmbed>> {
+        let rows: Vec<(String, i64, String, String)> = sqlx::query_as(
+            "SELECT v.document_id, v.number, v.blob, v.filename FROM versions v
+             LEFT JOIN semantic_versions s ON s.document_id = v.document_id AND s.version = v.number
+             WHERE s.model IS NULL OR s.model <> $1
+             ORDER BY v.uploaded_at, v.document_id, v.number LIMIT $2",
+        )
+        .bind(model)
+        .bind(limit.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(document, version, blob, filename)| VersionToEmbed {
+                document,
+                version,
+                blob,
+                filename,
+            })
+            .collect())
+    }
+
+    async fn set_version_passages(
+        &self,
+        document: &str,
+        version: i64,
+        model: &str,
+        passages: &[StoredPassage],
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let exists: Option<i64> = sqlx::query_scalar(
+            "SELECT 1::BIGINT FROM versions WHERE document_id = $1 AND number = $2",
+        )
+        .bind(document)
+        .bind(version)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if exists.is_none() {
+            return Ok(());
+        }
+        // Its passages go with it (ON DELETE CASCADE).
+        sqlx::query("DELETE FROM semantic_versions WHERE document_id = $1 AND version = $2")
+            .bind(document)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO semantic_versions (document_id, version, model, passages, embedded_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(document)
+        .bind(version)
+        .bind(model)
+        .bind(passages.len() as i64)
+        .bind(to_ms(now))
+        .execute(&mut *tx)
+        .await?;
+        for (ordinal, p) in passages.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO version_passages (document_id, version, ordinal, text, embedding)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(document)
+            .bind(version)
+            .bind(ordinal as i64)
+            .bind(&p.text)
+            .bind(embedding_bytes(&p.embedding))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_public_passages(
+        &self,
+        id: i64,
+        model: &str,
+        passages: &[StoredPassage],
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM public_ref_passages WHERE ref_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        for (ordinal, p) in passages.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO public_ref_passages (ref_id, ordinal, model, text, embedding)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(ordinal as i64)
+            .bind(model)
+            .bind(&p.text)
+            .bind(embedding_bytes(&p.embedding))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn embedded_items(&self, model: &str) -> Result<Vec<EmbeddedItem>> {
+        // In key order, so each item's passages arrive together and in
+        // order.
+        let versions: Vec<(String, i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT p.document_id, p.version, p.embedding FROM version_passages p
+             JOIN semantic_versions s ON s.document_id = p.document_id AND s.version = p.version
+             WHERE s.model = $1 ORDER BY p.document_id, p.version, p.ordinal",
+        )
+        .bind(model)
+        .fetch_all(&self.pool)
+        .await?;
+        let public: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT ref_id, embedding FROM public_ref_passages WHERE model = $1
+             ORDER BY ref_id, ordinal",
+        )
+        .bind(model)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut items: BTreeMap<MatchSource, Vec<Vec<i8>>> = BTreeMap::new();
+        for (document, version, e) in versions {
+            items
+                .entry(MatchSource::Version { document, version })
+                .or_default()
+                .push(embedding_from_bytes(&e));
+        }
+        for (id, e) in public {
+            items
+                .entry(MatchSource::Public(id))
+                .or_default()
+                .push(embedding_from_bytes(&e));
+        }
+        Ok(items
+            .into_iter()
+            .map(|(source, embeddings)| EmbeddedItem { source, embeddings })
+            .collect())
+    }
+
+    async fn passages_of(&self, source: &MatchSource) -> Result<Vec<StoredPassage>> {
+        let rows: Vec<(String, Vec<u8>)> = match source {
+            MatchSource::Version { document, version } => {
+                sqlx::query_as(
+                    "SELECT text, embedding FROM version_passages
+                     WHERE document_id = $1 AND version = $2 ORDER BY ordinal",
+                )
+                .bind(document)
+                .bind(version)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            MatchSource::Public(id) => {
+                sqlx::query_as(
+                    "SELECT text, embedding FROM public_ref_passages WHERE ref_id = $1 ORDER BY ordinal",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        Ok(rows
+            .into_iter()
+            .map(|(text, e)| StoredPassage {
+                text,
+                embedding: embedding_from_bytes(&e),
+            })
+            .collect())
+    }
+
+    async fn semantic_coverage(&self, model: &str) -> Result<SemanticCoverage> {
+        let (versions, embedded, version_passages, public_passages, public_refs_without): (
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+        ) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM versions),
+                    (SELECT COUNT(*) FROM semantic_versions WHERE model = $1),
+                    (SELECT COALESCE(SUM(passages), 0)::BIGINT FROM semantic_versions WHERE model = $2),
+                    (SELECT COUNT(*) FROM public_ref_passages WHERE model = $3),
+                    (SELECT COUNT(*) FROM public_refs r WHERE NOT EXISTS
+                        (SELECT 1 FROM public_ref_passages p WHERE p.ref_id = r.id AND p.model = $4))",
+        )
+        .bind(model)
+        .bind(model)
+        .bind(model)
+        .bind(model)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(SemanticCoverage {
+            versions,
+            embedded,
+            passages: version_passages + public_passages,
+            public_refs_without,
+        })
+    }
+}

@@ -1,0 +1,110 @@
+//! The passage index for recognising rewritten leaks: each version's (and
+//! each public reference's) extracted text cut into passages, each with its
+//! sentence embedding quantised to bytes. The store does not embed (that is
+//! `rampart-semantic`'s job); it keeps passages and says which versions
+//! still need theirs.
+//!
+//! The queue of versions to embed is not a table of its own: a version is
+//! pending until a row of `semantic_versions` says it was embedded by the
+//! current model. Nothing can be lost between an upload and its embedding
+//! (the version row is the queue entry), a restart resumes where it
+//! stopped, and a new model makes every version pending again.
+
+use crate::{MatchSource, Result};
+use time::OffsetDateTime;
+
+/// One passage as stored: its text (shown beside the leaked passage it
+/// aligns with) and its embedding (one signed byte per dimension).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPassage {
+    /// The passage's text.
+    pub text: String,
+    /// The quantised embedding.
+    pub embedding: Vec<i8>,
+}
+
+/// A version waiting for its passages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionToEmbed {
+    /// Document id (hex text).
+    pub document: String,
+    /// Version number.
+    pub version: i64,
+    /// Blob hash.
+    pub blob: String,
+    /// Uploaded file name (a format hint).
+    pub filename: String,
+}
+
+/// The embeddings of one indexed item, in passage order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbeddedItem {
+    /// The version or public reference.
+    pub source: MatchSource,
+    /// Its passages' embeddings; passage `i` is `embeddings[i]`.
+    pub embeddings: Vec<Vec<i8>>,
+}
+
+/// How far the passage index covers the store, for notes and `/readyz`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SemanticCoverage {
+    /// Versions stored.
+    pub versions: i64,
+    /// Versions embedded by the given model (with or without passages).
+    pub embedded: i64,
+    /// Passages of those versions and of public references.
+    pub passages: i64,
+    /// Public references with no passages by the model (registered
+    /// without it, or with no text).
+    pub public_refs_without: i64,
+}
+
+/// Passage index operations of a storage backend.
+#[async_trait::async_trait]
+pub trait SemanticIndex: Send + Sync {
+    /// Versions not yet embedded by `model`, oldest upload first, at most
+    /// `limit`.
+    async fn versions_to_embed(&self, model: &str, limit: i64) -> Result<Vec<VersionToEmbed>>;
+
+    /// Replaces a version's passages and records that `model` embedded
+    /// it, in one transaction (an empty list records a version with no
+    /// text: it is not pending again). A version deleted meanwhile is
+    /// skipped.
+    async fn set_version_passages(
+        &self,
+        document: &str,
+        version: i64,
+        model: &str,
+        passages: &[StoredPassage],
+        now: OffsetDateTime,
+    ) -> Result<()>;
+
+    /// Replaces a public reference's passages, embedded by `model`.
+    async fn set_public_passages(
+        &self,
+        id: i64,
+        model: &str,
+        passages: &[StoredPassage],
+    ) -> Result<()>;
+
+    /// Every item's embeddings (versions embedded by `model`, and public
+    /// references), for an exact nearest-neighbour search in memory: 384
+    /// bytes a passage, 200 MB at half a million.
+    async fn embedded_items(&self, model: &str) -> Result<Vec<EmbeddedItem>>;
+
+    /// One item's passages, in order (empty when it has none).
+    async fn passages_of(&self, source: &MatchSource) -> Result<Vec<StoredPassage>>;
+
+    /// How far the passage index covers the store for `model`.
+    async fn semantic_coverage(&self, model: &str) -> Result<SemanticCoverage>;
+}
+
+/// An embedding as the bytes a backend stores (two's complement).
+pub fn embedding_bytes(embedding: &[i8]) -> Vec<u8> {
+    embedding.iter().map(|&v| v.to_ne_bytes()[0]).collect()
+}
+
+/// An embedding from its stored bytes.
+pub fn embedding_from_bytes(bytes: &[u8]) -> Vec<i8> {
+    bytes.iter().map(|&b| i8::from_ne_bytes([b])).collect()
+}
