@@ -9,6 +9,7 @@
 
 mod corpus;
 mod dump;
+mod passages;
 mod render;
 mod search;
 mod text;
@@ -28,6 +29,8 @@ enum Cli {
     Triage(triage::Opts),
     /// Search latency over a generated data dir.
     Search(search::Opts),
+    /// Fill the passage index of a generated install (semantic matcher).
+    Passages(passages::Opts),
 }
 
 /// Options of `generate`.
@@ -68,6 +71,7 @@ fn main() -> anyhow::Result<()> {
         Cli::Generate(opts) => rt.block_on(generate(opts)),
         Cli::Triage(opts) => rt.block_on(triage::run(opts)),
         Cli::Search(opts) => rt.block_on(search::run(opts)),
+        Cli::Passages(opts) => rt.block_on(passages::run(opts)),
     }
 }
 

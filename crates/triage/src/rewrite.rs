@@ -331,6 +331,23 @@ impl Semantic {
         if candidates.is_empty() {
             return Ok(None);
         }
+        // The sampled passages must already align in order with half of
+        // them, before the whole file is embedded: a text in the style of
+        // ours (or on its topic) nominates candidates with one close
+        // passage, and a long file costs a core ~30 ms a passage.
+        let candidates: Vec<usize> = candidates
+            .into_iter()
+            .filter(|&item| {
+                let a = self.index.align(item, &sample, t);
+                a.distinct >= sample.len().min(2) && a.share >= 0.5
+            })
+            .collect();
+        if candidates.is_empty() {
+            return Ok(Some(Aligned {
+                passages: ps,
+                alignments: Vec::new(),
+            }));
+        }
         // The rest of the file, now that it may be a rewrite.
         let rest: Vec<usize> = (0..n).filter(|i| !picks.contains(i)).collect();
         let rest_passages: Vec<Passage> = rest.iter().map(|&i| ps[i].clone()).collect();
