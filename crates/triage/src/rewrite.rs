@@ -371,3 +371,61 @@ impl Semantic {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The quantised unit vector along axis `k`.
+    fn axis(k: usize) -> Vec<i8> {
+        let mut v = vec![0i8; DIM];
+        v[k] = 127;
+        v
+    }
+
+    fn index(passages: usize) -> PassageIndex {
+        PassageIndex::new(vec![EmbeddedItem {
+            source: MatchSource::Public(1),
+            embeddings: (0..passages).map(axis).collect(),
+        }])
+    }
+
+    #[test]
+    fn a_file_following_ours_in_order_is_a_rewrite() {
+        let t = Thresholds::default();
+        let ours = index(6);
+        // Passages 0, 2, 3 and 5 of ours, in order: four of four aligned.
+        let file: Vec<Vec<i8>> = [0, 2, 3, 5].into_iter().map(axis).collect();
+        let a = ours.align(0, &file, &t);
+        assert_eq!(
+            a.pairs.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>(),
+            [(0, 0), (1, 2), (2, 3), (3, 5)]
+        );
+        assert_eq!((a.distinct, a.share), (4, 1.0));
+        assert!(a.is_rewrite(&t));
+        assert_eq!(ours.candidates(&file[..1], &t, CANDIDATES), [0]);
+    }
+
+    #[test]
+    fn order_and_distinct_passages_of_ours_count() {
+        let t = Thresholds::default();
+        let ours = index(6);
+        // The same passages backwards: one pair survives the order.
+        let reversed: Vec<Vec<i8>> = [5, 3, 2, 0].into_iter().map(axis).collect();
+        let a = ours.align(0, &reversed, &t);
+        assert_eq!(a.distinct, 1);
+        assert!(!a.is_rewrite(&t));
+        // Every passage of the file near one passage of ours (a generic
+        // paragraph on the topic): four pairs, one passage of ours.
+        let generic: Vec<Vec<i8>> = (0..4).map(|_| axis(2)).collect();
+        let a = ours.align(0, &generic, &t);
+        assert_eq!((a.pairs.len(), a.distinct), (4, 1));
+        assert!(a.share < t.min_share && !a.is_rewrite(&t));
+        // A file of one passage is never a rewrite, however close.
+        let one = ours.align(0, &[axis(1)], &t);
+        assert_eq!(one.share, 1.0);
+        assert!(!one.is_rewrite(&t));
+        // Nothing near: no candidate.
+        assert!(ours.candidates(&[axis(100)], &t, CANDIDATES).is_empty());
+    }
+}
