@@ -12,14 +12,14 @@
 # (the dump holds no rewrite: every `rewritten` is a false one).
 #
 # Usage: scripts/bench-rewrite.sh   (env: VERSIONS=10000 FILES=3000 DUMP_MB=1000
-#   REAL=100 BENCH_DIR=/var/tmp/rampart-bench CARGO_TARGET_DIR)
+#   REAL=5 BENCH_DIR=/var/tmp/rampart-bench CARGO_TARGET_DIR)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VERSIONS=${VERSIONS:-10000}
 FILES=${FILES:-3000}
 DUMP_MB=${DUMP_MB:-1000}
-REAL=${REAL:-100}
+REAL=${REAL:-5}
 BASE=${BENCH_DIR:-/var/tmp/rampart-bench}
 WORK=$BASE/v$VERSIONS-f$FILES-mb$DUMP_MB
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}

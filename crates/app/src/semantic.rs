@@ -46,15 +46,35 @@ pub fn load(config: &SemanticConfig) -> anyhow::Result<Option<Arc<Embedder>>> {
 /// Versions taken from the queue at a time.
 const BATCH: i64 = 16;
 
-/// Embeds up to [`BATCH`] pending versions; returns how many were taken
-/// (0: none is pending). A version whose blob cannot be read is recorded
-/// with no passages (it is logged, and not retried until `reindex`).
+/// Embeds up to [`BATCH`] pending versions, oldest first; returns how many
+/// were taken (0: none is pending). A version whose blob cannot be read is
+/// recorded with no passages (it is logged, and not retried until
+/// `reindex`).
 pub async fn embed_pending(
     store: &Store,
     blobs: &BlobStore,
     embedder: &Arc<Embedder>,
 ) -> anyhow::Result<usize> {
-    let pending = store.versions_to_embed(MODEL, BATCH).await?;
+    embed_some(store, blobs, embedder, BATCH).await
+}
+
+/// Embeds the oldest pending version, if any (benchmarks time one at a
+/// time).
+pub async fn embed_pending_one(
+    store: &Store,
+    blobs: &BlobStore,
+    embedder: &Arc<Embedder>,
+) -> anyhow::Result<usize> {
+    embed_some(store, blobs, embedder, 1).await
+}
+
+async fn embed_some(
+    store: &Store,
+    blobs: &BlobStore,
+    embedder: &Arc<Embedder>,
+    limit: i64,
+) -> anyhow::Result<usize> {
+    let pending = store.versions_to_embed(MODEL, limit).await?;
     for v in &pending {
         let passages = match passages_of(blobs, embedder, v).await {
             Ok(p) => p,

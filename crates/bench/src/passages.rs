@@ -3,10 +3,12 @@
 //! by the real path (`rampart_app::semantic::embed_pending`, as `serve` and
 //! `reindex` do): their rate gives the index build time per 10⁵ versions.
 //! Embedding all 10⁴–10⁵ versions would take this machine hours to days,
-//! so the rest get as many passages as the real ones had on average, with
-//! random unit embeddings: the search's cost depends on how many passages
-//! there are, not on what they say (a random passage is near nothing, as
-//! most stored passages are to a file that is ours in no way).
+//! so the rest get as many passages as their size gives (a passage per
+//! ~360 bytes of text, the real ones' ratio, at most
+//! `MAX_STORED_PASSAGES`), with random unit embeddings: the search's cost
+//! depends on how many passages there are, not on what they say (a random
+//! passage is near nothing, as most stored passages are to a file that is
+//! ours in no way).
 
 use anyhow::Context;
 use rampart_store::StoredPassage;
@@ -21,8 +23,9 @@ pub struct Opts {
     /// The model folder (`scripts/fetch-model.sh` prints it).
     #[arg(long)]
     model: PathBuf,
-    /// Versions embedded for real.
-    #[arg(long, default_value_t = 100)]
+    /// Versions embedded for real (the oldest: the generator stores the
+    /// large documents first, each ~1,000 passages).
+    #[arg(long, default_value_t = 5)]
     real: usize,
 }
 
@@ -49,28 +52,45 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     let embedder = Arc::new(rampart_semantic::Embedder::load(&opts.model)?);
     let model = rampart_semantic::MODEL;
 
+    let sizes: std::collections::HashMap<(String, i64), i64> = store
+        .versions_to_index()
+        .await?
+        .into_iter()
+        .map(|v| ((v.document, v.version), v.size))
+        .collect();
+    let size_of = |v: &rampart_store::VersionToEmbed| {
+        sizes
+            .get(&(v.document.clone(), v.version))
+            .copied()
+            .unwrap_or(0)
+    };
     let started = Instant::now();
-    let mut real = 0;
+    let (mut real, mut real_bytes) = (0usize, 0i64);
     while real < opts.real {
-        let n = rampart_app::semantic::embed_pending(&store, &blobs, &embedder).await?;
-        if n == 0 {
+        let next = store.versions_to_embed(model, 1).await?;
+        let Some(v) = next.first() else { break };
+        real_bytes += size_of(v);
+        // embed_pending takes the oldest pending version too.
+        if rampart_app::semantic::embed_pending_one(&store, &blobs, &embedder).await? == 0 {
             break;
         }
-        real += n;
+        real += 1;
     }
     let secs = started.elapsed().as_secs_f64();
     let cov = store.semantic_coverage(model).await?;
-    let per_version = cov.passages as f64 / real.max(1) as f64;
+    let rate = cov.passages as f64 / secs;
+    let bytes_per_passage = real_bytes as f64 / cov.passages.max(1) as f64;
+    let all_bytes: i64 = sizes.values().sum();
+    let projected = (all_bytes as f64 / bytes_per_passage)
+        .min((sizes.len() * rampart_semantic::MAX_STORED_PASSAGES) as f64);
     println!(
-        "embedded {real} versions for real: {} passages ({per_version:.1} a version) in {secs:.1} s: {:.2} versions/s, {:.1} passages/s; 10^5 versions: {:.1} h",
+        "embedded {real} versions for real: {} passages ({bytes_per_passage:.0} bytes of file a passage) in {secs:.1} s: {rate:.1} passages/s; this corpus: ~{projected:.0} passages, {:.1} h to embed on this machine; per 10^5 versions: {:.1} h",
         cov.passages,
-        real as f64 / secs,
-        cov.passages as f64 / secs,
-        1e5 / (real as f64 / secs) / 3600.0
+        projected / rate / 3600.0,
+        projected / rate / 3600.0 * 1e5 / sizes.len().max(1) as f64
     );
 
     let started = Instant::now();
-    let count = per_version.round().max(1.0) as usize;
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
     let mut filled = 0;
     loop {
@@ -79,6 +99,8 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
             break;
         }
         for v in pending {
+            let count = ((size_of(&v) as f64 / bytes_per_passage).round() as usize)
+                .clamp(1, rampart_semantic::MAX_STORED_PASSAGES);
             let passages: Vec<StoredPassage> = (0..count)
                 .map(|_| StoredPassage {
                     text: String::new(),
@@ -100,7 +122,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     let cov = store.semantic_coverage(model).await?;
     store.close().await;
     println!(
-        "filled {filled} versions with {count} random passages each in {:.1} s; the index holds {} passages of {} versions",
+        "filled {filled} versions with random passages (one per {bytes_per_passage:.0} bytes) in {:.1} s; the index holds {} passages of {} versions",
         started.elapsed().as_secs_f64(),
         cov.passages,
         cov.embedded

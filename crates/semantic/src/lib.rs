@@ -161,9 +161,12 @@ pub fn embed_passages(embedder: &Embedder, passages: &[Passage]) -> Result<Vec<V
     Ok(out)
 }
 
-/// Passages of a stored text embedded (the first ones: some 75,000
-/// words, half a minute of one core at indexing).
-pub const MAX_STORED_PASSAGES: usize = 1000;
+/// Passages of a stored text embedded: the first ones, some 18,000 words
+/// (a 40-page report), ten seconds of one core at indexing. Triage holds
+/// every stored passage in memory (384 bytes each): the benchmark corpus's
+/// 2,250 long documents alone would take 2.3 M passages, 0.9 GB, at 1,000
+/// a version.
+pub const MAX_STORED_PASSAGES: usize = 300;
 
 /// A stored text's passages (the first [`MAX_STORED_PASSAGES`]) with their
 /// quantised embeddings, in order.

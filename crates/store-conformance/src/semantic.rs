@@ -39,14 +39,13 @@ pub async fn versions_wait_for_their_passages_until_embedded_by_the_current_mode
     };
     assert_eq!(s.passages_of(&source).await.unwrap(), passages.to_vec());
     let items = s.embedded_items("m1").await.unwrap();
+    assert_eq!(items.items, vec![(source.clone(), 2)]);
+    assert_eq!(items.width, 5);
     assert_eq!(
-        items,
-        vec![EmbeddedItem {
-            source: source.clone(),
-            embeddings: vec![passages[0].embedding.clone(), passages[1].embedding.clone()],
-        }]
+        items.rows,
+        [passages[0].embedding.clone(), passages[1].embedding.clone()].concat()
     );
-    assert!(s.embedded_items("m2").await.unwrap().is_empty());
+    assert!(s.embedded_items("m2").await.unwrap().items.is_empty());
     let cov = s.semantic_coverage("m1").await.unwrap();
     assert_eq!((cov.versions, cov.embedded, cov.passages), (1, 1, 2));
 
@@ -90,8 +89,11 @@ pub async fn versions_wait_for_their_passages_until_embedded_by_the_current_mode
     let public = MatchSource::Public(id);
     assert_eq!(s.passages_of(&public).await.unwrap(), passages.to_vec());
     let items = s.embedded_items("m1").await.unwrap();
-    assert_eq!(items.len(), 1, "the version has no passages left");
-    assert_eq!(items[0].source, public);
+    assert_eq!(
+        items.items,
+        vec![(public.clone(), 2)],
+        "the version has no passages left"
+    );
     let cov = s.semantic_coverage("m1").await.unwrap();
     assert_eq!((cov.passages, cov.public_refs_without), (2, 0));
 }

@@ -3,10 +3,9 @@
 
 use crate::{to_ms, Postgres};
 use rampart_store::{
-    embedding_bytes, embedding_from_bytes, EmbeddedItem, MatchSource, Result, SemanticCoverage,
+    embedding_bytes, embedding_from_bytes, EmbeddedItems, MatchSource, Result, SemanticCoverage,
     SemanticIndex, StoredPassage, VersionToEmbed,
 };
-use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 #[async_trait::async_trait]
@@ -114,41 +113,32 @@ impl SemanticIndex for Postgres {
         Ok(())
     }
 
-    async fn embedded_items(&self, model: &str) -> Result<Vec<EmbeddedItem>> {
+    async fn embedded_items(&self, model: &str) -> Result<EmbeddedItems> {
+        use futures_util::TryStreamExt;
         // In key order, so each item's passages arrive together and in
-        // order.
-        let versions: Vec<(String, i64, Vec<u8>)> = sqlx::query_as(
+        // order; streamed into one buffer.
+        let mut out = EmbeddedItems::default();
+        let mut versions = sqlx::query_as::<_, (String, i64, Vec<u8>)>(
             "SELECT p.document_id, p.version, p.embedding FROM version_passages p
              JOIN semantic_versions s ON s.document_id = p.document_id AND s.version = p.version
              WHERE s.model = $1 ORDER BY p.document_id, p.version, p.ordinal",
         )
         .bind(model)
-        .fetch_all(&self.pool)
-        .await?;
-        let public: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+        .fetch(&self.pool);
+        while let Some((document, version, e)) = versions.try_next().await? {
+            out.push(MatchSource::Version { document, version }, &e);
+        }
+        drop(versions);
+        let mut public = sqlx::query_as::<_, (i64, Vec<u8>)>(
             "SELECT ref_id, embedding FROM public_ref_passages WHERE model = $1
              ORDER BY ref_id, ordinal",
         )
         .bind(model)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut items: BTreeMap<MatchSource, Vec<Vec<i8>>> = BTreeMap::new();
-        for (document, version, e) in versions {
-            items
-                .entry(MatchSource::Version { document, version })
-                .or_default()
-                .push(embedding_from_bytes(&e));
+        .fetch(&self.pool);
+        while let Some((id, e)) = public.try_next().await? {
+            out.push(MatchSource::Public(id), &e);
         }
-        for (id, e) in public {
-            items
-                .entry(MatchSource::Public(id))
-                .or_default()
-                .push(embedding_from_bytes(&e));
-        }
-        Ok(items
-            .into_iter()
-            .map(|(source, embeddings)| EmbeddedItem { source, embeddings })
-            .collect())
+        Ok(out)
     }
 
     async fn passages_of(&self, source: &MatchSource) -> Result<Vec<StoredPassage>> {

@@ -69,7 +69,7 @@ pub use search::{
     fts5_query, tsquery, SearchHit, SearchIndex, SearchQuery, SearchTerm, SearchText, Token,
 };
 pub use semantic::{
-    embedding_bytes, embedding_from_bytes, EmbeddedItem, SemanticCoverage, SemanticIndex,
+    embedding_bytes, embedding_from_bytes, EmbeddedItems, SemanticCoverage, SemanticIndex,
     StoredPassage, VersionToEmbed,
 };
 pub use sessions::{NewSession, NewToken, SessionRow, SessionStage, Sessions, TokenRow};

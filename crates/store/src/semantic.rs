@@ -36,13 +36,36 @@ pub struct VersionToEmbed {
     pub filename: String,
 }
 
-/// The embeddings of one indexed item, in passage order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EmbeddedItem {
-    /// The version or public reference.
-    pub source: MatchSource,
-    /// Its passages' embeddings; passage `i` is `embeddings[i]`.
-    pub embeddings: Vec<Vec<i8>>,
+/// Every stored embedding of a model, in one buffer: what triage searches
+/// in memory. One buffer, filled as rows stream in, because a vector per
+/// passage doubled triage's peak memory (measured: 1,048 MiB at 784,000
+/// passages, over the 1 GiB goal).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EmbeddedItems {
+    /// The items, each with its number of passages, in the order of `rows`.
+    pub items: Vec<(MatchSource, usize)>,
+    /// The embeddings, `width` bytes each, item after item, each item's in
+    /// passage order.
+    pub rows: Vec<i8>,
+    /// The length of an embedding (rows of another length are skipped).
+    pub width: usize,
+}
+
+impl EmbeddedItems {
+    /// Adds a row of `source` (rows of one item arrive together).
+    pub fn push(&mut self, source: MatchSource, embedding: &[u8]) {
+        if self.width == 0 {
+            self.width = embedding.len();
+        }
+        if embedding.len() != self.width || self.width == 0 {
+            return;
+        }
+        self.rows.extend(embedding_from_bytes(embedding));
+        match self.items.last_mut() {
+            Some((last, n)) if *last == source => *n += 1,
+            _ => self.items.push((source, 1)),
+        }
+    }
 }
 
 /// How far the passage index covers the store, for notes and `/readyz`.
@@ -89,8 +112,8 @@ pub trait SemanticIndex: Send + Sync {
 
     /// Every item's embeddings (versions embedded by `model`, and public
     /// references), for an exact nearest-neighbour search in memory: 384
-    /// bytes a passage, 200 MB at half a million.
-    async fn embedded_items(&self, model: &str) -> Result<Vec<EmbeddedItem>>;
+    /// bytes a passage, 300 MB at 784,000.
+    async fn embedded_items(&self, model: &str) -> Result<EmbeddedItems>;
 
     /// One item's passages, in order (empty when it has none).
     async fn passages_of(&self, source: &MatchSource) -> Result<Vec<StoredPassage>>;

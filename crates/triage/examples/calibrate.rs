@@ -15,7 +15,7 @@
 //! thresholds without embedding again.
 
 use rampart_semantic::{embed_text, Embedder};
-use rampart_store::{EmbeddedItem, MatchSource};
+use rampart_store::{embedding_bytes, EmbeddedItems, MatchSource};
 use rampart_triage::rewrite::{sample, PassageIndex, Semantic, Thresholds};
 use std::{
     path::{Path, PathBuf},
@@ -73,23 +73,19 @@ fn main() -> Result<(), Error> {
     let embedder = Arc::new(Embedder::load(&model)?);
 
     let started = Instant::now();
-    let mut items = Vec::new();
+    let mut items = EmbeddedItems::default();
     for folder in ["sources", "index-extra"] {
         for (name, text) in texts(&set.join(folder))? {
-            let embeddings = embed_text(&embedder, &text)?
-                .into_iter()
-                .map(|(_, e)| e)
-                .collect();
-            items.push(EmbeddedItem {
-                source: MatchSource::Version {
-                    document: name,
-                    version: 1,
-                },
-                embeddings,
-            });
+            let source = MatchSource::Version {
+                document: name,
+                version: 1,
+            };
+            for (_, e) in embed_text(&embedder, &text)? {
+                items.push(source.clone(), &embedding_bytes(&e));
+            }
         }
     }
-    let documents = items.len();
+    let documents = items.items.len();
     let semantic = Semantic {
         embedder,
         index: PassageIndex::new(items),
