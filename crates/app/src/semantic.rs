@@ -48,8 +48,8 @@ const BATCH: i64 = 16;
 
 /// Embeds up to [`BATCH`] pending versions, oldest first; returns how many
 /// were taken (0: none is pending). A version whose blob cannot be read is
-/// recorded with no passages (it is logged, and not retried until
-/// `reindex`).
+/// logged and recorded with no passages, so that one broken blob does not
+/// hold the queue; it is embedded again only under a new model.
 pub async fn embed_pending(
     store: &Store,
     blobs: &BlobStore,
