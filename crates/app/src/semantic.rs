@@ -47,9 +47,11 @@ pub fn load(config: &SemanticConfig) -> anyhow::Result<Option<Arc<Embedder>>> {
 const BATCH: i64 = 16;
 
 /// Embeds up to [`BATCH`] pending versions, oldest first; returns how many
-/// were taken (0: none is pending). A version whose blob cannot be read is
-/// logged and recorded with no passages, so that one broken blob does not
-/// hold the queue; it is embedded again only under a new model.
+/// were embedded (0: none is pending). A version whose blob cannot be read
+/// (a bucket down, a missing file) is logged and stays pending, to be
+/// tried again; a batch of nothing but such versions is an error, so that
+/// the caller waits instead of spinning. (Recording it with no passages
+/// would lose it for good to an outage.)
 pub async fn embed_pending(
     store: &Store,
     blobs: &BlobStore,
@@ -75,12 +77,15 @@ async fn embed_some(
     limit: i64,
 ) -> anyhow::Result<usize> {
     let pending = store.versions_to_embed(MODEL, limit).await?;
+    let mut done = 0;
+    let mut failed = None;
     for v in &pending {
         let passages = match passages_of(blobs, embedder, v).await {
             Ok(p) => p,
             Err(e) => {
-                tracing::warn!(document = %v.document, version = v.version, error = %e, "no passages for this version");
-                Vec::new()
+                tracing::warn!(document = %v.document, version = v.version, error = %e, "cannot embed this version yet; it stays pending");
+                failed = Some(format!("{} v{}: {e:#}", v.document, v.version));
+                continue;
             }
         };
         store
@@ -92,8 +97,12 @@ async fn embed_some(
                 OffsetDateTime::now_utc(),
             )
             .await?;
+        done += 1;
     }
-    Ok(pending.len())
+    match failed {
+        Some(e) if done == 0 => anyhow::bail!("no pending version could be embedded ({e})"),
+        _ => Ok(done),
+    }
 }
 
 /// The embedder of `rampart serve`: takes pending versions until none is
