@@ -295,7 +295,13 @@ impl Matcher<'_> {
         item.similarity = Some(round4(r.similarity));
         item.containment = Some(round4(r.share));
         item.rewrite = Some(r.evidence);
-        match r.source {
+        self.name_source(item, r.source).await
+    }
+
+    /// Names the matched item on the report's item: the version's document
+    /// (`public` when it is marked so) or the public reference.
+    async fn name_source(&mut self, item: &mut Item, source: MatchSource) -> Result<(), Error> {
+        match source {
             MatchSource::Version { document, version } => {
                 if let Some(info) = self.doc(&document).await? {
                     item.title = Some(info.title);
@@ -370,33 +376,14 @@ impl Matcher<'_> {
             removed_examples: d.removed_examples,
         });
         item.verdict = hit.verdict.as_str().into();
-        match source {
-            MatchSource::Version { document, version } => {
-                if let Some(info) = self.doc(&document).await? {
-                    item.title = Some(info.title);
-                    item.community = Some(info.community);
-                    if let Some(public) = info.public {
-                        item.verdict = "public".into();
-                        item.public_source = Some(public);
-                    }
-                }
-                if let (Some(decoder), Some((downloads, reads)), true) = (
-                    self.decoder.as_mut(),
-                    looked.reads,
-                    matches!(item.verdict.as_str(), "genuine" | "altered" | "excerpt"),
-                ) {
-                    decoder.add(&item.path, &document, &downloads, reads);
-                }
-                item.document = Some(document);
-                item.version = Some(version);
-            }
-            MatchSource::Public(id) => {
-                item.verdict = "public".into();
-                if let Some(r) = self.store.public_ref(id).await? {
-                    item.title = Some(r.path);
-                    item.public_source = Some(r.source);
-                }
-            }
+        self.name_source(&mut item, source).await?;
+        if let (Some(decoder), Some((downloads, reads)), Some(document), true) = (
+            self.decoder.as_mut(),
+            looked.reads,
+            item.document.as_deref(),
+            matches!(item.verdict.as_str(), "genuine" | "altered" | "excerpt"),
+        ) {
+            decoder.add(&item.path, document, &downloads, reads);
         }
         Ok(item)
     }
