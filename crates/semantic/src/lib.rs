@@ -147,6 +147,22 @@ impl Embedder {
     }
 }
 
+/// Sets how candle runs the model's element-wise steps; call it first in
+/// `main`, before any other thread exists (it sets an environment
+/// variable). candle 0.11 hands those steps to helper threads of its own
+/// and spins until they are done. Rampart runs the model beside other work
+/// on every core (triage's extraction workers and several searches at
+/// once; serve's requests), where a helper is often not scheduled and the
+/// spinning is pure loss: on the triage benchmark it was a fifth of the
+/// CPU time (perf), and keeping those steps on the calling thread cut the
+/// run's CPU time from 501 s to 394 s. The matrix products still use every
+/// core. A `CANDLE_NUM_THREADS` already set is kept.
+pub fn configure_threads() {
+    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        std::env::set_var("CANDLE_NUM_THREADS", "1");
+    }
+}
+
 /// The quantised embeddings of `passages`, in order, batched by length.
 pub fn embed_passages(embedder: &Embedder, passages: &[Passage]) -> Result<Vec<Vec<i8>>, Error> {
     let mut order: Vec<usize> = (0..passages.len()).collect();

@@ -7,12 +7,17 @@
 //! topic score or a best passage.
 //!
 //! Steps keep it cheap on files that are ours in no way: four passages of
-//! the file, spread over it, are embedded and compared with every stored
-//! passage (exact dot products of int8 vectors, ~30 ms a sample on one
-//! core at 7.8·10⁵ stored passages); an item one of them comes close to is
-//! a candidate; the samples alone must pass the test against it; only then
-//! is the whole file embedded and aligned with it. On the triage benchmark
-//! that is still 4.9 × the time without the matcher (`BENCHMARK.md`).
+//! the file, spread over it, are sampled; two are embedded and compared
+//! with every stored passage (exact dot products of int8 vectors); if
+//! neither comes near any, no item can be near the three of four the test
+//! needs, and the search stops (exactly the answer the four would give).
+//! Otherwise the other two are embedded and compared with the passages of
+//! the items the first two came near, and only those items are candidates;
+//! the samples alone must pass the test against one before the whole file
+//! is embedded and aligned with it. On the triage benchmark, whose 600
+//! fresh files all come near stored passages, that is 3.6 × the time
+//! without the matcher (`BENCHMARK.md`): embedding four passages a file is
+//! most of it.
 //!
 //! The thresholds were set on the calibration set (`calibration/rewrites`,
 //! `examples/calibrate.rs`), which prints their precision and recall.
@@ -66,6 +71,15 @@ pub fn sample(n: usize) -> Vec<usize> {
         (0..SAMPLE).map(|k| k * (n - 1) / (SAMPLE - 1)).collect()
     }
 }
+/// How many of `k` sampled passages must align with one item for the
+/// samples to pass [`Alignment::is_rewrite`]: distinct passages of ours,
+/// at least two, and the minimum share of the `k`.
+fn aligned_needed(k: usize, t: &Thresholds) -> usize {
+    // Less a hair, so that 0.7 × 10 is 7, not 7.000000000000001 rounded up.
+    let share = (t.min_share * k as f64 - 1e-9).ceil().max(0.0) as usize;
+    share.max(2)
+}
+
 /// Passages of a leaked file considered (the first ones): a long rewrite
 /// is recognised from its beginning.
 pub const MAX_PASSAGES: usize = 200;
@@ -113,35 +127,39 @@ impl PassageIndex {
         &self.rows[r * DIM..(r + 1) * DIM]
     }
 
+    /// The items some of `queries` come near: within the lower of the two
+    /// floors (bit `first_bit + k` of `close` for query `k`), or within
+    /// the candidate floor (of `voters`), with the closest dot product.
+    /// One pass over the stored passages for all the queries: the scan is
+    /// the cost of a file that is ours in no way.
+    fn near(&self, queries: &[Vec<i8>], first_bit: usize, t: &Thresholds) -> HashMap<usize, Near> {
+        let rows = self
+            .rows
+            .chunks_exact(DIM)
+            .enumerate()
+            .map(|(r, row)| (self.row_item[r] as usize, row));
+        near(rows, queries, first_bit, t)
+    }
+
+    /// [`PassageIndex::near`] over the passages of `items` alone.
+    fn near_among(
+        &self,
+        items: &[usize],
+        queries: &[Vec<i8>],
+        first_bit: usize,
+        t: &Thresholds,
+    ) -> HashMap<usize, Near> {
+        let rows = items.iter().flat_map(|&item| {
+            let (first, m) = self.spans[item];
+            (first..first + m).map(move |r| (item, self.row(r)))
+        });
+        near(rows, queries, first_bit, t)
+    }
+
     /// Items some sampled passage comes within the candidate floor of,
-    /// most voters first (then the closest), at most `limit`. One pass
-    /// over the stored passages for all the samples: the scan is the cost
-    /// of a file that is ours in no way.
+    /// most voters first (then the closest), at most `limit`.
     pub fn candidates(&self, sample: &[Vec<i8>], t: &Thresholds, limit: usize) -> Vec<usize> {
-        let floor = (t.candidate_floor * 127.0 * 127.0).ceil() as i32;
-        let queries: Vec<&[i8]> = sample
-            .iter()
-            .filter(|q| q.len() == DIM)
-            .map(Vec::as_slice)
-            .collect();
-        // Per item: the samples that came near it, and the closest dot.
-        let mut near: HashMap<usize, (u32, i32)> = HashMap::new();
-        for (r, row) in self.rows.chunks_exact(DIM).enumerate() {
-            for (k, q) in queries.iter().enumerate() {
-                let d = dot(q, row);
-                if d >= floor {
-                    let e = near.entry(self.row_item[r] as usize).or_insert((0, d));
-                    e.0 |= 1 << k;
-                    e.1 = e.1.max(d);
-                }
-            }
-        }
-        let mut ranked: Vec<(usize, u32, i32)> = near
-            .into_iter()
-            .map(|(item, (voters, best))| (item, voters.count_ones(), best))
-            .collect();
-        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
-        ranked.into_iter().take(limit).map(|(i, ..)| i).collect()
+        rank(self.near(sample, 0, t), limit)
     }
 
     /// The best in-order alignment of the file's passages with item
@@ -229,6 +247,68 @@ fn dot(a: &[i8], b: &[i8]) -> i32 {
         }
     }
     lanes.iter().sum()
+}
+
+/// The sampled passages near one item (a bit each): within the lower
+/// floor, within the candidate floor, and how close the closest is (a dot
+/// product of quantised embeddings).
+#[derive(Debug, Default, Clone, Copy)]
+struct Near {
+    close: u32,
+    voters: u32,
+    best: i32,
+}
+
+impl Near {
+    fn merge(&mut self, other: Near) {
+        self.close |= other.close;
+        self.voters |= other.voters;
+        self.best = self.best.max(other.best);
+    }
+}
+
+/// What [`PassageIndex::near`] computes, over `(item, row)` pairs.
+fn near<'a>(
+    rows: impl Iterator<Item = (usize, &'a [i8])>,
+    queries: &[Vec<i8>],
+    first_bit: usize,
+    t: &Thresholds,
+) -> HashMap<usize, Near> {
+    let low = (t.pair_floor.min(t.candidate_floor) * 127.0 * 127.0).ceil() as i32;
+    let vote = (t.candidate_floor * 127.0 * 127.0).ceil() as i32;
+    let queries: Vec<&[i8]> = queries
+        .iter()
+        .filter(|q| q.len() == DIM)
+        .map(Vec::as_slice)
+        .collect();
+    let mut near: HashMap<usize, Near> = HashMap::new();
+    for (item, row) in rows {
+        for (k, q) in queries.iter().enumerate() {
+            let d = dot(q, row);
+            if d >= low {
+                let e = near.entry(item).or_default();
+                e.close |= 1 << (first_bit + k);
+                if d >= vote {
+                    e.voters |= 1 << (first_bit + k);
+                }
+                e.best = e.best.max(d);
+            }
+        }
+    }
+    near
+}
+
+/// The items some sample comes within the candidate floor of, most voters
+/// first (then the closest), at most `limit` (items only within the pair
+/// floor are not candidates).
+fn rank(near: HashMap<usize, Near>, limit: usize) -> Vec<usize> {
+    let mut ranked: Vec<(usize, u32, i32)> = near
+        .into_iter()
+        .filter(|(_, n)| n.voters != 0)
+        .map(|(item, n)| (item, n.voters.count_ones(), n.best))
+        .collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
+    ranked.into_iter().take(limit).map(|(i, ..)| i).collect()
 }
 
 /// A file's passages aligned with one item's.
@@ -342,10 +422,36 @@ impl Semantic {
         }
         let n = ps.len();
         let picks = sample(n);
-        let picked: Vec<Passage> = picks.iter().map(|&i| ps[i].clone()).collect();
-        let sample = embed_passages(&self.embedder, &picked)?;
         let t = &self.thresholds;
-        let candidates = self.index.candidates(&sample, t, CANDIDATES);
+        // The samples must pass the test on their own (below), so at least
+        // `needed` of them must come near one item. A file of one passage
+        // cannot; and when the first `k - needed + 1` samples come near no
+        // stored passage at all, no item can be near `needed` of the `k`,
+        // so the rest need not be embedded: the answer is the same, for
+        // two passages instead of four on a file unlike anything we hold.
+        let k = picks.len();
+        let needed = aligned_needed(k, t);
+        if needed > k {
+            return Ok(None);
+        }
+        let picked: Vec<Passage> = picks.iter().map(|&i| ps[i].clone()).collect();
+        let first = k + 1 - needed;
+        let mut sample = embed_passages(&self.embedder, &picked[..first])?;
+        let mut near = self.index.near(&sample, 0, t);
+        if near.is_empty() {
+            return Ok(None);
+        }
+        // Only the items the first samples came near can still pass: the
+        // other samples are compared with their passages alone, and the
+        // others take no candidate's place.
+        let more = embed_passages(&self.embedder, &picked[first..])?;
+        let viable: Vec<usize> = near.keys().copied().collect();
+        for (item, n) in self.index.near_among(&viable, &more, first, t) {
+            near.entry(item).or_default().merge(n);
+        }
+        sample.extend(more);
+        near.retain(|_, n| n.close.count_ones() as usize >= needed);
+        let candidates = rank(near, CANDIDATES);
         if candidates.is_empty() {
             return Ok(None);
         }
@@ -448,5 +554,15 @@ mod tests {
         assert!(!one.is_rewrite(&t));
         // Nothing near: no candidate.
         assert!(ours.candidates(&[axis(100)], &t, CANDIDATES).is_empty());
+    }
+
+    #[test]
+    fn samples_needed_follow_the_share_and_the_two_passage_minimum() {
+        let t = Thresholds::default();
+        let needed: Vec<usize> = (1..=4).map(|k| aligned_needed(k, &t)).collect();
+        // One sample can never pass; of four, three must align (0.7 × 4).
+        assert_eq!(needed, [2, 2, 3, 3]);
+        // 0.7 × 10 is 7.000000000000001 in floating point: still 7.
+        assert_eq!(aligned_needed(10, &t), 7);
     }
 }
