@@ -22,7 +22,9 @@
 //! The thresholds were set on the calibration set (`calibration/rewrites`,
 //! `examples/calibrate.rs`), which prints their precision and recall.
 
-use rampart_semantic::{cosine_quantised, embed_passages, passages, Embedder, Passage, DIM};
+use rampart_semantic::{
+    cosine_quantised, dot_floor, dot_quantised, embed_passages, passages, Embedder, Passage, DIM,
+};
 use rampart_store::{EmbeddedItems, MatchSource};
 use std::collections::HashMap;
 
@@ -236,19 +238,6 @@ impl PassageIndex {
     }
 }
 
-/// The dot product of two quantised embeddings, in sixteen lanes so that
-/// the compiler keeps it in vector registers (the naive fold was the
-/// triage benchmark's hot loop).
-fn dot(a: &[i8], b: &[i8]) -> i32 {
-    let mut lanes = [0i32; 16];
-    for (x, y) in a.chunks_exact(16).zip(b.chunks_exact(16)) {
-        for k in 0..16 {
-            lanes[k] += i32::from(x[k]) * i32::from(y[k]);
-        }
-    }
-    lanes.iter().sum()
-}
-
 /// The sampled passages near one item (a bit each): within the lower
 /// floor, within the candidate floor, and how close the closest is (a dot
 /// product of quantised embeddings).
@@ -274,8 +263,8 @@ fn near<'a>(
     first_bit: usize,
     t: &Thresholds,
 ) -> HashMap<usize, Near> {
-    let low = (t.pair_floor.min(t.candidate_floor) * 127.0 * 127.0).ceil() as i32;
-    let vote = (t.candidate_floor * 127.0 * 127.0).ceil() as i32;
+    let low = dot_floor(t.pair_floor.min(t.candidate_floor));
+    let vote = dot_floor(t.candidate_floor);
     let queries: Vec<&[i8]> = queries
         .iter()
         .filter(|q| q.len() == DIM)
@@ -284,7 +273,7 @@ fn near<'a>(
     let mut near: HashMap<usize, Near> = HashMap::new();
     for (item, row) in rows {
         for (k, q) in queries.iter().enumerate() {
-            let d = dot(q, row);
+            let d = dot_quantised(q, row);
             if d >= low {
                 let e = near.entry(item).or_default();
                 e.close |= 1 << (first_bit + k);
