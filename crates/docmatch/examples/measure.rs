@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release -p rampart-docmatch --example measure -- revisions OLD_DIR NEW_DIR
 //! cargo run --release -p rampart-docmatch --example measure -- pdf PDF_FILE_OR_DIR...
+//! cargo run --release -p rampart-docmatch --example measure -- diff ORIGINAL LEAKED
 //! ```
 //!
 //! `revisions` compares two releases of a document tree (Debian's
@@ -29,8 +30,9 @@ fn main() {
         Some("revisions") if args.len() == 3 => revisions(Path::new(&args[1]), Path::new(&args[2])),
         Some("pdf") if args.len() >= 2 => pdf(&args[1..]),
         Some("stages") if args.len() >= 2 => stages(&args[1..]),
+        Some("diff") if args.len() == 3 => diff(Path::new(&args[1]), Path::new(&args[2])),
         _ => eprintln!(
-            "usage: measure revisions OLD NEW | measure pdf FILES_OR_DIRS... | measure stages FILES_OR_DIRS..."
+            "usage: measure revisions OLD NEW | measure pdf FILES_OR_DIRS... | measure stages FILES_OR_DIRS... | measure diff ORIGINAL LEAKED"
         ),
     }
 }
@@ -667,4 +669,25 @@ fn pdf(args: &[String]) {
     for e in fail_ours {
         println!("  error: {e}");
     }
+}
+
+/// The word-by-word comparison triage makes of a near-whole match
+/// ([`rampart_docmatch::compare`]), with every figure behind its verdict:
+/// why a leaked file is `altered` rather than `genuine`.
+fn diff(original: &Path, leaked: &Path) {
+    let limits = Limits::default();
+    let text = |p: &Path| {
+        let bytes = std::fs::read(p).unwrap();
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+        normalize(
+            &rampart_docmatch::extract_text(&bytes, name.as_deref(), &limits)
+                .unwrap()
+                .text,
+        )
+    };
+    let (ours, theirs) = (text(original), text(leaked));
+    let t = Instant::now();
+    let d = rampart_docmatch::compare(&ours, &theirs, std::time::Duration::from_secs(600));
+    println!("compared in {:.2?}; genuine: {}", t.elapsed(), d.genuine());
+    println!("{d:#?}");
 }

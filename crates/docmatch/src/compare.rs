@@ -192,47 +192,15 @@ pub fn compare(ours: &str, theirs: &str, deadline: Duration) -> Differences {
         .filter(|(_, moved)| !moved)
         .map(|(run, _)| run)
         .collect();
-    // A moved passage may be cut into runs differently on each side (a page
-    // number joined to a heading): words left over on both sides are moved
-    // too, word for word.
-    let mut pool: HashMap<&str, usize> = HashMap::new();
-    for w in removed_left.iter().flat_map(|r| r.iter()) {
-        *pool.entry(w).or_default() += 1;
-    }
-    let mut matched: HashMap<&str, usize> = HashMap::new();
-    let added_left: Vec<Vec<&str>> = added_left
-        .iter()
-        .map(|run| {
-            run.iter()
-                .copied()
-                .filter(|w| match pool.get_mut(w) {
-                    Some(n) if *n > 0 => {
-                        *n -= 1;
-                        *matched.entry(w).or_default() += 1;
-                        out.moved += 1;
-                        false
-                    }
-                    _ => true,
-                })
-                .collect()
-        })
-        .collect();
-    let removed_left: Vec<Vec<&str>> = removed_left
-        .iter()
-        .map(|run| {
-            run.iter()
-                .copied()
-                .filter(|w| match matched.get_mut(w) {
-                    Some(n) if *n > 0 => {
-                        *n -= 1;
-                        out.moved += 1;
-                        false
-                    }
-                    _ => true,
-                })
-                .collect()
-        })
-        .collect();
+    // What is left is reordered rather than changed when the other text
+    // holds as many of its words overall: a table read by rows on one side
+    // and by columns on the other leaves runs the diff pairs with the
+    // wrong occurrences. A word is added only as far as the leak holds
+    // more of it than the version, and removed only as far as it holds
+    // fewer, each occurrence counted once; the rest moved.
+    let (mut surplus_added, mut surplus_removed) = surpluses(&a, &b);
+    let added_left = beyond_balance(&added_left, &mut surplus_added, &mut out.moved);
+    let removed_left = beyond_balance(&removed_left, &mut surplus_removed, &mut out.moved);
     out.changed_figures = still_swapped(&figure_swaps, &added_left, &removed_left);
     let (added_left, added_debris): (Vec<_>, Vec<_>) =
         added_left.into_iter().partition(|r| !debris(r));
@@ -258,6 +226,57 @@ pub fn compare(ours: &str, theirs: &str, deadline: Duration) -> Differences {
     tally(&added_left, &mut out.added, &mut out.added_examples);
     tally(&removed_left, &mut out.removed, &mut out.removed_examples);
     out
+}
+
+/// The words of `runs` as far as `surplus` still holds them (each use
+/// spends one); the others are counted `moved`.
+fn beyond_balance<'a>(
+    runs: &[&[&'a str]],
+    surplus: &mut HashMap<&'a str, usize>,
+    moved: &mut usize,
+) -> Vec<Vec<&'a str>> {
+    runs.iter()
+        .map(|run| {
+            run.iter()
+                .copied()
+                .filter(|w| match surplus.get_mut(w) {
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        true
+                    }
+                    _ => {
+                        *moved += 1;
+                        false
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// How many more times each word occurs in `b` than in `a` (added), and
+/// in `a` than in `b` (removed).
+fn surpluses<'a>(a: &[&'a str], b: &[&'a str]) -> (HashMap<&'a str, usize>, HashMap<&'a str, usize>) {
+    let mut balance: HashMap<&str, isize> = HashMap::new();
+    for w in a {
+        *balance.entry(w).or_default() -= 1;
+    }
+    for w in b {
+        *balance.entry(w).or_default() += 1;
+    }
+    let (mut added, mut removed) = (HashMap::new(), HashMap::new());
+    for (w, n) in balance {
+        match n {
+            n if n > 0 => {
+                added.insert(w, n.unsigned_abs());
+            }
+            n if n < 0 => {
+                removed.insert(w, n.unsigned_abs());
+            }
+            _ => {}
+        }
+    }
+    (added, removed)
 }
 
 /// The figure swaps whose removed figure is still removed and whose added

@@ -22,6 +22,7 @@ mod extract;
 mod fingerprint;
 mod format;
 mod layers;
+mod ligatures;
 pub mod minhash;
 mod normalize;
 

@@ -35,6 +35,7 @@ pub(super) fn extract(bytes: &[u8]) -> Result<String> {
     }
     expand_quote_operators(&mut doc);
     super::cmap::repair_to_unicode_maps(&mut doc);
+    give_widths_to_dingbats(&mut doc);
     match catch_unwind(AssertUnwindSafe(|| {
         let mut s = String::new();
         let mut output = pdf_extract::PlainTextOutput::new(&mut s);
@@ -52,7 +53,8 @@ pub(super) fn extract(bytes: &[u8]) -> Result<String> {
 /// (groff → `ps2pdf`): bash's man page lost 613 words of its 48,000, so
 /// every text another tool took from it differed from ours by whole
 /// sentences and was called altered. Only the parsed document in memory
-/// changes; a page that fails to parse or encode keeps its content.
+/// changes (inline images are left out of it: lopdf cannot encode them
+/// back); a page that fails to parse or encode keeps its content.
 fn expand_quote_operators(doc: &mut pdf_extract::Document) {
     use pdf_extract::content::{Content, Operation};
     for page in doc.get_pages().into_values() {
@@ -85,6 +87,10 @@ fn expand_quote_operators(doc: &mut pdf_extract::Document) {
                     operations.push(Operation::new("T*", vec![]));
                     operations.push(Operation::new("Tj", vec![text.clone()]));
                 }
+                // lopdf parses an inline image into a bare `BI` that does
+                // not parse again once encoded (its data is not kept): a
+                // page holding one lost all its text. Images carry no text.
+                ("BI", _) => {}
                 _ => operations.push(op),
             }
         }
@@ -98,6 +104,34 @@ fn expand_quote_operators(doc: &mut pdf_extract::Document) {
         if let Ok(pdf_extract::Object::Dictionary(dict)) = doc.get_object_mut(page) {
             dict.set("Contents", stream);
         }
+    }
+}
+
+/// Gives the standard fonts Symbol and ZapfDingbats, when a file names
+/// them without `/Widths`, widths of half an em. pdf-extract then looks
+/// each glyph of such a font up in the standard glyph list to apply the
+/// font's own metrics, and panics on the dingbats' names (`a1`, `a2`, …),
+/// which the list does not hold: Ghostscript re-saves refer to both fonts
+/// this way, and every page that used one (groff's slide bullets) was
+/// lost. The widths only space the glyphs, which carry no words.
+fn give_widths_to_dingbats(doc: &mut pdf_extract::Document) {
+    use pdf_extract::Object;
+    for object in doc.objects.values_mut() {
+        let Ok(font) = object.as_dict_mut() else {
+            continue;
+        };
+        let named = |key: &[u8], value: &[u8]| {
+            font.get(key)
+                .and_then(Object::as_name)
+                .is_ok_and(|n| n == value)
+        };
+        let symbolic = named(b"BaseFont", b"Symbol") || named(b"BaseFont", b"ZapfDingbats");
+        if !named(b"Type", b"Font") || !symbolic || font.has(b"Widths") {
+            continue;
+        }
+        font.set("FirstChar", 0);
+        font.set("LastChar", 255);
+        font.set("Widths", vec![Object::Integer(500); 256]);
     }
 }
 
