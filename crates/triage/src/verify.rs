@@ -22,7 +22,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 /// Containment both ways above which an `altered` match is compared word
 /// by word (measured: other extractors' whole-text output of real PDFs
 /// shares ≥ 0.93 both ways; a copy with 5 % of its words edited ≤ 0.8).
-pub const MIN_CONTAINMENT: f64 = 0.9;
+pub const MIN_CONTAINMENT: f64 = 0.5;
 
 /// How long one comparison may take; a comparison cut short leaves the
 /// verdict `altered`.

@@ -36,6 +36,7 @@ pub(super) fn extract(bytes: &[u8]) -> Result<String> {
     expand_quote_operators(&mut doc);
     super::cmap::repair_to_unicode_maps(&mut doc);
     give_widths_to_dingbats(&mut doc);
+    give_encodings_to_mapped_fonts(&mut doc);
     match catch_unwind(AssertUnwindSafe(|| {
         let mut s = String::new();
         let mut output = pdf_extract::PlainTextOutput::new(&mut s);
@@ -132,6 +133,45 @@ fn give_widths_to_dingbats(doc: &mut pdf_extract::Document) {
         font.set("FirstChar", 0);
         font.set("LastChar", 255);
         font.set("Widths", vec![Object::Integer(500); 256]);
+    }
+}
+
+/// Gives a Type 1 font that has no `/Encoding` and no Type 1 program
+/// (whose built-in encoding pdf-extract reads) the encoding WinAnsi.
+/// pdf-extract reads such a font's codes from its `/ToUnicode` map or its
+/// CFF program's glyph names, falls back on the encoding for a code
+/// neither holds, and panics when there is none ("missing unicode map and
+/// encoding"): one such code lost glpk's manual a page of text. Codes the
+/// map holds are read from it as before.
+fn give_encodings_to_mapped_fonts(doc: &mut pdf_extract::Document) {
+    use pdf_extract::{Dictionary, Object};
+    let named = |d: &Dictionary, key: &[u8], values: &[&[u8]]| {
+        d.get(key)
+            .and_then(Object::as_name)
+            .is_ok_and(|n| values.contains(&n))
+    };
+    let fonts: Vec<pdf_extract::ObjectId> = doc
+        .objects
+        .iter()
+        .filter_map(|(id, o)| Some((*id, o.as_dict().ok()?)))
+        .filter(|(_, font)| {
+            named(font, b"Type", &[b"Font"])
+                && named(font, b"Subtype", &[b"Type1", b"MMType1"])
+                && !font.has(b"Encoding")
+        })
+        .filter(|(_, font)| {
+            let descriptor = font
+                .get(b"FontDescriptor")
+                .and_then(|d| doc.dereference(d))
+                .and_then(|(_, d)| d.as_dict());
+            !descriptor.is_ok_and(|d| d.has(b"FontFile"))
+        })
+        .map(|(id, _)| id)
+        .collect();
+    for id in fonts {
+        if let Ok(font) = doc.get_object_mut(id).and_then(Object::as_dict_mut) {
+            font.set("Encoding", Object::Name(b"WinAnsiEncoding".to_vec()));
+        }
     }
 }
 
