@@ -34,8 +34,12 @@ const LIGATURES: &[&str] = &["ff", "fi", "fl", "ffi", "ffl", "fj", "ft", "st"];
 pub(crate) fn repair(text: &str) -> Cow<'_, str> {
     // UTF-8 of U+6600 is E6 98 80 and of U+7300 E7 8C 80.
     let bytes = text.as_bytes();
-    let may = memchr::memchr2_iter(0xE6, 0xE7, bytes)
-        .any(|i| matches!(bytes.get(i..i + 3), Some([0xE6, 0x98, 0x80] | [0xE7, 0x8C, 0x80])));
+    let may = memchr::memchr2_iter(0xE6, 0xE7, bytes).any(|i| {
+        matches!(
+            bytes.get(i..i + 3),
+            Some([0xE6, 0x98, 0x80] | [0xE7, 0x8C, 0x80])
+        )
+    });
     if !may {
         return Cow::Borrowed(text);
     }
@@ -77,7 +81,13 @@ mod tests {
             "configuration files, office, flow, star"
         );
         // Text without them is borrowed; a lone ideograph is kept.
-        assert!(matches!(repair("plain text"), std::borrow::Cow::Borrowed(_)));
-        assert_eq!(repair("\u{6600}日 \u{6900}\u{6600}"), "\u{6600}日 \u{6900}\u{6600}");
+        assert!(matches!(
+            repair("plain text"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            repair("\u{6600}日 \u{6900}\u{6600}"),
+            "\u{6600}日 \u{6900}\u{6600}"
+        );
     }
 }

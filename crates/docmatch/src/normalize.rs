@@ -527,8 +527,8 @@ mod tests {
     /// The whole-text form [`normalize`] must equal.
     fn reference(text: &str) -> String {
         let text = crate::layers::strip(text);
-    // Ghostscript's swapped ligatures, which folding would keep as they are.
-    let text = &*crate::ligatures::repair(&text);
+        // Ghostscript's swapped ligatures, which folding would keep as they are.
+        let text = &*crate::ligatures::repair(&text);
         let stripped: String = text.chars().filter(|&c| !is_invisible(c)).collect();
         let mut folded = String::new();
         stripped.nfkc().for_each(|c| fold_char(c, &mut folded));

@@ -270,10 +270,15 @@ fn files(s: &mut String, report: &Report) {
         };
         let verdict = match &i.differences {
             Some(d) => format!(
-                "{}<br><small>{} words added, {} removed{}</small>",
+                "{}<br><small>{} words added, {} removed{}{}</small>",
                 escape(&i.verdict),
                 d.added,
                 d.removed,
+                if d.layout > 0 {
+                    format!(", {} of them in tables, labels or listings", d.layout)
+                } else {
+                    String::new()
+                },
                 if d.moved + d.rejoined > 0 {
                     format!(
                         " ({} moved or split otherwise, set aside)",

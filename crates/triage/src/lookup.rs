@@ -372,6 +372,8 @@ impl Matcher<'_> {
             moved: d.moved,
             rejoined: d.rejoined,
             debris: d.debris,
+            layout: d.added_layout + d.removed_layout,
+            complete: d.complete,
             added_examples: d.added_examples,
             removed_examples: d.removed_examples,
         });

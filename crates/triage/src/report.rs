@@ -171,6 +171,15 @@ pub struct WordDifferences {
     /// Words of formula or symbol debris extractors read each their own way
     /// (set aside).
     pub debris: usize,
+    /// Additive: of the words added and removed, those in tables, figure
+    /// labels and listings (longer runs that do not read as prose), which
+    /// extractors read each their own way (set aside up to 2 % of the
+    /// version's words).
+    pub layout: usize,
+    /// Additive: false when the comparison ran out of time (a text too
+    /// far from the version to align within the time allowed);
+    /// the verdict then stays `altered`.
+    pub complete: bool,
     /// The longest added passages.
     pub added_examples: Vec<String>,
     /// The longest removed passages.

@@ -110,6 +110,41 @@ fn pdf_lines_set_with_quote_operators() {
     );
 }
 
+/// A Ghostscript re-save's page — lines set with `'`, an inline image, a
+/// standard symbol font named without widths — is read whole (it lost
+/// all its text to the first two, the third made pdf-extract panic).
+#[test]
+fn a_page_as_ghostscript_writes_it_is_read() {
+    let lines = [
+        "The invisible layer of a served copy is dropped",
+        "before its words are matched with the version",
+        "and the lines Ghostscript sets are all read",
+    ];
+    let bytes = fixtures::pdf_as_ghostscript_writes(&lines);
+    let ex = extract_text(&bytes, None, &Limits::default()).unwrap();
+    for line in lines {
+        assert!(
+            norm_words(&ex.text).contains(&norm_words(line)),
+            "{:?}",
+            ex.text
+        );
+    }
+}
+
+/// A font whose map lacks a code the page uses, and which has no encoding
+/// to fall back on, is read (pdf-extract panicked and the page was lost).
+#[test]
+fn a_code_missing_from_a_fonts_map_does_not_lose_the_page() {
+    let pdf = fixtures::pdf_with_a_partly_mapped_second_page(
+        "Logistics lessons learned at the northern depot",
+        "SECOND PAGE with lower case letters the map lacks",
+    );
+    let e = extract_text(&pdf, Some("x.pdf"), &Limits::default()).unwrap();
+    assert!(e.text.contains("Logistics lessons learned"), "{:?}", e.text);
+    assert!(e.text.contains("SECOND PAGE"), "{:?}", e.text);
+    assert!(e.text.contains("lower case letters"), "{:?}", e.text);
+}
+
 /// A page the PDF parser panics on loses that page, not the document.
 #[test]
 fn a_page_the_parser_panics_on_is_left_out_not_the_document() {

@@ -134,6 +134,35 @@ pub fn pdf_with_quote_operators(lines: &[&str]) -> Vec<u8> {
     one_page_pdf(&content)
 }
 
+/// Lines set with `'` as Ghostscript sets them, on a page that also draws
+/// an inline image with a filter (lopdf parses it into a bare `BI`), and
+/// a bullet in ZapfDingbats named without `/Widths`, as Ghostscript names
+/// the standard fonts.
+pub fn pdf_as_ghostscript_writes(lines: &[&str]) -> Vec<u8> {
+    let mut content =
+        String::from("q 10 0 0 10 72 700 cm BI /W 2 /H 1 /BPC 8 /CS /G /F /AHx ID 00FF> EI Q\n");
+    content.push_str("BT /F2 12 Tf 60 774 Td (l) Tj ET\n");
+    content.push_str("BT /F1 12 Tf 72 760 Td 14 TL\n");
+    for (i, l) in lines.iter().enumerate() {
+        let text = format!("({})", pdf_escape(l));
+        content.push_str(&if i == 0 {
+            format!("{text} Tj\n")
+        } else {
+            format!("{text}'\n")
+        });
+    }
+    content.push_str("ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R /F2 6 0 R >> >> /Contents 4 0 R >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_owned(),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /ZapfDingbats /Encoding /WinAnsiEncoding >>".to_owned(),
+    ];
+    pdf_file(&objects)
+}
+
 fn one_page_pdf(content: &str) -> Vec<u8> {
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
@@ -181,6 +210,23 @@ pub fn pdf_with_a_broken_second_page(first: &str, second: &str) -> Vec<u8> {
 /// The same two pages, the second page's font mapped by one `bfrange`
 /// entry `range` (codes 0x20–0x7E).
 pub fn pdf_with_a_second_page_map(first: &str, second: &str, range: &str) -> Vec<u8> {
+    two_page_pdf(first, second, range, "/BaseFont /Helvetica")
+}
+
+/// The same two pages, the second page's font with widths of its own and
+/// no encoding (as TeX's CFF fonts are), its map covering codes 0x20–0x5A
+/// only: its lower-case letters are in neither.
+pub fn pdf_with_a_partly_mapped_second_page(first: &str, second: &str) -> Vec<u8> {
+    let widths = vec!["500"; 95].join(" ");
+    two_page_pdf(
+        first,
+        second,
+        "<20> <5A> <0020>",
+        &format!("/BaseFont /CMSS10 /FirstChar 32 /LastChar 126 /Widths [{widths}]"),
+    )
+}
+
+fn two_page_pdf(first: &str, second: &str, range: &str, second_font: &str) -> Vec<u8> {
     let page = |font: &str, text: &str| {
         let c = format!("BT /{font} 12 Tf 72 760 Td ({}) Tj ET", pdf_escape(text));
         format!("<< /Length {} >>\nstream\n{c}\nendstream", c.len())
@@ -194,7 +240,7 @@ pub fn pdf_with_a_second_page_map(first: &str, second: &str, range: &str) -> Vec
         page("F1", first),
         page("F2", second),
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_owned(),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 9 0 R >>".to_owned(),
+        format!("<< /Type /Font /Subtype /Type1 {second_font} /ToUnicode 9 0 R >>"),
         format!("<< /Length {} >>\nstream\n{cmap}\nendstream", cmap.len()),
     ];
     pdf_file(&objects)
