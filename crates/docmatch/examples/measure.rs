@@ -5,6 +5,7 @@
 //! cargo run --release -p rampart-docmatch --example measure -- revisions OLD_DIR NEW_DIR
 //! cargo run --release -p rampart-docmatch --example measure -- pdf PDF_FILE_OR_DIR...
 //! cargo run --release -p rampart-docmatch --example measure -- diff ORIGINAL LEAKED
+//! cargo run --release -p rampart-docmatch --example measure -- text FILE
 //! ```
 //!
 //! `revisions` compares two releases of a document tree (Debian's
@@ -31,8 +32,13 @@ fn main() {
         Some("pdf") if args.len() >= 2 => pdf(&args[1..]),
         Some("stages") if args.len() >= 2 => stages(&args[1..]),
         Some("diff") if args.len() == 3 => diff(Path::new(&args[1]), Path::new(&args[2])),
+        Some("text") if args.len() == 2 => {
+            let bytes = std::fs::read(&args[1]).unwrap();
+            let e = rampart_docmatch::extract_text(&bytes, Some(&args[1]), &Limits::default());
+            print!("{}", e.unwrap().text);
+        }
         _ => eprintln!(
-            "usage: measure revisions OLD NEW | measure pdf FILES_OR_DIRS... | measure stages FILES_OR_DIRS... | measure diff ORIGINAL LEAKED"
+            "usage: measure revisions OLD NEW | measure pdf FILES_OR_DIRS... | measure stages FILES_OR_DIRS... | measure diff ORIGINAL LEAKED | measure text FILE"
         ),
     }
 }

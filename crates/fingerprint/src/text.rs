@@ -223,6 +223,31 @@ pub(crate) enum Wanted {
     Reads,
 }
 
+/// What the gap between two words carries: a plain space (a site when
+/// marking), or a bit. A reader also takes a mark with ordinary spaces or
+/// a line break beside it: a PDF made from a marked DOCX by LibreOffice
+/// sets the zero-width mark after a space as a glyph of no width, which
+/// pdf-extract reads as one more space (`PUBLIC\u{2005} LICENSE`), and
+/// its copies lost every space mark.
+fn gap_reading(gap: &str, wanted: Wanted) -> Option<Reading> {
+    match gap {
+        " " => (wanted == Wanted::All).then_some(Reading::Plain),
+        "\u{00A0}" => Some(Reading::Bit(false)),
+        "\u{2005}" => Some(Reading::Bit(true)),
+        _ if wanted == Wanted::Reads => {
+            let mut marks = gap
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '\n' | '\r' | '\t'));
+            match (marks.next(), marks.next()) {
+                (Some('\u{00A0}'), None) => Some(Reading::Bit(false)),
+                (Some('\u{2005}'), None) => Some(Reading::Bit(true)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// Finds the sites of `text` (all, or those that can be read), in text
 /// order.
 pub(crate) fn sites(text: &str, wanted: Wanted) -> Vec<Site> {
@@ -479,13 +504,7 @@ pub(crate) fn find(text: &str, wanted: Wanted) -> Found {
             if next_word.is_some() && w + 1 >= WINDOW {
                 let from = w + 1 - WINDOW;
                 let gap = &text[tok.end..next.start];
-                let space = match gap {
-                    " " => Some(Reading::Plain),
-                    "\u{00A0}" => Some(Reading::Bit(false)),
-                    "\u{2005}" => Some(Reading::Bit(true)),
-                    _ => None,
-                };
-                let space = space.filter(|r| wanted == Wanted::All || *r != Reading::Plain);
+                let space = gap_reading(gap, wanted);
                 if let Some(reading) = space {
                     pend(Carrier::Space, 0, from, tok.end..next.start, reading);
                 }
@@ -800,13 +819,7 @@ mod tests {
                 if next.word.is_some() && w + 1 >= WINDOW {
                     let from = w + 1 - WINDOW;
                     let gap = &text[tok.end..next.start];
-                    let space = match gap {
-                        " " => Some(Reading::Plain),
-                        "\u{00A0}" => Some(Reading::Bit(false)),
-                        "\u{2005}" => Some(Reading::Bit(true)),
-                        _ => None,
-                    };
-                    let space = space.filter(|r| wanted == Wanted::All || *r != Reading::Plain);
+                    let space = gap_reading(gap, wanted);
                     if let Some(reading) = space {
                         pend(Carrier::Space, 0, from, tok.end..next.start, reading);
                     }
@@ -1074,6 +1087,37 @@ mod tests {
             .filter(|s| s.carrier == Carrier::ZeroWidth)
             .collect();
         assert_eq!(zw[1].reading, Reading::Bit(false));
+    }
+
+    #[test]
+    fn a_space_mark_beside_ordinary_spaces_is_read() {
+        // Every gap marked; then as pdf-extract reads a LibreOffice PDF of
+        // a marked DOCX: a space after each mark (a zero-width glyph's
+        // place), now and then a line break.
+        let words: Vec<String> = (0..60).map(|i| format!("word{i}")).collect();
+        let mark = |i: usize| if i % 3 == 0 { "\u{00A0}" } else { "\u{2005}" };
+        let (mut marked, mut extracted, mut doubled) =
+            (String::new(), String::new(), String::new());
+        for (i, w) in words.iter().enumerate() {
+            marked.push_str(w);
+            extracted.push_str(w);
+            doubled.push_str(w);
+            marked.push_str(mark(i));
+            extracted.push_str(mark(i));
+            extracted.push_str(if i % 5 == 0 { "\n" } else { " " });
+            doubled.push_str("\u{2005}\u{00A0}");
+        }
+        let bits = |text: &str| -> Vec<([u8; 32], Reading)> {
+            sites(text, Wanted::Reads)
+                .into_iter()
+                .filter(|x| x.carrier == Carrier::Space)
+                .map(|x| (x.name, x.reading))
+                .collect()
+        };
+        assert!(bits(&marked).len() > 5, "{:?}", bits(&marked).len());
+        assert_eq!(bits(&marked), bits(&extracted));
+        // Two marks in one gap are no read.
+        assert!(bits(&doubled).is_empty());
     }
 
     #[test]
