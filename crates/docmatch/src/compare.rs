@@ -259,8 +259,10 @@ pub fn compare(ours: &str, theirs: &str, deadline: Duration) -> Differences {
     // more of it than the version, and removed only as far as it holds
     // fewer, each occurrence counted once; the rest moved.
     let (mut surplus_added, mut surplus_removed) = surpluses(&a, &b);
-    let added_left = beyond_balance(&added_left, &mut surplus_added, &mut out.moved);
-    let removed_left = beyond_balance(&removed_left, &mut surplus_removed, &mut out.moved);
+    let mut added_left = beyond_balance(&added_left, &mut surplus_added, &mut out.moved);
+    let mut removed_left = beyond_balance(&removed_left, &mut surplus_removed, &mut out.moved);
+    out.rejoined += rejoin_apart(&mut removed_left, &mut added_left);
+    out.rejoined += rejoin_apart(&mut added_left, &mut removed_left);
     out.changed_figures = still_swapped(&figure_swaps, &added_left, &removed_left);
     let (added_left, added_debris): (Vec<_>, Vec<_>) =
         added_left.into_iter().partition(|r| !debris(&r.0));
@@ -291,7 +293,7 @@ pub fn compare(ours: &str, theirs: &str, deadline: Duration) -> Differences {
         .count();
     let layout = |runs: &[Run]| -> usize {
         runs.iter()
-            .filter(|(run, _)| run.len() > SHORT_RUN && !prose(run))
+            .filter(|(run, clean)| (run.len() > SHORT_RUN || !clean) && !prose(run))
             .map(|(run, _)| run.len())
             .sum()
     };
@@ -370,6 +372,81 @@ fn reads_as_prose(run: &[&str], function_words: &[&str]) -> bool {
         }
     }
     distinct.len() >= 2 && tokens * 6 >= run.len()
+}
+
+/// A word with each run of one letter cut to one: overprinted "bold"
+/// reads with each letter twice (`saammppllee`), an extractor that drops
+/// the second impression reads `sample`; both come out `sample`.
+fn single_struck(word: &str) -> std::borrow::Cow<'_, str> {
+    let mut chars = word.chars().peekable();
+    let mut twice = false;
+    while let Some(c) = chars.next() {
+        twice |= chars.peek() == Some(&c);
+    }
+    if !twice {
+        return word.into();
+    }
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars() {
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
+/// Splits and joins the diff could not pair, because the two sides sit in
+/// different places (a word hyphenated at a column's foot, read beside
+/// another column): two words left on the `split` side whose letters are
+/// one word left on the `joined` side, or a word struck twice. Both go;
+/// returns the words set aside.
+fn rejoin_apart<'a>(split: &mut [Run<'a>], joined: &mut [Run<'a>]) -> usize {
+    let mut pool: HashMap<String, usize> = HashMap::new();
+    for w in joined.iter().flat_map(|r| &r.0) {
+        *pool.entry(single_struck(w).into_owned()).or_default() += 1;
+    }
+    let mut take = |key: &str| match pool.get_mut(key) {
+        Some(n) if *n > 0 => {
+            *n -= 1;
+            true
+        }
+        _ => false,
+    };
+    let mut found: HashMap<String, usize> = HashMap::new();
+    let mut set_aside = 0;
+    for (run, _) in split.iter_mut() {
+        let mut kept = Vec::with_capacity(run.len());
+        let mut i = 0;
+        while i < run.len() {
+            let single = single_struck(run[i]);
+            let pair = run
+                .get(i + 1)
+                .map(|next| format!("{single}{}", single_struck(next)));
+            if let Some(pair) = pair.filter(|p| take(p)) {
+                *found.entry(pair).or_default() += 1;
+                set_aside += 3;
+                i += 2;
+            } else if take(&single) {
+                *found.entry(single.into_owned()).or_default() += 1;
+                set_aside += 2;
+                i += 1;
+            } else {
+                kept.push(run[i]);
+                i += 1;
+            }
+        }
+        *run = kept;
+    }
+    for (run, _) in joined.iter_mut() {
+        run.retain(|w| match found.get_mut(single_struck(w).as_ref()) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                false
+            }
+            _ => true,
+        });
+    }
+    set_aside
 }
 
 /// How many more times each word occurs in `b` than in `a` (added), and

@@ -152,3 +152,26 @@ fn a_diff_cut_short_is_not_genuine() {
     let d = compare(&normalize(OURS), &normalize(OURS), Duration::ZERO);
     assert!(!d.genuine());
 }
+
+#[test]
+fn words_split_or_struck_twice_far_from_their_match_are_extraction() {
+    // Two columns: ours reads the hyphenated word at the first column's
+    // foot as two words and the heading struck twice; the other tool
+    // joins the word, and reads the columns side by side.
+    let ours = "Sample mom documents. The first column ends with a long word that is hyphen ated at its foot. The second column starts here and goes on with other words to its end.";
+    let ours = ours.replace("Sample mom", "Saammppllee mmoomm");
+    let theirs = "Sample mom documents. The first column ends with The second column starts here a long word that is hyphenated at its foot. and goes on with other words to its end.";
+    let d = compare(
+        &normalize(&ours),
+        &normalize(theirs),
+        Duration::from_secs(5),
+    );
+    assert!(d.genuine() && d.added + d.removed == 0, "{d:?}");
+    // A word no one split is still an edit.
+    let d = compare(
+        &normalize(&ours),
+        &normalize(&theirs.replace("hyphenated", "redacted")),
+        Duration::from_secs(5),
+    );
+    assert!(d.added == 1 && d.removed == 2, "{d:?}");
+}
