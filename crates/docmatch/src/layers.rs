@@ -43,6 +43,30 @@ fn is_mark(c: char) -> bool {
     matches!(c, '\u{A0}' | '\u{2000}'..='\u{200F}' | '\u{2060}'..='\u{2064}')
 }
 
+/// The download-id prefixes (eight hex digits) of the layers' sentinels
+/// `text` holds, most frequent first: which served copy, or copies, the
+/// text was taken from. Anyone can type a sentinel, so this is a lead
+/// that chooses among matches the words support, never evidence.
+pub fn sentinel_downloads(text: &str) -> Vec<String> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for sentinel in [FIRST, SENTINEL] {
+        for i in memchr::memmem::find_iter(text.as_bytes(), sentinel) {
+            let id = text.get(i + sentinel.len()..i + sentinel.len() + 8);
+            let Some(id) = id.filter(|id| id.bytes().all(|b| b.is_ascii_hexdigit())) else {
+                continue;
+            };
+            let id = id.to_ascii_lowercase();
+            if let Some((_, n)) = counts.iter_mut().find(|(known, _)| *known == id) {
+                *n += 1;
+            } else if counts.len() < 16 {
+                counts.push((id, 1));
+            }
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    counts.into_iter().map(|(id, _)| id).collect()
+}
+
 /// The text without the invisible layers it holds (borrowed when it holds
 /// none).
 pub fn strip(text: &str) -> Cow<'_, str> {
@@ -124,6 +148,18 @@ mod tests {
 
     fn end() -> String {
         format!("{SENTINEL}400ae55d\n")
+    }
+
+    #[test]
+    fn sentinels_name_the_copies_a_text_was_taken_from() {
+        // Two readers' pages, the second reader's on more of them; a
+        // sentinel cut short or not hexadecimal names nothing.
+        let text = format!(
+            "{FIRST}400ae55d\n{PAGE}{LAYER}{}{FIRST}9b01C2ff\n{LAYER}{SENTINEL}9b01c2ff\n{FIRST}9b01c2ff\n{SENTINEL}9b01 {FIRST}zzzzzzzz",
+            end()
+        );
+        assert_eq!(sentinel_downloads(&text), ["9b01c2ff", "400ae55d"]);
+        assert!(sentinel_downloads(PAGE).is_empty());
     }
 
     #[test]

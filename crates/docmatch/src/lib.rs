@@ -32,4 +32,5 @@ pub use error::{Error, Result};
 pub use extract::{decode_text, extract_as, extract_text, Extracted, Limits};
 pub use fingerprint::{Fingerprint, Lookup, NormalizedText, Params};
 pub use format::{detect_format, Format};
+pub use layers::sentinel_downloads;
 pub use normalize::{normalize, words};

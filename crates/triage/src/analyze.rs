@@ -38,6 +38,10 @@ pub struct Analyzed {
     pub text: Option<String>,
     /// The download id a PDF, DOCX or ODT names in its metadata.
     pub metadata_download: Option<String>,
+    /// The download-id prefixes the text's layer sentinels name
+    /// ([`rampart_docmatch::sentinel_downloads`]): a lead that chooses among
+    /// equally supported matches.
+    pub sentinel_downloads: Vec<String>,
     /// The word-spacing reads of a PDF (read while its bytes are in hand,
     /// for the watermark decoder).
     pub spacing: Vec<rampart_fingerprint::SpacingRead>,
@@ -67,6 +71,7 @@ pub fn analyze(leaf: Leaf, opts: &Options, known: Option<&IndexedHashes>) -> Ana
         may_be_exact: true,
         text: None,
         metadata_download: None,
+        sentinel_downloads: Vec::new(),
         spacing: Vec::new(),
     };
     let exact = matches!((known, &out.sha256), (Some(k), Some(sha)) if k.bytes.contains(sha));
@@ -85,6 +90,7 @@ pub fn analyze(leaf: Leaf, opts: &Options, known: Option<&IndexedHashes>) -> Ana
                 if !held {
                     out.fingerprint = Some(Fingerprint::of(sha, &normalized, &opts.params));
                 }
+                out.sentinel_downloads = rampart_docmatch::sentinel_downloads(&extracted.text);
                 if opts.fingerprinter.is_some() {
                     out.metadata_download = metadata_download(extracted.format, &content);
                     if extracted.format == rampart_docmatch::Format::Pdf {

@@ -76,15 +76,16 @@ pub(crate) struct Looked {
     pub(crate) rewritten: Option<Rewritten>,
 }
 
-/// The best match of one analysed file in the index: exact hashes first,
-/// then LSH bands and anchors, then [`classify`] on the candidates.
-async fn best_match(
+/// The matches of one analysed file in the index, best first: exact
+/// hashes first, then LSH bands and anchors, then [`classify`] on the
+/// candidates.
+async fn matches(
     reader: &mut IndexReader,
     opts: &Options,
     a: &Analyzed,
-) -> Result<Option<(MatchSource, Hit)>, Error> {
+) -> Result<Vec<(MatchSource, Hit)>, Error> {
     let Some(sha) = a.sha256.filter(|_| !a.refused) else {
-        return Ok(None);
+        return Ok(Vec::new());
     };
     let params = &opts.params;
     let fp = a.fingerprint.as_ref();
@@ -153,17 +154,64 @@ async fn best_match(
             matches!(s, MatchSource::Public(_)),
         )
     };
-    let mut best: Option<(MatchSource, Hit)> = None;
-    for h in hits {
-        let better = match &best {
-            None => true,
-            Some(b) => key(&h).partial_cmp(&key(b)) == Some(std::cmp::Ordering::Greater),
+    // Stable: equal keys keep the order they were found in.
+    hits.sort_by(|a, b| {
+        key(b)
+            .partial_cmp(&key(a))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    Ok(hits)
+}
+
+/// The match to report among `hits` (best first): the best one, unless the
+/// file's layer sentinels name a download of a matched document — the
+/// served copy the text was taken from. Real documents share text (a
+/// manual that carries the GPL whole, the GPL itself): six pages of
+/// liboctave's manual leaked from a reader's copy matched the GPL at least
+/// as well as the manual. A sentinel only chooses among matches the words
+/// already support.
+async fn choose(
+    store: &Store,
+    downloads: &DownloadCache,
+    sentinels: &[String],
+    hits: Vec<(MatchSource, Hit)>,
+) -> Result<Option<(MatchSource, Hit)>, Error> {
+    if sentinels.is_empty() || hits.len() < 2 {
+        return Ok(hits.into_iter().next());
+    }
+    for (i, (source, _)) in hits.iter().enumerate() {
+        let MatchSource::Version { document, .. } = source else {
+            continue;
         };
-        if better {
-            best = Some(h);
+        let registered = registered_downloads(store, downloads, document).await?;
+        if registered
+            .iter()
+            .any(|d| sentinels.iter().any(|s| d.id.starts_with(s.as_str())))
+        {
+            return Ok(hits.into_iter().nth(i));
         }
     }
-    Ok(best)
+    Ok(hits.into_iter().next())
+}
+
+/// A document's registered downloads, read once per triage.
+async fn registered_downloads(
+    store: &Store,
+    downloads: &DownloadCache,
+    document: &str,
+) -> Result<Arc<Vec<RegisteredDownload>>, Error> {
+    let cached = downloads.lock().await.get(document).cloned();
+    Ok(match cached {
+        Some(d) => d,
+        None => {
+            let d = Arc::new(store.registered_downloads(document).await?);
+            downloads
+                .lock()
+                .await
+                .insert(document.to_owned(), d.clone());
+            d
+        }
+    })
 }
 
 /// The lookup stage of one file: its best match and, when it matched a
@@ -176,7 +224,8 @@ pub(crate) async fn look_up(
     mut analyzed: Analyzed,
 ) -> Result<Looked, Error> {
     let (opts, downloads) = (&shared.opts, &shared.downloads);
-    let mut best = best_match(reader, opts, &analyzed).await?;
+    let hits = matches(reader, opts, &analyzed).await?;
+    let mut best = choose(store, downloads, &analyzed.sentinel_downloads, hits).await?;
     let text = analyzed.text.take().map(Arc::new);
     let mut differences = None;
     if let (Some(texts), Some(text), Some((MatchSource::Version { document, version }, hit))) =
@@ -208,15 +257,7 @@ pub(crate) async fn look_up(
             hit.verdict,
             Verdict::Genuine | Verdict::Altered | Verdict::Excerpt
         ) {
-            let cached = downloads.lock().await.get(document).cloned();
-            let registered = match cached {
-                Some(d) => d,
-                None => {
-                    let d = Arc::new(store.registered_downloads(document).await?);
-                    downloads.lock().await.insert(document.clone(), d.clone());
-                    d
-                }
-            };
+            let registered = registered_downloads(store, downloads, document).await?;
             let obs = match text {
                 Some(text) if opts.fingerprinter.is_some() => {
                     let (doc, regs) = (document.clone(), registered.clone());
