@@ -173,3 +173,77 @@ async fn a_whole_copy_read_otherwise_is_genuine_an_edited_one_is_altered_and_sho
     let html = rampart_triage::html::render(&report);
     assert!(html.contains("the licensee shall pay the vendor a yearly fee"));
 }
+
+/// The page's own text read across two columns, as `pdftotext -layout`
+/// reads a reference card: each pair of lines interleaved word by word,
+/// so that hardly a run of five words survives; the invisible layer
+/// between its sentinels is left as it is.
+fn across_columns(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    loop {
+        let (page, layer) = match (rest.find("Rampart layer "), rest.find("Rampart end ")) {
+            (Some(start), Some(end)) if start < end => (&rest[..start], Some((start, end + 20))),
+            _ => (rest, None),
+        };
+        let lines: Vec<&str> = page.lines().collect();
+        for pair in lines.chunks(2) {
+            let left: Vec<&str> = pair[0].split_whitespace().collect();
+            let right: Vec<&str> = pair
+                .get(1)
+                .map_or(vec![], |l| l.split_whitespace().collect());
+            for i in 0..left.len().max(right.len()) {
+                out.extend(left.get(i).map(|w| format!("{w} ")));
+                out.extend(right.get(i).map(|w| format!("{w} ")));
+            }
+            out.push('\n');
+        }
+        let Some((start, end)) = layer else { break };
+        let end = end.min(rest.len());
+        out.push_str(&rest[start..end]);
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// A served copy whose words no shingle matches any more (columns read
+/// across) is found by its layer's sentinels, compared word by word with
+/// the version that download served, and names its recipient; the same
+/// words without the layer match nothing.
+#[tokio::test]
+async fn a_copy_read_across_columns_is_found_by_its_layer_and_names_its_recipient() {
+    let w = world().await;
+    let doc = upload(&w.ann, "Apache", "apache.pdf", apache_pdf()).await;
+    let (copy, ..) = download(&w.readers[0].1, &doc).await;
+    let _ = download(&w.readers[1].1, &doc).await; // cat: innocent
+    let text = rampart_docmatch::extract_text(&copy, Some("x.pdf"), &Default::default())
+        .unwrap()
+        .text;
+    let across = across_columns(&text);
+    let without_layer = rampart_docmatch::normalize(&across);
+    let report = triage(
+        &w,
+        &[
+            ("across.txt", across.as_bytes()),
+            ("no-layer.txt", without_layer.as_bytes()),
+        ],
+    )
+    .await;
+    let item = |name: &str| {
+        report
+            .items
+            .iter()
+            .find(|i| i.path.ends_with(name))
+            .unwrap()
+    };
+    assert_eq!(
+        item("no-layer.txt").verdict,
+        "unknown",
+        "{:?}",
+        item("no-layer.txt")
+    );
+    let across = item("across.txt");
+    assert_eq!(across.document.as_deref(), Some(doc.as_str()), "{across:?}");
+    assert_eq!(across.verdict, "genuine", "{across:?}");
+    assert_eq!(accused(&report, "across.txt"), ["bob@example.org"]);
+}

@@ -35,6 +35,7 @@ macro_rules! conformance {
             matching::indexed_hashes_hold_every_exact_hash_across_the_hash_space,
             matching::the_match_index_finds_items_by_band_and_anchor_and_skips_boilerplate,
             matching::downloads_of_documents_lists_each_documents_oldest_within_the_limit,
+            matching::documents_served_as_finds_documents_by_download_prefix,
             directory::the_directory_shows_what_a_viewer_needs_to_know,
             search::search_is_filtered_by_permission_inside_the_query,
             search::search_ranks_titles_first_and_pages,

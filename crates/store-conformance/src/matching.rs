@@ -208,3 +208,58 @@ pub async fn downloads_of_documents_lists_each_documents_oldest_within_the_limit
     let counted = s.downloads_of_documents(&all, 0).await.unwrap();
     assert_eq!(counted[&all[0]], (Vec::new(), 3));
 }
+
+/// The documents a download-id prefix (a layer sentinel's eight hex
+/// digits) served: each once; nothing for a prefix no download has, or for
+/// anything but lowercase hex (no pattern of the caller's reaches SQL).
+pub async fn documents_served_as_finds_documents_by_download_prefix(store: Store) {
+    let s = store;
+    let c = community(&s).await;
+    let ann = account(&s, "ann@x.org").await;
+    let mut docs = Vec::new();
+    for title in ["One", "Two"] {
+        let doc = new_document(c, title, vec![], ann);
+        s.create_document(&doc, now()).await.unwrap();
+        docs.push(doc.id);
+    }
+    let mut ids = Vec::new();
+    for doc in [0, 0, 1] {
+        let d = NewDownload {
+            id: rampart_domain::DownloadId::random(),
+            account: ann,
+            session: "s".into(),
+            document: docs[doc],
+            version: 1,
+            ip: "127.0.0.1".into(),
+            user_agent: "t".into(),
+            scheme: "none".into(),
+            params: "{}".into(),
+        };
+        s.record_download(&d, now()).await.unwrap();
+        ids.push(d.id.to_string());
+    }
+    let served = |prefix: String| {
+        let s = s.clone();
+        async move { s.documents_served_as(&prefix).await.unwrap() }
+    };
+    assert_eq!(served(ids[0][..8].to_owned()).await, [docs[0].to_string()]);
+    assert_eq!(served(ids[2].clone()).await, [docs[1].to_string()]);
+    assert!(
+        served(String::new()).await.is_empty(),
+        "an empty prefix matches nothing"
+    );
+    let mut both = Vec::new();
+    for id in &ids {
+        both.extend(served(id[..1].to_owned()).await);
+    }
+    assert!(both.contains(&docs[0].to_string()) && both.contains(&docs[1].to_string()));
+    for bad in ["%", "_", "ABCDEF12", "9b01c2f%", "zz"] {
+        assert!(served(bad.to_owned()).await.is_empty(), "{bad}");
+    }
+    // A prefix no download has.
+    let unused = (0..16u8)
+        .map(|n| format!("{n:x}{}", &ids[0][1..8]))
+        .find(|p| !ids.iter().any(|id| id.starts_with(p.as_str())))
+        .unwrap();
+    assert!(served(unused).await.is_empty());
+}

@@ -32,6 +32,18 @@ impl Downloads for Sqlite {
             .collect()
     }
 
+    async fn documents_served_as(&self, prefix: &str) -> Result<Vec<String>> {
+        let Some(pattern) = rampart_store::download_prefix_pattern(prefix) else {
+            return Ok(Vec::new());
+        };
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT document_id FROM downloads WHERE id LIKE ? ORDER BY document_id LIMIT 8",
+        )
+        .bind(pattern)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn download_params(&self, id: &str) -> Result<Option<(String, String)>> {
         Ok(
             sqlx::query_as("SELECT scheme, params FROM downloads WHERE id = ?")

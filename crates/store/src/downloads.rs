@@ -53,6 +53,11 @@ pub trait Downloads: Send + Sync {
     /// candidates when a leaked copy of it is decoded.
     async fn registered_downloads(&self, document: &str) -> Result<Vec<RegisteredDownload>>;
 
+    /// The documents (at most 8) that downloads whose id begins with
+    /// `prefix` (lowercase hex, as a served copy's layer sentinel names
+    /// it) served. Anything but 1–32 lowercase hex digits matches nothing.
+    async fn documents_served_as(&self, prefix: &str) -> Result<Vec<String>>;
+
     /// The watermark scheme and parameters (JSON) registered for a download.
     async fn download_params(&self, id: &str) -> Result<Option<(String, String)>>;
 
@@ -61,4 +66,14 @@ pub trait Downloads: Send + Sync {
 
     /// How many downloads an account has made (for tests and reports).
     async fn count_downloads_of(&self, account: AccountId) -> Result<i64>;
+}
+
+/// The `LIKE` pattern of a download-id prefix, if it is one (hex only, so
+/// the pattern holds no wildcard of the caller's).
+pub fn download_prefix_pattern(prefix: &str) -> Option<String> {
+    let hex = (1..=32).contains(&prefix.len())
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    hex.then(|| format!("{prefix}%"))
 }

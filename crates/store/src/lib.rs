@@ -52,7 +52,7 @@ pub use directory::{
 pub use documents::{
     Cursor, DocumentRow, Documents, LibrarySort, LibraryView, NewDocument, NewVersion, VersionRow,
 };
-pub use downloads::{Downloads, NewDownload, RegisteredDownload};
+pub use downloads::{download_prefix_pattern, Downloads, NewDownload, RegisteredDownload};
 pub use guard::{GuardBatch, GuardRows, GuardState, GuardStates, GuardUpdate, PeerMerge};
 pub use guard_budgets::{BudgetOverrideRow, BudgetOverrides};
 pub use identity::{

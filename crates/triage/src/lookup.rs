@@ -194,6 +194,54 @@ async fn choose(
     Ok(hits.into_iter().next())
 }
 
+/// A file no shingle matched (a reference card's columns read across the
+/// page cut every shingle), whose layer sentinels name a download: its
+/// words compared with the version that download served. `genuine` when
+/// the comparison says so, `altered` when at least half the words of each
+/// side are found in the other; else nothing (anyone can type a sentinel).
+async fn by_sentinel(
+    store: &Store,
+    downloads: &DownloadCache,
+    texts: &verify::VersionTexts,
+    sentinels: &[String],
+    text: &Arc<String>,
+) -> Result<Option<((MatchSource, Hit), rampart_docmatch::Differences)>, Error> {
+    for prefix in sentinels.iter().take(2) {
+        for document in store.documents_served_as(prefix).await? {
+            let registered = registered_downloads(store, downloads, &document).await?;
+            let Some(version) = registered
+                .iter()
+                .find(|d| d.id.starts_with(prefix.as_str()))
+                .map(|d| d.version)
+            else {
+                continue;
+            };
+            let Some(d) = texts
+                .compare(store, &document, version, text.clone())
+                .await?
+            else {
+                continue;
+            };
+            let share =
+                |all: usize, missing: usize| all.saturating_sub(missing) as f64 / all.max(1) as f64;
+            let (ours, theirs) = (share(d.ours, d.removed), share(d.theirs, d.added));
+            let verdict = match d.genuine() {
+                true => Verdict::Genuine,
+                false if d.complete && ours >= 0.5 && theirs >= 0.5 => Verdict::Altered,
+                false => continue,
+            };
+            let hit = Hit {
+                verdict,
+                similarity: ours.min(theirs),
+                containment: theirs,
+                reverse_containment: ours,
+            };
+            return Ok(Some(((MatchSource::Version { document, version }, hit), d)));
+        }
+    }
+    Ok(None)
+}
+
 /// A document's registered downloads, read once per triage.
 async fn registered_downloads(
     store: &Store,
@@ -240,6 +288,14 @@ pub(crate) async fn look_up(
             if differences.as_ref().is_some_and(|d| d.genuine()) {
                 hit.verdict = Verdict::Genuine;
             }
+        }
+    }
+    if let (None, Some(texts), Some(text)) = (&best, &shared.texts, &text) {
+        if let Some((found, d)) =
+            by_sentinel(store, downloads, texts, &analyzed.sentinel_downloads, text).await?
+        {
+            best = Some(found);
+            differences = Some(d);
         }
     }
     let rewritten = match (&shared.semantic, &text, &best) {

@@ -21,10 +21,10 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 /// Containment both ways above which an `altered` match is compared word
 /// by word. Other extractors' whole-text output of real PDFs shares as
-/// little as 0.5 of its shingles with ours on reference cards and groff
+/// little as 0.48 of its shingles with ours on reference cards and groff
 /// manuals (columns and hyphenation cut them), yet differs only in order
 /// and splits; a copy with 5 % of its words edited shares about 0.75.
-pub const MIN_CONTAINMENT: f64 = 0.5;
+pub const MIN_CONTAINMENT: f64 = 0.4;
 
 /// How long one comparison may take; a comparison cut short leaves the
 /// verdict `altered` (and says so). Measured: 2–170 ms for Debian manuals
