@@ -374,6 +374,16 @@ fn reads_as_prose(run: &[&str], function_words: &[&str]) -> bool {
     distinct.len() >= 2 && tokens * 6 >= run.len()
 }
 
+/// The word inside TeX's angle brackets as `pdftotext` reads them: TeX's
+/// symbol font carries no map to Unicode, and its ⟨ and ⟩ sit where a
+/// standard font has `h` and `i` (`⟨args⟩` comes out `hargsi`, `⟨macro`
+/// `hmacro`). Only used to pair a word with one left on the other side.
+fn tex_angle_brackets(word: &str) -> Option<&str> {
+    let inner = word.strip_prefix('h').unwrap_or(word);
+    let inner = inner.strip_suffix('i').unwrap_or(inner);
+    (inner != word && inner.len() >= 2).then_some(inner)
+}
+
 /// A word with each run of one letter cut to one: overprinted "bold"
 /// reads with each letter twice (`saammppllee`), an extractor that drops
 /// the second impression reads `sample`; both come out `sample`.
@@ -428,6 +438,10 @@ fn rejoin_apart<'a>(split: &mut [Run<'a>], joined: &mut [Run<'a>]) -> usize {
                 i += 2;
             } else if take(&single) {
                 *found.entry(single.into_owned()).or_default() += 1;
+                set_aside += 2;
+                i += 1;
+            } else if let Some(inner) = tex_angle_brackets(run[i]).filter(|w| take(w)) {
+                *found.entry(inner.to_owned()).or_default() += 1;
                 set_aside += 2;
                 i += 1;
             } else {

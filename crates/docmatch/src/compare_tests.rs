@@ -175,3 +175,19 @@ fn words_split_or_struck_twice_far_from_their_match_are_extraction() {
     );
     assert!(d.added == 1 && d.removed == 2, "{d:?}");
 }
+
+#[test]
+fn tex_angle_brackets_read_as_letters_are_extraction() {
+    // pdftotext reads TeX's ⟨ and ⟩ as h and i; ours drops them.
+    let ours = "Define a macro with \\newcommand and its arguments: the form is newcommand macro args replacement, and environments take args env in the same way. Tokens are tested with ifx token if found if not found fi as usual in plain TeX.";
+    let theirs = ours
+        .replace("macro args replacement", "hmacroi hargsi hreplacementi")
+        .replace("args env", "hargsi henvi")
+        .replace("token if found if", "htokeni hif foundi hif");
+    let d = compare(
+        &normalize(ours),
+        &normalize(&theirs),
+        Duration::from_secs(5),
+    );
+    assert!(d.added + d.removed == 0 && d.genuine(), "{d:?}");
+}

@@ -194,11 +194,18 @@ async fn choose(
     Ok(hits.into_iter().next())
 }
 
+/// Share of a file's words found in the version for a file the sentinels
+/// led to to be an excerpt of it.
+const EXCERPT_SHARE: f64 = 0.8;
+
 /// A file no shingle matched (a reference card's columns read across the
-/// page cut every shingle), whose layer sentinels name a download: its
-/// words compared with the version that download served. `genuine` when
-/// the comparison says so, `altered` when at least half the words of each
-/// side are found in the other; else nothing (anyone can type a sentinel).
+/// page cut every shingle, a page of a code listing whose line numbers
+/// another extractor reads elsewhere), whose layer sentinels name a
+/// download: its words compared with the version that download served.
+/// `genuine` when the comparison says so, `altered` when at least half the
+/// words of each side are found in the other, `excerpt` when
+/// [`EXCERPT_SHARE`] of the file's are; else nothing (anyone can type a
+/// sentinel).
 async fn by_sentinel(
     store: &Store,
     downloads: &DownloadCache,
@@ -228,6 +235,7 @@ async fn by_sentinel(
             let verdict = match d.genuine() {
                 true => Verdict::Genuine,
                 false if d.complete && ours >= 0.5 && theirs >= 0.5 => Verdict::Altered,
+                false if d.complete && theirs >= EXCERPT_SHARE => Verdict::Excerpt,
                 false => continue,
             };
             let hit = Hit {
