@@ -1095,7 +1095,13 @@ mod tests {
         // a marked DOCX: a space after each mark (a zero-width glyph's
         // place), now and then a line break.
         let words: Vec<String> = (0..60).map(|i| format!("word{i}")).collect();
-        let mark = |i: usize| if i % 3 == 0 { "\u{00A0}" } else { "\u{2005}" };
+        let mark = |i: usize| {
+            if i.is_multiple_of(3) {
+                "\u{00A0}"
+            } else {
+                "\u{2005}"
+            }
+        };
         let (mut marked, mut extracted, mut doubled) =
             (String::new(), String::new(), String::new());
         for (i, w) in words.iter().enumerate() {
@@ -1104,7 +1110,7 @@ mod tests {
             doubled.push_str(w);
             marked.push_str(mark(i));
             extracted.push_str(mark(i));
-            extracted.push_str(if i % 5 == 0 { "\n" } else { " " });
+            extracted.push_str(if i.is_multiple_of(5) { "\n" } else { " " });
             doubled.push_str("\u{2005}\u{00A0}");
         }
         let bits = |text: &str| -> Vec<([u8; 32], Reading)> {

@@ -9,7 +9,10 @@
 //! `download_confirmed` on accusations; on each document its `title`,
 //! `community`, `files`, every recorded download (`downloads`,
 //! `downloads_total`: the audit trail to examine, *not* an accusation) and
-//! `basis` on its accusations (which test convicts, in words); and `notes`.
+//! `basis` on its accusations (which test convicts, in words); `notes`; and
+//! on items compared word by word with their version, `differences`
+//! (added, removed, moved, rejoined, debris, `layout`, examples, and
+//! `complete`).
 
 use serde::Serialize;
 use std::fmt::Write as _;
