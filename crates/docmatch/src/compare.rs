@@ -7,20 +7,27 @@
 //! word processor) changes a whole document's shingles in a way a short
 //! fabricated passage does not, and a fabrication in a long document moves
 //! the similarity less than extraction does. So a near-whole match is
-//! compared word by word ([`compare`]): a diff of the two word sequences,
-//! where three kinds of difference are what extraction does and are set
-//! aside —
+//! compared word by word ([`compare`]): a diff of the two word sequences
+//! (words cut where letters meet digits), where what extraction does is
+//! set aside —
 //!
 //! * **splits and joins**: words cut or run together (`manip ulation` for
 //!   `manipulation`, `asn1parserreads`, a hyphenated line end, an accent
 //!   read as a glyph of its own: `gwenol e` for `gwenolé`), found where the
-//!   letters on both sides of a difference are the same, accents aside;
+//!   letters on both sides of a difference are the same, accents aside, or
+//!   far apart (a word hyphenated at a column's foot), with overprinted
+//!   bold (`saammppllee`) and TeX's ⟨⟩ as pdftotext reads them (`hargsi`);
 //! * **moves**: the same run of words in another place (running heads,
-//!   page numbers, table-of-contents columns read in another order);
+//!   page numbers, table-of-contents columns read in another order), and
+//!   any word one text holds no more often than the other (a table read
+//!   by rows here, by columns there);
 //! * **scattered losses and debris**: short runs (at most [`SHORT_RUN`]
 //!   words) one extractor reads and the other does not, and runs of
 //!   mostly one- and two-letter tokens (formulas, letter-spaced headings,
-//!   symbols) that extractors read each their own way.
+//!   symbols) that extractors read each their own way;
+//! * **layout**: runs that do not read as prose (table cells, figure
+//!   labels, listings), longer ones or ones with no shared running text
+//!   around them, up to [`LAYOUT_SHARE`] of the version.
 //!
 //! What remains is *added* (in the leak, not in ours) and *removed* (in
 //! ours, not in the leak): the evidence an investigator reads, and what
@@ -121,8 +128,8 @@ impl Differences {
             && self.changed_figures == 0
             && self.long_runs == 0
             && self.negations == 0
-            && self.added - self.added_layout <= allowance
-            && self.removed - self.removed_layout <= allowance
+            && self.added.saturating_sub(self.added_layout) <= allowance
+            && self.removed.saturating_sub(self.removed_layout) <= allowance
             && layout as f64 <= LAYOUT_SHARE * self.ours as f64
     }
 }
