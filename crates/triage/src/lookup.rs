@@ -183,11 +183,7 @@ async fn choose(
         let MatchSource::Version { document, .. } = source else {
             continue;
         };
-        let registered = registered_downloads(store, downloads, document).await?;
-        if registered
-            .iter()
-            .any(|d| sentinels.iter().any(|s| d.id.starts_with(s.as_str())))
-        {
+        if served_by(store, downloads, document, sentinels).await? {
             return Ok(hits.into_iter().nth(i));
         }
     }
@@ -250,6 +246,22 @@ async fn by_sentinel(
     Ok(None)
 }
 
+/// Whether a download of `document` begins with one of the `sentinels`.
+async fn served_by(
+    store: &Store,
+    downloads: &DownloadCache,
+    document: &str,
+    sentinels: &[String],
+) -> Result<bool, Error> {
+    if sentinels.is_empty() {
+        return Ok(false);
+    }
+    Ok(registered_downloads(store, downloads, document)
+        .await?
+        .iter()
+        .any(|d| sentinels.iter().any(|s| d.id.starts_with(s.as_str()))))
+}
+
 /// A document's registered downloads, read once per triage.
 async fn registered_downloads(
     store: &Store,
@@ -287,8 +299,13 @@ pub(crate) async fn look_up(
     if let (Some(texts), Some(text), Some((MatchSource::Version { document, version }, hit))) =
         (&shared.texts, &text, &mut best)
     {
-        let near_whole = hit.containment >= verify::MIN_CONTAINMENT
-            && hit.reverse_containment >= verify::MIN_CONTAINMENT;
+        let served = hit.verdict == Verdict::Altered
+            && served_by(store, downloads, document, &analyzed.sentinel_downloads).await?;
+        let gate = match served {
+            true => verify::MIN_CONTAINMENT_SERVED,
+            false => verify::MIN_CONTAINMENT,
+        };
+        let near_whole = hit.containment >= gate && hit.reverse_containment >= gate;
         if hit.verdict == Verdict::Altered && near_whole {
             differences = texts
                 .compare(store, document, *version, text.clone())
