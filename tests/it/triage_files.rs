@@ -22,13 +22,20 @@ async fn triage(w: &World, files: &[(&str, &[u8])]) -> rampart_triage::Report {
         .unwrap()
 }
 
-fn accused(report: &rampart_triage::Report, file: &str) -> Vec<String> {
-    let item = report
+fn item<'a>(report: &'a rampart_triage::Report, file: &str) -> &'a rampart_triage::Item {
+    report
         .items
         .iter()
         .find(|i| i.path.ends_with(file))
-        .unwrap_or_else(|| panic!("{file} not in {:?}", report.items));
-    item.accused.iter().map(|a| a.account.clone()).collect()
+        .unwrap_or_else(|| panic!("{file} not in {:?}", report.items))
+}
+
+fn accused(report: &rampart_triage::Report, file: &str) -> Vec<String> {
+    item(report, file)
+        .accused
+        .iter()
+        .map(|a| a.account.clone())
+        .collect()
 }
 
 /// Our extractor gives each page as: its text, the marking line, then the
@@ -151,13 +158,7 @@ async fn a_whole_copy_read_otherwise_is_genuine_an_edited_one_is_altered_and_sho
         ],
     )
     .await;
-    let item = |name: &str| {
-        report
-            .items
-            .iter()
-            .find(|i| i.path.ends_with(name))
-            .unwrap()
-    };
+    let item = |name: &str| item(&report, name);
     let noisy = item("noisy.txt");
     assert_eq!(noisy.document.as_deref(), Some(doc.as_str()));
     assert_eq!(noisy.verdict, "genuine", "{noisy:?}");
@@ -229,13 +230,7 @@ async fn a_copy_read_across_columns_is_found_by_its_layer_and_names_its_recipien
         ],
     )
     .await;
-    let item = |name: &str| {
-        report
-            .items
-            .iter()
-            .find(|i| i.path.ends_with(name))
-            .unwrap()
-    };
+    let item = |name: &str| item(&report, name);
     assert_eq!(
         item("no-layer.txt").verdict,
         "unknown",
