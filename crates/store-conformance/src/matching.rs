@@ -152,6 +152,24 @@ pub async fn the_match_index_finds_items_by_band_and_anchor_and_skips_boilerplat
     );
 }
 
+/// A download of version 1 of `document` by `account`, unmarked.
+fn download_of(
+    document: rampart_domain::DocumentId,
+    account: rampart_domain::AccountId,
+) -> NewDownload {
+    NewDownload {
+        id: rampart_domain::DownloadId::random(),
+        account,
+        session: "s".into(),
+        document,
+        version: 1,
+        ip: "127.0.0.1".into(),
+        user_agent: "t".into(),
+        scheme: "none".into(),
+        params: "{}".into(),
+    }
+}
+
 /// The downloads of several documents in one call: oldest first, at most
 /// the limit each, with every document's total; none for a document
 /// nobody downloaded.
@@ -169,17 +187,7 @@ pub async fn downloads_of_documents_lists_each_documents_oldest_within_the_limit
     // Document one: three downloads, recorded newest first; two: one.
     let mut ids = Vec::new();
     for (doc, who, minutes) in [(0, bob, 30), (0, ann, 20), (0, bob, 10), (1, ann, 5)] {
-        let d = NewDownload {
-            id: rampart_domain::DownloadId::random(),
-            account: who,
-            session: "s".into(),
-            document: docs[doc],
-            version: 1,
-            ip: "127.0.0.1".into(),
-            user_agent: "t".into(),
-            scheme: "none".into(),
-            params: "{}".into(),
-        };
+        let d = download_of(docs[doc], who);
         s.record_download(&d, now() + time::Duration::minutes(minutes))
             .await
             .unwrap();
@@ -224,17 +232,7 @@ pub async fn documents_served_as_finds_documents_by_download_prefix(store: Store
     }
     let mut ids = Vec::new();
     for doc in [0, 0, 1] {
-        let d = NewDownload {
-            id: rampart_domain::DownloadId::random(),
-            account: ann,
-            session: "s".into(),
-            document: docs[doc],
-            version: 1,
-            ip: "127.0.0.1".into(),
-            user_agent: "t".into(),
-            scheme: "none".into(),
-            params: "{}".into(),
-        };
+        let d = download_of(docs[doc], ann);
         s.record_download(&d, now()).await.unwrap();
         ids.push(d.id.to_string());
     }

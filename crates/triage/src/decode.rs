@@ -165,7 +165,7 @@ impl DumpDecoder {
         let mut obs = fp
             .extract_at_most(text, &versions, MAX_READS_PER_FILE)
             .thin(budget);
-        let room = budget - obs.len();
+        let room = budget.saturating_sub(obs.len());
         obs.extend(fp.observe_spacing(spacing, &versions).thin(room));
         obs
     }

@@ -204,13 +204,10 @@ pub(crate) async fn look_up(
     if let (Some(texts), Some(text), Some((MatchSource::Version { document, version }, hit))) =
         (&shared.texts, &text, &mut best)
     {
-        let served = hit.verdict == Verdict::Altered
-            && served_by(store, downloads, document, &analyzed.sentinel_downloads).await?;
-        let gate = match served {
-            true => verify::MIN_CONTAINMENT_SERVED,
-            false => verify::MIN_CONTAINMENT,
-        };
-        let near_whole = hit.containment >= gate && hit.reverse_containment >= gate;
+        let shares = |gate: f64| hit.containment >= gate && hit.reverse_containment >= gate;
+        let near_whole = shares(verify::MIN_CONTAINMENT)
+            || (shares(verify::MIN_CONTAINMENT_SERVED)
+                && served_by(store, downloads, document, &analyzed.sentinel_downloads).await?);
         if hit.verdict == Verdict::Altered && near_whole {
             differences = texts
                 .compare(store, document, *version, text.clone())

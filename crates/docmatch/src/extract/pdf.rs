@@ -108,6 +108,13 @@ fn expand_quote_operators(doc: &mut pdf_extract::Document) {
     }
 }
 
+/// Whether dictionary `d`'s `key` is a name among `values`.
+fn named(d: &pdf_extract::Dictionary, key: &[u8], values: &[&[u8]]) -> bool {
+    d.get(key)
+        .and_then(pdf_extract::Object::as_name)
+        .is_ok_and(|n| values.contains(&n))
+}
+
 /// Gives the standard fonts Symbol and ZapfDingbats, when a file names
 /// them without `/Widths`, widths of half an em. pdf-extract then looks
 /// each glyph of such a font up in the standard glyph list to apply the
@@ -121,13 +128,10 @@ fn give_widths_to_dingbats(doc: &mut pdf_extract::Document) {
         let Ok(font) = object.as_dict_mut() else {
             continue;
         };
-        let named = |key: &[u8], value: &[u8]| {
-            font.get(key)
-                .and_then(Object::as_name)
-                .is_ok_and(|n| n == value)
-        };
-        let symbolic = named(b"BaseFont", b"Symbol") || named(b"BaseFont", b"ZapfDingbats");
-        if !named(b"Type", b"Font") || !symbolic || font.has(b"Widths") {
+        if !named(font, b"Type", &[b"Font"])
+            || !named(font, b"BaseFont", &[b"Symbol", b"ZapfDingbats"])
+            || font.has(b"Widths")
+        {
             continue;
         }
         font.set("FirstChar", 0);
@@ -144,12 +148,7 @@ fn give_widths_to_dingbats(doc: &mut pdf_extract::Document) {
 /// encoding"): one such code lost glpk's manual a page of text. Codes the
 /// map holds are read from it as before.
 fn give_encodings_to_mapped_fonts(doc: &mut pdf_extract::Document) {
-    use pdf_extract::{Dictionary, Object};
-    let named = |d: &Dictionary, key: &[u8], values: &[&[u8]]| {
-        d.get(key)
-            .and_then(Object::as_name)
-            .is_ok_and(|n| values.contains(&n))
-    };
+    use pdf_extract::Object;
     let fonts: Vec<pdf_extract::ObjectId> = doc
         .objects
         .iter()
