@@ -13,8 +13,10 @@
 //! batches of 8 sorted by length; 267 MiB peak RSS).
 
 mod passages;
+mod scan;
 
 pub use passages::{passages, Passage, MAX_WORDS, MIN_WORDS};
+pub use scan::scan;
 
 use candle_core::{DType, Device, Tensor, D};
 use candle_nn::VarBuilder;
@@ -210,24 +212,9 @@ pub fn quantise(embedding: &[f32]) -> Vec<i8> {
 }
 
 /// The dot product of two quantised embeddings (127² for two equal unit
-/// vectors), in sixteen lanes so that the compiler keeps it in vector
-/// registers: triage scans every stored passage with it, and the naive
-/// fold was the triage benchmark's hot loop.
+/// vectors). To compare one embedding with many, [`scan`] is faster.
 pub fn dot_quantised(a: &[i8], b: &[i8]) -> i32 {
-    let (xs, ys) = (a.chunks_exact(16), b.chunks_exact(16));
-    let tail: i32 = xs
-        .remainder()
-        .iter()
-        .zip(ys.remainder())
-        .map(|(x, y)| i32::from(*x) * i32::from(*y))
-        .sum();
-    let mut lanes = [0i32; 16];
-    for (x, y) in xs.zip(ys) {
-        for k in 0..16 {
-            lanes[k] += i32::from(x[k]) * i32::from(y[k]);
-        }
-    }
-    lanes.iter().sum::<i32>() + tail
+    scan::dot_lanes(a, b)
 }
 
 /// The cosine of two quantised embeddings.

@@ -23,7 +23,7 @@
 //! `examples/calibrate.rs`), which prints their precision and recall.
 
 use rampart_semantic::{
-    cosine_quantised, dot_floor, dot_quantised, embed_passages, passages, Embedder, Passage, DIM,
+    cosine_quantised, dot_floor, embed_passages, passages, scan, Embedder, Passage, DIM,
 };
 use rampart_store::{EmbeddedItems, MatchSource};
 use std::collections::HashMap;
@@ -135,12 +135,9 @@ impl PassageIndex {
     /// One pass over the stored passages for all the queries: the scan is
     /// the cost of a file that is ours in no way.
     fn near(&self, queries: &[Vec<i8>], first_bit: usize, t: &Thresholds) -> HashMap<usize, Near> {
-        let rows = self
-            .rows
-            .chunks_exact(DIM)
-            .enumerate()
-            .map(|(r, row)| (self.row_item[r] as usize, row));
-        near(rows, queries, first_bit, t)
+        let mut near = HashMap::new();
+        self.near_rows(0, self.passages(), queries, first_bit, t, &mut near);
+        near
     }
 
     /// [`PassageIndex::near`] over the passages of `items` alone.
@@ -151,11 +148,37 @@ impl PassageIndex {
         first_bit: usize,
         t: &Thresholds,
     ) -> HashMap<usize, Near> {
-        let rows = items.iter().flat_map(|&item| {
+        let mut near = HashMap::new();
+        for &item in items {
             let (first, m) = self.spans[item];
-            (first..first + m).map(move |r| (item, self.row(r)))
+            self.near_rows(first, m, queries, first_bit, t, &mut near);
+        }
+        near
+    }
+
+    /// What [`PassageIndex::near`] computes, over rows `first..first +
+    /// count`, into `near`.
+    fn near_rows(
+        &self,
+        first: usize,
+        count: usize,
+        queries: &[Vec<i8>],
+        first_bit: usize,
+        t: &Thresholds,
+        near: &mut HashMap<usize, Near>,
+    ) {
+        let low = dot_floor(t.pair_floor.min(t.candidate_floor));
+        let vote = dot_floor(t.candidate_floor);
+        let queries: Vec<&[i8]> = queries.iter().map(Vec::as_slice).collect();
+        let rows = &self.rows[first * DIM..(first + count) * DIM];
+        scan(rows, &queries, low, |r, k, d| {
+            let e = near.entry(self.row_item[first + r] as usize).or_default();
+            e.close |= 1 << (first_bit + k);
+            if d >= vote {
+                e.voters |= 1 << (first_bit + k);
+            }
+            e.best = e.best.max(d);
         });
-        near(rows, queries, first_bit, t)
     }
 
     /// Items some sampled passage comes within the candidate floor of,
@@ -254,37 +277,6 @@ impl Near {
         self.voters |= other.voters;
         self.best = self.best.max(other.best);
     }
-}
-
-/// What [`PassageIndex::near`] computes, over `(item, row)` pairs.
-fn near<'a>(
-    rows: impl Iterator<Item = (usize, &'a [i8])>,
-    queries: &[Vec<i8>],
-    first_bit: usize,
-    t: &Thresholds,
-) -> HashMap<usize, Near> {
-    let low = dot_floor(t.pair_floor.min(t.candidate_floor));
-    let vote = dot_floor(t.candidate_floor);
-    let queries: Vec<&[i8]> = queries
-        .iter()
-        .filter(|q| q.len() == DIM)
-        .map(Vec::as_slice)
-        .collect();
-    let mut near: HashMap<usize, Near> = HashMap::new();
-    for (item, row) in rows {
-        for (k, q) in queries.iter().enumerate() {
-            let d = dot_quantised(q, row);
-            if d >= low {
-                let e = near.entry(item).or_default();
-                e.close |= 1 << (first_bit + k);
-                if d >= vote {
-                    e.voters |= 1 << (first_bit + k);
-                }
-                e.best = e.best.max(d);
-            }
-        }
-    }
-    near
 }
 
 /// The items some sample comes within the candidate floor of, most voters
