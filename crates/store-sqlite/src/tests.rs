@@ -73,6 +73,42 @@ async fn migration_10_moves_an_existing_index_to_item_ids() {
     assert_eq!((stats.indexed, stats.stale), (1, 0));
 }
 
+/// `rampart migrate` copies the tables of [`TABLES`]: every table of the
+/// schema must be one of them, or rebuilt by the copy (the search index),
+/// or the copy loses it without a word (the passage index once did).
+#[tokio::test]
+async fn every_table_of_the_schema_is_copied_by_migrate() {
+    use rampart_store::transfer::TABLES;
+    let (dir, s) = store().await;
+    s.close().await;
+    let db = dir.path().join("rampart.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let not_copied: Vec<&String> = names
+        .iter()
+        .filter(|n| !TABLES.iter().any(|t| t.name == n.as_str()))
+        .filter(|n| !["schema_migrations", "sqlite_sequence"].contains(&n.as_str()))
+        .filter(|n| !n.starts_with("search_"))
+        .collect();
+    assert!(
+        not_copied.is_empty(),
+        "tables migrate leaves out: {not_copied:?}"
+    );
+    for table in TABLES {
+        assert!(
+            names.iter().any(|n| n == table.name),
+            "{} is not in the schema",
+            table.name
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_database_and_its_wal_and_shm_are_private_whatever_the_umask() {
     use std::os::unix::fs::PermissionsExt;

@@ -440,6 +440,40 @@ pub const TABLES: &[Table] = &[
         false,
         [("anchor", Int), ("ref_id", Int)]
     ),
+    // The passage index: embedding it again would take hours of CPU.
+    table!(
+        "semantic_versions",
+        false,
+        [
+            ("document_id", Text),
+            ("version", Int),
+            ("model", Text),
+            ("passages", Int),
+            ("embedded_at", Int)
+        ]
+    ),
+    table!(
+        "version_passages",
+        false,
+        [
+            ("document_id", Text),
+            ("version", Int),
+            ("ordinal", Int),
+            ("text", Text),
+            ("embedding", Bytes)
+        ]
+    ),
+    table!(
+        "public_ref_passages",
+        false,
+        [
+            ("ref_id", Int),
+            ("ordinal", Int),
+            ("model", Text),
+            ("text", Text),
+            ("embedding", Bytes)
+        ]
+    ),
     table!(
         "totp_pending",
         false,
