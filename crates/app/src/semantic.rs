@@ -46,10 +46,18 @@ pub fn load(config: &SemanticConfig) -> anyhow::Result<Option<Arc<Embedder>>> {
 /// Versions taken from the queue at a time.
 const BATCH: i64 = 16;
 
-/// Embeds up to [`BATCH`] pending versions, oldest first; returns how many
-/// were embedded (0: none is pending). A version whose blob cannot be read
-/// (a bucket down, a missing file) is logged and stays pending, to be
-/// tried again; a batch of nothing but such versions is an error, so that
+/// How long a batch's versions stay claimed: well over the time a batch
+/// takes (16 versions of at most 300 passages, ~3 minutes of one slow
+/// core), so that another node never takes them up while they are being
+/// embedded; a node that stops mid-batch leaves them to the others after
+/// this.
+const CLAIM: Duration = Duration::from_secs(15 * 60);
+
+/// Embeds up to [`BATCH`] pending versions, oldest first, that no other
+/// embedder has claimed; returns how many were embedded (0: none is
+/// pending or free). A version whose blob cannot be read (a bucket down, a
+/// missing file) is logged and stays pending, to be tried again when its
+/// claim ends ([`CLAIM`]); a batch of nothing but such versions is an error, so that
 /// the caller waits instead of spinning. (Recording it with no passages
 /// would lose it for good to an outage.)
 pub async fn embed_pending(
@@ -76,7 +84,10 @@ async fn embed_some(
     embedder: &Arc<Embedder>,
     limit: i64,
 ) -> anyhow::Result<usize> {
-    let pending = store.versions_to_embed(MODEL, limit).await?;
+    let now = OffsetDateTime::now_utc();
+    let pending = store
+        .claim_versions_to_embed(MODEL, limit, now, now + CLAIM)
+        .await?;
     let mut done = 0;
     let mut failed = None;
     for v in &pending {
@@ -107,8 +118,8 @@ async fn embed_some(
 
 /// The embedder of `rampart serve`: takes pending versions until none is
 /// left, then looks again every few seconds, until `stopping` turns true.
-/// Several nodes may run it: two embedding one version store the same
-/// passages.
+/// Several nodes may run it: each claims its batch (`CLAIM`), so they
+/// share the pending versions instead of all embedding the oldest.
 pub async fn run_embedder(
     store: Store,
     blobs: BlobStore,

@@ -97,3 +97,96 @@ pub async fn versions_wait_for_their_passages_until_embedded_by_the_current_mode
     let cov = s.semantic_coverage("m1").await.unwrap();
     assert_eq!((cov.passages, cov.public_refs_without), (2, 0));
 }
+
+/// Embedders running at once share the pending versions: a claim holds a
+/// version from others until it ends or the version's passages are stored.
+pub async fn embedders_claim_disjoint_batches_until_their_claims_end(store: Store) {
+    use crate::fixtures::{account, community, new_document};
+    use time::Duration;
+    let s = store;
+    let (c, a) = (community(&s).await, account(&s, "ann@x.org").await);
+    let mut docs = Vec::new();
+    for (k, title) in ["One", "Two", "Three"].into_iter().enumerate() {
+        let doc = new_document(c, title, vec![], a);
+        // Uploaded a second apart: the oldest is claimed first.
+        s.create_document(&doc, now() + Duration::seconds(k as i64))
+            .await
+            .unwrap();
+        docs.push(doc.id.to_string());
+    }
+    let (t0, lease) = (now() + Duration::minutes(1), Duration::minutes(15));
+    let names = |v: Vec<VersionToEmbed>| v.into_iter().map(|v| v.document).collect::<Vec<_>>();
+
+    let first = names(
+        s.claim_versions_to_embed("m1", 2, t0, t0 + lease)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(first, docs[..2].to_vec());
+    // Another embedder meanwhile gets the rest, then nothing.
+    let second = names(
+        s.claim_versions_to_embed("m1", 2, t0, t0 + lease)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(second, docs[2..].to_vec());
+    assert!(s
+        .claim_versions_to_embed("m1", 2, t0, t0 + lease)
+        .await
+        .unwrap()
+        .is_empty());
+    // Claims do not hide pending versions from the count of the queue.
+    assert_eq!(s.versions_to_embed("m1", 10).await.unwrap().len(), 3);
+
+    // The first embedder stores one version's passages: no longer pending.
+    s.set_version_passages(&docs[0], 1, "m1", &[passage("p", 1)], t0)
+        .await
+        .unwrap();
+    // Its other claim ends unfinished (the embedder stopped): free again
+    // once past its time, and only then.
+    let later = t0 + lease;
+    let again = names(
+        s.claim_versions_to_embed("m1", 5, later, later + lease)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(again, docs[1..].to_vec());
+    assert!(s
+        .claim_versions_to_embed("m1", 5, later, later + lease)
+        .await
+        .unwrap()
+        .is_empty());
+    // Claims are of versions, whatever the model: another model's
+    // embedder gets the one stored for m1 (unclaimed since), not the
+    // others until their claims end.
+    let m2 = names(
+        s.claim_versions_to_embed("m2", 5, later, later + lease)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(m2, docs[..1].to_vec());
+    let end = later + lease;
+    assert_eq!(
+        s.claim_versions_to_embed("m2", 5, end, end + lease)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+
+    // At once, as several nodes would: every version claimed, none twice.
+    let t = end + lease;
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..6 {
+        let s = s.clone();
+        calls.spawn(async move { s.claim_versions_to_embed("m3", 2, t, t + lease).await });
+    }
+    let mut all = Vec::new();
+    while let Some(claimed) = calls.join_next().await {
+        all.extend(names(claimed.unwrap().unwrap()));
+    }
+    all.sort();
+    let mut expected = docs.clone();
+    expected.sort();
+    assert_eq!(all, expected);
+}

@@ -120,6 +120,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_search.sql")),
     (3, include_str!("../migrations/0003_directory.sql")),
     (4, include_str!("../migrations/0004_passages.sql")),
+    (5, include_str!("../migrations/0005_semantic_claims.sql")),
 ];
 
 impl Postgres {

@@ -32,6 +32,60 @@ impl SemanticIndex for Postgres {
             .collect())
     }
 
+    async fn claim_versions_to_embed(
+        &self,
+        model: &str,
+        limit: i64,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Vec<VersionToEmbed>> {
+        // One statement claims: when two embedders pick the same version,
+        // the second's insert meets the first's claim, which is not past
+        // its time, and leaves it (nothing returned for it).
+        let claimed: Vec<(String, i64)> = sqlx::query_as(
+            "INSERT INTO semantic_claims (document_id, version, claimed_until)
+             SELECT v.document_id, v.number, $1 FROM versions v
+             LEFT JOIN semantic_versions s ON s.document_id = v.document_id AND s.version = v.number
+             LEFT JOIN semantic_claims c ON c.document_id = v.document_id AND c.version = v.number
+             WHERE (s.model IS NULL OR s.model <> $2) AND (c.claimed_until IS NULL OR c.claimed_until <= $3)
+             ORDER BY v.uploaded_at, v.document_id, v.number LIMIT $4
+             ON CONFLICT (document_id, version) DO UPDATE SET claimed_until = excluded.claimed_until
+             WHERE semantic_claims.claimed_until <= $3
+             RETURNING document_id, version",
+        )
+        .bind(to_ms(until))
+        .bind(model)
+        .bind(to_ms(now))
+        .bind(limit.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(claimed.len());
+        for (document, version) in claimed {
+            let row: Option<(String, String, i64)> = sqlx::query_as(
+                "SELECT blob, filename, uploaded_at FROM versions WHERE document_id = $1 AND number = $2",
+            )
+            .bind(&document)
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await?;
+            if let Some((blob, filename, uploaded)) = row {
+                out.push((
+                    uploaded,
+                    VersionToEmbed {
+                        document,
+                        version,
+                        blob,
+                        filename,
+                    },
+                ));
+            }
+        }
+        out.sort_by(|a, b| {
+            (a.0, &a.1.document, a.1.version).cmp(&(b.0, &b.1.document, b.1.version))
+        });
+        Ok(out.into_iter().map(|(_, v)| v).collect())
+    }
+
     async fn set_version_passages(
         &self,
         document: &str,
@@ -52,6 +106,11 @@ impl SemanticIndex for Postgres {
             return Ok(());
         }
         // Its passages go with it (ON DELETE CASCADE).
+        sqlx::query("DELETE FROM semantic_claims WHERE document_id = $1 AND version = $2")
+            .bind(document)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM semantic_versions WHERE document_id = $1 AND version = $2")
             .bind(document)
             .bind(version)

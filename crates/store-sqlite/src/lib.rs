@@ -92,6 +92,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (13, include_str!("../migrations/0013_search.sql")),
     (14, include_str!("../migrations/0014_directory.sql")),
     (15, include_str!("../migrations/0015_passages.sql")),
+    (16, include_str!("../migrations/0016_semantic_claims.sql")),
 ];
 
 impl Sqlite {

@@ -89,10 +89,25 @@ pub trait SemanticIndex: Send + Sync {
     /// `limit`.
     async fn versions_to_embed(&self, model: &str, limit: i64) -> Result<Vec<VersionToEmbed>>;
 
+    /// Claims up to `limit` versions not yet embedded by `model`, oldest
+    /// upload first, skipping those another embedder holds a claim on
+    /// that lasts past `now`: each is held until `until`, or until its
+    /// passages are stored. Embedders calling at once (several nodes, or
+    /// `serve` beside `reindex`) get disjoint sets, so none embeds a
+    /// version another is embedding; a claim left by an embedder that
+    /// stopped is free again after `until`.
+    async fn claim_versions_to_embed(
+        &self,
+        model: &str,
+        limit: i64,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Vec<VersionToEmbed>>;
+
     /// Replaces a version's passages and records that `model` embedded
-    /// it, in one transaction (an empty list records a version with no
-    /// text: it is not pending again). A version deleted meanwhile is
-    /// skipped.
+    /// it, in one transaction, dropping its claim (an empty list records a
+    /// version with no text: it is not pending again). A version deleted
+    /// meanwhile is skipped.
     async fn set_version_passages(
         &self,
         document: &str,

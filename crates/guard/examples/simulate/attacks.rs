@@ -146,19 +146,20 @@ pub fn run(
         }
         let user = &users[a.user];
         let at = Timestamp(a.next);
-        let spec =
-            if a.list_pages && a.issued % PAGE_SIZE == 0 && a.page as usize == a.issued / PAGE_SIZE
-            {
-                EventSpec {
-                    kind: EventKind::ListPage { page: a.page },
-                    doc: None,
-                }
-            } else {
-                EventSpec {
-                    kind: EventKind::Download,
-                    doc: Some(a.targets[a.issued]),
-                }
-            };
+        let spec = if a.list_pages
+            && a.issued.is_multiple_of(PAGE_SIZE)
+            && a.page as usize == a.issued / PAGE_SIZE
+        {
+            EventSpec {
+                kind: EventKind::ListPage { page: a.page },
+                doc: None,
+            }
+        } else {
+            EventSpec {
+                kind: EventKind::Download,
+                doc: Some(a.targets[a.issued]),
+            }
+        };
         let mut e = event(
             lib,
             &user.id,

@@ -212,7 +212,7 @@ fn tile_subtree_hash(data: &[u8]) -> Result<Hash> {
     if data.len() == HASH_SIZE {
         return Hash::from_slice(data);
     }
-    if data.len() < 2 * HASH_SIZE || data.len() % (2 * HASH_SIZE) != 0 {
+    if data.len() < 2 * HASH_SIZE || !data.len().is_multiple_of(2 * HASH_SIZE) {
         return Err(Error::InvalidTile("bad tile data length"));
     }
     let (l, r) = data.split_at(data.len() / 2);
