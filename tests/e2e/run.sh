@@ -50,5 +50,24 @@ done
 
 BASE="http://localhost:$port" EMAIL="e2e@example.org" OTP="$otp" node --test "$here/upload.test.mjs"
 BASE="http://localhost:$port" EMAIL="passkey@example.org" OTP="$otp2" node --test "$here/passkey.test.mjs"
-BASE="http://localhost:$port" MEMBER_OTP="$member_otp" OFFICER_OTP="$officer_otp" ADMIN_OTP="$admin_otp" \
+# A triage report to lay out: two documents of ours, a dump holding a
+# paraphrase of one (rewritten, with the model; unknown without it), an
+# exact copy of the other under a long file name, and a file not ours.
+triage="$data/triage"
+mkdir -p "$triage/src" "$triage/dump"
+cal="$root/calibration/rewrites"
+cp "$cal/sources/01-wal.txt" "$cal/sources/02-atomiccommit.txt" "$triage/src/"
+cp "$cal/positives/paraphrase/02-atomiccommit.txt" "$triage/dump/paraphrase.txt"
+cp "$cal/sources/01-wal.txt" "$triage/dump/Write-ahead_logging_reference_copy_for_partner_review_final_v2.txt"
+cp "$cal/negatives/unrelated/$(ls "$cal/negatives/unrelated" | head -n 1)" "$triage/dump/"
+export RAMPART_SEMANTIC__MODEL_DIR="${RAMPART_MODEL_DIR:-}"
+[ -n "$RAMPART_SEMANTIC__MODEL_DIR" ] || unset RAMPART_SEMANTIC__MODEL_DIR
+"$bin" admin --data "$triage/d" portal add alpha "Alpha portal" 2>/dev/null
+"$bin" admin --data "$triage/d" community add alpha ops "Operations" 2>/dev/null
+"$bin" import "$triage/src" --community alpha/ops --data "$triage/d" >/dev/null 2>&1
+"$bin" reindex --data "$triage/d" >/dev/null 2>&1
+"$bin" triage "$triage/dump" --data "$triage/d" --html "$triage/report.html" --quiet >/dev/null
+unset RAMPART_SEMANTIC__MODEL_DIR
+
+BASE="http://localhost:$port" TRIAGE_REPORT="$triage/report.html" MEMBER_OTP="$member_otp" OFFICER_OTP="$officer_otp" ADMIN_OTP="$admin_otp" \
   SHOTS="${SHOTS:-${CARGO_TARGET_DIR:-$root/target}/e2e-screenshots}" node --test "$here/layout.test.mjs"

@@ -31,17 +31,22 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+// Every table sits in a `.scroll` box: on a phone a wide table scrolls in
+// its box, not the page, and the box takes the keyboard's focus so that it
+// can be scrolled without a pointer (axe: scrollable-region-focusable).
 const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;padding:0 1em;color:#222}\
 h1{margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:2px solid #ddd}h3{margin-bottom:.3em}\
 table{border-collapse:collapse;margin:.6em 0;width:100%}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}\
 th{background:#f0f0f0}.genuine{color:#b00020;font-weight:bold}.altered{color:#c75000;font-weight:bold}\
 .excerpt{color:#8a6d00;font-weight:bold}.rewritten{color:#6a1b9a;font-weight:bold}.public{color:#1b6e20}.unknown{color:#666}\
-.path{font-family:monospace;word-break:break-all}.empty{color:#666;font-style:italic}\
+.path{font-family:monospace;word-break:break-all}td:first-child>.path{display:inline-block;min-width:10em}\
+.scroll{overflow-x:auto}.scroll:focus{outline:2px solid #4a6ee0}.empty{color:#666;font-style:italic}\
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:4px 8px;margin:4px 0}\
 .cards{display:flex;flex-wrap:wrap;gap:.6em;margin:.6em 0}.card{border:1px solid #ccc;border-radius:4px;padding:.4em .9em;min-width:6em}\
 .card b{display:block;font-size:1.6em}.accused{color:#b00020;font-weight:bold}.account{border:1px solid #e0b0b0;border-radius:4px;padding:0 1em 1em;margin:1em 0}\
 .lead{color:#555}.num{text-align:right;white-space:nowrap}\
-@media print{body{margin:0;max-width:none}.account{break-inside:avoid}h2{break-after:avoid}}";
+@media (max-width:40em){body{margin:1em auto;padding:0 .6em}td,th{padding:3px 5px}}\
+@media print{.scroll{overflow:visible}body{margin:0;max-width:none}.account{break-inside:avoid}h2{break-after:avoid}}";
 
 /// A time for people: `2026-12-04 05:06 UTC` (RFC 3339 text that does not
 /// parse is shown as it is).
@@ -126,7 +131,7 @@ fn summary(s: &mut String, report: &Report) {
         "<p><span class=\"accused\">{} accused</span>:</p>",
         plural(report.accounts.len(), "account", "accounts")
     );
-    s.push_str("<table><tr><th>account</th><th class=\"num\">files accusing it</th><th class=\"num\">accused together (document level)</th><th>first and last download</th><th class=\"num\">also took, not in the dump</th></tr>\n");
+    s.push_str("<div class=\"scroll\" tabindex=\"0\"><table><tr><th>account</th><th class=\"num\">files accusing it</th><th class=\"num\">accused together (document level)</th><th>first and last download</th><th class=\"num\">also took, not in the dump</th></tr>\n");
     for a in &report.accounts {
         let own = files_naming(report, &a.account).len();
         let together = report
@@ -145,7 +150,7 @@ fn summary(s: &mut String, report: &Report) {
             id = anchor(&a.account),
         );
     }
-    s.push_str("</table>\n");
+    s.push_str("</table></div>\n");
 }
 
 fn anchor(account: &str) -> String {
@@ -176,7 +181,7 @@ fn accounts(s: &mut String, report: &Report) {
         if !own.is_empty() {
             let _ = writeln!(
                 s,
-                "<p>{} its watermark on {} own:</p>\n<table><tr><th>file</th><th>verdict</th><th>document</th><th class=\"num\">score / threshold</th><th>copy it came from</th></tr>",
+                "<p>{} its watermark on {} own:</p>\n<div class=\"scroll\" tabindex=\"0\"><table><tr><th>file</th><th>verdict</th><th>document</th><th class=\"num\">score / threshold</th><th>copy it came from</th></tr>",
                 plural(own.len(), "file carries", "files carry"),
                 if own.len() == 1 { "its" } else { "their" },
             );
@@ -207,7 +212,7 @@ fn accounts(s: &mut String, report: &Report) {
                     );
                 }
             }
-            s.push_str("</table>\n");
+            s.push_str("</table></div>\n");
         }
         for d in &report.documents {
             for x in d.accused.iter().filter(|x| x.account == a.account) {
@@ -227,7 +232,7 @@ fn accounts(s: &mut String, report: &Report) {
         } else {
             let _ = writeln!(
                 s,
-                "<p>It also downloaded {} that {} not in the dump:</p>\n<table><tr><th>document</th><th class=\"num\">version</th><th>downloaded</th></tr>",
+                "<p>It also downloaded {} that {} not in the dump:</p>\n<div class=\"scroll\" tabindex=\"0\"><table><tr><th>document</th><th class=\"num\">version</th><th>downloaded</th></tr>",
                 plural(a.also_downloaded.len(), "document", "documents"),
                 if a.also_downloaded.len() == 1 { "is" } else { "are" },
             );
@@ -240,7 +245,7 @@ fn accounts(s: &mut String, report: &Report) {
                     escape(&readable_time(&d.downloaded_at))
                 );
             }
-            s.push_str("</table>\n");
+            s.push_str("</table></div>\n");
         }
         s.push_str("</section>\n");
     }
@@ -248,7 +253,7 @@ fn accounts(s: &mut String, report: &Report) {
 
 /// Every file, with its accused.
 fn files(s: &mut String, report: &Report) {
-    s.push_str("<h2>Files</h2>\n<table><tr><th>file</th><th>verdict</th><th>document</th><th class=\"num\">similarity</th><th>accused</th><th>problem</th></tr>\n");
+    s.push_str("<h2>Files</h2>\n<div class=\"scroll\" tabindex=\"0\"><table><tr><th>file</th><th>verdict</th><th>document</th><th class=\"num\">similarity</th><th>accused</th><th>problem</th></tr>\n");
     for i in &report.items {
         let doc = match (&i.title, &i.public_source) {
             (Some(t), Some(src)) => {
@@ -313,7 +318,7 @@ fn files(s: &mut String, report: &Report) {
             v = escape(&i.verdict),
         );
     }
-    s.push_str("</table>\n");
+    s.push_str("</table></div>\n");
     let edited: Vec<&Item> = report
         .items
         .iter()
@@ -365,7 +370,7 @@ fn rewrites(s: &mut String, report: &Report) {
             r.document_passages,
             i.similarity.unwrap_or(0.0)
         );
-        s.push_str("<div class=\"scroll\"><table class=\"pairs\"><tr><th>the file</th><th>our document</th><th class=\"num\">similarity</th></tr>\n");
+        s.push_str("<div class=\"scroll\" tabindex=\"0\"><table class=\"pairs\"><tr><th>the file</th><th>our document</th><th class=\"num\">similarity</th></tr>\n");
         for p in &r.pairs {
             let _ = writeln!(
                 s,
@@ -420,7 +425,7 @@ fn documents(s: &mut String, report: &Report) {
             s.push_str("<p class=\"empty\">Never downloaded.</p>\n");
             continue;
         }
-        s.push_str("<table><tr><th>account</th><th class=\"num\">version</th><th>downloaded</th><th>download</th></tr>\n");
+        s.push_str("<div class=\"scroll\" tabindex=\"0\"><table><tr><th>account</th><th class=\"num\">version</th><th>downloaded</th><th>download</th></tr>\n");
         for dl in &d.downloads {
             let _ = writeln!(
                 s,
@@ -431,7 +436,7 @@ fn documents(s: &mut String, report: &Report) {
                 path(&dl.download)
             );
         }
-        s.push_str("</table>\n");
+        s.push_str("</table></div>\n");
         if d.downloads_total > d.downloads.len() as i64 {
             let _ = writeln!(s, "<p>… {} downloads in total.</p>", d.downloads_total);
         }

@@ -310,9 +310,9 @@ impl Report {
         for v in VERDICTS {
             let n = self.summary.get(v);
             if v == "unknown" && refused > 0 {
-                let _ = writeln!(s, "  {v:<8} {n:>7}  ({refused} with a problem)");
+                let _ = writeln!(s, "  {v:<9} {n:>7}  ({refused} with a problem)");
             } else {
-                let _ = writeln!(s, "  {v:<8} {n:>7}");
+                let _ = writeln!(s, "  {v:<9} {n:>7}");
             }
         }
         let matched: Vec<&Item> = self
@@ -325,7 +325,7 @@ impl Report {
             for i in matched.iter().take(30) {
                 let _ = writeln!(
                     s,
-                    "  {:<8} {}  →  {} ({}{}) {}",
+                    "  {:<9} {}  →  {} ({}{}) {}",
                     i.verdict,
                     i.path,
                     i.title.as_deref().unwrap_or("?"),

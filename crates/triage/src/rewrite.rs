@@ -15,9 +15,10 @@
 //! the items the first two came near, and only those items are candidates;
 //! the samples alone must pass the test against one before the whole file
 //! is embedded and aligned with it. On the triage benchmark, whose 600
-//! fresh files all come near stored passages, that is 3.6 × the time
+//! fresh files all come near stored passages, that is 3.2 × the time
 //! without the matcher (`BENCHMARK.md`): embedding four passages a file is
-//! most of it.
+//! most of it, the scan of the stored passages (`rampart_semantic::scan`)
+//! a tenth.
 //!
 //! The thresholds were set on the calibration set (`calibration/rewrites`,
 //! `examples/calibrate.rs`), which prints their precision and recall.
