@@ -87,6 +87,19 @@ async fn an_embedded_install_moves_to_postgresql_and_a_bucket_and_verifies() {
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
     embedded_install(&data, &s3, work.path());
+    // The versions' passages, embedded by the model: hours of CPU on a
+    // real install, so the copy must carry them.
+    let model = std::env::var_os("RAMPART_MODEL_DIR").expect(
+        "RAMPART_MODEL_DIR names the model folder: run `scripts/fetch-model.sh` and export what it prints",
+    );
+    let reindexed = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["reindex", "--data"])
+        .arg(&data)
+        .env("RAMPART_LOG", "warn")
+        .env("RAMPART_SEMANTIC__MODEL_DIR", &model)
+        .output()
+        .unwrap();
+    ok(reindexed);
     let source_root = ok(rampart(&data, None, &s3, &["audit", "verify"]));
 
     let to = [
@@ -120,11 +133,33 @@ async fn an_embedded_install_moves_to_postgresql_and_a_bucket_and_verifies() {
     let root = |text: &str| text.split(", ").nth(1).unwrap().to_owned();
     assert!(target_root.contains("the log is intact"), "{target_root}");
     assert_eq!(root(&target_root), root(&source_root));
+    // Every version came with its passages.
+    let pool = sqlx::PgPool::connect(&schema.url()).await.unwrap();
+    let count = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let versions = count("SELECT count(*) FROM versions").await;
+    assert!(versions >= 2, "{versions}");
+    assert_eq!(
+        count("SELECT count(*) FROM semantic_versions").await,
+        versions
+    );
+    let passages = count("SELECT count(*) FROM version_passages").await;
+    assert_eq!(
+        passages,
+        count("SELECT COALESCE(sum(passages), 0)::BIGINT FROM semantic_versions").await
+    );
+    assert!(passages >= versions, "{passages} passages");
     // Run again: nothing new, still verified. A copy cut short (rows
     // missing from the target) is completed.
     let again = ok(rampart(&data, None, &s3, &to));
     assert!(again.contains("0 new in this run"), "{again}");
-    let pool = sqlx::PgPool::connect(&schema.url()).await.unwrap();
     sqlx::query("DELETE FROM match_bands")
         .execute(&pool)
         .await
