@@ -105,7 +105,8 @@ impl SemanticIndex for Sqlite {
         if exists.is_none() {
             return Ok(());
         }
-        // Its passages go with it (ON DELETE CASCADE).
+        // Done: its claim ends. Its old passages go with the row below
+        // (ON DELETE CASCADE).
         sqlx::query("DELETE FROM semantic_claims WHERE document_id = ? AND version = ?")
             .bind(document)
             .bind(version)
