@@ -68,7 +68,8 @@ impl EmbeddedItems {
     }
 }
 
-/// How far the passage index covers the store, for notes and `/readyz`.
+/// How far the passage index covers the store, for triage's notes and
+/// what `serve` and `reindex` print.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SemanticCoverage {
     /// Versions stored.
