@@ -60,8 +60,7 @@ cp "$cal/sources/01-wal.txt" "$cal/sources/02-atomiccommit.txt" "$triage/src/"
 cp "$cal/positives/paraphrase/02-atomiccommit.txt" "$triage/dump/paraphrase.txt"
 cp "$cal/sources/01-wal.txt" "$triage/dump/Write-ahead_logging_reference_copy_for_partner_review_final_v2.txt"
 cp "$cal/negatives/unrelated/$(ls "$cal/negatives/unrelated" | head -n 1)" "$triage/dump/"
-export RAMPART_SEMANTIC__MODEL_DIR="${RAMPART_MODEL_DIR:-}"
-[ -n "$RAMPART_SEMANTIC__MODEL_DIR" ] || unset RAMPART_SEMANTIC__MODEL_DIR
+if [ -n "${RAMPART_MODEL_DIR:-}" ]; then export RAMPART_SEMANTIC__MODEL_DIR="$RAMPART_MODEL_DIR"; fi
 "$bin" admin --data "$triage/d" portal add alpha "Alpha portal" 2>/dev/null
 "$bin" admin --data "$triage/d" community add alpha ops "Operations" 2>/dev/null
 "$bin" import "$triage/src" --community alpha/ops --data "$triage/d" >/dev/null 2>&1

@@ -116,25 +116,22 @@ pub async fn embedders_claim_disjoint_batches_until_their_claims_end(store: Stor
     }
     let (t0, lease) = (now() + Duration::minutes(1), Duration::minutes(15));
     let names = |v: Vec<VersionToEmbed>| v.into_iter().map(|v| v.document).collect::<Vec<_>>();
+    // What one embedder claims at `at`, for a lease, by document.
+    let claim = |model: &'static str, limit: i64, at: time::OffsetDateTime| {
+        let s = &s;
+        async move {
+            names(
+                s.claim_versions_to_embed(model, limit, at, at + lease)
+                    .await
+                    .unwrap(),
+            )
+        }
+    };
 
-    let first = names(
-        s.claim_versions_to_embed("m1", 2, t0, t0 + lease)
-            .await
-            .unwrap(),
-    );
-    assert_eq!(first, docs[..2].to_vec());
+    assert_eq!(claim("m1", 2, t0).await, docs[..2].to_vec());
     // Another embedder meanwhile gets the rest, then nothing.
-    let second = names(
-        s.claim_versions_to_embed("m1", 2, t0, t0 + lease)
-            .await
-            .unwrap(),
-    );
-    assert_eq!(second, docs[2..].to_vec());
-    assert!(s
-        .claim_versions_to_embed("m1", 2, t0, t0 + lease)
-        .await
-        .unwrap()
-        .is_empty());
+    assert_eq!(claim("m1", 2, t0).await, docs[2..].to_vec());
+    assert!(claim("m1", 2, t0).await.is_empty());
     // Claims do not hide pending versions from the count of the queue.
     assert_eq!(s.versions_to_embed("m1", 10).await.unwrap().len(), 3);
 
@@ -145,34 +142,14 @@ pub async fn embedders_claim_disjoint_batches_until_their_claims_end(store: Stor
     // Its other claim ends unfinished (the embedder stopped): free again
     // once past its time, and only then.
     let later = t0 + lease;
-    let again = names(
-        s.claim_versions_to_embed("m1", 5, later, later + lease)
-            .await
-            .unwrap(),
-    );
-    assert_eq!(again, docs[1..].to_vec());
-    assert!(s
-        .claim_versions_to_embed("m1", 5, later, later + lease)
-        .await
-        .unwrap()
-        .is_empty());
+    assert_eq!(claim("m1", 5, later).await, docs[1..].to_vec());
+    assert!(claim("m1", 5, later).await.is_empty());
     // Claims are of versions, whatever the model: another model's
     // embedder gets the one stored for m1 (unclaimed since), not the
     // others until their claims end.
-    let m2 = names(
-        s.claim_versions_to_embed("m2", 5, later, later + lease)
-            .await
-            .unwrap(),
-    );
-    assert_eq!(m2, docs[..1].to_vec());
+    assert_eq!(claim("m2", 5, later).await, docs[..1].to_vec());
     let end = later + lease;
-    assert_eq!(
-        s.claim_versions_to_embed("m2", 5, end, end + lease)
-            .await
-            .unwrap()
-            .len(),
-        3
-    );
+    assert_eq!(claim("m2", 5, end).await.len(), 3);
 
     // At once, as several nodes would: every version claimed, none twice.
     let t = end + lease;
