@@ -1,7 +1,7 @@
 //! How fast passages embed: passages of the licence texts every Debian
-//! machine has (about 60 words each), batched 1, 8 and 32 at a time, in
-//! the order of the text and sorted by length (less padding). Run with
-//! `RAYON_NUM_THREADS=1` for the figure per core.
+//! machine has (about 55 words each), batched 1, 8 and 32 at a time. Run
+//! with `RAYON_NUM_THREADS=1` for the figure per core (the matrix products
+//! use rayon's threads).
 //!
 //!     RAMPART_MODEL_DIR=$(scripts/fetch-model.sh) \
 //!       cargo run --release -p rampart-semantic --example speed
@@ -30,23 +30,17 @@ fn main() {
         words as f64 / n as f64
     );
     let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "all cores".into());
-    let mut in_order: Vec<&str> = all.iter().take(n).map(|p| p.text.as_str()).collect();
-    model.embed(&in_order[..8]).unwrap(); // warm-up
-    for sorted in [false, true] {
-        if sorted {
-            in_order.sort_by_key(|t| t.len());
+    let texts: Vec<&str> = all.iter().take(n).map(|p| p.text.as_str()).collect();
+    model.embed(&texts[..8]).unwrap(); // warm-up
+    for batch in [1, 8, 32] {
+        let t = Instant::now();
+        for chunk in texts.chunks(batch) {
+            model.embed(chunk).unwrap();
         }
-        for batch in [1, 8, 32] {
-            let t = Instant::now();
-            for chunk in in_order.chunks(batch) {
-                model.embed(chunk).unwrap();
-            }
-            let secs = t.elapsed().as_secs_f64();
-            println!(
-                "threads {threads}, batch {batch:>2}{}: {:.1} passages/s",
-                if sorted { ", sorted by length" } else { "" },
-                n as f64 / secs
-            );
-        }
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "threads {threads}, batch {batch:>2}: {:.1} passages/s",
+            n as f64 / secs
+        );
     }
 }

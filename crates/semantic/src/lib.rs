@@ -1,37 +1,38 @@
 //! Sentence embeddings for recognising rewritten leaks: a paraphrase or a
 //! summary shares no word sequence with what it rewrites, but its passages
 //! mean what ours mean. The model is all-MiniLM-L6-v2 (384 dimensions,
-//! mean-pooled, unit length), run in process with candle on the CPU from a
-//! folder holding `model.safetensors`, `tokenizer.json` and `config.json`
+//! mean-pooled, unit length), run in process on the CPU (`bert`: its
+//! forward pass with 8-bit matrix products) from a folder holding
+//! `model.safetensors`, `tokenizer.json` and `config.json`
 //! (`scripts/fetch-model.sh` fetches and checks it). Nothing is downloaded
 //! at run time; without the folder there is no embedder, and callers say so.
 //!
 //! Why in process and not a service: the install must run on one machine
-//! with nothing else to install, and the model is small (87 MiB of weights;
-//! measured with `examples/speed.rs` on this project's 2-core machine:
-//! 34–38 passages of ~55 words a second on one core, 53 on two with
-//! batches of 8 sorted by length; 267 MiB peak RSS).
+//! with nothing else to install, and the model is small (87 MiB of f32
+//! weights, 11 MiB once its layers are quantised; `examples/speed.rs`
+//! prints passages a second).
 
+mod bert;
+mod math;
 mod passages;
 mod scan;
 
 pub use passages::{passages, Passage, MAX_WORDS, MIN_WORDS};
 pub use scan::scan;
 
-use candle_core::{DType, Device, Tensor, D};
-use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config, DTYPE};
 use std::path::{Path, PathBuf};
-use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+use tokenizers::{Tokenizer, TruncationParams};
 
 /// The length of an embedding.
 pub const DIM: usize = 384;
-/// What stored passages were made with: the model, the quantisation and
+/// What stored passages were made with: the model, its runtime (8-bit
+/// weights and activations), the quantisation of the stored embeddings and
 /// the passage rule. Passages of another tag are not compared with new
 /// ones (a change here makes every version pending again).
-pub const MODEL: &str = "all-MiniLM-L6-v2/int8/passages-40-80";
-/// Passages embedded in one batch: sorted by length, 8 at a time was the
-/// fastest on two cores (`examples/speed.rs`).
+pub const MODEL: &str = "all-MiniLM-L6-v2/w8a8/int8/passages-40-80";
+/// Passages embedded in one batch: their tokens are stacked into one
+/// matrix for the linear layers (no padding), which keeps the 8-bit
+/// products efficient.
 pub const BATCH: usize = 8;
 /// Tokens read of one passage; the rest is cut (a passage of 80 words is
 /// about 110 tokens).
@@ -54,9 +55,9 @@ pub enum Error {
     /// The tokenizer could not be loaded or refused a text.
     #[error("tokenizer: {0}")]
     Tokenizer(String),
-    /// The model failed (bad weights, wrong shape).
+    /// The model failed (bad weights, wrong shape, a token out of range).
     #[error("model: {0}")]
-    Model(#[from] candle_core::Error),
+    Model(String),
     /// The model is not the one expected (its output is not 384 wide).
     #[error("the model gives {0} dimensions, not {DIM}")]
     Dimensions(usize),
@@ -65,9 +66,8 @@ pub enum Error {
 /// A loaded model: embeds texts. Cheap to share (`Arc`); embedding takes
 /// the CPU for a while, so async callers run it on a blocking thread.
 pub struct Embedder {
-    model: BertModel,
+    bert: bert::Bert,
     tokenizer: Tokenizer,
-    device: Device,
 }
 
 impl std::fmt::Debug for Embedder {
@@ -82,35 +82,24 @@ fn read(dir: &Path, name: &str) -> Result<Vec<u8>, Error> {
 }
 
 impl Embedder {
-    /// Loads the model from `dir`. The weights are read into memory (about
-    /// 87 MiB): mapping them would need `unsafe`, which the workspace
-    /// forbids.
+    /// Loads the model from `dir`. The weights are read into memory and
+    /// quantised; the file's bytes are let go.
     pub fn load(dir: &Path) -> Result<Self, Error> {
-        let device = Device::Cpu;
-        let config: Config = serde_json::from_slice(&read(dir, "config.json")?)?;
-        let weights = read(dir, "model.safetensors")?;
-        let vb = VarBuilder::from_buffered_safetensors(weights, DTYPE, &device)?;
-        let model = BertModel::load(vb, &config)?;
+        let config: bert::Config = serde_json::from_slice(&read(dir, "config.json")?)?;
+        let bert = bert::Bert::load(config, &read(dir, "model.safetensors")?)?;
         let tokenizer_json = read(dir, "tokenizer.json")?;
         let mut tokenizer =
             Tokenizer::from_bytes(&tokenizer_json).map_err(|e| Error::Tokenizer(e.to_string()))?;
-        // The file pads and cuts every input to 128 tokens: pad a batch to
-        // its longest text instead, and cut at MAX_TOKENS.
-        tokenizer.with_padding(Some(PaddingParams {
-            strategy: PaddingStrategy::BatchLongest,
-            ..Default::default()
-        }));
+        // The file pads and cuts every input to 128 tokens: no padding
+        // (each text is its own sequence), and cut at MAX_TOKENS.
+        tokenizer.with_padding(None);
         tokenizer
             .with_truncation(Some(TruncationParams {
                 max_length: MAX_TOKENS,
                 ..Default::default()
             }))
             .map_err(|e| Error::Tokenizer(e.to_string()))?;
-        let embedder = Embedder {
-            model,
-            tokenizer,
-            device,
-        };
+        let embedder = Embedder { bert, tokenizer };
         let probe = embedder.embed(&["probe"])?;
         match probe.first().map(Vec::len) {
             Some(DIM) => Ok(embedder),
@@ -118,8 +107,7 @@ impl Embedder {
         }
     }
 
-    /// The unit-length embeddings of `texts`, in order. Texts of similar
-    /// length batch best (padding is work).
+    /// The unit-length embeddings of `texts`, in order.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, Error> {
         if texts.is_empty() {
             return Ok(Vec::new());
@@ -128,53 +116,20 @@ impl Embedder {
             .tokenizer
             .encode_batch(texts.to_vec(), true)
             .map_err(|e| Error::Tokenizer(e.to_string()))?;
-        let stack = |field: &dyn Fn(&tokenizers::Encoding) -> &[u32]| -> Result<Tensor, Error> {
-            let rows = encodings
-                .iter()
-                .map(|e| Tensor::new(field(e), &self.device))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Tensor::stack(&rows, 0)?)
-        };
-        let ids = stack(&|e| e.get_ids())?;
-        let type_ids = stack(&|e| e.get_type_ids())?;
-        let mask = stack(&|e| e.get_attention_mask())?;
-        let hidden = self.model.forward(&ids, &type_ids, Some(&mask))?;
-        // Mean over the real tokens (not the padding), then unit length:
-        // the sentence-transformers pooling this model was trained with.
-        let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-        let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
-        let pooled = summed.broadcast_div(&mask.sum(1)?)?;
-        let norm = pooled.sqr()?.sum_keepdim(D::Minus1)?.sqrt()?;
-        Ok(pooled.broadcast_div(&norm)?.to_vec2::<f32>()?)
+        let sequences: Vec<(&[u32], &[u32])> = encodings
+            .iter()
+            .map(|e| (e.get_ids(), e.get_type_ids()))
+            .collect();
+        self.bert.embed(&sequences)
     }
 }
 
-/// Sets how candle runs the model's element-wise steps; call it first in
-/// `main`, before any other thread exists (it sets an environment
-/// variable). candle 0.11 hands those steps to helper threads of its own
-/// and spins until they are done. Rampart runs the model beside other work
-/// on every core (triage's extraction workers and several searches at
-/// once; serve's requests), where a helper is often not scheduled and the
-/// spinning is pure loss: on the triage benchmark it was a fifth of the
-/// CPU time (perf), and keeping those steps on the calling thread cut the
-/// run's CPU time from 501 s to 394 s. The matrix products still use every
-/// core. A `CANDLE_NUM_THREADS` already set is kept.
-pub fn configure_threads() {
-    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
-        std::env::set_var("CANDLE_NUM_THREADS", "1");
-    }
-}
-
-/// The quantised embeddings of `passages`, in order, batched by length.
+/// The quantised embeddings of `passages`, in order.
 pub fn embed_passages(embedder: &Embedder, passages: &[Passage]) -> Result<Vec<Vec<i8>>, Error> {
-    let mut order: Vec<usize> = (0..passages.len()).collect();
-    order.sort_by_key(|&i| passages[i].text.len());
-    let mut out = vec![Vec::new(); passages.len()];
-    for chunk in order.chunks(BATCH) {
-        let texts: Vec<&str> = chunk.iter().map(|&i| passages[i].text.as_str()).collect();
-        for (&i, e) in chunk.iter().zip(embedder.embed(&texts)?) {
-            out[i] = quantise(&e);
-        }
+    let mut out = Vec::with_capacity(passages.len());
+    for chunk in passages.chunks(BATCH) {
+        let texts: Vec<&str> = chunk.iter().map(|p| p.text.as_str()).collect();
+        out.extend(embedder.embed(&texts)?.iter().map(|e| quantise(e)));
     }
     Ok(out)
 }

@@ -22,7 +22,9 @@ fn model() -> &'static Embedder {
 fn embeddings_match_the_published_reference_values() {
     // The sentence-transformers quickstart for all-MiniLM-L6-v2 publishes
     // these three similarities (0.6660, 0.1046, 0.1411): the same model,
-    // tokenizer and pooling give the same numbers.
+    // tokenizer and pooling give the same numbers, to the 8-bit products'
+    // error (the f32 forward pass gave them to 0.002; `tests/reference.rs`
+    // measures the difference on more text).
     let e = model()
         .embed(&[
             "The weather is lovely today.",
@@ -31,11 +33,14 @@ fn embeddings_match_the_published_reference_values() {
         ])
         .unwrap();
     assert_eq!(e[0].len(), DIM);
-    let close = |x: f32, want: f32| assert!((x - want).abs() < 0.002, "{x} is not {want}");
+    let close = |x: f32, want: f32| {
+        println!("{x:.4} (published {want})");
+        assert!((x - want).abs() < 0.015, "{x} is not {want}")
+    };
     close(cosine(&e[0], &e[1]), 0.6660);
     close(cosine(&e[0], &e[2]), 0.1046);
     close(cosine(&e[1], &e[2]), 0.1411);
-    close(cosine(&e[0], &e[0]), 1.0);
+    assert!((cosine(&e[0], &e[0]) - 1.0).abs() < 1e-5);
 }
 
 #[test]

@@ -29,6 +29,7 @@ mod lookup;
 mod public;
 pub mod report;
 pub mod rewrite;
+mod rewrites;
 pub mod verify;
 pub mod walk;
 
@@ -231,10 +232,13 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
     };
     let mut items = Vec::new();
     let mut bytes = 0u64;
+    let mut rewrites = rewrites::Rewrites::new(store.clone(), semantic.clone());
     while let Some(looked) = looked_rx.recv().await {
         let looked = looked?;
         bytes += looked.analyzed.size;
-        items.push(matcher.item(looked).await?);
+        for ready in rewrites.push(looked).await? {
+            items.push(matcher.item(ready).await?);
+        }
         pb.set_position(progress.input_bytes.load(Ordering::Relaxed));
         let secs = started.elapsed().as_secs_f64().max(1e-3);
         pb.set_message(format!(
@@ -242,6 +246,9 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
             items.len(),
             items.len() as f64 / secs
         ));
+    }
+    for ready in rewrites.finish().await? {
+        items.push(matcher.item(ready).await?);
     }
     while lookups.join_next().await.is_some() {}
     walker.await.map_err(|e| Error::Walker(e.to_string()))?;

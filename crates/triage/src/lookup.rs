@@ -78,6 +78,9 @@ pub(crate) struct Looked {
     pub(crate) differences: Option<rampart_docmatch::Differences>,
     /// For a file nothing matched by words: the item it rewrites.
     pub(crate) rewritten: Option<Rewritten>,
+    /// For a file nothing matched by words, with the semantic matcher on:
+    /// its text, until the rewrite search has run.
+    pub(crate) rewrite_text: Option<Arc<String>>,
 }
 
 /// The matches of one analysed file in the index, best first: exact
@@ -225,8 +228,9 @@ pub(crate) async fn look_up(
             differences = Some(d);
         }
     }
-    let rewritten = match (&shared.semantic, &text, &best) {
-        (Some(semantic), Some(text), None) => find_rewrite(store, semantic, text).await?,
+    // Searched for with other files' (`rewrites::Rewrites`).
+    let rewrite_text = match (&shared.semantic, &text, &best) {
+        (Some(_), Some(text), None) => Some(text.clone()),
         _ => None,
     };
     let spacing = std::mem::take(&mut analyzed.spacing);
@@ -260,48 +264,9 @@ pub(crate) async fn look_up(
         best,
         reads,
         differences,
-        rewritten,
+        rewritten: None,
+        rewrite_text,
     })
-}
-
-/// Whether a file nothing matched by words rewrites an indexed item (the
-/// model runs on a blocking thread), with the aligned passages' texts.
-async fn find_rewrite(
-    store: &Store,
-    semantic: &Arc<rewrite::Semantic>,
-    text: &Arc<String>,
-) -> Result<Option<Rewritten>, Error> {
-    let (semantic, text) = (semantic.clone(), text.clone());
-    let found = tokio::task::spawn_blocking(move || semantic.find(&text))
-        .await
-        .map_err(|e| Error::Task("rewrite search", e.to_string()))?
-        .map_err(|e| Error::Task("rewrite search", e.to_string()))?;
-    let Some(found) = found else {
-        return Ok(None);
-    };
-    let a = found.alignment;
-    let ours = store.passages_of(&a.source).await?;
-    let pairs = a
-        .pairs
-        .iter()
-        .filter_map(|&(i, j, c)| {
-            Some(report::AlignedPassage {
-                leaked: found.passages.get(i)?.text.clone(),
-                ours: ours.get(j)?.text.clone(),
-                similarity: round4(f64::from(c)),
-            })
-        })
-        .collect();
-    Ok(Some(Rewritten {
-        source: a.source,
-        share: a.share,
-        similarity: a.similarity,
-        evidence: report::RewriteEvidence {
-            file_passages: found.passages.len(),
-            document_passages: a.ours,
-            pairs,
-        },
-    }))
 }
 
 pub(crate) struct Matcher<'a> {

@@ -136,8 +136,10 @@ impl PassageIndex {
     /// One pass over the stored passages for all the queries: the scan is
     /// the cost of a file that is ours in no way.
     fn near(&self, queries: &[Vec<i8>], first_bit: usize, t: &Thresholds) -> HashMap<usize, Near> {
-        let mut near = HashMap::new();
-        self.near_rows(0, self.passages(), queries, first_bit, t, &mut near);
+        let mut near = [HashMap::new()];
+        let routes: Vec<(usize, usize)> = (0..queries.len()).map(|k| (0, first_bit + k)).collect();
+        self.near_rows(0, self.passages(), queries, &routes, t, &mut near);
+        let [near] = near;
         near
     }
 
@@ -149,37 +151,61 @@ impl PassageIndex {
         first_bit: usize,
         t: &Thresholds,
     ) -> HashMap<usize, Near> {
-        let mut near = HashMap::new();
+        let mut near = [HashMap::new()];
+        let routes: Vec<(usize, usize)> = (0..queries.len()).map(|k| (0, first_bit + k)).collect();
         for &item in items {
             let (first, m) = self.spans[item];
-            self.near_rows(first, m, queries, first_bit, t, &mut near);
+            self.near_rows(first, m, queries, &routes, t, &mut near);
         }
+        let [near] = near;
         near
     }
 
     /// What [`PassageIndex::near`] computes, over rows `first..first +
-    /// count`, into `near`.
+    /// count`, for queries of several files at once: query `k`'s hits go
+    /// to map `routes[k].0`, as its bit `routes[k].1`. The scan reads the
+    /// stored passages from memory once for all of them, which is what it
+    /// costs (32 ms for two queries over 846,175 rows, 180 ms for 32:
+    /// `examples/scan.rs` in rampart-semantic).
     fn near_rows(
         &self,
         first: usize,
         count: usize,
         queries: &[Vec<i8>],
-        first_bit: usize,
+        routes: &[(usize, usize)],
         t: &Thresholds,
-        near: &mut HashMap<usize, Near>,
+        near: &mut [HashMap<usize, Near>],
     ) {
+        if count == 0 {
+            return;
+        }
         let low = dot_floor(t.pair_floor.min(t.candidate_floor));
         let vote = dot_floor(t.candidate_floor);
         let queries: Vec<&[i8]> = queries.iter().map(Vec::as_slice).collect();
         let rows = &self.rows[first * DIM..(first + count) * DIM];
+        // The rows' items are consecutive: a slot each for every map, not a
+        // hash map entry per hit (files in the style of ours have
+        // thousands of hits, and hashing them was 4 % of the run).
+        let items = &self.row_item[first..first + count];
+        let lowest = items.first().map_or(0, |&i| i as usize);
+        let span = items.last().map_or(0, |&i| i as usize + 1 - lowest);
+        let mut slots = vec![Near::default(); span * near.len()];
         scan(rows, &queries, low, |r, k, d| {
-            let e = near.entry(self.row_item[first + r] as usize).or_default();
-            e.close |= 1 << (first_bit + k);
+            let (map, bit) = routes[k];
+            let e = &mut slots[map * span + items[r] as usize - lowest];
+            e.close |= 1 << bit;
             if d >= vote {
-                e.voters |= 1 << (first_bit + k);
+                e.voters |= 1 << bit;
             }
             e.best = e.best.max(d);
         });
+        for (map, slots) in near.iter_mut().zip(slots.chunks_exact(span)) {
+            for (i, n) in slots.iter().enumerate() {
+                if n.close != 0 {
+                    map.entry(lowest + i).or_default().merge(*n);
+                }
+            }
+        }
     }
 
     /// Items some sampled passage comes within the candidate floor of,
@@ -367,62 +393,139 @@ pub struct Semantic {
     pub thresholds: Thresholds,
 }
 
+/// A file's passages and sampled passages before its first scan.
+struct Start {
+    passages: Vec<Passage>,
+    picks: Vec<usize>,
+    /// Samples that must align with one item (see `aligned_needed`).
+    needed: usize,
+    /// Samples embedded before the first scan.
+    first: usize,
+}
+
 impl Semantic {
     /// Whether `text` is a rewrite of one item, and of which (CPU work: call
-    /// from a blocking thread). `Ok(None)` when it is not, or has no
-    /// passages.
+    /// from a blocking thread). `None` when it is not, or has no passages.
     pub fn find(&self, text: &str) -> Result<Option<Found>, rampart_semantic::Error> {
-        let Some(Aligned {
-            passages,
-            alignments,
-        }) = self.alignments(text)?
-        else {
-            return Ok(None);
-        };
-        let best = alignments
+        Ok(self.find_many(&[text])?.pop().flatten())
+    }
+
+    /// [`Semantic::find`] for several files at once, in order: their
+    /// first samples are compared with every stored passage in one scan.
+    pub fn find_many(&self, texts: &[&str]) -> Result<Vec<Option<Found>>, rampart_semantic::Error> {
+        Ok(self
+            .alignments_many(texts)?
             .into_iter()
-            .filter(|a| a.is_rewrite(&self.thresholds))
-            .max_by(|a, b| {
-                (a.share, a.similarity)
-                    .partial_cmp(&(b.share, b.similarity))
-                    .unwrap_or(std::cmp::Ordering::Equal)
-            });
-        Ok(best.map(|alignment| Found {
-            passages,
-            alignment,
-        }))
+            .map(|aligned| {
+                let Aligned {
+                    passages,
+                    alignments,
+                } = aligned?;
+                let best = alignments
+                    .into_iter()
+                    .filter(|a| a.is_rewrite(&self.thresholds))
+                    .max_by(|a, b| {
+                        (a.share, a.similarity)
+                            .partial_cmp(&(b.share, b.similarity))
+                            .unwrap_or(std::cmp::Ordering::Equal)
+                    });
+                best.map(|alignment| Found {
+                    passages,
+                    alignment,
+                })
+            })
+            .collect())
     }
 
     /// The file's passages and their alignment with each candidate item
     /// (none when no sampled passage comes near any stored one): what
     /// [`Semantic::find`] judges, and what calibration measures.
     pub fn alignments(&self, text: &str) -> Result<Option<Aligned>, rampart_semantic::Error> {
-        let mut ps = passages(text);
-        ps.truncate(MAX_PASSAGES);
-        if ps.is_empty() || self.index.passages() == 0 {
-            return Ok(None);
-        }
-        let n = ps.len();
-        let picks = sample(n);
+        Ok(self.alignments_many(&[text])?.pop().flatten())
+    }
+
+    /// [`Semantic::alignments`] of several files, in order.
+    fn alignments_many(
+        &self,
+        texts: &[&str],
+    ) -> Result<Vec<Option<Aligned>>, rampart_semantic::Error> {
         let t = &self.thresholds;
-        // The samples must pass the test on their own (below), so at least
-        // `needed` of them must come near one item. A file of one passage
-        // cannot; and when the first `k - needed + 1` samples come near no
-        // stored passage at all, no item can be near `needed` of the `k`,
-        // so the rest need not be embedded: the answer is the same, for
-        // two passages instead of four on a file unlike anything we hold.
-        let k = picks.len();
-        let needed = aligned_needed(k, t);
-        if needed > k {
-            return Ok(None);
+        let starts: Vec<Option<Start>> = texts
+            .iter()
+            .map(|text| {
+                let mut ps = passages(text);
+                ps.truncate(MAX_PASSAGES);
+                if ps.is_empty() || self.index.passages() == 0 {
+                    return None;
+                }
+                let picks = sample(ps.len());
+                // The samples must pass the test on their own (below), so
+                // at least `needed` of them must come near one item. A
+                // file of one passage cannot; and when the first `k -
+                // needed + 1` samples come near no stored passage at all,
+                // no item can be near `needed` of the `k`, so the rest
+                // need not be embedded: the answer is the same, for two
+                // passages instead of four on a file unlike anything we
+                // hold.
+                let k = picks.len();
+                let needed = aligned_needed(k, t);
+                (needed <= k).then_some(Start {
+                    passages: ps,
+                    picks,
+                    needed,
+                    first: k + 1 - needed,
+                })
+            })
+            .collect();
+        // Every file's first samples, embedded together and compared with
+        // the stored passages in one scan.
+        let mut firsts = Vec::new();
+        let mut routes = Vec::new();
+        for (f, start) in starts.iter().enumerate() {
+            let Some(s) = start else { continue };
+            for (bit, &i) in s.picks[..s.first].iter().enumerate() {
+                firsts.push(s.passages[i].clone());
+                routes.push((f, bit));
+            }
         }
-        let picked: Vec<Passage> = picks.iter().map(|&i| ps[i].clone()).collect();
-        let first = k + 1 - needed;
-        let mut sample = embed_passages(&self.embedder, &picked[..first])?;
-        let mut near = self.index.near(&sample, 0, t);
+        let queries = embed_passages(&self.embedder, &firsts)?;
+        let mut near = vec![HashMap::new(); starts.len()];
+        self.index
+            .near_rows(0, self.index.passages(), &queries, &routes, t, &mut near);
+        let mut embedded = queries.into_iter();
+        starts
+            .into_iter()
+            .zip(near)
+            .map(|(start, near)| match start {
+                None => Ok(None),
+                Some(start) => {
+                    let sample: Vec<Vec<i8>> = embedded.by_ref().take(start.first).collect();
+                    self.align_file(start, sample, near)
+                }
+            })
+            .collect()
+    }
+
+    /// The rest of [`Semantic::alignments`], for one file whose first
+    /// samples (`sample`) came near the items of `near`.
+    fn align_file(
+        &self,
+        start: Start,
+        mut sample: Vec<Vec<i8>>,
+        mut near: HashMap<usize, Near>,
+    ) -> Result<Option<Aligned>, rampart_semantic::Error> {
+        let t = &self.thresholds;
+        let Start {
+            passages: ps,
+            picks,
+            needed,
+            first,
+        } = start;
         if near.is_empty() {
             return Ok(None);
         }
+        let n = ps.len();
+        let picked: Vec<Passage> = picks.iter().map(|&i| ps[i].clone()).collect();
         // Only the items the first samples came near can still pass: the
         // other samples are compared with their passages alone, and the
         // others take no candidate's place.
@@ -440,7 +543,7 @@ impl Semantic {
         // The sampled passages must already pass the test on their own
         // before the whole file is embedded: a text in the style of ours
         // (or on its topic) nominates candidates with one close passage,
-        // and a long file costs a core ~25 ms a passage, 5 s at 200. (With
+        // and a long file costs a core ~7 ms a passage, 1.4 s at 200. (With
         // half the samples aligned, the triage benchmark's fresh texts, of
         // the corpus's style, were embedded whole: 16 CPU minutes.)
         let candidates: Vec<usize> = candidates
