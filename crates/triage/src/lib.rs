@@ -173,14 +173,19 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
         tokio::spawn(async move { store.index_stats(Fingerprint::ENCODING).await })
     };
     let known = Arc::new(store.indexed_hashes().await?);
-    let semantic = match &opts.semantic {
-        Some(embedder) => Some(Arc::new(rewrite::Semantic {
-            embedder: embedder.clone(),
-            index: rewrite::PassageIndex::new(store.embedded_items(rampart_semantic::MODEL).await?),
-            thresholds: rewrite::Thresholds::default(),
-        })),
-        None => None,
-    };
+    // The stored passages load (seconds for a million) while the walk
+    // starts; the rewrite search waits for them.
+    let semantic = opts.semantic.clone().map(|embedder| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let embedded = store.embedded_items(rampart_semantic::MODEL).await?;
+            Ok(Arc::new(rewrite::Semantic {
+                embedder,
+                index: rewrite::PassageIndex::new(embedded),
+                thresholds: rewrite::Thresholds::default(),
+            }))
+        })
+    });
     let (tx, rx) = tokio::sync::mpsc::channel::<Analyzed>(64);
     let walker = {
         let (inputs, opts, progress) = (inputs.to_vec(), opts.clone(), progress.clone());
@@ -200,7 +205,7 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
             .blobs
             .clone()
             .map(|b| verify::VersionTexts::new(b, opts.extract.clone())),
-        semantic: semantic.clone(),
+        semantic: semantic.is_some(),
     });
     let mut lookups = tokio::task::JoinSet::new();
     for _ in 0..LOOKUPS {
@@ -232,7 +237,7 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
     };
     let mut items = Vec::new();
     let mut bytes = 0u64;
-    let mut rewrites = rewrites::Rewrites::new(store.clone(), semantic.clone());
+    let mut rewrites = rewrites::Rewrites::new(store.clone(), semantic);
     while let Some(looked) = looked_rx.recv().await {
         let looked = looked?;
         bytes += looked.analyzed.size;
@@ -337,6 +342,7 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
             }
         }
     }
+    let semantic = rewrites.semantic().await?;
     notes.extend(semantic_notes(store, semantic.as_deref(), &summary).await?);
     if stats.indexed < stats.versions {
         notes.push(format!(

@@ -2,7 +2,7 @@
 //! LSH bands and anchors, then the classifier on the candidates; and, for a
 //! file that matched a version we served marked, reading its watermark.
 
-use crate::{analyze::Analyzed, decode, hex, report, rewrite, verify, Error, Item, Options};
+use crate::{analyze::Analyzed, decode, hex, report, verify, Error, Item, Options};
 use rampart_docmatch::{classify, Fingerprint, Verdict};
 use rampart_fingerprint::Observations;
 use rampart_store::{IndexReader, ItemId, MatchSource, RegisteredDownload, Store};
@@ -54,8 +54,8 @@ pub(crate) struct Shared {
     pub(crate) downloads: DownloadCache,
     /// The versions' texts, when blobs were given.
     pub(crate) texts: Option<verify::VersionTexts>,
-    /// The model and the stored passages, when the matcher is on.
-    pub(crate) semantic: Option<Arc<rewrite::Semantic>>,
+    /// Whether the semantic matcher is on.
+    pub(crate) semantic: bool,
 }
 
 /// A file found to be a rewrite of an indexed item.
@@ -229,8 +229,8 @@ pub(crate) async fn look_up(
         }
     }
     // Searched for with other files' (`rewrites::Rewrites`).
-    let rewrite_text = match (&shared.semantic, &text, &best) {
-        (Some(_), Some(text), None) => Some(text.clone()),
+    let rewrite_text = match (shared.semantic, &text, &best) {
+        (true, Some(text), None) => Some(text.clone()),
         _ => None,
     };
     let spacing = std::mem::take(&mut analyzed.spacing);

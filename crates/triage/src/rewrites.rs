@@ -18,9 +18,14 @@ use std::sync::Arc;
 /// cost per file; more would add little and hold the files' results back.
 const BATCH: usize = 16;
 
+/// The matcher as it loads: the stored passages are read from the store
+/// while the walk starts.
+pub(crate) type Loading = tokio::task::JoinHandle<Result<Arc<rewrite::Semantic>, Error>>;
+
 /// The files waiting for their rewrite search, and the searches running.
 pub(crate) struct Rewrites {
     store: Store,
+    loading: Option<Loading>,
     semantic: Option<Arc<rewrite::Semantic>>,
     waiting: Vec<Looked>,
     running: tokio::task::JoinSet<Result<Vec<Looked>, Error>>,
@@ -28,10 +33,12 @@ pub(crate) struct Rewrites {
 }
 
 impl Rewrites {
-    pub(crate) fn new(store: Store, semantic: Option<Arc<rewrite::Semantic>>) -> Self {
+    /// With the matcher loading, or off (`None`).
+    pub(crate) fn new(store: Store, loading: Option<Loading>) -> Self {
         Rewrites {
             store,
-            semantic,
+            loading,
+            semantic: None,
             waiting: Vec::new(),
             running: tokio::task::JoinSet::new(),
             parallel: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -43,16 +50,16 @@ impl Rewrites {
     /// ended.
     pub(crate) async fn push(&mut self, looked: Looked) -> Result<Vec<Looked>, Error> {
         let mut ready = Vec::new();
-        match (&self.semantic, &looked.rewrite_text) {
-            (Some(_), Some(_)) => self.waiting.push(looked),
-            _ => ready.push(looked),
+        match looked.rewrite_text {
+            Some(_) => self.waiting.push(looked),
+            None => ready.push(looked),
         }
         if self.waiting.len() >= BATCH {
             // At most a batch a core: wait for one to end first.
             if self.running.len() >= self.parallel {
                 ready.extend(self.join_one().await?);
             }
-            self.start();
+            ready.extend(self.start().await?);
         }
         while let Some(done) = self.running.try_join_next() {
             ready.extend(joined(done)?);
@@ -63,21 +70,38 @@ impl Rewrites {
     /// Searches the files still waiting; gives back every file not given
     /// back yet.
     pub(crate) async fn finish(&mut self) -> Result<Vec<Looked>, Error> {
-        if !self.waiting.is_empty() {
-            self.start();
-        }
         let mut ready = Vec::new();
+        if !self.waiting.is_empty() {
+            ready.extend(self.start().await?);
+        }
         while !self.running.is_empty() {
             ready.extend(self.join_one().await?);
         }
         Ok(ready)
     }
 
-    fn start(&mut self) {
+    /// The matcher, once loaded (`None` when it is off).
+    pub(crate) async fn semantic(&mut self) -> Result<Option<Arc<rewrite::Semantic>>, Error> {
+        if let Some(loading) = self.loading.take() {
+            let loaded = loading
+                .await
+                .map_err(|e| Error::Task("loading the stored passages", e.to_string()))??;
+            self.semantic = Some(loaded);
+        }
+        Ok(self.semantic.clone())
+    }
+
+    /// Starts the search of the files waiting. A file waits only with the
+    /// matcher on; were it off, they are given back as they are.
+    async fn start(&mut self) -> Result<Vec<Looked>, Error> {
         let batch = std::mem::take(&mut self.waiting);
-        if let Some(semantic) = &self.semantic {
-            self.running
-                .spawn(search(self.store.clone(), semantic.clone(), batch));
+        match self.semantic().await? {
+            Some(semantic) => {
+                self.running
+                    .spawn(search(self.store.clone(), semantic, batch));
+                Ok(Vec::new())
+            }
+            None => Ok(batch),
         }
     }
 
