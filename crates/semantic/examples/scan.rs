@@ -1,9 +1,10 @@
 //! How fast the scan of stored passages runs (`rampart_semantic::scan`),
 //! against the same loop over `dot_quantised` (the baseline instruction
 //! set), on 846,175 pseudo-random rows (the rewrite benchmark's index) and
-//! two queries (what triage scans per file that matches nothing by words).
+//! two queries (one file's first samples), or `QUERIES` (triage scans the
+//! first samples of 32 files at once: 64).
 //!
-//!     cargo run --release -p rampart-semantic --example scan
+//!     [QUERIES=64] cargo run --release -p rampart-semantic --example scan
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use rampart_semantic::{dot_floor, dot_quantised, scan, DIM};
@@ -19,7 +20,13 @@ fn main() {
         ((state >> 33) % 41) as i8 - 20
     };
     let rows: Vec<i8> = (0..rows_n * DIM).map(|_| next()).collect();
-    let queries: Vec<Vec<i8>> = (0..2).map(|_| (0..DIM).map(|_| next()).collect()).collect();
+    let count: usize = std::env::var("QUERIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
+    let queries: Vec<Vec<i8>> = (0..count)
+        .map(|_| (0..DIM).map(|_| next()).collect())
+        .collect();
     let queries: Vec<&[i8]> = queries.iter().map(Vec::as_slice).collect();
     let floor = dot_floor(0.55);
     let rounds = 10;
@@ -45,7 +52,7 @@ fn main() {
     let fast = t.elapsed().as_secs_f64() / rounds as f64;
     assert_eq!(plain_hits, scan_hits);
     println!(
-        "{rows_n} rows x 2 queries: plain loop {:.1} ms, scan {:.1} ms ({:.1} x faster; {} hits each)",
+        "{rows_n} rows x {count} queries: plain loop {:.1} ms, scan {:.1} ms ({:.1} x faster; {} hits each)",
         plain * 1e3,
         fast * 1e3,
         plain / fast,

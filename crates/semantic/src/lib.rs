@@ -13,6 +13,7 @@
 //! prints passages a second).
 
 mod bert;
+mod linear;
 mod math;
 mod passages;
 mod scan;

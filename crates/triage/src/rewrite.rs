@@ -14,11 +14,12 @@
 //! Otherwise the other two are embedded and compared with the passages of
 //! the items the first two came near, and only those items are candidates;
 //! the samples alone must pass the test against one before the whole file
-//! is embedded and aligned with it. On the triage benchmark, whose 600
-//! fresh files all come near stored passages, that is 3.2 × the time
-//! without the matcher (`BENCHMARK.md`): embedding four passages a file is
-//! most of it, the scan of the stored passages (`rampart_semantic::scan`)
-//! a tenth.
+//! is embedded and aligned with it. Files are searched in batches
+//! ([`Semantic::find_many`]): their first samples share one scan. On the
+//! triage benchmark, whose 600 fresh files all come near stored passages,
+//! that is 1.7 × the time without the matcher (`BENCHMARK.md`): embedding
+//! four passages a file is most of it, the scan of the stored passages
+//! (`rampart_semantic::scan`) a fifth.
 //!
 //! The thresholds were set on the calibration set (`calibration/rewrites`,
 //! `examples/calibrate.rs`), which prints their precision and recall.

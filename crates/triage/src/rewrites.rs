@@ -1,8 +1,8 @@
 //! The rewrite search of the files nothing matched by words, several at a
 //! time. Each file's first sampled passages are compared with every
 //! stored passage; that scan reads the whole passage index from memory
-//! (325 MB on the triage benchmark), and with one file's two queries it
-//! was a third of the matcher's cost there. A batch of files shares one
+//! (319 MB on the triage benchmark), and with one file's two queries it
+//! was a third of the matcher's cost there once the model ran in 8 bits. A batch of files shares one
 //! scan ([`rewrite::Semantic::find_many`]), on a blocking thread, with as
 //! many batches at once as the machine has cores.
 
@@ -14,8 +14,9 @@ use rampart_store::Store;
 use std::sync::Arc;
 
 /// Files searched together: 32 queries in one scan cost 180 ms against
-/// 32 ms for two (`examples/scan.rs` of rampart-semantic), a third of the
-/// cost per file; more would add little and hold the files' results back.
+/// 32–37 ms for two (`examples/scan.rs` of rampart-semantic), 11 ms a file
+/// instead of 35; 64 queries cost 354 ms, no less a file, and hold the
+/// files' results back longer.
 const BATCH: usize = 16;
 
 /// The matcher as it loads: the stored passages are read from the store
