@@ -47,6 +47,7 @@ const UMASK: u32 = 0o077;
 
 fn main() -> ExitCode {
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(UMASK));
+    rampart_semantic::configure_threads();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -63,6 +63,7 @@ pub struct GenerateOpts {
 }
 
 fn main() -> anyhow::Result<()> {
+    rampart_semantic::configure_threads(); // as `rampart` does
     let cli = Cli::parse();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -2,9 +2,9 @@
 //! against the same loop over `dot_quantised` (the baseline instruction
 //! set), on 846,175 pseudo-random rows (the rewrite benchmark's index) and
 //! two queries (one file's first samples), or `QUERIES` (triage scans the
-//! first samples of 32 files at once: 64).
+//! first samples of 16 files at once: 32).
 //!
-//!     [QUERIES=64] cargo run --release -p rampart-semantic --example scan
+//!     [QUERIES=32] cargo run --release -p rampart-semantic --example scan
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use rampart_semantic::{dot_floor, dot_quantised, scan, DIM};

@@ -13,8 +13,9 @@
 //! against 65–85 for f32). Weights are quantised per output (symmetric),
 //! activations per token row (over the row's range, with a zero point).
 //! Attention stays in f32. Each embedding stays within 0.002 cosine of the
-//! f32 model's (`tests/reference.rs`, against candle), far inside the
-//! matcher's margins; the calibration gives the same table on this runtime.
+//! f32 model's (0.004 with the 7-bit activations of CPUs without VNNI;
+//! `tests/reference.rs`, against candle), inside the matcher's margins:
+//! the calibration gives the same table with either.
 
 use crate::{
     linear::{self, model_error, resize, tensor, Gemms, Linear, Scratch},
@@ -53,6 +54,9 @@ struct Layer {
     out_norm: LayerNorm,
 }
 
+/// Tokens whose buffers are kept between calls (~25 MiB).
+const MAX_TOKENS_KEPT: usize = 2048;
+
 /// The loaded model.
 pub(crate) struct Bert {
     config: Config,
@@ -65,41 +69,23 @@ pub(crate) struct Bert {
     /// integer products would saturate on 255 × 127 pairs (x86 without
     /// VNNI).
     levels: f32,
+    /// Buffers not in use: a call takes a set (or makes one) and gives it
+    /// back, so that concurrent calls never share one and their number
+    /// bounds the memory held.
+    buffers: std::sync::Mutex<Vec<Buffers>>,
 }
 
-/// What one thread's forward passes reuse: the buffers (a few MiB for a
-/// batch of passages, allocated afresh per layer they were a tenth of the
-/// time in page faults and zeroing), and a rayon pool of the thread
-/// alone. rten-gemm splits a product over rayon's threads; for one
-/// passage's small matrices the hand-offs cost more than they gain (on
-/// two cores, 78 passages/s against 101 on one), and callers that embed
-/// at once (triage's lookups) already keep the cores busy.
-struct Workspace {
-    pool: Option<rayon::ThreadPool>,
+/// What a forward pass reuses: the buffers (a few MiB for a batch of
+/// passages; allocated afresh per layer they were a tenth of the time, in
+/// page faults and zeroing).
+#[derive(Default)]
+struct Buffers {
     scratch: Scratch,
     x: Vec<f32>,
     qkv: Vec<f32>,
     context: Vec<f32>,
     y: Vec<f32>,
     up: Vec<f32>,
-}
-
-thread_local! {
-    static WORKSPACE: std::cell::RefCell<Workspace> = std::cell::RefCell::new(Workspace {
-        // Without a pool of its own (it could not be built), the thread
-        // uses rayon's global one: slower, not wrong.
-        pool: rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .use_current_thread()
-            .build()
-            .ok(),
-        scratch: Scratch::default(),
-        x: Vec::new(),
-        qkv: Vec::new(),
-        context: Vec::new(),
-        y: Vec::new(),
-        up: Vec::new(),
-    });
 }
 
 impl Bert {
@@ -131,7 +117,7 @@ impl Bert {
             })
         };
         let int8 = GemmExecutor::<u8, i8, i32>::default();
-        let mut layers = Vec::with_capacity(config.num_hidden_layers);
+        let mut layers = Vec::new();
         for l in 0..config.num_hidden_layers {
             let p = format!("encoder.layer.{l}");
             let attention = |part: &str| format!("{p}.attention.self.{part}");
@@ -190,25 +176,32 @@ impl Bert {
             layers,
             levels,
             config,
+            buffers: std::sync::Mutex::new(Vec::new()),
         })
     }
 
     /// The mean-pooled, unit-length embedding of each token sequence
     /// (`(ids, type ids)`), all of whose tokens are real (no padding).
     pub(crate) fn embed(&self, sequences: &[(&[u32], &[u32])]) -> Result<Vec<Vec<f32>>, Error> {
-        WORKSPACE.with_borrow_mut(|ws| match ws.pool.take() {
-            Some(pool) => {
-                let out = pool.install(|| self.embed_in(ws, sequences));
-                ws.pool = Some(pool);
-                out
+        let taken = match self.buffers.lock() {
+            Ok(mut free) => free.pop(),
+            Err(_) => None,
+        };
+        let mut buffers = taken.unwrap_or_default();
+        let out = self.embed_in(&mut buffers, sequences);
+        // Kept for the next call unless a batch of long texts made them
+        // large (beyond what ~2,000 tokens need).
+        if buffers.up.capacity() <= MAX_TOKENS_KEPT * self.config.intermediate_size {
+            if let Ok(mut free) = self.buffers.lock() {
+                free.push(buffers);
             }
-            None => self.embed_in(ws, sequences),
-        })
+        }
+        out
     }
 
     fn embed_in(
         &self,
-        ws: &mut Workspace,
+        ws: &mut Buffers,
         sequences: &[(&[u32], &[u32])],
     ) -> Result<Vec<Vec<f32>>, Error> {
         let c = &self.config;
@@ -248,14 +241,13 @@ impl Bert {
             float: GemmExecutor::default(),
         };
         let levels = self.levels;
-        let Workspace {
+        let Buffers {
             scratch,
             x,
             qkv,
             context,
             y,
             up,
-            ..
         } = ws;
         for layer in &self.layers {
             layer.qkv.forward(levels, &gemms, scratch, x, rows, qkv)?;
@@ -269,7 +261,7 @@ impl Bert {
             layer.down.forward(levels, &gemms, scratch, up, rows, x)?;
             norm(x, Some(y), &layer.out_norm);
         }
-        Ok(spans
+        spans
             .iter()
             .map(|&(first, n)| {
                 let mut pooled = vec![0f32; h];
@@ -278,9 +270,14 @@ impl Bert {
                 }
                 let len = pooled.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
                 pooled.iter_mut().for_each(|p| *p /= len);
-                pooled
+                // Bad weights could make it infinite or NaN, and the
+                // quantised embedding would then be garbage, silently.
+                match pooled.iter().all(|v| v.is_finite()) {
+                    true => Ok(pooled),
+                    false => Err(model_error("the model gave a non-finite embedding")),
+                }
             })
-            .collect())
+            .collect()
     }
 }
 

@@ -125,6 +125,20 @@ impl Embedder {
     }
 }
 
+/// Keeps the model's matrix products on the calling thread; call it first
+/// in `main`. rten-gemm splits a product over rayon's global pool, and for
+/// one passage's small matrices the hand-offs cost more than they gain (on
+/// two cores, 78 passages/s against 101 on one), while Rampart's callers
+/// already embed several texts at once (triage's searches, a batch per
+/// core). With a global pool of one thread, rten-gemm runs each product
+/// where it is called. Nothing else in Rampart uses rayon. A pool already
+/// built is kept.
+pub fn configure_threads() {
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build_global();
+}
+
 /// The quantised embeddings of `passages`, in order.
 pub fn embed_passages(embedder: &Embedder, passages: &[Passage]) -> Result<Vec<Vec<i8>>, Error> {
     let mut out = Vec::with_capacity(passages.len());

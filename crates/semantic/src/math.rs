@@ -80,8 +80,6 @@ pub(crate) fn gelu(xs: &mut [f32]) {
     )
 }
 
-/// Layer normalisation of each row of `rows` (width `gamma.len()`), in
-/// place.
 /// Each row of `rows` (width `residual`'s rows) plus the same row of
 /// `residual`, then normalised, in place: a sub-layer's output joining the
 /// stream. With no residual, the normalisation alone.
@@ -181,7 +179,13 @@ pub(crate) fn quantise_rows(
                 .zip(scale.iter_mut())
             {
                 let (lo, hi) = range(row);
-                let s = if hi > lo { (hi - lo) / levels } else { 1.0 };
+                // A scale of at least the least normal float: a row of
+                // denormals would otherwise divide by zero.
+                let s = if hi > lo {
+                    ((hi - lo) / levels).max(f32::MIN_POSITIVE)
+                } else {
+                    1.0
+                };
                 let z = (-lo / s).round().clamp(0.0, levels);
                 let inv = 1.0 / s;
                 for (o, v) in out.iter_mut().zip(row) {

@@ -59,6 +59,7 @@ fn texts(dir: &Path) -> Result<Vec<(String, String)>, Error> {
 }
 
 fn main() -> Result<(), Error> {
+    rampart_semantic::configure_threads(); // as `rampart` does
     let args: Vec<String> = std::env::args().collect();
     let verbose = args.iter().any(|a| a == "--verbose");
     let dump = args

@@ -177,7 +177,8 @@ impl PassageIndex {
         t: &Thresholds,
         near: &mut [HashMap<usize, Near>],
     ) {
-        if count == 0 {
+        // No query (a batch of files too short to sample) scans nothing.
+        if count == 0 || queries.is_empty() {
             return;
         }
         let low = dot_floor(t.pair_floor.min(t.candidate_floor));
@@ -188,6 +189,8 @@ impl PassageIndex {
         // hash map entry per hit (files in the style of ours have
         // thousands of hits, and hashing them was 4 % of the run).
         let items = &self.row_item[first..first + count];
+        // `new` numbers items in row order; the slots depend on it.
+        debug_assert!(items.windows(2).all(|w| w[0] <= w[1]));
         let lowest = items.first().map_or(0, |&i| i as usize);
         let span = items.last().map_or(0, |&i| i as usize + 1 - lowest);
         let mut slots = vec![Near::default(); span * near.len()];
