@@ -22,6 +22,13 @@ fn vectorized<R>(f: impl FnOnce() -> R) -> R {
     pulp::Arch::new().dispatch(Run(f))
 }
 
+/// Adding 1.5 × 2^23 rounds an f32 of magnitude below 2^22 to the nearest
+/// integer, and leaves that integer in the low bits of the sum: no
+/// float-to-int conversion (Rust's saturates, and does not vectorise).
+const ROUND: f32 = 12_582_912.0;
+/// `ROUND`'s bits: the sum's bits less these are the integer.
+const ROUND_BITS: u32 = 0x4B40_0000;
+
 /// `e^x` to about 2e-7 relative error: `x = n ln 2 + r`, a degree-6
 /// polynomial in `r` (|r| ≤ ln 2 / 2), and `2^n` built from its bits.
 /// Below -87 it is e^-87 (~1.6e-38: the softmax's far tail, where it is
@@ -32,11 +39,7 @@ pub(crate) fn exp(x: f32) -> f32 {
     // ln 2 in two parts, so that n ln 2 is exact to f32's precision.
     const LN2_HI: f32 = 0.693_145_75;
     const LN2_LO: f32 = 1.428_606_8e-6;
-    // Adding 1.5 × 2^23 rounds to the nearest integer in f32 arithmetic,
-    // and leaves that integer in the low bits of the sum: no float-to-int
-    // conversion (Rust's saturates, and does not vectorise).
-    const ROUND: f32 = 12_582_912.0;
-    const ROUND_BITS: u32 = 0x4B40_0000;
+
     let x = x.clamp(-87.0, 88.0);
     let k = x * LOG2E + ROUND;
     let n = k - ROUND;
@@ -189,10 +192,10 @@ pub(crate) fn quantise_rows(
                 let z = (-lo / s).round().clamp(0.0, levels);
                 let inv = 1.0 / s;
                 for (o, v) in out.iter_mut().zip(row) {
-                    // Rounded by adding 1.5 × 2^23 (see `exp`): the level
-                    // is then the low byte of the sum's bits.
+                    // Rounded by adding `ROUND`: the level is then the
+                    // low byte of the sum's bits.
                     let level = (v * inv + z).clamp(0.0, levels);
-                    *o = (level + 12_582_912.0).to_bits() as u8;
+                    *o = (level + ROUND).to_bits() as u8;
                 }
                 *z_out = z as u8;
                 *s_out = s;

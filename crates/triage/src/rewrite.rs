@@ -137,11 +137,7 @@ impl PassageIndex {
     /// One pass over the stored passages for all the queries: the scan is
     /// the cost of a file that is ours in no way.
     fn near(&self, queries: &[Vec<i8>], first_bit: usize, t: &Thresholds) -> HashMap<usize, Near> {
-        let mut near = [HashMap::new()];
-        let routes: Vec<(usize, usize)> = (0..queries.len()).map(|k| (0, first_bit + k)).collect();
-        self.near_rows(0, self.passages(), queries, &routes, t, &mut near);
-        let [near] = near;
-        near
+        self.near_in([(0, self.passages())], queries, first_bit, t)
     }
 
     /// [`PassageIndex::near`] over the passages of `items` alone.
@@ -152,11 +148,22 @@ impl PassageIndex {
         first_bit: usize,
         t: &Thresholds,
     ) -> HashMap<usize, Near> {
+        self.near_in(items.iter().map(|&i| self.spans[i]), queries, first_bit, t)
+    }
+
+    /// [`PassageIndex::near`] over the row ranges `(first, count)` of
+    /// `ranges`, for one file's queries.
+    fn near_in(
+        &self,
+        ranges: impl IntoIterator<Item = (usize, usize)>,
+        queries: &[Vec<i8>],
+        first_bit: usize,
+        t: &Thresholds,
+    ) -> HashMap<usize, Near> {
         let mut near = [HashMap::new()];
         let routes: Vec<(usize, usize)> = (0..queries.len()).map(|k| (0, first_bit + k)).collect();
-        for &item in items {
-            let (first, m) = self.spans[item];
-            self.near_rows(first, m, queries, &routes, t, &mut near);
+        for (first, count) in ranges {
+            self.near_rows(first, count, queries, &routes, t, &mut near);
         }
         let [near] = near;
         near
