@@ -18,7 +18,7 @@ mod math;
 mod passages;
 mod scan;
 
-pub use passages::{passages, Passage, MAX_WORDS, MIN_WORDS};
+pub use passages::{first_passages, passages, Passage, MAX_WORDS, MIN_WORDS};
 pub use scan::scan;
 
 use std::path::{Path, PathBuf};
@@ -159,8 +159,7 @@ pub const MAX_STORED_PASSAGES: usize = 300;
 /// A stored text's passages (the first [`MAX_STORED_PASSAGES`]) with their
 /// quantised embeddings, in order.
 pub fn embed_text(embedder: &Embedder, text: &str) -> Result<Vec<(String, Vec<i8>)>, Error> {
-    let mut ps = passages(text);
-    ps.truncate(MAX_STORED_PASSAGES);
+    let ps = first_passages(text, MAX_STORED_PASSAGES);
     let embeddings = embed_passages(embedder, &ps)?;
     Ok(ps.into_iter().map(|p| p.text).zip(embeddings).collect())
 }
