@@ -113,9 +113,13 @@ impl Embedder {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        let encodings = self
-            .tokenizer
-            .encode_batch(texts.to_vec(), true)
+        // One text at a time: `encode_batch` hands the texts to rayon's
+        // pool (one thread, see `configure_threads`) and waits for it, a
+        // thread switch a call for a few passages' worth of work.
+        let encodings = texts
+            .iter()
+            .map(|t| self.tokenizer.encode(*t, true))
+            .collect::<Result<Vec<_>, _>>()
             .map_err(|e| Error::Tokenizer(e.to_string()))?;
         let sequences: Vec<(&[u32], &[u32])> = encodings
             .iter()

@@ -42,6 +42,7 @@ macro_rules! conformance {
             search::search_finds_visible_documents_below_many_hidden_ones,
             search::search_reads_phrases_prefixes_filters_and_every_version,
             semantic::versions_wait_for_their_passages_until_embedded_by_the_current_model,
+            semantic::embedded_items_come_item_by_item_in_order,
             semantic::embedders_claim_disjoint_batches_until_their_claims_end,
             sign_in::totp_steps_are_accepted_once_and_in_order,
             sign_in::throttle_counters_grow_block_and_reset_after_quiet,

@@ -167,3 +167,45 @@ pub async fn embedders_claim_disjoint_batches_until_their_claims_end(store: Stor
     expected.sort();
     assert_eq!(all, expected);
 }
+
+/// The index triage loads: every item's passages together and in order,
+/// items by key, and embeddings of another length than the first skipped
+/// one by one (they are not the model's).
+pub async fn embedded_items_come_item_by_item_in_order(store: Store) {
+    use crate::fixtures::{account, community, new_document};
+    let s = store;
+    let (c, a) = (community(&s).await, account(&s, "ann@x.org").await);
+    let mut docs = Vec::new();
+    for title in ["One", "Two"] {
+        let doc = new_document(c, title, vec![], a);
+        s.create_document(&doc, now()).await.unwrap();
+        docs.push(doc.id.to_string());
+    }
+    docs.sort();
+    let short = StoredPassage {
+        text: "short".into(),
+        embedding: vec![9, 9, 9],
+    };
+    // Stored last first: the order read back is the keys', not the writes'.
+    let second: Vec<StoredPassage> = (0..40).map(|k| passage("p", k)).collect();
+    s.set_version_passages(&docs[1], 1, "m1", &second, now())
+        .await
+        .unwrap();
+    let first = [passage("a", 1), short, passage("b", 2), passage("c", 3)];
+    s.set_version_passages(&docs[0], 1, "m1", &first, now())
+        .await
+        .unwrap();
+    let items = s.embedded_items("m1").await.unwrap();
+    let source = |k: usize| MatchSource::Version {
+        document: docs[k].clone(),
+        version: 1,
+    };
+    assert_eq!(items.items, vec![(source(0), 3), (source(1), 40)]);
+    assert_eq!(items.width, 5);
+    let expected: Vec<i8> = [&first[0], &first[2], &first[3]]
+        .into_iter()
+        .chain(&second)
+        .flat_map(|p| p.embedding.clone())
+        .collect();
+    assert_eq!(items.rows, expected);
+}

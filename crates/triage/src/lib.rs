@@ -178,7 +178,13 @@ pub async fn triage(store: &Store, inputs: &[PathBuf], opts: &Options) -> Result
     let semantic = opts.semantic.clone().map(|embedder| {
         let store = store.clone();
         tokio::spawn(async move {
+            let started = std::time::Instant::now();
             let embedded = store.embedded_items(rampart_semantic::MODEL).await?;
+            tracing::debug!(
+                rows = embedded.rows.len() / embedded.width.max(1),
+                ms = started.elapsed().as_millis() as u64,
+                "stored passages loaded"
+            );
             Ok(Arc::new(rewrite::Semantic {
                 embedder,
                 index: rewrite::PassageIndex::new(embedded),
