@@ -2,9 +2,10 @@
 //! time. Each file's first sampled passages are compared with every
 //! stored passage; that scan reads the whole passage index from memory
 //! (319 MB on the triage benchmark), and with one file's two queries it
-//! was a third of the matcher's cost there once the model ran in 8 bits. A batch of files shares one
-//! scan ([`rewrite::Semantic::find_many`]), on a blocking thread, with as
-//! many batches at once as the machine has cores.
+//! was a third of the matcher's cost there once the model ran in 8 bits.
+//! A batch of files shares one scan ([`rewrite::Semantic::find_many`]), on
+//! a blocking thread, with as many batches at once as the machine has
+//! cores.
 
 use crate::{
     lookup::{round4, Looked, Rewritten},
